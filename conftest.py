@@ -1,0 +1,146 @@
+"""Test fixtures for the real RabbitMQ and PostgreSQL, shared by every test folder.
+
+Each test run gets its own RabbitMQ vhost and its own databases, created here and
+dropped afterwards, so runs never see each other's queues or rows. When a service
+is unreachable the tests that need it skip with a loud reason, except under
+``REQUIRE_SERVICES=1``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(what: str, why: str) -> None:
+    message = f"{what} is unavailable ({why}); start it or see README 'Tests'"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {message}")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def _with_vhost(url: str, vhost: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+
+
+async def _amqp_reachable() -> str | None:
+    import aio_pika
+
+    try:
+        connection = await asyncio.wait_for(aio_pika.connect(AMQP_URL), 5)
+    except Exception as exc:
+        return f"{AMQP_URL}: {exc!r}"
+    await connection.close()
+    return None
+
+
+async def _postgres_reachable() -> str | None:
+    import asyncpg
+
+    try:
+        connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), 5)
+    except Exception as exc:
+        return f"{POSTGRES_URL}: {exc!r}"
+    await connection.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> None:
+    """Fails or skips (see module doc) unless RabbitMQ answers and rabbitmqctl can make vhosts."""
+    problem = _run_isolated(_amqp_reachable)
+    if problem:
+        _unavailable("RabbitMQ", problem)
+    if shutil.which("rabbitmqctl") is None:
+        _unavailable("RabbitMQ vhost administration", "rabbitmqctl is not on PATH")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> None:
+    problem = _run_isolated(_postgres_reachable)
+    if problem:
+        _unavailable("PostgreSQL", problem)
+
+
+@pytest.fixture
+def make_vhost(rabbitmq: None) -> Iterator[Callable[[], str]]:
+    """Factory of fresh vhosts; returns an AMQP URL on each. All are deleted afterwards."""
+    made: list[str] = []
+
+    def make() -> str:
+        vhost = f"mythos_test_{uuid.uuid4().hex[:12]}"
+        _rabbitmqctl("add_vhost", vhost)
+        made.append(vhost)
+        user = urlsplit(AMQP_URL).username or "guest"
+        _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        return _with_vhost(AMQP_URL, vhost)
+
+    yield make
+    for vhost in made:
+        subprocess.run(
+            ["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60
+        )
+
+
+@pytest.fixture
+def amqp_url(make_vhost: Callable[[], str]) -> str:
+    """An AMQP URL on a vhost of this test's own."""
+    return make_vhost()
+
+
+def _run_isolated(coro_factory: Callable[[], object]) -> object:
+    """Run a coroutine to completion on a private loop, even from inside a running one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_factory())).result()  # type: ignore[arg-type]
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def make_database(postgres: None) -> Iterator[Callable[[], str]]:
+    """Factory of fresh PostgreSQL databases; returns a SQLAlchemy asyncpg URL on each."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"mythos_test_{uuid.uuid4().hex[:12]}"
+        _run_isolated(lambda: _admin(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        parts = urlsplit(POSTGRES_URL)
+        return urlunsplit(("postgresql+asyncpg", parts.netloc, "/" + name, "", ""))
+
+    yield make
+    for name in made:
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        _run_isolated(lambda drop=drop: _admin(drop))
+
+
+@pytest.fixture
+def database_url(make_database: Callable[[], str]) -> str:
+    """A SQLAlchemy asyncpg URL of a database of this test's own."""
+    return make_database()

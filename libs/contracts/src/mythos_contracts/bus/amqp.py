@@ -1,0 +1,224 @@
+"""RabbitMQ adapter of the bus port (aio-pika, robust connection, publisher confirms).
+
+The robust connection re-opens channels and re-declares the queues, bindings and
+consumers made through it, so a broker restart heals without a service restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustExchange,
+    AbstractRobustQueue,
+)
+
+from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
+from mythos_contracts.routing import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    DURABLE_TOPOLOGY,
+    TOPIC_EXCHANGES,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AmqpBus:
+    def __init__(self, url: str, *, connection_name: str = "mythos") -> None:
+        self._url = url
+        self._name = connection_name
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractRobustChannel | None = None
+        self._exchanges: dict[str, AbstractRobustExchange] = {}
+        self._queues: dict[str, AbstractRobustQueue] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._reply_queue: str | None = None
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+
+    @property
+    def _channel(self) -> AbstractRobustChannel:
+        if self._publish_channel is None:
+            raise RuntimeError("bus is not connected")
+        return self._publish_channel
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._url, client_properties={"connection_name": self._name}
+        )
+        self._publish_channel = await self._connection.channel(publisher_confirms=True)
+        for name in TOPIC_EXCHANGES:
+            await self._exchange(name)
+        await self._exchange(DEAD_LETTER_EXCHANGE)
+        await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
+        await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
+        for queue, exchange, pattern in DURABLE_TOPOLOGY:
+            await self.declare_queue(queue)
+            await self.bind(queue, exchange, pattern)
+
+    async def close(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        for task in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._workers.clear()
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+            self._publish_channel = None
+
+    async def _exchange(self, name: str) -> AbstractRobustExchange:
+        exchange = self._exchanges.get(name)
+        if exchange is None:
+            exchange = await self._channel.declare_exchange(
+                name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            self._exchanges[name] = exchange
+        return exchange
+
+    async def declare_queue(
+        self,
+        name: str,
+        *,
+        durable: bool = True,
+        exclusive: bool = False,
+        dead_letter: bool = True,
+    ) -> None:
+        arguments: dict[str, Any] = {}
+        if dead_letter:
+            arguments["x-dead-letter-exchange"] = DEAD_LETTER_EXCHANGE
+        self._queues[name] = await self._channel.declare_queue(
+            name,
+            durable=durable and not exclusive,
+            exclusive=exclusive,
+            auto_delete=exclusive,
+            arguments=arguments,
+        )
+
+    def _queue(self, name: str) -> AbstractRobustQueue:
+        try:
+            return self._queues[name]
+        except KeyError:
+            raise LookupError(f"queue {name!r} was not declared on this bus") from None
+
+    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
+        await self._queue(queue).bind(await self._exchange(exchange), pattern)
+
+    async def unbind(self, queue: str, exchange: str, pattern: str) -> None:
+        await self._queue(queue).unbind(await self._exchange(exchange), pattern)
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        persistent: bool = True,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> None:
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            delivery_mode=(
+                aio_pika.DeliveryMode.PERSISTENT
+                if persistent
+                else aio_pika.DeliveryMode.NOT_PERSISTENT
+            ),
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+        )
+        if exchange == "":
+            target = self._channel.default_exchange
+        else:
+            target = await self._exchange(exchange)
+        # Unroutable events are normal (a room nobody's edge listens to); fixed queues
+        # always exist because every bus declares them on connect.
+        await target.publish(message, routing_key, mandatory=False)
+
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
+        assert self._connection is not None, "bus is not connected"
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=prefetch)
+        robust_queue = await channel.get_queue(queue, ensure=False)
+        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        # Deliveries are handled one at a time, in order, by a single worker.
+        await robust_queue.consume(inbox.put)
+        self._workers.append(
+            asyncio.create_task(self._work(inbox, handler), name=f"consume {queue}")
+        )
+
+    async def _work(self, inbox: asyncio.Queue[AbstractIncomingMessage], handler: Handler) -> None:
+        while True:
+            message = await inbox.get()
+            delivery = Delivery(
+                routing_key=message.routing_key or "",
+                body=message.body,
+                correlation_id=message.correlation_id,
+                reply_to=message.reply_to,
+                redelivered=bool(message.redelivered),
+            )
+            try:
+                await handler(delivery)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
+                await _settle(message.reject(requeue=False))
+            else:
+                await _settle(message.ack())
+
+    async def request(
+        self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
+    ) -> bytes:
+        if self._reply_queue is None:
+            name = f"mythos.reply.{uuid.uuid4().hex}"
+            await self.declare_queue(name, exclusive=True, dead_letter=False)
+            await self._queue(name).consume(self._on_reply, no_ack=True)
+            self._reply_queue = name
+        correlation_id = uuid.uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            await self.publish(
+                exchange,
+                routing_key,
+                body,
+                persistent=False,
+                correlation_id=correlation_id,
+                reply_to=self._reply_queue,
+            )
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"no reply to {routing_key} within {timeout}s") from exc
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(message.body)
+
+    async def reply(self, request: Delivery, body: bytes) -> None:
+        if request.reply_to is None:
+            raise ValueError("delivery has no reply_to: it was not sent with request()")
+        await self.publish(
+            "", request.reply_to, body, persistent=False, correlation_id=request.correlation_id
+        )
+
+
+async def _settle(outcome: Any) -> None:
+    # After a reconnect the delivery's channel is gone; the broker redelivers it.
+    try:
+        await outcome
+    except Exception as exc:
+        log.warning("could not settle a delivery (%s); the broker will redeliver it", exc)

@@ -1,0 +1,184 @@
+"""In-process bus with RabbitMQ's topic semantics, for embedded mode and tests.
+
+One ``InMemoryBroker`` plays the broker; each service holds its own ``InMemoryBus``
+on it, as it would hold its own connection, so exclusive queues die with their owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
+from mythos_contracts.bus.topic import topic_matches
+from mythos_contracts.routing import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    DURABLE_TOPOLOGY,
+    TOPIC_EXCHANGES,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXCHANGE = ""
+
+
+@dataclass
+class _Queue:
+    name: str
+    owner: InMemoryBus | None
+    dead_letter: bool
+    items: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+
+
+class InMemoryBroker:
+    """The shared routing state: exchanges, queues and bindings."""
+
+    def __init__(self) -> None:
+        self.exchanges: dict[str, list[tuple[str, str]]] = {DEFAULT_EXCHANGE: []}
+        self.queues: dict[str, _Queue] = {}
+
+    def route(self, exchange: str, routing_key: str, delivery: Delivery) -> int:
+        if exchange == DEFAULT_EXCHANGE:
+            queue = self.queues.get(routing_key)
+            if queue is not None:
+                queue.items.put_nowait(delivery)
+            return 0 if queue is None else 1
+        if exchange not in self.exchanges:
+            raise LookupError(f"no exchange {exchange!r}")
+        targets = {
+            q for q, pattern in self.exchanges[exchange] if topic_matches(pattern, routing_key)
+        }
+        for name in targets:
+            self.queues[name].items.put_nowait(delivery)
+        return len(targets)
+
+
+class InMemoryBus:
+    """A service's connection to an ``InMemoryBroker``."""
+
+    def __init__(self, broker: InMemoryBroker) -> None:
+        self._broker = broker
+        self._consumers: list[asyncio.Task[None]] = []
+        self._reply_queue: str | None = None
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+
+    async def connect(self) -> None:
+        for name in (*TOPIC_EXCHANGES, DEAD_LETTER_EXCHANGE):
+            self._broker.exchanges.setdefault(name, [])
+        await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
+        await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
+        for queue, exchange, pattern in DURABLE_TOPOLOGY:
+            await self.declare_queue(queue)
+            await self.bind(queue, exchange, pattern)
+
+    async def close(self) -> None:
+        for task in self._consumers:
+            task.cancel()
+        for task in self._consumers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._consumers.clear()
+        for name in [n for n, q in self._broker.queues.items() if q.owner is self]:
+            self._delete_queue(name)
+
+    def _delete_queue(self, name: str) -> None:
+        self._broker.queues.pop(name, None)
+        for exchange, bindings in self._broker.exchanges.items():
+            self._broker.exchanges[exchange] = [b for b in bindings if b[0] != name]
+
+    async def declare_queue(
+        self,
+        name: str,
+        *,
+        durable: bool = True,
+        exclusive: bool = False,
+        dead_letter: bool = True,
+    ) -> None:
+        existing = self._broker.queues.get(name)
+        if existing is not None:
+            if existing.owner not in (None, self):
+                raise PermissionError(f"queue {name!r} is exclusive to another connection")
+            return
+        self._broker.queues[name] = _Queue(name, self if exclusive else None, dead_letter)
+
+    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
+        if queue not in self._broker.queues:
+            raise LookupError(f"no queue {queue!r}")
+        bindings = self._broker.exchanges[exchange]
+        if (queue, pattern) not in bindings:
+            bindings.append((queue, pattern))
+
+    async def unbind(self, queue: str, exchange: str, pattern: str) -> None:
+        bindings = self._broker.exchanges.get(exchange, [])
+        if (queue, pattern) in bindings:
+            bindings.remove((queue, pattern))
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        persistent: bool = True,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> None:
+        delivery = Delivery(routing_key, body, correlation_id, reply_to)
+        self._broker.route(exchange, routing_key, delivery)
+
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
+        q = self._broker.queues[queue]
+        self._consumers.append(asyncio.create_task(self._run(q, handler), name=f"consume {queue}"))
+
+    async def _run(self, queue: _Queue, handler: Handler) -> None:
+        while True:
+            delivery = await queue.items.get()
+            try:
+                await handler(delivery)
+            except asyncio.CancelledError:
+                queue.items.put_nowait(delivery)  # unacked: back to the queue, like a broker
+                raise
+            except Exception:
+                log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
+                if queue.dead_letter:
+                    self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
+
+    async def request(
+        self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
+    ) -> bytes:
+        if self._reply_queue is None:
+            self._reply_queue = f"mythos.reply.{uuid.uuid4().hex}"
+            await self.declare_queue(self._reply_queue, exclusive=True, dead_letter=False)
+            await self.consume(self._reply_queue, self._on_reply)
+        correlation_id = uuid.uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            await self.publish(
+                exchange,
+                routing_key,
+                body,
+                correlation_id=correlation_id,
+                reply_to=self._reply_queue,
+            )
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"no reply to {routing_key} within {timeout}s") from exc
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    async def _on_reply(self, delivery: Delivery) -> None:
+        future = self._pending.get(delivery.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(delivery.body)
+
+    async def reply(self, request: Delivery, body: bytes) -> None:
+        if request.reply_to is None:
+            raise ValueError("delivery has no reply_to: it was not sent with request()")
+        await self.publish(
+            DEFAULT_EXCHANGE, request.reply_to, body, correlation_id=request.correlation_id
+        )

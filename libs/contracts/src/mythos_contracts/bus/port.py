@@ -1,0 +1,77 @@
+"""The bus port: the one way services talk to each other.
+
+Semantics every adapter keeps (checked by one shared contract test suite):
+
+* Exchanges are topic exchanges: ``*`` matches one dot-separated word, ``#`` zero or more.
+* ``publish`` returns only once the message is safely routed (RabbitMQ: publisher confirm).
+* A consumer handles one delivery at a time, in queue order. Returning acks it;
+  raising rejects it without requeue, which dead-letters it (poison messages never loop).
+* ``request`` is request/reply with a correlation id and a private reply queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class RequestTimeout(TimeoutError):
+    """No reply arrived in time for ``Bus.request``."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    routing_key: str
+    body: bytes
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    redelivered: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class Bus(Protocol):
+    async def connect(self) -> None:
+        """Open the connection and declare the exchanges every service relies on."""
+
+    async def close(self) -> None: ...
+
+    async def declare_queue(
+        self,
+        name: str,
+        *,
+        durable: bool = True,
+        exclusive: bool = False,
+        dead_letter: bool = True,
+    ) -> None:
+        """Declare ``name``; an exclusive queue vanishes with its owner's connection."""
+
+    async def bind(self, queue: str, exchange: str, pattern: str) -> None: ...
+
+    async def unbind(self, queue: str, exchange: str, pattern: str) -> None: ...
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        persistent: bool = True,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> None:
+        """Publish and wait until the broker has taken responsibility for the message."""
+
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
+        """Start handling ``queue``'s deliveries one at a time in the background."""
+
+    async def request(
+        self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
+    ) -> bytes:
+        """Send a request and wait for its reply; raises ``RequestTimeout``."""
+
+    async def reply(self, request: Delivery, body: bytes) -> None:
+        """Answer a delivery that came from ``request``."""

@@ -1,0 +1,130 @@
+"""Envelopes: what travels on the bus, what a client sends, what a client receives.
+
+Sequencing lives in the envelope. The game stamps, for every recipient of an
+event, that recipient's next sequence number into ``EventEnvelope.recipients``.
+A room event is therefore published once per room, and each edge turns it into
+one ``ServerMessage`` per local recipient with that recipient's own number.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter
+
+from mythos_contracts.events import EventType
+
+MAX_COMMAND_LENGTH = 32
+MAX_ARGS = 64
+MAX_ARG_LENGTH = 1000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ClientCommand(BaseModel):
+    """What a client sends over the WebSocket."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    command: Annotated[StrictStr, Field(min_length=1, max_length=MAX_COMMAND_LENGTH)]
+    args: Annotated[
+        list[Annotated[StrictStr, Field(max_length=MAX_ARG_LENGTH)]], Field(max_length=MAX_ARGS)
+    ] = Field(default_factory=list)
+    timestamp: StrictStr | None = None
+    command_id: Annotated[StrictStr, Field(max_length=128)] | None = None
+
+
+class ServerMessage(BaseModel):
+    """What a client receives: one entry of that player's gapless stream."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: EventType
+    timestamp: datetime
+    sequence_number: int = Field(ge=1)
+    player_id: str | None = None
+    room_id: str | None = None
+    data: dict[str, Any]
+
+
+class EventEnvelope(BaseModel):
+    """An event on the events exchange, stamped for every player it reaches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: EventType
+    timestamp: datetime = Field(default_factory=utc_now)
+    room_id: str | None = None
+    data: dict[str, Any]
+    recipients: dict[str, int] = Field(
+        description="player id -> that player's sequence number for this event"
+    )
+
+    def for_recipient(self, player_id: str) -> ServerMessage | None:
+        """The message ``player_id`` reads, or None when this event is not for them."""
+        seq = self.recipients.get(player_id)
+        if seq is None:
+            return None
+        return ServerMessage(
+            event_type=self.event_type,
+            timestamp=self.timestamp,
+            sequence_number=seq,
+            player_id=player_id,
+            room_id=self.room_id,
+            data=self.data,
+        )
+
+
+# --- edge -> game -------------------------------------------------------------
+
+
+class _FromEdge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    player_id: str
+    session_id: str = Field(description="one WebSocket connection; stale sessions are ignored")
+    edge_id: str
+    sent_at: datetime = Field(default_factory=utc_now)
+
+
+class SessionOpened(_FromEdge):
+    """A player connected; the edge has already bound ``player.<id>.#`` to its queue."""
+
+    kind: Literal["session_open"] = "session_open"
+    player_name: str
+
+
+class SessionClosed(_FromEdge):
+    kind: Literal["session_close"] = "session_close"
+
+
+class PlayerCommand(_FromEdge):
+    kind: Literal["command"] = "command"
+    command: str
+    args: list[str] = Field(default_factory=list)
+    command_id: str | None = None
+
+
+class InvalidInput(_FromEdge):
+    """A frame the edge could not turn into a command; the game answers it in-stream."""
+
+    kind: Literal["invalid"] = "invalid"
+    reason: str
+    command_id: str | None = None
+
+
+class RoomBound(_FromEdge):
+    """The edge's queue now receives ``room.<room_id>.#``: room events may use the room key."""
+
+    kind: Literal["room_bound"] = "room_bound"
+    room_id: str
+
+
+EdgeMessage = Annotated[
+    SessionOpened | SessionClosed | PlayerCommand | InvalidInput | RoomBound,
+    Field(discriminator="kind"),
+]
+EDGE_MESSAGE: TypeAdapter[EdgeMessage] = TypeAdapter(EdgeMessage)

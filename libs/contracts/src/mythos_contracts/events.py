@@ -1,0 +1,93 @@
+"""Event types a client can receive, and the payload model of each."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal[
+    "game_state",
+    "room_update",
+    "player_entered",
+    "player_left",
+    "chat_message",
+    "command_response",
+    "error",
+]
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    "game_state",
+    "room_update",
+    "player_entered",
+    "player_left",
+    "chat_message",
+    "command_response",
+    "error",
+)
+
+ChatChannel = Literal["say"]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlayerView(Payload):
+    id: str
+    name: str
+
+
+class RoomView(Payload):
+    id: str
+    name: str
+    description: str
+    exits: dict[str, str] = Field(description="direction -> room id")
+    occupants: list[str] = Field(
+        description="names of the players in the room, the viewer included"
+    )
+
+
+class GameStateData(Payload):
+    """First message of every stream: who you are and where you stand."""
+
+    player: PlayerView
+    room: RoomView
+    epoch: str = Field(description="identity of this event stream; sequence numbers are per epoch")
+
+
+class RoomUpdateData(Payload):
+    """Sent to a player whose room changed (or whose view of it must be refreshed)."""
+
+    room: RoomView
+
+
+class PresenceData(Payload):
+    """``player_entered`` / ``player_left``: someone else arrived in or left your room."""
+
+    player_id: str
+    player_name: str
+
+
+class ChatMessageData(Payload):
+    channel: ChatChannel
+    player_id: str
+    player_name: str
+    message: str
+    text: str = Field(description="the line as a player reads it, e.g. 'Alice says: hello'")
+
+
+class CommandResponseData(Payload):
+    """Exactly one per command a client sends."""
+
+    command: str
+    command_id: str | None
+    success: bool
+    result: str = Field(description="the text the player reads")
+
+
+class ErrorData(Payload):
+    """Input that could not be understood as a command at all (e.g. invalid JSON)."""
+
+    message: str
+    command_id: str | None = None

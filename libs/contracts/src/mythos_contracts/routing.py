@@ -1,0 +1,99 @@
+"""Exchange, queue and routing-key names. Build keys only through these helpers.
+
+Topic routing splits keys on ``.``, so every id placed in a key is checked to be
+a single word (no dots, no wildcards); a bad id fails loudly here instead of
+silently routing to the wrong place.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Exchanges (all durable topic exchanges).
+COMMANDS_EXCHANGE = "mythos.commands"
+EVENTS_EXCHANGE = "mythos.events"
+PERSISTENCE_EXCHANGE = "mythos.persistence"
+DEAD_LETTER_EXCHANGE = "mythos.dead"
+
+# Durable queues with a fixed owner.
+GAME_COMMANDS_QUEUE = "mythos.game.commands"
+PERSISTENCE_REQUESTS_QUEUE = "mythos.persistence.requests"
+PERSISTENCE_SAVES_QUEUE = "mythos.persistence.saves"
+DEAD_LETTER_QUEUE = "mythos.dead-letters"
+
+# Patterns the fixed queues bind with.
+ALL_COMMANDS_PATTERN = "command.#"
+LOAD_REQUESTS_PATTERN = "request.#"
+SAVES_PATTERN = "save.#"
+GLOBAL_PATTERN = "global.#"
+
+_WORD = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def _word(value: str, what: str) -> str:
+    if not _WORD.match(value):
+        raise ValueError(
+            f"{what} {value!r} cannot be used in a routing key (allowed: A-Z a-z 0-9 _ -)"
+        )
+    return value
+
+
+def edge_queue(instance_id: str) -> str:
+    """The one queue an edge instance owns; it lives and dies with that instance."""
+    return f"mythos.edge.{_word(instance_id, 'edge instance id')}"
+
+
+def command_key(player_id: str) -> str:
+    """Key of a command (or session message) sent by the edge on behalf of a player."""
+    return f"command.{_word(player_id, 'player id')}"
+
+
+def room_key(room_id: str, event_type: str) -> str:
+    """Key of an event published once for everyone in a room."""
+    return f"room.{_word(room_id, 'room id')}.{_word(event_type, 'event type')}"
+
+
+def player_key(player_id: str, event_type: str) -> str:
+    """Key of an event for one player."""
+    return f"player.{_word(player_id, 'player id')}.{_word(event_type, 'event type')}"
+
+
+def global_key(event_type: str) -> str:
+    """Key of an event for every player online."""
+    return f"global.{_word(event_type, 'event type')}"
+
+
+def room_pattern(room_id: str) -> str:
+    """Binding that receives every event of one room."""
+    return f"room.{_word(room_id, 'room id')}.#"
+
+
+def player_pattern(player_id: str) -> str:
+    """Binding that receives every event of one player."""
+    return f"player.{_word(player_id, 'player id')}.#"
+
+
+def load_request_key(entity: str) -> str:
+    """Key of a request/reply call to the persistence service, e.g. ``request.load_player``."""
+    return f"request.{_word(entity, 'request name')}"
+
+
+def save_key(entity: str) -> str:
+    """Key of a durable state change for the persistence service, e.g. ``save.player``."""
+    return f"save.{_word(entity, 'entity')}"
+
+
+def is_routable_id(value: str) -> bool:
+    """True when ``value`` may be used as a room or player id inside a routing key."""
+    return bool(_WORD.match(value))
+
+
+# Durable queues every service may rely on existing, with their bindings. Each
+# bus declares them on connect, so a publisher never races its consumer's first
+# start: a command sent before the game ever ran waits in its queue.
+DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
+    (GAME_COMMANDS_QUEUE, COMMANDS_EXCHANGE, ALL_COMMANDS_PATTERN),
+    (PERSISTENCE_REQUESTS_QUEUE, PERSISTENCE_EXCHANGE, LOAD_REQUESTS_PATTERN),
+    (PERSISTENCE_SAVES_QUEUE, PERSISTENCE_EXCHANGE, SAVES_PATTERN),
+)
+TOPIC_EXCHANGES: tuple[str, ...] = (COMMANDS_EXCHANGE, EVENTS_EXCHANGE, PERSISTENCE_EXCHANGE)

@@ -1,0 +1,1 @@
+"""mythos_persistence."""
