@@ -62,6 +62,11 @@ class EventEnvelope(BaseModel):
     recipients: dict[str, int] = Field(
         description="player id -> that player's sequence number for this event"
     )
+    session_id: str | None = Field(
+        default=None,
+        description="set on events that open or end one session's stream (game_state, "
+        "disconnect): only that session may deliver it",
+    )
 
     def for_recipient(self, player_id: str) -> ServerMessage | None:
         """The message ``player_id`` reads, or None when this event is not for them."""

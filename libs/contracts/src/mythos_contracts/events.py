@@ -14,6 +14,7 @@ EventType = Literal[
     "chat_message",
     "command_response",
     "error",
+    "disconnect",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -24,6 +25,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "chat_message",
     "command_response",
     "error",
+    "disconnect",
 )
 
 ChatChannel = Literal["say"]
@@ -91,3 +93,10 @@ class ErrorData(Payload):
 
     message: str
     command_id: str | None = None
+
+
+class DisconnectData(Payload):
+    """The server ends this session; the edge closes the socket with ``code`` after sending it."""
+
+    code: int = Field(description="WebSocket close code, see docs/protocol.md")
+    reason: str

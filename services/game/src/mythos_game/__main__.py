@@ -1,2 +1,50 @@
+"""Run the game service alone: ``uv run --package mythos-game python -m mythos_game``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import uvicorn
+from mythos_contracts.bus.amqp import AmqpBus
+
+from mythos_game.adapters.world_files import WorldError
+from mythos_game.bootstrap import GameService
+from mythos_game.entrypoints.health import create_health_app
+from mythos_game.settings import GameSettings
+
+
+async def serve(settings: GameSettings) -> None:
+    bus = AmqpBus(settings.amqp_url, connection_name="game")
+    await bus.connect()
+    service = GameService(settings, bus)
+    try:
+        await service.start()
+        health = uvicorn.Server(
+            uvicorn.Config(
+                create_health_app(lambda: service.ready),
+                host=settings.health_host,
+                port=settings.health_port,
+                log_level="warning",
+            )
+        )
+        await health.serve()  # returns on SIGINT/SIGTERM
+    finally:
+        await service.stop()
+        await bus.close()
+
+
 def main() -> None:
-    raise SystemExit("not wired yet")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s game %(levelname)s %(name)s: %(message)s"
+    )
+    settings = GameSettings()
+    try:
+        asyncio.run(serve(settings))
+    except WorldError as exc:
+        sys.exit(f"game: the world in {settings.world_dir} is broken: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""One contract suite for both bus adapters: RabbitMQ (real broker) and in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from mythos_contracts.bus import Bus, Delivery, RequestTimeout
+from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    EVENTS_EXCHANGE,
+    GAME_COMMANDS_QUEUE,
+    PERSISTENCE_EXCHANGE,
+    PERSISTENCE_REQUESTS_QUEUE,
+    command_key,
+    load_request_key,
+    player_key,
+    player_pattern,
+    room_key,
+    room_pattern,
+)
+
+BusFactory = Callable[[str], Bus]
+
+
+@pytest.fixture(params=["memory", "amqp"])
+async def bus_factory(request: pytest.FixtureRequest) -> AsyncIterator[BusFactory]:
+    """Makes connections ("services") on one broker: a fresh vhost, or a fresh in-process broker."""
+    made: list[Bus] = []
+    if request.param == "amqp":
+        url = request.getfixturevalue("amqp_url")
+
+        def make(name: str) -> Bus:
+            bus = AmqpBus(url, connection_name=name)
+            made.append(bus)
+            return bus
+    else:
+        broker = InMemoryBroker()
+
+        def make(name: str) -> Bus:
+            bus = InMemoryBus(broker)
+            made.append(bus)
+            return bus
+
+    yield make
+    for bus in made:
+        await bus.close()
+
+
+async def _connected(factory: BusFactory, name: str) -> Bus:
+    bus = factory(name)
+    await bus.connect()
+    return bus
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.items: list[Delivery] = []
+        self.changed = asyncio.Event()
+
+    async def __call__(self, delivery: Delivery) -> None:
+        self.items.append(delivery)
+        self.changed.set()
+
+    async def wait_for(self, count: int, timeout: float = 5.0) -> list[Delivery]:
+        async with asyncio.timeout(timeout):
+            while len(self.items) < count:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.items
+
+    def keys(self) -> list[str]:
+        return [d.routing_key for d in self.items]
+
+
+async def test_topic_bindings_route_by_room_and_player(bus_factory: BusFactory) -> None:
+    edge = await _connected(bus_factory, "edge")
+    game = await _connected(bus_factory, "game")
+    await edge.declare_queue("mythos.edge.e1", exclusive=True, dead_letter=False)
+    await edge.bind("mythos.edge.e1", EVENTS_EXCHANGE, room_pattern("library"))
+    await edge.bind("mythos.edge.e1", EVENTS_EXCHANGE, player_pattern("p1"))
+    got = Collector()
+    await edge.consume("mythos.edge.e1", got)
+
+    await game.publish(EVENTS_EXCHANGE, room_key("library", "chat_message"), b"1")
+    await game.publish(EVENTS_EXCHANGE, room_key("docks", "chat_message"), b"not for us")
+    await game.publish(EVENTS_EXCHANGE, player_key("p1", "room_update"), b"2")
+    await game.publish(EVENTS_EXCHANGE, player_key("p2", "room_update"), b"not for us")
+    await game.publish(EVENTS_EXCHANGE, room_key("library", "player_left"), b"3")
+    await got.wait_for(3)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in got.items] == [b"1", b"2", b"3"]
+
+
+async def test_unbind_stops_delivery(bus_factory: BusFactory) -> None:
+    edge = await _connected(bus_factory, "edge")
+    await edge.declare_queue("mythos.edge.e2", exclusive=True, dead_letter=False)
+    await edge.bind("mythos.edge.e2", EVENTS_EXCHANGE, room_pattern("attic"))
+    got = Collector()
+    await edge.consume("mythos.edge.e2", got)
+    await edge.publish(EVENTS_EXCHANGE, room_key("attic", "chat_message"), b"before")
+    await got.wait_for(1)
+    await edge.unbind("mythos.edge.e2", EVENTS_EXCHANGE, room_pattern("attic"))
+    await edge.publish(EVENTS_EXCHANGE, room_key("attic", "chat_message"), b"after")
+    await edge.bind("mythos.edge.e2", EVENTS_EXCHANGE, player_pattern("px"))
+    await edge.publish(EVENTS_EXCHANGE, player_key("px", "chat_message"), b"marker")
+    await got.wait_for(2)
+    assert [d.body for d in got.items] == [b"before", b"marker"]
+
+
+async def test_hash_matches_zero_or_more_words_and_star_exactly_one(bus_factory: BusFactory) -> None:
+    bus = await _connected(bus_factory, "svc")
+    await bus.declare_queue("q.topic", exclusive=True, dead_letter=False)
+    await bus.bind("q.topic", EVENTS_EXCHANGE, "a.*.c")
+    await bus.bind("q.topic", EVENTS_EXCHANGE, "x.#")
+    got = Collector()
+    await bus.consume("q.topic", got)
+    for key in ["a.b.c", "a.b.b.c", "a.c", "x", "x.y", "x.y.z", "y.x"]:
+        await bus.publish(EVENTS_EXCHANGE, key, key.encode())
+    await bus.publish(EVENTS_EXCHANGE, "x.end", b"end")
+    await got.wait_for(5)
+    assert got.keys() == ["a.b.c", "x", "x.y", "x.y.z", "x.end"]
+
+
+async def test_commands_wait_durably_until_a_consumer_starts(bus_factory: BusFactory) -> None:
+    edge = await _connected(bus_factory, "edge")
+    for i in range(5):
+        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+    game = await _connected(bus_factory, "game")
+    got = Collector()
+    await game.consume(GAME_COMMANDS_QUEUE, got)
+    await got.wait_for(5)
+    assert [d.body for d in got.items] == [b"0", b"1", b"2", b"3", b"4"]
+
+
+async def test_deliveries_are_handled_one_at_a_time_in_order(bus_factory: BusFactory) -> None:
+    bus = await _connected(bus_factory, "game")
+    active = 0
+    peak = 0
+    seen: list[bytes] = []
+    done = asyncio.Event()
+
+    async def slow(delivery: Delivery) -> None:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.01)
+        seen.append(delivery.body)
+        active -= 1
+        if len(seen) == 20:
+            done.set()
+
+    await bus.consume(GAME_COMMANDS_QUEUE, slow)
+    for i in range(20):
+        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+    async with asyncio.timeout(10):
+        await done.wait()
+    assert peak == 1
+    assert seen == [str(i).encode() for i in range(20)]
+
+
+async def test_a_failing_handler_dead_letters_and_moves_on(bus_factory: BusFactory) -> None:
+    game = await _connected(bus_factory, "game")
+    dead = Collector()
+    await game.consume(DEAD_LETTER_QUEUE, dead)
+    ok = Collector()
+
+    async def handler(delivery: Delivery) -> None:
+        if delivery.body == b"poison":
+            raise ValueError("cannot handle this")
+        await ok(delivery)
+
+    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    await game.publish(COMMANDS_EXCHANGE, command_key("p1"), b"poison")
+    await game.publish(COMMANDS_EXCHANGE, command_key("p1"), b"fine")
+    await ok.wait_for(1)
+    await dead.wait_for(1)
+    assert dead.items[0].body == b"poison"
+    assert ok.items[0].body == b"fine"
+
+
+async def test_request_reply_correlates_answers(bus_factory: BusFactory) -> None:
+    server = await _connected(bus_factory, "persistence")
+    client = await _connected(bus_factory, "game")
+
+    async def echo(delivery: Delivery) -> None:
+        await server.reply(delivery, b"re:" + delivery.body)
+
+    await server.consume(PERSISTENCE_REQUESTS_QUEUE, echo)
+    key = load_request_key("load_player")
+    answers = await asyncio.gather(
+        *(client.request(PERSISTENCE_EXCHANGE, key, f"q{i}".encode()) for i in range(10))
+    )
+    assert answers == [f"re:q{i}".encode() for i in range(10)]
+
+
+async def test_request_without_a_server_times_out(bus_factory: BusFactory) -> None:
+    client = await _connected(bus_factory, "game")
+    with pytest.raises(RequestTimeout):
+        await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"{}", timeout=0.3)
+
+
+async def test_exclusive_queue_vanishes_with_its_connection(bus_factory: BusFactory) -> None:
+    edge = await _connected(bus_factory, "edge")
+    await edge.declare_queue("mythos.edge.gone", exclusive=True, dead_letter=False)
+    await edge.bind("mythos.edge.gone", EVENTS_EXCHANGE, "global.#")
+    await edge.close()
+    other = await _connected(bus_factory, "edge2")
+    # Redeclaring from another connection works only because the first one is gone.
+    await other.declare_queue("mythos.edge.gone", exclusive=True, dead_letter=False)

@@ -1,0 +1,59 @@
+"""Reaches the persistence service over the bus: request/reply loads, durable saves."""
+
+from __future__ import annotations
+
+import logging
+
+from mythos_contracts.bus import Bus, RequestTimeout
+from mythos_contracts.persistence import (
+    LoadPlayerReply,
+    LoadPlayerRequest,
+    PersistenceError,
+    PlayerStateChanged,
+)
+from mythos_contracts.routing import PERSISTENCE_EXCHANGE, load_request_key, save_key
+from pydantic import ValidationError
+
+from mythos_game.service_layer.player_store import PlayerStoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class PersistenceClient:
+    def __init__(self, bus: Bus, *, timeout: float, attempts: int) -> None:
+        self._bus = bus
+        self._timeout = timeout
+        self._attempts = attempts
+
+    async def load(self, player_id: str, name: str) -> LoadPlayerReply:
+        body = LoadPlayerRequest(player_id=player_id, name=name).model_dump_json().encode()
+        for attempt in range(1, self._attempts + 1):
+            try:
+                raw = await self._bus.request(
+                    PERSISTENCE_EXCHANGE,
+                    load_request_key("load_player"),
+                    body,
+                    timeout=self._timeout,
+                )
+            except RequestTimeout:
+                log.warning(
+                    "load_player %s: no answer (attempt %d/%d)", player_id, attempt, self._attempts
+                )
+                continue
+            try:
+                return LoadPlayerReply.model_validate_json(raw)
+            except ValidationError:
+                log.warning("load_player %s refused: %s", player_id, _reason(raw))
+        raise PlayerStoreUnavailable("the persistence service did not answer")
+
+    async def save(self, change: PlayerStateChanged) -> None:
+        await self._bus.publish(
+            PERSISTENCE_EXCHANGE, save_key("player"), change.model_dump_json().encode()
+        )
+
+
+def _reason(raw: bytes) -> str:
+    try:
+        return PersistenceError.model_validate_json(raw).error
+    except ValidationError:
+        return f"unreadable reply {raw[:200]!r}"

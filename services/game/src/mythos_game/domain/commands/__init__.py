@@ -1,0 +1,1 @@
+"""Player commands: one small module each, collected in ``registry``."""

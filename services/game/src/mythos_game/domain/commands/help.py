@@ -1,0 +1,27 @@
+from itertools import groupby
+
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+
+
+def run(ctx: Context, args: list[str]) -> Outcome:
+    if args:
+        spec = ctx.commands.find(args[0].lstrip("/"))
+        if spec is None:
+            return refused(f"There is no command '{args[0]}'. Type 'help' for the list.")
+        return Outcome(True, spec.help_text())
+    by_category = sorted(ctx.commands.specs, key=lambda s: (s.category, s.name))
+    lines = ["Commands (type 'help <command>' for more):"]
+    for category, specs in groupby(by_category, key=lambda s: s.category):
+        lines.append(f"  {category}: " + ", ".join(s.name for s in specs))
+    return Outcome(True, "\n".join(lines))
+
+
+SPEC = CommandSpec(
+    name="help",
+    aliases=("?",),
+    category="Help",
+    usage="help [command]",
+    summary="List the commands, or explain one.",
+    examples=("help", "help go"),
+    run=run,
+)

@@ -1,0 +1,60 @@
+"""Who is online and where: the mutable game state the commands work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Player:
+    id: str
+    name: str
+    room_id: str
+    version: int
+    """Version of the stored state; every change that must be saved bumps it."""
+    session_id: str
+    room_bound: bool = False
+    """True once the player's edge receives this room's events by the room key."""
+
+
+class Roster:
+    def __init__(self) -> None:
+        self._players: dict[str, Player] = {}
+        self._by_room: dict[str, set[str]] = {}
+
+    def get(self, player_id: str) -> Player | None:
+        return self._players.get(player_id)
+
+    def online(self) -> list[Player]:
+        return list(self._players.values())
+
+    def add(self, player: Player) -> None:
+        self._players[player.id] = player
+        self._by_room.setdefault(player.room_id, set()).add(player.id)
+
+    def remove(self, player_id: str) -> Player | None:
+        player = self._players.pop(player_id, None)
+        if player is not None:
+            self._leave(player)
+        return player
+
+    def move(self, player: Player, room_id: str) -> None:
+        self._leave(player)
+        player.room_id = room_id
+        player.room_bound = False
+        player.version += 1
+        self._by_room.setdefault(room_id, set()).add(player.id)
+
+    def in_room(self, room_id: str) -> list[Player]:
+        return [self._players[pid] for pid in self._by_room.get(room_id, ())]
+
+    def find_by_name(self, name: str) -> Player | None:
+        wanted = name.lower()
+        return next((p for p in self._players.values() if p.name.lower() == wanted), None)
+
+    def _leave(self, player: Player) -> None:
+        members = self._by_room.get(player.room_id)
+        if members is not None:
+            members.discard(player.id)
+            if not members:
+                del self._by_room[player.room_id]

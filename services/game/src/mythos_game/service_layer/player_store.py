@@ -1,0 +1,18 @@
+"""The port to stored player state (the persistence service, over the bus)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mythos_contracts.persistence import LoadPlayerReply, PlayerStateChanged
+
+
+class PlayerStoreUnavailable(RuntimeError):
+    """The stored state could not be read right now."""
+
+
+class PlayerStore(Protocol):
+    async def load(self, player_id: str, name: str) -> LoadPlayerReply: ...
+
+    async def save(self, change: PlayerStateChanged) -> None:
+        """Durably queue the change; returns once the broker holds it."""

@@ -1,0 +1,58 @@
+"""The edge's ASGI app. Its lifespan owns the bus connection and this edge's queue."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from mythos_contracts.bus import Bus
+from mythos_contracts.routing import EVENTS_EXCHANGE, GLOBAL_PATTERN, edge_queue
+
+from mythos_edge.adapters.token_verifier import JwksTokenVerifier
+from mythos_edge.entrypoints.websocket import EdgeRuntime, router
+from mythos_edge.service_layer.connections import ConnectionRegistry
+from mythos_edge.service_layer.fanout import Fanout
+from mythos_edge.service_layer.room_bindings import RoomBindings
+from mythos_edge.settings import EdgeSettings
+
+
+def create_app(settings: EdgeSettings, bus: Bus) -> FastAPI:
+    """``bus`` is connected and closed by the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await bus.connect()
+        queue = edge_queue(settings.instance_id)
+        # Exclusive: the queue dies with this edge; the game's sequencing makes the gap visible.
+        await bus.declare_queue(queue, exclusive=True, dead_letter=False)
+        await bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
+        registry = ConnectionRegistry()
+        bindings = RoomBindings(bus, queue)
+        fanout = Fanout(bus, registry, bindings, settings.instance_id)
+        verifier = JwksTokenVerifier(
+            settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
+        )
+        app.state.edge = EdgeRuntime(settings, bus, verifier, registry, bindings, fanout)
+        await bus.consume(queue, fanout.on_event, prefetch=settings.event_prefetch)
+        try:
+            yield
+        finally:
+            await bus.close()
+
+    app = FastAPI(
+        title="Mythos edge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.include_router(router)
+
+    @app.get("/api/healthz")
+    async def healthz() -> JSONResponse:
+        runtime: EdgeRuntime | None = getattr(app.state, "edge", None)
+        if runtime is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse(
+            {"status": "ok", "instance": settings.instance_id, "connections": len(runtime.registry)}
+        )
+
+    return app

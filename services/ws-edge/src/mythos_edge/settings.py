@@ -1,0 +1,32 @@
+"""Edge settings, read once from the environment (prefix ``EDGE_``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EdgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore")
+
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        validation_alias=AliasChoices("EDGE_AMQP_URL", "AMQP_URL"),
+    )
+    host: str = "127.0.0.1"
+    port: int = 54733
+    instance_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex[:12],
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="names this edge's queue; unique per running edge",
+    )
+    jwks_url: str = "http://127.0.0.1:54732/auth/.well-known/jwks.json"
+    token_issuer: str = "mythos-auth"
+    token_audience: str = "mythos"
+    send_queue_limit: int = Field(
+        default=1000, ge=1, description="messages buffered per connection before it is closed"
+    )
+    max_frame_bytes: int = Field(default=16384, ge=256, description="largest client frame accepted")
+    event_prefetch: int = Field(default=200, ge=1)
