@@ -1,1 +1,1 @@
-"""mythos_auth."""
+"""Mythos accounts service: registration, login and Ed25519-signed access tokens."""

@@ -1,0 +1,1 @@
+"""I/O adapters: database, password hashing, signing keys and tokens."""

@@ -1,0 +1,71 @@
+"""What a valid account looks like, and the errors the account use cases can raise."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+# A letter first keeps names readable in game text and unambiguous in commands.
+USERNAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,19}")
+USERNAME_RULE = "username must start with a letter and be 3-20 letters, digits or underscores"
+PASSWORD_MIN_LENGTH = 8
+# An upper bound stops absurd inputs from costing hashing time and memory.
+PASSWORD_MAX_LENGTH = 256
+
+
+class AccountRuleViolation(ValueError):
+    """A proposed username or password breaks a rule; ``reason`` is safe to show to the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UsernameTaken(Exception):
+    """Another account already has this username, compared case-insensitively."""
+
+
+class InvalidCredentials(Exception):
+    """Login failed. Deliberately does not say whether the username or the password was wrong."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    created_at: datetime
+
+    @classmethod
+    def new(cls, username: str, now: datetime | None = None) -> Account:
+        return cls(id=str(uuid.uuid4()), username=username, created_at=now or datetime.now(UTC))
+
+
+def canonical_username(username: str) -> str:
+    """The form used for uniqueness and lookup, so "Alice" and "alice" are the same account."""
+    return username.lower()
+
+
+def is_valid_username(username: str) -> bool:
+    # fullmatch, not match + "$": "$" would also accept a trailing newline.
+    return USERNAME_PATTERN.fullmatch(username) is not None
+
+
+def username_problem(username: str) -> str | None:
+    return None if is_valid_username(username) else USERNAME_RULE
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"password must be at least {PASSWORD_MIN_LENGTH} characters"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"password must be at most {PASSWORD_MAX_LENGTH} characters"
+    return None
+
+
+def check_new_account(username: str, password: str) -> None:
+    """Raise ``AccountRuleViolation`` with the first readable reason, username first."""
+    problem = username_problem(username) or password_problem(password)
+    if problem is not None:
+        raise AccountRuleViolation(problem)

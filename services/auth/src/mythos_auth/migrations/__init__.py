@@ -1,0 +1,1 @@
+"""Alembic migrations of the auth database, shipped inside the package."""

@@ -1,0 +1,1 @@
+"""Use cases of the auth service, written against ports so they test without I/O."""

@@ -1,0 +1,54 @@
+"""Register and authenticate: the two account use cases."""
+
+from __future__ import annotations
+
+import logging
+
+from mythos_auth.domain.accounts import (
+    Account,
+    InvalidCredentials,
+    UsernameTaken,
+    check_new_account,
+    is_valid_username,
+)
+from mythos_auth.service_layer.ports import AccountStore, PasswordHasher
+
+log = logging.getLogger(__name__)
+
+
+async def register(
+    store: AccountStore, hasher: PasswordHasher, username: str, password: str
+) -> Account:
+    """Create an account. Raises ``AccountRuleViolation`` or ``UsernameTaken``."""
+    check_new_account(username, password)
+    # Cheap early answer that saves an argon2 hash; the unique index still settles races.
+    if await store.get_by_username(username) is not None:
+        raise UsernameTaken(username)
+    password_hash = await hasher.hash(password)
+    account = Account.new(username)
+    await store.add(account, password_hash)
+    log.info("registered account %s (%s)", account.id, account.username)
+    return account
+
+
+async def authenticate(
+    store: AccountStore, hasher: PasswordHasher, username: str, password: str
+) -> Account:
+    """Return the account for these credentials or raise ``InvalidCredentials``.
+
+    Every failing path costs one argon2 verification, so response time does not reveal
+    whether the username exists.
+    """
+    stored = None
+    # Names that could never have been registered skip the database but not the hashing.
+    if is_valid_username(username):
+        stored = await store.get_by_username(username)
+    if stored is None:
+        await hasher.verify_dummy(password)
+        raise InvalidCredentials
+    if not await hasher.verify(stored.password_hash, password):
+        raise InvalidCredentials
+    if hasher.needs_rehash(stored.password_hash):
+        # Parameters were raised since this hash was made; upgrade it while we know the password.
+        await store.update_password_hash(stored.account.id, await hasher.hash(password))
+    return stored.account
