@@ -1,0 +1,64 @@
+# Mythos: every routine action has a target. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv is installed with pip when missing; `python3 -m uv` then works without PATH changes.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+NPM := npm --prefix client
+
+.PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
+        test test-python test-client lint format typecheck clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+install: ## Install uv (if missing), the Python workspace and the client's npm packages
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@test -d client/node_modules || $(NPM) ci --no-audit --no-fund
+
+client: install ## Build the web client bundle (client/dist)
+	$(NPM) run build
+
+run: client ## Start the whole system and print the URL to open (Ctrl-C stops it)
+	$(UV) run --frozen python -m mythos_local
+
+run-embedded: client ## Same, forced into embedded mode (in-process bus + SQLite)
+	MYTHOS_MODE=embedded $(UV) run --frozen python -m mythos_local
+
+run-distributed: client ## Same, forced into distributed mode (RabbitMQ + PostgreSQL)
+	MYTHOS_MODE=distributed $(UV) run --frozen python -m mythos_local
+
+run-auth: install ## Run only the auth service (AUTH_* settings)
+	$(UV) run --frozen --package mythos-auth python -m mythos_auth
+
+run-edge: install ## Run only one WebSocket edge (EDGE_* settings)
+	$(UV) run --frozen --package mythos-ws-edge python -m mythos_edge
+
+run-game: install ## Run only the game service (GAME_* settings)
+	$(UV) run --frozen --package mythos-game python -m mythos_game
+
+run-persistence: install ## Run only the persistence service (PERSISTENCE_* settings)
+	$(UV) run --frozen --package mythos-persistence python -m mythos_persistence
+
+test: install lint typecheck test-python test-client ## Run every check and test
+
+lint: ## ruff lint and format check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: ## Apply ruff's formatting and safe fixes
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+typecheck: ## mypy (strict on the contract package)
+	$(UV) run --frozen mypy libs/contracts/src
+
+test-python: ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests
+	$(UV) run --frozen pytest
+
+test-client: ## Client unit tests (Vitest) and type check
+	$(NPM) test
+
+clean: ## Remove build output and local data
+	rm -rf client/dist .data .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,112 @@
+"""Embedded mode: the same service code in one process, on the in-process bus and
+SQLite, for a machine with neither RabbitMQ nor PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import uvicorn
+from mythos_auth.entrypoints.api import create_app as create_auth_app
+from mythos_auth.settings import AuthSettings
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_edge import log_redaction
+from mythos_edge.app import create_app as create_edge_app
+from mythos_edge.settings import EdgeSettings
+from mythos_game.bootstrap import GameService
+from mythos_game.settings import GameSettings
+from mythos_persistence.bootstrap import PersistenceService
+from mythos_persistence.settings import PersistenceSettings
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mythos_local.distributed import announce
+from mythos_local.settings import LocalSettings
+
+log = logging.getLogger("mythos.local")
+
+_NO_CLIENT = HTMLResponse(
+    "<!doctype html><title>Mythos</title><p>The client bundle is not built: run "
+    "<code>make client</code>.</p>",
+    status_code=503,
+)
+
+
+def origin_app(auth: ASGIApp, edge: ASGIApp, static: ASGIApp) -> ASGIApp:
+    """Routes by path exactly as the front door does in distributed mode."""
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if path.startswith("/auth/") or path == "/docs" or path.startswith("/docs/"):
+            await auth(scope, receive, send)
+        elif path.startswith("/api/"):
+            await edge(scope, receive, send)
+        else:
+            await static(scope, receive, send)
+
+    return route
+
+
+async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
+    data = settings.mythos_data_dir / "embedded"
+    data.mkdir(parents=True, exist_ok=True)
+    broker = InMemoryBroker()
+    auth_app = create_auth_app(
+        AuthSettings(
+            database_url=f"sqlite+aiosqlite:///{data / 'auth.db'}",
+            key_file=data / "auth_ed25519.pem",
+        )
+    )
+    edge_app = create_edge_app(
+        EdgeSettings(
+            instance_id="embedded",
+            jwks_url=f"{settings.public_url}/auth/.well-known/jwks.json",
+        ),
+        InMemoryBus(broker),
+    )
+    dist = settings.mythos_client_dist
+    static: ASGIApp = StaticFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
+
+    persistence_bus = InMemoryBus(broker)
+    game_bus = InMemoryBus(broker)
+    async with contextlib.AsyncExitStack() as stack:
+        await persistence_bus.connect()
+        stack.push_async_callback(persistence_bus.close)
+        persistence = PersistenceService(
+            PersistenceSettings(database_url=f"sqlite+aiosqlite:///{data / 'game.db'}"),
+            persistence_bus,
+        )
+        await persistence.start()
+        stack.push_async_callback(persistence.stop)
+        await game_bus.connect()
+        stack.push_async_callback(game_bus.close)
+        game = GameService(GameSettings(), game_bus)
+        await game.start()
+        stack.push_async_callback(game.stop)
+        await stack.enter_async_context(auth_app.router.lifespan_context(auth_app))
+        await stack.enter_async_context(edge_app.router.lifespan_context(edge_app))
+
+        server = uvicorn.Server(
+            uvicorn.Config(
+                origin_app(auth_app, edge_app, static),
+                host=settings.mythos_host,
+                port=settings.mythos_port,
+                lifespan="off",
+                ws_max_size=1 << 20,
+                log_config=None,
+            )
+        )
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        log_redaction.install()
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                return 1
+            await asyncio.sleep(0.05)
+        announce(settings, "embedded")
+        await stop.wait()
+        server.should_exit = True
+        await serving
+    return 0

@@ -1,0 +1,45 @@
+"""Settings of the local launcher (``make run``), read once from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class LocalSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    mythos_mode: Literal["auto", "distributed", "embedded"] = Field(
+        default="auto", description="auto picks distributed when RabbitMQ and PostgreSQL answer"
+    )
+    mythos_host: str = "127.0.0.1"
+    mythos_port: int = Field(default=54731, description="the one public origin")
+    mythos_internal_port_base: int = Field(
+        default=54732, description="auth, edges, game and persistence listen on the next ports"
+    )
+    mythos_edges: int = Field(default=1, ge=1, le=8, description="edge processes (distributed)")
+    amqp_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", description="broker")
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        description="a PostgreSQL database the launcher can connect to, to create its own",
+    )
+    mythos_vhost: str = Field(default="mythos", description="RabbitMQ vhost of this run")
+    mythos_db_prefix: str = Field(
+        default="mythos", description="databases <prefix>_game, <prefix>_auth"
+    )
+    mythos_data_dir: Path = Field(default=REPO_ROOT / ".data", description="keys, SQLite files")
+    mythos_client_dist: Path = Field(default=REPO_ROOT / "client" / "dist")
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.mythos_host}:{self.mythos_port}"
+
+    def port(self, role: str, index: int = 0) -> int:
+        """Internal port of a role: auth, game, persistence, edge (index for edges)."""
+        offsets = {"auth": 0, "game": 1, "persistence": 2, "edge": 3}
+        return self.mythos_internal_port_base + offsets[role] + index

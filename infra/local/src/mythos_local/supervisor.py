@@ -1,0 +1,91 @@
+"""Starts child processes, waits for their health endpoints, stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+import httpx
+
+log = logging.getLogger("mythos.local")
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    health_url: str | None = None
+    process: asyncio.subprocess.Process | None = None
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[Child] = []
+
+    async def start(self, child: Child) -> None:
+        child.process = await asyncio.create_subprocess_exec(
+            *child.argv,
+            env={**os.environ, **child.env},
+            # Own session: Ctrl-C reaches only the launcher, which stops children in order.
+            start_new_session=True,
+        )
+        self.children.append(child)
+        log.info("started %s (pid %d)", child.name, child.process.pid)
+
+    async def wait_healthy(self, child: Child, timeout: float = 90.0) -> None:
+        assert child.process is not None
+        if child.health_url is None:
+            return
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while True:
+                if child.process.returncode is not None:
+                    raise StartupFailed(f"{child.name} exited with code {child.process.returncode}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(child.health_url)).status_code == 200:
+                        return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise StartupFailed(
+                        f"{child.name} was not healthy at {child.health_url} in {timeout:.0f}s"
+                    )
+                await asyncio.sleep(0.2)
+
+    async def watch(self) -> Child:
+        """Returns the first child that exits."""
+        waits = {
+            asyncio.create_task(c.process.wait()): c for c in self.children if c.process is not None
+        }
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return waits[next(iter(done))]
+
+    async def stop_all(self, grace: float = 10.0) -> None:
+        for child in reversed(self.children):
+            process = child.process
+            if process is None or process.returncode is not None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), grace)
+            except TimeoutError:
+                log.warning("%s did not stop in %.0fs; killing it", child.name, grace)
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        self.children.clear()
+
+
+def python_module(module: str) -> list[str]:
+    return [sys.executable, "-m", module]

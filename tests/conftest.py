@@ -1,0 +1,244 @@
+"""Black-box harness: starts the whole system the way ``make run`` does and talks to
+it only through its public origin (HTTP and WebSocket), as a real client would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port_block(size: int) -> int:
+    for _ in range(200):
+        base = 20000 + (uuid.uuid4().int % 35000)
+        sockets = []
+        try:
+            for port in range(base, base + size):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                sockets.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free block of ports")
+
+
+@dataclass
+class System:
+    """One run of ``python -m mythos_local`` (what ``make run`` starts)."""
+
+    mode: str
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    url: str = ""
+
+    def start(self, timeout: float = 120.0) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mythos_local"],
+            cwd=REPO,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"system exited early:\n{self.log_path.read_text()[-4000:]}")
+            if "Mythos is running" in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"system did not start:\n{self.log_path.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., System]]:
+    """Factory: ``start_system(mode, edges=1)``; every system is stopped and its vhost and
+    databases dropped afterwards."""
+    systems: list[System] = []
+    cleanups: list[Callable[[], None]] = []
+
+    def start(mode: str, edges: int = 1) -> System:
+        if mode == "distributed":
+            request.getfixturevalue("rabbitmq")
+            request.getfixturevalue("postgres")
+        run_id = f"mythos_bb_{uuid.uuid4().hex[:10]}"
+        port = _free_port_block(16)
+        env = {
+            "MYTHOS_MODE": mode,
+            "MYTHOS_PORT": str(port),
+            "MYTHOS_INTERNAL_PORT_BASE": str(port + 1),
+            "MYTHOS_EDGES": str(edges),
+            "MYTHOS_VHOST": run_id,
+            "MYTHOS_DB_PREFIX": run_id,
+            "MYTHOS_DATA_DIR": str(tmp_path / run_id),
+        }
+        system = System(mode, env, tmp_path / f"{run_id}.log", url=f"http://127.0.0.1:{port}")
+        systems.append(system)
+        if mode == "distributed":
+            cleanups.append(lambda: _drop(run_id))
+        system.start()
+        return system
+
+    yield start
+    for system in systems:
+        system.stop()
+        print(f"--- {system.mode} system log (tail) ---\n{system.log_text()[-3000:]}")
+    for cleanup in cleanups:
+        cleanup()
+
+
+def _drop(run_id: str) -> None:
+    from mythos_local.provisioning import delete_vhost, drop_database
+
+    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+    async def drop() -> None:
+        await delete_vhost(run_id)
+        for suffix in ("game", "auth"):
+            await drop_database(server, f"{run_id}_{suffix}")
+
+    asyncio.run(drop())
+
+
+@dataclass
+class Player:
+    """A WebSocket client that records its whole stream."""
+
+    name: str
+    token: str
+    ws: Any = None
+    received: list[dict[str, Any]] = field(default_factory=list)
+    _reader: asyncio.Task[None] | None = None
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int | None = None
+
+    async def connect(self, base_url: str) -> None:
+        url = base_url.replace("http://", "ws://") + "/api/ws"
+        self.ws = await websockets.connect(url, subprotocols=["bearer", self.token])
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.received.append(json.loads(raw))
+                self._arrived.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            self._arrived.set()
+
+    async def send_raw(self, text: str) -> None:
+        await self.ws.send(text)
+
+    async def send(self, command: str, *args: str) -> str:
+        command_id = str(uuid.uuid4())
+        await self.send_raw(
+            json.dumps(
+                {
+                    "command": command,
+                    "args": list(args),
+                    "timestamp": "2026-01-01T00:00:00Z",
+                    "command_id": command_id,
+                }
+            )
+        )
+        return command_id
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0, what: str = ""
+    ) -> dict[str, Any]:
+        seen = 0
+        async with asyncio.timeout(timeout):
+            while True:
+                for message in self.received[seen:]:
+                    if predicate(message):
+                        return message
+                seen = len(self.received)
+                if self.close_code is not None:
+                    raise AssertionError(f"{self.name}: closed ({self.close_code}) before {what}")
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    async def event(self, event_type: str, **data: Any) -> dict[str, Any]:
+        def match(m: dict[str, Any]) -> bool:
+            return m["event_type"] == event_type and all(m["data"].get(k) == v for k, v in data.items())
+
+        return await self.wait_for(match, what=f"{event_type} {data}")
+
+    async def response(self, command_id: str) -> dict[str, Any]:
+        message = await self.event("command_response", command_id=command_id)
+        return message["data"]
+
+    async def run(self, command: str, *args: str) -> dict[str, Any]:
+        return await self.response(await self.send(command, *args))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await self._reader
+
+    def sequence_numbers(self) -> list[int]:
+        return [m["sequence_number"] for m in self.received]
+
+
+async def register_and_login(base_url: str, name: str, password: str = "correct horse") -> Player:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        created = await http.post("/auth/register", json={"username": name, "password": password})
+        assert created.status_code == 201, created.text
+        login = await http.post("/auth/login", json={"username": name, "password": password})
+        assert login.status_code == 200, login.text
+        return Player(name, login.json()["access_token"])
+
+
+async def login(base_url: str, name: str, password: str = "correct horse") -> Player:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        response = await http.post("/auth/login", json={"username": name, "password": password})
+        assert response.status_code == 200, response.text
+        return Player(name, response.json()["access_token"])
+
+
+@pytest.fixture
+def players() -> Any:
+    """The helpers above, for the test modules (importlib mode keeps tests/ off sys.path)."""
+
+    class Helpers:
+        register_and_login = staticmethod(register_and_login)
+        login = staticmethod(login)
+
+    return Helpers
