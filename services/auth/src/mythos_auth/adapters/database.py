@@ -31,7 +31,8 @@ def ensure_sqlite_directory(url: str) -> None:
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # 0700: the database holds password hashes; only the service's user needs to enter.
+    Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -1,0 +1,168 @@
+"""The HTTP API end to end, on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from mythos_auth.domain.accounts import USERNAME_RULE
+from mythos_auth.settings import AuthSettings
+
+PASSWORD = "miskatonic"
+
+
+async def _register(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post("/auth/register", json={"username": username, "password": password})
+
+
+async def _login(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post("/auth/login", json={"username": username, "password": password})
+
+
+async def _verify(client: httpx.AsyncClient, token: str) -> dict[str, Any]:
+    """Verify a token the way another service would: offline, with the published JWKS."""
+    jwks = (await client.get("/auth/.well-known/jwks.json")).json()
+    kid = jwt.get_unverified_header(token)["kid"]
+    [jwk] = [key for key in jwks["keys"] if key["kid"] == kid]
+    return jwt.decode(
+        token, jwt.PyJWK(jwk), algorithms=["EdDSA"], audience="mythos", issuer="mythos-auth"
+    )
+
+
+async def test_register_returns_the_new_account(client: httpx.AsyncClient) -> None:
+    response = await _register(client, "Armitage")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["username"] == "Armitage"
+    assert str(uuid.UUID(body["user_id"])) == body["user_id"]
+
+
+async def test_duplicate_usernames_conflict_case_insensitively(client: httpx.AsyncClient) -> None:
+    assert (await _register(client, "Armitage")).status_code == 201
+    for name in ("Armitage", "armitage", "ARMITAGE"):
+        response = await _register(client, name, "another password")
+        assert response.status_code == 409
+        assert response.json() == {"detail": "username is taken"}
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"username": "ab", "password": PASSWORD}, USERNAME_RULE),
+        ({"username": "9lives", "password": PASSWORD}, USERNAME_RULE),
+        ({"username": "has space", "password": PASSWORD}, USERNAME_RULE),
+        ({"username": "Armitage", "password": "short"}, "password must be at least 8 characters"),
+        (
+            {"username": "Armitage", "password": "x" * 257},
+            "password must be at most 256 characters",
+        ),
+    ],
+)
+async def test_rule_breakers_get_a_readable_422(
+    client: httpx.AsyncClient, body: dict[str, str], detail: str
+) -> None:
+    response = await client.post("/auth/register", json=body)
+    assert response.status_code == 422
+    assert response.json() == {"detail": detail}
+
+
+@pytest.mark.parametrize("path", ["/auth/register", "/auth/login"])
+async def test_malformed_bodies_get_a_readable_422(client: httpx.AsyncClient, path: str) -> None:
+    missing = await client.post(path, json={"username": "Armitage"})
+    assert missing.status_code == 422
+    assert missing.json() == {"detail": "password: field required"}
+
+    wrong_type = await client.post(path, json={"username": 7, "password": "secret-ish"})
+    assert wrong_type.status_code == 422
+    assert wrong_type.json()["detail"].startswith("username: ")
+    assert "secret-ish" not in wrong_type.text
+
+    not_json = await client.post(
+        path, content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    assert not_json.json() == {"detail": "request body is not valid JSON"}
+
+
+async def test_login_issues_a_token_that_verifies_with_the_jwks(
+    client: httpx.AsyncClient,
+) -> None:
+    user_id = (await _register(client, "Armitage")).json()["user_id"]
+
+    response = await _login(client, "armitage")  # any case logs in
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 900
+
+    header = jwt.get_unverified_header(body["access_token"])
+    jwks = (await client.get("/auth/.well-known/jwks.json")).json()
+    assert header["alg"] == "EdDSA"
+    assert header["kid"] == jwks["keys"][0]["kid"]
+
+    claims = await _verify(client, body["access_token"])
+    assert claims["sub"] == user_id
+    assert claims["name"] == "Armitage"  # as registered, not as typed at login
+    assert claims["iss"] == "mythos-auth" and claims["aud"] == "mythos"
+    assert claims["exp"] - claims["iat"] == 900
+
+
+async def test_jwks_publishes_only_public_material(client: httpx.AsyncClient) -> None:
+    response = await client.get("/auth/.well-known/jwks.json")
+    assert response.status_code == 200
+    [key] = response.json()["keys"]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["x"]
+    assert "d" not in key
+
+
+async def test_bad_credentials_get_identical_401s(client: httpx.AsyncClient) -> None:
+    await _register(client, "Armitage")
+    unknown = await _login(client, "Nobody")
+    wrong_password = await _login(client, "Armitage", "wrong password")
+    invalid_name = await _login(client, "?", "whatever")
+    for response in (unknown, wrong_password, invalid_name):
+        assert response.status_code == 401
+        assert response.json() == {"detail": "invalid username or password"}
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert unknown.content == wrong_password.content == invalid_name.content
+
+
+async def test_health_reports_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/auth/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/docs")).status_code == 200
+    schema = (await client.get("/auth/openapi.json")).json()
+    register = schema["paths"]["/auth/register"]["post"]["responses"]
+    assert {"201", "409", "422"} <= set(register)
+    assert "401" in schema["paths"]["/auth/login"]["post"]["responses"]
+    assert "503" in schema["paths"]["/auth/healthz"]["get"]["responses"]
+
+
+async def test_accounts_and_key_survive_a_restart(
+    auth_settings: AuthSettings, serve: Callable[..., Any]
+) -> None:
+    async with serve(auth_settings) as (_, client):
+        await _register(client, "Armitage")
+        token = (await _login(client, "Armitage")).json()["access_token"]
+        kid_before = (await client.get("/auth/.well-known/jwks.json")).json()["keys"][0]["kid"]
+
+    assert auth_settings.key_file.exists()
+    async with serve(auth_settings) as (_, client):
+        jwks = (await client.get("/auth/.well-known/jwks.json")).json()
+        assert jwks["keys"][0]["kid"] == kid_before
+        assert (await _verify(client, token))["name"] == "Armitage"
+        assert (await _login(client, "Armitage")).status_code == 200
+        assert (await _register(client, "armitage")).status_code == 409
