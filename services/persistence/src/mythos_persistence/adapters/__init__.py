@@ -1,0 +1,1 @@
+"""Database adapters: engine, schema, migrations and the player store."""

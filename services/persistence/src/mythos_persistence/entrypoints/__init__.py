@@ -1,0 +1,1 @@
+"""How the outside world reaches the service: bus consumers and the health endpoint."""

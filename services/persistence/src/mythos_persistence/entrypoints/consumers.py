@@ -1,0 +1,120 @@
+"""Bus deliveries -> decoded contract messages -> handlers -> replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from mythos_contracts.bus import Bus, Delivery, Handler
+from mythos_contracts.persistence import (
+    LoadPlayerReply,
+    LoadPlayerRequest,
+    PersistenceError,
+    PlayerStateChanged,
+)
+from mythos_contracts.routing import (
+    PERSISTENCE_REQUESTS_QUEUE,
+    PERSISTENCE_SAVES_QUEUE,
+    load_request_key,
+    save_key,
+)
+from pydantic import ValidationError
+
+from mythos_persistence.service_layer.handlers import handle_load, handle_save
+from mythos_persistence.service_layer.ports import PlayerStore
+from mythos_persistence.service_layer.retry import Backoff
+
+log = logging.getLogger(__name__)
+
+LOAD_PLAYER_KEY = load_request_key("load_player")
+SAVE_PLAYER_KEY = save_key("player")
+
+
+class Consumers:
+    """The service's two consumers, plus what it takes to stop them cleanly.
+
+    The bus port cannot cancel a consumer, so stopping works with it: in-flight
+    deliveries get a grace period, then are cancelled, and every later delivery is
+    held unacknowledged until the bus closes, when the broker hands it back to the
+    queue for the next instance. Saves are idempotent, so a write that was
+    cancelled after it committed is harmless when it is redelivered.
+    """
+
+    def __init__(self, bus: Bus, store: PlayerStore, backoff: Backoff) -> None:
+        self._bus = bus
+        self._store = store
+        self._backoff = backoff
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def start(self) -> None:
+        # One consumer per queue: a save waiting out a database outage holds up
+        # only the saves queue, while loads keep being answered (with an error).
+        await self._bus.consume(PERSISTENCE_REQUESTS_QUEUE, self._guarded(self.on_request))
+        await self._bus.consume(PERSISTENCE_SAVES_QUEUE, self._guarded(self.on_save))
+
+    async def stop(self, grace: float) -> None:
+        self._stopping = True
+        if not self._inflight:
+            return
+        _done, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def on_request(self, delivery: Delivery) -> None:
+        if delivery.reply_to is None:
+            # Nobody to answer: dead-letter it so the faulty sender shows up.
+            raise ValueError(f"request {delivery.routing_key!r} has no reply_to")
+        reply = await self._answer(delivery)
+        await self._bus.reply(delivery, reply.model_dump_json().encode())
+
+    async def _answer(self, delivery: Delivery) -> LoadPlayerReply | PersistenceError:
+        if delivery.routing_key != LOAD_PLAYER_KEY:
+            log.warning("unknown persistence request %r", delivery.routing_key)
+            return PersistenceError(error=f"unknown request {delivery.routing_key!r}")
+        try:
+            request = LoadPlayerRequest.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            log.warning("invalid load_player request: %s", exc)
+            return PersistenceError(error=f"invalid load_player request: {_summary(exc)}")
+        return await handle_load(self._store, request)
+
+    async def on_save(self, delivery: Delivery) -> None:
+        # Raising here dead-letters the message: only for messages that can never
+        # succeed. Database outages are waited out inside handle_save.
+        if delivery.routing_key != SAVE_PLAYER_KEY:
+            raise ValueError(f"no saves of {delivery.routing_key!r} are handled here")
+        change = PlayerStateChanged.model_validate_json(delivery.body)
+        await handle_save(self._store, change, backoff=self._backoff)
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def run(delivery: Delivery) -> None:
+            if self._stopping:
+                await _hold_until_bus_closes()
+            task = asyncio.create_task(handler(delivery))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+            try:
+                await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if task.cancelled() and current is not None and not current.cancelling():
+                    # Cancelled by stop(), not by the bus: keep the delivery unacked.
+                    await _hold_until_bus_closes()
+                raise
+
+        return run
+
+
+async def _hold_until_bus_closes() -> None:
+    # Returning would ack and raising would dead-letter; waiting leaves the delivery
+    # unacknowledged until bus.close() cancels this consumer and the broker requeues it.
+    await asyncio.Event().wait()
+
+
+def _summary(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+        for error in exc.errors()
+    )

@@ -1,0 +1,1 @@
+"""Use cases of the persistence service, independent of the bus and the database driver."""

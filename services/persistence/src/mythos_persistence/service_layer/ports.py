@@ -1,0 +1,37 @@
+"""The port to the player table, so handlers can be tested with a fake store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mythos_contracts.persistence import PlayerStateChanged
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached right now; the same call may succeed later.
+
+    Raised only for transient conditions (connection refused, database missing or
+    restarting, locked SQLite file...), never for a bad value: callers retry on it.
+    """
+
+
+@dataclass(frozen=True)
+class StoredPlayer:
+    player_id: str
+    name: str
+    room_id: str | None
+    version: int
+    updated_at: datetime
+
+
+class PlayerStore(Protocol):
+    async def load(self, player_id: str) -> StoredPlayer | None:
+        """The stored row, or None when the player was never saved."""
+
+    async def save_if_newer(self, state: PlayerStateChanged) -> bool:
+        """Write ``state`` atomically unless the stored version is >= its version.
+
+        Returns True when the row was written, False when the change was stale.
+        """

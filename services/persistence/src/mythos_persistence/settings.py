@@ -1,0 +1,44 @@
+"""Configuration, read once from the environment at startup."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Plain driver-less URLs (as most tooling and PaaS hand them out) are mapped to the
+# async drivers this service uses, so operators need not know about SQLAlchemy.
+_ASYNC_SCHEMES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+class PersistenceSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PERSISTENCE_", extra="ignore", populate_by_name=True
+    )
+
+    # The unprefixed names are accepted too so one shared .env/compose file can
+    # configure every service; the prefixed name wins when both are set.
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        validation_alias=AliasChoices("PERSISTENCE_AMQP_URL", "AMQP_URL", "amqp_url"),
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.data/game.db",
+        validation_alias=AliasChoices("PERSISTENCE_DATABASE_URL", "DATABASE_URL", "database_url"),
+    )
+    health_host: str = "127.0.0.1"
+    health_port: int = 54736
+    # Backoff of writes (and of the first broker connection) while a dependency is down.
+    retry_initial_seconds: float = Field(default=0.5, gt=0)
+    retry_max_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_async_driver(cls, url: str) -> str:
+        scheme, sep, rest = url.partition("://")
+        if not sep:
+            raise ValueError(f"database_url {url!r} is not a URL")
+        return f"{_ASYNC_SCHEMES.get(scheme, scheme)}://{rest}"
