@@ -84,6 +84,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces every plugin it loads at INFO; only its real work matters here.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     settings = PersistenceSettings()
     asyncio.run(run(settings))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -48,7 +49,13 @@ class SqlPlayerStore:
                         sa.select(players).where(players.c.player_id == player_id)
                     )
                 ).one_or_none()
-            return None if row is None else StoredPlayer(**row._mapping)
+            if row is None:
+                return None
+            stored = StoredPlayer(**row._mapping)
+            if stored.updated_at.tzinfo is None:
+                # SQLite keeps no time zone; every value written here is UTC.
+                stored = replace(stored, updated_at=stored.updated_at.replace(tzinfo=UTC))
+            return stored
 
         return await self._guard(query, needs_schema=True)
 
