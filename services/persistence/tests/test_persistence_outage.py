@@ -26,8 +26,12 @@ from mythos_contracts.routing import (
     load_request_key,
     save_key,
 )
+from mythos_persistence.adapters.database import make_engine
+from mythos_persistence.adapters.player_store import SqlPlayerStore
 from mythos_persistence.bootstrap import PersistenceService
+from mythos_persistence.service_layer.handlers import handle_save
 from mythos_persistence.service_layer.ports import StoreUnavailable
+from mythos_persistence.service_layer.retry import Backoff
 from mythos_persistence.settings import PersistenceSettings
 
 FAST_RETRY = {"retry_initial_seconds": 0.05, "retry_max_seconds": 0.2}
@@ -201,3 +205,26 @@ async def test_deliveries_after_stop_are_held_not_acked(tmp_path: Path) -> None:
     await bus.close()
     assert broker.queues[PERSISTENCE_SAVES_QUEUE].items.qsize() == 1
     assert broker.queues[DEAD_LETTER_QUEUE].items.qsize() == 0
+
+
+async def test_saves_survive_postgres_dropping_every_connection(database_url: str) -> None:
+    """What a PostgreSQL restart looks like to a running service, without restarting it."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = await asyncpg.connect(urlunsplit(("postgresql", parts.netloc, "/postgres", "", "")))
+    engine = make_engine(database_url)
+    store = SqlPlayerStore(engine)
+    backoff = Backoff(0.05, 0.2)
+    try:
+        change = PlayerStateChanged(player_id="p1", name="Armitage", room_id="street", version=1)
+        assert await handle_save(store, change, backoff=backoff)
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+        )
+        newer = change.model_copy(update={"room_id": "library", "version": 2})
+        assert await handle_save(store, newer, backoff=backoff)
+        stored = await store.load("p1")
+        assert stored is not None and stored.room_id == "library"
+    finally:
+        await engine.dispose()
+        await admin.close()

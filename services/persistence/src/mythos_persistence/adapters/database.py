@@ -45,8 +45,8 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def is_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the database cannot be used right now (retry later)."""
-    if isinstance(exc, OSError | TimeoutError):
-        return True  # connection refused / reset, DNS failure, connect timeout
+    if isinstance(exc, OSError | TimeoutError | sa_exc.TimeoutError):
+        return True  # connection refused / reset, DNS failure, connect or pool timeout
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
     if exc.connection_invalidated:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from mythos_contracts.bus import Bus, Delivery, Handler
 from mythos_contracts.persistence import (
@@ -88,11 +90,13 @@ class Consumers:
         change = PlayerStateChanged.model_validate_json(delivery.body)
         await handle_save(self._store, change, backoff=self._backoff)
 
-    def _guarded(self, handler: Handler) -> Handler:
+    def _guarded(self, handler: Callable[[Delivery], Coroutine[Any, Any, None]]) -> Handler:
         async def run(delivery: Delivery) -> None:
             if self._stopping:
                 await _hold_until_bus_closes()
-            task = asyncio.create_task(handler(delivery))
+            # A child task, so stop() can cancel the work without cancelling the
+            # bus's own consumer task (which would end the consumer for good).
+            task: asyncio.Task[None] = asyncio.create_task(handler(delivery))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
             try:
