@@ -53,6 +53,7 @@ class System:
     url: str = ""
 
     def start(self, timeout: float = 120.0) -> None:
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mythos_local"],
@@ -65,7 +66,7 @@ class System:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"system exited early:\n{self.log_path.read_text()[-4000:]}")
-            if "Mythos is running" in self.log_path.read_text(errors="replace"):
+            if b"Mythos is running" in self.log_path.read_bytes()[offset:]:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"system did not start:\n{self.log_path.read_text()[-4000:]}")

@@ -28,7 +28,7 @@ async def test_two_players_meet_chat_and_move(mode: str, start_system: Any, play
     base = system.url
     alice_name, bob_name = _name("Alice"), _name("Bob")
 
-    await _check_auth_contract(base, alice_name)
+    await _check_auth_contract(base, _name("Carol"))
     alice = await players.register_and_login(base, alice_name)
     bob = await players.register_and_login(base, bob_name)
 
