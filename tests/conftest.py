@@ -197,7 +197,9 @@ class Player:
 
     async def event(self, event_type: str, **data: Any) -> dict[str, Any]:
         def match(m: dict[str, Any]) -> bool:
-            return m["event_type"] == event_type and all(m["data"].get(k) == v for k, v in data.items())
+            return m["event_type"] == event_type and all(
+                m["data"].get(k) == v for k, v in data.items()
+            )
 
         return await self.wait_for(match, what=f"{event_type} {data}")
 

@@ -94,7 +94,8 @@ async def test_two_players_meet_chat_and_move(mode: str, start_system: Any, play
         print(f"{mode}: {player.name} received {len(numbers)} messages, gaps=0 duplicates=0")
 
     assert not any(
-        m["event_type"] in ("player_left", "player_entered") and m["data"]["player_name"] == bob_name
+        m["event_type"] in ("player_left", "player_entered")
+        and m["data"]["player_name"] == bob_name
         for m in bob.received
     ), "the mover must not be told of their own moves"
 
@@ -118,14 +119,20 @@ async def _check_auth_contract(base: str, taken: str) -> None:
         assert first.status_code == 201
         body = first.json()
         assert body["username"] == taken and body["user_id"]
-        clash = await http.post("/auth/register", json={"username": taken.upper(), "password": "p" * 8})
+        clash = await http.post(
+            "/auth/register", json={"username": taken.upper(), "password": "p" * 8}
+        )
         assert clash.status_code == 409
         bad_name = await http.post("/auth/register", json={"username": "1x", "password": "p" * 8})
         assert bad_name.status_code == 422 and "username" in json.dumps(bad_name.json())
-        short = await http.post("/auth/register", json={"username": _name("Cy"), "password": "short"})
+        short = await http.post(
+            "/auth/register", json={"username": _name("Cy"), "password": "short"}
+        )
         assert short.status_code == 422 and "password" in json.dumps(short.json())
         wrong = await http.post("/auth/login", json={"username": taken, "password": "q" * 8})
-        unknown = await http.post("/auth/login", json={"username": _name("Nobody"), "password": "q" * 8})
+        unknown = await http.post(
+            "/auth/login", json={"username": _name("Nobody"), "password": "q" * 8}
+        )
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.json() == unknown.json()
         good = await http.post("/auth/login", json={"username": taken, "password": "p" * 8})

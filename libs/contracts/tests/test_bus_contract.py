@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
@@ -113,7 +112,9 @@ async def test_unbind_stops_delivery(bus_factory: BusFactory) -> None:
     assert [d.body for d in got.items] == [b"before", b"marker"]
 
 
-async def test_hash_matches_zero_or_more_words_and_star_exactly_one(bus_factory: BusFactory) -> None:
+async def test_hash_matches_zero_or_more_words_and_star_exactly_one(
+    bus_factory: BusFactory,
+) -> None:
     bus = await _connected(bus_factory, "svc")
     await bus.declare_queue("q.topic", exclusive=True, dead_letter=False)
     await bus.bind("q.topic", EVENTS_EXCHANGE, "a.*.c")
@@ -202,7 +203,9 @@ async def test_request_reply_correlates_answers(bus_factory: BusFactory) -> None
 async def test_request_without_a_server_times_out(bus_factory: BusFactory) -> None:
     client = await _connected(bus_factory, "game")
     with pytest.raises(RequestTimeout):
-        await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"{}", timeout=0.3)
+        await client.request(
+            PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"{}", timeout=0.3
+        )
 
 
 async def test_exclusive_queue_vanishes_with_its_connection(bus_factory: BusFactory) -> None:

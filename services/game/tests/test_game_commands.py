@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.commands.base import Context
 from mythos_game.domain.commands.registry import COMMANDS, parse
@@ -94,7 +93,7 @@ def test_go_refuses_a_missing_exit_and_non_directions(world: World) -> None:
 
 
 def test_who_lists_everyone_sorted_with_their_location(world: World) -> None:
-    roster, (zed, amy) = _setup(world, "zed", "Amy")
+    roster, (zed, _amy) = _setup(world, "zed", "Amy")
     text = _run(world, roster, zed, "who").text
     assert text.index("Amy") < text.index("zed")
     assert world.room(world.start_room).name in text

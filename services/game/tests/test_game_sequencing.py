@@ -38,7 +38,9 @@ async def _game() -> tuple[Dispatcher, InMemoryBus, list[tuple[str, EventEnvelop
 
     async def persistence(delivery) -> None:  # type: ignore[no-untyped-def]
         request = LoadPlayerRequest.model_validate_json(delivery.body)
-        reply = LoadPlayerReply(player_id=request.player_id, name=request.name, room_id=None, version=0)
+        reply = LoadPlayerReply(
+            player_id=request.player_id, name=request.name, room_id=None, version=0
+        )
         await bus.reply(delivery, reply.model_dump_json().encode())
 
     async def saved(delivery) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mythos_game.adapters.world_files import WorldError, load_world
 
 SHIPPED = Path(__file__).resolve().parents[1] / "world"
 
 
-def _write(tmp: Path, rooms: list[dict[str, object]], start: str = "a", name: str = "zone.json") -> None:
+def _write(
+    tmp: Path, rooms: list[dict[str, object]], start: str = "a", name: str = "zone.json"
+) -> None:
     (tmp / "world.json").write_text(json.dumps({"start_room": start}))
     (tmp / name).write_text(json.dumps({"zone": "Test", "rooms": rooms}))
 
@@ -57,7 +58,7 @@ def test_unknown_direction_and_bad_field_are_refused(tmp_path: Path) -> None:
 
 def test_invalid_json_and_missing_start(tmp_path: Path) -> None:
     (tmp_path / "world.json").write_text("{nope")
-    with pytest.raises(WorldError, match="world.json: not valid JSON"):
+    with pytest.raises(WorldError, match=r"world\.json: not valid JSON"):
         load_world(tmp_path)
     _write(tmp_path, [_room("a")], start="zzz")
     with pytest.raises(WorldError, match="start_room"):

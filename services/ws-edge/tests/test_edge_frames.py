@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mythos_contracts.envelope import ClientCommand
 from mythos_edge.entrypoints.client_frames import BadFrame, parse_frame
 

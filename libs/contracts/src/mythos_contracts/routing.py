@@ -97,3 +97,8 @@ DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
     (PERSISTENCE_SAVES_QUEUE, PERSISTENCE_EXCHANGE, SAVES_PATTERN),
 )
 TOPIC_EXCHANGES: tuple[str, ...] = (COMMANDS_EXCHANGE, EVENTS_EXCHANGE, PERSISTENCE_EXCHANGE)
+
+
+def health_probe_key(service: str) -> str:
+    """Key of a broker liveness probe: bound to no queue, so only the publisher confirm matters."""
+    return f"health.{_word(service, 'service name')}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.routing import PERSISTENCE_EXCHANGE
+from mythos_contracts.routing import PERSISTENCE_EXCHANGE, health_probe_key
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mythos_persistence.adapters.database import make_engine
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Only request.# and save.# are bound on this exchange, so the probe reaches no queue;
 # the publisher confirm alone proves the broker is taking messages.
-_BROKER_PROBE_KEY = "health.persistence"
+_BROKER_PROBE_KEY = health_probe_key("persistence")
 
 
 class PersistenceService:
