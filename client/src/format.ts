@@ -1,0 +1,89 @@
+import { decodeEvent, type GameEvent, type Room, type ServerMessage } from './protocol';
+
+/**
+ * How a log line is styled. `input` echoes what the player typed, `system` is the
+ * client's own notices (connection lost, ...), the rest come from server events.
+ */
+export type LineKind =
+  | 'room'
+  | 'movement'
+  | 'chat'
+  | 'response'
+  | 'error'
+  | 'system'
+  | 'input'
+  | 'unknown';
+
+/** One line (possibly spanning several text lines) for the game log. Plain text only. */
+export interface FormattedLine {
+  kind: LineKind;
+  text: string;
+}
+
+/** `north, south and up`; English list of words. */
+export function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
+
+/** A room as the log shows it: name, description, exits and who is here. */
+export function formatRoom(room: Room, you?: string): string {
+  const lines = [room.name];
+  if (room.description !== '') lines.push(room.description);
+  const exits = Object.keys(room.exits);
+  lines.push(exits.length > 0 ? `Exits: ${listWords(exits)}.` : 'There is no obvious way out.');
+  const others = room.occupants.filter((name) => name !== you);
+  if (others.length > 0) {
+    lines.push(`${listWords(others)} ${others.length === 1 ? 'is' : 'are'} here.`);
+  }
+  return lines.join('\n');
+}
+
+const MAX_UNKNOWN_CHARS = 500;
+
+function describeUnknown(eventType: string, data: unknown): string {
+  let body: string | undefined;
+  try {
+    body = JSON.stringify(data);
+  } catch {
+    body = String(data);
+  }
+  if (body === undefined || body === '' || body === '{}') return `[${eventType}]`;
+  if (body.length > MAX_UNKNOWN_CHARS) body = `${body.slice(0, MAX_UNKNOWN_CHARS)}…`;
+  return `[${eventType}] ${body}`;
+}
+
+/** The log line for a decoded event. */
+export function formatGameEvent(event: GameEvent): FormattedLine {
+  switch (event.type) {
+    case 'game_state':
+      return {
+        kind: 'room',
+        text: `Welcome to Arkham, ${event.data.player.name}.\n${formatRoom(event.data.room, event.data.player.name)}`,
+      };
+    case 'room_update':
+      // The command that moved you already describes the new room; mark the arrival only.
+      return { kind: 'room', text: `— ${event.data.room.name} —` };
+    case 'player_entered':
+      return { kind: 'movement', text: `${event.data.player_name} enters the room.` };
+    case 'player_left':
+      return { kind: 'movement', text: `${event.data.player_name} leaves the room.` };
+    case 'chat_message':
+      return { kind: 'chat', text: event.data.text };
+    case 'command_response':
+      return { kind: event.data.success ? 'response' : 'error', text: event.data.result };
+    case 'error':
+      return { kind: 'error', text: event.data.message };
+    case 'disconnect': {
+      const reason = event.data.reason !== '' ? `: ${event.data.reason}` : '.';
+      return { kind: 'system', text: `The server is closing the connection${reason}` };
+    }
+    case 'unknown':
+      return { kind: 'unknown', text: describeUnknown(event.eventType, event.data) };
+  }
+}
+
+/** The log line for a server message (decodes it first). Never throws. */
+export function formatEvent(message: ServerMessage): FormattedLine {
+  return formatGameEvent(decodeEvent(message));
+}

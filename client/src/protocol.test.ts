@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, gameSocketProtocols, gameSocketUrl, parseServerMessage } from './protocol';
+import { gameState, message } from './testMessages';
+
+describe('parseServerMessage', () => {
+  it('reads a JSON envelope', () => {
+    const raw = JSON.stringify({
+      event_type: 'chat_message',
+      timestamp: '2026-11-25T21:00:00.000000Z',
+      sequence_number: 7,
+      player_id: 'me',
+      room_id: 'independence-square',
+      data: { text: 'Bob says: hello' },
+    });
+    expect(parseServerMessage(raw)).toEqual({
+      event_type: 'chat_message',
+      timestamp: '2026-11-25T21:00:00.000000Z',
+      sequence_number: 7,
+      player_id: 'me',
+      room_id: 'independence-square',
+      data: { text: 'Bob says: hello' },
+    });
+  });
+
+  it('leaves out player_id and room_id when absent', () => {
+    const parsed = parseServerMessage('{"event_type":"x","sequence_number":1,"data":{}}');
+    expect(parsed).toEqual({ event_type: 'x', timestamp: '', sequence_number: 1, data: {} });
+  });
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['an array', '[1,2]'],
+    ['no event type', '{"sequence_number":1,"data":{}}'],
+    ['no sequence number', '{"event_type":"x","data":{}}'],
+    ['a fractional sequence number', '{"event_type":"x","sequence_number":1.5}'],
+    ['a string sequence number', '{"event_type":"x","sequence_number":"1"}'],
+  ])('rejects %s', (_label, raw) => {
+    expect(parseServerMessage(raw)).toBeNull();
+  });
+
+  it('rejects binary frames', () => {
+    expect(parseServerMessage(new ArrayBuffer(4))).toBeNull();
+  });
+});
+
+describe('decodeEvent', () => {
+  it('checks game_state data', () => {
+    const event = decodeEvent(gameState());
+    expect(event.type).toBe('game_state');
+  });
+
+  it('drops exits and occupants of the wrong type rather than failing', () => {
+    const event = decodeEvent(
+      message(2, 'room_update', {
+        room: { id: 'r', name: 'R', exits: { north: 'n', bad: 3 }, occupants: ['A', 7] },
+      }),
+    );
+    expect(event).toEqual({
+      type: 'room_update',
+      data: { room: { id: 'r', name: 'R', description: '', exits: { north: 'n' }, occupants: ['A'] } },
+    });
+  });
+
+  it('treats a command_response without success: false as a success', () => {
+    const event = decodeEvent(message(3, 'command_response', { result: 'ok' }));
+    expect(event).toMatchObject({ type: 'command_response', data: { success: true, result: 'ok' } });
+  });
+});
+
+describe('the socket address', () => {
+  it('uses ws:// on http pages and wss:// on https pages, same host', () => {
+    expect(gameSocketUrl({ protocol: 'http:', host: '127.0.0.1:54731' })).toBe(
+      'ws://127.0.0.1:54731/api/ws',
+    );
+    expect(gameSocketUrl({ protocol: 'https:', host: 'mythos.example' })).toBe(
+      'wss://mythos.example/api/ws',
+    );
+  });
+
+  it('offers the token as the bearer subprotocol', () => {
+    expect(gameSocketProtocols('tok')).toEqual(['bearer', 'tok']);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * The wire protocol between the browser and the Mythos server (see docs/protocol.md).
+ *
+ * Everything arriving from the network is `unknown` until it has been checked here:
+ * a malformed frame must never crash the client, so the decoders return `null`
+ * (or an "unknown" event) instead of throwing.
+ */
+
+/** A room as the server describes it. */
+export interface Room {
+  id: string;
+  name: string;
+  description: string;
+  /** direction -> id of the room that exit leads to */
+  exits: Record<string, string>;
+  /** names of the players here (the server includes you) */
+  occupants: string[];
+}
+
+export interface PlayerRef {
+  id: string;
+  name: string;
+}
+
+/** The envelope every server message shares. `data` is checked per event type. */
+export interface ServerMessage {
+  event_type: string;
+  timestamp: string;
+  sequence_number: number;
+  player_id?: string;
+  room_id?: string;
+  data: unknown;
+}
+
+export interface GameStateData {
+  player: PlayerRef;
+  room: Room;
+  epoch: string | number | null;
+}
+
+export interface RoomUpdateData {
+  room: Room;
+}
+
+export interface PresenceData {
+  player_id: string;
+  player_name: string;
+}
+
+export interface ChatMessageData {
+  channel: string;
+  player_id: string;
+  player_name: string;
+  message: string;
+  text: string;
+}
+
+export interface CommandResponseData {
+  command: string;
+  command_id: string | null;
+  success: boolean;
+  result: string;
+}
+
+export interface ErrorData {
+  message: string;
+  command_id: string | null;
+}
+
+export interface DisconnectData {
+  code: number | null;
+  reason: string;
+}
+
+/** A server message whose data has been checked against its event type. */
+export type GameEvent =
+  | { type: 'game_state'; data: GameStateData }
+  | { type: 'room_update'; data: RoomUpdateData }
+  | { type: 'player_entered'; data: PresenceData }
+  | { type: 'player_left'; data: PresenceData }
+  | { type: 'chat_message'; data: ChatMessageData }
+  | { type: 'command_response'; data: CommandResponseData }
+  | { type: 'error'; data: ErrorData }
+  | { type: 'disconnect'; data: DisconnectData }
+  /** an event type this client does not know, or a known one whose data did not check out */
+  | { type: 'unknown'; eventType: string; data: unknown };
+
+/** What the client sends: one command per frame. */
+export interface ClientCommand {
+  command: string;
+  args: string[];
+  timestamp: string;
+  command_id: string;
+}
+
+// ---------------------------------------------------------------------------
+// Small checking helpers
+
+type Obj = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Obj, key: string): string | null {
+  const v = obj[key];
+  return typeof v === 'string' ? v : null;
+}
+
+// ---------------------------------------------------------------------------
+// Decoders
+
+/** Parse one WebSocket frame. Returns null when it is not a valid envelope. */
+export function parseServerMessage(raw: unknown): ServerMessage | null {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  if (!isObject(value)) return null;
+  const eventType = value['event_type'];
+  const seq = value['sequence_number'];
+  if (typeof eventType !== 'string' || eventType === '') return null;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return null;
+  const message: ServerMessage = {
+    event_type: eventType,
+    timestamp: typeof value['timestamp'] === 'string' ? value['timestamp'] : '',
+    sequence_number: seq,
+    data: value['data'],
+  };
+  const playerId = value['player_id'];
+  if (typeof playerId === 'string') message.player_id = playerId;
+  const roomId = value['room_id'];
+  if (typeof roomId === 'string') message.room_id = roomId;
+  return message;
+}
+
+export function decodeRoom(value: unknown): Room | null {
+  if (!isObject(value)) return null;
+  const id = str(value, 'id');
+  const name = str(value, 'name');
+  if (id === null || name === null) return null;
+  const exits: Record<string, string> = {};
+  const rawExits = value['exits'];
+  if (isObject(rawExits)) {
+    for (const [direction, target] of Object.entries(rawExits)) {
+      if (typeof target === 'string') exits[direction] = target;
+    }
+  }
+  const rawOccupants = value['occupants'];
+  const occupants = Array.isArray(rawOccupants)
+    ? rawOccupants.filter((o): o is string => typeof o === 'string')
+    : [];
+  return { id, name, description: str(value, 'description') ?? '', exits, occupants };
+}
+
+function decodePlayer(value: unknown): PlayerRef | null {
+  if (!isObject(value)) return null;
+  const id = str(value, 'id');
+  const name = str(value, 'name');
+  return id !== null && name !== null ? { id, name } : null;
+}
+
+function decodePresence(data: Obj): PresenceData | null {
+  const name = str(data, 'player_name');
+  if (name === null) return null;
+  return { player_id: str(data, 'player_id') ?? '', player_name: name };
+}
+
+function decodeData(eventType: string, data: unknown): GameEvent | null {
+  if (!isObject(data)) return null;
+  switch (eventType) {
+    case 'game_state': {
+      const player = decodePlayer(data['player']);
+      const room = decodeRoom(data['room']);
+      if (player === null || room === null) return null;
+      const epoch = data['epoch'];
+      return {
+        type: 'game_state',
+        data: {
+          player,
+          room,
+          epoch: typeof epoch === 'string' || typeof epoch === 'number' ? epoch : null,
+        },
+      };
+    }
+    case 'room_update': {
+      const room = decodeRoom(data['room']);
+      return room === null ? null : { type: 'room_update', data: { room } };
+    }
+    case 'player_entered':
+    case 'player_left': {
+      const presence = decodePresence(data);
+      return presence === null ? null : { type: eventType, data: presence };
+    }
+    case 'chat_message': {
+      const text = str(data, 'text');
+      const message = str(data, 'message');
+      const playerName = str(data, 'player_name');
+      if (text === null && (message === null || playerName === null)) return null;
+      return {
+        type: 'chat_message',
+        data: {
+          channel: str(data, 'channel') ?? 'say',
+          player_id: str(data, 'player_id') ?? '',
+          player_name: playerName ?? '',
+          message: message ?? '',
+          text: text ?? `${playerName ?? ''} says: ${message ?? ''}`,
+        },
+      };
+    }
+    case 'command_response': {
+      const result = str(data, 'result');
+      if (result === null) return null;
+      return {
+        type: 'command_response',
+        data: {
+          command: str(data, 'command') ?? '',
+          command_id: str(data, 'command_id'),
+          success: data['success'] !== false,
+          result,
+        },
+      };
+    }
+    case 'error': {
+      const message = str(data, 'message');
+      if (message === null) return null;
+      return { type: 'error', data: { message, command_id: str(data, 'command_id') } };
+    }
+    case 'disconnect': {
+      const code = data['code'];
+      return {
+        type: 'disconnect',
+        data: {
+          code: typeof code === 'number' ? code : null,
+          reason: str(data, 'reason') ?? '',
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Check a message's data against its event type. Never throws. */
+export function decodeEvent(message: ServerMessage): GameEvent {
+  return (
+    decodeData(message.event_type, message.data) ?? {
+      type: 'unknown',
+      eventType: message.event_type,
+      data: message.data,
+    }
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Where to connect
+
+/** `ws(s)://<host>/api/ws` on the page's own origin. */
+export function gameSocketUrl(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/api/ws`;
+}
+
+/** Subprotocols that carry the access token (the server selects `bearer`). */
+export function gameSocketProtocols(token: string): string[] {
+  return ['bearer', token];
+}
