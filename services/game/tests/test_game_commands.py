@@ -72,7 +72,7 @@ def test_empty_say_is_refused(world: World) -> None:
 def test_go_moves_and_tells_both_rooms_but_not_the_mover(world: World) -> None:
     roster, (alice, bob) = _setup(world, "Alice", "Bob")
     origin = alice.room_id
-    target = world.room(origin).exits["north"]
+    target = world.room(origin).exits["north"].target
     outcome = _run(world, roster, alice, "go", "north")
     assert outcome.success and outcome.state_changed
     assert alice.room_id == target and alice.version == 2 and not alice.room_bound

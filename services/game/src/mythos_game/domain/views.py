@@ -1,26 +1,82 @@
-"""Views of the world as a player sees it (contract payloads)."""
+"""Views of the world as a player sees it (contract payloads and the text of ``look``)."""
 
 from __future__ import annotations
 
 from mythos_contracts.events import RoomView
 
-from mythos_game.domain.roster import Roster
-from mythos_game.domain.world import World
+from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.world import Exit, Room, World
+
+# How a direction reads in a sentence: "To the north lies ...", "Above lies ...".
+_TOWARD = {"up": "Above", "down": "Below"}
 
 
 def room_view(world: World, roster: Roster, room_id: str) -> RoomView:
+    """The contract's room: ``exits`` lists every exit but the hidden ones, as
+    ``{direction: room id}`` (locked ones included; the text of ``look`` marks them)."""
     room = world.room(room_id)
     return RoomView(
         id=room.id,
         name=room.name,
         description=room.description,
-        exits=dict(room.exits),
+        exits={direction: way.target for direction, way in room.visible_exits().items()},
         occupants=sorted((p.name for p in roster.in_room(room_id)), key=str.lower),
     )
 
 
-def describe_room(view: RoomView) -> str:
-    """The room as text, for ``look``."""
-    exits = ", ".join(view.exits) or "none"
+def exit_label(direction: str, way: Exit | None) -> str:
+    """``north``, or ``north (locked)``."""
+    return f"{direction} (locked)" if way is not None and way.locked else direction
+
+
+def describe_room(view: RoomView, room: Room | None = None) -> str:
+    """The room as text, for ``look`` and after a move. Given the ``room`` itself, the
+    heading names its zone and sub-zone and locked exits are marked ``(locked)``."""
+    heading = view.name
+    if room is not None and room.zone:
+        area = room.zone if room.subzone in ("", room.name) else f"{room.zone}, {room.subzone}"
+        heading = f"{view.name} [{area}]"
+    ways = room.exits if room is not None else {}
+    exits = ", ".join(exit_label(d, ways.get(d)) for d in view.exits) or "none"
     people = ", ".join(view.occupants) or "nobody"
-    return f"{view.name}\n{view.description}\nExits: {exits}\nHere: {people}"
+    return f"{heading}\n{view.description}\nExits: {exits}\nHere: {people}"
+
+
+def describe_room_for(world: World, roster: Roster, room_id: str) -> str:
+    """``describe_room`` of a room by id, with its zone and locked exits."""
+    return describe_room(room_view(world, roster, room_id), world.room(room_id))
+
+
+def toward(direction: str) -> str:
+    """``north`` -> ``To the north``; ``up`` -> ``Above``."""
+    return _TOWARD.get(direction, f"To the {direction}")
+
+
+def describe_exit(world: World, direction: str, way: Exit) -> str:
+    """What a player sees looking through a (visible) exit."""
+    name = world.room(way.target).name
+    if name.startswith("The "):
+        name = "the " + name[4:]
+    text = f"{toward(direction)} lies {name}."
+    if way.locked:
+        text += f" The way {direction} is locked."
+    return text
+
+
+def player_pose(player: Player) -> str | None:
+    """The player's pose, when one is set. ``Player.pose`` does not exist yet; this is
+    the one place that reads it, so adding the attribute is all ``look`` needs."""
+    pose = getattr(player, "pose", None)
+    if isinstance(pose, str) and pose.strip():
+        return pose.strip()
+    return None
+
+
+def describe_player(player: Player, viewer: Player) -> str:
+    """What ``look <player>`` shows: the name, and the pose when one is set."""
+    pose = player_pose(player)
+    if player.id == viewer.id:
+        return f"{player.name} (you)\n{pose}" if pose else f"{player.name} (you)\nThat is you."
+    if pose:
+        return f"{player.name}\n{pose}"
+    return f"{player.name}\n{player.name} is here, looking back at you."

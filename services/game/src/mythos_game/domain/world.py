@@ -1,8 +1,9 @@
-"""The static world: rooms and exits. Plain data, no I/O."""
+"""The static world: zones, sub-zones, rooms and exits. Plain data, no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field
 
 # Canonical direction -> the words a player may type for it.
 DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -20,6 +21,17 @@ DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
 _DIRECTION_BY_WORD = {
     word: canonical for canonical, short in DIRECTION_WORDS.items() for word in (canonical, *short)
 }
+_OPPOSITES = (
+    ("north", "south"),
+    ("east", "west"),
+    ("northeast", "southwest"),
+    ("northwest", "southeast"),
+    ("up", "down"),
+)
+OPPOSITE_DIRECTION: dict[str, str] = {
+    **dict(_OPPOSITES),
+    **{back: there for there, back in _OPPOSITES},
+}
 
 
 def canonical_direction(word: str) -> str | None:
@@ -27,13 +39,48 @@ def canonical_direction(word: str) -> str | None:
     return _DIRECTION_BY_WORD.get(word.lower())
 
 
+def opposite_direction(direction: str) -> str:
+    """``'north'`` -> ``'south'``, ``'up'`` -> ``'down'`` (canonical directions only)."""
+    return OPPOSITE_DIRECTION[direction]
+
+
+@dataclass(frozen=True)
+class Exit:
+    """One way out of a room.
+
+    ``locked``: listed, but nobody can pass (yet). ``hidden``: neither listed nor
+    passable, and refused with the same words as a missing exit. ``one_way``: has no
+    way back; the room it leads to need not have a return exit.
+    """
+
+    target: str
+    locked: bool = False
+    hidden: bool = False
+    one_way: bool = False
+
+
 @dataclass(frozen=True)
 class Room:
     id: str
     name: str
     description: str
-    zone: str
-    exits: dict[str, str] = field(default_factory=dict)
+    _: KW_ONLY
+    zone_id: str = ""
+    zone: str = ""
+    """The zone's display name, e.g. ``Miskatonic University``."""
+    subzone_id: str = ""
+    subzone: str = ""
+    """The sub-zone's display name, e.g. ``Orne Library``."""
+    exits: Mapping[str, Exit] = field(default_factory=dict)
+    """Canonical direction -> exit, in the order of ``DIRECTION_WORDS``."""
+
+    def exit(self, direction: str) -> Exit | None:
+        """The exit that way, hidden ones included; None when there is none."""
+        return self.exits.get(direction)
+
+    def visible_exits(self) -> dict[str, Exit]:
+        """The exits a player is shown: every exit but the hidden ones."""
+        return {d: e for d, e in self.exits.items() if not e.hidden}
 
 
 @dataclass(frozen=True)

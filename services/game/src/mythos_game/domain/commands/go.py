@@ -13,10 +13,14 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if direction is None:
         return refused(f"'{args[0]}' is not a direction.")
     origin = ctx.world.room(ctx.actor.room_id)
-    target = origin.exits.get(direction)
-    if target is None:
+    way = origin.exit(direction)
+    if way is None or way.hidden:
+        # The same words for a hidden exit as for none: refusing must not reveal it.
         return refused(f"You cannot go {direction} from here.")
+    if way.locked:
+        return refused(f"The way {direction} is locked.")
 
+    target = way.target
     actor = ctx.actor
     presence = PresenceData(player_id=actor.id, player_name=actor.name)
     ctx.roster.move(actor, target)
@@ -26,7 +30,8 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         Outgoing("player_entered", ToRoom(target, frozenset({actor.id})), presence, target),
         Outgoing("room_update", ToPlayer(actor.id), RoomUpdateData(room=view), target),
     ]
-    return Outcome(True, f"You go {direction}.\n{describe_room(view)}", events, state_changed=True)
+    text = f"You go {direction}.\n{describe_room(view, ctx.world.room(target))}"
+    return Outcome(True, text, events, state_changed=True)
 
 
 SPEC = CommandSpec(
