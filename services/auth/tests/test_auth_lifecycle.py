@@ -40,7 +40,13 @@ async def test_migrations_build_exactly_the_declared_schema(auth_settings: AuthS
     finally:
         await engine.dispose()
     assert differences == []
-    assert set(tables) == {"accounts", "alembic_version"}
+    assert set(tables) == {
+        "accounts",
+        "refresh_families",
+        "refresh_tokens",
+        "invites",
+        "alembic_version",
+    }
 
 
 async def test_health_is_503_when_the_database_is_gone(

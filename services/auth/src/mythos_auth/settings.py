@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///.data/auth.db"
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Access tokens cannot be revoked before they expire, so production refuses longer ones.
+PRODUCTION_MAX_ACCESS_TOKEN_TTL_SECONDS = 3600
+
+
+def parse_networks(text: str) -> tuple[IpNetwork, ...]:
+    """``"127.0.0.1, ::1, 10.0.0.0/8"`` -> networks; a bare address is a one-address network."""
+    return tuple(
+        ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip()
+    )
 
 
 class AuthSettings(BaseSettings):
@@ -14,13 +28,94 @@ class AuthSettings(BaseSettings):
     # Frozen so nothing can quietly change the configuration after startup.
     model_config = SettingsConfigDict(env_prefix="AUTH_", frozen=True, extra="ignore")
 
+    # "production" refuses to start on unsafe settings and never generates a signing key.
+    environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=54732, ge=1, le=65535)
     # Relative SQLite paths resolve against the working directory; the parent directory is
     # created at startup so a fresh checkout runs without any preparation.
-    database_url: str = "sqlite+aiosqlite:///.data/auth.db"
-    # Generated on first start (mode 0600) and reused afterwards, so tokens survive restarts.
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # Signing keys. With ``key_dir`` unset, the single key in ``key_file`` signs (generated on
+    # first start in development, mode 0600). With ``key_dir`` set, every ``*.pem`` in it is
+    # published in the JWKS and the one whose file name sorts last (or ``active_kid``) signs.
     key_file: Path = Path(".data/auth_ed25519.pem")
+    key_dir: Path | None = None
+    active_kid: str | None = None
+
     access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     issuer: str = "mythos-auth"
     audience: str = "mythos"
+
+    # Registration refuses anyone without a valid, unexpired, unused invite code.
+    require_invite: bool = False
+
+    # Throttling (in-process, per instance). 0 turns a limit off (refused in production).
+    login_per_ip_per_minute: int = Field(default=10, ge=0)
+    register_per_ip_per_minute: int = Field(default=5, ge=0)
+    # After this many consecutive failed logins for one username, each further failure locks
+    # that username for base * 2**(failures - threshold) seconds, at most the maximum.
+    login_lockout_threshold: int = Field(default=5, ge=0)
+    login_lockout_base_seconds: float = Field(default=1.0, gt=0)
+    login_lockout_max_seconds: float = Field(default=900.0, gt=0)
+
+    # The client address for throttling comes from the TCP peer, or from X-Forwarded-For when
+    # the peer is one of the trusted proxies (comma-separated addresses or CIDR networks).
+    trust_forwarded_for: bool = True
+    trusted_proxies: str = "127.0.0.1,::1"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"AUTH_TRUSTED_PROXIES: {exc}") from exc
+        return value
+
+    @field_validator("active_kid")
+    @classmethod
+    def _blank_kid_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        return parse_networks(self.trusted_proxies) if self.trust_forwarded_for else ()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe for production; empty when they are fine.
+
+        Only checks the settings themselves; the signing key's presence and file mode are
+        checked when it is loaded.
+        """
+        problems: list[str] = []
+        if self.database_url == DEFAULT_DATABASE_URL:
+            problems.append(
+                "AUTH_DATABASE_URL is the development default (a SQLite file under ./.data); "
+                "set it explicitly"
+            )
+        for network in self.trusted_proxy_networks:
+            if network.prefixlen == 0:
+                problems.append(
+                    f"AUTH_TRUSTED_PROXIES contains {network}, so any client could forge "
+                    "X-Forwarded-For and escape the throttles; list the proxies' addresses"
+                )
+        for name in (
+            "login_per_ip_per_minute",
+            "register_per_ip_per_minute",
+            "login_lockout_threshold",
+        ):
+            if getattr(self, name) == 0:
+                problems.append(f"AUTH_{name.upper()} is 0, which turns that throttle off")
+        if self.access_token_ttl_seconds > PRODUCTION_MAX_ACCESS_TOKEN_TTL_SECONDS:
+            problems.append(
+                f"AUTH_ACCESS_TOKEN_TTL_SECONDS is {self.access_token_ttl_seconds}; access "
+                f"tokens cannot be revoked, so at most {PRODUCTION_MAX_ACCESS_TOKEN_TTL_SECONDS} "
+                "is allowed"
+            )
+        return problems

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mythos_auth.adapters.tables import accounts
-from mythos_auth.domain.accounts import Account, UsernameTaken, canonical_username
+from mythos_auth.adapters.tables import accounts, invites
+from mythos_auth.domain.accounts import Account, Role, UsernameTaken, canonical_username
+from mythos_auth.domain.sessions import InviteRejected
 from mythos_auth.service_layer.ports import StoredAccount
+
+_COLUMNS = (
+    accounts.c.id,
+    accounts.c.username,
+    accounts.c.password_hash,
+    accounts.c.created_at,
+    accounts.c.role,
+)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite drops the offset; everything is written in UTC, so put it back."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _stored(row: Any) -> StoredAccount:
+    return StoredAccount(
+        account=Account(
+            id=row.id,
+            username=row.username,
+            created_at=aware(row.created_at),
+            role=Role(row.role),
+        ),
+        password_hash=row.password_hash,
+    )
 
 
 class SqlAccountStore:
@@ -19,38 +46,62 @@ class SqlAccountStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def add(self, account: Account, password_hash: str) -> None:
+    async def add(
+        self,
+        account: Account,
+        password_hash: str,
+        *,
+        invite_hash: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Insert the account; with ``invite_hash``, claim that invite in the same transaction.
+
+        Raises ``UsernameTaken``, or ``InviteRejected`` when another registration claimed the
+        invite first (or it expired meanwhile): nothing is written then.
+        """
         statement = insert(accounts).values(
             id=account.id,
             username=account.username,
             username_lower=canonical_username(account.username),
             password_hash=password_hash,
             created_at=account.created_at,
+            role=account.role.value,
         )
+        moment = now or datetime.now(UTC)
         try:
             async with self._engine.begin() as connection:
                 await connection.execute(statement)
+                if invite_hash is not None:
+                    claimed = await connection.execute(
+                        update(invites)
+                        .where(
+                            invites.c.code_hash == invite_hash,
+                            invites.c.used_at.is_(None),
+                            invites.c.expires_at > moment,
+                        )
+                        .values(used_at=moment, used_by=account.id)
+                    )
+                    if claimed.rowcount != 1:
+                        # Raising inside begin() rolls the account back as well.
+                        raise InviteRejected("invite code has already been used")
         except IntegrityError as exc:
             # The id is a fresh uuid4, so the only constraint a new row can break is the
             # case-insensitive username index.
             raise UsernameTaken(account.username) from exc
 
     async def get_by_username(self, username: str) -> StoredAccount | None:
-        statement = select(
-            accounts.c.id, accounts.c.username, accounts.c.password_hash, accounts.c.created_at
-        ).where(accounts.c.username_lower == canonical_username(username))
+        statement = select(*_COLUMNS).where(
+            accounts.c.username_lower == canonical_username(username)
+        )
         async with self._engine.connect() as connection:
             row = (await connection.execute(statement)).one_or_none()
-        if row is None:
-            return None
-        created_at = row.created_at
-        if created_at.tzinfo is None:
-            # SQLite drops the offset; everything is written in UTC, so put it back.
-            created_at = created_at.replace(tzinfo=UTC)
-        return StoredAccount(
-            account=Account(id=row.id, username=row.username, created_at=created_at),
-            password_hash=row.password_hash,
-        )
+        return None if row is None else _stored(row)
+
+    async def get_by_id(self, account_id: str) -> Account | None:
+        statement = select(*_COLUMNS).where(accounts.c.id == account_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(statement)).one_or_none()
+        return None if row is None else _stored(row).account
 
     async def update_password_hash(self, account_id: str, password_hash: str) -> None:
         statement = (
@@ -58,6 +109,18 @@ class SqlAccountStore:
         )
         async with self._engine.begin() as connection:
             await connection.execute(statement)
+
+    async def set_role(self, username: str, role: Role) -> Account | None:
+        """Give the account ``role``; None if no account has this username."""
+        statement = (
+            update(accounts)
+            .where(accounts.c.username_lower == canonical_username(username))
+            .values(role=role.value)
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+        stored = await self.get_by_username(username)
+        return None if stored is None else stored.account
 
     async def ping(self) -> None:
         async with self._engine.connect() as connection:

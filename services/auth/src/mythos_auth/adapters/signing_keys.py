@@ -1,4 +1,10 @@
-"""The Ed25519 token-signing key: loaded from a PEM file, generated on first start."""
+"""Ed25519 token-signing keys: one PEM file, or a directory of them for rotation.
+
+Single-file mode (``AUTH_KEY_FILE``): the one key signs and is the only one published.
+Directory mode (``AUTH_KEY_DIR``): every ``*.pem`` is published in the JWKS, and the file
+whose name sorts last signs unless ``AUTH_ACTIVE_KID`` names another. ``mythos_auth.keys
+rotate`` writes new keys named by UTC time, so "sorts last" means "newest".
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ import logging
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,29 +64,162 @@ def jwk_thumbprint(members: dict[str, str]) -> str:
     return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
+class KeyConfigurationError(ValueError):
+    """The signing keys are missing, unreadable or unsafe; the service must not start."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The key that signs new tokens and every key whose tokens still verify."""
+
+    active: SigningKey
+    # Every published key, the active one included, in file order (oldest first).
+    keys: tuple[SigningKey, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            object.__setattr__(self, "keys", (self.active,))
+
+    def get(self, kid: str) -> SigningKey | None:
+        return next((key for key in self.keys if key.kid == kid), None)
+
+    def jwks(self) -> dict[str, Any]:
+        """The active key first, then the older ones, newest first."""
+        others = [key for key in reversed(self.keys) if key.kid != self.active.kid]
+        return {"keys": [key.public_jwk() for key in (self.active, *others)]}
+
+
+def load_key_file(path: Path, *, refuse_world_readable: bool = False) -> SigningKey:
+    """Load one PEM key. Blocking: run in a thread."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o007 and refuse_world_readable:
+        raise KeyConfigurationError(
+            f"signing key {path} is readable by every user (mode {mode:o}); chmod 600 it"
+        )
+    if mode & 0o077:
+        log.warning("signing key %s is readable by others (mode %o); use 0600", path, mode)
+    try:
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyConfigurationError(f"{path} is not an unencrypted PEM private key") from exc
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise KeyConfigurationError(f"{path} does not hold an Ed25519 private key")
+    return SigningKey.from_private_key(private_key)
+
+
 def load_or_create_signing_key(path: Path) -> SigningKey:
     """Load the key at ``path``, creating it (mode 0600) if missing. Blocking: run in a thread."""
     if not path.exists():
         _create_key_file(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        log.warning("signing key %s is readable by others (mode %o); use 0600", path, mode)
-    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(private_key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 private key")
-    return SigningKey.from_private_key(private_key)
+    return load_key_file(path)
 
 
-def _create_key_file(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def key_files(directory: Path) -> list[Path]:
+    """The ``*.pem`` files of a key directory, oldest (by name) first."""
+    return sorted(path for path in directory.glob("*.pem") if path.is_file())
+
+
+def new_key_file_name(kid: str, now: datetime | None = None) -> str:
+    """``20261125T210000Z-<kid prefix>.pem``: sorts by creation time, names its key."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{kid[:8]}.pem"
+
+
+def generate_key_file(directory: Path, now: datetime | None = None) -> tuple[Path, SigningKey]:
+    """Write a fresh key into ``directory`` (mode 0600). Blocking: run in a thread."""
+    private_key = Ed25519PrivateKey.generate()
+    key = SigningKey.from_private_key(private_key)
+    path = directory / new_key_file_name(key.kid, now)
+    _write_new_key(path, _pem(private_key))
+    log.info("generated a new token signing key %s at %s", key.kid, path)
+    return path, key
+
+
+def import_key_file(source: Path, directory: Path) -> Path:
+    """Copy a single-file key into a key directory, named to sort before any rotated key."""
+    key = load_key_file(source)
+    path = directory / f"00000000T000000Z-{key.kid[:8]}.pem"
+    _write_new_key(path, source.read_bytes())
+    return path
+
+
+def load_key_ring(
+    *,
+    key_file: Path,
+    key_dir: Path | None,
+    active_kid: str | None,
+    allow_generate: bool,
+    refuse_world_readable: bool = False,
+) -> KeyRing:
+    """Load the signing keys as configured. Blocking: run in a thread.
+
+    ``allow_generate`` (development only) creates a missing key; production must be given
+    its keys. A key directory with no key yet imports ``key_file`` if that exists, so
+    switching from ``AUTH_KEY_FILE`` to ``AUTH_KEY_DIR`` keeps existing tokens valid.
+    """
+    if key_dir is None:
+        if not key_file.exists():
+            if not allow_generate:
+                raise KeyConfigurationError(
+                    f"no signing key at {key_file} (AUTH_KEY_FILE); in production it must be "
+                    "provided, never generated: create one with 'python -m mythos_auth.keys "
+                    "rotate' and AUTH_KEY_DIR, or mount an existing key"
+                )
+            _create_key_file(key_file)
+        key = load_key_file(key_file, refuse_world_readable=refuse_world_readable)
+        if active_kid is not None and active_kid != key.kid:
+            raise KeyConfigurationError(
+                f"AUTH_ACTIVE_KID {active_kid} is not the key in {key_file} ({key.kid})"
+            )
+        return KeyRing(active=key)
+
+    if not key_dir.is_dir() and allow_generate:
+        key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not key_dir.is_dir():
+        raise KeyConfigurationError(f"AUTH_KEY_DIR {key_dir} is not a directory")
+    paths = key_files(key_dir)
+    if not paths and key_file.exists():
+        paths = [import_key_file(key_file, key_dir)]
+        log.info("imported the signing key of %s into %s", key_file, key_dir)
+    if not paths:
+        if not allow_generate:
+            raise KeyConfigurationError(
+                f"no signing key (*.pem) in {key_dir} (AUTH_KEY_DIR); in production keys must "
+                "be provided, never generated: run 'python -m mythos_auth.keys rotate'"
+            )
+        generate_key_file(key_dir)
+        paths = key_files(key_dir)
+    keys = _unique(
+        load_key_file(path, refuse_world_readable=refuse_world_readable) for path in paths
+    )
+    if active_kid is None:
+        return KeyRing(active=keys[-1], keys=keys)
+    active = next((key for key in keys if key.kid == active_kid), None)
+    if active is None:
+        raise KeyConfigurationError(f"AUTH_ACTIVE_KID {active_kid} is not a key in {key_dir}")
+    return KeyRing(active=active, keys=keys)
+
+
+def _unique(keys: Iterable[SigningKey]) -> tuple[SigningKey, ...]:
+    """Drop repeats of a key (the same key under two file names), keeping the last."""
+    by_kid: dict[str, SigningKey] = {}
+    for key in keys:
+        by_kid.pop(key.kid, None)
+        by_kid[key.kid] = key
+    return tuple(by_kid.values())
+
+
+def _pem(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.private_bytes(
         encoding=serialization.Encoding.PEM,
         format=serialization.PrivateFormat.PKCS8,
         encryption_algorithm=serialization.NoEncryption(),
     )
-    # Write a complete temporary file (mkstemp creates it 0600) and hard-link it into place:
-    # the link fails if the key already exists, so two instances starting together end up
-    # sharing one key, and nobody ever reads a half-written file.
+
+
+def _write_new_key(path: Path, pem: bytes) -> bool:
+    """Write ``pem`` to ``path`` (0600, via mkstemp) unless it exists; True if this call did."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -88,7 +229,15 @@ def _create_key_file(path: Path) -> None:
         try:
             os.link(tmp_name, path)
         except FileExistsError:
-            return
-        log.info("generated a new token signing key at %s", path)
+            return False
+        return True
     finally:
         os.unlink(tmp_name)
+
+
+def _create_key_file(path: Path) -> None:
+    # A complete temporary file is hard-linked into place: the link fails if the key already
+    # exists, so two instances starting together end up sharing one key, and nobody ever
+    # reads a half-written file.
+    if _write_new_key(path, _pem(Ed25519PrivateKey.generate())):
+        log.info("generated a new token signing key at %s", path)

@@ -1,4 +1,4 @@
-"""Issuing EdDSA-signed JWT access tokens and publishing the matching JWKS."""
+"""Issuing and checking EdDSA-signed JWT access tokens, and publishing the JWKS."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 import jwt
 
-from mythos_auth.adapters.signing_keys import SigningKey
-from mythos_auth.domain.accounts import Account
+from mythos_auth.adapters.signing_keys import KeyRing, SigningKey
+from mythos_auth.domain.accounts import Account, Role
+from mythos_auth.domain.sessions import InvalidAccessToken
 
 ALGORITHM = "EdDSA"
+# Bearer tokens longer than this are not even parsed.
+MAX_TOKEN_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -20,30 +23,114 @@ class IssuedToken:
     expires_in: int
 
 
-class TokenIssuer:
-    """Signs access tokens; other services verify them offline with the JWKS."""
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says."""
 
-    def __init__(self, key: SigningKey, issuer: str, audience: str, ttl_seconds: int) -> None:
-        self._key = key
+    account_id: str
+    username: str
+    role: Role
+    # The login (refresh-token family) it came from; None for tokens minted before sessions.
+    session_id: str | None
+    expires_at: datetime
+
+
+class TokenIssuer:
+    """Signs access tokens with the active key; other services verify them with the JWKS."""
+
+    def __init__(
+        self, keys: KeyRing | SigningKey, issuer: str, audience: str, ttl_seconds: int
+    ) -> None:
+        self._keys = keys if isinstance(keys, KeyRing) else KeyRing(active=keys)
         self._issuer = issuer
         self._audience = audience
         self._ttl_seconds = ttl_seconds
 
-    def issue(self, account: Account, now: datetime | None = None) -> IssuedToken:
+    @property
+    def active_kid(self) -> str:
+        return self._keys.active.kid
+
+    def issue(
+        self, account: Account, now: datetime | None = None, session_id: str | None = None
+    ) -> IssuedToken:
         issued_at = now or datetime.now(UTC)
-        claims = {
+        claims: dict[str, Any] = {
             "sub": account.id,
             "name": account.username,
+            "role": account.role.value,
             "iat": issued_at,
             "exp": issued_at + timedelta(seconds=self._ttl_seconds),
             "iss": self._issuer,
             "aud": self._audience,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
+        key = self._keys.active
         # Ed25519 signing takes microseconds, so it is fine on the event loop.
-        token = jwt.encode(
-            claims, self._key.private_key, algorithm=ALGORITHM, headers={"kid": self._key.kid}
-        )
+        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
         return IssuedToken(token=token, expires_in=self._ttl_seconds)
 
+    def verify(self, token: str, now: datetime) -> AccessClaims:
+        """Check signature (by ``kid``, any published key), issuer, audience and expiry.
+
+        Expiry is checked against ``now`` (the service clock) rather than PyJWT's own clock.
+        Raises ``InvalidAccessToken``.
+        """
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidAccessToken("access token is malformed")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessToken("access token is malformed") from exc
+        kid = header.get("kid")
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidAccessToken("access token is signed by an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.private_key.public_key(),
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require": ["exp", "iat", "sub", "iss", "aud"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessToken("access token is invalid") from exc
+        expires_at = _timestamp(claims.get("exp"))
+        if expires_at is None or expires_at <= now:
+            raise InvalidAccessToken("access token has expired")
+        subject, name = claims.get("sub"), claims.get("name")
+        session_id = claims.get("sid")
+        try:
+            role = Role(claims.get("role", Role.PLAYER.value))
+        except ValueError as exc:
+            raise InvalidAccessToken("access token is invalid") from exc
+        if not isinstance(subject, str) or not isinstance(name, str):
+            raise InvalidAccessToken("access token is invalid")
+        if session_id is not None and not isinstance(session_id, str):
+            raise InvalidAccessToken("access token is invalid")
+        return AccessClaims(
+            account_id=subject,
+            username=name,
+            role=role,
+            session_id=session_id,
+            expires_at=expires_at,
+        )
+
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self._key.public_jwk()]}
+        return self._keys.jwks()
+
+
+def _timestamp(value: object) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

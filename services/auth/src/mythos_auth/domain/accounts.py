@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 # A letter first keeps names readable in game text and unambiguous in commands.
 USERNAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,19}")
@@ -13,6 +14,13 @@ USERNAME_RULE = "username must start with a letter and be 3-20 letters, digits o
 PASSWORD_MIN_LENGTH = 8
 # An upper bound stops absurd inputs from costing hashing time and memory.
 PASSWORD_MAX_LENGTH = 256
+
+
+class Role(StrEnum):
+    """What an account may do; carried as the ``role`` claim of its access tokens."""
+
+    PLAYER = "player"
+    ADMIN = "admin"
 
 
 class AccountRuleViolation(ValueError):
@@ -31,11 +39,16 @@ class InvalidCredentials(Exception):
     """Login failed. Deliberately does not say whether the username or the password was wrong."""
 
 
+class UnknownAccount(Exception):
+    """No account has this id or username."""
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     username: str
     created_at: datetime
+    role: Role = Role.PLAYER
 
     @classmethod
     def new(cls, username: str, now: datetime | None = None) -> Account:

@@ -8,7 +8,41 @@ from fastapi import Request
 
 from mythos_auth.adapters.account_store import SqlAccountStore
 from mythos_auth.adapters.password_hasher import Argon2PasswordHasher
+from mythos_auth.adapters.session_store import SqlInviteStore, SqlSessionStore
 from mythos_auth.adapters.tokens import TokenIssuer
+from mythos_auth.clock import Clock
+from mythos_auth.domain.throttling import ExponentialLockout, SlidingWindowLimit
+from mythos_auth.entrypoints.client_address import client_address, throttle_key
+from mythos_auth.service_layer.sessions import Sessions
+from mythos_auth.settings import AuthSettings, IpNetwork
+
+MINUTE = 60.0
+
+
+@dataclass(frozen=True)
+class Throttles:
+    """Per-instance throttles (see docs/security.md for why in-process is enough here)."""
+
+    login_per_address: SlidingWindowLimit
+    register_per_address: SlidingWindowLimit
+    login_per_username: ExponentialLockout
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings, clock: Clock) -> Throttles:
+        return cls(
+            login_per_address=SlidingWindowLimit(
+                settings.login_per_ip_per_minute, MINUTE, clock.monotonic
+            ),
+            register_per_address=SlidingWindowLimit(
+                settings.register_per_ip_per_minute, MINUTE, clock.monotonic
+            ),
+            login_per_username=ExponentialLockout(
+                settings.login_lockout_threshold,
+                settings.login_lockout_base_seconds,
+                settings.login_lockout_max_seconds,
+                clock.monotonic,
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -18,6 +52,19 @@ class AuthResources:
     store: SqlAccountStore
     hasher: Argon2PasswordHasher
     tokens: TokenIssuer
+    sessions: Sessions
+    session_store: SqlSessionStore
+    invites: SqlInviteStore
+    throttles: Throttles
+    clock: Clock
+    require_invite: bool
+    trusted_proxies: tuple[IpNetwork, ...]
+
+    def client_key(self, request: Request) -> str:
+        """The throttling key of the request's client (see ``client_address``)."""
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.getlist("x-forwarded-for")
+        return throttle_key(client_address(peer, forwarded, self.trusted_proxies))
 
 
 def get_resources(request: Request) -> AuthResources:
@@ -27,15 +74,3 @@ def get_resources(request: Request) -> AuthResources:
     if resources is None:
         raise RuntimeError("auth app used before its lifespan started")
     return resources
-
-
-def get_store(request: Request) -> SqlAccountStore:
-    return get_resources(request).store
-
-
-def get_hasher(request: Request) -> Argon2PasswordHasher:
-    return get_resources(request).hasher
-
-
-def get_tokens(request: Request) -> TokenIssuer:
-    return get_resources(request).tokens

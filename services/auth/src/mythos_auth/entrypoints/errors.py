@@ -35,3 +35,21 @@ async def readable_validation_error(request: Request, exc: Exception) -> JSONRes
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"detail": describe_validation_errors(exc.errors())},
     )
+
+
+class Throttled(Exception):
+    """Too many attempts: answered 429 with ``Retry-After`` (whole seconds)."""
+
+    def __init__(self, retry_after: int, detail: str) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.detail = detail
+
+
+async def throttled_response(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Throttled)
+    return JSONResponse(
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        content={"detail": exc.detail, "retry_after": exc.retry_after},
+        headers={"Retry-After": str(exc.retry_after)},
+    )

@@ -6,9 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mythos_auth.domain.accounts import Role
+
 
 class Credentials(BaseModel):
-    """Body of register and login. Rules are checked by the domain, which words them better."""
+    """Body of login. Rules are checked by the domain, which words them better."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"username": "Armitage", "password": "necronomicon"}]}
@@ -19,19 +21,66 @@ class Credentials(BaseModel):
     password: str = Field(repr=False)
 
 
+class Registration(Credentials):
+    """Body of register."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"username": "Armitage", "password": "necronomicon"},
+                {
+                    "username": "Armitage",
+                    "password": "necronomicon",
+                    "invite_code": "q5Zc1x3mJ0a7s8dHkP2wYw",
+                },
+            ]
+        }
+    )
+
+    invite_code: str | None = Field(
+        default=None,
+        repr=False,
+        max_length=256,
+        description="Required when the server runs with AUTH_REQUIRE_INVITE=true; "
+        "ignored otherwise. Single use.",
+    )
+
+
 class RegisterResponse(BaseModel):
     user_id: str
     username: str
 
 
 class TokenResponse(BaseModel):
-    access_token: str
+    access_token: str = Field(description="EdDSA-signed JWT; send as 'Authorization: Bearer'.")
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str = Field(
+        description="Opaque; exchange it once at POST /auth/refresh for a new pair. "
+        "Using it a second time revokes this login everywhere."
+    )
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires.")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512, repr=False)
+
+
+class LogoutRequest(BaseModel):
+    refresh_token: str | None = Field(default=None, max_length=512, repr=False)
+
+
+class MeResponse(BaseModel):
+    user_id: str
+    username: str
+    role: Role
 
 
 class Jwks(BaseModel):
-    keys: list[dict[str, Any]] = Field(description="Public JWKs (OKP / Ed25519).")
+    keys: list[dict[str, Any]] = Field(
+        description="Public JWKs (OKP / Ed25519): the signing key first, then older keys "
+        "whose tokens may still be valid."
+    )
 
 
 class HealthResponse(BaseModel):
@@ -43,6 +92,40 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="A readable reason.")
 
 
-def error(description: str) -> dict[str, Any]:
+class ThrottledResponse(BaseModel):
+    detail: str = Field(description="A readable reason, naming the wait.")
+    retry_after: int = Field(description="Seconds to wait; the same as the Retry-After header.")
+
+
+def error(description: str, **extra: Any) -> dict[str, Any]:
     """An OpenAPI response entry for an ``{"detail": ...}`` error."""
-    return {"model": ErrorResponse, "description": description}
+    return {"model": ErrorResponse, "description": description, **extra}
+
+
+def unauthorized(description: str) -> dict[str, Any]:
+    """A 401 entry: ``{"detail": ...}`` plus the ``WWW-Authenticate: Bearer`` challenge."""
+    return error(
+        description,
+        headers={
+            "WWW-Authenticate": {
+                "description": "Always 'Bearer'.",
+                "schema": {"type": "string"},
+                "required": True,
+            }
+        },
+    )
+
+
+def throttled(description: str) -> dict[str, Any]:
+    """A 429 entry with its ``Retry-After`` header."""
+    return {
+        "model": ThrottledResponse,
+        "description": description,
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 1},
+                "required": True,
+            }
+        },
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from mythos_auth.domain.accounts import (
     Account,
@@ -11,22 +12,56 @@ from mythos_auth.domain.accounts import (
     check_new_account,
     is_valid_username,
 )
-from mythos_auth.service_layer.ports import AccountStore, PasswordHasher
+from mythos_auth.domain.sessions import (
+    INVITE_EXPIRED,
+    INVITE_REQUIRED,
+    INVITE_UNKNOWN,
+    INVITE_USED,
+    InviteRejected,
+    hash_secret,
+)
+from mythos_auth.service_layer.ports import AccountStore, InviteLookup, PasswordHasher
 
 log = logging.getLogger(__name__)
 
 
 async def register(
-    store: AccountStore, hasher: PasswordHasher, username: str, password: str
+    store: AccountStore,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    *,
+    invites: InviteLookup | None = None,
+    invite_code: str | None = None,
+    now: datetime | None = None,
 ) -> Account:
-    """Create an account. Raises ``AccountRuleViolation`` or ``UsernameTaken``."""
+    """Create an account. Raises ``AccountRuleViolation``, ``InviteRejected`` or ``UsernameTaken``.
+
+    With ``invites`` (invites required) the code must exist, be unexpired and unused; it is
+    claimed in the same transaction that creates the account. Without, any code is ignored.
+    The invite is checked before the username, so people without one learn nothing about
+    which names exist.
+    """
     check_new_account(username, password)
+    moment = now or datetime.now(UTC)
+    invite_hash = None
+    if invites is not None:
+        if not invite_code:
+            raise InviteRejected(INVITE_REQUIRED)
+        invite_hash = hash_secret(invite_code)
+        invite = await invites.get(invite_hash)
+        if invite is None:
+            raise InviteRejected(INVITE_UNKNOWN)
+        if invite.used_at is not None:
+            raise InviteRejected(INVITE_USED)
+        if invite.expires_at <= moment:
+            raise InviteRejected(INVITE_EXPIRED)
     # Cheap early answer that saves an argon2 hash; the unique index still settles races.
     if await store.get_by_username(username) is not None:
         raise UsernameTaken(username)
     password_hash = await hasher.hash(password)
-    account = Account.new(username)
-    await store.add(account, password_hash)
+    account = Account.new(username, moment)
+    await store.add(account, password_hash, invite_hash=invite_hash, now=moment)
     log.info("registered account %s (%s)", account.id, account.username)
     return account
 

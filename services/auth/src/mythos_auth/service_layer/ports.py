@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from mythos_auth.domain.accounts import Account
+from mythos_auth.domain.sessions import Rotation
 
 
 @dataclass(frozen=True)
@@ -17,13 +19,26 @@ class StoredAccount:
 
 
 class AccountStore(Protocol):
-    async def add(self, account: Account, password_hash: str) -> None:
-        """Persist a new account; raise ``UsernameTaken`` if the username is in use."""
+    async def add(
+        self,
+        account: Account,
+        password_hash: str,
+        *,
+        invite_hash: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Persist a new account; raise ``UsernameTaken`` if the username is in use.
+
+        With ``invite_hash``, claim that invite atomically with the insert, or raise
+        ``InviteRejected`` and write nothing.
+        """
         ...
 
     async def get_by_username(self, username: str) -> StoredAccount | None:
         """Find an account by username, case-insensitively."""
         ...
+
+    async def get_by_id(self, account_id: str) -> Account | None: ...
 
     async def update_password_hash(self, account_id: str, password_hash: str) -> None: ...
 
@@ -42,3 +57,35 @@ class PasswordHasher(Protocol):
         ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class InviteLookup(Protocol):
+    """What registration needs to know about an invite before the costly password hash."""
+
+    async def get(self, code_hash: str) -> InviteState | None: ...
+
+
+class InviteState(Protocol):
+    @property
+    def expires_at(self) -> datetime: ...
+
+    @property
+    def used_at(self) -> datetime | None: ...
+
+
+class SessionStore(Protocol):
+    """Refresh-token families, addressed by the SHA-256 digests of their tokens."""
+
+    async def start_family(
+        self, account_id: str, token_hash: str, now: datetime, expires_at: datetime
+    ) -> str: ...
+
+    async def rotate(
+        self, token_hash: str, new_hash: str, now: datetime, expires_at: datetime
+    ) -> Rotation: ...
+
+    async def family_of(self, token_hash: str) -> str | None: ...
+
+    async def revoke_family(self, family_id: str, reason: str, now: datetime) -> bool: ...
+
+    async def is_family_active(self, family_id: str) -> bool: ...

@@ -1,0 +1,127 @@
+"""Sessions: a login opens a refresh-token family; refresh rotates it; logout revokes it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mythos_auth.adapters.tokens import AccessClaims, IssuedToken, TokenIssuer
+from mythos_auth.domain.accounts import Account
+from mythos_auth.domain.sessions import (
+    InvalidAccessToken,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    RotationOutcome,
+    hash_secret,
+    new_refresh_token,
+)
+from mythos_auth.service_layer.ports import AccountStore, SessionStore
+
+log = logging.getLogger(__name__)
+
+_REFUSALS = {
+    RotationOutcome.UNKNOWN: "refresh token is not valid",
+    RotationOutcome.EXPIRED: "refresh token has expired; log in again",
+    RotationOutcome.REVOKED: "refresh token has been revoked; log in again",
+}
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: IssuedToken
+    refresh_token: str
+    refresh_expires_in: int
+    session_id: str
+
+
+class Sessions:
+    def __init__(
+        self,
+        accounts: AccountStore,
+        store: SessionStore,
+        tokens: TokenIssuer,
+        refresh_ttl_seconds: int,
+    ) -> None:
+        self._accounts = accounts
+        self._store = store
+        self._tokens = tokens
+        self._refresh_ttl = refresh_ttl_seconds
+
+    async def start(self, account: Account, now: datetime) -> TokenPair:
+        """After a successful login: a new family with its first refresh token."""
+        refresh_token = new_refresh_token()
+        session_id = await self._store.start_family(
+            account.id, hash_secret(refresh_token), now, self._refresh_expiry(now)
+        )
+        return self._pair(account, refresh_token, session_id, now)
+
+    async def refresh(self, refresh_token: str, now: datetime) -> TokenPair:
+        """Exchange a refresh token for a new access token and a new refresh token.
+
+        Raises ``RefreshTokenReused`` (the family is now revoked) or ``InvalidRefreshToken``.
+        The new access token carries the account's current name and role.
+        """
+        new_token = new_refresh_token()
+        rotation = await self._store.rotate(
+            hash_secret(refresh_token), hash_secret(new_token), now, self._refresh_expiry(now)
+        )
+        if rotation.outcome is RotationOutcome.REUSED:
+            log.warning(
+                "refresh token reuse: revoked session %s of account %s",
+                rotation.family_id,
+                rotation.account_id,
+            )
+            raise RefreshTokenReused
+        if rotation.outcome is not RotationOutcome.ROTATED:
+            raise InvalidRefreshToken(_REFUSALS[rotation.outcome])
+        assert rotation.family_id is not None and rotation.account_id is not None
+        account = await self._accounts.get_by_id(rotation.account_id)
+        if account is None:
+            await self._store.revoke_family(rotation.family_id, "account", now)
+            raise InvalidRefreshToken(_REFUSALS[RotationOutcome.UNKNOWN])
+        return self._pair(account, new_token, rotation.family_id, now)
+
+    async def logout(
+        self, refresh_token: str | None, claims: AccessClaims | None, now: datetime
+    ) -> bool:
+        """Revoke the family named by the refresh token and/or the access token's session.
+
+        True if either identified a session (already revoked counts: logout is idempotent).
+        """
+        ended = False
+        if refresh_token:
+            family_id = await self._store.family_of(hash_secret(refresh_token))
+            if family_id is not None:
+                ended = await self._store.revoke_family(family_id, "logout", now) or ended
+        if claims is not None:
+            # A valid access token identifies its holder even without a session (tokens
+            # minted before sessions existed carry no ``sid``).
+            ended = True
+            if claims.session_id is not None:
+                await self._store.revoke_family(claims.session_id, "logout", now)
+        return ended
+
+    async def current_account(self, claims: AccessClaims) -> Account:
+        """The account behind a verified access token, if its session is still live."""
+        if claims.session_id is not None and not await self._store.is_family_active(
+            claims.session_id
+        ):
+            raise InvalidAccessToken("session has ended; log in again")
+        account = await self._accounts.get_by_id(claims.account_id)
+        if account is None:
+            raise InvalidAccessToken("account no longer exists")
+        return account
+
+    def _refresh_expiry(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self._refresh_ttl)
+
+    def _pair(
+        self, account: Account, refresh_token: str, session_id: str, now: datetime
+    ) -> TokenPair:
+        return TokenPair(
+            access=self._tokens.issue(account, now=now, session_id=session_id),
+            refresh_token=refresh_token,
+            refresh_expires_in=self._refresh_ttl,
+            session_id=session_id,
+        )
