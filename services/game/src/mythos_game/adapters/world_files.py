@@ -190,16 +190,17 @@ def _room_files(directory: Path) -> list[Path]:
 
 
 def _room(spec: RoomFile, room: RoomSpec) -> Room:
-    exits = {
-        direction: Exit(
-            target=room.exits[direction].target,
-            locked="locked" in room.exits[direction].flags,
-            hidden="hidden" in room.exits[direction].flags,
-            one_way="one_way" in room.exits[direction].flags,
-        )
-        for direction in DIRECTION_WORDS
-        if direction in room.exits
-    }
+    exits: dict[str, Exit] = {}
+    for direction in get_args(Direction):  # the canonical order, whatever the file's
+        given = room.exits.get(direction)
+        if given is not None:
+            flags = set(given.flags)
+            exits[direction] = Exit(
+                given.target,
+                locked="locked" in flags,
+                hidden="hidden" in flags,
+                one_way="one_way" in flags,
+            )
     return Room(
         room.id,
         room.name,
