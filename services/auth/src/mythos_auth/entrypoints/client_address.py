@@ -9,9 +9,12 @@ of that are whatever the client sent and are never believed.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Iterable, Sequence
 
 from mythos_auth.settings import IpNetwork
+
+log = logging.getLogger(__name__)
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 UNKNOWN = "unknown"
@@ -43,6 +46,9 @@ def client_address(
     current = _parse(peer) if peer else None
     if current is None or not proxies:
         return current
+    forwarded_for = list(forwarded_for)
+    if forwarded_for and not _trusted(current, proxies):
+        _note_untrusted_proxy(current)
     hops = [item for header in forwarded_for for item in header.split(",") if item.strip()]
     for hop in reversed(hops):
         if not _trusted(current, proxies):
@@ -52,6 +58,21 @@ def client_address(
             break  # garbage in the header: stop at the last proxy we trust
         current = previous
     return current
+
+
+_noted: set[IpAddress] = set()
+
+
+def _note_untrusted_proxy(peer: IpAddress) -> None:
+    """Say once per peer (for the first 100) that its X-Forwarded-For was ignored."""
+    if peer in _noted or len(_noted) >= 100:
+        return
+    _noted.add(peer)
+    log.warning(
+        "ignoring X-Forwarded-For from %s, which is not in AUTH_TRUSTED_PROXIES; if it is "
+        "your proxy, add it, or every client behind it shares one throttle",
+        peer,
+    )
 
 
 def throttle_key(address: IpAddress | None) -> str:

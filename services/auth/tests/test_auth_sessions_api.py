@@ -1,0 +1,269 @@
+"""Refresh tokens, logout and /auth/me over HTTP, on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import jwt
+from mythos_auth.adapters.tables import refresh_families, refresh_tokens
+from mythos_auth.domain.sessions import hash_secret
+from mythos_auth.settings import AuthSettings
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def _claims(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+async def _verify(api: Any, token: str) -> dict[str, Any]:
+    """Verify a token the way the edge does: offline, with the published JWKS."""
+    jwks = await api.jwks()
+    kid = jwt.get_unverified_header(token)["kid"]
+    [jwk] = [key for key in jwks["keys"] if key["kid"] == kid]
+    return jwt.decode(
+        token, jwt.PyJWK(jwk), algorithms=["EdDSA"], audience="mythos", issuer="mythos-auth"
+    )
+
+
+async def test_login_returns_a_refresh_token_and_a_token_with_kid_role_and_session(
+    api: Any,
+) -> None:
+    body = await api.tokens("Armitage")
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "refresh_expires_in",
+    }
+    assert body["refresh_expires_in"] == 30 * 24 * 3600
+    # Opaque, URL-safe, 256 bits: 43 characters of base64url.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", body["refresh_token"])
+    header = jwt.get_unverified_header(body["access_token"])
+    assert header["alg"] == "EdDSA" and header["kid"] == (await api.jwks())["keys"][0]["kid"]
+    claims = await _verify(api, body["access_token"])
+    assert claims["role"] == "player"
+    assert claims["name"] == "Armitage" and claims["sid"]
+
+
+async def test_refresh_rotates_both_tokens(api: Any) -> None:
+    first = await api.tokens("Armitage")
+    response = await api.refresh(first["refresh_token"])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    second = response.json()
+    assert second["token_type"] == "bearer" and second["expires_in"] == 900
+    assert second["refresh_token"] != first["refresh_token"]
+    old, new = _claims(first["access_token"]), await _verify(api, second["access_token"])
+    assert new["sub"] == old["sub"] and new["sid"] == old["sid"]
+    # The new refresh token works in turn.
+    assert (await api.refresh(second["refresh_token"])).status_code == 200
+
+
+async def test_reusing_a_refresh_token_revokes_the_whole_family(api: Any) -> None:
+    login = await api.tokens("Armitage")
+    rotated = (await api.refresh(login["refresh_token"])).json()
+    latest = (await api.refresh(rotated["refresh_token"])).json()
+
+    # A thief replays the first (already used) token: refused, and the family is revoked...
+    replay = await api.refresh(login["refresh_token"])
+    assert replay.status_code == 401
+    assert replay.headers["www-authenticate"] == "Bearer"
+    assert "already used" in replay.json()["detail"]
+    # ...so the legitimate newest token is dead too, and so is the session for /me.
+    after = await api.refresh(latest["refresh_token"])
+    assert after.status_code == 401 and "revoked" in after.json()["detail"]
+    assert (await api.me(latest["access_token"])).status_code == 401
+
+    # Another login of the same account is a separate family and is untouched.
+    other = (await api.login("Armitage")).json()
+    assert (await api.refresh(other["refresh_token"])).status_code == 200
+
+
+async def test_concurrent_use_of_one_refresh_token_lets_at_most_one_through(api: Any) -> None:
+    login = await api.tokens("Armitage")
+    responses = await asyncio.gather(*(api.refresh(login["refresh_token"]) for _ in range(4)))
+    codes = sorted(response.status_code for response in responses)
+    assert codes.count(200) <= 1 and set(codes) <= {200, 401}
+    # Whatever won, the reuse revoked the family.
+    for response in responses:
+        if response.status_code == 200:
+            assert (await api.refresh(response.json()["refresh_token"])).status_code == 401
+
+
+async def test_unknown_and_malformed_refresh_tokens(api: Any) -> None:
+    unknown = await api.refresh("x" * 43)
+    assert unknown.status_code == 401
+    assert unknown.json() == {"detail": "refresh token is not valid"}
+    empty = await api.client.post("/auth/refresh", json={"refresh_token": ""})
+    assert empty.status_code == 422
+    missing = await api.client.post("/auth/refresh", json={})
+    assert (
+        missing.status_code == 422 and missing.json()["detail"] == "refresh_token: field required"
+    )
+
+
+async def test_refresh_tokens_are_stored_only_hashed(auth_settings: AuthSettings, api: Any) -> None:
+    body = await api.tokens("Armitage")
+    engine = create_async_engine(auth_settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            hashes = (await connection.execute(select(refresh_tokens.c.token_hash))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert hashes == [hash_secret(body["refresh_token"])]
+
+
+async def test_refresh_tokens_expire(
+    auth_settings: AuthSettings, serve: Any, clock: Any, configure: Any
+) -> None:
+    settings = configure(auth_settings, refresh_token_ttl_seconds=3600)
+    async with serve(settings, clock) as (_, client):
+        from_login = await _login_via(client)
+        clock.advance(3599)
+        still = await client.post(
+            "/auth/refresh", json={"refresh_token": from_login["refresh_token"]}
+        )
+        assert still.status_code == 200
+        # Each rotated token gets a full lifetime from its own issue.
+        clock.advance(3599)
+        renewed = await client.post(
+            "/auth/refresh", json={"refresh_token": still.json()["refresh_token"]}
+        )
+        assert renewed.status_code == 200
+        clock.advance(3600)
+        expired = await client.post(
+            "/auth/refresh", json={"refresh_token": renewed.json()["refresh_token"]}
+        )
+        assert expired.status_code == 401
+        assert expired.json() == {"detail": "refresh token has expired; log in again"}
+
+
+async def _login_via(client: Any, name: str = "Armitage") -> dict[str, Any]:
+    body = {"username": name, "password": "miskatonic"}
+    await client.post("/auth/register", json=body)
+    response = await client.post("/auth/login", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_me_describes_the_bearer(api: Any) -> None:
+    user_id = (await api.register("Armitage")).json()["user_id"]
+    body = (await api.login("armitage")).json()
+    response = await api.me(body["access_token"])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json() == {"user_id": user_id, "username": "Armitage", "role": "player"}
+
+
+async def test_me_refuses_missing_malformed_and_foreign_tokens(api: Any) -> None:
+    missing = await api.client.get("/auth/me")
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in missing.json()["detail"]
+    basic = await api.client.get("/auth/me", headers={"Authorization": "Basic dTpw"})
+    assert basic.status_code == 401
+    garbage = await api.me("not.a.token")
+    assert garbage.status_code == 401 and garbage.json() == {"detail": "access token is malformed"}
+    token = (await api.tokens("Armitage"))["access_token"]
+    head, payload, signature = token.split(".")
+    tampered = await api.me(f"{head}.{payload}.{signature[:-4]}AAAA")
+    assert tampered.status_code == 401
+    forged = jwt.encode(
+        {"sub": "x", "name": "x", "iat": 1, "exp": 2**31, "iss": "mythos-auth", "aud": "mythos"},
+        "a shared secret the service never uses, 32+ bytes",
+        algorithm="HS256",
+        headers={"kid": jwt.get_unverified_header(token)["kid"]},
+    )
+    assert (await api.me(forged)).status_code == 401
+
+
+async def test_access_tokens_expire_by_the_service_clock(
+    auth_settings: AuthSettings, serve: Any, clock: Any
+) -> None:
+    async with serve(auth_settings, clock) as (_, client):
+        token = (await _login_via(client))["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        clock.advance(899)
+        assert (await client.get("/auth/me", headers=bearer)).status_code == 200
+        clock.advance(1)
+        expired = await client.get("/auth/me", headers=bearer)
+        assert expired.status_code == 401
+        assert expired.json() == {"detail": "access token has expired"}
+
+
+async def test_logout_with_the_refresh_token_revokes_the_family(api: Any) -> None:
+    body = await api.tokens("Armitage")
+    response = await api.logout(refresh_token=body["refresh_token"])
+    assert response.status_code == 204 and response.content == b""
+    refused = await api.refresh(body["refresh_token"])
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "refresh token has been revoked; log in again"}
+    assert (await api.me(body["access_token"])).json() == {
+        "detail": "session has ended; log in again"
+    }
+    # Logging out again is harmless.
+    assert (await api.logout(refresh_token=body["refresh_token"])).status_code == 204
+
+
+async def test_logout_with_only_the_access_token_revokes_its_family(api: Any) -> None:
+    body = await api.tokens("Armitage")
+    rotated = (await api.refresh(body["refresh_token"])).json()
+    assert (await api.logout(access_token=body["access_token"])).status_code == 204
+    assert (await api.refresh(rotated["refresh_token"])).status_code == 401
+
+
+async def test_logout_with_both_and_with_nothing(api: Any) -> None:
+    body = await api.tokens("Armitage")
+    both = await api.logout(refresh_token=body["refresh_token"], access_token=body["access_token"])
+    assert both.status_code == 204
+    nothing = await api.client.post("/auth/logout")
+    assert nothing.status_code == 401 and nothing.headers["www-authenticate"] == "Bearer"
+    bogus = await api.logout(refresh_token="y" * 43, access_token="not.a.token")
+    assert bogus.status_code == 401
+    assert bogus.json() == {
+        "detail": "nothing to log out: send a valid refresh token or access token"
+    }
+
+
+async def test_logout_ends_one_login_only(api: Any) -> None:
+    phone = await api.tokens("Armitage")
+    laptop = (await api.login("Armitage")).json()
+    assert (await api.logout(refresh_token=phone["refresh_token"])).status_code == 204
+    assert (await api.refresh(laptop["refresh_token"])).status_code == 200
+
+
+async def test_sessions_and_keys_survive_a_restart(
+    auth_settings: AuthSettings, serve: Any, api_for: Any
+) -> None:
+    async with serve(auth_settings) as (_, client):
+        body = await api_for(client).tokens("Armitage")
+    async with serve(auth_settings) as (_, client):
+        api = api_for(client)
+        assert (await api.me(body["access_token"])).status_code == 200
+        refreshed = await api.refresh(body["refresh_token"])
+        assert refreshed.status_code == 200
+        assert (await _verify(api, refreshed.json()["access_token"]))["name"] == "Armitage"
+
+
+async def test_expired_tokens_are_purged_but_used_ones_kept_until_expiry(
+    auth_settings: AuthSettings, serve: Any, clock: Any
+) -> None:
+    async with serve(auth_settings, clock) as (app, client):
+        body = await _login_via(client)
+        await client.post("/auth/refresh", json={"refresh_token": body["refresh_token"]})
+        store = app.state.auth.session_store
+        assert await store.purge_expired(clock.now()) == 0
+        assert await store.count_tokens() == 2  # the used one stays: replay is still reuse
+        clock.advance(auth_settings.refresh_token_ttl_seconds)
+        assert await store.purge_expired(clock.now()) == 2
+        assert await store.count_tokens() == 0
+        engine = create_async_engine(auth_settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                families = (await connection.execute(select(refresh_families))).all()
+        finally:
+            await engine.dispose()
+        assert families == []
