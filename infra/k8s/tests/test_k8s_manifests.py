@@ -1,0 +1,823 @@
+"""The Kubernetes manifests: render each overlay offline, validate every object against
+the Kubernetes JSON schemas, and check that the pieces refer to each other correctly.
+
+Each check is a function of the rendered objects returning its problems; the tests
+assert that the real overlays have none, and that a deliberately broken copy has the
+expected one (so no check passes vacuously).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+
+def _load_support() -> Any:
+    name = "mythos_k8s_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).with_name("k8s_support.py")
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+k8s = _load_support()
+
+OVERLAYS = k8s.OVERLAYS
+NAMESPACES = {"dev": "mythos-dev", "prod": "mythos"}
+SERVICES = ("auth", "ws-edge", "game", "persistence", "client")
+# The oldest Kubernetes these manifests target, and the newest the validator knows.
+SCHEMA_VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, list[dict[str, Any]]]:
+    return {overlay: k8s.render(k8s.K8S_DIR / "overlays" / overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(scope="module")
+def documented() -> set[tuple[str, str]]:
+    return k8s.documented_secrets()
+
+
+def get(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    found = k8s.find(objects, kind, name)
+    assert found is not None, f"{kind}/{name} is missing"
+    return found
+
+
+def container(objects: list[dict[str, Any]], deployment: str) -> dict[str, Any]:
+    return get(objects, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
+
+
+def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
+    """The connections the architecture needs, and nothing else."""
+    peers = {peer.name: peer for peer in k8s.network_peers(objects)}
+    rabbit = [name for name in peers if name.startswith("mythos-rabbitmq-")]
+    auth_db = [name for name in peers if name.startswith("mythos-auth-db-")]
+    game_db = [name for name in peers if name.startswith("mythos-game-db-")]
+    edges: set[tuple[str, str, int]] = set()
+    for name, peer in peers.items():
+        if peer.ours:
+            edges.add((name, "kube-dns", 53))
+    edges |= {
+        ("ingress-controller", "client", 8080),
+        ("ingress-controller", "auth", 54732),
+        ("ingress-controller", "ws-edge", 54733),
+        ("ws-edge", "auth", 54732),
+    }
+    edges |= {(src, dst, 5672) for src in ("ws-edge", "game", "persistence") for dst in rabbit}
+    edges |= {("auth", dst, 5432) for dst in auth_db}
+    edges |= {("persistence", dst, 5432) for dst in game_db}
+    edges |= {("rabbitmq-operator", dst, 15672) for dst in rabbit}
+    edges |= {("cnpg-operator", dst, 8000) for dst in auth_db + game_db}
+    # Members of one operator-run cluster talk freely, and their egress is open (they
+    # need the Kubernetes API, whose address is cluster-specific).
+    for group in (rabbit, auth_db, game_db):
+        for src in group:
+            for dst in group:
+                if src != dst:
+                    edges |= {(src, dst, port) for port in set(peers[dst].ports.values())}
+            for outsider in peers.values():
+                if not outsider.ours:
+                    edges |= {(src, outsider.name, port) for port in outsider.ports.values()}
+    return edges
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def test_each_overlay_renders_every_piece(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, objects in rendered.items():
+        for service in SERVICES:
+            for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
+                get(objects, kind, service)
+        for kind, name in [
+            ("Namespace", NAMESPACES[overlay]),
+            ("HorizontalPodAutoscaler", "ws-edge"),
+            ("Ingress", "mythos"),
+            ("Ingress", "mythos-websocket"),
+            ("NetworkPolicy", "default-deny"),
+            ("RabbitmqCluster", "mythos-rabbitmq"),
+            ("Cluster", "mythos-auth-db"),
+            ("Cluster", "mythos-game-db"),
+        ]:
+            get(objects, kind, name)
+        for obj in objects:
+            if obj["kind"] != "Namespace":
+                assert obj["metadata"]["namespace"] == NAMESPACES[overlay], k8s.name_of(obj)
+            assert obj["metadata"]["labels"]["mythos.io/environment"] == overlay
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_renderer_agrees_with_kubectl_kustomize(
+    overlay: str, rendered: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Where kubectl (with its built-in kustomize) is installed, our small renderer must
+    produce exactly what the real kustomize produces."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed; the renderer is checked by its own tests")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(k8s.K8S_DIR / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0 and "unknown command" in result.stderr:
+        pytest.skip(f"this kubectl has no kustomize: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    theirs = {k8s.object_id(obj): obj for obj in yaml.safe_load_all(result.stdout) if obj}
+    ours = {k8s.object_id(obj): obj for obj in rendered[overlay]}
+    assert sorted(ours) == sorted(theirs)
+    for key, obj in ours.items():
+        assert obj == theirs[key], key
+
+
+def _write(path: Path, documents: list[dict[str, Any]] | dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(documents, dict):
+        documents = [documents]
+    path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
+
+
+def _mini_base(root: Path) -> None:
+    _write(root / "base" / "kustomization.yaml", {"resources": ["app.yaml"]})
+    _write(
+        root / "base" / "app.yaml",
+        [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "app"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "x"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "x"}},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "app",
+                                    "image": "ghcr.io/mythos/mythos-app:latest",
+                                    "env": [{"name": "A", "value": "1"}],
+                                    "ports": [{"containerPort": 80}],
+                                    "resources": {"limits": {"cpu": "1"}},
+                                },
+                                {"name": "side", "image": "busybox:1"},
+                            ]
+                        },
+                    },
+                },
+            },
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}},
+        ],
+    )
+
+
+def test_renderer_applies_namespace_labels_images_and_patches(tmp_path: Path) -> None:
+    _mini_base(tmp_path)
+    _write(
+        tmp_path / "overlay" / "kustomization.yaml",
+        {
+            "namespace": "ns",
+            "labels": [{"pairs": {"env": "t"}}],
+            "resources": ["../base"],
+            "images": [{"name": "ghcr.io/mythos/mythos-app", "newTag": "1.2.3"}],
+            "patches": [
+                {"path": "scale.yaml"},
+                {
+                    "target": {"kind": "Deployment", "name": "app"},
+                    "patch": yaml.safe_dump([{"op": "add", "path": "/spec/paused", "value": True}]),
+                },
+            ],
+        },
+    )
+    _write(
+        tmp_path / "overlay" / "scale.yaml",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "app"},
+            "spec": {
+                "replicas": 3,
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "app",
+                                "env": [{"name": "A", "value": "2"}, {"name": "B", "value": "3"}],
+                                "resources": {"requests": {"cpu": "1"}},
+                            }
+                        ]
+                    }
+                },
+            },
+        },
+    )
+    objects = k8s.render(tmp_path / "overlay")
+    deployment = get(objects, "Deployment", "app")
+    namespace = get(objects, "Namespace", "ns")
+    assert "namespace" not in namespace["metadata"]
+    assert deployment["metadata"] == {"name": "app", "namespace": "ns", "labels": {"env": "t"}}
+    assert deployment["spec"]["template"]["metadata"]["labels"] == {"app": "x"}
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["paused"] is True
+    app, side = deployment["spec"]["template"]["spec"]["containers"]
+    assert app["image"] == "ghcr.io/mythos/mythos-app:1.2.3"
+    assert side["image"] == "busybox:1"
+    assert app["env"] == [{"name": "A", "value": "2"}, {"name": "B", "value": "3"}]
+    assert app["resources"] == {"limits": {"cpu": "1"}, "requests": {"cpu": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "message"),
+    [
+        ({"resources": ["../base"], "commonLabels": {"a": "b"}}, "unsupported kustomization"),
+        ({"resources": ["../base", "missing.yaml"]}, "does not exist"),
+        ({"resources": ["../base", "../base/app.yaml"]}, "defined twice"),
+        (
+            {"resources": ["../base"], "labels": [{"pairs": {"a": "b"}, "includeSelectors": True}]},
+            "labels support only",
+        ),
+        (
+            {
+                "resources": ["../base"],
+                "patches": [{"target": {"kind": "Service"}, "patch": "- {op: remove, path: /x}"}],
+            },
+            "matches no resource",
+        ),
+        (
+            {
+                "resources": ["../base"],
+                "patches": [
+                    {
+                        "patch": yaml.safe_dump(
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "Deployment",
+                                "metadata": {"name": "app"},
+                                "spec": {
+                                    "template": {
+                                        "spec": {
+                                            "containers": [
+                                                {"name": "app", "ports": [{"containerPort": 1}]}
+                                            ]
+                                        }
+                                    }
+                                },
+                            }
+                        )
+                    }
+                ],
+            },
+            "list merge is not supported",
+        ),
+    ],
+)
+def test_renderer_refuses_what_it_does_not_implement(
+    tmp_path: Path, kustomization: dict[str, Any], message: str
+) -> None:
+    _mini_base(tmp_path)
+    _write(tmp_path / "overlay" / "kustomization.yaml", kustomization)
+    with pytest.raises(k8s.KustomizeError, match=message):
+        k8s.render(tmp_path / "overlay")
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _checks(documented: set[tuple[str, str]]) -> dict[str, Callable[[list[Any]], list[str]]]:
+    return {
+        "schemas": lambda objects: k8s.check_schemas(objects, SCHEMA_VERSIONS),
+        "workload_selectors": k8s.check_workload_selectors,
+        "service_selectors": k8s.check_service_selectors,
+        "service_ports": k8s.check_service_ports,
+        "config_references": lambda objects: k8s.check_config_references(objects, documented),
+        "images": k8s.check_images,
+        "ingress_backends": k8s.check_ingress_backends,
+        "disruption_and_scaling": k8s.check_disruption_and_scaling,
+        "pod_hardening": k8s.check_pod_hardening,
+        "network_policies": lambda objects: k8s.check_network_policies(
+            objects, expected_edges(objects)
+        ),
+    }
+
+
+CHECK_NAMES = list(_checks(set()))
+
+
+@pytest.mark.parametrize("check", CHECK_NAMES)
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_passes_check(
+    overlay: str,
+    check: str,
+    rendered: dict[str, list[dict[str, Any]]],
+    documented: set[tuple[str, str]],
+) -> None:
+    assert _checks(documented)[check](rendered[overlay]) == []
+
+
+def _container(name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    return lambda objects: container(objects, name)
+
+
+def _pod(name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    return lambda objects: get(objects, "Deployment", name)["spec"]["template"]["spec"]
+
+
+def _set(where: Callable[[list[Any]], Any], key: str, value: Any) -> Callable[[list[Any]], None]:
+    def mutate(objects: list[Any]) -> None:
+        where(objects)[key] = value
+
+    return mutate
+
+
+def _delete(where: Callable[[list[Any]], Any], key: str) -> Callable[[list[Any]], None]:
+    def mutate(objects: list[Any]) -> None:
+        del where(objects)[key]
+
+    return mutate
+
+
+def _drop_object(kind: str, name: str) -> Callable[[list[Any]], None]:
+    def mutate(objects: list[Any]) -> None:
+        objects.remove(get(objects, kind, name))
+
+    return mutate
+
+
+def _service_port(name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    return lambda objects: get(objects, "Service", name)["spec"]["ports"][0]
+
+
+def _ingress_backend(objects: list[Any]) -> dict[str, Any]:
+    return get(objects, "Ingress", "mythos")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+
+
+def _env(deployment: str, name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    def where(objects: list[Any]) -> dict[str, Any]:
+        return next(e for e in container(objects, deployment)["env"] if e["name"] == name)
+
+    return where
+
+
+def _open_rule(objects: list[Any]) -> None:
+    # Let anything in the namespace reach the game database.
+    policy = get(objects, "NetworkPolicy", "mythos-game-db")
+    policy["spec"]["ingress"][0]["from"] = [{"podSelector": {}}]
+
+
+BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
+    ("schemas", "unknown field", _set(_container("auth"), "imagePullPolcy", "Always"), "auth"),
+    ("schemas", "wrong type", _set(_container("game"), "ports", "54735"), "game"),
+    (
+        "schemas",
+        "operator kind",
+        _delete(lambda o: get(o, "Cluster", "mythos-game-db")["spec"], "instances"),
+        "instances",
+    ),
+    (
+        "workload_selectors",
+        "selector",
+        _set(
+            lambda o: get(o, "Deployment", "game")["spec"]["selector"],
+            "matchLabels",
+            {"app.kubernetes.io/name": "gme"},
+        ),
+        "Deployment/game",
+    ),
+    (
+        "service_selectors",
+        "selector",
+        _set(
+            lambda o: get(o, "Service", "auth")["spec"],
+            "selector",
+            {"app.kubernetes.io/name": "ath"},
+        ),
+        "Service/auth",
+    ),
+    (
+        "service_ports",
+        "targetPort",
+        _set(_service_port("ws-edge"), "targetPort", "metrics"),
+        "Service/ws-edge",
+    ),
+    ("service_ports", "number", _set(_service_port("client"), "targetPort", 80), "Service/client"),
+    ("config_references", "configmap", _drop_object("ConfigMap", "auth-config"), "auth-config"),
+    (
+        "config_references",
+        "secret key",
+        _set(
+            _env("persistence", "PERSISTENCE_DATABASE_URL"),
+            "valueFrom",
+            {"secretKeyRef": {"name": "mythos-game-db-app", "key": "password-url"}},
+        ),
+        "password-url",
+    ),
+    (
+        "config_references",
+        "undocumented secret",
+        _set(
+            _env("game", "GAME_AMQP_URL"),
+            "valueFrom",
+            {"secretKeyRef": {"name": "rabbit", "key": "url"}},
+        ),
+        "rabbit",
+    ),
+    (
+        "images",
+        "no dockerfile",
+        _set(_container("game"), "image", "ghcr.io/mythos/mythos-engine:0.1.0"),
+        "no Dockerfile",
+    ),
+    (
+        "images",
+        "latest",
+        _set(_container("auth"), "image", "ghcr.io/mythos/mythos-auth:latest"),
+        "pinned tag",
+    ),
+    (
+        "images",
+        "expose",
+        _set(lambda o: container(o, "client")["ports"][0], "containerPort", 8081),
+        "EXPOSE",
+    ),
+    (
+        "ingress_backends",
+        "service",
+        _set(lambda o: _ingress_backend(o)["service"], "name", "authn"),
+        "authn",
+    ),
+    (
+        "ingress_backends",
+        "port",
+        _set(lambda o: _ingress_backend(o)["service"], "port", {"name": "web"}),
+        "no port",
+    ),
+    (
+        "disruption_and_scaling",
+        "pdb",
+        _drop_object("PodDisruptionBudget", "game"),
+        "Deployment/game",
+    ),
+    (
+        "disruption_and_scaling",
+        "hpa target",
+        _set(
+            lambda o: get(o, "HorizontalPodAutoscaler", "ws-edge")["spec"]["scaleTargetRef"],
+            "name",
+            "edge",
+        ),
+        "edge",
+    ),
+    (
+        "disruption_and_scaling",
+        "hpa vs replicas",
+        _set(lambda o: get(o, "Deployment", "ws-edge")["spec"], "replicas", 2),
+        "sets replicas",
+    ),
+    (
+        "pod_hardening",
+        "liveness",
+        _delete(_container("persistence"), "livenessProbe"),
+        "livenessProbe",
+    ),
+    (
+        "pod_hardening",
+        "readiness",
+        _delete(_container("client"), "readinessProbe"),
+        "readinessProbe",
+    ),
+    (
+        "pod_hardening",
+        "limits",
+        _delete(lambda o: container(o, "ws-edge")["resources"], "limits"),
+        "limits",
+    ),
+    (
+        "pod_hardening",
+        "root fs",
+        _set(lambda o: container(o, "auth")["securityContext"], "readOnlyRootFilesystem", False),
+        "readOnlyRootFilesystem",
+    ),
+    (
+        "pod_hardening",
+        "escalation",
+        _delete(lambda o: container(o, "game")["securityContext"], "allowPrivilegeEscalation"),
+        "allowPrivilegeEscalation",
+    ),
+    (
+        "pod_hardening",
+        "capabilities",
+        _set(
+            lambda o: container(o, "game")["securityContext"], "capabilities", {"drop": ["NET_RAW"]}
+        ),
+        "drop ALL",
+    ),
+    (
+        "pod_hardening",
+        "non-root",
+        _set(lambda o: container(o, "client")["securityContext"], "runAsNonRoot", False),
+        "runAsNonRoot",
+    ),
+    (
+        "pod_hardening",
+        "seccomp",
+        _set(
+            lambda o: container(o, "auth")["securityContext"],
+            "seccompProfile",
+            {"type": "Unconfined"},
+        ),
+        "seccomp",
+    ),
+    ("pod_hardening", "tmp", _set(_container("ws-edge"), "volumeMounts", []), "/tmp"),
+    (
+        "pod_hardening",
+        "token",
+        _set(_pod("auth"), "automountServiceAccountToken", True),
+        "automount",
+    ),
+    (
+        "pod_hardening",
+        "service links",
+        _delete(_pod("auth"), "enableServiceLinks"),
+        "enableServiceLinks",
+    ),
+    (
+        "pod_hardening",
+        "probe port",
+        _set(lambda o: container(o, "game")["livenessProbe"]["httpGet"], "port", "http"),
+        "not a container port",
+    ),
+    (
+        "network_policies",
+        "default deny",
+        _drop_object("NetworkPolicy", "default-deny"),
+        "default-deny",
+    ),
+    (
+        "network_policies",
+        "too open",
+        _open_rule,
+        "allowed but should not be: mythos-rabbitmq-0 -> mythos-game-db-0:5432",
+    ),
+    (
+        "network_policies",
+        "too closed",
+        _drop_object("NetworkPolicy", "ws-edge"),
+        "needed but blocked: ingress-controller -> ws-edge",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("check", "mutate", "expected"),
+    [
+        pytest.param(check, mutate, expected, id=f"{check}-{label}")
+        for check, label, mutate, expected in BREAKAGES
+    ],
+)
+def test_check_catches_a_broken_copy(
+    check: str,
+    mutate: Callable[[list[Any]], None],
+    expected: str,
+    rendered: dict[str, list[dict[str, Any]]],
+    documented: set[tuple[str, str]],
+) -> None:
+    broken = copy.deepcopy(rendered["prod"])
+    mutate(broken)
+    problems = _checks(documented)[check](broken)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_every_check_has_a_breakage() -> None:
+    assert {check for check, *_ in BREAKAGES} == set(CHECK_NAMES)
+
+
+def test_broken_files_in_a_copy_of_the_tree_are_caught(
+    tmp_path: Path, documented: set[tuple[str, str]]
+) -> None:
+    """End to end on files: a copy of infra/k8s with one wrong targetPort and one
+    undocumented Secret renders, and the checks name both."""
+    tree = tmp_path / "k8s"
+    shutil.copytree(k8s.K8S_DIR, tree, ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    edge = tree / "base" / "ws-edge.yaml"
+    edge.write_text(
+        edge.read_text()
+        .replace("      targetPort: http", "      targetPort: websocket")
+        .replace("name: mythos-amqp", "name: mythos-broker")
+    )
+    objects = k8s.render(tree / "overlays" / "prod")
+    assert any("targetPort websocket" in p for p in k8s.check_service_ports(objects))
+    assert any(
+        "mythos-broker is neither defined nor documented" in p
+        for p in k8s.check_config_references(objects, documented)
+    )
+
+
+def test_documented_secrets_are_read_from_the_operations_doc(tmp_path: Path) -> None:
+    doc = tmp_path / "ops.md"
+    doc.write_text(
+        "# Ops\n\n## Secrets\n\n| Secret | keys | by |\n|---|---|---|\n"
+        "| `a` | `url` | ops |\n| `tls` | `tls.crt`, `tls.key` | ops |\n\n"
+        "## Other\n\n| `b` | `c` |\n"
+    )
+    assert k8s.documented_secrets(doc) == {("a", "url"), ("tls", "tls.crt"), ("tls", "tls.key")}
+    assert ("mythos-amqp", "url") in k8s.documented_secrets()
+
+
+# ------------------------------------------------------------------ specific promises
+
+
+def test_ingress_routes_one_host_by_path(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for objects in rendered.values():
+        routes: dict[str, str] = {}
+        hosts = set()
+        for ingress in k8s.of_kind(objects, "Ingress"):
+            assert ingress["spec"]["ingressClassName"] == "nginx"
+            for rule in ingress["spec"]["rules"]:
+                hosts.add(rule["host"])
+                for path in rule["http"]["paths"]:
+                    assert path["pathType"] == "Prefix"
+                    routes[path["path"]] = path["backend"]["service"]["name"]
+            for tls in ingress["spec"]["tls"]:
+                assert set(tls["hosts"]) == hosts
+        assert len(hosts) == 1
+        assert routes == {
+            "/auth": "auth",
+            "/docs": "auth",
+            "/api": "ws-edge",
+            "/api/ws": "ws-edge",
+            "/": "client",
+        }
+        annotations = get(objects, "Ingress", "mythos-websocket")["metadata"]["annotations"]
+        for key in ("proxy-read-timeout", "proxy-send-timeout"):
+            assert int(annotations[f"nginx.ingress.kubernetes.io/{key}"]) >= 3600
+
+
+def test_broker_and_databases_size_per_environment(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    expected = {"dev": 1, "prod": 3}
+    for overlay, objects in rendered.items():
+        assert (
+            get(objects, "RabbitmqCluster", "mythos-rabbitmq")["spec"]["replicas"]
+            == (expected[overlay])
+        )
+        for name, database in (("mythos-auth-db", "auth"), ("mythos-game-db", "game")):
+            cluster = get(objects, "Cluster", name)
+            assert cluster["spec"]["instances"] == expected[overlay]
+            assert cluster["spec"]["bootstrap"]["initdb"] == {
+                "database": database,
+                "owner": database,
+            }
+
+
+def test_each_service_reads_only_its_own_database(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    for objects in rendered.values():
+        database_secrets = {
+            c["name"]: {
+                e["valueFrom"]["secretKeyRef"]["name"]
+                for e in c.get("env", [])
+                if e.get("valueFrom", {})
+                .get("secretKeyRef", {})
+                .get("name", "")
+                .endswith("-db-app")
+            }
+            for _, c in k8s.iter_containers(objects)
+        }
+        assert database_secrets == {
+            "auth": {"mythos-auth-db-app"},
+            "persistence": {"mythos-game-db-app"},
+            "ws-edge": set(),
+            "game": set(),
+            "client": set(),
+        }
+
+
+def test_edges_are_unique_drain_and_autoscale(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, objects in rendered.items():
+        deployment = get(objects, "Deployment", "ws-edge")
+        pod = deployment["spec"]["template"]["spec"]
+        edge = pod["containers"][0]
+        instance = next(e for e in edge["env"] if e["name"] == "EDGE_INSTANCE_ID")
+        assert instance["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+        assert pod["terminationGracePeriodSeconds"] >= 30
+        assert edge["lifecycle"]["preStop"]["exec"]["command"][0] == "sleep"
+        hpa = get(objects, "HorizontalPodAutoscaler", "ws-edge")
+        assert hpa["spec"]["minReplicas"] == (2 if overlay == "prod" else 1)
+
+
+def test_game_runs_as_a_single_pod(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    # The sequencer lives in the game's memory: two pods would number events twice.
+    for objects in rendered.values():
+        game = get(objects, "Deployment", "game")
+        assert game["spec"]["replicas"] == 1
+        assert game["spec"]["strategy"] == {"type": "Recreate"}
+        assert not [
+            h
+            for h in k8s.of_kind(objects, "HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"]["name"] == "game"
+        ]
+
+
+def test_stateless_pods_are_redundant_in_prod(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for name in ("auth", "persistence", "client"):
+        assert get(rendered["prod"], "Deployment", name)["spec"]["replicas"] >= 2
+
+
+# Each container's settings class, and which of its fields must equal the container port.
+SETTINGS = {
+    "auth": ("mythos_auth.settings", "AuthSettings", "port", "host"),
+    "ws-edge": ("mythos_edge.settings", "EdgeSettings", "port", "host"),
+    "game": ("mythos_game.settings", "GameSettings", "health_port", "health_host"),
+    "persistence": (
+        "mythos_persistence.settings",
+        "PersistenceSettings",
+        "health_port",
+        "health_host",
+    ),
+}
+PLACEHOLDERS = {
+    ("mythos-amqp", "url"): "amqp://mythos:secret@mythos-rabbitmq:5672/",
+    ("mythos-auth-db-app", "uri"): "postgresql://auth:secret@mythos-auth-db-rw:5432/auth",
+    ("mythos-game-db-app", "uri"): "postgresql://game:secret@mythos-game-db-rw:5432/game",
+}
+
+
+def _container_environment(objects: list[Any], item: dict[str, Any]) -> dict[str, str]:
+    environment: dict[str, str] = {}
+    for source in item.get("envFrom", []):
+        environment.update(get(objects, "ConfigMap", source["configMapRef"]["name"])["data"])
+    for env in item.get("env", []):
+        if "value" in env:
+            environment[env["name"]] = env["value"]
+            continue
+        ref = env["valueFrom"]
+        if "fieldRef" in ref:
+            assert ref["fieldRef"]["fieldPath"] == "metadata.name"
+            environment[env["name"]] = f"{item['name']}-6d9f8b7c5d-x2k9q"  # a real pod name
+        else:
+            key = ref["secretKeyRef"]
+            environment[env["name"]] = PLACEHOLDERS[(key["name"], key["key"])]
+    return environment
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_service_settings_accept_the_manifest_environment(
+    overlay: str,
+    service: str,
+    rendered: dict[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The environment a pod gets is read by the service's own settings class: every
+    prefixed variable is a real setting, the values parse, and the service listens on
+    all interfaces at the port the probes and the Service use."""
+    module_name, class_name, port_field, host_field = SETTINGS[service]
+    settings_class = getattr(importlib.import_module(module_name), class_name)
+    objects = rendered[overlay]
+    item = container(objects, service)
+    environment = _container_environment(objects, item)
+    prefix = settings_class.model_config["env_prefix"]
+    known = set()
+    for name, field_info in settings_class.model_fields.items():
+        known.add(f"{prefix}{name}".upper())
+        alias = field_info.validation_alias
+        for choice in getattr(alias, "choices", [alias] if isinstance(alias, str) else []):
+            if isinstance(choice, str):
+                known.add(choice.upper())
+    unknown = sorted(n for n in environment if n.startswith(prefix) and n not in known)
+    assert unknown == [], f"{service}: not settings of {class_name}: {unknown}"
+
+    for name in list(os.environ):
+        if name.startswith(prefix) or name in ("AMQP_URL", "DATABASE_URL"):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = settings_class()
+    assert getattr(settings, host_field) == "0.0.0.0"
+    # A service with a production mode must find nothing unsafe in these settings.
+    if getattr(settings, "is_production", False):
+        assert settings.production_problems() == []
+    assert {getattr(settings, port_field)} == {p["containerPort"] for p in item["ports"]}
