@@ -197,3 +197,15 @@ def test_client_nginx_serves_the_spa(client_nginx: str) -> None:
         # A missing fingerprinted asset is a 404, not the HTML shell served as script.
         assert http.get("/assets/index-gone.js").status_code == 404
         assert "nginx/" not in http.get("/").headers.get("server", "")
+
+
+@pytest.mark.parametrize("service", ["auth", "game", "persistence", "ws-edge"])
+def test_service_build_context_leaves_local_state_out(service: str) -> None:
+    """The services build with the repository root as context; BuildKit reads the
+    ignore file beside each Dockerfile, which must keep local state (virtualenvs,
+    .data with SQLite files and signing keys, node_modules, git) out of it."""
+    ignore = REPO_ROOT / "services" / service / "Dockerfile.dockerignore"
+    patterns = {
+        line.strip() for line in ignore.read_text().splitlines() if not line.startswith("#")
+    }
+    assert {".git", "**/.venv", "**/.data", "**/node_modules"} <= patterns
