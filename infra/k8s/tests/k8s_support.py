@@ -253,7 +253,8 @@ def _set_image(objects: list[Obj], image: Obj) -> None:
         if "digest" in image:
             container["image"] = f"{name}@{image['digest']}"
             continue
-        tag = str(image.get("newTag", tag)) if image.get("newTag", tag) is not None else None
+        if "newTag" in image:
+            tag = str(image["newTag"])
         container["image"] = name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
 
 
