@@ -84,6 +84,27 @@ class System:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def pid(self, service: str) -> int:
+        """Current pid of one service (``auth``, ``game``, ``persistence``, ``edge-1``...)."""
+        pids = json.loads((Path(self.env["MYTHOS_DATA_DIR"]) / "processes.json").read_text())
+        return int(pids[service])
+
+    def signal(self, service: str, sig: int) -> int:
+        pid = self.pid(service)
+        os.kill(pid, sig)
+        return pid
+
+    async def wait_restarted(self, service: str, old_pid: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.pid(service) != old_pid:
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{service} was not restarted within {timeout}s")
+
 
 @pytest.fixture
 def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., System]]:
@@ -92,7 +113,7 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
     systems: list[System] = []
     cleanups: list[Callable[[], None]] = []
 
-    def start(mode: str, edges: int = 1) -> System:
+    def start(mode: str, edges: int = 1, **extra_env: str) -> System:
         if mode == "distributed":
             request.getfixturevalue("rabbitmq")
             request.getfixturevalue("postgres")
@@ -106,6 +127,7 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
             "MYTHOS_VHOST": run_id,
             "MYTHOS_DB_PREFIX": run_id,
             "MYTHOS_DATA_DIR": str(tmp_path / run_id),
+            **extra_env,
         }
         system = System(mode, env, tmp_path / f"{run_id}.log", url=f"http://127.0.0.1:{port}")
         systems.append(system)

@@ -1,13 +1,25 @@
-"""The dispatcher and publisher over a bus: per-player gapless streams, room events
-published once per room, and per-player copies only until the edge confirms a room."""
+"""The dispatcher over a bus: gapless per-player streams, room events published once
+per room, per-player copies until the edge confirms a room, replay, resume,
+idempotent commands, link-dead grace and adoption after a game restart."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.envelope import EventEnvelope, PlayerCommand, RoomBound, SessionOpened
+from mythos_contracts.envelope import (
+    EdgeHeartbeat,
+    EventEnvelope,
+    PlayerCommand,
+    ReplayRequest,
+    ResumeFrom,
+    RoomBound,
+    SessionClosed,
+    SessionOpened,
+)
 from mythos_contracts.persistence import LoadPlayerReply, LoadPlayerRequest
 from mythos_contracts.routing import (
     EVENTS_EXCHANGE,
@@ -19,128 +31,272 @@ from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
-from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
+from mythos_game.service_layer.sessions import Sessions, SessionTimings
 
 WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
+START = WORLD.start_room
+NORTH = WORLD.room(START).exits["north"]
+NORTH = getattr(NORTH, "target", NORTH)
 
 
-async def _game() -> tuple[Dispatcher, InMemoryBus, list[tuple[str, EventEnvelope]], list[bytes]]:
-    broker = InMemoryBroker()
-    bus = InMemoryBus(broker)
+@dataclass
+class Game:
+    dispatcher: Dispatcher
+    bus: InMemoryBus
+    sequencer: Sequencer
+    roster: Roster
+    clock: list[float]
+    published: list[tuple[str, EventEnvelope]] = field(default_factory=list)
+    saves: list[bytes] = field(default_factory=list)
+
+    async def handle(self, message) -> None:  # type: ignore[no-untyped-def]
+        await self.dispatcher.handle(message)
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    def stream_of(self, pid: str) -> list[tuple[str, int]]:
+        return [(e.event_type, e.recipients[pid]) for _, e in self.published if pid in e.recipients]
+
+    def of_type(self, kind: str) -> list[tuple[str, EventEnvelope]]:
+        return [(k, e) for k, e in self.published if e.event_type == kind]
+
+
+async def _game(history: HistoryLimits | None = None) -> Game:
+    bus = InMemoryBus(InMemoryBroker())
     await bus.connect()
-    published: list[tuple[str, EventEnvelope]] = []
-    saves: list[bytes] = []
+    clock = [1000.0]
+    roster = Roster()
+    sequencer = Sequencer(history, clock=lambda: clock[0])
+    publisher = EventPublisher(bus, roster, sequencer)
+    sessions = Sessions(
+        WORLD,
+        roster,
+        sequencer,
+        publisher,
+        PersistenceClient(bus, timeout=1.0, attempts=1),
+        SessionTimings(linkdead_grace=30, heartbeat_interval=25, edge_timeout=30),
+        clock=lambda: clock[0],
+    )
+    game = Game(Dispatcher(WORLD, roster, publisher, sessions), bus, sequencer, roster, clock)
     await bus.declare_queue("spy", exclusive=True, dead_letter=False)
     await bus.bind("spy", EVENTS_EXCHANGE, "#")
 
-    async def spy(delivery) -> None:  # type: ignore[no-untyped-def]
-        published.append((delivery.routing_key, EventEnvelope.model_validate_json(delivery.body)))
+    async def spy(delivery: Delivery) -> None:
+        game.published.append(
+            (delivery.routing_key, EventEnvelope.model_validate_json(delivery.body))
+        )
 
-    async def persistence(delivery) -> None:  # type: ignore[no-untyped-def]
+    async def persistence(delivery: Delivery) -> None:
         request = LoadPlayerRequest.model_validate_json(delivery.body)
         reply = LoadPlayerReply(
             player_id=request.player_id, name=request.name, room_id=None, version=0
         )
         await bus.reply(delivery, reply.model_dump_json().encode())
 
-    async def saved(delivery) -> None:  # type: ignore[no-untyped-def]
-        saves.append(delivery.body)
+    async def saved(delivery: Delivery) -> None:
+        game.saves.append(delivery.body)
 
     await bus.consume("spy", spy)
     await bus.consume(PERSISTENCE_REQUESTS_QUEUE, persistence)
     await bus.consume(PERSISTENCE_SAVES_QUEUE, saved)
-    roster, sequencer = Roster(), Sequencer()
-    dispatcher = Dispatcher(
-        WORLD,
-        roster,
-        sequencer,
-        EventPublisher(bus, roster, sequencer),
-        PersistenceClient(bus, timeout=1.0, attempts=1),
-    )
-    return dispatcher, bus, published, saves
+    return game
 
 
-def _ids(pid: str) -> dict[str, str]:
-    return {"player_id": pid, "session_id": f"s-{pid}", "edge_id": "e1"}
+def _ids(pid: str, conn: str | None = None) -> dict[str, str]:
+    return {
+        "player_id": pid,
+        "player_name": pid.upper(),
+        "connection_id": conn or f"c-{pid}",
+        "edge_id": "e1",
+    }
 
 
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+async def _join(game: Game, *pids: str) -> None:
+    for pid in pids:
+        await game.handle(SessionOpened(**_ids(pid)))
+        await game.handle(RoomBound(room_id=START, **_ids(pid)))
+
+
+def _gapless(game: Game, pid: str) -> bool:
+    numbers = [seq for kind, seq in game.stream_of(pid) if kind not in ("heartbeat", "disconnect")]
+    return numbers == list(range(1, len(numbers) + 1))
 
 
 async def test_streams_are_gapless_and_room_events_go_once_per_room() -> None:
-    game, bus, published, saves = await _game()
-    await game.handle(SessionOpened(player_name="Alice", **_ids("a")))
-    await game.handle(RoomBound(room_id=WORLD.start_room, **_ids("a")))
-    await game.handle(SessionOpened(player_name="Bob", **_ids("b")))
-    await game.handle(RoomBound(room_id=WORLD.start_room, **_ids("b")))
+    game = await _game()
+    await _join(game, "a", "b")
     await game.handle(PlayerCommand(command="say", args=["hi"], command_id="c1", **_ids("b")))
-    await _settle()
-
-    says = [(k, e) for k, e in published if e.event_type == "chat_message"]
-    assert len(says) == 1, "a room event is published once"
-    key, envelope = says[0]
-    assert key == f"room.{WORLD.start_room}.chat_message"
-    assert set(envelope.recipients) == {"a"}
-
-    for pid in ("a", "b"):
-        numbers = [e.recipients[pid] for _, e in published if pid in e.recipients]
-        assert numbers == list(range(1, len(numbers) + 1))
-    assert len(saves) == 2, "each new player is placed and saved once"
-    await bus.close()
+    (key, envelope), *rest = game.of_type("chat_message")
+    assert not rest, "a room event is published once"
+    assert key == f"room.{START}.chat_message" and set(envelope.recipients) == {"a"}
+    assert _gapless(game, "a") and _gapless(game, "b")
+    assert len(game.saves) == 2, "each new player is placed and saved once"
+    await game.bus.close()
 
 
 async def test_a_player_who_just_arrived_gets_own_copies_until_the_room_is_bound() -> None:
-    game, bus, published, _ = await _game()
-    for pid, name in (("a", "Alice"), ("b", "Bob")):
-        await game.handle(SessionOpened(player_name=name, **_ids(pid)))
-        await game.handle(RoomBound(room_id=WORLD.start_room, **_ids(pid)))
+    game = await _game()
+    await _join(game, "a", "b")
     await game.handle(PlayerCommand(command="north", **_ids("a")))
-    north = WORLD.room(WORLD.start_room).exits["north"]
     await game.handle(PlayerCommand(command="north", **_ids("b")))
-    published.clear()
-    # Alice's edge has not yet confirmed the new room: Bob's say reaches her by her player key.
+    game.published.clear()
     await game.handle(PlayerCommand(command="say", args=["psst"], **_ids("b")))
-    await _settle()
-    (key, envelope), *_ = [(k, e) for k, e in published if e.event_type == "chat_message"]
+    ((key, envelope),) = game.of_type("chat_message")
     assert key == "player.a.chat_message" and set(envelope.recipients) == {"a"}
 
-    published.clear()
-    await game.handle(RoomBound(room_id=north, **_ids("a")))
+    game.published.clear()
+    await game.handle(RoomBound(room_id=NORTH, **_ids("a")))
     await game.handle(PlayerCommand(command="say", args=["now"], **_ids("b")))
-    await _settle()
-    (key, envelope), *_ = [(k, e) for k, e in published if e.event_type == "chat_message"]
-    assert key == f"room.{north}.chat_message" and set(envelope.recipients) == {"a"}
-    await bus.close()
+    ((key, envelope),) = game.of_type("chat_message")
+    assert key == f"room.{NORTH}.chat_message" and set(envelope.recipients) == {"a"}
+    await game.bus.close()
 
 
 async def test_a_stale_room_bound_is_ignored() -> None:
-    game, bus, published, _ = await _game()
-    for pid, name in (("a", "Alice"), ("b", "Bob")):
-        await game.handle(SessionOpened(player_name=name, **_ids(pid)))
+    game = await _game()
+    await _join(game, "a", "b")
     await game.handle(PlayerCommand(command="north", **_ids("a")))
     await game.handle(PlayerCommand(command="north", **_ids("b")))
-    # A confirmation for the room Alice already left must not mark the new one bound.
-    await game.handle(RoomBound(room_id=WORLD.start_room, **_ids("a")))
-    published.clear()
+    await game.handle(RoomBound(room_id=START, **_ids("a")))
+    game.published.clear()
     await game.handle(PlayerCommand(command="say", args=["x"], **_ids("b")))
-    await _settle()
-    keys = [k for k, e in published if e.event_type == "chat_message"]
-    assert keys == ["player.a.chat_message"]
-    await bus.close()
+    assert [k for k, _ in game.of_type("chat_message")] == ["player.a.chat_message"]
+    await game.bus.close()
 
 
-async def test_commands_from_a_replaced_session_are_ignored() -> None:
-    game, bus, published, _ = await _game()
-    await game.handle(SessionOpened(player_name="Alice", **_ids("a")))
-    newer = {"player_id": "a", "session_id": "s-new", "edge_id": "e2"}
-    await game.handle(SessionOpened(player_name="Alice", **newer))
-    await _settle()
-    closing = [e for _, e in published if e.event_type == "disconnect"]
-    assert closing and closing[0].session_id == "s-a" and closing[0].data["code"] == 4001
-    published.clear()
+async def test_a_new_connection_replaces_the_old_one() -> None:
+    game = await _game()
+    await _join(game, "a")
+    await game.handle(SessionOpened(**_ids("a", "c-new")))
+    ((_, closing),) = game.of_type("disconnect")
+    assert closing.connection_id == "c-a" and closing.data["code"] == 4001
+    game.published.clear()
     await game.handle(PlayerCommand(command="look", command_id="old", **_ids("a")))
-    await _settle()
-    assert published == []
-    await bus.close()
+    assert game.published == [], "the replaced connection is not heard any more"
+    await game.bus.close()
+
+
+async def test_a_resend_of_the_same_command_id_runs_once_and_gets_the_same_answer() -> None:
+    game = await _game()
+    await _join(game, "a", "b")
+    for _ in range(2):
+        await game.handle(PlayerCommand(command="say", args=["once"], command_id="x1", **_ids("a")))
+    assert len(game.of_type("chat_message")) == 1
+    responses = [e.data for _, e in game.of_type("command_response")]
+    assert len(responses) == 2 and responses[0] == responses[1]
+    await game.bus.close()
+
+
+async def test_replay_gives_exactly_the_missed_messages_or_a_resync() -> None:
+    game = await _game()
+    await _join(game, "a", "b")
+    for i in range(5):
+        await game.handle(PlayerCommand(command="say", args=[f"m{i}"], **_ids("b")))
+    stream = game.sequencer.get("a")
+    assert stream is not None
+    game.published.clear()
+    await game.handle(ReplayRequest(epoch=stream.epoch, from_seq=3, **_ids("a")))
+    replayed = [e.recipients["a"] for _, e in game.published]
+    assert replayed == list(range(3, stream.last + 1))
+    assert all(e.connection_id == "c-a" for _, e in game.published)
+
+    game.published.clear()
+    await game.handle(ReplayRequest(epoch="another-epoch", from_seq=3, **_ids("a")))
+    ((_, state),) = game.of_type("game_state")
+    assert state.data["resync"] is True and state.recipients["a"] == 1
+    assert state.data["epoch"] != stream.epoch
+    await game.bus.close()
+
+
+async def test_replay_is_never_partial_when_history_was_trimmed() -> None:
+    game = await _game(HistoryLimits(messages=3, seconds=0))
+    await _join(game, "a", "b")
+    for i in range(10):
+        game.clock[0] += 1
+        await game.handle(PlayerCommand(command="say", args=[f"m{i}"], **_ids("b")))
+    stream = game.sequencer.get("a")
+    assert stream is not None
+    game.published.clear()
+    await game.handle(ReplayRequest(epoch=stream.epoch, from_seq=stream.last - 2, **_ids("a")))
+    assert [e.recipients["a"] for _, e in game.published] == [
+        stream.last - 2,
+        stream.last - 1,
+        stream.last,
+    ]
+    game.published.clear()
+    await game.handle(ReplayRequest(epoch=stream.epoch, from_seq=2, **_ids("a")))
+    assert [e.event_type for _, e in game.published] == ["game_state"]
+    await game.bus.close()
+
+
+async def test_a_dropped_player_stays_link_dead_then_resumes_seamlessly() -> None:
+    game = await _game()
+    await _join(game, "a", "b")
+    stream = game.sequencer.get("a")
+    assert stream is not None
+    await game.handle(SessionClosed(**_ids("a")))
+    await game.handle(PlayerCommand(command="say", args=["while away"], **_ids("b")))
+    last_seen = stream.last - 1
+    game.clock[0] += 10
+    await game.dispatcher.tick()
+    assert game.roster.get("a") is not None, "still in the world during the grace period"
+
+    game.published.clear()
+    resume = ResumeFrom(session_id=stream.session_id, epoch=stream.epoch, last_seq=last_seen)
+    await game.handle(SessionOpened(resume=resume, **_ids("a", "c-back")))
+    kinds = [(e.event_type, e.recipients.get("a")) for _, e in game.published]
+    assert kinds[0] == ("chat_message", last_seen + 1)
+    assert ("game_state", 1) not in kinds
+    assert game.published[0][1].connection_id == "c-back"
+    await game.bus.close()
+
+
+async def test_link_dead_players_leave_after_the_grace_period() -> None:
+    game = await _game()
+    await _join(game, "a", "b")
+    await game.handle(SessionClosed(**_ids("a")))
+    game.clock[0] += 31
+    await game.handle(EdgeHeartbeat(edge_id="e1"))
+    await game.dispatcher.tick()
+    await game.handle(EdgeHeartbeat(edge_id="e1"))
+    assert game.roster.get("a") is None
+    assert any(e.data["player_name"] == "A" for _, e in game.of_type("player_left"))
+    await game.bus.close()
+
+
+async def test_players_of_a_silent_edge_turn_link_dead() -> None:
+    game = await _game()
+    await _join(game, "a")
+    game.clock[0] += 31
+    await game.dispatcher.tick()
+    player = game.roster.get("a")
+    assert player is not None and player.linkdead
+    await game.bus.close()
+
+
+async def test_heartbeats_carry_the_last_issued_number_without_advancing_it() -> None:
+    game = await _game()
+    await _join(game, "a")
+    last = game.sequencer.last("a")
+    await game.handle(EdgeHeartbeat(edge_id="e1"))
+    game.clock[0] += 26
+    await game.dispatcher.tick()
+    await asyncio.sleep(0)
+    ((key, beat),) = game.of_type("heartbeat")
+    assert key == "global.heartbeat" and beat.recipients == {"a": last}
+    assert game.sequencer.last("a") == last
+    await game.bus.close()
+
+
+async def test_after_a_restart_unknown_players_are_adopted_with_a_resync() -> None:
+    game = await _game()
+    # A command from a connection the (restarted) game never saw: adopt, resync, then run it.
+    await game.handle(PlayerCommand(command="look", command_id="k", **_ids("a")))
+    kinds = [e.event_type for _, e in game.published]
+    assert kinds[0] == "game_state" and game.published[0][1].data["resync"] is True
+    assert "command_response" in kinds
+    # An edge heartbeat listing a connection also adopts it.
+    await game.handle(EdgeHeartbeat(edge_id="e1", connections=[("b", "B", "c-b")]))
+    assert game.roster.get("b") is not None
+    await game.bus.close()

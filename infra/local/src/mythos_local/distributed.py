@@ -87,21 +87,18 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
         )
     )
 
-    supervisor = Supervisor()
+    supervisor = Supervisor(data / "processes.json", settings.mythos_restart_delay)
     try:
         for child in children:
             await supervisor.start(child)
             await supervisor.wait_healthy(child)
         announce(settings, "distributed")
         stopper = asyncio.create_task(stop.wait())
-        watcher = asyncio.create_task(supervisor.watch())
-        done, _ = await asyncio.wait({stopper, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        if watcher in done:
-            failed = watcher.result()
-            log.error("%s stopped unexpectedly; shutting everything down", failed.name)
-            return 1
-        watcher.cancel()
-        return 0
+        keeper = asyncio.create_task(supervisor.keep_running())
+        done, _ = await asyncio.wait({stopper, keeper}, return_when=asyncio.FIRST_COMPLETED)
+        keeper.cancel()
+        stopper.cancel()
+        return 1 if keeper in done else 0
     finally:
         await supervisor.stop_all()
 

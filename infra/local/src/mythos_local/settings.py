@@ -33,6 +33,9 @@ class LocalSettings(BaseSettings):
         default="mythos", description="databases <prefix>_game, <prefix>_auth"
     )
     mythos_data_dir: Path = Field(default=REPO_ROOT / ".data", description="keys, SQLite files")
+    mythos_restart_delay: float = Field(
+        default=1.0, ge=0, description="seconds before a crashed service is started again"
+    )
     mythos_client_dist: Path = Field(default=REPO_ROOT / "client" / "dist")
 
     @property

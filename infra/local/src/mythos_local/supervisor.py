@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -29,18 +31,54 @@ class StartupFailed(RuntimeError):
 
 
 class Supervisor:
-    def __init__(self) -> None:
+    """Like a pod's restart policy: a child that dies is started again after
+    ``restart_delay``; one that keeps dying (``max_restarts`` within a minute) stops the run.
+    The pids of the children are kept in ``pid_file`` for tools and tests."""
+
+    def __init__(self, pid_file: Path, restart_delay: float = 1.0, max_restarts: int = 5) -> None:
         self.children: list[Child] = []
+        self._pid_file = pid_file
+        self._restart_delay = restart_delay
+        self._max_restarts = max_restarts
+        self._restarts: dict[str, list[float]] = {}
 
     async def start(self, child: Child) -> None:
+        await self._spawn(child)
+        self.children.append(child)
+
+    async def _spawn(self, child: Child) -> None:
         child.process = await asyncio.create_subprocess_exec(
             *child.argv,
             env={**os.environ, **child.env},
             # Own session: Ctrl-C reaches only the launcher, which stops children in order.
             start_new_session=True,
         )
-        self.children.append(child)
         log.info("started %s (pid %d)", child.name, child.process.pid)
+        self._write_pids()
+
+    def _write_pids(self) -> None:
+        pids = {c.name: c.process.pid for c in self.children if c.process is not None}
+        self._pid_file.write_text(json.dumps(pids, indent=2))
+
+    async def keep_running(self) -> None:
+        """Restart children as they die; returns when one cannot be kept up."""
+        while True:
+            failed = await self.watch()
+            assert failed.process is not None
+            now = asyncio.get_running_loop().time()
+            recent = [t for t in self._restarts.get(failed.name, []) if now - t < 60] + [now]
+            self._restarts[failed.name] = recent
+            if len(recent) > self._max_restarts:
+                log.error("%s keeps dying; giving up", failed.name)
+                return
+            log.warning(
+                "%s exited with code %s; restarting it in %.1fs",
+                failed.name,
+                failed.process.returncode,
+                self._restart_delay,
+            )
+            await asyncio.sleep(self._restart_delay)
+            await self._spawn(failed)
 
     async def wait_healthy(self, child: Child, timeout: float = 90.0) -> None:
         assert child.process is not None

@@ -44,7 +44,7 @@ class ServerMessage(BaseModel):
 
     event_type: EventType
     timestamp: datetime
-    sequence_number: int = Field(ge=1)
+    sequence_number: int = Field(ge=0)
     player_id: str | None = None
     room_id: str | None = None
     data: dict[str, Any]
@@ -62,10 +62,9 @@ class EventEnvelope(BaseModel):
     recipients: dict[str, int] = Field(
         description="player id -> that player's sequence number for this event"
     )
-    session_id: str | None = Field(
+    connection_id: str | None = Field(
         default=None,
-        description="set on events that open or end one session's stream (game_state, "
-        "disconnect): only that session may deliver it",
+        description="set on events for one connection only (game_state, replays, disconnect)",
     )
 
     def for_recipient(self, player_id: str) -> ServerMessage | None:
@@ -90,20 +89,34 @@ class _FromEdge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     player_id: str
-    session_id: str = Field(description="one WebSocket connection; stale sessions are ignored")
+    player_name: str
+    connection_id: str = Field(description="one WebSocket connection; stale ones are ignored")
     edge_id: str
     sent_at: datetime = Field(default_factory=utc_now)
+
+
+class ResumeFrom(BaseModel):
+    """What a reconnecting client presented: its stream and the last number it holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str
+    epoch: str
+    last_seq: int = Field(ge=0)
 
 
 class SessionOpened(_FromEdge):
     """A player connected; the edge has already bound ``player.<id>.#`` to its queue."""
 
     kind: Literal["session_open"] = "session_open"
-    player_name: str
+    resume: ResumeFrom | None = None
 
 
 class SessionClosed(_FromEdge):
+    """The socket is gone. ``quit`` is False for a drop: the player turns link-dead."""
+
     kind: Literal["session_close"] = "session_close"
+    quit: bool = False
 
 
 class PlayerCommand(_FromEdge):
@@ -128,8 +141,35 @@ class RoomBound(_FromEdge):
     room_id: str
 
 
+class ReplayRequest(_FromEdge):
+    """The edge saw a gap in a connection's stream: send again from ``from_seq`` on."""
+
+    kind: Literal["replay"] = "replay"
+    epoch: str
+    from_seq: int = Field(ge=1)
+
+
+class EdgeHeartbeat(BaseModel):
+    """An edge is alive and holds these connections (the game adopts any it does not know)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["edge_heartbeat"] = "edge_heartbeat"
+    edge_id: str
+    connections: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(player_id, player_name, connection_id)"
+    )
+    sent_at: datetime = Field(default_factory=utc_now)
+
+
 EdgeMessage = Annotated[
-    SessionOpened | SessionClosed | PlayerCommand | InvalidInput | RoomBound,
+    SessionOpened
+    | SessionClosed
+    | PlayerCommand
+    | InvalidInput
+    | RoomBound
+    | ReplayRequest
+    | EdgeHeartbeat,
     Field(discriminator="kind"),
 ]
 EDGE_MESSAGE: TypeAdapter[EdgeMessage] = TypeAdapter(EdgeMessage)

@@ -15,6 +15,8 @@ EventType = Literal[
     "command_response",
     "error",
     "disconnect",
+    "heartbeat",
+    "pong",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -26,7 +28,13 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "command_response",
     "error",
     "disconnect",
+    "heartbeat",
+    "pong",
 )
+
+# Control messages are outside the stream: their ``sequence_number`` is the last
+# number issued to that player (it does not advance), and they are never replayed.
+CONTROL_EVENT_TYPES: frozenset[str] = frozenset({"disconnect", "heartbeat", "pong"})
 
 ChatChannel = Literal["say"]
 
@@ -56,6 +64,11 @@ class GameStateData(Payload):
     player: PlayerView
     room: RoomView
     epoch: str = Field(description="identity of this event stream; sequence numbers are per epoch")
+    session_id: str = Field(description="private id of this stream; present it to resume")
+    resync: bool = Field(
+        default=False,
+        description="true when a resume could not be served: rebuild your view from this message",
+    )
 
 
 class RoomUpdateData(Payload):
@@ -100,3 +113,9 @@ class DisconnectData(Payload):
 
     code: int = Field(description="WebSocket close code, see docs/protocol.md")
     reason: str
+
+
+class HeartbeatData(Payload):
+    """Sent every interval; ``sequence_number`` is the last number issued to you."""
+
+    interval_seconds: float

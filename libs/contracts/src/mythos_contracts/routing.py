@@ -26,6 +26,8 @@ ALL_COMMANDS_PATTERN = "command.#"
 LOAD_REQUESTS_PATTERN = "request.#"
 SAVES_PATTERN = "save.#"
 GLOBAL_PATTERN = "global.#"
+# The game, on start, asks every edge (on this key, with a reply-to) which players it holds.
+GAME_SYNC_KEY = "global.game_sync"
 
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -46,6 +48,11 @@ def edge_queue(instance_id: str) -> str:
 def command_key(player_id: str) -> str:
     """Key of a command (or session message) sent by the edge on behalf of a player."""
     return f"command.{_word(player_id, 'player id')}"
+
+
+def edge_key(edge_id: str) -> str:
+    """Key of a message about an edge itself (its heartbeat)."""
+    return f"command._edge.{_word(edge_id, 'edge instance id')}"
 
 
 def room_key(room_id: str, event_type: str) -> str:

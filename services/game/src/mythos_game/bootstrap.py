@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import uuid
 
-from mythos_contracts.bus import Bus
-from mythos_contracts.routing import GAME_COMMANDS_QUEUE
+from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.envelope import EdgeHeartbeat
+from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_SYNC_KEY
 
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
@@ -13,7 +17,8 @@ from mythos_game.domain.roster import Roster
 from mythos_game.entrypoints.consumer import command_consumer
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
-from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
+from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -27,20 +32,37 @@ class GameService:
         self._settings = settings
         self._bus = bus
         self.ready = False
+        self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
         roster = Roster()
-        sequencer = Sequencer()
+        sequencer = Sequencer(
+            HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
+        )
         store = PersistenceClient(
             self._bus,
             timeout=self._settings.persistence_timeout,
             attempts=self._settings.persistence_attempts,
         )
-        dispatcher = Dispatcher(
-            world, roster, sequencer, EventPublisher(self._bus, roster, sequencer), store
+        publisher = EventPublisher(self._bus, roster, sequencer)
+        settings = self._settings
+        sessions = Sessions(
+            world,
+            roster,
+            sequencer,
+            publisher,
+            store,
+            SessionTimings(
+                linkdead_grace=settings.linkdead_grace_seconds,
+                heartbeat_interval=settings.heartbeat_interval_seconds,
+                edge_timeout=settings.edge_timeout_seconds,
+            ),
         )
+        dispatcher = Dispatcher(world, roster, publisher, sessions)
+        await self._sync_with_edges(dispatcher)
+        self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         await self._bus.consume(
             GAME_COMMANDS_QUEUE,
             command_consumer(dispatcher),
@@ -48,5 +70,36 @@ class GameService:
         )
         self.ready = True
 
+    async def _sync_with_edges(self, dispatcher: Dispatcher) -> None:
+        """Learn who is connected before running queued commands, so a line said while
+        the game was down reaches everyone who was in the room (they are adopted first)."""
+        queue = f"mythos.game.sync.{uuid.uuid4().hex}"
+        answers: list[EdgeHeartbeat] = []
+
+        async def collect(delivery: Delivery) -> None:
+            answers.append(EdgeHeartbeat.model_validate_json(delivery.body))
+
+        await self._bus.declare_queue(queue, exclusive=True, dead_letter=False)
+        await self._bus.consume(queue, collect)
+        await self._bus.publish(
+            EVENTS_EXCHANGE, GAME_SYNC_KEY, b"{}", persistent=False, reply_to=queue
+        )
+        await asyncio.sleep(self._settings.edge_sync_seconds)
+        for beat in answers:
+            await dispatcher.handle(beat)
+        log.info("synced with %d edge(s) before consuming commands", len(answers))
+
+    async def _tick(self, dispatcher: Dispatcher) -> None:
+        while True:
+            await asyncio.sleep(self._settings.tick_seconds)
+            try:
+                await dispatcher.tick()
+            except Exception:
+                log.exception("game tick failed")
+
     async def stop(self) -> None:
         self.ready = False
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker

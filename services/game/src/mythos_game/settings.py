@@ -21,5 +21,14 @@ class GameSettings(BaseSettings):
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)
     command_prefetch: int = Field(default=50, ge=1)
+    tick_seconds: float = Field(default=1.0, gt=0, description="the game clock")
+    history_messages: int = Field(default=100, ge=1, description="replayable messages kept")
+    history_seconds: float = Field(default=120.0, ge=0, description="...or this many seconds")
+    linkdead_grace_seconds: float = Field(default=30.0, ge=0)
+    heartbeat_interval_seconds: float = Field(default=25.0, gt=0)
+    edge_timeout_seconds: float = Field(default=30.0, gt=0)
+    edge_sync_seconds: float = Field(
+        default=1.0, ge=0, description="on start, how long edges have to say who is connected"
+    )
     health_host: str = "127.0.0.1"
     health_port: int = 54735

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 from mythos_contracts.bus.amqp import AmqpBus
 
 from mythos_edge import log_redaction
-from mythos_edge.app import create_app
+from mythos_edge.app import close_all, create_app
+from mythos_edge.service_layer.connections import CLOSE_SERVICE_RESTART
 from mythos_edge.settings import EdgeSettings
 
 
@@ -18,16 +21,30 @@ def main() -> None:
     )
     settings = EdgeSettings()
     bus = AmqpBus(settings.amqp_url, connection_name=f"edge-{settings.instance_id}")
+    app = create_app(settings, bus)
     config = uvicorn.Config(
-        create_app(settings, bus),
+        app,
         host=settings.host,
         port=settings.port,
         ws_max_size=1 << 20,
         proxy_headers=True,
         log_config=None,
+        timeout_graceful_shutdown=10,
     )
     log_redaction.install()
-    uvicorn.Server(config).run()
+    EdgeServer(config, app).run()
+
+
+class EdgeServer(uvicorn.Server):
+    """On SIGTERM, first tell every client to reconnect elsewhere (1012), then stop."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        close_all(self._app, CLOSE_SERVICE_RESTART, "server restarting: reconnect to resume")
+        super().handle_exit(sig, frame)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from mythos_contracts.bus import Bus
-from mythos_contracts.routing import EVENTS_EXCHANGE, GLOBAL_PATTERN, edge_queue
+from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_SYNC_KEY, GLOBAL_PATTERN, edge_queue
 
 from mythos_edge.adapters.token_verifier import JwksTokenVerifier
 from mythos_edge.entrypoints.websocket import EdgeRuntime, router
 from mythos_edge.service_layer.connections import ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
+from mythos_edge.service_layer.liveness import Liveness
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
 
@@ -30,15 +33,36 @@ def create_app(settings: EdgeSettings, bus: Bus) -> FastAPI:
         await bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
         registry = ConnectionRegistry()
         bindings = RoomBindings(bus, queue)
-        fanout = Fanout(bus, registry, bindings, settings.instance_id)
+        fanout = Fanout(
+            bus, registry, bindings, settings.instance_id, max_pending=settings.max_pending
+        )
+        liveness = Liveness(
+            bus,
+            registry,
+            fanout,
+            settings.instance_id,
+            heartbeat_seconds=settings.edge_heartbeat_seconds,
+            idle_timeout_seconds=settings.idle_timeout_seconds,
+        )
         verifier = JwksTokenVerifier(
             settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
         )
         app.state.edge = EdgeRuntime(settings, bus, verifier, registry, bindings, fanout)
-        await bus.consume(queue, fanout.on_event, prefetch=settings.event_prefetch)
+
+        async def on_event(delivery: Delivery) -> None:
+            if delivery.routing_key == GAME_SYNC_KEY:
+                await liveness.answer_sync(delivery)
+            else:
+                await fanout.on_event(delivery)
+
+        await bus.consume(queue, on_event, prefetch=settings.event_prefetch)
+        tasks: set[asyncio.Task[None]] = set()
+        bus.on_reconnect(lambda: _spawn(tasks, liveness.after_reconnect()))
+        beating = asyncio.create_task(liveness.run(), name="edge liveness")
         try:
             yield
         finally:
+            beating.cancel()
             await bus.close()
 
     app = FastAPI(
@@ -56,3 +80,17 @@ def create_app(settings: EdgeSettings, bus: Bus) -> FastAPI:
         )
 
     return app
+
+
+def close_all(app: FastAPI, code: int, reason: str) -> None:
+    """Ask every client of this edge to leave (e.g. 1012 on shutdown: resume elsewhere)."""
+    runtime: EdgeRuntime | None = getattr(app.state, "edge", None)
+    if runtime is not None:
+        for conn in runtime.registry.all():
+            conn.close_after_flush(code, reason)
+
+
+def _spawn(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)

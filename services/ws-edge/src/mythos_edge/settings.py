@@ -30,3 +30,12 @@ class EdgeSettings(BaseSettings):
     )
     max_frame_bytes: int = Field(default=16384, ge=256, description="largest client frame accepted")
     event_prefetch: int = Field(default=200, ge=1)
+    max_pending: int = Field(
+        default=1000, ge=1, description="messages held ahead of a gap before the client is closed"
+    )
+    idle_timeout_seconds: float = Field(
+        default=50.0, gt=0, description="close a client that sent nothing (not even ping) this long"
+    )
+    edge_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, description="how often this edge tells the game it is alive"
+    )

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -20,6 +21,7 @@ from aio_pika.abc import (
     AbstractRobustExchange,
     AbstractRobustQueue,
 )
+from aiormq.exceptions import AMQPError
 
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
 from mythos_contracts.routing import (
@@ -30,6 +32,8 @@ from mythos_contracts.routing import (
 )
 
 log = logging.getLogger(__name__)
+
+PUBLISH_RETRY_SECONDS = 60.0
 
 
 class AmqpBus:
@@ -63,6 +67,10 @@ class AmqpBus:
         for queue, exchange, pattern in DURABLE_TOPOLOGY:
             await self.declare_queue(queue)
             await self.bind(queue, exchange, pattern)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        assert self._connection is not None, "bus is not connected"
+        self._connection.reconnect_callbacks.add(lambda *_: callback())
 
     async def close(self) -> None:
         for task in self._workers:
@@ -137,13 +145,25 @@ class AmqpBus:
             correlation_id=correlation_id,
             reply_to=reply_to,
         )
-        if exchange == "":
-            target = self._channel.default_exchange
-        else:
-            target = await self._exchange(exchange)
-        # Unroutable events are normal (a room nobody's edge listens to); fixed queues
-        # always exist because every bus declares them on connect.
-        await target.publish(message, routing_key, mandatory=False)
+        deadline = asyncio.get_running_loop().time() + PUBLISH_RETRY_SECONDS
+        while True:
+            try:
+                if exchange == "":
+                    target = self._channel.default_exchange
+                else:
+                    target = await self._exchange(exchange)
+                # Unroutable events are normal (a room nobody's edge listens to); fixed
+                # queues always exist because every bus declares them on connect.
+                await target.publish(message, routing_key, mandatory=False)
+                return
+            except (AMQPError, ConnectionError, RuntimeError) as exc:
+                # The robust connection is re-opening: wait for it rather than lose the
+                # message. A retried publish may duplicate one whose confirm was lost;
+                # consumers deduplicate (sequence numbers, versions, command ids).
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("publish to %s failed (%s); retrying", routing_key, exc)
+                await asyncio.sleep(0.5)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         assert self._connection is not None, "bus is not connected"
@@ -160,6 +180,8 @@ class AmqpBus:
     async def _work(self, inbox: asyncio.Queue[AbstractIncomingMessage], handler: Handler) -> None:
         while True:
             message = await inbox.get()
+            if message.channel.is_closed:
+                continue  # its channel died: the broker redelivers it on the new one
             delivery = Delivery(
                 routing_key=message.routing_key or "",
                 body=message.body,

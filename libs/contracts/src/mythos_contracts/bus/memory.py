@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
@@ -175,6 +176,9 @@ class InMemoryBus:
         future = self._pending.get(delivery.correlation_id or "")
         if future is not None and not future.done():
             future.set_result(delivery.body)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """An in-process broker never disconnects, so this is never called."""
 
     async def reply(self, request: Delivery, body: bytes) -> None:
         if request.reply_to is None:

@@ -75,3 +75,7 @@ class Bus(Protocol):
 
     async def reply(self, request: Delivery, body: bytes) -> None:
         """Answer a delivery that came from ``request``."""
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after the connection was lost and re-established (topology,
+        bindings and consumers are restored by then; messages routed meanwhile are not)."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from mythos_contracts.events import CommandResponseData
+
+RECENT_COMMANDS_KEPT = 256
 
 
 @dataclass
@@ -12,9 +17,25 @@ class Player:
     room_id: str
     version: int
     """Version of the stored state; every change that must be saved bumps it."""
-    session_id: str
+    connection_id: str
+    """The player's live connection; messages from any other one are stale."""
+    edge_id: str = ""
     room_bound: bool = False
     """True once the player's edge receives this room's events by the room key."""
+    linkdead_since: float | None = None
+    """When the connection dropped without ``quit``; None while connected."""
+    last_heartbeat: float = 0.0
+    recent_commands: OrderedDict[str, CommandResponseData] = field(default_factory=OrderedDict)
+    """Responses by ``command_id``: a re-sent command gets its original answer."""
+
+    @property
+    def linkdead(self) -> bool:
+        return self.linkdead_since is not None
+
+    def remember(self, command_id: str, response: CommandResponseData) -> None:
+        self.recent_commands[command_id] = response
+        while len(self.recent_commands) > RECENT_COMMANDS_KEPT:
+            self.recent_commands.popitem(last=False)
 
 
 class Roster:

@@ -3,14 +3,19 @@
 A room event is published once, on the room key, stamped with each recipient's
 sequence number. A recipient whose edge has not yet confirmed it receives that
 room (it just arrived) gets its own copy on its player key instead, so a move
-never opens a window in which a line could be lost.
+never opens a window in which a line could be lost. Every stamped message is
+kept in the recipient's history before it is published, so whatever fails to
+arrive can be replayed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import EventEnvelope
-from mythos_contracts.routing import EVENTS_EXCHANGE, player_key, room_key
+from mythos_contracts.events import EventType
+from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
 
 from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Roster
@@ -27,27 +32,62 @@ class EventPublisher:
         """Publish in order; returns once the broker has confirmed every message."""
         for event in events:
             for key, envelope in self._envelopes(event):
-                await self._bus.publish(
-                    EVENTS_EXCHANGE, key, envelope.model_dump_json().encode(), persistent=False
-                )
+                await self._send(key, envelope)
 
-    async def publish_to_session(
-        self, event_type: str, player_id: str, session_id: str, data: dict[str, object]
+    async def publish_to_connection(
+        self, event_type: EventType, player_id: str, connection_id: str, data: dict[str, Any]
     ) -> None:
-        """An event that opens or ends one session's stream (only that session delivers it)."""
-        envelope = EventEnvelope.model_validate(
-            {
-                "event_type": event_type,
-                "data": data,
-                "recipients": {player_id: self._sequencer.next(player_id)},
-                "session_id": session_id,
-            }
+        """A stream message only one connection may deliver (``game_state``)."""
+        seq = self._sequencer.next(player_id)
+        envelope = EventEnvelope(
+            event_type=event_type,
+            data=data,
+            recipients={player_id: seq},
+            connection_id=connection_id,
         )
+        self._sequencer.record(player_id, seq, envelope)
+        await self._send(player_key(player_id, event_type), envelope)
+
+    async def publish_control(
+        self,
+        event_type: EventType,
+        player_id: str,
+        data: dict[str, Any],
+        connection_id: str | None = None,
+    ) -> None:
+        """An out-of-stream message: carries the last number issued and does not advance it."""
+        envelope = EventEnvelope(
+            event_type=event_type,
+            data=data,
+            recipients={player_id: self._sequencer.last(player_id)},
+            connection_id=connection_id,
+        )
+        await self._send(player_key(player_id, event_type), envelope)
+
+    async def publish_heartbeats(self, player_ids: list[str], data: dict[str, Any]) -> None:
+        """One envelope for every player due a heartbeat, each with their last number."""
+        if not player_ids:
+            return
+        envelope = EventEnvelope(
+            event_type="heartbeat",
+            data=data,
+            recipients={pid: self._sequencer.last(pid) for pid in player_ids},
+        )
+        await self._send(global_key("heartbeat"), envelope)
+
+    async def replay(
+        self, player_id: str, connection_id: str, entries: list[tuple[int, EventEnvelope]]
+    ) -> None:
+        """Send ``entries`` again, with their original numbers, to one connection."""
+        for seq, original in entries:
+            copy = original.model_copy(
+                update={"recipients": {player_id: seq}, "connection_id": connection_id}
+            )
+            await self._send(player_key(player_id, original.event_type), copy)
+
+    async def _send(self, key: str, envelope: EventEnvelope) -> None:
         await self._bus.publish(
-            EVENTS_EXCHANGE,
-            player_key(player_id, event_type),
-            envelope.model_dump_json().encode(),
-            persistent=False,
+            EVENTS_EXCHANGE, key, envelope.model_dump_json().encode(), persistent=False
         )
 
     def _envelopes(self, event: Outgoing) -> list[tuple[str, EventEnvelope]]:
@@ -56,7 +96,7 @@ class EventPublisher:
         if isinstance(audience, ToPlayer):
             if not self._sequencer.has_stream(audience.player_id):
                 return []
-            envelope = self._envelope(event, data, [audience.player_id])
+            envelope = self._stamp(event, data, [audience.player_id])
             return [(player_key(audience.player_id, event.event_type), envelope)]
 
         assert isinstance(audience, ToRoom)
@@ -69,20 +109,21 @@ class EventPublisher:
         out: list[tuple[str, EventEnvelope]] = []
         if bound:
             out.append(
-                (room_key(audience.room_id, event.event_type), self._envelope(event, data, bound))
+                (room_key(audience.room_id, event.event_type), self._stamp(event, data, bound))
             )
         for player_id in arriving:
             out.append(
-                (player_key(player_id, event.event_type), self._envelope(event, data, [player_id]))
+                (player_key(player_id, event.event_type), self._stamp(event, data, [player_id]))
             )
         return out
 
-    def _envelope(
-        self, event: Outgoing, data: dict[str, object], recipients: list[str]
-    ) -> EventEnvelope:
-        return EventEnvelope(
+    def _stamp(self, event: Outgoing, data: dict[str, Any], recipients: list[str]) -> EventEnvelope:
+        envelope = EventEnvelope(
             event_type=event.event_type,
             room_id=event.room_id,
             data=data,
             recipients={pid: self._sequencer.next(pid) for pid in recipients},
         )
+        for pid, seq in envelope.recipients.items():
+            self._sequencer.record(pid, seq, envelope)
+        return envelope

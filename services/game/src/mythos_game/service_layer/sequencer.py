@@ -1,38 +1,98 @@
-"""One gapless stream per player: an epoch and a counter that grows by exactly 1.
+"""One gapless, replayable stream per player: an epoch, a counter, and a history.
 
 The game is the only writer of every stream, so numbering here (and publishing
 in the same order on one channel) is what makes each client's stream gapless.
+The history lets any edge ask again for what it missed: a resume after a
+reconnect, or a gap the edge noticed itself (e.g. after a broker reconnect).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mythos_contracts.envelope import EventEnvelope
+
+
+@dataclass(frozen=True)
+class HistoryLimits:
+    """Keep an entry while it is among the last ``messages`` OR younger than ``seconds``;
+    never more than ``hard_cap`` entries per player (bounds memory under a flood)."""
+
+    messages: int = 100
+    seconds: float = 120.0
+    hard_cap: int = 5000
 
 
 @dataclass
 class Stream:
+    session_id: str
     epoch: str
     last: int = 0
+    history: deque[tuple[int, float, EventEnvelope]] = field(default_factory=deque)
+
+    def first_retained(self) -> int:
+        """Lowest sequence number still replayable (``last + 1`` when nothing is kept)."""
+        return self.history[0][0] if self.history else self.last + 1
 
 
 class Sequencer:
-    def __init__(self) -> None:
+    def __init__(
+        self, limits: HistoryLimits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._limits = limits or HistoryLimits()
+        self._clock = clock
         self._streams: dict[str, Stream] = {}
 
     def open(self, player_id: str) -> Stream:
-        """Start a new stream for ``player_id``; its first message will be number 1."""
-        stream = Stream(epoch=uuid.uuid4().hex)
+        """Start a new stream for ``player_id`` (new epoch); its first message is number 1."""
+        stream = Stream(session_id=uuid.uuid4().hex, epoch=uuid.uuid4().hex)
         self._streams[player_id] = stream
         return stream
 
     def close(self, player_id: str) -> None:
         self._streams.pop(player_id, None)
 
+    def get(self, player_id: str) -> Stream | None:
+        return self._streams.get(player_id)
+
     def has_stream(self, player_id: str) -> bool:
         return player_id in self._streams
+
+    def last(self, player_id: str) -> int:
+        stream = self._streams.get(player_id)
+        return 0 if stream is None else stream.last
 
     def next(self, player_id: str) -> int:
         stream = self._streams[player_id]
         stream.last += 1
         return stream.last
+
+    def record(self, player_id: str, seq: int, envelope: EventEnvelope) -> None:
+        """Keep ``envelope`` as message ``seq`` of the player's stream (shared, not copied)."""
+        stream = self._streams.get(player_id)
+        if stream is None:
+            return
+        now = self._clock()
+        history = stream.history
+        history.append((seq, now, envelope))
+        limits = self._limits
+        while len(history) > limits.hard_cap or (
+            len(history) > limits.messages and now - history[0][1] > limits.seconds
+        ):
+            history.popleft()
+
+    def missed(
+        self, player_id: str, epoch: str, after: int
+    ) -> list[tuple[int, EventEnvelope]] | None:
+        """Messages ``after + 1 .. last`` of the stream with ``epoch``, or None when they
+        cannot all be given (another epoch, or some are no longer retained): never partial."""
+        stream = self._streams.get(player_id)
+        if stream is None or stream.epoch != epoch or not 0 <= after <= stream.last:
+            return None
+        if after + 1 < stream.first_retained():
+            return None
+        return [(seq, env) for seq, _, env in stream.history if seq > after]

@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from mythos_contracts.bus import Bus
-from mythos_contracts.envelope import InvalidInput, PlayerCommand, SessionClosed, SessionOpened
+from mythos_contracts.envelope import (
+    InvalidInput,
+    PlayerCommand,
+    ResumeFrom,
+    ServerMessage,
+    SessionClosed,
+    SessionOpened,
+    utc_now,
+)
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 from starlette.websockets import WebSocketState
 
@@ -66,21 +75,40 @@ async def play(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY_VIOLATION, reason="invalid or expired token")
         return
     await websocket.accept(subprotocol=subprotocol)
-    await _session(websocket, runtime, identity)
+    await _session(websocket, runtime, identity, _resume_from(websocket))
 
 
-async def _session(websocket: WebSocket, runtime: EdgeRuntime, identity: Identity) -> None:
+def _resume_from(websocket: WebSocket) -> ResumeFrom | None:
+    """``?session_id=&last_seq=&epoch=`` of a reconnecting client; None if absent or malformed
+    (a malformed resume is treated as a fresh start, which the game answers with a resync)."""
+    params = websocket.query_params
+    session_id, epoch, last_seq = (
+        params.get("session_id"),
+        params.get("epoch"),
+        params.get("last_seq"),
+    )
+    if not (session_id and epoch and last_seq and last_seq.isdigit() and len(last_seq) < 16):
+        return None
+    return ResumeFrom(session_id=session_id[:64], epoch=epoch[:64], last_seq=int(last_seq))
+
+
+async def _session(
+    websocket: WebSocket, runtime: EdgeRuntime, identity: Identity, resume: ResumeFrom | None
+) -> None:
     settings = runtime.settings
     conn = Connection(
-        session_id=uuid.uuid4().hex,
+        connection_id=uuid.uuid4().hex,
         player_id=identity.player_id,
         name=identity.name,
         limit=settings.send_queue_limit,
     )
+    if resume is not None:
+        conn.follow(resume.epoch, resume.last_seq)
     runtime.registry.add(conn)
     ids = {
         "player_id": conn.player_id,
-        "session_id": conn.session_id,
+        "player_name": conn.name,
+        "connection_id": conn.connection_id,
         "edge_id": settings.instance_id,
     }
     key = command_key(conn.player_id)
@@ -95,8 +123,8 @@ async def _session(websocket: WebSocket, runtime: EdgeRuntime, identity: Identit
     writer = asyncio.create_task(conn.pump(websocket.send_text, close))
     await runtime.bindings.acquire(player_pattern(conn.player_id))
     try:
-        await to_game(SessionOpened(player_name=identity.name, **ids).model_dump_json().encode())
-        reader = asyncio.create_task(_read(websocket, settings, to_game, ids))
+        await to_game(SessionOpened(resume=resume, **ids).model_dump_json().encode())
+        reader = asyncio.create_task(_read(websocket, conn, settings, to_game, ids))
         await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         reader.cancel()
     finally:
@@ -113,6 +141,7 @@ async def _session(websocket: WebSocket, runtime: EdgeRuntime, identity: Identit
 
 async def _read(
     websocket: WebSocket,
+    conn: Connection,
     settings: EdgeSettings,
     to_game: Callable[[bytes], Awaitable[None]],
     ids: dict[str, str],
@@ -122,6 +151,7 @@ async def _read(
             frame = await websocket.receive()
             if frame["type"] == "websocket.disconnect":
                 return
+            conn.last_received = time.monotonic()
             text = frame.get("text")
             parsed = (
                 BadFrame("binary frames are not accepted: send JSON text")
@@ -129,6 +159,9 @@ async def _read(
                 else parse_frame(text, settings.max_frame_bytes)
             )
             message: InvalidInput | PlayerCommand
+            if not isinstance(parsed, BadFrame) and parsed.command.lower() == "ping":
+                _pong(conn)  # answered here: liveness needs no trip to the game
+                continue
             if isinstance(parsed, BadFrame):
                 message = InvalidInput(reason=parsed.reason, command_id=parsed.command_id, **ids)
             else:
@@ -136,3 +169,14 @@ async def _read(
                     command=parsed.command, args=parsed.args, command_id=parsed.command_id, **ids
                 )
             await to_game(message.model_dump_json().encode())
+
+
+def _pong(conn: Connection) -> None:
+    pong = ServerMessage(
+        event_type="pong",
+        timestamp=utc_now(),
+        sequence_number=max(conn.expected - 1, 0),
+        player_id=conn.player_id,
+        data={},
+    )
+    conn.offer(pong.model_dump_json())

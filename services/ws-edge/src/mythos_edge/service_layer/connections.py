@@ -7,11 +7,16 @@ an older stream of the same player that is still in flight is not shown to it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from mythos_contracts.envelope import EventEnvelope
+
 # Close codes of the edge (documented in docs/protocol.md).
 CLOSE_POLICY_VIOLATION = 1008
+CLOSE_SERVICE_RESTART = 1012
+CLOSE_IDLE = 4002
 CLOSE_TOO_SLOW = 4008
 
 
@@ -23,13 +28,21 @@ class Close:
 
 @dataclass
 class Connection:
-    session_id: str
+    connection_id: str
     player_id: str
     name: str
     limit: int
     live: bool = False
+    """True once this connection has a stream to follow (its game_state, or a resume)."""
     closed: bool = False
     room_id: str | None = None
+    epoch: str | None = None
+    expected: int = 1
+    """The next sequence number this client must get; lower is a duplicate, higher a gap."""
+    pending: dict[int, EventEnvelope] = field(default_factory=dict)
+    """Messages that arrived ahead of a gap, held until the gap is filled by a replay."""
+    replay_asked_at: float | None = None
+    last_received: float = field(default_factory=time.monotonic)
     outbox: asyncio.Queue[str | Close] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,6 +56,14 @@ class Connection:
             while not self.outbox.empty():
                 self.outbox.get_nowait()
             self.outbox.put_nowait(Close(CLOSE_TOO_SLOW, "too slow: reconnect to resume"))
+
+    def follow(self, epoch: str, last_seq: int) -> None:
+        """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
+        self.epoch = epoch
+        self.expected = last_seq + 1
+        self.pending.clear()
+        self.replay_asked_at = None
+        self.live = True
 
     def close_after_flush(self, code: int, reason: str) -> None:
         try:
@@ -64,26 +85,29 @@ class Connection:
 
 class ConnectionRegistry:
     def __init__(self) -> None:
-        self._by_session: dict[str, Connection] = {}
+        self._by_id: dict[str, Connection] = {}
         self._by_player: dict[str, set[str]] = {}
 
     def add(self, conn: Connection) -> None:
-        self._by_session[conn.session_id] = conn
-        self._by_player.setdefault(conn.player_id, set()).add(conn.session_id)
+        self._by_id[conn.connection_id] = conn
+        self._by_player.setdefault(conn.player_id, set()).add(conn.connection_id)
 
     def remove(self, conn: Connection) -> None:
-        self._by_session.pop(conn.session_id, None)
-        sessions = self._by_player.get(conn.player_id)
-        if sessions is not None:
-            sessions.discard(conn.session_id)
-            if not sessions:
+        self._by_id.pop(conn.connection_id, None)
+        ids = self._by_player.get(conn.player_id)
+        if ids is not None:
+            ids.discard(conn.connection_id)
+            if not ids:
                 del self._by_player[conn.player_id]
 
-    def by_session(self, session_id: str) -> Connection | None:
-        return self._by_session.get(session_id)
+    def by_id(self, connection_id: str) -> Connection | None:
+        return self._by_id.get(connection_id)
 
     def of_player(self, player_id: str) -> list[Connection]:
-        return [self._by_session[s] for s in self._by_player.get(player_id, ())]
+        return [self._by_id[c] for c in self._by_player.get(player_id, ())]
+
+    def all(self) -> list[Connection]:
+        return list(self._by_id.values())
 
     def __len__(self) -> int:
-        return len(self._by_session)
+        return len(self._by_id)

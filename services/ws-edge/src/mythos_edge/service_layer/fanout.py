@@ -1,59 +1,127 @@
-"""Delivers the events arriving on this edge's queue to its local connections.
+"""Delivers the events arriving on this edge's queue to its local connections, in order.
 
 One delivery per room event reaches this edge; each local recipient gets its own
-copy stamped with its own sequence number. Room changes seen in ``game_state``
-and ``room_update`` move the refcounted room bindings, then tell the game the
-room is bound so it may stop sending that player per-player copies.
+copy stamped with its own sequence number. Each connection follows its stream:
+a number already delivered is dropped (duplicate), a number ahead of the next
+one is held while the game is asked to replay the gap from its history. So a
+client sees every line once and in order, even across broker reconnects.
+
+Room changes seen in ``game_state`` and ``room_update`` move the refcounted room
+bindings, then tell the game the room is bound so it may stop sending that
+player per-player copies.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from mythos_contracts.bus import Bus, Delivery
-from mythos_contracts.envelope import EventEnvelope, RoomBound
+from mythos_contracts.envelope import EventEnvelope, ReplayRequest, RoomBound
+from mythos_contracts.events import CONTROL_EVENT_TYPES
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, room_pattern
 
-from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
+from mythos_edge.service_layer.connections import (
+    CLOSE_TOO_SLOW,
+    Connection,
+    ConnectionRegistry,
+)
 from mythos_edge.service_layer.room_bindings import RoomBindings
 
 log = logging.getLogger(__name__)
 
+REPLAY_RETRY_SECONDS = 5.0
+
 
 class Fanout:
     def __init__(
-        self, bus: Bus, registry: ConnectionRegistry, bindings: RoomBindings, edge_id: str
+        self,
+        bus: Bus,
+        registry: ConnectionRegistry,
+        bindings: RoomBindings,
+        edge_id: str,
+        *,
+        max_pending: int,
     ) -> None:
         self._bus = bus
         self._registry = registry
         self._bindings = bindings
         self._edge_id = edge_id
+        self._max_pending = max_pending
 
     async def on_event(self, delivery: Delivery) -> None:
         envelope = EventEnvelope.model_validate_json(delivery.body)
-        if envelope.session_id is not None:
-            conn = self._registry.by_session(envelope.session_id)
+        if envelope.connection_id is not None:
+            conn = self._registry.by_id(envelope.connection_id)
             if conn is not None:
-                await self._deliver(conn, envelope)
+                await self._accept(conn, envelope)
             return
         for player_id in envelope.recipients:
             for conn in self._registry.of_player(player_id):
                 if conn.live:
-                    await self._deliver(conn, envelope)
+                    await self._accept(conn, envelope)
+
+    async def _accept(self, conn: Connection, envelope: EventEnvelope) -> None:
+        seq = envelope.recipients.get(conn.player_id)
+        if seq is None:
+            return
+        kind = envelope.event_type
+        if kind in CONTROL_EVENT_TYPES:
+            self._offer(conn, envelope)
+            if kind == "heartbeat" and seq >= conn.expected:
+                await self.ask_replay(conn)  # the game issued numbers we never got
+            elif kind == "disconnect":
+                conn.live = False
+                conn.close_after_flush(int(envelope.data["code"]), str(envelope.data["reason"]))
+            return
+        if kind == "game_state" and envelope.connection_id == conn.connection_id:
+            conn.follow(str(envelope.data["epoch"]), seq - 1)
+        if seq < conn.expected:
+            return  # already delivered
+        if seq > conn.expected:
+            if len(conn.pending) >= self._max_pending:
+                conn.close_after_flush(CLOSE_TOO_SLOW, "too far behind: reconnect to resume")
+                return
+            conn.pending[seq] = envelope
+            await self.ask_replay(conn)
+            return
+        await self._deliver(conn, envelope)
+        while conn.expected in conn.pending:
+            await self._deliver(conn, conn.pending.pop(conn.expected))
+        if not conn.pending:
+            conn.replay_asked_at = None
+
+    def _offer(self, conn: Connection, envelope: EventEnvelope) -> None:
+        message = envelope.for_recipient(conn.player_id)
+        if message is not None:
+            conn.offer(message.model_dump_json())
 
     async def _deliver(self, conn: Connection, envelope: EventEnvelope) -> None:
-        message = envelope.for_recipient(conn.player_id)
-        if message is None:
-            return
-        conn.offer(message.model_dump_json())
-        kind = envelope.event_type
-        if kind == "game_state":
-            conn.live = True
-        if kind in ("game_state", "room_update"):
+        self._offer(conn, envelope)
+        conn.expected += 1
+        if envelope.event_type in ("game_state", "room_update"):
             await self._enter_room(conn, str(envelope.data["room"]["id"]))
-        elif kind == "disconnect":
-            conn.live = False
-            conn.close_after_flush(int(envelope.data["code"]), str(envelope.data["reason"]))
+
+    async def ask_replay(self, conn: Connection) -> None:
+        """Ask the game for everything from ``conn.expected`` on (at most every few seconds)."""
+        now = time.monotonic()
+        if conn.epoch is None or conn.closed:
+            return
+        if conn.replay_asked_at is not None and now - conn.replay_asked_at < REPLAY_RETRY_SECONDS:
+            return
+        conn.replay_asked_at = now
+        log.info("gap for %s at %d: asking for a replay", conn.player_id, conn.expected)
+        request = ReplayRequest(
+            player_id=conn.player_id,
+            player_name=conn.name,
+            connection_id=conn.connection_id,
+            edge_id=self._edge_id,
+            epoch=conn.epoch,
+            from_seq=conn.expected,
+        )
+        await self._bus.publish(
+            COMMANDS_EXCHANGE, command_key(conn.player_id), request.model_dump_json().encode()
+        )
 
     async def _enter_room(self, conn: Connection, room_id: str) -> None:
         if conn.room_id != room_id:
@@ -66,7 +134,8 @@ class Fanout:
             return
         bound = RoomBound(
             player_id=conn.player_id,
-            session_id=conn.session_id,
+            player_name=conn.name,
+            connection_id=conn.connection_id,
             edge_id=self._edge_id,
             room_id=room_id,
         )

@@ -1,0 +1,261 @@
+"""Sessions: who is connected through which connection, resume, link-dead grace.
+
+One live connection per player. A connection that drops without ``quit`` leaves
+its player in the world, link-dead, for a grace period; coming back in time
+resumes the same stream. A player the game does not know (it restarted) is
+adopted from whatever connection speaks for them, with a fresh ``game_state``
+marked ``resync``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mythos_contracts.envelope import (
+    EdgeHeartbeat,
+    ReplayRequest,
+    SessionClosed,
+    SessionOpened,
+)
+from mythos_contracts.events import (
+    DisconnectData,
+    GameStateData,
+    HeartbeatData,
+    PlayerView,
+    PresenceData,
+    RoomUpdateData,
+)
+from mythos_contracts.persistence import PlayerStateChanged
+
+from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.views import room_view
+from mythos_game.domain.world import World
+from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
+from mythos_game.service_layer.sequencer import Sequencer
+
+log = logging.getLogger(__name__)
+
+# Close codes the game asks an edge to use (documented in docs/protocol.md).
+CLOSE_SESSION_REPLACED = 4001
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+@dataclass(frozen=True)
+class SessionTimings:
+    linkdead_grace: float = 30.0
+    heartbeat_interval: float = 25.0
+    edge_timeout: float = 30.0
+    """An edge not heard from for this long is presumed dead; its players turn link-dead."""
+
+
+class Sessions:
+    def __init__(
+        self,
+        world: World,
+        roster: Roster,
+        sequencer: Sequencer,
+        publisher: EventPublisher,
+        store: PlayerStore,
+        timings: SessionTimings,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._world = world
+        self._roster = roster
+        self._sequencer = sequencer
+        self._publisher = publisher
+        self._store = store
+        self._timings = timings
+        self._clock = clock
+        # Last known place of players who left; the game is the only writer of it.
+        self._offline: dict[str, tuple[str, int]] = {}
+        self._edges_seen: dict[str, float] = {}
+
+    def current(self, player_id: str, connection_id: str) -> Player | None:
+        """The player, if ``connection_id`` is their live connection."""
+        player = self._roster.get(player_id)
+        if player is None or player.connection_id != connection_id:
+            return None
+        return player
+
+    async def open(self, msg: SessionOpened) -> None:
+        self._edges_seen[msg.edge_id] = self._clock()
+        player = self._roster.get(msg.player_id)
+        if player is None:
+            await self.adopt(
+                msg.player_id,
+                msg.player_name,
+                msg.connection_id,
+                msg.edge_id,
+                resync=msg.resume is not None,
+            )
+            return
+        await self._attach(player, msg.connection_id, msg.edge_id)
+        resume = msg.resume
+        stream = self._sequencer.get(player.id)
+        if resume is not None and stream is not None and stream.session_id == resume.session_id:
+            missed = self._sequencer.missed(player.id, resume.epoch, resume.last_seq)
+            if missed is not None:
+                log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
+                await self._publisher.replay(player.id, msg.connection_id, missed)
+                # The new edge learns the room (and binds it) from this, as after a move.
+                view = room_view(self._world, self._roster, player.room_id)
+                await self._publisher.publish(
+                    [
+                        Outgoing(
+                            "room_update",
+                            ToPlayer(player.id),
+                            RoomUpdateData(room=view),
+                            player.room_id,
+                        )
+                    ]
+                )
+                return
+        await self._start_stream(player, resync=resume is not None)
+
+    async def adopt(
+        self, player_id: str, name: str, connection_id: str, edge_id: str, *, resync: bool
+    ) -> Player | None:
+        """Put a player the game does not hold into the world; None if they cannot be loaded."""
+        try:
+            room_id, version = await self._stored_place(player_id, name)
+        except PlayerStoreUnavailable:
+            await self._publisher.publish_control(
+                "disconnect",
+                player_id,
+                DisconnectData(
+                    code=CLOSE_TRY_AGAIN_LATER,
+                    reason="your character could not be loaded right now; try again shortly",
+                ).model_dump(),
+                connection_id,
+            )
+            return None
+        player = Player(player_id, name, room_id, version, connection_id, edge_id)
+        player.last_heartbeat = self._clock()
+        if not version:
+            player.version = 1
+            await self._save(player)
+        self._roster.add(player)
+        self._offline.pop(player_id, None)
+        await self._start_stream(player, resync=resync)
+        presence = PresenceData(player_id=player.id, player_name=player.name)
+        await self._publisher.publish(
+            [Outgoing("player_entered", ToRoom(room_id, frozenset({player.id})), presence, room_id)]
+        )
+        return player
+
+    async def _attach(self, player: Player, connection_id: str, edge_id: str) -> None:
+        if player.connection_id != connection_id and not player.linkdead:
+            await self._publisher.publish_control(
+                "disconnect",
+                player.id,
+                DisconnectData(code=CLOSE_SESSION_REPLACED, reason="session replaced").model_dump(),
+                player.connection_id,
+            )
+        player.connection_id = connection_id
+        player.edge_id = edge_id
+        player.linkdead_since = None
+        player.room_bound = False
+        player.last_heartbeat = self._clock()
+
+    async def _stored_place(self, player_id: str, name: str) -> tuple[str, int]:
+        known = self._offline.get(player_id)
+        if known is None:
+            reply = await self._store.load(player_id, name)
+            known = (reply.room_id or self._world.start_room, reply.version)
+        room_id, version = known
+        if not self._world.has_room(room_id):
+            log.warning("player %s stood in unknown room %s; moving to start", player_id, room_id)
+            return self._world.start_room, version
+        return room_id, version
+
+    async def _start_stream(self, player: Player, *, resync: bool) -> None:
+        stream = self._sequencer.open(player.id)
+        state = GameStateData(
+            player=PlayerView(id=player.id, name=player.name),
+            room=room_view(self._world, self._roster, player.room_id),
+            epoch=stream.epoch,
+            session_id=stream.session_id,
+            resync=resync,
+        )
+        await self._publisher.publish_to_connection(
+            "game_state", player.id, player.connection_id, state.model_dump(mode="json")
+        )
+
+    async def closed(self, msg: SessionClosed) -> None:
+        player = self.current(msg.player_id, msg.connection_id)
+        if player is None:
+            return
+        if msg.quit:
+            await self.remove(player)
+        else:
+            player.linkdead_since = self._clock()
+            log.info("%s is link-dead", player.name)
+
+    async def remove(self, player: Player) -> None:
+        self._roster.remove(player.id)
+        self._sequencer.close(player.id)
+        self._offline[player.id] = (player.room_id, player.version)
+        presence = PresenceData(player_id=player.id, player_name=player.name)
+        await self._publisher.publish(
+            [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
+        )
+
+    async def replay(self, msg: ReplayRequest) -> None:
+        player = self._roster.get(msg.player_id)
+        if player is None:
+            await self.adopt(
+                msg.player_id, msg.player_name, msg.connection_id, msg.edge_id, resync=True
+            )
+            return
+        if player.connection_id != msg.connection_id:
+            return
+        missed = self._sequencer.missed(player.id, msg.epoch, msg.from_seq - 1)
+        if missed is None:
+            log.info("cannot replay %s from %d: resync", player.id, msg.from_seq)
+            await self._start_stream(player, resync=True)
+        else:
+            await self._publisher.replay(player.id, msg.connection_id, missed)
+
+    async def edge_heartbeat(self, msg: EdgeHeartbeat) -> None:
+        self._edges_seen[msg.edge_id] = self._clock()
+        for player_id, name, connection_id in msg.connections:
+            if self._roster.get(player_id) is None:
+                await self.adopt(player_id, name, connection_id, msg.edge_id, resync=True)
+
+    async def tick(self) -> None:
+        """Once a second: expire link-dead players, presume silent edges dead, heartbeats."""
+        now = self._clock()
+        timings = self._timings
+        due: list[str] = []
+        for player in self._roster.online():
+            seen = self._edges_seen.get(player.edge_id, now)
+            if not player.linkdead and now - seen > timings.edge_timeout:
+                log.warning("edge %s is silent; %s turns link-dead", player.edge_id, player.name)
+                player.linkdead_since = now
+            if player.linkdead_since is not None:
+                if now - player.linkdead_since >= timings.linkdead_grace:
+                    await self.remove(player)
+                continue
+            if now - player.last_heartbeat >= timings.heartbeat_interval:
+                player.last_heartbeat = now
+                due.append(player.id)
+        await self._publisher.publish_heartbeats(
+            due, HeartbeatData(interval_seconds=timings.heartbeat_interval).model_dump()
+        )
+
+    async def _save(self, player: Player) -> None:
+        await self._store.save(
+            PlayerStateChanged(
+                player_id=player.id,
+                name=player.name,
+                room_id=player.room_id,
+                version=player.version,
+            )
+        )
+
+    save = _save
