@@ -44,6 +44,7 @@ class AmqpBus:
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchanges: dict[str, AbstractRobustExchange] = {}
         self._queues: dict[str, AbstractRobustQueue] = {}
+        self._queue_options: dict[str, dict[str, Any]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
@@ -104,13 +105,14 @@ class AmqpBus:
         arguments: dict[str, Any] = {}
         if dead_letter:
             arguments["x-dead-letter-exchange"] = DEAD_LETTER_EXCHANGE
-        self._queues[name] = await self._channel.declare_queue(
-            name,
-            durable=durable and not exclusive,
-            exclusive=exclusive,
-            auto_delete=exclusive,
-            arguments=arguments,
-        )
+        options: dict[str, Any] = {
+            "durable": durable and not exclusive,
+            "exclusive": exclusive,
+            "auto_delete": exclusive,
+            "arguments": arguments,
+        }
+        self._queue_options[name] = options
+        self._queues[name] = await self._channel.declare_queue(name, **options)
 
     def _queue(self, name: str) -> AbstractRobustQueue:
         try:
@@ -169,7 +171,9 @@ class AmqpBus:
         assert self._connection is not None, "bus is not connected"
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=prefetch)
-        robust_queue = await channel.get_queue(queue, ensure=False)
+        # Declared (not merely looked up) on the consuming channel, so the robust channel
+        # re-declares it and restarts this consumer after a reconnect.
+        robust_queue = await channel.declare_queue(queue, **self._queue_options[queue])
         inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         # Deliveries are handled one at a time, in order, by a single worker.
         await robust_queue.consume(inbox.put)
