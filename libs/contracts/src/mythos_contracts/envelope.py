@@ -66,6 +66,11 @@ class EventEnvelope(BaseModel):
         default=None,
         description="set on events for one connection only (game_state, replays, disconnect)",
     )
+    epochs: dict[str, str] | None = Field(
+        default=None,
+        description="on heartbeats only, for the edge: each recipient's current epoch, so an "
+        "edge that missed a game_state notices and asks for the stream from its start",
+    )
 
     def for_recipient(self, player_id: str) -> ServerMessage | None:
         """The message ``player_id`` reads, or None when this event is not for them."""

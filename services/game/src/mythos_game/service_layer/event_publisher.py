@@ -68,10 +68,12 @@ class EventPublisher:
         """One envelope for every player due a heartbeat, each with their last number."""
         if not player_ids:
             return
+        streams = {pid: self._sequencer.get(pid) for pid in player_ids}
         envelope = EventEnvelope(
             event_type="heartbeat",
             data=data,
-            recipients={pid: self._sequencer.last(pid) for pid in player_ids},
+            recipients={pid: s.last for pid, s in streams.items() if s is not None},
+            epochs={pid: s.epoch for pid, s in streams.items() if s is not None},
         )
         await self._send(global_key("heartbeat"), envelope)
 

@@ -31,6 +31,8 @@ class HistoryLimits:
 class Stream:
     session_id: str
     epoch: str
+    opened_for: str
+    """The connection this stream's game_state was sent to."""
     last: int = 0
     history: deque[tuple[int, float, EventEnvelope]] = field(default_factory=deque)
 
@@ -47,9 +49,11 @@ class Sequencer:
         self._clock = clock
         self._streams: dict[str, Stream] = {}
 
-    def open(self, player_id: str) -> Stream:
+    def open(self, player_id: str, connection_id: str) -> Stream:
         """Start a new stream for ``player_id`` (new epoch); its first message is number 1."""
-        stream = Stream(session_id=uuid.uuid4().hex, epoch=uuid.uuid4().hex)
+        stream = Stream(
+            session_id=uuid.uuid4().hex, epoch=uuid.uuid4().hex, opened_for=connection_id
+        )
         self._streams[player_id] = stream
         return stream
 

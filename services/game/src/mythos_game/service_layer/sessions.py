@@ -174,7 +174,7 @@ class Sessions:
         return room_id, version
 
     async def _start_stream(self, player: Player, *, resync: bool) -> None:
-        stream = self._sequencer.open(player.id)
+        stream = self._sequencer.open(player.id, player.connection_id)
         state = GameStateData(
             player=PlayerView(id=player.id, name=player.name),
             room=room_view(self._world, self._roster, player.room_id),
@@ -213,6 +213,16 @@ class Sessions:
             )
             return
         if player.connection_id != msg.connection_id:
+            return
+        stream = self._sequencer.get(player.id)
+        if (
+            stream is not None
+            and stream.epoch != msg.epoch
+            and stream.opened_for == msg.connection_id
+        ):
+            # This connection was already sent the new stream: a request about the old one
+            # is stale (a lost game_state is caught by the epochs on heartbeats instead).
+            log.info("ignoring a stale replay request for %s", player.id)
             return
         missed = self._sequencer.missed(player.id, msg.epoch, msg.from_seq - 1)
         if missed is None:

@@ -68,7 +68,11 @@ class Fanout:
         kind = envelope.event_type
         if kind in CONTROL_EVENT_TYPES:
             self._offer(conn, envelope)
-            if kind == "heartbeat" and seq >= conn.expected:
+            epoch = (envelope.epochs or {}).get(conn.player_id)
+            if kind == "heartbeat" and epoch is not None and epoch != conn.epoch:
+                conn.follow(epoch, 0)  # we missed this stream's game_state: ask from the start
+                await self.ask_replay(conn)
+            elif kind == "heartbeat" and seq >= conn.expected:
                 await self.ask_replay(conn)  # the game issued numbers we never got
             elif kind == "disconnect":
                 conn.live = False
