@@ -191,3 +191,24 @@ def api_for() -> Callable[[httpx.AsyncClient], AuthApi]:
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> AuthApi:
     return AuthApi(client)
+
+
+# What the API fuzzer (test_auth_openapi_fuzz.py) tried, printed after the run.
+FUZZ_LOG = pytest.StashKey[dict[str, Any]]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_log(pytestconfig: pytest.Config) -> dict[str, Any]:
+    return pytestconfig.stash.setdefault(FUZZ_LOG, {})
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    log = config.stash.get(FUZZ_LOG, None)
+    if not log:
+        return
+    terminalreporter.write_sep("-", "schemathesis: what the API fuzzer tried")
+    for operation, entry in sorted(log.items()):
+        statuses = ", ".join(f"{code}x{n}" for code, n in sorted(entry["statuses"].items()))
+        terminalreporter.write_line(f"{operation}: {entry['cases']} cases -> {statuses}")
+        for code, sample in sorted(entry["samples"].items()):
+            terminalreporter.write_line(f"    e.g. {code} <- {sample}")

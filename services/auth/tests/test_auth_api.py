@@ -151,6 +151,73 @@ async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
     assert "503" in schema["paths"]["/auth/healthz"]["get"]["responses"]
 
 
+EXPECTED_RESPONSES = {
+    ("post", "/auth/register"): {"201", "403", "409", "422", "429"},
+    ("post", "/auth/login"): {"200", "401", "422", "429"},
+    ("post", "/auth/refresh"): {"200", "401", "422"},
+    ("post", "/auth/logout"): {"204", "401", "422"},
+    ("get", "/auth/me"): {"200", "401"},
+    ("get", "/auth/.well-known/jwks.json"): {"200"},
+    ("get", "/auth/healthz"): {"200", "503"},
+}
+
+
+async def test_openapi_documents_every_endpoint_and_error_with_a_model(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/auth/openapi.json")).json()
+    operations = {
+        (method, path): operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert set(operations) == set(EXPECTED_RESPONSES)
+    for key, operation in operations.items():
+        responses = operation["responses"]
+        assert set(responses) == EXPECTED_RESPONSES[key], key
+        for code, response in responses.items():
+            assert response["description"], (key, code)
+            if code == "204":
+                assert "content" not in response
+                continue
+            # Every answer, errors included, names its body's model.
+            assert response["content"]["application/json"]["schema"], (key, code)
+            if code == "401":
+                assert response["headers"]["WWW-Authenticate"]["required"] is True
+            if code == "429":
+                assert response["headers"]["Retry-After"]["required"] is True
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ThrottledResponse")
+    bearer = schema["components"]["securitySchemes"]["HTTPBearer"]
+    assert bearer == {**bearer, "type": "http", "scheme": "bearer"}
+    assert operations[("get", "/auth/me")]["security"] == [{"HTTPBearer": []}]
+    assert operations[("post", "/auth/logout")]["security"] == [{"HTTPBearer": []}, {}]
+    register = schema["components"]["schemas"]["Registration"]["properties"]
+    assert register["username"]["pattern"] == "^[A-Za-z][A-Za-z0-9_]{2,19}$"
+    assert (register["password"]["minLength"], register["password"]["maxLength"]) == (8, 256)
+
+
+async def test_a_body_that_is_not_even_utf8_is_a_readable_422(client: httpx.AsyncClient) -> None:
+    for path in ("/auth/register", "/auth/login", "/auth/refresh", "/auth/logout"):
+        response = await client.post(
+            path, content=b"\xa4\x17+", headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, path
+        assert response.json() == {"detail": "request body is not valid JSON"}
+
+
+async def test_lone_surrogates_in_passwords_are_refused_not_crashed(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"username": "Armitage", "password": "miskatonic\\ud800"}'
+    headers = {"content-type": "application/json"}
+    registered = await client.post("/auth/register", content=body, headers=headers)
+    assert registered.status_code == 422
+    assert registered.json() == {"detail": "password must be valid Unicode text"}
+    logged_in = await client.post("/auth/login", content=body, headers=headers)
+    assert logged_in.status_code == 401
+
+
 async def test_accounts_and_key_survive_a_restart(
     auth_settings: AuthSettings, serve: Callable[..., Any]
 ) -> None:

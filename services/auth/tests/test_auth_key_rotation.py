@@ -140,6 +140,10 @@ def test_rotated_key_files_are_private_and_sort_by_time(tmp_path: Path) -> None:
     assert (path.stat().st_mode & 0o777) == 0o600
     later, _ = generate_key_file(tmp_path, now=early + timedelta(seconds=1))
     assert key_files(tmp_path) == [path, later]
+    # Within the same second, or with a clock that went back, the newest still sorts last.
+    same, _ = generate_key_file(tmp_path, now=early)
+    assert same.name.startswith("20260102T030407Z-")
+    assert key_files(tmp_path) == [path, later, same]
     assert new_key_file_name("abcdefghijk", early) == "20260102T030405Z-abcdefgh.pem"
 
 

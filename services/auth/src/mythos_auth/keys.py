@@ -10,7 +10,6 @@ for the full procedure.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from mythos_auth.adapters.signing_keys import (
     KeyConfigurationError,
+    file_stamp,
     generate_key_file,
     import_key_file,
     key_files,
@@ -28,7 +28,6 @@ from mythos_auth.settings import AuthSettings
 
 # Edges cache the JWKS for up to 5 minutes (Cache-Control max-age=300); one more for slack.
 JWKS_CACHE_SLACK = timedelta(seconds=360)
-_STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,9 @@ class KeyFile:
 
 
 def _created_at(path: Path) -> datetime:
-    match = _STAMP.match(path.name)
-    if match:
-        stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        if stamp.year > 1970:
-            return stamp
+    stamp = file_stamp(path)
+    if stamp is not None:  # imported keys (00000000T000000Z-...) have none
+        return stamp
     return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 

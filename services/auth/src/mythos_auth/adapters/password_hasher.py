@@ -28,7 +28,7 @@ class Argon2PasswordHasher:
         return cls(hasher, dummy_hash)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await asyncio.to_thread(self._hasher.hash, _utf8(password))
 
     async def verify(self, password_hash: str, password: str) -> bool:
         return await asyncio.to_thread(self._verify_blocking, password_hash, password)
@@ -44,7 +44,13 @@ class Argon2PasswordHasher:
 
     def _verify_blocking(self, password_hash: str, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash, password)
+            return self._hasher.verify(password_hash, _utf8(password))
         except (VerificationError, InvalidHashError):
             # VerificationError covers a mismatch; a corrupt stored hash must fail closed too.
             return False
+
+
+def _utf8(password: str) -> bytes:
+    """UTF-8, as argon2-cffi encodes text itself; a lone surrogate (possible in JSON, refused
+    at registration) is kept rather than raising, so such a login fails like any other."""
+    return password.encode("utf-8", "surrogatepass")

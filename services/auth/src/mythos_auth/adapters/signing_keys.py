@@ -13,11 +13,12 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,17 +120,40 @@ def key_files(directory: Path) -> list[Path]:
     return sorted(path for path in directory.glob("*.pem") if path.is_file())
 
 
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_STAMPED = re.compile(r"^(\d{8}T\d{6}Z)-")
+
+
+def file_stamp(path: Path) -> datetime | None:
+    """The UTC time in a key file's name (``20261125T210000Z-...``), if it has one."""
+    match = _STAMPED.match(path.name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:  # e.g. the 00000000T000000Z of an imported key
+        return None
+
+
 def new_key_file_name(kid: str, now: datetime | None = None) -> str:
     """``20261125T210000Z-<kid prefix>.pem``: sorts by creation time, names its key."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment:%Y%m%dT%H%M%SZ}-{kid[:8]}.pem"
+    return f"{moment:{STAMP_FORMAT}}-{kid[:8]}.pem"
 
 
 def generate_key_file(directory: Path, now: datetime | None = None) -> tuple[Path, SigningKey]:
-    """Write a fresh key into ``directory`` (mode 0600). Blocking: run in a thread."""
+    """Write a fresh key into ``directory`` (mode 0600). Blocking: run in a thread.
+
+    Its name sorts after every existing key, even within the same second (or if the clock
+    went back), so it is the one that signs.
+    """
     private_key = Ed25519PrivateKey.generate()
     key = SigningKey.from_private_key(private_key)
-    path = directory / new_key_file_name(key.kid, now)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    stamps = [stamp for stamp in map(file_stamp, key_files(directory)) if stamp is not None]
+    if stamps and moment <= max(stamps):
+        moment = max(stamps) + timedelta(seconds=1)
+    path = directory / new_key_file_name(key.kid, moment)
     _write_new_key(path, _pem(private_key))
     log.info("generated a new token signing key %s at %s", key.kid, path)
     return path, key

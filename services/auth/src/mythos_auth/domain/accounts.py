@@ -70,6 +70,11 @@ def username_problem(username: str) -> str | None:
 
 
 def password_problem(password: str) -> str | None:
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in JSON) cannot be hashed as UTF-8.
+        return "password must be valid Unicode text"
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"password must be at least {PASSWORD_MIN_LENGTH} characters"
     if len(password) > PASSWORD_MAX_LENGTH:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mythos_auth.adapters.account_store import SqlAccountStore
 from mythos_auth.adapters.database import (
@@ -42,6 +43,7 @@ from mythos_auth.domain.throttling import retry_after_seconds
 from mythos_auth.entrypoints.dependencies import AuthResources, Throttles, get_resources
 from mythos_auth.entrypoints.errors import (
     Throttled,
+    http_error,
     readable_validation_error,
     throttled_response,
 )
@@ -385,6 +387,7 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
     )
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.add_exception_handler(Throttled, throttled_response)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(router)
     _dedupe_security_requirements(app)
     return app

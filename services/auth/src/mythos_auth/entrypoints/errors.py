@@ -6,8 +6,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+NOT_JSON = "request body is not valid JSON"
+# What FastAPI raises (as a 400) for a body it cannot even decode, e.g. bytes that are not
+# UTF-8; answered like any other unreadable body instead.
+_FASTAPI_UNDECODABLE_BODY = "There was an error parsing the body"
 
 
 def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
@@ -19,7 +27,7 @@ def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
     parts: list[str] = []
     for err in errors:
         if err.get("type") == "json_invalid":
-            parts.append("request body is not valid JSON")
+            parts.append(NOT_JSON)
             continue
         # Drop the "body" prefix; "username" reads better than "body.username".
         location = [str(item) for item in err.get("loc", ()) if item != "body"]
@@ -53,3 +61,12 @@ async def throttled_response(request: Request, exc: Exception) -> JSONResponse:
         content={"detail": exc.detail, "retry_after": exc.retry_after},
         headers={"Retry-After": str(exc.retry_after)},
     )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _FASTAPI_UNDECODABLE_BODY:
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": NOT_JSON}
+        )
+    return await http_exception_handler(request, exc)

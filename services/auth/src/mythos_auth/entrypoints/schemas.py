@@ -6,7 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mythos_auth.domain.accounts import Role
+from mythos_auth.domain.accounts import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+    Role,
+)
 
 
 class Credentials(BaseModel):
@@ -21,8 +27,12 @@ class Credentials(BaseModel):
     password: str = Field(repr=False)
 
 
-class Registration(Credentials):
-    """Body of register."""
+class Registration(BaseModel):
+    """Body of register.
+
+    The schema states the username and password rules so clients (and API fuzzers) know
+    them; the domain checks them, to answer with one readable reason.
+    """
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -37,6 +47,19 @@ class Registration(Credentials):
         }
     )
 
+    username: str = Field(
+        description=USERNAME_RULE,
+        json_schema_extra={
+            "pattern": f"^{USERNAME_PATTERN.pattern}$",
+            "minLength": 3,
+            "maxLength": 20,
+        },
+    )
+    password: str = Field(
+        repr=False,
+        description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.",
+        json_schema_extra={"minLength": PASSWORD_MIN_LENGTH, "maxLength": PASSWORD_MAX_LENGTH},
+    )
     invite_code: str | None = Field(
         default=None,
         repr=False,
