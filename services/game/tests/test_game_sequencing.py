@@ -13,6 +13,7 @@ from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
     EventEnvelope,
+    HeldConnection,
     PlayerCommand,
     ReplayRequest,
     ResumeFrom,
@@ -296,6 +297,33 @@ async def test_after_a_restart_unknown_players_are_adopted_with_a_resync() -> No
     assert kinds[0] == "game_state" and game.published[0][1].data["resync"] is True
     assert "command_response" in kinds
     # An edge heartbeat listing a connection also adopts it.
-    await game.handle(EdgeHeartbeat(edge_id="e1", connections=[("b", "B", "c-b")]))
+    held = HeldConnection(player_id="b", player_name="B", connection_id="c-b")
+    await game.handle(EdgeHeartbeat(edge_id="e1", connections=[held]))
     assert game.roster.get("b") is not None
+    await game.bus.close()
+
+
+async def test_everyone_and_subzone_audiences_reach_exactly_their_players() -> None:
+    from mythos_contracts.events import ChatMessageData
+    from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToSubzone
+
+    game = await _game()
+    await _join(game, "a", "b", "c")
+    await game.handle(PlayerCommand(command="north", **_ids("c")))
+    chat = ChatMessageData(
+        channel="global", player_id="a", player_name="A", message="hi", text="[global] A: hi"
+    )
+    publisher = game.dispatcher._publisher
+    game.published.clear()
+    await publisher.publish([Outgoing("chat_message", ToEveryone(frozenset({"a"})), chat)])
+    await asyncio.sleep(0)
+    ((key, envelope),) = game.of_type("chat_message")
+    assert key == "global.chat_message" and set(envelope.recipients) == {"b", "c"}
+
+    game.published.clear()
+    # The default sub-zone function puts every room in its own sub-zone.
+    await publisher.publish([Outgoing("chat_message", ToSubzone(START), chat)])
+    await asyncio.sleep(0)
+    recipients = {pid for _, e in game.of_type("chat_message") for pid in e.recipients}
+    assert recipients == {"a", "b"}
     await game.bus.close()

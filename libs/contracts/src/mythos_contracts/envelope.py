@@ -95,6 +95,7 @@ class _FromEdge(BaseModel):
 
     player_id: str
     player_name: str
+    player_role: str = Field(default="player", description="the token's role claim")
     connection_id: str = Field(description="one WebSocket connection; stale ones are ignored")
     edge_id: str
     sent_at: datetime = Field(default_factory=utc_now)
@@ -154,6 +155,15 @@ class ReplayRequest(_FromEdge):
     from_seq: int = Field(ge=1)
 
 
+class HeldConnection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    player_id: str
+    player_name: str
+    player_role: str = "player"
+    connection_id: str
+
+
 class EdgeHeartbeat(BaseModel):
     """An edge is alive and holds these connections (the game adopts any it does not know)."""
 
@@ -161,9 +171,7 @@ class EdgeHeartbeat(BaseModel):
 
     kind: Literal["edge_heartbeat"] = "edge_heartbeat"
     edge_id: str
-    connections: list[tuple[str, str, str]] = Field(
-        default_factory=list, description="(player_id, player_name, connection_id)"
-    )
+    connections: list[HeldConnection] = Field(default_factory=list)
     sent_at: datetime = Field(default_factory=utc_now)
 
 

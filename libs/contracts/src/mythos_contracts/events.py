@@ -17,6 +17,7 @@ EventType = Literal[
     "disconnect",
     "heartbeat",
     "pong",
+    "game_tick",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -30,13 +31,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "disconnect",
     "heartbeat",
     "pong",
+    "game_tick",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
 # number issued to that player (it does not advance), and they are never replayed.
 CONTROL_EVENT_TYPES: frozenset[str] = frozenset({"disconnect", "heartbeat", "pong"})
 
-ChatChannel = Literal["say"]
+ChatChannel = Literal["say", "emote", "local", "global", "whisper", "system"]
 
 
 class Payload(BaseModel):
@@ -85,11 +87,14 @@ class PresenceData(Payload):
 
 
 class ChatMessageData(Payload):
+    """A line someone said. ``history`` marks lines from before you logged in."""
+
     channel: ChatChannel
     player_id: str
     player_name: str
     message: str
     text: str = Field(description="the line as a player reads it, e.g. 'Alice says: hello'")
+    history: bool = False
 
 
 class CommandResponseData(Payload):
@@ -119,3 +124,10 @@ class HeartbeatData(Payload):
     """Sent every interval; ``sequence_number`` is the last number issued to you."""
 
     interval_seconds: float
+
+
+class GameTickData(Payload):
+    """The world's clock, sent to everyone at a low rate (every 60 ticks by default)."""
+
+    tick_number: int
+    timestamp: str

@@ -46,7 +46,9 @@ class GameService:
             timeout=self._settings.persistence_timeout,
             attempts=self._settings.persistence_attempts,
         )
-        publisher = EventPublisher(self._bus, roster, sequencer)
+        publisher = EventPublisher(
+            self._bus, roster, sequencer, lambda room_id: world.room(room_id).subzone_id
+        )
         settings = self._settings
         sessions = Sessions(
             world,
@@ -60,7 +62,13 @@ class GameService:
                 edge_timeout=settings.edge_timeout_seconds,
             ),
         )
-        dispatcher = Dispatcher(world, roster, publisher, sessions)
+        dispatcher = Dispatcher(
+            world,
+            roster,
+            publisher,
+            sessions,
+            tick_broadcast_every=self._settings.tick_broadcast_every,
+        )
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         await self._bus.consume(

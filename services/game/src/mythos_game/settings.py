@@ -22,6 +22,9 @@ class GameSettings(BaseSettings):
     persistence_attempts: int = Field(default=2, ge=1)
     command_prefetch: int = Field(default=50, ge=1)
     tick_seconds: float = Field(default=1.0, gt=0, description="the game clock")
+    tick_broadcast_every: int = Field(
+        default=60, ge=1, description="send game_tick to every player every N ticks"
+    )
     history_messages: int = Field(default=100, ge=1, description="replayable messages kept")
     history_seconds: float = Field(default=120.0, ge=0, description="...or this many seconds")
     linkdead_grace_seconds: float = Field(default=30.0, ge=0)

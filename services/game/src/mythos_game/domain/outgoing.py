@@ -18,7 +18,32 @@ class ToRoom:
     exclude: frozenset[str] = field(default_factory=frozenset)
 
 
-Audience = ToPlayer | ToRoom
+@dataclass(frozen=True)
+class ToSubzone:
+    """Everyone in the rooms of one sub-zone (the ``local`` channel)."""
+
+    subzone_id: str
+    exclude: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ToEveryone:
+    """Every player in the world (``global``, broadcasts, the game tick)."""
+
+    exclude: frozenset[str] = field(default_factory=frozenset)
+
+
+Audience = ToPlayer | ToRoom | ToSubzone | ToEveryone
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    """Ask that a player's connection be closed (``quit``, ``kick``)."""
+
+    player_id: str
+    code: int
+    reason: str
+    leave_world: bool = True
 
 
 @dataclass(frozen=True)

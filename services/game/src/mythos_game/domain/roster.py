@@ -20,6 +20,8 @@ class Player:
     connection_id: str
     """The player's live connection; messages from any other one are stale."""
     edge_id: str = ""
+    role: str = "player"
+    """From the token's role claim; admin commands check it (never the client)."""
     room_bound: bool = False
     """True once the player's edge receives this room's events by the room key."""
     linkdead_since: float | None = None
@@ -65,6 +67,9 @@ class Roster:
         player.room_bound = False
         player.version += 1
         self._by_room.setdefault(room_id, set()).add(player.id)
+
+    def occupied_rooms(self) -> list[str]:
+        return list(self._by_room)
 
     def in_room(self, room_id: str) -> list[Player]:
         return [self._players[pid] for pid in self._by_room.get(room_id, ())]

@@ -20,12 +20,13 @@ from mythos_contracts.envelope import (
     RoomBound,
     SessionClosed,
     SessionOpened,
+    utc_now,
 )
-from mythos_contracts.events import CommandResponseData, ErrorData
+from mythos_contracts.events import CommandResponseData, ErrorData, GameTickData
 
 from mythos_game.domain.commands.base import Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse
-from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
@@ -36,13 +37,21 @@ log = logging.getLogger(__name__)
 
 class Dispatcher:
     def __init__(
-        self, world: World, roster: Roster, publisher: EventPublisher, sessions: Sessions
+        self,
+        world: World,
+        roster: Roster,
+        publisher: EventPublisher,
+        sessions: Sessions,
+        *,
+        tick_broadcast_every: int = 60,
     ) -> None:
         self._world = world
         self._roster = roster
         self._publisher = publisher
         self._sessions = sessions
         self._lock = asyncio.Lock()
+        self._tick_number = 0
+        self._tick_broadcast_every = tick_broadcast_every
 
     async def handle(self, message: EdgeMessage) -> None:
         async with self._lock:
@@ -50,7 +59,11 @@ class Dispatcher:
 
     async def tick(self) -> None:
         async with self._lock:
+            self._tick_number += 1
             await self._sessions.tick()
+            if self._tick_number % self._tick_broadcast_every == 0:
+                tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
+                await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
 
     async def _handle(self, message: EdgeMessage) -> None:
         sessions = self._sessions
@@ -77,7 +90,12 @@ class Dispatcher:
         player = self._roster.get(msg.player_id)
         if player is None:
             return await self._sessions.adopt(
-                msg.player_id, msg.player_name, msg.connection_id, msg.edge_id, resync=True
+                msg.player_id,
+                msg.player_name,
+                msg.connection_id,
+                msg.edge_id,
+                resync=True,
+                role=msg.player_role,
             )
         if player.connection_id != msg.connection_id:
             log.info("dropping a message from stale connection %s", msg.connection_id)
@@ -98,6 +116,8 @@ class Dispatcher:
         outcome = self._run(player, msg)
         if outcome.state_changed:
             await self._sessions.save(player)
+        for other in outcome.changed_players:
+            await self._sessions.save(other)
         response = CommandResponseData(
             command=msg.command,
             command_id=msg.command_id,
@@ -109,6 +129,8 @@ class Dispatcher:
         await self._publisher.publish(
             [*outcome.events, Outgoing("command_response", ToPlayer(player.id), response)]
         )
+        for ending in outcome.disconnects:
+            await self._sessions.disconnect(ending)
 
     def _run(self, player: Player, msg: PlayerCommand) -> Outcome:
         parsed = parse(msg.command, msg.args)

@@ -10,6 +10,7 @@ arrive can be replayed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mythos_contracts.bus import Bus
@@ -17,16 +18,23 @@ from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.events import EventType
 from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
 
-from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToSubzone
 from mythos_game.domain.roster import Roster
 from mythos_game.service_layer.sequencer import Sequencer
 
 
 class EventPublisher:
-    def __init__(self, bus: Bus, roster: Roster, sequencer: Sequencer) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        roster: Roster,
+        sequencer: Sequencer,
+        subzone_of: Callable[[str], str] = lambda room_id: room_id,
+    ) -> None:
         self._bus = bus
         self._roster = roster
         self._sequencer = sequencer
+        self._subzone_of = subzone_of
 
     async def publish(self, events: list[Outgoing]) -> None:
         """Publish in order; returns once the broker has confirmed every message."""
@@ -101,18 +109,38 @@ class EventPublisher:
             envelope = self._stamp(event, data, [audience.player_id])
             return [(player_key(audience.player_id, event.event_type), envelope)]
 
-        assert isinstance(audience, ToRoom)
+        if isinstance(audience, ToEveryone):
+            everyone = [
+                p.id
+                for p in self._roster.online()
+                if p.id not in audience.exclude and self._sequencer.has_stream(p.id)
+            ]
+            if not everyone:
+                return []
+            return [(global_key(event.event_type), self._stamp(event, data, everyone))]
+        if isinstance(audience, ToSubzone):
+            rooms = [
+                r
+                for r in self._roster.occupied_rooms()
+                if self._subzone_of(r) == audience.subzone_id
+            ]
+            return [
+                e for r in rooms for e in self._room_envelopes(event, data, r, audience.exclude)
+            ]
+        return self._room_envelopes(event, data, audience.room_id, audience.exclude)
+
+    def _room_envelopes(
+        self, event: Outgoing, data: dict[str, Any], room_id: str, exclude: frozenset[str]
+    ) -> list[tuple[str, EventEnvelope]]:
         bound: list[str] = []
         arriving: list[str] = []
-        for player in self._roster.in_room(audience.room_id):
-            if player.id in audience.exclude or not self._sequencer.has_stream(player.id):
+        for player in self._roster.in_room(room_id):
+            if player.id in exclude or not self._sequencer.has_stream(player.id):
                 continue
             (bound if player.room_bound else arriving).append(player.id)
         out: list[tuple[str, EventEnvelope]] = []
         if bound:
-            out.append(
-                (room_key(audience.room_id, event.event_type), self._stamp(event, data, bound))
-            )
+            out.append((room_key(room_id, event.event_type), self._stamp(event, data, bound)))
         for player_id in arriving:
             out.append(
                 (player_key(player_id, event.event_type), self._stamp(event, data, [player_id]))

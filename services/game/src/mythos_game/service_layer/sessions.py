@@ -30,7 +30,7 @@ from mythos_contracts.events import (
 )
 from mythos_contracts.persistence import PlayerStateChanged
 
-from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
@@ -92,9 +92,10 @@ class Sessions:
                 msg.connection_id,
                 msg.edge_id,
                 resync=msg.resume is not None,
+                role=msg.player_role,
             )
             return
-        await self._attach(player, msg.connection_id, msg.edge_id)
+        await self._attach(player, msg.connection_id, msg.edge_id, msg.player_role)
         resume = msg.resume
         stream = self._sequencer.get(player.id)
         if resume is not None and stream is not None and stream.session_id == resume.session_id:
@@ -118,7 +119,14 @@ class Sessions:
         await self._start_stream(player, resync=resume is not None)
 
     async def adopt(
-        self, player_id: str, name: str, connection_id: str, edge_id: str, *, resync: bool
+        self,
+        player_id: str,
+        name: str,
+        connection_id: str,
+        edge_id: str,
+        *,
+        resync: bool,
+        role: str = "player",
     ) -> Player | None:
         """Put a player the game does not hold into the world; None if they cannot be loaded."""
         try:
@@ -134,7 +142,7 @@ class Sessions:
                 connection_id,
             )
             return None
-        player = Player(player_id, name, room_id, version, connection_id, edge_id)
+        player = Player(player_id, name, room_id, version, connection_id, edge_id, role)
         player.last_heartbeat = self._clock()
         if not version:
             player.version = 1
@@ -148,7 +156,7 @@ class Sessions:
         )
         return player
 
-    async def _attach(self, player: Player, connection_id: str, edge_id: str) -> None:
+    async def _attach(self, player: Player, connection_id: str, edge_id: str, role: str) -> None:
         if player.connection_id != connection_id and not player.linkdead:
             await self._publisher.publish_control(
                 "disconnect",
@@ -158,6 +166,7 @@ class Sessions:
             )
         player.connection_id = connection_id
         player.edge_id = edge_id
+        player.role = role
         player.linkdead_since = None
         player.room_bound = False
         player.last_heartbeat = self._clock()
@@ -205,11 +214,30 @@ class Sessions:
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
         )
 
+    async def disconnect(self, ending: Disconnect) -> None:
+        """Close a player's connection (after their last events); optionally leave the world."""
+        player = self._roster.get(ending.player_id)
+        if player is None:
+            return
+        await self._publisher.publish_control(
+            "disconnect",
+            player.id,
+            DisconnectData(code=ending.code, reason=ending.reason).model_dump(),
+            player.connection_id,
+        )
+        if ending.leave_world:
+            await self.remove(player)
+
     async def replay(self, msg: ReplayRequest) -> None:
         player = self._roster.get(msg.player_id)
         if player is None:
             await self.adopt(
-                msg.player_id, msg.player_name, msg.connection_id, msg.edge_id, resync=True
+                msg.player_id,
+                msg.player_name,
+                msg.connection_id,
+                msg.edge_id,
+                resync=True,
+                role=msg.player_role,
             )
             return
         if player.connection_id != msg.connection_id:
@@ -233,9 +261,16 @@ class Sessions:
 
     async def edge_heartbeat(self, msg: EdgeHeartbeat) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
-        for player_id, name, connection_id in msg.connections:
-            if self._roster.get(player_id) is None:
-                await self.adopt(player_id, name, connection_id, msg.edge_id, resync=True)
+        for held in msg.connections:
+            if self._roster.get(held.player_id) is None:
+                await self.adopt(
+                    held.player_id,
+                    held.player_name,
+                    held.connection_id,
+                    msg.edge_id,
+                    resync=True,
+                    role=held.player_role,
+                )
 
     async def tick(self) -> None:
         """Once a second: expire link-dead players, presume silent edges dead, heartbeats."""

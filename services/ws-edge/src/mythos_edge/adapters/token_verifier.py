@@ -29,6 +29,7 @@ class InvalidToken(Exception):
 class Identity:
     player_id: str
     name: str
+    role: str = "player"
 
 
 class JwksTokenVerifier:
@@ -63,7 +64,10 @@ class JwksTokenVerifier:
         name = claims.get("name")
         if not isinstance(name, str) or not isinstance(claims["sub"], str):
             raise InvalidToken("token lacks the player's id or name")
-        return Identity(player_id=claims["sub"], name=name)
+        role = claims.get("role", "player")
+        return Identity(
+            player_id=claims["sub"], name=name, role=role if isinstance(role, str) else "player"
+        )
 
     async def _key(self, kid: str) -> object:
         if kid in self._keys:

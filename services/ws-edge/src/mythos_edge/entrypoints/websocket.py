@@ -101,6 +101,7 @@ async def _session(
         player_id=identity.player_id,
         name=identity.name,
         limit=settings.send_queue_limit,
+        role=identity.role,
     )
     if resume is not None:
         conn.follow(resume.epoch, resume.last_seq)
@@ -108,6 +109,7 @@ async def _session(
     ids = {
         "player_id": conn.player_id,
         "player_name": conn.name,
+        "player_role": conn.role,
         "connection_id": conn.connection_id,
         "edge_id": settings.instance_id,
     }

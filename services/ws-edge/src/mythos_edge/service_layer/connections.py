@@ -32,6 +32,7 @@ class Connection:
     player_id: str
     name: str
     limit: int
+    role: str = "player"
     live: bool = False
     """True once this connection has a stream to follow (its game_state, or a resume)."""
     closed: bool = False

@@ -118,6 +118,7 @@ class Fanout:
         request = ReplayRequest(
             player_id=conn.player_id,
             player_name=conn.name,
+            player_role=conn.role,
             connection_id=conn.connection_id,
             edge_id=self._edge_id,
             epoch=conn.epoch,
@@ -139,6 +140,7 @@ class Fanout:
         bound = RoomBound(
             player_id=conn.player_id,
             player_name=conn.name,
+            player_role=conn.role,
             connection_id=conn.connection_id,
             edge_id=self._edge_id,
             room_id=room_id,

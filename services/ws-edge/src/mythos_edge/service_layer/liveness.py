@@ -8,7 +8,7 @@ import logging
 import time
 
 from mythos_contracts.bus import Bus, Delivery
-from mythos_contracts.envelope import EdgeHeartbeat
+from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection
 from mythos_contracts.routing import COMMANDS_EXCHANGE, edge_key
 
 from mythos_edge.service_layer.connections import CLOSE_IDLE, ConnectionRegistry
@@ -48,7 +48,14 @@ class Liveness:
         beat = EdgeHeartbeat(
             edge_id=self._edge_id,
             connections=[
-                (c.player_id, c.name, c.connection_id) for c in self._registry.all() if c.live
+                HeldConnection(
+                    player_id=c.player_id,
+                    player_name=c.name,
+                    player_role=c.role,
+                    connection_id=c.connection_id,
+                )
+                for c in self._registry.all()
+                if c.live
             ],
         )
         return beat.model_dump_json().encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mythos_game.domain.outgoing import Outgoing
+from mythos_game.domain.outgoing import Disconnect, Outgoing
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import World
 
@@ -25,6 +25,10 @@ class Outcome:
     events: list[Outgoing] = field(default_factory=list)
     state_changed: bool = False
     """True when the actor's stored state changed and must be saved."""
+    changed_players: list[Player] = field(default_factory=list)
+    """Other players whose stored state changed (e.g. moved by an admin)."""
+    disconnects: list[Disconnect] = field(default_factory=list)
+    """Connections to close once the events are out (``quit``, ``kick``)."""
 
 
 def refused(text: str) -> Outcome:
