@@ -327,3 +327,13 @@ async def test_everyone_and_subzone_audiences_reach_exactly_their_players() -> N
     recipients = {pid for _, e in game.of_type("chat_message") for pid in e.recipients}
     assert recipients == {"a", "b"}
     await game.bus.close()
+
+
+async def test_a_redelivered_session_open_does_not_start_a_second_stream() -> None:
+    game = await _game()
+    await _join(game, "a")
+    epoch = game.sequencer.get("a").epoch  # type: ignore[union-attr]
+    await game.handle(SessionOpened(**_ids("a")))
+    assert game.sequencer.get("a").epoch == epoch  # type: ignore[union-attr]
+    assert len(game.of_type("game_state")) == 1
+    await game.bus.close()

@@ -95,6 +95,9 @@ class Sessions:
                 role=msg.player_role,
             )
             return
+        if player.connection_id == msg.connection_id and not player.linkdead:
+            # Already attached (a redelivery, or adopted from the edge's list): nothing new.
+            return
         await self._attach(player, msg.connection_id, msg.edge_id, msg.player_role)
         resume = msg.resume
         stream = self._sequencer.get(player.id)
