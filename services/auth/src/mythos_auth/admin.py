@@ -44,8 +44,8 @@ async def run(settings: AuthSettings, args: argparse.Namespace) -> int:
             if stored is None:
                 print(f"no account named {args.username!r}", file=sys.stderr)
                 return 1
-            account = stored.account
-            print(f"{account.username} {account.id} {account.role.value}")
+            shown = stored.account
+            print(f"{shown.username} {shown.id} {shown.role.value}")
             return 0
         role = Role.ADMIN if args.command == "grant" else Role.PLAYER
         account = await store.set_role(args.username, role)

@@ -114,16 +114,18 @@ def run(settings: AuthSettings, args: argparse.Namespace) -> int:
         return 0
     active = active_index(keys, settings.active_kid)
     if args.command == "list":
-        for index, key in enumerate(keys):
+        for index, entry in enumerate(keys):
             marker = "signing" if index == active else ("pending" if index > active else "old")
-            print(f"{key.kid}  {marker:7}  {key.created_at:%Y-%m-%d %H:%M} UTC  {key.path.name}")
+            print(
+                f"{entry.kid}  {marker:7}  {entry.created_at:%Y-%m-%d %H:%M} UTC  {entry.path.name}"
+            )
         return 0
     keep = timedelta(seconds=settings.access_token_ttl_seconds) + JWKS_CACHE_SLACK
     doomed = prunable(keys, active, datetime.now(UTC), keep)
-    for key in doomed:
+    for entry in doomed:
         if not args.dry_run:
-            key.path.unlink()
-        print(f"{'would delete' if args.dry_run else 'deleted'} {key.kid} ({key.path.name})")
+            entry.path.unlink()
+        print(f"{'would delete' if args.dry_run else 'deleted'} {entry.kid} ({entry.path.name})")
     if not doomed:
         print("nothing to prune")
     return 0
