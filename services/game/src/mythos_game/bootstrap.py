@@ -11,6 +11,7 @@ from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EdgeHeartbeat
 from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_SYNC_KEY
 
+from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
@@ -35,7 +36,10 @@ class GameService:
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        world = load_world(self._settings.world_dir)
+        if self._settings.world == "bench":
+            world = bench_world(self._settings.bench_rooms)
+        else:
+            world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
         roster = Roster()
         sequencer = Sequencer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,14 @@ class GameSettings(BaseSettings):
         validation_alias=AliasChoices("GAME_AMQP_URL", "AMQP_URL"),
     )
     world_dir: Path = Field(default=_SOURCE_WORLD, description="folder of the world data files")
+    world: Literal["arkham", "bench"] = Field(
+        default="arkham",
+        validation_alias=AliasChoices("GAME_WORLD", "MYTHOS_WORLD"),
+        description="'bench' generates the benchmark world instead of loading world_dir",
+    )
+    bench_rooms: int = Field(
+        default=100, ge=1, validation_alias=AliasChoices("GAME_BENCH_ROOMS", "MYTHOS_BENCH_ROOMS")
+    )
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)
     command_prefetch: int = Field(default=50, ge=1)

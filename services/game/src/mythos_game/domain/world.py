@@ -87,6 +87,18 @@ class Room:
 class World:
     rooms: dict[str, Room]
     start_room: str
+    arrival_rooms: tuple[str, ...] = ()
+    """Where new players are placed, in turn; empty means always ``start_room``.
+    The generated benchmark world fills rooms of ten this way."""
+    _arrivals: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)
+
+    def arrival_room(self) -> str:
+        """The room a player who was never placed starts in."""
+        if not self.arrival_rooms:
+            return self.start_room
+        index = self._arrivals[0]
+        self._arrivals[0] = index + 1
+        return self.arrival_rooms[index % len(self.arrival_rooms)]
 
     def room(self, room_id: str) -> Room:
         return self.rooms[room_id]

@@ -178,7 +178,7 @@ class Sessions:
         known = self._offline.get(player_id)
         if known is None:
             reply = await self._store.load(player_id, name)
-            known = (reply.room_id or self._world.start_room, reply.version)
+            known = (reply.room_id or self._world.arrival_room(), reply.version)
         room_id, version = known
         if not self._world.has_room(room_id):
             log.warning("player %s stood in unknown room %s; moving to start", player_id, room_id)

@@ -1,0 +1,20 @@
+from mythos_game.adapters.bench_world import bench_world
+
+
+def test_new_players_fill_the_rooms_in_turn() -> None:
+    world = bench_world(3)
+    assert [world.arrival_room() for _ in range(7)] == [
+        "bench-0",
+        "bench-1",
+        "bench-2",
+        "bench-0",
+        "bench-1",
+        "bench-2",
+        "bench-0",
+    ]
+
+
+def test_the_ring_is_connected_both_ways() -> None:
+    world = bench_world(5)
+    assert world.room("bench-4").exits["east"].target == "bench-0"
+    assert world.room("bench-0").exits["west"].target == "bench-4"
