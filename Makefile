@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-python test-client lint format typecheck clean
+        test test-python test-client lint format typecheck bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-python: ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box s
 
 test-client: ## Client unit tests (Vitest) and type check
 	$(NPM) test
+
+bench: install ## Benchmark the distributed stack; writes docs/benchmarks/ (takes ~10 min)
+	$(UV) run --frozen python -m mythos_bench
 
 clean: ## Remove build output and local data
 	rm -rf client/dist .data .pytest_cache .ruff_cache .mypy_cache

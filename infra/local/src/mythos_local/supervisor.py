@@ -43,8 +43,8 @@ class Supervisor:
         self._restarts: dict[str, list[float]] = {}
 
     async def start(self, child: Child) -> None:
-        await self._spawn(child)
         self.children.append(child)
+        await self._spawn(child)
 
     async def _spawn(self, child: Child) -> None:
         child.process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,1 @@
+"""`make bench`: drives the distributed stack with real WebSocket clients and measures it."""

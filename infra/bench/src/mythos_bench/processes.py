@@ -1,0 +1,63 @@
+"""The server-side processes of a run: pinning, CPU time and RSS from /proc."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Sample:
+    cpu_seconds: float
+    rss_kb: int
+
+
+def _pgrep(pattern: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def server_processes(data_dir: Path) -> dict[str, list[int]]:
+    """Component name -> pids: each service (from the launcher's pid file), the broker
+    and the database (every process of theirs)."""
+    pids = json.loads((data_dir / "processes.json").read_text())
+    groups: dict[str, list[int]] = {}
+    for name, pid in pids.items():
+        key = "edge" if name.startswith("edge") else name.split(" ")[0]
+        key = "caddy" if "caddy" in name else key
+        groups.setdefault(key, []).append(int(pid))
+    groups["rabbitmq"] = _pgrep("beam.smp") + _pgrep("epmd")
+    groups["postgresql"] = _pgrep("postgres: ") + _pgrep("bin/postgres")
+    return groups
+
+
+def sample(pid: int) -> Sample:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        rss = 0
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+        return Sample(cpu, rss)
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return Sample(0.0, 0)
+
+
+def sample_groups(groups: dict[str, list[int]]) -> dict[str, Sample]:
+    out = {}
+    for name, pids in groups.items():
+        samples = [sample(p) for p in pids]
+        out[name] = Sample(sum(s.cpu_seconds for s in samples), sum(s.rss_kb for s in samples))
+    return out
+
+
+def pin(pids: list[int], cpus: str) -> None:
+    """Pin every thread of each process (``taskset -a``) to ``cpus``."""
+    for pid in pids:
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True)

@@ -1,0 +1,114 @@
+"""The distributed stack of one benchmark run, started as ``make run`` starts it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+
+def _free_block(size: int) -> int:
+    for _ in range(200):
+        base = 20000 + uuid.uuid4().int % 35000
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free block of ports")
+
+
+class Stack:
+    def __init__(self, repo: Path, *, edges: int, rooms: int) -> None:
+        self.repo = repo
+        self.run_id = f"mythos_bench_{uuid.uuid4().hex[:8]}"
+        self.port = _free_block(16)
+        self.data_dir = Path(tempfile.mkdtemp(prefix="mythos-bench-"))
+        self.env = {
+            "MYTHOS_MODE": "distributed",
+            "MYTHOS_PORT": str(self.port),
+            "MYTHOS_INTERNAL_PORT_BASE": str(self.port + 1),
+            "MYTHOS_EDGES": str(edges),
+            "MYTHOS_VHOST": self.run_id,
+            "MYTHOS_DB_PREFIX": self.run_id,
+            "MYTHOS_DATA_DIR": str(self.data_dir),
+            "MYTHOS_WORLD": "bench",
+            "MYTHOS_BENCH_ROOMS": str(rooms),
+            # Idle benchmark clients do not ping; the point is to hold them.
+            "EDGE_IDLE_TIMEOUT_SECONDS": "86400",
+            "GAME_EDGE_TIMEOUT_SECONDS": "120",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def public_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/ws"
+
+    @property
+    def edge_ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port + 1 + 3}/api/ws"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / f"{self.run_id}_auth_ed25519.pem"
+
+    def start(self) -> None:
+        log = (self.data_dir / "stack.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mythos_local"],
+            cwd=self.repo,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 180
+        while b"Mythos is running" not in (self.data_dir / "stack.log").read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((self.data_dir / "stack.log").read_text()[-3000:])
+            time.sleep(0.2)
+        print(f"stack up at {self.public_url} (log: {self.data_dir / 'stack.log'})", flush=True)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        subprocess.run(
+            ["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", "1"], capture_output=True
+        )
+        for pattern in ("beam.smp", "postgres"):
+            pids = subprocess.run(
+                ["pgrep", "-f", pattern], capture_output=True, text=True
+            ).stdout.split()
+            for pid in pids:
+                subprocess.run(
+                    ["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", pid],
+                    capture_output=True,
+                )
+        # Called from inside the harness's event loop: drop on a private loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(lambda: asyncio.run(self._drop())).result()
+
+    async def _drop(self) -> None:
+        from mythos_local.provisioning import delete_vhost, drop_database
+
+        server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        await delete_vhost(self.run_id)
+        for suffix in ("game", "auth"):
+            await drop_database(server, f"{self.run_id}_{suffix}")

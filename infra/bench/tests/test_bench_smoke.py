@@ -1,0 +1,28 @@
+"""The benchmark harness must not rot: a 10-second, 50-player run on the real stack.
+It asserts only that the run completed with nothing missing, never a time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.usefixtures("rabbitmq", "postgres")
+def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "mythos_bench", "--smoke", "--no-pin", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    print(run.stdout[-3000:], run.stderr[-3000:])
+    assert run.returncode == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    (step,) = results["steps"]
+    assert step["sent"] > 0 and step["deliveries_expected"] > 0
+    assert step["missing"] == 0 and step["gaps"] == 0 and step["duplicates"] == 0
+    assert (tmp_path / "results.md").exists() and (tmp_path / "latency_cpu.png").exists()
