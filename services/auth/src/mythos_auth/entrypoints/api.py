@@ -293,15 +293,21 @@ async def healthz(res: Resources, response: Response) -> HealthResponse:
     return HealthResponse(status="ok", database="ok")
 
 
+async def _purge_expired(sessions: SqlSessionStore, clock: Clock) -> None:
+    try:
+        deleted = await sessions.purge_expired(clock.now())
+        if deleted:
+            log.info("deleted %d expired refresh tokens", deleted)
+    except Exception as exc:
+        log.warning("could not delete expired refresh tokens: %r", exc)
+
+
 async def _purge_expired_periodically(sessions: SqlSessionStore, clock: Clock) -> None:
+    # Sleeps first: startup already purged once, and a short-lived app (tests, a failed
+    # start) then never has a query in flight when the lifespan cancels this task.
     while True:
-        try:
-            deleted = await sessions.purge_expired(clock.now())
-            if deleted:
-                log.info("deleted %d expired refresh tokens", deleted)
-        except Exception as exc:
-            log.warning("could not delete expired refresh tokens: %r", exc)
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+        await _purge_expired(sessions, clock)
 
 
 def check_startup_settings(settings: AuthSettings) -> None:
@@ -347,6 +353,7 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
             audience=settings.audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         )
+        await _purge_expired(session_store, service_clock)
         purger = asyncio.create_task(_purge_expired_periodically(session_store, service_clock))
         try:
             app.state.auth = AuthResources(
