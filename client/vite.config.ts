@@ -24,5 +24,6 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     environment: 'node',
     restoreMocks: true,
+    css: { include: [/index\.css/] },
   },
 });

@@ -2,7 +2,8 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
-import { gameState, say } from './testMessages';
+import { SESSION_KEY } from './authSession';
+import { gameState, message, say } from './testMessages';
 
 /** A stand-in for the browser's WebSocket that the test drives by hand. */
 class FakeWebSocket {
@@ -12,7 +13,7 @@ class FakeWebSocket {
   onmessage: ((event: MessageEvent) => void) | null = null;
   onclose: ((event: CloseEvent) => void) | null = null;
   onerror: ((event: Event) => void) | null = null;
-  readonly sent: unknown[] = [];
+  readonly sent: { command: string; args?: string[] }[] = [];
   readonly url: string;
   readonly protocols: string[];
 
@@ -23,7 +24,7 @@ class FakeWebSocket {
   }
 
   send(data: string): void {
-    this.sent.push(JSON.parse(data));
+    this.sent.push(JSON.parse(data) as { command: string });
   }
 
   close(): void {
@@ -35,17 +36,21 @@ class FakeWebSocket {
     this.onopen?.(new Event('open'));
   }
 
-  deliver(message: unknown): void {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(message) }));
+  deliver(...messages: unknown[]): void {
+    for (const m of messages) this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(m) }));
+  }
+
+  drop(): void {
+    this.readyState = 3;
+    this.onclose?.(new CloseEvent('close', { code: 1006 }));
   }
 }
 
-function jsonResponse(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  });
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
 }
+
+const GRANT = { access_token: 'tok', token_type: 'bearer', expires_in: 900, refresh_token: 'r1', refresh_expires_in: 9999 };
 
 function latestSocket(): FakeWebSocket {
   const socket = FakeWebSocket.instances.at(-1);
@@ -58,36 +63,77 @@ function fillIn(username: string, password: string) {
   fireEvent.change(screen.getByLabelText('Password'), { target: { value: password } });
 }
 
+async function loggedIn(): Promise<FakeWebSocket> {
+  vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, GRANT)));
+  render(<App />);
+  fillIn('alice', 'secret123');
+  fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+  await screen.findByRole('log');
+  await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(0));
+  const socket = latestSocket();
+  act(() => {
+    socket.open();
+    socket.deliver(gameState(1));
+  });
+  return socket;
+}
+
 beforeEach(() => {
   FakeWebSocket.instances.length = 0;
   vi.stubGlobal('WebSocket', FakeWebSocket);
+  sessionStorage.clear();
+  localStorage.clear();
 });
 
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  vi.useRealTimers();
 });
 
-describe('App', () => {
-  it('shows the server detail when the login is refused', async () => {
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async () => jsonResponse(401, { detail: 'invalid username or password' })),
-    );
+describe('App: logging in', () => {
+  it('says so when the name or password is wrong', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(401, { detail: 'invalid username or password' })));
     render(<App />);
     fillIn('alice', 'wrong-password');
     fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
-    expect(await screen.findByRole('alert')).toHaveProperty(
-      'textContent',
-      'invalid username or password',
+    expect((await screen.findByRole('alert')).textContent).toBe('Wrong name or password.');
+  });
+
+  it('says a taken name is taken, and a weak password why', async () => {
+    const fetchFn = vi
+      .fn<() => Promise<Response>>()
+      .mockResolvedValueOnce(jsonResponse(409, { detail: 'username is taken' }))
+      .mockResolvedValueOnce(jsonResponse(422, { detail: 'password must be at least 8 characters' }));
+    vi.stubGlobal('fetch', fetchFn);
+    render(<App />);
+    fillIn('alice', 'secret123');
+    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('That name is already taken. Choose another.');
+    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    await vi.waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe('Password must be at least 8 characters.'),
     );
   });
 
-  it('registers, then logs in, when Create account is pressed', async () => {
+  it('counts down a throttle (429 Retry-After) and disables the buttons meanwhile', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => jsonResponse(429, { detail: 'too many', retry_after: 2 }, { 'Retry-After': '2' })),
+    );
+    render(<App />);
+    fillIn('alice', 'secret123');
+    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    const countdown = await screen.findByTestId('retry-countdown');
+    expect(countdown.textContent).toBe('You can try again in 2 s.');
+    expect(screen.getByRole('button', { name: 'Log in' })).toHaveProperty('disabled', true);
+    await vi.waitFor(() => expect(screen.queryByTestId('retry-countdown')).toBeNull(), { timeout: 5000 });
+    expect(screen.getByRole('button', { name: 'Log in' })).toHaveProperty('disabled', false);
+  });
+
+  it('registers, then logs in, and keeps the tokens for this tab', async () => {
     const fetchFn = vi.fn(async (path: string) =>
-      path === '/auth/register'
-        ? jsonResponse(201, { user_id: 'u1', username: 'alice' })
-        : jsonResponse(200, { access_token: 'tok', token_type: 'bearer', expires_in: 900 }),
+      path === '/auth/register' ? jsonResponse(201, { user_id: 'u1', username: 'alice' }) : jsonResponse(200, GRANT),
     );
     vi.stubGlobal('fetch', fetchFn);
     render(<App />);
@@ -95,49 +141,39 @@ describe('App', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
     expect(await screen.findByRole('log')).toBeTruthy();
     expect(fetchFn.mock.calls.map((call) => call[0])).toEqual(['/auth/register', '/auth/login']);
-  });
-
-  it('joins validation messages from a list detail', async () => {
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async () =>
-        jsonResponse(422, { detail: [{ msg: 'too short' }, { msg: 'needs a letter' }] }),
-      ),
-    );
-    render(<App />);
-    fillIn('al', 'x');
-    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('too short; needs a letter');
-  });
-
-  it('plays: connects, shows the room, sends typed commands and exit clicks', async () => {
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async () =>
-        jsonResponse(200, { access_token: 'tok', token_type: 'bearer', expires_in: 900 }),
-      ),
-    );
-    render(<App />);
-    fillIn('alice', 'secret123');
-    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
-    await screen.findByRole('log');
-
-    const socket = latestSocket();
-    expect(socket.url).toBe(`ws://${window.location.host}/api/ws`);
-    expect(socket.protocols).toEqual(['bearer', 'tok']);
-    expect(screen.getByRole('status').textContent).toContain('Connecting');
-
-    act(() => {
-      socket.open();
-      socket.deliver(gameState(1));
-      socket.deliver(say(2, 'Bob', 'good evening'));
+    expect(JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? '{}')).toMatchObject({
+      username: 'alice',
+      accessToken: 'tok',
+      refreshToken: 'r1',
     });
-    expect(screen.getByRole('status').textContent).toContain('Connected');
+  });
 
-    const room = screen.getByRole('complementary', { name: 'Room' });
+  it('goes straight back into the game after a reload', async () => {
+    sessionStorage.setItem(
+      SESSION_KEY,
+      JSON.stringify({ username: 'alice', accessToken: 'kept', refreshToken: 'r1', issuedAt: Date.now(), expiresAt: Date.now() + 900_000 }),
+    );
+    vi.stubGlobal('fetch', vi.fn());
+    render(<App />);
+    expect(await screen.findByRole('log')).toBeTruthy();
+    await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(1));
+    expect(latestSocket().protocols).toEqual(['bearer', 'kept']);
+  });
+});
+
+describe('App: playing', () => {
+  it('shows the room, the log and chat, sends typed commands and exit clicks', async () => {
+    const socket = await loggedIn();
+    expect(socket.url).toBe(`ws://${window.location.host}/api/ws`);
+    expect(screen.getByRole('status').textContent).toContain('Connected');
+    act(() => socket.deliver(say(2, 'Bob', 'good evening')));
+
+    const room = screen.getByRole('region', { name: 'Room' });
     expect(within(room).getByRole('heading', { level: 2 }).textContent).toBe('Independence Square');
     expect(within(room).getByText('Bob')).toBeTruthy();
     expect(screen.getByRole('log').textContent).toContain('Bob says: good evening');
+    const chat = screen.getByRole('region', { name: 'Chat' });
+    expect(within(chat).getByRole('tabpanel').textContent).toContain('Bob says: good evening');
 
     const input = screen.getByRole('textbox', { name: 'Command' });
     fireEvent.change(input, { target: { value: "'hello there" } });
@@ -145,7 +181,7 @@ describe('App', () => {
     expect(socket.sent.at(-1)).toMatchObject({ command: 'say', args: ['hello', 'there'] });
     expect((input as HTMLInputElement).value).toBe('');
 
-    fireEvent.click(within(room).getByRole('button', { name: 'north' }));
+    fireEvent.click(within(room).getByRole('button', { name: 'go north' }));
     expect(socket.sent.at(-1)).toMatchObject({ command: 'go', args: ['north'] });
     expect(document.activeElement).toBe(input);
 
@@ -153,5 +189,50 @@ describe('App', () => {
     expect((input as HTMLInputElement).value).toBe("'hello there");
     fireEvent.keyDown(input, { key: 'ArrowDown' });
     expect((input as HTMLInputElement).value).toBe('');
+    expect(JSON.parse(localStorage.getItem('mythos.history.alice') ?? '[]')).toEqual(["'hello there"]);
+  });
+
+  it('completes commands and player names with Tab', async () => {
+    await loggedIn();
+    const input = screen.getByRole('textbox', { name: 'Command' }) as HTMLInputElement;
+    fireEvent.change(input, { target: { value: 'sa' } });
+    fireEvent.keyDown(input, { key: 'Tab' });
+    expect(input.value).toBe('say ');
+    fireEvent.change(input, { target: { value: 'look b' } });
+    fireEvent.keyDown(input, { key: 'Tab' });
+    expect(input.value).toBe('look Bob ');
+  });
+
+  it('counts unread chat per tab', async () => {
+    const socket = await loggedIn();
+    act(() =>
+      socket.deliver(
+        message(2, 'chat_message', { channel: 'global', player_id: 'p-eve', player_name: 'Eve', message: 'hi', text: 'Eve: hi' }),
+      ),
+    );
+    const tab = screen.getByRole('tab', { name: /global/ });
+    expect(tab.textContent).toBe('global1');
+    fireEvent.click(tab);
+    expect(screen.getByRole('tab', { name: /global/ }).textContent).toBe('global');
+    expect(screen.getByRole('tabpanel').textContent).toContain('Eve: hi');
+  });
+
+  it('shows reconnecting, queues commands meanwhile, and resumes', async () => {
+    const socket = await loggedIn();
+    act(() => socket.drop());
+    expect(screen.getByRole('status').textContent).toContain('Reconnecting');
+    const input = screen.getByRole('textbox', { name: 'Command' });
+    fireEvent.change(input, { target: { value: 'look' } });
+    fireEvent.submit(input);
+    expect(screen.getByRole('log').textContent).toContain('the command will be sent when the connection is back');
+    await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(2), { timeout: 3000 });
+    const next = latestSocket();
+    expect(next.url).toContain('?session_id=s1&epoch=e1&last_seq=1');
+    act(() => {
+      next.open();
+      next.deliver(message(2, 'room_update', { room: { id: 'independence-square', name: 'Independence Square', exits: {}, occupants: [] } }));
+    });
+    expect(next.sent.filter((frame) => frame.command !== 'ping')).toMatchObject([{ command: 'look' }]);
+    expect(screen.getByRole('status').textContent).toContain('Connected');
   });
 });

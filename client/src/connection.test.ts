@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
-import { closePolicy, GameConnection, reconnectDelay, type SocketLike } from './connection';
-import { GameStore } from './store';
-import { gameState, say } from './testMessages';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RefreshOutcome } from './authSession';
+import { GameConnection, type SocketLike, type TokenSource } from './connection';
+import { createGameStore } from './gameStore';
+import { control, gameState, message, response, ROOM, say } from './testMessages';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -10,7 +11,7 @@ class FakeSocket implements SocketLike {
   onclose: SocketLike['onclose'] = null;
   onerror: SocketLike['onerror'] = null;
   readonly sent: string[] = [];
-  closedWith: { code?: number | undefined; reason?: string | undefined } | null = null;
+  closedWith: number | undefined | null = null;
   readonly url: string;
   readonly protocols: string[];
 
@@ -23,204 +24,331 @@ class FakeSocket implements SocketLike {
     this.sent.push(data);
   }
 
-  close(code?: number, reason?: string): void {
+  close(code?: number): void {
     this.readyState = 3;
-    this.closedWith = { code, reason };
+    this.closedWith = code;
   }
 
-  serverOpens(): void {
+  opens(): void {
     this.readyState = 1;
     this.onopen?.({} as Event);
   }
 
-  serverSends(data: unknown): void {
-    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent);
+  delivers(...messages: unknown[]): void {
+    for (const data of messages) {
+      this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent);
+    }
   }
 
-  handshakeFails(): void {
+  refuses(): void {
     this.onerror?.({} as Event);
+    this.readyState = 3;
+    this.onclose?.({ code: 1006 } as CloseEvent);
   }
 
-  serverCloses(code: number): void {
+  closes(code: number): void {
     this.readyState = 3;
     this.onclose?.({ code } as CloseEvent);
   }
+
+  /** Commands sent (pings left out). */
+  commands(): { command: string; args?: string[]; command_id?: string }[] {
+    return this.sent
+      .map((frame) => JSON.parse(frame) as { command: string; command_id?: string })
+      .filter((frame) => frame.command !== 'ping');
+  }
 }
 
-function setup(options: { expiresAt?: number; now?: number } = {}) {
-  const store = new GameStore();
+function setup(options: { recheck?: RefreshOutcome; refresh?: RefreshOutcome; token?: string | null } = {}) {
+  const store = createGameStore();
   const sockets: FakeSocket[] = [];
-  const timers: { callback: () => void; ms: number }[] = [];
   const onAuthLost = vi.fn();
-  let now = options.now ?? 0;
+  const auth: TokenSource = {
+    accessToken: vi.fn(async () => (options.token === undefined ? 'tok' : options.token)),
+    recheck: vi.fn(async () => options.recheck ?? 'ok'),
+    refresh: vi.fn(async () => options.refresh ?? 'ok'),
+  };
   const connection = new GameConnection({
     url: 'ws://host/api/ws',
-    token: 'tok',
-    tokenExpiresAt: options.expiresAt ?? 900_000,
     store,
+    auth,
     onAuthLost,
+    backoff: { random: () => 0.5 },
     createSocket: (url, protocols) => {
       const socket = new FakeSocket(url, protocols);
       sockets.push(socket);
       return socket;
     },
-    now: () => now,
-    setTimer: (callback, ms) => {
-      timers.push({ callback, ms });
-      return timers.length;
-    },
-    clearTimer: () => {},
-    maxReconnectAttempts: 2,
   });
   const latest = (): FakeSocket => {
     const socket = sockets.at(-1);
     if (socket === undefined) throw new Error('no socket was opened');
     return socket;
   };
-  return {
-    store,
-    sockets,
-    timers,
-    onAuthLost,
-    connection,
-    latest,
-    setNow: (ms: number) => {
-      now = ms;
-    },
-  };
+  const status = () => store.getState().connection.status;
+  return { store, sockets, auth, onAuthLost, connection, latest, status };
 }
 
-describe('GameConnection', () => {
-  it('opens the socket with the bearer subprotocol and reports its status', () => {
-    const { store, connection, latest } = setup();
-    connection.connect();
-    expect(latest().url).toBe('ws://host/api/ws');
-    expect(latest().protocols).toEqual(['bearer', 'tok']);
-    expect(store.getSnapshot().status).toBe('connecting');
-    latest().serverOpens();
-    expect(store.getSnapshot().status).toBe('connected');
+/** Let the awaited token promise settle, then run due timers. */
+async function flush(ms = 0): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+}
+
+async function live(ctx: ReturnType<typeof setup>): Promise<FakeSocket> {
+  ctx.connection.start();
+  await flush();
+  const socket = ctx.latest();
+  socket.opens();
+  socket.delivers(gameState(1));
+  return socket;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('GameConnection: connecting', () => {
+  it('opens the socket with the bearer subprotocol and goes live on game_state', async () => {
+    const ctx = setup();
+    ctx.connection.start();
+    expect(ctx.status()).toBe('connecting');
+    await flush();
+    expect(ctx.latest().url).toBe('ws://host/api/ws');
+    expect(ctx.latest().protocols).toEqual(['bearer', 'tok']);
+    ctx.latest().opens();
+    expect(ctx.status()).toBe('connecting');
+    ctx.latest().delivers(gameState(1), say(2, 'Bob', 'hello'));
+    expect(ctx.status()).toBe('connected');
+    expect(ctx.store.getState().log.map((line) => line.kind)).toEqual(['room', 'chat']);
   });
 
-  it('feeds server messages to the store and reports unreadable frames', () => {
-    const { store, connection, latest } = setup();
-    connection.connect();
-    latest().serverOpens();
-    latest().serverSends(gameState(1));
-    latest().serverSends(say(2, 'Bob', 'hello'));
-    latest().serverSends('not json');
-    const log = store.getSnapshot().log;
-    expect(store.getSnapshot().player?.name).toBe('Alice');
-    expect(log.map((entry) => entry.kind)).toEqual(['room', 'chat', 'unknown']);
+  it('keeps control messages out of the stream', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.delivers(control('heartbeat', 1, { interval_seconds: 25 }), control('pong', 1), say(2, 'Bob', 'hi'));
+    expect(ctx.store.getState().stream.lastSeq).toBe(2);
+    expect(ctx.store.getState().log).toHaveLength(2);
   });
 
-  it('sends commands as JSON only while open', () => {
-    const { connection, latest } = setup();
-    const command = { command: 'look', args: [], timestamp: 't', command_id: 'c' };
-    connection.connect();
-    expect(connection.send(command)).toBe(false);
-    latest().serverOpens();
-    expect(connection.send(command)).toBe(true);
-    expect(latest().sent.map((frame) => JSON.parse(frame) as unknown)).toEqual([command]);
+  it('sends a ping every 20 s while open', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    await flush(19_999);
+    expect(socket.sent).toEqual([]);
+    await flush(1);
+    expect(socket.sent).toEqual(['{"command":"ping"}']);
+    socket.delivers(control('pong', 1));
+    await flush(20_000);
+    expect(socket.sent).toHaveLength(2);
   });
 
-  it('reconnects after a lost connection, with a pause, on a fresh sequence', () => {
-    const { store, connection, latest, sockets, timers } = setup();
-    connection.connect();
-    latest().serverOpens();
-    latest().serverSends(gameState(1));
-    latest().serverCloses(1006);
-    expect(store.getSnapshot().status).toBe('disconnected');
-    expect(timers).toHaveLength(1);
-    expect(timers[0]?.ms).toBe(1000);
-    timers[0]?.callback();
-    expect(sockets).toHaveLength(2);
-    latest().serverOpens();
-    latest().serverSends(gameState(1));
-    // The second connection's sequence 1 is not taken for a duplicate.
-    expect(store.getSnapshot().log.filter((entry) => entry.kind === 'room')).toHaveLength(2);
-  });
-
-  it('gives up after the allowed attempts, until Reconnect is pressed', () => {
-    const { connection, latest, sockets, timers } = setup();
-    connection.connect();
-    latest().serverCloses(1006);
-    timers.shift()?.callback();
-    latest().serverCloses(1006);
-    timers.shift()?.callback();
-    latest().serverCloses(1006);
-    expect(timers).toHaveLength(0);
-    expect(sockets).toHaveLength(3);
-    connection.reconnectNow();
-    expect(sockets).toHaveLength(4);
-  });
-
-  it('does not reconnect when the session was opened elsewhere (4001)', () => {
-    const { store, connection, latest, timers } = setup();
-    connection.connect();
-    latest().serverOpens();
-    latest().serverCloses(4001);
-    expect(timers).toHaveLength(0);
-    expect(store.getSnapshot().status).toBe('disconnected');
-    expect(store.getSnapshot().log.at(-1)?.kind).toBe('system');
-  });
-
-  it('sends the player back to log in when the token is refused (1008)', () => {
-    const { connection, latest, timers, onAuthLost } = setup();
-    connection.connect();
-    latest().serverOpens();
-    latest().serverCloses(1008);
-    expect(timers).toHaveLength(0);
-    expect(onAuthLost).toHaveBeenCalledTimes(1);
-  });
-
-  it('sends the player back to log in when the token has expired', () => {
-    const { connection, latest, onAuthLost, setNow, timers } = setup({ expiresAt: 1000 });
-    connection.connect();
-    setNow(2000);
-    latest().serverCloses(1006); // a refused handshake
-    expect(onAuthLost).toHaveBeenCalledTimes(1);
-    expect(timers).toHaveLength(0);
-  });
-
-  it('treats an error before the open as a failed attempt, once', () => {
-    const { store, connection, latest, timers } = setup();
-    connection.connect();
-    const socket = latest();
-    socket.handshakeFails();
-    socket.serverCloses(1006); // browsers follow the error with a close
-    expect(timers).toHaveLength(1);
-    expect(store.getSnapshot().log.filter((entry) => entry.kind === 'system')).toHaveLength(1);
-    expect(store.getSnapshot().status).toBe('disconnected');
-  });
-
-  it('closes quietly when stopped, and ignores the old socket afterwards', () => {
-    const { store, connection, latest, timers } = setup();
-    connection.connect();
-    const socket = latest();
-    socket.serverOpens();
-    connection.stop();
-    expect(socket.closedWith?.code).toBe(1000);
-    socket.serverSends(gameState(1));
-    socket.serverCloses(1000);
-    expect(store.getSnapshot().log).toHaveLength(0);
-    expect(store.getSnapshot().status).toBe('disconnected');
-    expect(timers).toHaveLength(0);
+  it('goes back to the login when there is no token', async () => {
+    const ctx = setup({ token: null });
+    ctx.connection.start();
+    await flush();
+    expect(ctx.sockets).toHaveLength(0);
+    expect(ctx.onAuthLost).toHaveBeenCalledOnce();
   });
 });
 
-describe('closePolicy', () => {
-  it('follows the documented close codes', () => {
-    expect(closePolicy(1000)).toMatchObject({ reconnect: false, relogin: false });
-    expect(closePolicy(1008)).toMatchObject({ reconnect: false, relogin: true });
-    expect(closePolicy(1013)).toMatchObject({ reconnect: true, relogin: false });
-    expect(closePolicy(4001)).toMatchObject({ reconnect: false, relogin: false });
-    expect(closePolicy(4008)).toMatchObject({ reconnect: true, relogin: false });
-    expect(closePolicy(1006)).toMatchObject({ reconnect: true, relogin: false });
+describe('GameConnection: reconnecting and resuming', () => {
+  it('reconnects after a drop with back-off and resumes with session_id, epoch and last_seq', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.delivers(say(2, 'Bob', 'a'), say(3, 'Bob', 'b'));
+    socket.closes(1006);
+    expect(ctx.status()).toBe('reconnecting');
+    expect(ctx.store.getState().connection.attempt).toBe(1);
+    expect(ctx.store.getState().log.at(-1)?.text).toBe('The connection to Arkham was lost.');
+    await flush(499); // random 0.5 of the first 1 s window
+    expect(ctx.sockets).toHaveLength(1);
+    await flush(1);
+    expect(ctx.sockets).toHaveLength(2);
+    expect(ctx.latest().url).toBe('ws://host/api/ws?session_id=s1&epoch=e1&last_seq=3');
+    ctx.latest().opens();
+    ctx.latest().delivers(say(4, 'Bob', 'missed'), message(5, 'room_update', { room: ROOM }));
+    expect(ctx.status()).toBe('connected');
+    expect(ctx.store.getState().log.filter((line) => line.kind === 'chat').map((line) => line.seq)).toEqual([2, 3, 4]);
+  });
+
+  it('reconnects at once on 1012 and after a pause on 1013', async () => {
+    const ctx = setup();
+    let socket = await live(ctx);
+    socket.closes(1012);
+    await flush(0);
+    expect(ctx.sockets).toHaveLength(2);
+    socket = ctx.latest();
+    socket.opens();
+    socket.delivers(message(2, 'room_update', { room: ROOM }));
+    socket.closes(1013);
+    await flush(1999);
+    expect(ctx.sockets).toHaveLength(2);
+    await flush(1);
+    expect(ctx.sockets).toHaveLength(3);
+  });
+
+  it.each([4002, 4008, 1006, 1011])('reconnects after close code %i', async (code) => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.closes(code);
+    expect(ctx.status()).toBe('reconnecting');
+    await flush(1000);
+    expect(ctx.sockets).toHaveLength(2);
+  });
+
+  it('does not reconnect after 4001 (playing elsewhere) or 1000', async () => {
+    for (const code of [4001, 1000]) {
+      const ctx = setup();
+      const socket = await live(ctx);
+      socket.delivers(control('disconnect', 1, { code, reason: 'session replaced' }));
+      socket.closes(code);
+      await flush(60_000);
+      expect(ctx.sockets).toHaveLength(1);
+      expect(ctx.status()).toBe('disconnected');
+      expect(ctx.store.getState().connection.canReconnect).toBe(true);
+    }
+  });
+
+  it('after 5 failed attempts waits for the Reconnect button', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.closes(1006);
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await flush(30_000);
+      expect(ctx.sockets).toHaveLength(1 + attempt);
+      ctx.latest().refuses();
+      await flush(0);
+    }
+    expect(ctx.status()).toBe('disconnected');
+    expect(ctx.store.getState().connection.canReconnect).toBe(true);
+    await flush(120_000);
+    expect(ctx.sockets).toHaveLength(6);
+    ctx.connection.reconnectNow();
+    await flush(0);
+    expect(ctx.sockets).toHaveLength(7);
+    expect(ctx.status()).toBe('reconnecting');
+  });
+
+  it('a refused handshake asks whether the token is to blame, and gives up on the login if so', async () => {
+    const ctx = setup({ recheck: 'rejected' });
+    ctx.connection.start();
+    await flush();
+    ctx.latest().refuses();
+    await flush();
+    expect(ctx.auth.recheck).toHaveBeenCalledOnce();
+    expect(ctx.onAuthLost).toHaveBeenCalledOnce();
+    expect(ctx.status()).toBe('disconnected');
+  });
+
+  it('1008 renews the token and reconnects', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.closes(1008);
+    await flush(1000);
+    expect(ctx.auth.refresh).toHaveBeenCalledOnce();
+    expect(ctx.sockets).toHaveLength(2);
+  });
+
+  it('resumes when a gap is not healed by the edge in time', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.delivers(say(3, 'Bob', 'ahead'));
+    await flush(10_000);
+    expect(socket.closedWith).toBe(4000);
+    await flush(1000);
+    expect(ctx.latest().url).toContain('last_seq=1');
+  });
+
+  it('a heartbeat ahead of us that is then filled needs no reconnect', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.delivers(control('heartbeat', 2, { interval_seconds: 25 }));
+    socket.delivers(say(2, 'Bob', 'late'));
+    await flush(15_000);
+    expect(ctx.sockets).toHaveLength(1);
+    expect(socket.closedWith).toBeNull();
+  });
+
+  it('reconnects when nothing at all arrives for 60 s', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    await flush(60_000);
+    expect(socket.closedWith).toBe(4000);
+    expect(ctx.status()).toBe('reconnecting');
   });
 });
 
-describe('reconnectDelay', () => {
-  it('doubles from one second up to fifteen', () => {
-    expect([1, 2, 3, 4, 5, 6].map(reconnectDelay)).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
+describe('GameConnection: commands', () => {
+  it('sends commands with a command_id while connected', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    expect(ctx.connection.send({ command: 'look', args: [] })).toBe('sent');
+    const [sent] = socket.commands();
+    expect(sent).toMatchObject({ command: 'look', args: [] });
+    expect(sent?.command_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('queues commands typed while reconnecting and sends them, in order, once connected', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    socket.closes(1006);
+    expect(ctx.connection.send({ command: 'say', args: ['one'] })).toBe('queued');
+    expect(ctx.connection.send({ command: 'say', args: ['two'] })).toBe('queued');
+    expect(ctx.store.getState().connection.queued).toBe(2);
+    await flush(1000);
+    const next = ctx.latest();
+    next.opens();
+    expect(next.commands()).toEqual([]); // not before the stream is back
+    next.delivers(message(2, 'room_update', { room: ROOM }));
+    expect(next.commands().map((c) => c.args)).toEqual([['one'], ['two']]);
+    expect(ctx.store.getState().connection.queued).toBe(0);
+  });
+
+  it('refuses commands beyond 50 queued', async () => {
+    const ctx = setup();
+    ctx.connection.start();
+    for (let i = 0; i < 50; i += 1) expect(ctx.connection.send({ command: 'look', args: [] })).toBe('queued');
+    expect(ctx.connection.send({ command: 'look', args: [] })).toBe('full');
+  });
+
+  it('re-sends unanswered commands with the same command_id after a resume, but not answered ones', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    ctx.connection.send({ command: 'look', args: [] });
+    ctx.connection.send({ command: 'who', args: [] });
+    const [look, who] = socket.commands();
+    socket.closes(1006);
+    await flush(1000);
+    const next = ctx.latest();
+    next.opens();
+    // The replay carries the answer to `look`; `who` was lost with the old socket.
+    next.delivers(response(2, look?.command_id ?? '', 'A square.'), message(3, 'room_update', { room: ROOM }));
+    expect(next.commands()).toEqual([who]);
+    next.delivers(response(4, who?.command_id ?? '', 'Alice'));
+    expect(ctx.connection.unanswered).toBe(0);
+  });
+
+  it('stop closes the socket and stops reconnecting', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    ctx.connection.stop();
+    expect(socket.closedWith).toBe(1000);
+    await flush(60_000);
+    expect(ctx.sockets).toHaveLength(1);
+    expect(ctx.status()).toBe('disconnected');
+  });
+
+  it('simulateDrop (the e2e hook) behaves like a network failure', async () => {
+    const ctx = setup();
+    const socket = await live(ctx);
+    ctx.connection.simulateDrop();
+    expect(socket.closedWith).toBe(4000);
+    expect(ctx.status()).toBe('reconnecting');
+    await flush(1000);
+    expect(ctx.latest().url).toContain('session_id=s1');
   });
 });

@@ -1,7 +1,22 @@
-import { gameSocketProtocols, parseServerMessage, type ClientCommand } from './protocol';
-import type { GameStore } from './store';
+import type { RefreshOutcome } from './authSession';
+import { ReconnectSchedule, type BackoffOptions } from './backoff';
+import { closePolicy } from './closeCodes';
+import { toClientCommand, type ParsedLine } from './commandLine';
+import type { ConnectionView, GameStore } from './gameStore';
+import { CommandOutbox } from './outbox';
+import {
+  gameSocketProtocols,
+  isControlMessage,
+  isObject,
+  parseServerMessage,
+  PING_FRAME,
+  resumeUrl,
+  type ClientCommand,
+  type ServerMessage,
+} from './protocol';
+import { MAX_HELD, resumePoint } from './stream';
 
-/** The part of the browser's WebSocket this client uses (so tests can pass a fake). */
+/** The part of the browser's WebSocket this client uses (tests pass a fake). */
 export interface SocketLike {
   readonly readyState: number;
   onopen: ((event: Event) => void) | null;
@@ -14,153 +29,167 @@ export interface SocketLike {
 
 export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
 
-const OPEN = 1;
-
-/** What to do after the server closed the socket with a given code. */
-export interface ClosePolicy {
-  /** try to connect again (after a pause) */
-  reconnect: boolean;
-  /** the token is no good any more: back to the login form */
-  relogin: boolean;
-  /** a line for the log */
-  message: string;
-}
-
-/** The close codes from docs/protocol.md, and what this client does about each. */
-export function closePolicy(code: number): ClosePolicy {
-  switch (code) {
-    case 1000:
-      return { reconnect: false, relogin: false, message: 'The connection was closed.' };
-    case 1008:
-      return {
-        reconnect: false,
-        relogin: true,
-        message: 'The server refused your credentials. Please log in again.',
-      };
-    case 1013:
-      return {
-        reconnect: true,
-        relogin: false,
-        message: 'Your character could not be loaded just now. Trying again shortly.',
-      };
-    case 4001:
-      return {
-        reconnect: false,
-        relogin: false,
-        message: 'You connected from somewhere else; this window has let go of your character.',
-      };
-    case 4008:
-      return {
-        reconnect: true,
-        relogin: false,
-        message: 'Too many messages were waiting for you. Reconnecting.',
-      };
-    default:
-      return { reconnect: true, relogin: false, message: 'The connection to Arkham was lost.' };
-  }
-}
-
-/** Pause before reconnect attempt `attempt` (1, 2, ...): 1 s, 2 s, 4 s ... at most 15 s. */
-export function reconnectDelay(attempt: number): number {
-  return Math.min(15_000, 1000 * 2 ** Math.max(0, attempt - 1));
+/** What the connection needs from the login (see AuthSession). */
+export interface TokenSource {
+  accessToken(): Promise<string | null>;
+  /** the handshake failed: is the token to blame? renew it if so */
+  recheck(): Promise<RefreshOutcome>;
+  refresh(): Promise<RefreshOutcome>;
 }
 
 export interface ConnectionOptions {
+  /** `ws(s)://<origin>/api/ws`; resume parameters are added to it */
   url: string;
-  token: string;
-  /** when the token expires (ms since the epoch); an expired token is not retried */
-  tokenExpiresAt: number;
   store: GameStore;
-  /** called when only a new login can help (token refused or expired) */
-  onAuthLost?: (message: string) => void;
+  auth: TokenSource;
+  /** only a new login can help now */
+  onAuthLost: (message: string) => void;
   createSocket?: SocketFactory;
-  maxReconnectAttempts?: number;
-  now?: () => number;
-  setTimer?: (callback: () => void, ms: number) => unknown;
-  clearTimer?: (handle: unknown) => void;
+  backoff?: BackoffOptions;
+  /** send `{"command":"ping"}` this often (ms) */
+  pingIntervalMs?: number;
+  /** nothing at all received for this long: the link is dead, reconnect (ms) */
+  silenceTimeoutMs?: number;
+  /** a gap the edge has not healed after this long: reconnect and resume (ms) */
+  gapTimeoutMs?: number;
 }
 
+export type SendResult = 'sent' | 'queued' | 'full';
+
+const OPEN = 1;
+/** Our own close code when we give up on a socket (silent, or a gap that does not heal). */
+const CLOSE_CLIENT_RETRY = 4000;
+
+type Phase = 'idle' | 'authorizing' | 'opening' | 'open' | 'live' | 'waiting' | 'stopped';
+
 /**
- * One game connection: opens the WebSocket with the token, feeds every message to
- * the store, keeps the connection status current and reconnects when that can help.
+ * One player's game connection: opens the WebSocket, feeds the stream to the store in
+ * order, pings, and when the socket drops reconnects with back-off and resumes the
+ * stream where it stopped. Commands typed while offline wait in a bounded queue;
+ * commands not yet answered are sent again, with the same command_id, after a reconnect.
  */
 export class GameConnection {
   private readonly options: ConnectionOptions;
+  private readonly store: GameStore;
   private readonly createSocket: SocketFactory;
-  private readonly now: () => number;
-  private readonly setTimer: (callback: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
-  private readonly maxAttempts: number;
+  private readonly schedule: ReconnectSchedule;
+  private readonly outbox = new CommandOutbox();
   private socket: SocketLike | null = null;
-  private timer: unknown = null;
-  private attempts = 0;
-  private stopped = false;
+  private phase: Phase = 'idle';
+  private generation = 0;
+  /** the stream went live at least once: later drops are "reconnecting" */
+  private wasLive = false;
+  /** a drop was already reported in the log for the current outage */
+  private outageReported = false;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  /** a sequence number the server says exists (held message, heartbeat) */
+  private behindTarget = 0;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
-    this.createSocket =
-      options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
-    this.now = options.now ?? Date.now;
-    this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
-    this.clearTimer =
-      options.clearTimer ??
-      ((handle) => {
-        clearTimeout(handle as ReturnType<typeof setTimeout>);
-      });
-    this.maxAttempts = options.maxReconnectAttempts ?? 6;
+    this.store = options.store;
+    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
+    this.schedule = new ReconnectSchedule(options.backoff);
+    this.store.getState().setConnection({ maxAttempts: this.schedule.maxAttempts });
   }
 
-  /** The "Reconnect" button: start again with a fresh set of attempts. */
+  /** Connect for the first time. */
+  start(): void {
+    void this.connect();
+  }
+
+  /** The Reconnect button: a fresh set of attempts, starting now. */
   reconnectNow(): void {
-    this.attempts = 0;
-    this.connect();
+    if (this.phase === 'stopped') return;
+    this.schedule.reset();
+    this.outageReported = false;
+    void this.connect();
   }
 
-  /** Open the connection (again). */
-  connect(): void {
-    this.stopped = false;
-    this.cancelTimer();
-    this.detach();
-    if (this.tokenExpired()) {
-      this.authLost('Your session has expired. Please log in again.');
+  /** Close for good (log out, leave the page). */
+  stop(): void {
+    this.phase = 'stopped';
+    this.generation += 1;
+    this.schedule.cancel();
+    this.clearLinkTimers();
+    this.detach(1000, 'client closed');
+    this.setStatus({ status: 'disconnected', detail: '', retryAt: null, canReconnect: false });
+  }
+
+  /** Send a typed command now, or queue it until the connection is back. */
+  send(parsed: ParsedLine): SendResult {
+    const command = toClientCommand(parsed);
+    if (this.phase === 'live' && this.write(command)) return 'sent';
+    if (!this.outbox.enqueue(command)) return 'full';
+    this.setStatus({ queued: this.outbox.queuedCount });
+    return 'queued';
+  }
+
+  get unanswered(): number {
+    return this.outbox.unansweredCount;
+  }
+
+  /** For the `?e2e=1` test hook: cut the socket as a network failure would. */
+  simulateDrop(): void {
+    if (this.socket === null) return;
+    const opened = this.phase === 'open' || this.phase === 'live';
+    this.detach(CLOSE_CLIENT_RETRY, 'simulated drop');
+    this.handleClose(1006, opened);
+  }
+
+  // -------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    this.generation += 1;
+    const generation = this.generation;
+    this.schedule.cancel();
+    this.clearLinkTimers();
+    this.detach(1000, 'reconnecting');
+    this.phase = 'authorizing';
+    this.setStatus({
+      status: this.wasLive ? 'reconnecting' : 'connecting',
+      retryAt: null,
+      canReconnect: false,
+      detail: this.wasLive ? 'resuming' : '',
+    });
+    const token = await this.options.auth.accessToken();
+    if (generation !== this.generation) return;
+    if (token === null) {
+      this.authLost('Your session has ended. Please log in again.');
       return;
     }
-    const { store } = this.options;
-    store.beginStream();
-    store.setStatus('connecting');
+    const store = this.store.getState();
+    store.forgetHeld();
+    const url = resumeUrl(this.options.url, resumePoint(this.store.getState().stream));
     let socket: SocketLike;
     try {
-      socket = this.createSocket(this.options.url, gameSocketProtocols(this.options.token));
+      socket = this.createSocket(url, gameSocketProtocols(token));
     } catch {
-      store.setStatus('disconnected', 'could not open a connection');
-      store.addLocal('system', 'Could not open a connection to the server.');
+      this.handleClose(1006, false);
       return;
     }
+    this.phase = 'opening';
     this.socket = socket;
     let opened = false;
-    socket.onopen = () => {
-      opened = true;
-      store.setStatus('connected');
-    };
-    socket.onmessage = (event) => {
-      const message = parseServerMessage(event.data);
-      if (message === null) {
-        store.addLocal('unknown', 'The server sent something this client cannot read.');
-        return;
-      }
-      if (message.event_type === 'game_state') this.attempts = 0;
-      store.receive(message);
-    };
     let finished = false;
     const finish = (code: number) => {
       if (finished || this.socket !== socket) return;
       finished = true;
-      this.detach();
+      this.socket = null;
+      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
       this.handleClose(code, opened);
     };
-    // A refused handshake is an error before any open. Browsers follow it with a close
-    // (code 1006); some runtimes never do, so it ends the attempt here. After the open,
-    // the close event carries the details.
+    socket.onopen = () => {
+      opened = true;
+      this.phase = 'open';
+      this.startLinkTimers();
+    };
+    socket.onmessage = (event) => {
+      this.receive(event.data);
+    };
+    // A refused handshake is an error before any open; browsers follow it with close 1006.
     socket.onerror = () => {
       if (!opened) finish(1006);
     };
@@ -169,87 +198,214 @@ export class GameConnection {
     };
   }
 
-  /** Send a command. Returns false when there is no open connection. */
-  send(command: ClientCommand): boolean {
-    const socket = this.socket;
-    if (socket === null || socket.readyState !== OPEN) return false;
-    socket.send(JSON.stringify(command));
-    return true;
+  private receive(raw: unknown): void {
+    this.touch();
+    const message = parseServerMessage(raw);
+    if (message === null) {
+      this.store.getState().addLine('unknown', 'The server sent something this client cannot read.');
+      return;
+    }
+    if (isControlMessage(message)) {
+      this.control(message);
+      return;
+    }
+    const arrival = this.store.getState().ingest(message);
+    if (arrival.kind === 'held') {
+      this.watchGap(Math.max(...this.store.getState().stream.held.keys()));
+      if (this.store.getState().stream.held.size > MAX_HELD) this.retry('too far behind');
+      return;
+    }
+    if (arrival.kind !== 'delivered') return;
+    let ready = false;
+    for (const delivered of arrival.ready) {
+      const id = answeredCommandId(delivered);
+      if (id !== null) this.outbox.answered(id);
+      if (delivered.event_type === 'game_state' || delivered.event_type === 'room_update') ready = true;
+    }
+    if (this.store.getState().stream.lastSeq >= this.behindTarget) this.clearGapWatch();
+    if (ready && this.phase === 'open') this.goLive();
   }
 
-  /** Close for good (logging out, leaving the page). */
-  stop(): void {
-    this.stopped = true;
-    this.cancelTimer();
-    this.detach('client closed');
-    this.options.store.setStatus('disconnected');
+  private control(message: ServerMessage): void {
+    switch (message.event_type) {
+      case 'heartbeat':
+        // A number above ours means messages are missing on a live link: the edge heals
+        // that itself; if it does not, resume.
+        if (message.sequence_number > this.store.getState().stream.lastSeq) {
+          this.watchGap(message.sequence_number);
+        }
+        break;
+      case 'disconnect': {
+        const data = isObject(message.data) ? message.data : {};
+        const reason = typeof data['reason'] === 'string' ? data['reason'] : '';
+        if (reason !== '') this.store.getState().addLine('system', `The server is closing the connection: ${reason}.`);
+        break;
+      }
+      default:
+        break; // pong: the touch() above is all it is for
+    }
+  }
+
+  /** The stream is flowing: report it and send what was waiting. */
+  private goLive(): void {
+    this.phase = 'live';
+    const resumed = this.wasLive;
+    this.wasLive = true;
+    this.outageReported = false;
+    this.schedule.succeeded();
+    const pending = this.outbox.takeForResend();
+    for (const command of pending) this.write(command);
+    this.setStatus({
+      status: 'connected',
+      detail: '',
+      attempt: 0,
+      retryAt: null,
+      canReconnect: false,
+      queued: this.outbox.queuedCount,
+    });
+    if (resumed) {
+      const note = pending.length > 0 ? ` ${pending.length} command(s) sent.` : '';
+      this.store.getState().addLine('system', `Reconnected.${note}`);
+    }
   }
 
   private handleClose(code: number, opened: boolean): void {
-    const { store } = this.options;
-    if (this.stopped) return;
-    if (!opened && this.tokenExpired()) {
-      // A refused handshake looks like an abnormal close (1006); an old token explains it.
-      store.setStatus('disconnected', 'session expired');
-      this.authLost('Your session has expired. Please log in again.');
-      return;
-    }
+    this.clearLinkTimers();
+    if (this.phase === 'stopped') return;
+    this.phase = 'waiting';
     const policy = closePolicy(code);
-    store.addLocal('system', policy.message);
-    if (policy.relogin) {
-      store.setStatus('disconnected', 'credentials refused');
-      this.authLost(policy.message);
+    if (!this.outageReported) {
+      this.outageReported = true;
+      const message = this.wasLive || opened ? policy.message : 'Could not reach the game server.';
+      this.store.getState().addLine('system', message);
+    }
+    if (!opened || policy.reauthenticate) {
+      // A refused handshake (HTTP 403) and a network failure look the same from here:
+      // ask the auth service whether the token is still good, and renew it if not.
+      const generation = this.generation;
+      const check = policy.reauthenticate ? this.options.auth.refresh() : this.options.auth.recheck();
+      void check.then((outcome) => {
+        if (generation !== this.generation || this.phase !== 'waiting') return;
+        if (outcome === 'rejected') this.authLost('Your session has ended. Please log in again.');
+        else this.scheduleReconnect(policy.immediate, policy.minDelayMs);
+      });
       return;
     }
     if (!policy.reconnect) {
-      store.setStatus('disconnected', code === 4001 ? 'opened elsewhere' : '');
+      this.setStatus({
+        status: 'disconnected',
+        detail: code === 4001 ? 'playing elsewhere' : '',
+        retryAt: null,
+        canReconnect: true,
+      });
       return;
     }
-    if (this.attempts >= this.maxAttempts) {
-      store.addLocal('system', 'Giving up for now. Press Reconnect to try again, or log in again.');
-      store.setStatus('disconnected', 'gave up');
-      return;
-    }
-    this.attempts += 1;
-    const delay = reconnectDelay(this.attempts);
-    store.setStatus('disconnected', `retrying in ${Math.round(delay / 1000)} s`);
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      this.connect();
-    }, delay);
+    this.scheduleReconnect(policy.immediate, policy.minDelayMs);
   }
 
-  private tokenExpired(): boolean {
-    return this.now() >= this.options.tokenExpiresAt;
+  private scheduleReconnect(immediate: boolean, minDelayMs: number): void {
+    const delay = this.schedule.schedule(() => void this.connect(), { immediate, minDelayMs });
+    if (delay === null) {
+      this.store
+        .getState()
+        .addLine('system', `Could not reconnect after ${this.schedule.maxAttempts} attempts. Press Reconnect to try again.`);
+      this.setStatus({ status: 'disconnected', detail: 'gave up', retryAt: null, canReconnect: true });
+      return;
+    }
+    this.setStatus({
+      status: this.wasLive ? 'reconnecting' : 'connecting',
+      detail: '',
+      attempt: this.schedule.attempts,
+      retryAt: this.schedule.nextAttemptAt,
+      canReconnect: true,
+    });
   }
 
   private authLost(message: string): void {
-    this.stopped = true;
-    this.options.onAuthLost?.(message);
+    this.stop();
+    this.options.onAuthLost(message);
   }
 
-  private cancelTimer(): void {
-    if (this.timer !== null) {
-      this.clearTimer(this.timer);
-      this.timer = null;
-    }
+  /** Give up on this socket and reconnect (resuming). */
+  private retry(reason: string): void {
+    if (this.socket === null) return;
+    this.detach(CLOSE_CLIENT_RETRY, reason);
+    this.handleClose(1006, true);
   }
 
-  /** Forget the current socket so its late events change nothing. */
-  private detach(reason = 'reconnecting'): void {
+  private write(command: ClientCommand): boolean {
+    const socket = this.socket;
+    if (socket === null || socket.readyState !== OPEN) return false;
+    socket.send(JSON.stringify(command));
+    this.outbox.sent(command);
+    return true;
+  }
+
+  // ---- timers -------------------------------------------------------------
+
+  private startLinkTimers(): void {
+    const interval = this.options.pingIntervalMs ?? 20_000;
+    this.pingTimer = setInterval(() => {
+      const socket = this.socket;
+      if (socket !== null && socket.readyState === OPEN) socket.send(PING_FRAME);
+    }, interval);
+    this.touch();
+  }
+
+  /** Something arrived: the link is alive. */
+  private touch(): void {
+    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
+    if (this.phase !== 'open' && this.phase !== 'live') return;
+    this.silenceTimer = setTimeout(() => this.retry('silent'), this.options.silenceTimeoutMs ?? 60_000);
+  }
+
+  private watchGap(target: number): void {
+    this.behindTarget = Math.max(this.behindTarget, target);
+    if (this.gapTimer !== null) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      if (this.store.getState().stream.lastSeq < this.behindTarget) this.retry('gap');
+    }, this.options.gapTimeoutMs ?? 10_000);
+  }
+
+  private clearGapWatch(): void {
+    if (this.gapTimer !== null) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+    this.behindTarget = 0;
+  }
+
+  private clearLinkTimers(): void {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
+    this.pingTimer = null;
+    this.silenceTimer = null;
+    this.clearGapWatch();
+  }
+
+  private setStatus(changes: Partial<ConnectionView>): void {
+    this.store.getState().setConnection(changes);
+  }
+
+  /** Forget the current socket so its late events change nothing, and close it. */
+  private detach(code: number, reason: string): void {
     const socket = this.socket;
     if (socket === null) return;
-    socket.onopen = null;
-    socket.onmessage = null;
-    socket.onerror = null;
-    socket.onclose = null;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
     this.socket = null;
     if (socket.readyState === 0 || socket.readyState === OPEN) {
       try {
-        socket.close(1000, reason);
+        socket.close(code, reason);
       } catch {
         // already closing
       }
     }
   }
+}
+
+/** The command a stream message answers, if any. */
+function answeredCommandId(message: ServerMessage): string | null {
+  if (message.event_type !== 'command_response' && message.event_type !== 'error') return null;
+  if (!isObject(message.data)) return null;
+  const id = message.data['command_id'];
+  return typeof id === 'string' && id !== '' ? id : null;
 }

@@ -56,11 +56,13 @@ function describeUnknown(eventType: string, data: unknown): string {
 /** The log line for a decoded event. */
 export function formatGameEvent(event: GameEvent): FormattedLine {
   switch (event.type) {
-    case 'game_state':
+    case 'game_state': {
+      const greeting = event.data.resync ? 'You are back in Arkham' : 'Welcome to Arkham';
       return {
         kind: 'room',
-        text: `Welcome to Arkham, ${event.data.player.name}.\n${formatRoom(event.data.room, event.data.player.name)}`,
+        text: `${greeting}, ${event.data.player.name}.\n${formatRoom(event.data.room, event.data.player.name)}`,
       };
+    }
     case 'room_update':
       // The command that moved you already describes the new room; mark the arrival only.
       return { kind: 'room', text: `— ${event.data.room.name} —` };
@@ -69,7 +71,9 @@ export function formatGameEvent(event: GameEvent): FormattedLine {
     case 'player_left':
       return { kind: 'movement', text: `${event.data.player_name} leaves the room.` };
     case 'chat_message':
-      return { kind: 'chat', text: event.data.text };
+      return { kind: 'chat', text: event.data.history ? `(earlier) ${event.data.text}` : event.data.text };
+    case 'game_tick':
+      return { kind: 'system', text: `The clock of the world strikes ${event.data.tick}.` };
     case 'command_response':
       return { kind: event.data.success ? 'response' : 'error', text: event.data.result };
     case 'error':

@@ -48,3 +48,52 @@ describe('CommandHistory', () => {
     expect(history.previous('')).toBe('c');
   });
 });
+
+class MemoryStorage {
+  readonly data = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.data.set(key, value);
+  }
+}
+
+describe('CommandHistory persistence', () => {
+  it('saves every line and reads them back on the next visit', () => {
+    const storage = new MemoryStorage();
+    const first = new CommandHistory({ storage, key: 'h' });
+    first.push('look');
+    first.push('go north');
+    expect(JSON.parse(storage.getItem('h') ?? '')).toEqual(['look', 'go north']);
+    const second = new CommandHistory({ storage, key: 'h' });
+    expect(second.previous('')).toBe('go north');
+    expect(second.previous('')).toBe('look');
+  });
+
+  it('keeps the newest lines within the limit', () => {
+    const storage = new MemoryStorage();
+    const history = new CommandHistory({ storage, key: 'h', limit: 2 });
+    for (const line of ['a', 'b', 'c']) history.push(line);
+    expect(JSON.parse(storage.getItem('h') ?? '')).toEqual(['b', 'c']);
+  });
+
+  it('ignores stored junk and a storage that throws', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('h', '{"not": "a list"}');
+    expect(new CommandHistory({ storage, key: 'h' }).size).toBe(0);
+    storage.setItem('h', '["ok", 3, null]');
+    expect(new CommandHistory({ storage, key: 'h' }).lines()).toEqual(['ok']);
+    const broken = {
+      getItem: () => {
+        throw new Error('denied');
+      },
+      setItem: () => {
+        throw new Error('full');
+      },
+    };
+    const history = new CommandHistory({ storage: broken });
+    history.push('look');
+    expect(history.previous('')).toBe('look');
+  });
+});

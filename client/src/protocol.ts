@@ -32,10 +32,23 @@ export interface ServerMessage {
   data: unknown;
 }
 
+/** One figure for the status panel, as the game names it (e.g. `{name: "sanity", value: 80}`). */
+export interface Stat {
+  name: string;
+  value: string | number | boolean;
+}
+
 export interface GameStateData {
   player: PlayerRef;
   room: Room;
-  epoch: string | number | null;
+  /** names the stream; a new epoch starts again at sequence 1 */
+  epoch: string | null;
+  /** private to this player: with the epoch and the last number, it lets the client resume */
+  sessionId: string | null;
+  /** true when the server could not resume and started a new stream instead */
+  resync: boolean;
+  /** whatever figures the game sends with the player (none yet), in the order given */
+  stats: Stat[];
 }
 
 export interface RoomUpdateData {
@@ -53,6 +66,12 @@ export interface ChatMessageData {
   player_name: string;
   message: string;
   text: string;
+  /** a line from before you arrived, sent to catch you up */
+  history: boolean;
+}
+
+export interface GameTickData {
+  tick: number;
 }
 
 export interface CommandResponseData {
@@ -82,8 +101,19 @@ export type GameEvent =
   | { type: 'command_response'; data: CommandResponseData }
   | { type: 'error'; data: ErrorData }
   | { type: 'disconnect'; data: DisconnectData }
+  | { type: 'game_tick'; data: GameTickData }
   /** an event type this client does not know, or a known one whose data did not check out */
   | { type: 'unknown'; eventType: string; data: unknown };
+
+/**
+ * Messages outside the stream: their sequence_number is the last one issued and does not
+ * advance, and they are never replayed (docs/protocol.md, "Sequencing").
+ */
+export const CONTROL_EVENT_TYPES: ReadonlySet<string> = new Set(['heartbeat', 'pong', 'disconnect']);
+
+export function isControlMessage(message: ServerMessage): boolean {
+  return CONTROL_EVENT_TYPES.has(message.event_type);
+}
 
 /** What the client sends: one command per frame. */
 export interface ClientCommand {
@@ -92,6 +122,9 @@ export interface ClientCommand {
   timestamp: string;
   command_id: string;
 }
+
+/** The keep-alive frame: answered by the edge with a `pong`, never reaches the game. */
+export const PING_FRAME = '{"command":"ping"}';
 
 // ---------------------------------------------------------------------------
 // Small checking helpers
@@ -164,6 +197,22 @@ function decodePlayer(value: unknown): PlayerRef | null {
   return id !== null && name !== null ? { id, name } : null;
 }
 
+function isStatValue(value: unknown): value is Stat['value'] {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
+/** `{"health": 10, "sanity": 80}` -> stats, skipping values that are not plain figures. */
+export function decodeStats(value: unknown): Stat[] {
+  if (!isObject(value)) return [];
+  return Object.entries(value)
+    .filter((entry): entry is [string, Stat['value']] => isStatValue(entry[1]))
+    .map(([name, stat]) => ({ name, value: stat }));
+}
+
 function decodePresence(data: Obj): PresenceData | null {
   const name = str(data, 'player_name');
   if (name === null) return null;
@@ -178,12 +227,17 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
       const room = decodeRoom(data['room']);
       if (player === null || room === null) return null;
       const epoch = data['epoch'];
+      const rawPlayer = data['player'];
+      const stats = decodeStats(data['stats']);
       return {
         type: 'game_state',
         data: {
           player,
           room,
-          epoch: typeof epoch === 'string' || typeof epoch === 'number' ? epoch : null,
+          epoch: typeof epoch === 'string' || typeof epoch === 'number' ? String(epoch) : null,
+          sessionId: str(data, 'session_id'),
+          resync: data['resync'] === true,
+          stats: stats.length > 0 ? stats : isObject(rawPlayer) ? decodeStats(rawPlayer['stats']) : [],
         },
       };
     }
@@ -209,6 +263,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
           player_name: playerName ?? '',
           message: message ?? '',
           text: text ?? `${playerName ?? ''} says: ${message ?? ''}`,
+          history: data['history'] === true,
         },
       };
     }
@@ -240,6 +295,12 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
         },
       };
     }
+    case 'game_tick': {
+      const tick = data['tick_number'];
+      return typeof tick === 'number' && Number.isFinite(tick)
+        ? { type: 'game_tick', data: { tick } }
+        : null;
+    }
     default:
       return null;
   }
@@ -263,6 +324,24 @@ export function decodeEvent(message: ServerMessage): GameEvent {
 export function gameSocketUrl(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/api/ws`;
+}
+
+/** Where a client picks its stream up again after a reconnect. */
+export interface ResumePoint {
+  sessionId: string;
+  epoch: string;
+  lastSeq: number;
+}
+
+/** The socket address, with `?session_id=&epoch=&last_seq=` when resuming a stream. */
+export function resumeUrl(base: string, resume: ResumePoint | null): string {
+  if (resume === null) return base;
+  const query = new URLSearchParams({
+    session_id: resume.sessionId,
+    epoch: resume.epoch,
+    last_seq: String(resume.lastSeq),
+  });
+  return `${base}?${query.toString()}`;
 }
 
 /** Subprotocols that carry the access token (the server selects `bearer`). */

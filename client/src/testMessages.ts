@@ -25,8 +25,27 @@ export function message(
   };
 }
 
-export function gameState(seq = 1, room: Room = ROOM): ServerMessage {
-  return message(seq, 'game_state', { player: { id: 'p-alice', name: 'Alice' }, room, epoch: 'e1' });
+export function gameState(
+  seq = 1,
+  room: Room = ROOM,
+  extra: { epoch?: string; session_id?: string; resync?: boolean; stats?: unknown } = {},
+): ServerMessage {
+  return message(seq, 'game_state', {
+    player: { id: 'p-alice', name: 'Alice' },
+    room,
+    epoch: 'e1',
+    session_id: 's1',
+    resync: false,
+    ...extra,
+  });
+}
+
+export function response(seq: number, commandId: string, result: string, command = 'look'): ServerMessage {
+  return message(seq, 'command_response', { command, command_id: commandId, success: true, result });
+}
+
+export function control(eventType: 'heartbeat' | 'pong' | 'disconnect', seq: number, data: unknown = {}): ServerMessage {
+  return message(seq, eventType, data);
 }
 
 export function say(seq: number, name: string, text: string): ServerMessage {

@@ -1,13 +1,13 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../store';
+import type { LogLine } from '../applyEvent';
 import { GameLog } from './GameLog';
 
 afterEach(cleanup);
 
-function entry(seq: number, text: string, kind: LogEntry['kind'] = 'chat'): LogEntry {
-  return { key: `s1:${seq}`, stream: 1, seq, sub: 0, kind, text };
+function entry(seq: number, text: string, kind: LogLine['kind'] = 'chat'): LogLine {
+  return { id: seq, seq, kind, text };
 }
 
 describe('GameLog', () => {

@@ -1,26 +1,30 @@
-import { useLayoutEffect, useRef } from 'react';
-import type { LogEntry } from '../store';
+import { useLayoutEffect, useRef, type RefObject } from 'react';
+import type { LogLine } from '../applyEvent';
 import styles from './GameLog.module.css';
 
 interface GameLogProps {
-  entries: readonly LogEntry[];
+  entries: readonly LogLine[];
+  /** the scrolling element, so the command line can page through the log */
+  scrollerRef?: RefObject<HTMLDivElement | null>;
 }
 
 /** How close to the bottom (px) still counts as "following" the log. */
 const STICKY_DISTANCE = 48;
 
 /**
- * The scrolling game log. Lines are rendered as text, never as HTML. It follows new
- * lines while you are at the bottom and stays put while you scroll back to read.
+ * The scrolling game log, a polite live region. Lines are rendered as text, never as
+ * HTML. It follows new lines while you are at the bottom and stays put while you scroll
+ * back to read.
  */
-export function GameLog({ entries }: GameLogProps) {
-  const ref = useRef<HTMLDivElement>(null);
+export function GameLog({ entries, scrollerRef }: GameLogProps) {
+  const ownRef = useRef<HTMLDivElement>(null);
+  const ref = scrollerRef ?? ownRef;
   const following = useRef(true);
 
   useLayoutEffect(() => {
     const element = ref.current;
     if (element !== null && following.current) element.scrollTop = element.scrollHeight;
-  }, [entries]);
+  }, [entries, ref]);
 
   function handleScroll() {
     const element = ref.current;
@@ -35,12 +39,19 @@ export function GameLog({ entries }: GameLogProps) {
       className={styles.log}
       role="log"
       aria-live="polite"
+      aria-relevant="additions"
       aria-label="Game log"
       tabIndex={0}
       onScroll={handleScroll}
     >
       {entries.map((entry) => (
-        <div key={entry.key} className={`${styles.line} ${styles[entry.kind] ?? ''}`} data-kind={entry.kind}>
+        <div
+          key={entry.id}
+          className={`${styles.line} ${styles[entry.kind] ?? ''}`}
+          data-kind={entry.kind}
+          data-seq={entry.seq ?? undefined}
+          data-channel={entry.channel}
+        >
           {entry.text}
         </div>
       ))}

@@ -1,20 +1,26 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Session } from '../auth';
-import { parseCommandLine, toClientCommand } from '../commandLine';
+import { useStore } from 'zustand';
+import type { AuthSession } from '../authSession';
+import { parseCommandLine } from '../commandLine';
+import { STATIC_COMMANDS, type CompletionSource } from '../completion';
 import { GameConnection } from '../connection';
+import { createGameStore } from '../gameStore';
+import { DEFAULT_HISTORY_KEY } from '../history';
 import { gameSocketUrl } from '../protocol';
-import { GameStore } from '../store';
-import { useGameSnapshot } from '../useGameStore';
+import { browserStorage } from '../storage';
+import { installE2EHooks } from '../testHooks';
+import { ChatPanel } from './ChatPanel';
 import { CommandInput } from './CommandInput';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { GameLog } from './GameLog';
 import { RoomPanel } from './RoomPanel';
+import { StatusPanel } from './StatusPanel';
 import styles from './GameScreen.module.css';
 
 interface GameScreenProps {
-  session: Session;
+  auth: AuthSession;
   onLogout: () => void;
-  /** the token was refused or has expired */
+  /** the login is over: back to the form with this message */
   onAuthLost: (message: string) => void;
 }
 
@@ -25,12 +31,20 @@ function isTypingTarget(target: EventTarget | null): boolean {
   );
 }
 
-/** The game: connection status, the log, the room and the command line. */
-export function GameScreen({ session, onLogout, onAuthLost }: GameScreenProps) {
-  const [store] = useState(() => new GameStore());
-  const snapshot = useGameSnapshot(store);
-  const connection = useRef<GameConnection | null>(null);
+/** The game: status, the log, the room, chat and the command line. */
+export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
+  const [store] = useState(createGameStore);
+  const connection = useStore(store, (state) => state.connection);
+  const log = useStore(store, (state) => state.log);
+  const room = useStore(store, (state) => state.room);
+  const player = useStore(store, (state) => state.player);
+  const stats = useStore(store, (state) => state.stats);
+  const tick = useStore(store, (state) => state.tick);
+  const chat = useStore(store, (state) => state.chat);
+  const selectChannel = useStore(store, (state) => state.selectChannel);
+  const link = useRef<GameConnection | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  const logScroller = useRef<HTMLDivElement>(null);
   const authLost = useRef(onAuthLost);
 
   useEffect(() => {
@@ -40,18 +54,24 @@ export function GameScreen({ session, onLogout, onAuthLost }: GameScreenProps) {
   useEffect(() => {
     const next = new GameConnection({
       url: gameSocketUrl(window.location),
-      token: session.token,
-      tokenExpiresAt: session.expiresAt,
       store,
+      auth,
       onAuthLost: (message) => authLost.current(message),
     });
-    connection.current = next;
-    next.connect();
-    return () => {
-      next.stop();
-      if (connection.current === next) connection.current = null;
+    link.current = next;
+    const removeHooks = installE2EHooks(next, store);
+    next.start();
+    const online = () => {
+      if (store.getState().connection.status !== 'connected') next.reconnectNow();
     };
-  }, [session, store]);
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('online', online);
+      removeHooks();
+      next.stop();
+      if (link.current === next) link.current = null;
+    };
+  }, [auth, store]);
 
   // Typing anywhere on the page goes to the command line.
   useEffect(() => {
@@ -68,9 +88,11 @@ export function GameScreen({ session, onLogout, onAuthLost }: GameScreenProps) {
     (line: string) => {
       const parsed = parseCommandLine(line);
       if (parsed === null) return;
-      store.addLocal('input', `> ${line.trim()}`);
-      const sent = connection.current?.send(toClientCommand(parsed)) ?? false;
-      if (!sent) store.addLocal('system', 'You are not connected; the command was not sent.');
+      const state = store.getState();
+      state.addLine('input', `> ${line.trim()}`);
+      const result = link.current?.send(parsed) ?? 'full';
+      if (result === 'queued') state.addLine('system', 'Not connected: the command will be sent when the connection is back.');
+      if (result === 'full') state.addLine('error', 'Too many commands are waiting; this one was not sent.');
     },
     [store],
   );
@@ -83,23 +105,47 @@ export function GameScreen({ session, onLogout, onAuthLost }: GameScreenProps) {
     [sendLine],
   );
 
-  const { status } = snapshot;
+  const completions = useCallback((): CompletionSource => {
+    const state = store.getState();
+    const you = state.player?.name;
+    return {
+      commands: [...STATIC_COMMANDS, ...state.learnedCommands],
+      players: (state.room?.occupants ?? []).filter((name) => name !== you),
+      exits: Object.keys(state.room?.exits ?? {}),
+    };
+  }, [store]);
+
+  const pageLog = useCallback((direction: -1 | 1) => {
+    const element = logScroller.current;
+    if (element !== null) element.scrollTop += direction * Math.max(40, element.clientHeight - 40);
+  }, []);
+
+  const channelShortcut = useCallback(
+    (index: number) => {
+      const channel = store.getState().chat.channels[index];
+      if (channel !== undefined) selectChannel(channel);
+    },
+    [store, selectChannel],
+  );
+
+  const { status } = connection;
   return (
     <div className={styles.screen}>
       <header className={styles.header}>
         <h1 className={styles.title}>MYTHOS</h1>
-        <span className={styles.who}>
-          {snapshot.player !== null ? `${snapshot.player.name} · Arkham` : 'Arkham'}
-        </span>
+        <span className={styles.who}>{room !== null ? room.name : 'Arkham'}</span>
         <div className={styles.spacer} />
-        <ConnectionIndicator status={status} detail={snapshot.statusDetail} />
-        {status === 'disconnected' && (
+        <ConnectionIndicator connection={connection} />
+        {connection.canReconnect && status !== 'connected' && (
           <button
             type="button"
             className={styles.headerButton}
-            onClick={() => connection.current?.reconnectNow()}
+            onClick={() => {
+              link.current?.reconnectNow();
+              input.current?.focus();
+            }}
           >
-            Reconnect
+            {status === 'disconnected' ? 'Reconnect' : 'Reconnect now'}
           </button>
         )}
         <button type="button" className={styles.headerButton} onClick={onLogout}>
@@ -108,16 +154,23 @@ export function GameScreen({ session, onLogout, onAuthLost }: GameScreenProps) {
       </header>
 
       <main className={styles.main}>
-        <GameLog entries={snapshot.log} />
-        <RoomPanel
-          room={snapshot.room}
-          you={snapshot.player?.name}
-          canAct={status === 'connected'}
-          onGo={handleGo}
-        />
+        <GameLog entries={log} scrollerRef={logScroller} />
+        <aside className={styles.side} aria-label="Character, room and chat">
+          <StatusPanel player={player} fallbackName={auth.username} stats={stats} tick={tick} />
+          <RoomPanel room={room} you={player?.name} canAct={status === 'connected'} onGo={handleGo} />
+          <ChatPanel chat={chat} onSelect={selectChannel} />
+        </aside>
       </main>
 
-      <CommandInput ref={input} onSubmit={sendLine} />
+      <CommandInput
+        ref={input}
+        onSubmit={sendLine}
+        completions={completions}
+        onPage={pageLog}
+        onChannelShortcut={channelShortcut}
+        historyStorage={browserStorage('local')}
+        historyKey={`${DEFAULT_HISTORY_KEY}.${auth.username.toLowerCase()}`}
+      />
     </div>
   );
 }

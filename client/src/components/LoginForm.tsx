@@ -1,40 +1,46 @@
 import { useState, type FormEvent } from 'react';
-import { AuthError, login, register, type Session } from '../auth';
+import { AuthError, login, register, type TokenGrant } from '../auth';
+import { useCountdown } from '../useCountdown';
 import styles from './LoginForm.module.css';
 
 interface LoginFormProps {
-  onLoggedIn: (session: Session) => void;
+  onLoggedIn: (username: string, grant: TokenGrant) => void;
   /** a message to show above the form, e.g. why the last session ended */
   notice?: string;
 }
 
 type Action = 'login' | 'register';
 
-function messageOf(error: unknown): string {
-  return error instanceof AuthError ? error.message : 'Something went wrong. Please try again.';
-}
-
-/** Username, password and two buttons: log in, or create the account and then log in. */
+/** Name, password and two buttons: log in, or create the account and then log in. */
 export function LoginForm({ onLoggedIn, notice = '' }: LoginFormProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<Action | null>(null);
   const [error, setError] = useState('');
+  const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
+  const wait = useCountdown(blockedUntil);
+  const blocked = wait > 0;
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (busy !== null) return;
+    if (busy !== null || blocked) return;
     const submitter = (event.nativeEvent as SubmitEvent).submitter;
     const action: Action =
       submitter instanceof HTMLButtonElement && submitter.value === 'register' ? 'register' : 'login';
     setBusy(action);
     setError('');
+    setBlockedUntil(null);
     try {
       if (action === 'register') await register(username, password);
-      const session = await login(username, password);
-      onLoggedIn(session);
+      const grant = await login(username, password);
+      onLoggedIn(username, grant);
     } catch (caught) {
-      setError(messageOf(caught));
+      if (caught instanceof AuthError) {
+        setError(caught.message);
+        if (caught.retryAfter !== null) setBlockedUntil(Date.now() + caught.retryAfter * 1000);
+      } else {
+        setError('Something went wrong. Please try again.');
+      }
       setBusy(null);
     }
   }
@@ -76,9 +82,14 @@ export function LoginForm({ onLoggedIn, notice = '' }: LoginFormProps) {
             {error}
           </p>
         )}
+        {blocked && (
+          <p className={styles.wait} data-testid="retry-countdown">
+            You can try again in {wait} s.
+          </p>
+        )}
 
         <div className={styles.buttons}>
-          <button type="submit" name="action" value="login" disabled={busy !== null}>
+          <button type="submit" name="action" value="login" disabled={busy !== null || blocked}>
             {busy === 'login' ? 'Logging in…' : 'Log in'}
           </button>
           <button
@@ -86,7 +97,7 @@ export function LoginForm({ onLoggedIn, notice = '' }: LoginFormProps) {
             name="action"
             value="register"
             className={styles.secondary}
-            disabled={busy !== null}
+            disabled={busy !== null || blocked}
           >
             {busy === 'register' ? 'Creating…' : 'Create account'}
           </button>

@@ -14,14 +14,14 @@ interface RoomPanelProps {
 export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
   if (room === null) {
     return (
-      <aside className={styles.panel} aria-label="Room">
+      <section className={styles.panel} aria-label="Room">
         <p className={styles.waiting}>The fog over Arkham has not lifted yet…</p>
-      </aside>
+      </section>
     );
   }
   const exits = Object.keys(room.exits);
   return (
-    <aside className={styles.panel} aria-label="Room">
+    <section className={styles.panel} aria-label="Room">
       <h2 className={styles.name}>{room.name}</h2>
       {room.description !== '' && <p className={styles.description}>{room.description}</p>}
 
@@ -37,6 +37,7 @@ export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
                 className={styles.exit}
                 disabled={!canAct}
                 title={`go ${direction}`}
+                aria-label={`go ${direction}`}
                 onClick={() => onGo(direction)}
               >
                 {direction}
@@ -59,6 +60,6 @@ export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
           ))}
         </ul>
       )}
-    </aside>
+    </section>
   );
 }

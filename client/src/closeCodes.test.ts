@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { closePolicy } from './closeCodes';
+
+describe('closePolicy (docs/protocol.md close codes)', () => {
+  it.each([
+    [1000, false],
+    [4001, false],
+    [1008, true],
+    [1012, true],
+    [1013, true],
+    [4002, true],
+    [4008, true],
+    [1006, true],
+    [3999, true],
+  ])('code %i: reconnect %s', (code, reconnect) => {
+    expect(closePolicy(code).reconnect).toBe(reconnect);
+  });
+
+  it('renews the token on 1008, goes at once on 1012, pauses on 1013', () => {
+    expect(closePolicy(1008).reauthenticate).toBe(true);
+    expect(closePolicy(1012).immediate).toBe(true);
+    expect(closePolicy(1013).minDelayMs).toBeGreaterThan(0);
+  });
+});
