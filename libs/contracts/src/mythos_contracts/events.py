@@ -18,6 +18,7 @@ EventType = Literal[
     "heartbeat",
     "pong",
     "game_tick",
+    "auth_ok",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -32,11 +33,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "heartbeat",
     "pong",
     "game_tick",
+    "auth_ok",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
 # number issued to that player (it does not advance), and they are never replayed.
-CONTROL_EVENT_TYPES: frozenset[str] = frozenset({"disconnect", "heartbeat", "pong"})
+CONTROL_EVENT_TYPES: frozenset[str] = frozenset({"disconnect", "heartbeat", "pong", "auth_ok"})
 
 ChatChannel = Literal["say", "emote", "local", "global", "whisper", "system"]
 
@@ -124,6 +126,14 @@ class HeartbeatData(Payload):
     """Sent every interval; ``sequence_number`` is the last number issued to you."""
 
     interval_seconds: float
+
+
+class AuthOkData(Payload):
+    """The edge accepted a token sent in-band (``{"command": "auth", "args": [token]}``)."""
+
+    command_id: str | None = None
+    expires_at: str = Field(description="when the new token expires (ISO 8601, UTC)")
+    expires_in: int = Field(description="seconds until then, by the server's clock")
 
 
 class GameTickData(Payload):
