@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictStr, TypeAdapter
 
 from mythos_contracts.events import EventType
 
@@ -85,6 +85,32 @@ class EventEnvelope(BaseModel):
             room_id=self.room_id,
             data=self.data,
         )
+
+    def render_for(self, player_id: str) -> str | None:
+        """``for_recipient(player_id)`` as JSON text, without building a model per recipient:
+        the parts shared by every recipient are encoded once per envelope and the
+        recipient's number and id are spliced in (the fan-out hot path of an edge)."""
+        seq = self.recipients.get(player_id)
+        if seq is None:
+            return None
+        if self._rendered is None:
+            shared = ServerMessage(
+                event_type=self.event_type,
+                timestamp=self.timestamp,
+                sequence_number=0,
+                player_id="",
+                room_id=self.room_id,
+                data=self.data,
+            ).model_dump_json()
+            head, _, rest = shared.partition('"sequence_number":0,"player_id":""')
+            self._rendered = (head + '"sequence_number":', rest)
+        head, tail = self._rendered
+        return f'{head}{seq},"player_id":{_JSON_STR.dump_json(player_id).decode()}{tail}'
+
+    _rendered: tuple[str, str] | None = PrivateAttr(default=None)
+
+
+_JSON_STR: TypeAdapter[str] = TypeAdapter(str)
 
 
 # --- edge -> game -------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
 import uvicorn
+import uvloop
 from mythos_contracts.bus.amqp import AmqpBus
 
 from mythos_game.adapters.world_files import WorldError
@@ -41,7 +41,7 @@ def main() -> None:
     )
     settings = GameSettings()
     try:
-        asyncio.run(serve(settings))
+        uvloop.run(serve(settings))
     except WorldError as exc:
         sys.exit(f"game: the world in {settings.world_dir} is broken: {exc}")
 

@@ -96,9 +96,9 @@ class Fanout:
             conn.replay_asked_at = None
 
     def _offer(self, conn: Connection, envelope: EventEnvelope) -> None:
-        message = envelope.for_recipient(conn.player_id)
-        if message is not None:
-            conn.offer(message.model_dump_json())
+        text = envelope.render_for(conn.player_id)  # encoded once per envelope, not per recipient
+        if text is not None:
+            conn.offer(text)
 
     async def _deliver(self, conn: Connection, envelope: EventEnvelope) -> None:
         self._offer(conn, envelope)
