@@ -134,7 +134,9 @@ class StreamClient:
                 pass  # re-sent on reconnect
         return command_id
 
-    async def wait_for(self, predicate: Any, timeout: float = 30.0, what: str = "") -> dict[str, Any]:
+    async def wait_for(
+        self, predicate: Any, timeout: float = 30.0, what: str = ""
+    ) -> dict[str, Any]:
         seen = 0
         try:
             async with asyncio.timeout(timeout):
@@ -150,8 +152,9 @@ class StreamClient:
 
     async def response(self, command_id: str, timeout: float = 30.0) -> dict[str, Any]:
         message = await self.wait_for(
-            lambda m: m["event_type"] == "command_response"
-            and m["data"]["command_id"] == command_id,
+            lambda m: (
+                m["event_type"] == "command_response" and m["data"]["command_id"] == command_id
+            ),
             timeout,
             f"response to {command_id}",
         )
