@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mythos_bench.load import BenchPlayer, Ledger, run_step
-from mythos_bench.processes import pin, sample, sample_groups, server_processes
+from mythos_bench.processes import (
+    pin,
+    sample,
+    sample_groups,
+    server_processes,
+    start_profiles,
+)
 from mythos_bench.report import write_all
 from mythos_bench.stack import Stack
 from mythos_bench.tokens import TokenMint
@@ -38,6 +44,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     p.add_argument("--smoke", action="store_true", help="10 s, 50 players, no idle scenario")
+    p.add_argument(
+        "--profile-rate",
+        type=float,
+        default=200.0,
+        help="record py-spy flame graphs of the edge and the game during this step (0: never)",
+    )
     args = p.parse_args(argv)
     if args.smoke:
         args.players, args.rates, args.step_seconds, args.warmup_seconds = 50, "50", 10.0, 1.0
@@ -84,7 +96,14 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
     stopped = ""
     for n, rate in enumerate(float(r) for r in args.rates.split(",")):
         before, t0 = sample_groups(groups), time.perf_counter()
+        profilers = (
+            start_profiles(groups, args.out, args.step_seconds)
+            if rate == args.profile_rate and not args.smoke
+            else []
+        )
         result = await run_step(players, ledger, occupancy, rate, args.step_seconds, 5, f"s{n}-")
+        for profiler in profilers:
+            profiler.wait(timeout=60)
         after, elapsed = sample_groups(groups), time.perf_counter() - t0
         per_say, percent = cpu_split(before, after, result.sent, elapsed)
         step = {
@@ -152,8 +171,11 @@ async def main(args: argparse.Namespace) -> int:
     stack.start()
     try:
         mint = TokenMint(stack.key_file, stack.public_url)
+        # Idle first, on a fresh edge: RSS is a high-water mark, so measuring after the
+        # throughput run would hide what each connection costs.
+        idle_rows = await idle(stack, args, mint) if args.idle else []
         results = await throughput(stack, args, mint)
-        results["idle"] = await idle(stack, args, mint) if args.idle else []
+        results["idle"] = idle_rows
     finally:
         stack.stop()
     results["meta"] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,32 @@ def pin(pids: list[int], cpus: str) -> None:
     """Pin every thread of each process (``taskset -a``) to ``cpus``."""
     for pid in pids:
         subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True)
+
+
+def start_profiles(
+    groups: dict[str, list[int]], out: Path, seconds: float
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy flame graphs of the edge and the game, saved beside the results."""
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    started = []
+    for name in ("edge", "game"):
+        pid = groups[name][0]
+        started.append(
+            subprocess.Popen(
+                [
+                    str(spy),
+                    "record",
+                    "--nonblocking",
+                    "-d",
+                    str(int(seconds)),
+                    "-p",
+                    str(pid),
+                    "-o",
+                    str(out / f"flame-{name}.svg"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    return started

@@ -95,6 +95,7 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
                 port=settings.mythos_port,
                 lifespan="off",
                 ws_max_size=1 << 20,
+                ws_per_message_deflate=False,  # small lines: not worth a zlib context each
                 log_config=None,
             )
         )
