@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -21,6 +24,12 @@ class LoadPlayerReply(_Message):
     name: str
     room_id: str | None = Field(description="None when the player has never been placed")
     version: int = Field(ge=0, description="version of the stored state; 0 when new")
+    aliases: dict[str, str] = Field(
+        default_factory=dict, description="the player's command aliases, name -> expansion"
+    )
+    muted_until: datetime | None = Field(
+        default=None, description="when an admin's mute ends (UTC); None when not muted"
+    )
 
 
 class PlayerStateChanged(_Message):
@@ -30,6 +39,47 @@ class PlayerStateChanged(_Message):
     name: str
     room_id: str
     version: int = Field(ge=1)
+    aliases: dict[str, str] | None = Field(
+        default=None, description="the whole alias table; None leaves the stored one unchanged"
+    )
+    muted_until: datetime | None = Field(
+        default=None, description="when an admin's mute ends (UTC); None when not muted"
+    )
+
+
+ChatScope = str
+"""``global`` for the global channel, else the sub-zone id of a ``local`` line."""
+
+GLOBAL_SCOPE: ChatScope = "global"
+
+
+class ChatLine(_Message):
+    """One ``local`` or ``global`` line, kept for the chat history shown at login.
+
+    Saved with ``save.chat``; ``line_id`` is unique, so a redelivered save changes nothing.
+    """
+
+    line_id: str = Field(min_length=1, max_length=64)
+    scope: ChatScope = Field(min_length=1, max_length=128)
+    channel: Literal["local", "global"]
+    player_id: str
+    player_name: str
+    message: str
+    text: str
+    sent_at: datetime
+
+
+class LoadChatHistoryRequest(_Message):
+    """Request/reply (``request.chat_history``): the newest lines of each scope."""
+
+    limit: int = Field(default=50, ge=1, le=1000, description="lines per scope")
+    scopes: list[ChatScope] | None = Field(
+        default=None, description="the scopes wanted; None for every scope"
+    )
+
+
+class ChatHistoryReply(_Message):
+    lines: list[ChatLine] = Field(description="oldest first; at most ``limit`` per scope")
 
 
 class PersistenceError(_Message):

@@ -29,10 +29,24 @@ class Player:
     last_heartbeat: float = 0.0
     recent_commands: OrderedDict[str, CommandResponseData] = field(default_factory=OrderedDict)
     """Responses by ``command_id``: a re-sent command gets its original answer."""
+    pose: str | None = None
+    """A standing description shown by ``look``; lasts until cleared or the player leaves."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """The player's command aliases (stored): lower-case name -> expansion."""
+    muted_until: float | None = None
+    """Wall-clock time (epoch seconds) an admin's mute ends (stored); None when not muted."""
+    last_whisper_from: str | None = None
+    """Id of the last player who whispered to this one (the target of ``reply``)."""
 
     @property
     def linkdead(self) -> bool:
         return self.linkdead_since is not None
+
+    def muted_for(self, now: float) -> float:
+        """Seconds of mute left at ``now``; 0 when the player may speak."""
+        if self.muted_until is None:
+            return 0.0
+        return max(0.0, self.muted_until - now)
 
     def remember(self, command_id: str, response: CommandResponseData) -> None:
         self.recent_commands[command_id] = response

@@ -29,9 +29,12 @@ def exit_label(direction: str, way: Exit | None) -> str:
     return f"{direction} (locked)" if way is not None and way.locked else direction
 
 
-def describe_room(view: RoomView, room: Room | None = None) -> str:
+def describe_room(
+    view: RoomView, room: Room | None = None, poses: list[str] | tuple[str, ...] = ()
+) -> str:
     """The room as text, for ``look`` and after a move. Given the ``room`` itself, the
-    heading names its zone and sub-zone and locked exits are marked ``(locked)``."""
+    heading names its zone and sub-zone and locked exits are marked ``(locked)``;
+    ``poses`` (of the players here who set one) follow, one a line."""
     heading = view.name
     if room is not None and room.zone:
         area = room.zone if room.subzone in ("", room.name) else f"{room.zone}, {room.subzone}"
@@ -39,12 +42,25 @@ def describe_room(view: RoomView, room: Room | None = None) -> str:
     ways = room.exits if room is not None else {}
     exits = ", ".join(exit_label(d, ways.get(d)) for d in view.exits) or "none"
     people = ", ".join(view.occupants) or "nobody"
-    return f"{heading}\n{view.description}\nExits: {exits}\nHere: {people}"
+    text = f"{heading}\n{view.description}\nExits: {exits}\nHere: {people}"
+    return "\n".join((text, *poses))
+
+
+def poses_in(roster: Roster, room_id: str) -> list[str]:
+    """The poses of the players in a room who set one, by name."""
+    people = sorted(roster.in_room(room_id), key=lambda p: p.name.lower())
+    return [pose for pose in (player_pose(p) for p in people) if pose]
 
 
 def describe_room_for(world: World, roster: Roster, room_id: str) -> str:
-    """``describe_room`` of a room by id, with its zone and locked exits."""
-    return describe_room(room_view(world, roster, room_id), world.room(room_id))
+    """``describe_room`` of a room by id, with its zone, locked exits and poses."""
+    view = room_view(world, roster, room_id)
+    return describe_room(view, world.room(room_id), poses_in(roster, room_id))
+
+
+def zone_label(room: Room) -> str:
+    """``Independence Square, Downtown Arkham``: a room and where it lies."""
+    return f"{room.name}, {room.zone}" if room.zone else room.name
 
 
 def toward(direction: str) -> str:
@@ -64,9 +80,8 @@ def describe_exit(world: World, direction: str, way: Exit) -> str:
 
 
 def player_pose(player: Player) -> str | None:
-    """The player's pose, when one is set. ``Player.pose`` does not exist yet; this is
-    the one place that reads it, so adding the attribute is all ``look`` needs."""
-    pose = getattr(player, "pose", None)
+    """The player's pose, when one is set (the whole sentence, name included)."""
+    pose = player.pose
     if isinstance(pose, str) and pose.strip():
         return pose.strip()
     return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
@@ -28,7 +28,6 @@ from mythos_contracts.events import (
     PresenceData,
     RoomUpdateData,
 )
-from mythos_contracts.persistence import PlayerStateChanged
 
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
@@ -37,6 +36,10 @@ from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.stored_state import StoredState, change_of
+
+Welcome = Callable[[Player], list[Outgoing]]
+"""What a player gets right after the ``game_state`` of a login (the chat history)."""
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class Sessions:
         store: PlayerStore,
         timings: SessionTimings,
         clock: Callable[[], float] = time.monotonic,
+        welcome: Welcome | None = None,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -71,9 +75,10 @@ class Sessions:
         self._store = store
         self._timings = timings
         self._clock = clock
-        # Last known place of players who left; the game is the only writer of it.
-        self._offline: dict[str, tuple[str, int]] = {}
+        # Last known state of players who left; the game is the only writer of it.
+        self._offline: dict[str, StoredState] = {}
         self._edges_seen: dict[str, float] = {}
+        self._welcome = welcome
 
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
@@ -120,6 +125,7 @@ class Sessions:
                 )
                 return
         await self._start_stream(player, resync=resume is not None)
+        await self._greet(player)
 
     async def adopt(
         self,
@@ -133,7 +139,7 @@ class Sessions:
     ) -> Player | None:
         """Put a player the game does not hold into the world; None if they cannot be loaded."""
         try:
-            room_id, version = await self._stored_place(player_id, name)
+            stored = await self._stored_state(player_id, name)
         except PlayerStoreUnavailable:
             await self._publisher.publish_control(
                 "disconnect",
@@ -145,14 +151,17 @@ class Sessions:
                 connection_id,
             )
             return None
-        player = Player(player_id, name, room_id, version, connection_id, edge_id, role)
+        room_id = stored.room_id or self._world.start_room
+        player = Player(player_id, name, room_id, stored.version, connection_id, edge_id, role)
+        stored.apply_to(player)
         player.last_heartbeat = self._clock()
-        if not version:
+        if not stored.version:
             player.version = 1
             await self._save(player)
         self._roster.add(player)
         self._offline.pop(player_id, None)
         await self._start_stream(player, resync=resync)
+        await self._greet(player)
         presence = PresenceData(player_id=player.id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_entered", ToRoom(room_id, frozenset({player.id})), presence, room_id)]
@@ -174,16 +183,21 @@ class Sessions:
         player.room_bound = False
         player.last_heartbeat = self._clock()
 
-    async def _stored_place(self, player_id: str, name: str) -> tuple[str, int]:
+    async def _stored_state(self, player_id: str, name: str) -> StoredState:
         known = self._offline.get(player_id)
         if known is None:
-            reply = await self._store.load(player_id, name)
-            known = (reply.room_id or self._world.arrival_room(), reply.version)
-        room_id, version = known
-        if not self._world.has_room(room_id):
+            known = StoredState.from_reply(await self._store.load(player_id, name))
+            if known.room_id is None:
+                known = replace(known, room_id=self._world.arrival_room())
+        room_id = known.room_id
+        if room_id is None or not self._world.has_room(room_id):
             log.warning("player %s stood in unknown room %s; moving to start", player_id, room_id)
-            return self._world.start_room, version
-        return room_id, version
+            return replace(known, room_id=self._world.start_room)
+        return known
+
+    async def _greet(self, player: Player) -> None:
+        if self._welcome is not None:
+            await self._publisher.publish(self._welcome(player))
 
     async def _start_stream(self, player: Player, *, resync: bool) -> None:
         stream = self._sequencer.open(player.id, player.connection_id)
@@ -211,7 +225,7 @@ class Sessions:
     async def remove(self, player: Player) -> None:
         self._roster.remove(player.id)
         self._sequencer.close(player.id)
-        self._offline[player.id] = (player.room_id, player.version)
+        self._offline[player.id] = StoredState.of(player)
         presence = PresenceData(player_id=player.id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
@@ -297,13 +311,6 @@ class Sessions:
         )
 
     async def _save(self, player: Player) -> None:
-        await self._store.save(
-            PlayerStateChanged(
-                player_id=player.id,
-                name=player.name,
-                room_id=player.room_id,
-                version=player.version,
-            )
-        )
+        await self._store.save(change_of(player))
 
     save = _save

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mythos_contracts.events import ChatMessageData
+
 from mythos_game.domain.outgoing import Disconnect, Outgoing
 from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.world import World
 
 
@@ -16,6 +20,31 @@ class Context:
     roster: Roster
     actor: Player
     commands: CommandTable
+    now: float = field(default_factory=time.time)
+    """Wall-clock time of this command (epoch seconds); tests pass their own."""
+    rules: Rules = field(default_factory=Rules)
+    limiter: ChatLimiter = field(default_factory=ChatLimiter)
+    started_at: float | None = None
+    """When the game started (for ``admin status``)."""
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A ``local`` or ``global`` line to keep for the chat history shown at login."""
+
+    scope: str
+    """``global``, or the sub-zone id of a ``local`` line."""
+    data: ChatMessageData
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An admin action (or a refused attempt at one), logged with who did it."""
+
+    action: str
+    target: str = ""
+    detail: str = ""
+    allowed: bool = True
 
 
 @dataclass
@@ -29,10 +58,38 @@ class Outcome:
     """Other players whose stored state changed (e.g. moved by an admin)."""
     disconnects: list[Disconnect] = field(default_factory=list)
     """Connections to close once the events are out (``quit``, ``kick``)."""
+    history: list[HistoryLine] = field(default_factory=list)
+    """Chat lines to keep for the history shown at login."""
+    audit: list[AuditEntry] = field(default_factory=list)
 
 
 def refused(text: str) -> Outcome:
     return Outcome(success=False, text=text)
+
+
+Run = Callable[[Context, list[str]], Outcome]
+
+ADMIN_ROLE = "admin"
+
+
+def admin_only(action: str) -> Callable[[Run], Run]:
+    """Guard a command's ``run``: anyone but an admin (the token's role, as the edge
+    passed it; never anything the client says) gets a refusal and nothing happens.
+    Refused attempts are audited too."""
+
+    def guard(run: Run) -> Run:
+        def guarded(ctx: Context, args: list[str]) -> Outcome:
+            if ctx.actor.role != ADMIN_ROLE:
+                outcome = refused(f"Only admins may use '{action}'.")
+                outcome.audit.append(AuditEntry(action, " ".join(args), allowed=False))
+                return outcome
+            return run(ctx, args)
+
+        guarded.admin_guarded = True  # type: ignore[attr-defined]
+        guarded.__doc__ = run.__doc__
+        return guarded
+
+    return guard
 
 
 @dataclass(frozen=True)
@@ -41,17 +98,27 @@ class CommandSpec:
     category: str
     usage: str
     summary: str
-    run: Callable[[Context, list[str]], Outcome]
+    run: Run
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    admin: bool = False
+    """Only admins may run it (checked by ``run`` itself); listed to admins only."""
+    details: str = ""
+    """More rules, shown by ``help <command>`` and in docs/commands.md."""
 
     def help_text(self) -> str:
         lines = [f"{self.name}: {self.summary}", f"Usage: {self.usage}"]
+        if self.details:
+            lines.append(self.details)
         if self.aliases:
             lines.append("Aliases: " + ", ".join(self.aliases))
         if self.examples:
             lines.append("Examples: " + "; ".join(self.examples))
         return "\n".join(lines)
+
+    def __post_init__(self) -> None:
+        if self.admin and not getattr(self.run, "admin_guarded", False):
+            raise ValueError(f"admin command {self.name!r} must guard its run with admin_only")
 
 
 class CommandTable:

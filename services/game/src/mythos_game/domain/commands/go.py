@@ -1,8 +1,5 @@
-from mythos_contracts.events import PresenceData, RoomUpdateData
-
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
-from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
-from mythos_game.domain.views import describe_room, room_view
+from mythos_game.domain.movement import arrival_text, move_player
 from mythos_game.domain.world import canonical_direction
 
 
@@ -19,18 +16,8 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return refused(f"You cannot go {direction} from here.")
     if way.locked:
         return refused(f"The way {direction} is locked.")
-
-    target = way.target
-    actor = ctx.actor
-    presence = PresenceData(player_id=actor.id, player_name=actor.name)
-    ctx.roster.move(actor, target)
-    view = room_view(ctx.world, ctx.roster, target)
-    events = [
-        Outgoing("player_left", ToRoom(origin.id, frozenset({actor.id})), presence, origin.id),
-        Outgoing("player_entered", ToRoom(target, frozenset({actor.id})), presence, target),
-        Outgoing("room_update", ToPlayer(actor.id), RoomUpdateData(room=view), target),
-    ]
-    text = f"You go {direction}.\n{describe_room(view, ctx.world.room(target))}"
+    events = move_player(ctx.world, ctx.roster, ctx.actor, way.target)
+    text = f"You go {direction}.\n{arrival_text(ctx.world, ctx.roster, way.target)}"
     return Outcome(True, text, events, state_changed=True)
 
 
@@ -40,6 +27,7 @@ SPEC = CommandSpec(
     category="World",
     usage="go <direction>   (or just the direction: north, n, up, u, ...)",
     summary="Walk through an exit of the room.",
+    details="Walking away ends your pose.",
     examples=("go north", "n", "up"),
     run=run,
 )

@@ -1,6 +1,6 @@
 from itertools import groupby
 
-from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.commands.base import ADMIN_ROLE, CommandSpec, Context, Outcome, refused
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -9,7 +9,8 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         if spec is None:
             return refused(f"There is no command '{args[0]}'. Type 'help' for the list.")
         return Outcome(True, spec.help_text())
-    by_category = sorted(ctx.commands.specs, key=lambda s: (s.category, s.name))
+    shown = [s for s in ctx.commands.specs if not s.admin or ctx.actor.role == ADMIN_ROLE]
+    by_category = sorted(shown, key=lambda s: (s.category, s.name))
     lines = ["Commands (type 'help <command>' for more):"]
     for category, specs in groupby(by_category, key=lambda s: s.category):
         lines.append(f"  {category}: " + ", ".join(s.name for s in specs))
@@ -21,7 +22,8 @@ SPEC = CommandSpec(
     aliases=("?",),
     category="Help",
     usage="help [command]",
-    summary="List the commands, or explain one.",
+    summary="List the commands by category, or explain one (its usage and examples).",
+    details="Admin commands are listed to admins only.",
     examples=("help", "help go"),
     run=run,
 )

@@ -4,13 +4,67 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mythos_game.domain.commands import go, help, look, say, who
+from mythos_game.domain.alias_table import expand
+from mythos_game.domain.commands import (
+    admin,
+    alias,
+    aliases,
+    broadcast,
+    emote,
+    global_,
+    go,
+    goto,
+    help,
+    kick,
+    local,
+    look,
+    mute,
+    pose,
+    quit,
+    reply,
+    say,
+    summon,
+    teleport,
+    unalias,
+    unmute,
+    whisper,
+    who,
+    whoami,
+)
 from mythos_game.domain.commands.base import CommandSpec, CommandTable
 from mythos_game.domain.world import canonical_direction
 
-_MODULES = (look, go, say, who, help)
+_MODULES = (
+    look,
+    go,
+    say,
+    emote,
+    pose,
+    whisper,
+    reply,
+    local,
+    global_,
+    who,
+    whoami,
+    help,
+    alias,
+    aliases,
+    unalias,
+    quit,
+    teleport,
+    goto,
+    summon,
+    mute,
+    unmute,
+    kick,
+    broadcast,
+    admin,
+)
 
 COMMANDS = CommandTable([m.SPEC for m in _MODULES])
+
+# A leading ' means say, a leading : means emote: "'hello there", ":waves."
+_SHORTHANDS = {"'": "say", ":": "emote"}
 
 
 @dataclass(frozen=True)
@@ -21,8 +75,16 @@ class Parsed:
 
 def parse(command: str, args: list[str]) -> Parsed | None:
     """Resolve what a player typed: case-insensitive, optional leading ``/``,
-    a bare direction means ``go <direction>``. None when nothing matches."""
-    word = command.strip().lstrip("/").lower()
+    a bare direction means ``go <direction>``, ``'text`` means ``say text`` and
+    ``:text`` means ``emote text``. None when nothing matches."""
+    typed = command.strip().lstrip("/")
+    shorthand = _SHORTHANDS.get(typed[:1])
+    if shorthand is not None:
+        rest = typed[1:]
+        spec = COMMANDS.find(shorthand)
+        assert spec is not None
+        return Parsed(spec, [rest, *args] if rest else list(args))
+    word = typed.lower()
     spec = COMMANDS.find(word)
     if spec is not None:
         return Parsed(spec, args)
@@ -32,3 +94,16 @@ def parse(command: str, args: list[str]) -> Parsed | None:
         assert go_spec is not None
         return Parsed(go_spec, [direction])
     return None
+
+
+def resolve(
+    command: str, args: list[str], player_aliases: dict[str, str], depth: int
+) -> Parsed | str:
+    """``parse`` after expanding the player's aliases; a string says why it cannot run."""
+    expanded = expand(command, args, player_aliases, COMMANDS, depth)
+    if isinstance(expanded, str):
+        return expanded
+    parsed = parse(*expanded)
+    if parsed is None:
+        return f"Unknown command '{command}'. Type 'help' for the list."
+    return parsed

@@ -1,23 +1,20 @@
-from mythos_contracts.events import ChatMessageData
-
+from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.outgoing import Outgoing, ToRoom
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
-    message = " ".join(args).strip()
+    message = chat.text_of(args)
     if not message:
         return refused("Say what? Usage: say <text>")
+    problem = chat.may_speak(ctx, "say", message)
+    if problem is not None:
+        return problem
+    chat.spoke(ctx, "say")
     actor = ctx.actor
-    chat = ChatMessageData(
-        channel="say",
-        player_id=actor.id,
-        player_name=actor.name,
-        message=message,
-        text=f"{actor.name} says: {message}",
-    )
+    data = chat.line("say", actor, message, f"{actor.name} says: {message}")
     event = Outgoing(
-        "chat_message", ToRoom(actor.room_id, frozenset({actor.id})), chat, actor.room_id
+        "chat_message", ToRoom(actor.room_id, frozenset({actor.id})), data, actor.room_id
     )
     return Outcome(True, f"You say: {message}", [event])
 
@@ -25,8 +22,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
 SPEC = CommandSpec(
     name="say",
     category="Talking",
-    usage="say <text>",
+    usage="say <text>   (or 'text)",
     summary="Speak to everyone in the room.",
-    examples=("say Has anyone seen the professor?",),
+    details="The others in the room read 'Alice says: <text>'; nobody in another room hears it.",
+    examples=("say Has anyone seen the professor?", "'Over here!"),
     run=run,
 )

@@ -1,19 +1,22 @@
-from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.commands.base import ADMIN_ROLE, CommandSpec, Context, Outcome
+from mythos_game.domain.views import zone_label
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
     players = sorted(ctx.roster.online(), key=lambda p: p.name.lower())
-    lines = [
-        f"  {p.name}{' (link-dead)' if p.linkdead else ''} - {ctx.world.room(p.room_id).name}"
-        for p in players
-    ]
-    return Outcome(True, f"Players online ({len(players)}):\n" + "\n".join(lines))
+    lines = []
+    for p in players:
+        admin = " [admin]" if p.role == ADMIN_ROLE else ""
+        marks = admin + (" (link-dead)" if p.linkdead else "")
+        lines.append(f"  {p.name}{marks} - {zone_label(ctx.world.room(p.room_id))}")
+    return Outcome(True, "\n".join([f"Players online ({len(players)}):", *lines]))
 
 
 SPEC = CommandSpec(
     name="who",
     category="People",
     usage="who",
-    summary="List the players online and where they are.",
+    summary="List the players online and where they are (room and zone).",
+    details="Players whose connection dropped are marked (link-dead) until they return or leave.",
     run=run,
 )

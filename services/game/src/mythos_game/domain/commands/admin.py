@@ -1,0 +1,36 @@
+from mythos_game.domain import chat
+from mythos_game.domain.commands.base import (
+    AuditEntry,
+    CommandSpec,
+    Context,
+    Outcome,
+    admin_only,
+    refused,
+)
+
+
+@admin_only("admin")
+def run(ctx: Context, args: list[str]) -> Outcome:
+    if args and args[0].lower() != "status":
+        return refused("Usage: admin status")
+    players = ctx.roster.online()
+    linkdead = sum(1 for p in players if p.linkdead)
+    muted = sum(1 for p in players if p.muted_for(ctx.now) > 0)
+    rooms = len(ctx.roster.occupied_rooms())
+    lines = [
+        f"Players online: {len(players)} ({linkdead} link-dead, {muted} muted)",
+        f"Rooms occupied: {rooms} of {len(ctx.world.rooms)}",
+    ]
+    if ctx.started_at is not None:
+        lines.append(f"Uptime: {chat.duration(ctx.now - ctx.started_at)}")
+    return Outcome(True, "\n".join(lines), audit=[AuditEntry("status")])
+
+
+SPEC = CommandSpec(
+    name="admin",
+    category="Admin",
+    usage="admin status",
+    summary="How the game is doing: players online, rooms occupied, uptime.",
+    admin=True,
+    run=run,
+)

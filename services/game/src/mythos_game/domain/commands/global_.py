@@ -1,0 +1,35 @@
+from mythos_contracts.persistence import GLOBAL_SCOPE
+
+from mythos_game.domain import chat
+from mythos_game.domain.commands.base import CommandSpec, Context, HistoryLine, Outcome, refused
+from mythos_game.domain.outgoing import Outgoing, ToEveryone
+
+
+def run(ctx: Context, args: list[str]) -> Outcome:
+    message = chat.text_of(args)
+    if not message:
+        return refused("Say what to everyone? Usage: global <text>")
+    problem = chat.may_speak(ctx, "global", message)
+    if problem is not None:
+        return problem
+    chat.spoke(ctx, "global")
+    actor = ctx.actor
+    text = f"[global] {actor.name}: {message}"
+    data = chat.line("global", actor, message, text)
+    event = Outgoing("chat_message", ToEveryone(frozenset({actor.id})), data)
+    return Outcome(True, text, [event], history=[HistoryLine(GLOBAL_SCOPE, data)])
+
+
+SPEC = CommandSpec(
+    name="global",
+    aliases=("gossip",),
+    category="Talking",
+    usage="global <text>",
+    summary="Speak to every player online.",
+    details=(
+        "Everyone online reads '[global] Alice: <text>'. "
+        "The last lines are shown to players as they log in."
+    ),
+    examples=("global Good evening, Arkham.",),
+    run=run,
+)

@@ -1,0 +1,27 @@
+from mythos_game.domain import chat
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.commands.whisper import whisper_to
+
+
+def run(ctx: Context, args: list[str]) -> Outcome:
+    message = chat.text_of(args)
+    if not message:
+        return refused("Reply what? Usage: reply <text>")
+    last = ctx.actor.last_whisper_from
+    if last is None:
+        return refused("Nobody has whispered to you yet.")
+    target = ctx.roster.get(last)
+    if target is None:
+        return refused("Whoever whispered to you last is no longer online.")
+    return whisper_to(ctx, target, message)
+
+
+SPEC = CommandSpec(
+    name="reply",
+    aliases=("r",),
+    category="Talking",
+    usage="reply <text>",
+    summary="Whisper back to the last player who whispered to you.",
+    examples=("reply On my way.",),
+    run=run,
+)

@@ -1,0 +1,41 @@
+from mythos_game.domain import chat
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.roster import Player
+
+
+def whisper_to(ctx: Context, target: Player, message: str) -> Outcome:
+    """Whisper ``message`` to ``target`` (anywhere in the world); ``reply`` uses it too."""
+    actor = ctx.actor
+    if target.id == actor.id:
+        return refused("You murmur something to yourself. Nobody else hears it.")
+    bucket = f"whisper:{target.id}"
+    problem = chat.may_speak(ctx, "whisper", message, bucket)
+    if problem is not None:
+        return problem
+    chat.spoke(ctx, "whisper", bucket)
+    target.last_whisper_from = actor.id
+    data = chat.line("whisper", actor, message, f"{actor.name} whispers to you: {message}")
+    event = Outgoing("chat_message", ToPlayer(target.id), data)
+    return Outcome(True, f"You whisper to {target.name}: {message}", [event])
+
+
+def run(ctx: Context, args: list[str]) -> Outcome:
+    if len(args) < 2 or not chat.text_of(args[1:]):
+        return refused("Whisper to whom, and what? Usage: whisper <player> <text>")
+    target = ctx.roster.find_by_name(args[0])
+    if target is None:
+        return refused(f"There is no one called '{args[0]}' online.")
+    return whisper_to(ctx, target, chat.text_of(args[1:]))
+
+
+SPEC = CommandSpec(
+    name="whisper",
+    aliases=("tell",),
+    category="Talking",
+    usage="whisper <player> <text>",
+    summary="Say something only one player hears, wherever they are.",
+    details="They read 'Alice whispers to you: <text>' and can answer with 'reply'.",
+    examples=("whisper Bob Meet me at the library.",),
+    run=run,
+)

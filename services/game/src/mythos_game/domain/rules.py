@@ -1,0 +1,84 @@
+"""Tunable limits of play (from ``GameSettings``), and the chat rate limiter they drive."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+RATE_WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ChatRates:
+    """Lines per player per minute on each channel; 0 means unlimited.
+
+    ``whisper`` counts per recipient (``reply`` is a whisper): one busy conversation
+    does not stop a player from answering someone else.
+    """
+
+    say: int = 20
+    emote: int = 20
+    pose: int = 10
+    local: int = 15
+    global_: int = 10
+    whisper: int = 10
+
+    def limit(self, channel: str) -> int:
+        return int(getattr(self, "global_" if channel == "global" else channel))
+
+
+@dataclass(frozen=True)
+class Rules:
+    rates: ChatRates = field(default_factory=ChatRates)
+    max_message_chars: int = 1000
+    """Longest line on any chat channel (and longest pose)."""
+    max_aliases: int = 50
+    max_alias_name: int = 20
+    max_alias_expansion: int = 200
+    max_alias_depth: int = 3
+    """An alias may expand to another alias, this many levels deep at most."""
+    mute_default_minutes: int = 10
+    mute_max_minutes: int = 7 * 24 * 60
+
+
+class ChatLimiter:
+    """Sliding one-minute windows, one per (player, bucket). Survives logouts, so leaving
+    and coming back does not reset a limit. A bucket is a channel name, or
+    ``whisper:<recipient id>``."""
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[str, str], deque[float]] = {}
+
+    def wait(self, player_id: str, bucket: str, limit: int, now: float) -> int:
+        """Whole seconds to wait before one more line fits (0: it fits now)."""
+        if limit <= 0:
+            return 0
+        key = (player_id, bucket)
+        sent = self._sent.get(key)
+        if sent is None:
+            return 0
+        while sent and now - sent[0] >= RATE_WINDOW_SECONDS:
+            sent.popleft()
+        if not sent:
+            del self._sent[key]
+            return 0
+        if len(sent) < limit:
+            return 0
+        return max(1, math.ceil(sent[0] + RATE_WINDOW_SECONDS - now))
+
+    def record(self, player_id: str, bucket: str, limit: int, now: float) -> None:
+        if limit <= 0:
+            return
+        sent = self._sent.setdefault((player_id, bucket), deque())
+        sent.append(now)
+        while len(sent) > limit:
+            sent.popleft()
+
+    def forget_older_than(self, now: float) -> None:
+        """Drop windows with nothing in the last minute (bounded memory over a long run)."""
+        stale = [
+            k for k, sent in self._sent.items() if not sent or now - sent[-1] >= RATE_WINDOW_SECONDS
+        ]
+        for key in stale:
+            del self._sent[key]
