@@ -26,7 +26,9 @@ def main() -> None:
         app,
         host=settings.host,
         port=settings.port,
-        ws_max_size=1 << 20,
+        # The protocol library refuses (1009) what is far over the limit without buffering
+        # it; the edge closes anything over EDGE_MAX_FRAME_BYTES itself, with its reason.
+        ws_max_size=max(4 * settings.max_frame_bytes, 64 * 1024),
         proxy_headers=True,
         log_config=None,
         timeout_graceful_shutdown=10,

@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_SYNC_KEY, GLOBAL_PATTERN, edge_queue
 
-from mythos_edge.adapters.token_verifier import JwksTokenVerifier
+from mythos_edge.adapters.token_verifier import JwksTokenVerifier, TokenVerifier
+from mythos_edge.entrypoints.origin_check import OriginPolicy
 from mythos_edge.entrypoints.websocket import EdgeRuntime, router
+from mythos_edge.service_layer.connection_caps import ConnectionCaps
 from mythos_edge.service_layer.connections import ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.liveness import Liveness
@@ -21,8 +23,9 @@ from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
 
 
-def create_app(settings: EdgeSettings, bus: Bus) -> FastAPI:
-    """``bus`` is connected and closed by the app's lifespan."""
+def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None = None) -> FastAPI:
+    """``bus`` is connected and closed by the app's lifespan. ``verifier`` defaults to the
+    auth service's JWKS at ``settings.jwks_url`` (tests may pass another)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,10 +47,22 @@ def create_app(settings: EdgeSettings, bus: Bus) -> FastAPI:
             heartbeat_seconds=settings.edge_heartbeat_seconds,
             idle_timeout_seconds=settings.idle_timeout_seconds,
         )
-        verifier = JwksTokenVerifier(
-            settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
+        app.state.edge = EdgeRuntime(
+            settings,
+            bus,
+            verifier
+            or JwksTokenVerifier(
+                settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
+            ),
+            registry,
+            bindings,
+            fanout,
+            OriginPolicy(settings.origin_list(), same_host=settings.allow_same_host_origin),
+            ConnectionCaps(
+                per_address=settings.max_connections_per_ip,
+                per_account=settings.max_connections_per_account,
+            ),
         )
-        app.state.edge = EdgeRuntime(settings, bus, verifier, registry, bindings, fanout)
 
         async def on_event(delivery: Delivery) -> None:
             if delivery.routing_key == GAME_SYNC_KEY:

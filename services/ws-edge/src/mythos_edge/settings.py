@@ -28,7 +28,9 @@ class EdgeSettings(BaseSettings):
     send_queue_limit: int = Field(
         default=1000, ge=1, description="messages buffered per connection before it is closed"
     )
-    max_frame_bytes: int = Field(default=16384, ge=256, description="largest client frame accepted")
+    max_frame_bytes: int = Field(
+        default=8192, ge=256, description="largest client frame; a bigger one closes with 1009"
+    )
     event_prefetch: int = Field(default=200, ge=1)
     max_pending: int = Field(
         default=1000, ge=1, description="messages held ahead of a gap before the client is closed"
@@ -39,3 +41,24 @@ class EdgeSettings(BaseSettings):
     edge_heartbeat_seconds: float = Field(
         default=10.0, gt=0, description="how often this edge tells the game it is alive"
     )
+    allowed_origins: str = Field(
+        default="http://127.0.0.1:54731,http://localhost:54731",
+        description="comma-separated origins whose pages may connect (besides the same host)",
+    )
+    allow_same_host_origin: bool = Field(
+        default=True,
+        description="also allow an Origin naming the host:port of the request's Host header",
+    )
+    commands_per_second: float = Field(
+        default=10.0, gt=0, description="sustained commands per connection; more are refused"
+    )
+    command_burst: int = Field(default=20, ge=1, description="commands allowed at once")
+    max_connections_per_ip: int = Field(
+        default=20, ge=0, description="concurrent sockets per client address on this edge; 0: off"
+    )
+    max_connections_per_account: int = Field(
+        default=3, ge=0, description="concurrent sockets per account on this edge; 0: off"
+    )
+
+    def origin_list(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

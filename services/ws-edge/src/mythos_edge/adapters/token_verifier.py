@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 import jwt
@@ -19,10 +20,16 @@ from jwt.algorithms import OKPAlgorithm
 log = logging.getLogger(__name__)
 
 _REFETCH_INTERVAL = 10.0
+# Tokens longer than this are not even parsed (the auth service never issues one).
+MAX_TOKEN_LENGTH = 4096
 
 
 class InvalidToken(Exception):
     """The token is missing, forged, expired or otherwise unusable."""
+
+
+class TokenExpired(InvalidToken):
+    """Genuine but past its ``exp``: the client should refresh it."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,14 @@ class Identity:
     player_id: str
     name: str
     role: str = "player"
+    expires_at: float = float("inf")
+    """The token's ``exp`` (seconds since the epoch): the connection must refresh by then."""
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Identity:
+        """The identity a token proves; raises ``InvalidToken``."""
+        ...
 
 
 class JwksTokenVerifier:
@@ -42,6 +57,8 @@ class JwksTokenVerifier:
         self._lock = asyncio.Lock()
 
     async def verify(self, token: str) -> Identity:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("token too long")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -57,8 +74,10 @@ class JwksTokenVerifier:
                 algorithms=["EdDSA"],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["exp", "sub", "iss", "aud"]},
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired("token expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
         name = claims.get("name")
@@ -66,7 +85,10 @@ class JwksTokenVerifier:
             raise InvalidToken("token lacks the player's id or name")
         role = claims.get("role", "player")
         return Identity(
-            player_id=claims["sub"], name=name, role=role if isinstance(role, str) else "player"
+            player_id=claims["sub"],
+            name=name,
+            role=role if isinstance(role, str) else "player",
+            expires_at=float(claims["exp"]),
         )
 
     async def _key(self, kid: str) -> object:

@@ -1,4 +1,10 @@
-"""The WebSocket endpoint ``/api/ws``: authenticate, then relay frames both ways."""
+"""The WebSocket endpoint ``/api/ws``: check the handshake, then relay frames both ways.
+
+Handshake, in order (each refusal is HTTP 403 with a reason, before any game data):
+origin allow-list, connections per client address, token, connections per account.
+Then frames: size limit (close 1009), parsing and sanitising, ``ping`` and ``auth``
+answered here, the per-connection command rate, and everything else to the game.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +13,39 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import (
+    ClientCommand,
     InvalidInput,
     PlayerCommand,
     ResumeFrom,
-    ServerMessage,
     SessionClosed,
     SessionOpened,
-    utc_now,
 )
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 from starlette.websockets import WebSocketState
 
-from mythos_edge.adapters.token_verifier import Identity, InvalidToken, JwksTokenVerifier
-from mythos_edge.entrypoints.client_frames import BadFrame, parse_frame
+from mythos_edge.adapters.token_verifier import Identity, InvalidToken, TokenExpired, TokenVerifier
+from mythos_edge.entrypoints import token_refresh
+from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
+from mythos_edge.entrypoints.handshake import offered_token, refuse
+from mythos_edge.entrypoints.origin_check import OriginPolicy
+from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
 from mythos_edge.service_layer.connections import (
-    CLOSE_POLICY_VIOLATION,
+    CLOSE_MESSAGE_TOO_BIG,
     Connection,
     ConnectionRegistry,
 )
+from mythos_edge.service_layer.control_messages import send_control
 from mythos_edge.service_layer.fanout import Fanout
+from mythos_edge.service_layer.rate_limits import CommandThrottle, Verdict
 from mythos_edge.service_layer.room_bindings import RoomBindings
+from mythos_edge.service_layer.token_expiry import enforce_expiry, expired
 from mythos_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
@@ -44,18 +57,12 @@ class EdgeRuntime:
 
     settings: EdgeSettings
     bus: Bus
-    verifier: JwksTokenVerifier
+    verifier: TokenVerifier
     registry: ConnectionRegistry
     bindings: RoomBindings
     fanout: Fanout
-
-
-def _offered_token(websocket: WebSocket) -> tuple[str | None, str | None]:
-    """(token, subprotocol to select). Subprotocols ``["bearer", <token>]`` win over ``?token=``."""
-    offered = websocket.scope.get("subprotocols") or []
-    if len(offered) >= 2 and offered[0].lower() == "bearer":
-        return offered[1], offered[0]
-    return websocket.query_params.get("token"), None
+    origins: OriginPolicy
+    caps: ConnectionCaps
 
 
 router = APIRouter()
@@ -64,18 +71,42 @@ router = APIRouter()
 @router.websocket("/api/ws")
 async def play(websocket: WebSocket) -> None:
     runtime: EdgeRuntime = websocket.app.state.edge
-    token, subprotocol = _offered_token(websocket)
-    try:
-        if not token:
-            raise InvalidToken("no token: send subprotocols ['bearer', <token>]")
-        identity = await runtime.verifier.verify(token)
-    except InvalidToken as exc:
-        # Refused before accepting: the client sees HTTP 403 and no game data.
-        log.info("refused a connection: %s", exc)
-        await websocket.close(code=CLOSE_POLICY_VIOLATION, reason="invalid or expired token")
+    refusal = runtime.origins.refusal(
+        websocket.headers.get("origin"), websocket.headers.get("host")
+    )
+    if refusal is not None:
+        log.info("refused a connection from origin %r", websocket.headers.get("origin", "")[:200])
+        await refuse(websocket, refusal)
         return
-    await websocket.accept(subprotocol=subprotocol)
-    await _session(websocket, runtime, identity, _resume_from(websocket))
+    caps = runtime.caps
+    address = address_key(websocket.client.host if websocket.client else None)
+    with contextlib.ExitStack() as slots:
+        try:
+            caps.take_address(address)
+            slots.callback(caps.give_address, address)
+            identity = await _identify(websocket, runtime.verifier)
+            caps.take_account(identity.player_id)
+            slots.callback(caps.give_account, identity.player_id)
+        except (CapReached, InvalidToken) as exc:
+            await refuse(websocket, str(exc))
+            return
+        await websocket.accept(subprotocol=offered_token(websocket)[1])
+        await _session(websocket, runtime, identity, _resume_from(websocket))
+
+
+async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
+    """The token's identity; raises InvalidToken with the reason the client may read."""
+    token, _ = offered_token(websocket)
+    if not token:
+        raise InvalidToken("no token: offer the subprotocols ['bearer', <access token>]")
+    try:
+        return await verifier.verify(token)
+    except TokenExpired:
+        log.info("refused a connection: token expired")
+        raise
+    except InvalidToken as exc:
+        log.info("refused a connection: %s", exc)
+        raise InvalidToken("invalid token") from exc
 
 
 def _resume_from(websocket: WebSocket) -> ResumeFrom | None:
@@ -102,6 +133,7 @@ async def _session(
         name=identity.name,
         limit=settings.send_queue_limit,
         role=identity.role,
+        token_expires_at=identity.expires_at,
     )
     if resume is not None:
         conn.follow(resume.epoch, resume.last_seq)
@@ -123,15 +155,18 @@ async def _session(
             await websocket.close(code=code, reason=reason)
 
     writer = asyncio.create_task(conn.pump(websocket.send_text, close))
+    expiry = asyncio.create_task(enforce_expiry(conn))
     await runtime.bindings.acquire(player_pattern(conn.player_id))
     try:
         await to_game(SessionOpened(resume=resume, **ids).model_dump_json().encode())
-        reader = asyncio.create_task(_read(websocket, conn, settings, to_game, ids))
+        frames = FrameHandler(conn, runtime, ids)
+        reader = asyncio.create_task(_read(websocket, conn, frames, to_game))
         await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         reader.cancel()
     finally:
         conn.closed = True
         writer.cancel()
+        expiry.cancel()
         runtime.registry.remove(conn)
         await runtime.fanout.leave(conn)
         await runtime.bindings.release(player_pattern(conn.player_id))
@@ -144,41 +179,77 @@ async def _session(
 async def _read(
     websocket: WebSocket,
     conn: Connection,
-    settings: EdgeSettings,
+    frames: FrameHandler,
     to_game: Callable[[bytes], Awaitable[None]],
-    ids: dict[str, str],
 ) -> None:
+    closing = False
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             frame = await websocket.receive()
             if frame["type"] == "websocket.disconnect":
                 return
             conn.last_received = time.monotonic()
-            text = frame.get("text")
-            parsed = (
-                BadFrame("binary frames are not accepted: send JSON text")
-                if text is None
-                else parse_frame(text, settings.max_frame_bytes)
+            if closing or expired(conn):
+                continue  # a close is on its way (the writer sends it): nothing more runs
+            message = await frames.handle(frame)
+            if isinstance(message, FrameTooLarge):
+                closing = True
+                conn.close_after_flush(CLOSE_MESSAGE_TOO_BIG, message.reason)
+            elif message is not None:
+                await to_game(message.model_dump_json().encode())
+
+
+class FrameHandler:
+    """One connection's frames: what each becomes (for the game), or None (handled here)."""
+
+    def __init__(self, conn: Connection, runtime: EdgeRuntime, ids: dict[str, str]) -> None:
+        settings = runtime.settings
+        self._conn = conn
+        self._verifier = runtime.verifier
+        self._ids = ids
+        self._max_bytes = settings.max_frame_bytes
+        self._throttle = CommandThrottle(settings.commands_per_second, settings.command_burst)
+
+    async def handle(
+        self, frame: Mapping[str, Any]
+    ) -> PlayerCommand | InvalidInput | FrameTooLarge | None:
+        text: str | None = frame.get("text")
+        parsed: ClientCommand | BadFrame
+        if text is None:
+            data: bytes = frame.get("bytes") or b""
+            parsed = too_large(data, self._max_bytes) or BadFrame(
+                "binary frames are not accepted: send JSON text"
             )
-            message: InvalidInput | PlayerCommand
-            if not isinstance(parsed, BadFrame) and parsed.command.lower() == "ping":
-                _pong(conn)  # answered here: liveness needs no trip to the game
-                continue
-            if isinstance(parsed, BadFrame):
-                message = InvalidInput(reason=parsed.reason, command_id=parsed.command_id, **ids)
-            else:
-                message = PlayerCommand(
-                    command=parsed.command, args=parsed.args, command_id=parsed.command_id, **ids
-                )
-            await to_game(message.model_dump_json().encode())
+        else:
+            parsed = parse_frame(text, self._max_bytes)
+        if isinstance(parsed, FrameTooLarge):
+            return parsed
+        name = "" if isinstance(parsed, BadFrame) else parsed.command.lower().removeprefix("/")
+        if name == "ping":
+            send_control(self._conn, "pong", {})  # liveness needs no trip to the game
+            return None
+        verdict = self._throttle.admit()
+        if verdict is Verdict.DROP:
+            self._log_drop()
+            return None
+        command_id = parsed.command_id
+        if verdict is Verdict.REFUSE:
+            return self._invalid(self._throttle.refusal_reason(), command_id)
+        if isinstance(parsed, BadFrame):
+            return self._invalid(parsed.reason, command_id)
+        if name == "auth":  # the token never goes further than this edge
+            refused = await token_refresh.refresh(self._conn, parsed, self._verifier, time.time())
+            self._ids["player_role"] = self._conn.role
+            return None if refused is None else self._invalid(refused, command_id)
+        return PlayerCommand(
+            command=parsed.command, args=parsed.args, command_id=command_id, **self._ids
+        )
 
+    def _invalid(self, reason: str, command_id: str | None) -> InvalidInput:
+        """Answered by the game in-stream as an ``error`` (only the game numbers messages)."""
+        return InvalidInput(reason=reason, command_id=command_id, **self._ids)
 
-def _pong(conn: Connection) -> None:
-    pong = ServerMessage(
-        event_type="pong",
-        timestamp=utc_now(),
-        sequence_number=max(conn.expected - 1, 0),
-        player_id=conn.player_id,
-        data={},
-    )
-    conn.offer(pong.model_dump_json())
+    def _log_drop(self) -> None:
+        dropped = self._throttle.dropped
+        if dropped in (1, 10, 100) or dropped % 1000 == 0:
+            log.warning("flood from %s: %d commands dropped", self._conn.player_id, dropped)

@@ -7,6 +7,7 @@ an older stream of the same player that is still in flight is not shown to it.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,8 +16,10 @@ from mythos_contracts.envelope import EventEnvelope
 
 # Close codes of the edge (documented in docs/protocol.md).
 CLOSE_POLICY_VIOLATION = 1008
+CLOSE_MESSAGE_TOO_BIG = 1009
 CLOSE_SERVICE_RESTART = 1012
 CLOSE_IDLE = 4002
+CLOSE_TOKEN_EXPIRED = 4003
 CLOSE_TOO_SLOW = 4008
 
 
@@ -44,6 +47,8 @@ class Connection:
     """Messages that arrived ahead of a gap, held until the gap is filled by a replay."""
     replay_asked_at: float | None = None
     last_received: float = field(default_factory=time.monotonic)
+    token_expires_at: float = math.inf
+    """Wall-clock time (``time.time()``) the connection's token expires; moved by a refresh."""
     outbox: asyncio.Queue[str | Close] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,213 @@
+"""The edge's handshake and frame guards at the ASGI level: the real app on the in-process
+bus, with a stand-in token verifier. What reaches the game is read off the bus."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.routing import COMMANDS_EXCHANGE
+from mythos_edge.adapters.token_verifier import Identity, InvalidToken, TokenExpired
+from mythos_edge.app import create_app
+from mythos_edge.settings import EdgeSettings
+from starlette.exceptions import StarletteDeprecationWarning
+from starlette.websockets import WebSocketDisconnect
+
+with warnings.catch_warnings():  # "install httpx2": the test client works as it is
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient, WebSocketDenialResponse
+
+
+class FakeVerifier:
+    """``good:<player>:<seconds left>`` verifies; ``expired:...`` is expired; else forged."""
+
+    async def verify(self, token: str) -> Identity:
+        kind, _, rest = token.partition(":")
+        if kind == "expired":
+            raise TokenExpired("token expired")
+        if kind != "good":
+            raise InvalidToken("Signature verification failed")
+        player, _, ttl = rest.partition(":")
+        return Identity(player, player.title(), expires_at=time.time() + float(ttl or 600))
+
+
+class SpyBus(InMemoryBus):
+    def __init__(self) -> None:
+        super().__init__(InMemoryBroker())
+        self.to_game: list[dict[str, Any]] = []
+
+    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
+        if exchange == COMMANDS_EXCHANGE and routing_key.startswith("command."):
+            self.to_game.append(json.loads(body))
+        await super().publish(exchange, routing_key, body, **kw)
+
+    def sent(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.to_game if m.get("kind") == kind]
+
+    def wait_for(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.sent(kind)) < count:
+            assert time.monotonic() < deadline, f"{count} {kind}: got {self.sent(kind)}"
+            time.sleep(0.01)
+        return self.sent(kind)
+
+
+@pytest.fixture
+def edge() -> Iterator[tuple[TestClient, SpyBus]]:
+    yield from _edge()
+
+
+def _edge(**settings: Any) -> Iterator[tuple[TestClient, SpyBus]]:
+    bus = SpyBus()
+    defaults: dict[str, Any] = {"instance_id": "t", "edge_heartbeat_seconds": 60}
+    app = create_app(EdgeSettings(**{**defaults, **settings}), bus, verifier=FakeVerifier())
+    with TestClient(app) as client:
+        yield client, bus
+
+
+def _say(text: str, command_id: str) -> str:
+    return json.dumps({"command": "say", "args": [text], "command_id": command_id})
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [("forged", "invalid token"), ("expired:p1", "token expired"), ("", "no token")],
+)
+def test_a_bad_token_is_refused_at_the_handshake(
+    edge: tuple[TestClient, SpyBus], token: str, why: str
+) -> None:
+    client, bus = edge
+    with pytest.raises(WebSocketDenialResponse) as refused:
+        with client.websocket_connect("/api/ws", subprotocols=["bearer", token] if token else []):
+            pass
+    assert refused.value.status_code == 403
+    assert why in refused.value.json()["detail"]
+    assert bus.sent("session_open") == []
+
+
+def test_query_token_works_and_subprotocol_wins(edge: tuple[TestClient, SpyBus]) -> None:
+    client, bus = edge
+    with client.websocket_connect("/api/ws?token=good:p1") as ws:
+        ws.send_text(json.dumps({"command": "ping"}))
+        assert ws.receive_json()["event_type"] == "pong"
+    with client.websocket_connect("/api/ws?token=forged", subprotocols=["bearer", "good:p2"]) as ws:
+        assert ws.accepted_subprotocol == "bearer"
+    assert [m["player_id"] for m in bus.wait_for("session_open", 2)] == ["p1", "p2"]
+
+
+def test_a_foreign_origin_is_refused_and_the_own_origins_are_not(
+    edge: tuple[TestClient, SpyBus],
+) -> None:
+    client, _ = edge
+    auth = ["bearer", "good:p1"]
+    with pytest.raises(WebSocketDenialResponse) as refused:
+        with client.websocket_connect(
+            "/api/ws", subprotocols=auth, headers={"origin": "http://evil.example"}
+        ):
+            pass
+    assert refused.value.status_code == 403 and "origin" in refused.value.json()["detail"]
+    for origin in ("http://127.0.0.1:54731", "http://localhost:54731", "http://testserver"):
+        with client.websocket_connect("/api/ws", subprotocols=auth, headers={"origin": origin}):
+            pass
+
+
+def test_connection_caps_per_address_and_per_account() -> None:
+    for client, _ in _edge(max_connections_per_ip=3, max_connections_per_account=2):
+        with (
+            client.websocket_connect("/api/ws?token=good:p1"),
+            client.websocket_connect("/api/ws?token=good:p1"),
+        ):
+            with pytest.raises(WebSocketDenialResponse) as account:
+                with client.websocket_connect("/api/ws?token=good:p1"):
+                    pass
+            assert "account" in account.value.json()["detail"]
+            with client.websocket_connect("/api/ws?token=good:p2"):
+                with pytest.raises(WebSocketDenialResponse) as address:
+                    with client.websocket_connect("/api/ws?token=good:p3"):
+                        pass
+                assert "address" in address.value.json()["detail"]
+        # every slot was given back
+        with client.websocket_connect("/api/ws?token=good:p1"):
+            pass
+        assert client.app.state.edge.caps.counts() == (0, 0)  # type: ignore[attr-defined]
+
+
+def test_an_oversized_frame_closes_1009_a_malformed_small_one_does_not() -> None:
+    for client, bus in _edge(max_frame_bytes=512):
+        with client.websocket_connect("/api/ws?token=good:p1") as ws:
+            ws.send_text("{not json")
+            ws.send_bytes(b"\xff\xfe")
+            ws.send_text(_say("x" * 400, "fits"))
+            bus.wait_for("command")
+            assert [m["reason"][:12] for m in bus.wait_for("invalid", 2)] == [
+                "invalid JSON",
+                "binary frame",
+            ]
+            ws.send_text(_say("x" * 600, "too-big"))
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_text()
+            assert closed.value.code == 1009 and "512 bytes" in closed.value.reason
+        assert [m["command_id"] for m in bus.sent("command")] == ["fits"]
+
+
+def test_a_flood_is_refused_with_slow_down_then_dropped() -> None:
+    for client, bus in _edge(commands_per_second=0.001, command_burst=3):
+        with client.websocket_connect("/api/ws?token=good:p1") as ws:
+            for i in range(8):
+                ws.send_text(_say("hi", f"c{i}"))
+            ws.send_text(json.dumps({"command": "ping"}))  # pings are never limited
+            assert ws.receive_json()["event_type"] == "pong"
+        assert [m["command_id"] for m in bus.sent("command")] == ["c0", "c1", "c2"]
+        refused = bus.sent("invalid")
+        assert [m["command_id"] for m in refused] == ["c3", "c4", "c5"]
+        assert all(m["reason"].startswith("slow down") for m in refused)
+
+
+def test_control_characters_never_reach_the_game(edge: tuple[TestClient, SpyBus]) -> None:
+    client, bus = edge
+    with client.websocket_connect("/api/ws?token=good:p1") as ws:
+        ws.send_text(_say("\x1b]0;owned\x07\x1b[31mred\x1b[0m a;b|c <i>'\"", "c1"))
+        said = bus.wait_for("command")[0]
+    assert said["args"] == ["red a;b|c <i>'\""]
+
+
+def test_in_band_refresh_moves_the_deadline_and_never_forwards_the_token() -> None:
+    for client, bus in _edge():
+        with client.websocket_connect("/api/ws?token=good:p1:1") as ws:
+            ws.send_text(
+                json.dumps({"command": "auth", "args": ["good:p1:600"], "command_id": "a1"})
+            )
+            ok = ws.receive_json()
+            assert ok["event_type"] == "auth_ok" and ok["sequence_number"] == 0
+            assert ok["data"]["command_id"] == "a1" and ok["data"]["expires_in"] >= 590
+            ws.send_text(
+                json.dumps({"command": "auth", "args": ["good:p2:600"], "command_id": "a2"})
+            )
+            ws.send_text(json.dumps({"command": "auth", "args": ["forged"], "command_id": "a3"}))
+            ws.send_text(json.dumps({"command": "AUTH", "command_id": "a4"}))
+            refusals = bus.wait_for("invalid", 3)
+            time.sleep(1.2)  # past the first token's expiry: still open
+            ws.send_text(json.dumps({"command": "ping"}))
+            assert ws.receive_json()["event_type"] == "pong"
+        assert [(m["command_id"], m["reason"][:14]) for m in refusals] == [
+            ("a2", "token refused:"),
+            ("a3", "token refused:"),
+            ("a4", 'auth: send {"c'),
+        ]
+        assert "another player" in refusals[0]["reason"]
+        assert "good:" not in json.dumps(bus.to_game), "a token was forwarded to the game"
+
+
+def test_an_expired_connection_is_closed_4003_and_runs_nothing_after() -> None:
+    for client, bus in _edge():
+        with client.websocket_connect("/api/ws?token=good:p1:0.5") as ws:
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    ws.receive_text()
+            assert closed.value.code == 4003 and "expired" in closed.value.reason
+        assert bus.sent("command") == []
