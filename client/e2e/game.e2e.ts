@@ -83,8 +83,17 @@ describe('two players in Arkham', () => {
     // They chat, both ways; the say tab has it too.
     await alice.type(`say Good evening, ${bob.name}.`);
     await bob.waitForLog(`${alice.name} says: Good evening, ${bob.name}.`);
-    await bob.type(`'Evening, ${alice.name}.`);
-    await alice.waitForLog(`${bob.name} says: Evening, ${alice.name}.`);
+    // Bob answers with the keyboard only: Tab completes Alice's name from the room.
+    const bobInput = bob.page.getByRole('textbox', { name: 'Command' });
+    await bobInput.fill(`say Evening, ${alice.name.slice(0, 3)}`);
+    await bobInput.press('Tab');
+    expect(await bobInput.inputValue()).toBe(`say Evening, ${alice.name} `);
+    await bobInput.press('Enter');
+    await alice.waitForLog(`${bob.name} says: Evening, ${alice.name}`);
+    // Up brings the line back from the history.
+    await bobInput.press('ArrowUp');
+    expect(await bobInput.inputValue()).toBe(`say Evening, ${alice.name}`);
+    await bobInput.fill('');
     await expect
       .poll(() => bob.page.getByRole('tabpanel').textContent())
       .toContain(`${alice.name} says: Good evening`);
@@ -108,14 +117,14 @@ describe('two players in Arkham', () => {
     await bob.waitForLog(`${alice.name} leaves the room.`);
     await expect.poll(() => bob.occupants()).not.toContain(alice.name);
 
-    // Bob follows, typing the direction (Tab-completed from the exits).
-    const input = bob.page.getByRole('textbox', { name: 'Command' });
-    await input.fill(`go ${(direction ?? '').slice(0, 1)}`);
-    await input.press('Tab');
-    const completed = await input.inputValue();
-    expect(completed.startsWith('go ')).toBe(true);
-    await input.fill(`go ${direction ?? ''}`);
-    await input.press('Enter');
+    // Bob follows, Tab-completing the direction from the room's exits.
+    const target = `go ${direction ?? ''}`;
+    await bobInput.fill(target.slice(0, -1));
+    for (let presses = 0; presses < 6 && (await bobInput.inputValue()).trim() !== target; presses += 1) {
+      await bobInput.press('Tab');
+    }
+    expect((await bobInput.inputValue()).trim()).toBe(target);
+    await bobInput.press('Enter');
     await alice.waitForLog(`${bob.name} enters the room.`);
     await expect.poll(() => bob.roomName()).toBe(await alice.roomName());
     await expect.poll(() => alice.occupants()).toContain(bob.name);
