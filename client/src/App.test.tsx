@@ -212,8 +212,9 @@ describe('App: playing', () => {
     );
     const tab = screen.getByRole('tab', { name: /global/ });
     expect(tab.textContent).toBe('global1');
-    fireEvent.click(tab);
+    fireEvent.click(tab, { detail: 1 });
     expect(screen.getByRole('tab', { name: /global/ }).textContent).toBe('global');
+    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Command' }));
     expect(screen.getByRole('tabpanel').textContent).toContain('Eve: hi');
   });
 

@@ -5,10 +5,12 @@ import styles from './ChatPanel.module.css';
 interface ChatPanelProps {
   chat: ChatState;
   onSelect: (channel: string) => void;
+  /** after a tab was clicked: give the focus back to the command line */
+  onClicked?: () => void;
 }
 
 /** Chat by channel: one tab each (say, local, global, whisper, and any the server adds), with unread counts. */
-export function ChatPanel({ chat, onSelect }: ChatPanelProps) {
+export function ChatPanel({ chat, onSelect, onClicked }: ChatPanelProps) {
   const tabs = useRef<Record<string, HTMLButtonElement | null>>({});
   const lines = chat.lines[chat.active] ?? [];
 
@@ -44,7 +46,11 @@ export function ChatPanel({ chat, onSelect }: ChatPanelProps) {
               tabIndex={selected ? 0 : -1}
               className={`${styles.tab} ${selected ? styles.selected : ''}`}
               data-channel={channel}
-              onClick={() => onSelect(channel)}
+              onClick={(event) => {
+                onSelect(channel);
+                // A pointer click (detail > 0) hands focus back; Enter/Space on the tab keeps it.
+                if (event.detail > 0) onClicked?.();
+              }}
             >
               {channel}
               {unread > 0 && (

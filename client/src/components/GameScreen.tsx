@@ -158,7 +158,7 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
         <aside className={styles.side} aria-label="Character, room and chat">
           <StatusPanel player={player} fallbackName={auth.username} stats={stats} tick={tick} />
           <RoomPanel room={room} you={player?.name} canAct={status === 'connected'} onGo={handleGo} />
-          <ChatPanel chat={chat} onSelect={selectChannel} />
+          <ChatPanel chat={chat} onSelect={selectChannel} onClicked={() => input.current?.focus()} />
         </aside>
       </main>
 
