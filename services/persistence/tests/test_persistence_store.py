@@ -53,8 +53,16 @@ async def test_migrations_create_the_players_table_once(engine: AsyncEngine) -> 
         revision = (
             await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert columns == {"player_id", "name", "room_id", "version", "updated_at"}
-    assert revision == "0001"
+    assert columns == {
+        "player_id",
+        "name",
+        "room_id",
+        "version",
+        "updated_at",
+        "aliases",
+        "muted_until",
+    }
+    assert revision == "0002"
 
 
 async def test_unknown_player_loads_as_none(store: SqlPlayerStore) -> None:

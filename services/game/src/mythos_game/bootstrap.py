@@ -16,6 +16,7 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
 from mythos_game.entrypoints.consumer import command_consumer
+from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
@@ -34,6 +35,7 @@ class GameService:
         self._bus = bus
         self.ready = False
         self._ticker: asyncio.Task[None] | None = None
+        self._history_loader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self._settings.world == "bench":
@@ -50,10 +52,18 @@ class GameService:
             timeout=self._settings.persistence_timeout,
             attempts=self._settings.persistence_attempts,
         )
-        publisher = EventPublisher(
-            self._bus, roster, sequencer, lambda room_id: world.room(room_id).subzone_id
-        )
+
+        def subzone_of(room_id: str) -> str:
+            return world.room(room_id).subzone_id
+
+        publisher = EventPublisher(self._bus, roster, sequencer, subzone_of)
         settings = self._settings
+        history = ChatHistory(
+            store,
+            subzone_of,
+            size=settings.chat_history_lines,
+            load_timeout=settings.chat_history_timeout_seconds,
+        )
         sessions = Sessions(
             world,
             roster,
@@ -65,6 +75,7 @@ class GameService:
                 heartbeat_interval=settings.heartbeat_interval_seconds,
                 edge_timeout=settings.edge_timeout_seconds,
             ),
+            welcome=history.welcome,
         )
         dispatcher = Dispatcher(
             world,
@@ -72,7 +83,12 @@ class GameService:
             publisher,
             sessions,
             tick_broadcast_every=self._settings.tick_broadcast_every,
+            rules=settings.rules(),
+            history=history,
         )
+        # Before anyone is (re)adopted, so they get the history too; never for long.
+        if not await history.load():
+            self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         await self._bus.consume(
@@ -111,7 +127,8 @@ class GameService:
 
     async def stop(self) -> None:
         self.ready = False
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._ticker, self._history_loader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mythos_game.domain.rules import ChatRates, Rules
+
 _SOURCE_WORLD = Path(__file__).resolve().parents[2] / "world"
 
 
@@ -44,3 +46,52 @@ class GameSettings(BaseSettings):
     )
     health_host: str = "127.0.0.1"
     health_port: int = 54735
+
+    # Chat limits, per player per minute (0 = unlimited); see docs/commands.md.
+    chat_limits: bool | None = Field(
+        default=None, description="rate-limit chat; unset: on, except in the 'bench' world"
+    )
+    chat_say_per_minute: int = Field(default=20, ge=0)
+    chat_emote_per_minute: int = Field(default=20, ge=0)
+    chat_pose_per_minute: int = Field(default=10, ge=0)
+    chat_local_per_minute: int = Field(default=15, ge=0)
+    chat_global_per_minute: int = Field(default=10, ge=0)
+    chat_whisper_per_minute: int = Field(default=10, ge=0, description="per recipient")
+    chat_max_chars: int = Field(default=1000, ge=1, description="longest chat line or pose")
+    chat_history_lines: int = Field(
+        default=50, ge=0, le=1000, description="local/global lines shown at login, per scope"
+    )
+    chat_history_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="how long to wait for the stored history at start"
+    )
+    alias_max_count: int = Field(default=50, ge=0)
+    alias_max_name_chars: int = Field(default=20, ge=1, le=32)
+    alias_max_expansion_chars: int = Field(default=200, ge=1, le=1000)
+    alias_max_depth: int = Field(default=3, ge=1, le=10)
+    mute_default_minutes: int = Field(default=10, ge=1)
+    mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1)
+
+    def rules(self) -> Rules:
+        limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
+        rates = (
+            ChatRates(
+                say=self.chat_say_per_minute,
+                emote=self.chat_emote_per_minute,
+                pose=self.chat_pose_per_minute,
+                local=self.chat_local_per_minute,
+                global_=self.chat_global_per_minute,
+                whisper=self.chat_whisper_per_minute,
+            )
+            if limited
+            else ChatRates(say=0, emote=0, pose=0, local=0, global_=0, whisper=0)
+        )
+        return Rules(
+            rates=rates,
+            max_message_chars=self.chat_max_chars,
+            max_aliases=self.alias_max_count,
+            max_alias_name=self.alias_max_name_chars,
+            max_alias_expansion=self.alias_max_expansion_chars,
+            max_alias_depth=self.alias_max_depth,
+            mute_default_minutes=self.mute_default_minutes,
+            mute_max_minutes=max(self.mute_max_minutes, self.mute_default_minutes),
+        )

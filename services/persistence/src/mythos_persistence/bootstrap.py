@@ -12,6 +12,7 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, health_probe_key
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mythos_persistence.adapters.chat_store import SqlChatStore
 from mythos_persistence.adapters.database import make_engine
 from mythos_persistence.adapters.player_store import SqlPlayerStore
 from mythos_persistence.entrypoints.consumers import Consumers
@@ -27,7 +28,8 @@ _BROKER_PROBE_KEY = health_probe_key("persistence")
 
 
 class PersistenceService:
-    """Serves ``request.load_player`` and ``save.player`` from the game database.
+    """Serves ``request.load_player``, ``request.chat_history``, ``save.player`` and
+    ``save.chat`` from the game database.
 
     The caller owns the bus: connect it before ``start()`` (``connect()`` already
     declares the durable queues this service consumes) and close it after
@@ -52,7 +54,8 @@ class PersistenceService:
             # queue; the store migrates as soon as the database answers.
             log.warning("database unavailable at startup (%s); serving degraded", exc)
         backoff = Backoff(self._settings.retry_initial_seconds, self._settings.retry_max_seconds)
-        self._consumers = Consumers(self._bus, self._store, backoff)
+        chat = SqlChatStore(self._engine, keep=self._settings.chat_lines_kept)
+        self._consumers = Consumers(self._bus, self._store, backoff, chat)
         await self._consumers.start()
         log.info("persistence service started")
 

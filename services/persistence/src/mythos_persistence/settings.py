@@ -34,6 +34,8 @@ class PersistenceSettings(BaseSettings):
     # Backoff of writes (and of the first broker connection) while a dependency is down.
     retry_initial_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
+    # Chat history: lines kept per scope (global, each sub-zone); older ones are pruned.
+    chat_lines_kept: int = Field(default=500, ge=1)
 
     @field_validator("database_url")
     @classmethod

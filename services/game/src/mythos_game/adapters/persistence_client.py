@@ -6,6 +6,9 @@ import logging
 
 from mythos_contracts.bus import Bus, RequestTimeout
 from mythos_contracts.persistence import (
+    ChatHistoryReply,
+    ChatLine,
+    LoadChatHistoryRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
@@ -17,6 +20,9 @@ from pydantic import ValidationError
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 
 log = logging.getLogger(__name__)
+
+CHAT_HISTORY_REQUEST = load_request_key("chat_history")
+CHAT_SAVE_KEY = save_key("chat")
 
 
 class PersistenceClient:
@@ -49,6 +55,25 @@ class PersistenceClient:
     async def save(self, change: PlayerStateChanged) -> None:
         await self._bus.publish(
             PERSISTENCE_EXCHANGE, save_key("player"), change.model_dump_json().encode()
+        )
+
+    async def load_chat_history(self, limit: int, timeout: float) -> list[ChatLine]:
+        """One attempt, ``timeout`` seconds at most: history is never worth a wait."""
+        body = LoadChatHistoryRequest(limit=limit).model_dump_json().encode()
+        try:
+            raw = await self._bus.request(
+                PERSISTENCE_EXCHANGE, CHAT_HISTORY_REQUEST, body, timeout=timeout
+            )
+        except RequestTimeout as exc:
+            raise PlayerStoreUnavailable("no answer to chat_history") from exc
+        try:
+            return ChatHistoryReply.model_validate_json(raw).lines
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"chat_history refused: {_reason(raw)}") from exc
+
+    async def save_chat_line(self, line: ChatLine) -> None:
+        await self._bus.publish(
+            PERSISTENCE_EXCHANGE, CHAT_SAVE_KEY, line.model_dump_json().encode()
         )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
@@ -24,15 +26,18 @@ from mythos_contracts.envelope import (
 )
 from mythos_contracts.events import CommandResponseData, ErrorData, GameTickData
 
-from mythos_game.domain.commands.base import Context, Outcome
-from mythos_game.domain.commands.registry import COMMANDS, parse
+from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
+from mythos_game.domain.commands.registry import COMMANDS, resolve
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.world import World
+from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.sessions import Sessions
 
 log = logging.getLogger(__name__)
+audit_log = logging.getLogger("mythos_game.audit")
 
 
 class Dispatcher:
@@ -44,7 +49,11 @@ class Dispatcher:
         sessions: Sessions,
         *,
         tick_broadcast_every: int = 60,
+        rules: Rules | None = None,
+        history: ChatHistory | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` is wall-clock time for the commands (mutes, chat rate limits)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -52,6 +61,11 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._tick_number = 0
         self._tick_broadcast_every = tick_broadcast_every
+        self._rules = rules or Rules()
+        self._history = history
+        self._clock = clock
+        self._limiter = ChatLimiter()
+        self._started_at = clock()
 
     async def handle(self, message: EdgeMessage) -> None:
         async with self._lock:
@@ -64,6 +78,7 @@ class Dispatcher:
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
+                self._limiter.forget_older_than(self._clock())
 
     async def _handle(self, message: EdgeMessage) -> None:
         sessions = self._sessions
@@ -118,6 +133,11 @@ class Dispatcher:
             await self._sessions.save(player)
         for other in outcome.changed_players:
             await self._sessions.save(other)
+        if self._history is not None:
+            for line in outcome.history:
+                await self._history.record(line)
+        for entry in outcome.audit:
+            _audit(player, entry)
         response = CommandResponseData(
             command=msg.command,
             command_id=msg.command_id,
@@ -133,10 +153,19 @@ class Dispatcher:
             await self._sessions.disconnect(ending)
 
     def _run(self, player: Player, msg: PlayerCommand) -> Outcome:
-        parsed = parse(msg.command, msg.args)
-        if parsed is None:
-            return Outcome(False, f"Unknown command '{msg.command}'. Type 'help' for the list.")
-        ctx = Context(self._world, self._roster, player, COMMANDS)
+        parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
+        if isinstance(parsed, str):
+            return Outcome(False, parsed)
+        ctx = Context(
+            self._world,
+            self._roster,
+            player,
+            COMMANDS,
+            now=self._clock(),
+            rules=self._rules,
+            limiter=self._limiter,
+            started_at=self._started_at,
+        )
         try:
             return parsed.spec.run(ctx, parsed.args)
         except Exception:
@@ -149,3 +178,18 @@ class Dispatcher:
             return
         error = ErrorData(message=msg.reason, command_id=msg.command_id)
         await self._publisher.publish([Outgoing("error", ToPlayer(msg.player_id), error)])
+
+
+def _audit(actor: Player, entry: AuditEntry) -> None:
+    """One greppable line per admin action: ``admin action=kick allowed=yes actor=...``."""
+    audit_log.log(
+        logging.INFO if entry.allowed else logging.WARNING,
+        "admin action=%s allowed=%s actor=%s actor_id=%s role=%s target=%r detail=%r",
+        entry.action,
+        "yes" if entry.allowed else "no",
+        actor.name,
+        actor.id,
+        actor.role,
+        entry.target,
+        entry.detail,
+    )

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from mythos_contracts.persistence import PlayerStateChanged
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mythos_persistence.adapters.database import is_unavailable
-from mythos_persistence.adapters.migrations import upgrade_to_head
+from mythos_persistence.adapters.sql_store import SqlStore, insert_for
 from mythos_persistence.adapters.tables import players
-from mythos_persistence.service_layer.ports import StoredPlayer, StoreUnavailable
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
+from mythos_persistence.service_layer.ports import StoredPlayer
 
 
-class SqlPlayerStore:
-    """Reads and versioned upserts of the ``players`` table.
-
-    The schema is brought to head before the first query, and again after any
-    outage (the database may come back empty, e.g. created only now), so the
-    service can start while the database is still down.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._schema_ready = False
-        self._schema_lock = asyncio.Lock()
-
-    async def migrate(self) -> None:
-        """Apply pending migrations now; raises ``StoreUnavailable`` if the database is down."""
-        await self._guard(self._migrate)
+class SqlPlayerStore(SqlStore):
+    """Reads and versioned upserts of the ``players`` table."""
 
     async def load(self, player_id: str) -> StoredPlayer | None:
         async def query() -> StoredPlayer | None:
@@ -51,11 +26,16 @@ class SqlPlayerStore:
                 ).one_or_none()
             if row is None:
                 return None
-            stored = StoredPlayer(**row._mapping)
-            if stored.updated_at.tzinfo is None:
-                # SQLite keeps no time zone; every value written here is UTC.
-                stored = replace(stored, updated_at=stored.updated_at.replace(tzinfo=UTC))
-            return stored
+            values = row._mapping
+            return StoredPlayer(
+                player_id=values["player_id"],
+                name=values["name"],
+                room_id=values["room_id"],
+                version=values["version"],
+                updated_at=_utc(values["updated_at"]),
+                aliases=dict(values["aliases"] or {}),
+                muted_until=_utc(values["muted_until"]),
+            )
 
         return await self._guard(query, needs_schema=True)
 
@@ -69,33 +49,20 @@ class SqlPlayerStore:
 
         return await self._guard(upsert, needs_schema=True)
 
-    async def ping(self) -> None:
-        """Raises ``StoreUnavailable`` unless a trivial query succeeds."""
-
-        async def select_one() -> None:
-            async with self._engine.connect() as connection:
-                await connection.execute(sa.text("SELECT 1"))
-
-        await self._guard(select_one)
-
     def _upsert(self, state: PlayerStateChanged) -> Any:
         # One statement, so concurrent writers (or two service instances) can never
         # interleave a read and a write: the version check happens inside the upsert.
-        dialect = self._engine.dialect.name
-        if dialect == "postgresql":
-            insert: Any = postgresql.insert
-        elif dialect == "sqlite":
-            insert = sqlite.insert
-        else:
-            raise NotImplementedError(f"no versioned upsert for the {dialect!r} dialect")
-        values = {
+        values: dict[str, Any] = {
             "player_id": state.player_id,
             "name": state.name,
             "room_id": state.room_id,
             "version": state.version,
             "updated_at": datetime.now(UTC),
+            "muted_until": state.muted_until,
         }
-        statement = insert(players).values(**values)
+        if state.aliases is not None:  # None: a sender that does not know aliases
+            values["aliases"] = state.aliases
+        statement = insert_for(self._engine)(players).values(**values)
         excluded = statement.excluded
         return statement.on_conflict_do_update(
             index_elements=[players.c.player_id],
@@ -103,30 +70,9 @@ class SqlPlayerStore:
             where=players.c.version < excluded.version,
         ).returning(players.c.version)
 
-    async def _migrate(self) -> None:
-        async with self._schema_lock:
-            if not self._schema_ready:
-                await upgrade_to_head(self._engine)
-                self._schema_ready = True
-                log.info("database schema is at head")
 
-    async def _guard(
-        self, operation: Callable[[], Awaitable[T]], *, needs_schema: bool = False
-    ) -> T:
-        """Run ``operation``, turning "database down" errors into ``StoreUnavailable``."""
-        try:
-            if needs_schema and not self._schema_ready:
-                await self._migrate()
-            return await operation()
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            self._schema_ready = False  # what comes back may be a fresh, empty database
-            raise StoreUnavailable(_describe(exc)) from exc
-
-
-def _describe(exc: BaseException) -> str:
-    # The first line of SQLAlchemy's message names the driver error without the
-    # "Background on this error" link and the SQL text.
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+def _utc(value: datetime | None) -> Any:
+    # SQLite keeps no time zone; every value written here is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -16,4 +16,23 @@ players = sa.Table(
     sa.Column("room_id", sa.String(), nullable=True),
     sa.Column("version", sa.BigInteger(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # name -> expansion; NULL for a player saved before aliases existed (read as none).
+    sa.Column("aliases", sa.JSON(), nullable=True),
+    sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True),
+)
+
+# The recent ``local`` and ``global`` lines (the chat history shown at login), pruned
+# to the newest few hundred per scope as lines arrive.
+chat_lines = sa.Table(
+    "chat_lines",
+    metadata,
+    sa.Column("line_id", sa.String(), primary_key=True),
+    sa.Column("scope", sa.String(), nullable=False),
+    sa.Column("channel", sa.String(), nullable=False),
+    sa.Column("player_id", sa.String(), nullable=False),
+    sa.Column("player_name", sa.String(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_chat_lines_scope_sent_at", "scope", "sent_at"),
 )

@@ -9,6 +9,9 @@ from typing import Any
 
 from mythos_contracts.bus import Bus, Delivery, Handler
 from mythos_contracts.persistence import (
+    ChatHistoryReply,
+    ChatLine,
+    LoadChatHistoryRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
@@ -22,14 +25,17 @@ from mythos_contracts.routing import (
 )
 from pydantic import ValidationError
 
+from mythos_persistence.service_layer.chat_handlers import handle_chat_history, handle_chat_save
 from mythos_persistence.service_layer.handlers import handle_load, handle_save
-from mythos_persistence.service_layer.ports import PlayerStore
+from mythos_persistence.service_layer.ports import ChatStore, PlayerStore
 from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
 
 LOAD_PLAYER_KEY = load_request_key("load_player")
 SAVE_PLAYER_KEY = save_key("player")
+CHAT_HISTORY_KEY = load_request_key("chat_history")
+SAVE_CHAT_KEY = save_key("chat")
 
 
 class Consumers:
@@ -42,9 +48,12 @@ class Consumers:
     cancelled after it committed is harmless when it is redelivered.
     """
 
-    def __init__(self, bus: Bus, store: PlayerStore, backoff: Backoff) -> None:
+    def __init__(
+        self, bus: Bus, store: PlayerStore, backoff: Backoff, chat: ChatStore | None = None
+    ) -> None:
         self._bus = bus
         self._store = store
+        self._chat = chat
         self._backoff = backoff
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -71,7 +80,16 @@ class Consumers:
         reply = await self._answer(delivery)
         await self._bus.reply(delivery, reply.model_dump_json().encode())
 
-    async def _answer(self, delivery: Delivery) -> LoadPlayerReply | PersistenceError:
+    async def _answer(
+        self, delivery: Delivery
+    ) -> LoadPlayerReply | ChatHistoryReply | PersistenceError:
+        if delivery.routing_key == CHAT_HISTORY_KEY and self._chat is not None:
+            try:
+                wanted = LoadChatHistoryRequest.model_validate_json(delivery.body)
+            except ValidationError as exc:
+                log.warning("invalid chat_history request: %s", exc)
+                return PersistenceError(error=f"invalid chat_history request: {_summary(exc)}")
+            return await handle_chat_history(self._chat, wanted)
         if delivery.routing_key != LOAD_PLAYER_KEY:
             log.warning("unknown persistence request %r", delivery.routing_key)
             return PersistenceError(error=f"unknown request {delivery.routing_key!r}")
@@ -85,6 +103,10 @@ class Consumers:
     async def on_save(self, delivery: Delivery) -> None:
         # Raising here dead-letters the message: only for messages that can never
         # succeed. Database outages are waited out inside handle_save.
+        if delivery.routing_key == SAVE_CHAT_KEY and self._chat is not None:
+            line = ChatLine.model_validate_json(delivery.body)
+            await handle_chat_save(self._chat, line, backoff=self._backoff)
+            return
         if delivery.routing_key != SAVE_PLAYER_KEY:
             raise ValueError(f"no saves of {delivery.routing_key!r} are handled here")
         change = PlayerStateChanged.model_validate_json(delivery.body)

@@ -49,6 +49,8 @@ async def handle_load(
         name=stored.name,
         room_id=stored.room_id,
         version=stored.version,
+        aliases=stored.aliases,
+        muted_until=stored.muted_until,
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from mythos_contracts.persistence import PlayerStateChanged
+from mythos_contracts.persistence import ChatLine, PlayerStateChanged
 
 
 class StoreUnavailable(RuntimeError):
@@ -24,6 +24,8 @@ class StoredPlayer:
     room_id: str | None
     version: int
     updated_at: datetime
+    aliases: dict[str, str] = field(default_factory=dict)
+    muted_until: datetime | None = None
 
 
 class PlayerStore(Protocol):
@@ -35,3 +37,12 @@ class PlayerStore(Protocol):
 
         Returns True when the row was written, False when the change was stale.
         """
+
+
+class ChatStore(Protocol):
+    async def add_line(self, line: ChatLine) -> bool:
+        """Keep ``line`` (pruning its scope to the newest kept); False when a line with
+        its ``line_id`` was already there (a redelivery)."""
+
+    async def recent(self, limit: int, scopes: list[str] | None) -> list[ChatLine]:
+        """The newest ``limit`` lines of each scope (of ``scopes``, or all), oldest first."""

@@ -10,7 +10,7 @@ from mythos_game.domain.commands.base import (
 )
 from mythos_game.domain.outgoing import Disconnect
 
-CLOSE_KICKED = 4003
+CLOSE_KICKED = 4004
 """Close code of a kicked connection (docs/commands.md): a client should not reconnect
 by itself."""
 
@@ -41,7 +41,7 @@ SPEC = CommandSpec(
     usage="kick <player> [reason]",
     summary="Close a player's connection and take them out of the world at once.",
     details=(
-        "They are told who and why, then closed with code 4003; the room sees them leave. "
+        "They are told who and why, then closed with code 4004; the room sees them leave. "
         "They may log in again."
     ),
     examples=("kick Bob", "kick Bob flooding the square"),
