@@ -98,6 +98,7 @@ async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
     """The token's identity; raises InvalidToken with the reason the client may read."""
     token, _ = offered_token(websocket)
     if not token:
+        log.info("refused a connection: no token")
         raise InvalidToken("no token: offer the subprotocols ['bearer', <access token>]")
     try:
         return await verifier.verify(token)
