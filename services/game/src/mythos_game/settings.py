@@ -51,12 +51,14 @@ class GameSettings(BaseSettings):
     chat_limits: bool | None = Field(
         default=None, description="rate-limit chat; unset: on, except in the 'bench' world"
     )
-    chat_say_per_minute: int = Field(default=20, ge=0)
-    chat_emote_per_minute: int = Field(default=20, ge=0)
-    chat_pose_per_minute: int = Field(default=10, ge=0)
-    chat_local_per_minute: int = Field(default=15, ge=0)
-    chat_global_per_minute: int = Field(default=10, ge=0)
-    chat_whisper_per_minute: int = Field(default=10, ge=0, description="per recipient")
+    chat_say_per_minute: int = Field(default=20, ge=0, description="say lines per minute")
+    chat_emote_per_minute: int = Field(default=20, ge=0, description="emotes per minute")
+    chat_pose_per_minute: int = Field(default=10, ge=0, description="poses set per minute")
+    chat_local_per_minute: int = Field(default=15, ge=0, description="local lines per minute")
+    chat_global_per_minute: int = Field(default=10, ge=0, description="global lines per minute")
+    chat_whisper_per_minute: int = Field(
+        default=10, ge=0, description="whispers (and replies) per minute to one recipient"
+    )
     chat_max_chars: int = Field(default=1000, ge=1, description="longest chat line or pose")
     chat_history_lines: int = Field(
         default=50, ge=0, le=1000, description="local/global lines shown at login, per scope"
@@ -64,12 +66,18 @@ class GameSettings(BaseSettings):
     chat_history_timeout_seconds: float = Field(
         default=1.0, gt=0, description="how long to wait for the stored history at start"
     )
-    alias_max_count: int = Field(default=50, ge=0)
-    alias_max_name_chars: int = Field(default=20, ge=1, le=32)
-    alias_max_expansion_chars: int = Field(default=200, ge=1, le=1000)
-    alias_max_depth: int = Field(default=3, ge=1, le=10)
-    mute_default_minutes: int = Field(default=10, ge=1)
-    mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1)
+    alias_max_count: int = Field(default=50, ge=0, description="aliases per player")
+    alias_max_name_chars: int = Field(default=20, ge=1, le=32, description="longest alias name")
+    alias_max_expansion_chars: int = Field(
+        default=200, ge=1, le=1000, description="longest command an alias stands for"
+    )
+    alias_max_depth: int = Field(
+        default=3, ge=1, le=10, description="aliases an alias may go through, itself included"
+    )
+    mute_default_minutes: int = Field(
+        default=10, ge=1, description="a mute without minutes lasts this long"
+    )
+    mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1, description="longest mute")
 
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
