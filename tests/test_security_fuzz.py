@@ -271,7 +271,12 @@ def _fuzz(base: str, players: Any, loop: LoopThread) -> None:
         f"steady {len(_gapless(run.steady))} messages, gapless"
     )
     answers = [m for m in run.fuzzer.received if m["event_type"] in ("error", "command_response")]
-    print(f"the fuzzing connection got {len(answers)} answers (errors and command responses)")
+    pongs = [m for m in run.fuzzer.received if m["event_type"] == "pong"]
+    print(
+        f"the fuzzing connection got {len(answers)} answers (errors and command responses) "
+        f"and {len(pongs)} pongs for {total} frames and {run.batches} looks"
+    )
+    assert len(answers) + len(pongs) == total + run.batches, "every frame is answered once"
     assert total >= 2000, "too few frames to call this a fuzz run"
     assert run.reconnects == 0 and run.closes == []
     assert steady_commands > 0
