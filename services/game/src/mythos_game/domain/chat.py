@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from mythos_contracts.events import ChatChannel, ChatMessageData
@@ -20,8 +21,9 @@ def text_of(args: list[str]) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``75`` -> ``1 minute 15 seconds``; ``3600`` -> ``1 hour``."""
-    total = max(1, round(seconds))
+    """``75`` -> ``1 minute 15 seconds``; ``3600`` -> ``1 hour``. Rounded up: a time left
+    never reads shorter than it is."""
+    total = max(1, math.ceil(seconds - 1e-9))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [
