@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-python test-client lint format typecheck bench clean
+        test test-python test-client test-e2e lint format typecheck bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ run-game: install ## Run only the game service (GAME_* settings)
 run-persistence: install ## Run only the persistence service (PERSISTENCE_* settings)
 	$(UV) run --frozen --package mythos-persistence python -m mythos_persistence
 
-test: install lint typecheck test-python test-client ## Run every check and test
+test: install lint typecheck test-python test-client test-e2e ## Run every check and test
 
 lint: ## ruff lint and format check
 	$(UV) run --frozen ruff check .
@@ -62,6 +62,9 @@ test-client: ## Client unit tests (Vitest) and type check
 
 bench: install ## Benchmark the distributed stack; writes docs/benchmarks/ (takes ~10 min)
 	$(UV) run --frozen python -m mythos_bench
+
+test-e2e: install ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
+	$(NPM) run test:e2e
 
 clean: ## Remove build output and local data
 	rm -rf client/dist .data .pytest_cache .ruff_cache .mypy_cache
