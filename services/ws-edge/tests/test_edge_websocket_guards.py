@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.routing import COMMANDS_EXCHANGE
-from mythos_edge.adapters.token_verifier import Identity, InvalidToken, TokenExpired
+from mythos_edge.adapters.token_verifier import (
+    Identity,
+    InvalidToken,
+    JwksTokenVerifier,
+    KeysUnavailable,
+    TokenExpired,
+)
 from mythos_edge.app import create_app
 from mythos_edge.settings import EdgeSettings
 from starlette.exceptions import StarletteDeprecationWarning
@@ -30,6 +36,8 @@ class FakeVerifier:
         kind, _, rest = token.partition(":")
         if kind == "expired":
             raise TokenExpired("token expired")
+        if kind == "nokeys":
+            raise KeysUnavailable("signing keys are unavailable; try again shortly")
         if kind != "good":
             raise InvalidToken("Signature verification failed")
         player, _, ttl = rest.partition(":")
@@ -88,6 +96,25 @@ def test_a_bad_token_is_refused_at_the_handshake(
     assert refused.value.status_code == 403
     assert why in refused.value.json()["detail"]
     assert bus.sent("session_open") == []
+
+
+def test_unreachable_signing_keys_are_503_not_a_bad_token(
+    edge: tuple[TestClient, SpyBus],
+) -> None:
+    client, _ = edge
+    with pytest.raises(WebSocketDenialResponse) as refused:
+        with client.websocket_connect("/api/ws", subprotocols=["bearer", "nokeys"]):
+            pass
+    assert refused.value.status_code == 503 and "try again" in refused.value.json()["detail"]
+
+
+async def test_the_jwks_verifier_says_when_the_keys_cannot_be_fetched() -> None:
+    verifier = JwksTokenVerifier("http://127.0.0.1:9/jwks.json", issuer="i", audience="a")
+    token = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0.c2ln"  # kid k1, unknown
+    with pytest.raises(KeysUnavailable):
+        await verifier.verify(token)
+    with pytest.raises(InvalidToken, match="too long"):
+        await verifier.verify("x" * 5000)
 
 
 def test_query_token_works_and_subprotocol_wins(edge: tuple[TestClient, SpyBus]) -> None:

@@ -32,6 +32,10 @@ class TokenExpired(InvalidToken):
     """Genuine but past its ``exp``: the client should refresh it."""
 
 
+class KeysUnavailable(InvalidToken):
+    """The auth service's keys could not be fetched: the token may well be good."""
+
+
 @dataclass(frozen=True)
 class Identity:
     player_id: str
@@ -109,7 +113,7 @@ class JwksTokenVerifier:
                 document = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("could not fetch signing keys from %s: %s", self._url, exc)
-            raise InvalidToken("signing keys are unavailable; try again shortly") from exc
+            raise KeysUnavailable("signing keys are unavailable; try again shortly") from exc
         self._fetched_at = time.monotonic()
         keys: dict[str, object] = {}
         for jwk in document.get("keys", []):

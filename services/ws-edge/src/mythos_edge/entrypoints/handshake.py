@@ -16,13 +16,12 @@ from fastapi.responses import JSONResponse
 from mythos_edge.service_layer.connections import CLOSE_POLICY_VIOLATION
 
 REFUSED_STATUS = 403
+UNAVAILABLE_STATUS = 503
 
 
-async def refuse(websocket: WebSocket, reason: str) -> None:
+async def refuse(websocket: WebSocket, reason: str, status: int = REFUSED_STATUS) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(
-            JSONResponse({"detail": reason}, status_code=REFUSED_STATUS)
-        )
+        await websocket.send_denial_response(JSONResponse({"detail": reason}, status_code=status))
     else:
         await websocket.close(code=CLOSE_POLICY_VIOLATION, reason=reason)
 

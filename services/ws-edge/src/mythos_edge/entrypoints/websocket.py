@@ -1,6 +1,7 @@
 """The WebSocket endpoint ``/api/ws``: check the handshake, then relay frames both ways.
 
-Handshake, in order (each refusal is HTTP 403 with a reason, before any game data):
+Handshake, in order (each refusal is HTTP 403 with a reason, before any game data; 503
+when the auth service's keys cannot be fetched):
 origin allow-list, connections per client address, token, connections per account.
 Then frames: size limit (close 1009), parsing and sanitising, ``ping`` and ``auth``
 answered here, the per-connection command rate, and everything else to the game.
@@ -30,10 +31,16 @@ from mythos_contracts.envelope import (
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 from starlette.websockets import WebSocketState
 
-from mythos_edge.adapters.token_verifier import Identity, InvalidToken, TokenExpired, TokenVerifier
+from mythos_edge.adapters.token_verifier import (
+    Identity,
+    InvalidToken,
+    KeysUnavailable,
+    TokenExpired,
+    TokenVerifier,
+)
 from mythos_edge.entrypoints import token_refresh
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
-from mythos_edge.entrypoints.handshake import offered_token, refuse
+from mythos_edge.entrypoints.handshake import UNAVAILABLE_STATUS, offered_token, refuse
 from mythos_edge.entrypoints.origin_check import OriginPolicy
 from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
 from mythos_edge.service_layer.connections import (
@@ -87,6 +94,9 @@ async def play(websocket: WebSocket) -> None:
             identity = await _identify(websocket, runtime.verifier)
             caps.take_account(identity.player_id)
             slots.callback(caps.give_account, identity.player_id)
+        except KeysUnavailable as exc:  # not the token's fault: try again shortly
+            await refuse(websocket, str(exc), UNAVAILABLE_STATUS)
+            return
         except (CapReached, InvalidToken) as exc:
             await refuse(websocket, str(exc))
             return
@@ -102,8 +112,8 @@ async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
         raise InvalidToken("no token: offer the subprotocols ['bearer', <access token>]")
     try:
         return await verifier.verify(token)
-    except TokenExpired:
-        log.info("refused a connection: token expired")
+    except (TokenExpired, KeysUnavailable) as exc:
+        log.info("refused a connection: %s", exc)
         raise
     except InvalidToken as exc:
         log.info("refused a connection: %s", exc)
