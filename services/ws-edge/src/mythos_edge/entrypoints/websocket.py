@@ -97,7 +97,11 @@ async def play(websocket: WebSocket) -> None:
         except KeysUnavailable as exc:  # not the token's fault: try again shortly
             await refuse(websocket, str(exc), UNAVAILABLE_STATUS)
             return
-        except (CapReached, InvalidToken) as exc:
+        except CapReached as exc:
+            log.info("refused a connection from %s: %s", address, exc)
+            await refuse(websocket, str(exc))
+            return
+        except InvalidToken as exc:
             await refuse(websocket, str(exc))
             return
         await websocket.accept(subprotocol=offered_token(websocket)[1])
