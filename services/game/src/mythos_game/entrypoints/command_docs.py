@@ -41,7 +41,8 @@ _CHANNELS = """\
 
 Every line is a `chat_message` event `{channel, player_id, player_name, message, text}`
 (`player_*` name the speaker; `text` is the line as read). The speaker reads the line
-as the `result` of their command and gets no `chat_message` of their own.
+as the `result` of their command and gets no `chat_message` of their own (but for a
+broadcast).
 
 | channel | command | reaches | the others read | you read |
 |---|---|---|---|---|
@@ -50,7 +51,7 @@ as the `result` of their command and gets no `chat_message` of their own.
 | `local` | `local <text>` | the others in the rooms of your sub-zone | `[local] Alice: X` | `[local] Alice: X` |
 | `global` | `global <text>` | every other player online | `[global] Alice: X` | `[global] Alice: X` |
 | `whisper` | `whisper <player> <text>`, `reply <text>` | that one player, anywhere | `Alice whispers to you: X` | `You whisper to Bob: X` |
-| `system` | `broadcast <text>` (admins); notices of admin actions | everyone (broadcast) or the player acted on | `[system] X` | — |
+| `system` | `broadcast <text>` (admins); notices of admin actions | everyone, the admin too (broadcast), or the player acted on | `[system] X` | `Broadcast to 3 players: X` |
 
 Reach is computed when the line is said: a player who has just walked into the room
 (or sub-zone) hears it; one who has just left does not. Whispers need the other player
