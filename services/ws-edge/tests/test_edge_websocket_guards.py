@@ -217,6 +217,8 @@ def test_in_band_refresh_moves_the_deadline_and_never_forwards_the_token() -> No
             )
             ws.send_text(json.dumps({"command": "auth", "args": ["forged"], "command_id": "a3"}))
             ws.send_text(json.dumps({"command": "AUTH", "command_id": "a4"}))
+            ws.send_text(json.dumps({"command": " //Auth ", "args": ["good:p1:600"]}))
+            assert ws.receive_json()["event_type"] == "auth_ok"
             refusals = bus.wait_for("invalid", 3)
             time.sleep(1.2)  # past the first token's expiry: still open
             ws.send_text(json.dumps({"command": "ping"}))

@@ -239,7 +239,7 @@ class FrameHandler:
             parsed = parse_frame(text, self._max_bytes)
         if isinstance(parsed, FrameTooLarge):
             return parsed
-        name = "" if isinstance(parsed, BadFrame) else parsed.command.lower().removeprefix("/")
+        name = "" if isinstance(parsed, BadFrame) else _command_word(parsed.command)
         if name == "ping":
             send_control(self._conn, "pong", {})  # liveness needs no trip to the game
             return None
@@ -268,3 +268,8 @@ class FrameHandler:
         dropped = self._throttle.dropped
         if dropped in (1, 10, 100) or dropped % 1000 == 0:
             log.warning("flood from %s: %d commands dropped", self._conn.player_id, dropped)
+
+
+def _command_word(command: str) -> str:
+    """How the game reads a command name: case, surrounding blanks and leading slashes ignored."""
+    return command.strip().lstrip("/").strip().lower()
