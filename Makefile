@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-python test-client test-e2e lint format typecheck bench clean
+        test test-python test-client test-e2e lint format typecheck docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-python: ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box s
 
 test-client: ## Client unit tests (Vitest) and type check
 	$(NPM) test
+
+docs: install ## Regenerate docs/commands.md from the command registry
+	$(UV) run --frozen python -m mythos_game.entrypoints.command_docs
 
 bench: install ## Benchmark the distributed stack; writes docs/benchmarks/ (takes ~10 min)
 	$(UV) run --frozen python -m mythos_bench

@@ -98,9 +98,11 @@ async def test_a_resent_command_id_is_executed_once(start_system: Any, players: 
     answers = []
     for _ in range(2):
         answer = await alice.wait_for(
-            lambda m: m["event_type"] == "command_response"
-            and m["data"]["command_id"] == "fixed-id-1"
-            and m not in answers,
+            lambda m: (
+                m["event_type"] == "command_response"
+                and m["data"]["command_id"] == "fixed-id-1"
+                and m not in answers
+            ),
             what="both answers",
         )
         answers.append(answer)

@@ -22,3 +22,9 @@ describe('closePolicy (docs/protocol.md close codes)', () => {
     expect(closePolicy(1013).minDelayMs).toBeGreaterThan(0);
   });
 });
+
+describe('kicked by an administrator', () => {
+  it('does not reconnect after 4004', () => {
+    expect(closePolicy(4004).reconnect).toBe(false);
+  });
+});

@@ -44,6 +44,12 @@ export function closePolicy(code: number): ClosePolicy {
         reconnect: false,
         message: 'You connected from somewhere else; this window has let go of your character.',
       };
+    case 4004:
+      return {
+        ...RECONNECT,
+        reconnect: false,
+        message: 'You were removed from the game by an administrator.',
+      };
     case 4002:
       return { ...RECONNECT, message: 'The server heard nothing from this window for too long.' };
     case 4008:

@@ -46,6 +46,8 @@ class Stack:
             "MYTHOS_BENCH_ROOMS": str(rooms),
             # Idle benchmark clients do not ping; the point is to hold them.
             "EDGE_IDLE_TIMEOUT_SECONDS": "86400",
+            # Every benchmark client comes from 127.0.0.1: lift the per-address cap.
+            "EDGE_MAX_CONNECTIONS_PER_IP": "0",
             "GAME_EDGE_TIMEOUT_SECONDS": "120",
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -29,6 +29,9 @@ def main() -> None:
         # The protocol library refuses (1009) what is far over the limit without buffering
         # it; the edge closes anything over EDGE_MAX_FRAME_BYTES itself, with its reason.
         ws_max_size=max(4 * settings.max_frame_bytes, 64 * 1024),
+        # Lines are small: per-message deflate would cost a zlib context per connection
+        # and a compression per send, for next to no saving.
+        ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
         log_config=None,
         timeout_graceful_shutdown=10,

@@ -53,6 +53,9 @@ class EdgeSettings(BaseSettings):
         default=10.0, gt=0, description="sustained commands per connection; more are refused"
     )
     command_burst: int = Field(default=20, ge=1, description="commands allowed at once")
+    ws_compression: bool = Field(
+        default=False, description="offer permessage-deflate (memory and CPU per client)"
+    )
     max_connections_per_ip: int = Field(
         default=20, ge=0, description="concurrent sockets per client address on this edge; 0: off"
     )
