@@ -28,3 +28,11 @@ describe('kicked by an administrator', () => {
     expect(closePolicy(4004).reconnect).toBe(false);
   });
 });
+
+describe('expired token', () => {
+  it('renews the token and resumes after 4003', () => {
+    const policy = closePolicy(4003);
+    expect(policy.reconnect).toBe(true);
+    expect(policy.reauthenticate).toBe(true);
+  });
+});

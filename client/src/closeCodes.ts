@@ -44,6 +44,14 @@ export function closePolicy(code: number): ClosePolicy {
         reconnect: false,
         message: 'You connected from somewhere else; this window has let go of your character.',
       };
+    case 1009:
+      return { ...RECONNECT, message: 'A command was too large for the server; reconnecting.' };
+    case 4003:
+      return {
+        ...RECONNECT,
+        reauthenticate: true,
+        message: 'Your session token expired; renewing it and resuming.',
+      };
     case 4004:
       return {
         ...RECONNECT,

@@ -109,7 +109,12 @@ export type GameEvent =
  * Messages outside the stream: their sequence_number is the last one issued and does not
  * advance, and they are never replayed (docs/protocol.md, "Sequencing").
  */
-export const CONTROL_EVENT_TYPES: ReadonlySet<string> = new Set(['heartbeat', 'pong', 'disconnect']);
+export const CONTROL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'heartbeat',
+  'pong',
+  'auth_ok',
+  'disconnect',
+]);
 
 export function isControlMessage(message: ServerMessage): boolean {
   return CONTROL_EVENT_TYPES.has(message.event_type);

@@ -48,6 +48,8 @@ class Stack:
             "EDGE_IDLE_TIMEOUT_SECONDS": "86400",
             # Every benchmark client comes from 127.0.0.1: lift the per-address cap.
             "EDGE_MAX_CONNECTIONS_PER_IP": "0",
+            "EDGE_COMMANDS_PER_SECOND": "1000000",
+            "EDGE_COMMAND_BURST": "1000000",
             "GAME_EDGE_TIMEOUT_SECONDS": "120",
         }
         self.process: subprocess.Popen[bytes] | None = None
