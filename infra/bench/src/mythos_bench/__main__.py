@@ -167,17 +167,22 @@ async def main(args: argparse.Namespace) -> int:
     if not args.no_pin:
         os.sched_setaffinity(0, {1})
     rooms = max(1, args.players // args.room_size)
+    # Each scenario gets a fresh stack: RSS is a high-water mark and thousands of idle
+    # players left behind would tax the throughput run.
     stack = Stack(REPO, edges=args.edges, rooms=rooms)
     stack.start()
     try:
-        mint = TokenMint(stack.key_file, stack.public_url)
-        # Idle first, on a fresh edge: RSS is a high-water mark, so measuring after the
-        # throughput run would hide what each connection costs.
-        idle_rows = await idle(stack, args, mint) if args.idle else []
-        results = await throughput(stack, args, mint)
-        results["idle"] = idle_rows
+        results = await throughput(stack, args, TokenMint(stack.key_file, stack.public_url))
     finally:
         stack.stop()
+    results["idle"] = []
+    if args.idle:
+        stack = Stack(REPO, edges=1, rooms=rooms)
+        stack.start()
+        try:
+            results["idle"] = await idle(stack, args, TokenMint(stack.key_file, stack.public_url))
+        finally:
+            stack.stop()
     results["meta"] = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "uv run python -m mythos_bench " + shlex.join(sys.argv[1:]),
