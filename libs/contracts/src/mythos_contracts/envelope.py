@@ -126,6 +126,15 @@ class _FromEdge(BaseModel):
     edge_id: str
     sent_at: datetime = Field(default_factory=utc_now)
 
+    def held(self) -> HeldConnection:
+        """The connection this message speaks for."""
+        return HeldConnection(
+            player_id=self.player_id,
+            player_name=self.player_name,
+            player_role=self.player_role,
+            connection_id=self.connection_id,
+        )
+
 
 class ResumeFrom(BaseModel):
     """What a reconnecting client presented: its stream and the last number it holds."""

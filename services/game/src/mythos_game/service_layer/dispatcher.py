@@ -104,14 +104,7 @@ class Dispatcher:
         (it restarted while they stayed connected); None for a stale connection."""
         player = self._roster.get(msg.player_id)
         if player is None:
-            return await self._sessions.adopt(
-                msg.player_id,
-                msg.player_name,
-                msg.connection_id,
-                msg.edge_id,
-                resync=True,
-                role=msg.player_role,
-            )
+            return await self._sessions.adopt(msg.held(), msg.edge_id, resync=True)
         if player.connection_id != msg.connection_id:
             log.info("dropping a message from stale connection %s", msg.connection_id)
             return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
+    HeldConnection,
     ReplayRequest,
     SessionClosed,
     SessionOpened,
@@ -91,14 +92,7 @@ class Sessions:
         self._edges_seen[msg.edge_id] = self._clock()
         player = self._roster.get(msg.player_id)
         if player is None:
-            await self.adopt(
-                msg.player_id,
-                msg.player_name,
-                msg.connection_id,
-                msg.edge_id,
-                resync=msg.resume is not None,
-                role=msg.player_role,
-            )
+            await self.adopt(msg.held(), msg.edge_id, resync=msg.resume is not None)
             return
         if player.connection_id == msg.connection_id and not player.linkdead:
             # Already attached (a redelivery, or adopted from the edge's list): nothing new.
@@ -127,17 +121,14 @@ class Sessions:
         await self._start_stream(player, resync=resume is not None)
         await self._greet(player)
 
-    async def adopt(
-        self,
-        player_id: str,
-        name: str,
-        connection_id: str,
-        edge_id: str,
-        *,
-        resync: bool,
-        role: str = "player",
-    ) -> Player | None:
+    async def adopt(self, held: HeldConnection, edge_id: str, *, resync: bool) -> Player | None:
         """Put a player the game does not hold into the world; None if they cannot be loaded."""
+        player_id, name, connection_id, role = (
+            held.player_id,
+            held.player_name,
+            held.connection_id,
+            held.player_role,
+        )
         try:
             stored = await self._stored_state(player_id, name)
         except PlayerStoreUnavailable:
@@ -248,14 +239,7 @@ class Sessions:
     async def replay(self, msg: ReplayRequest) -> None:
         player = self._roster.get(msg.player_id)
         if player is None:
-            await self.adopt(
-                msg.player_id,
-                msg.player_name,
-                msg.connection_id,
-                msg.edge_id,
-                resync=True,
-                role=msg.player_role,
-            )
+            await self.adopt(msg.held(), msg.edge_id, resync=True)
             return
         if player.connection_id != msg.connection_id:
             return
@@ -280,14 +264,7 @@ class Sessions:
         self._edges_seen[msg.edge_id] = self._clock()
         for held in msg.connections:
             if self._roster.get(held.player_id) is None:
-                await self.adopt(
-                    held.player_id,
-                    held.player_name,
-                    held.connection_id,
-                    msg.edge_id,
-                    resync=True,
-                    role=held.player_role,
-                )
+                await self.adopt(held, msg.edge_id, resync=True)
 
     async def tick(self) -> None:
         """Once a second: expire link-dead players, presume silent edges dead, heartbeats."""

@@ -81,4 +81,4 @@ def insert_for(engine: AsyncEngine) -> Callable[..., Any]:
         return postgresql.insert
     if dialect == "sqlite":
         return sqlite.insert
-    raise NotImplementedError(f"no upsert for the {dialect!r} dialect")
+    raise ValueError(f"unsupported database dialect {dialect!r}: use PostgreSQL or SQLite")
