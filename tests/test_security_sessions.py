@@ -1,0 +1,64 @@
+"""Auth rules proven through the public origin of the running system: refresh
+rotation, refresh re-use revoking the whole login, logout, and login throttling
+(limits lowered by configuration, not by sleeping)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+
+async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_login(
+    start_system: Any,
+) -> None:
+    system = start_system("distributed")
+    name, password = f"Ref{uuid.uuid4().hex[:6]}", "correct horse"
+    async with httpx.AsyncClient(base_url=system.url, timeout=30) as http:
+        assert (
+            await http.post("/auth/register", json={"username": name, "password": password})
+        ).status_code == 201
+        first = (
+            await http.post("/auth/login", json={"username": name, "password": password})
+        ).json()
+        second = await http.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        assert second.status_code == 200
+        pair = second.json()
+        assert pair["refresh_token"] != first["refresh_token"]
+        me = await http.get("/auth/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+        assert me.status_code == 200 and me.json()["username"] == name
+
+        reuse = await http.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+        print("re-used refresh token:", reuse.status_code, reuse.json())
+        assert reuse.status_code == 401
+        # The whole family is revoked: the newest refresh token is refused too.
+        after = await http.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+        print("newest token of the revoked login:", after.status_code)
+        assert after.status_code == 401
+
+        third = (
+            await http.post("/auth/login", json={"username": name, "password": password})
+        ).json()
+        out = await http.post("/auth/logout", json={"refresh_token": third["refresh_token"]})
+        assert out.status_code == 204
+        gone = await http.post("/auth/refresh", json={"refresh_token": third["refresh_token"]})
+        print("refresh after logout:", gone.status_code)
+        assert gone.status_code == 401
+
+
+async def test_login_attempts_from_one_address_are_throttled_with_retry_after(
+    start_system: Any,
+) -> None:
+    system = start_system("distributed", AUTH_LOGIN_PER_IP_PER_MINUTE="3")
+    async with httpx.AsyncClient(base_url=system.url, timeout=30) as http:
+        codes = []
+        for _ in range(5):
+            response = await http.post(
+                "/auth/login", json={"username": "Nobody123", "password": "wrong password"}
+            )
+            codes.append(response.status_code)
+        print("login attempts answered:", codes)
+        assert codes[:3] == [401, 401, 401]
+        assert codes[3:] == [429, 429]
+        assert int(response.headers["Retry-After"]) > 0
