@@ -54,7 +54,7 @@ format: ## Apply ruff's formatting and safe fixes
 typecheck: ## mypy (strict on the contract package)
 	$(UV) run --frozen mypy libs/contracts/src
 
-test-python: ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests
+test-python: client ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests (builds the client: the system serves it)
 	$(UV) run --frozen pytest
 
 test-client: ## Client unit tests (Vitest) and type check
