@@ -8,6 +8,7 @@ import sys
 import uvicorn
 import uvloop
 from mythos_contracts.bus.amqp import AmqpBus
+from pydantic import ValidationError
 
 from mythos_game.adapters.world_files import WorldError
 from mythos_game.bootstrap import GameService
@@ -39,7 +40,11 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s game %(levelname)s %(name)s: %(message)s"
     )
-    settings = GameSettings()
+    try:
+        settings = GameSettings()
+    except ValidationError as exc:
+        # Only the reasons: the input may hold credentials (broker or database URLs).
+        sys.exit("game: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
     try:
         uvloop.run(serve(settings))
     except WorldError as exc:

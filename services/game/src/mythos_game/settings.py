@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mythos_game.domain.rules import ChatRates, Rules
@@ -15,6 +15,12 @@ _SOURCE_WORLD = Path(__file__).resolve().parents[2] / "world"
 
 class GameSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GAME_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("GAME_ENVIRONMENT", "MYTHOS_ENVIRONMENT"),
+        description="production refuses to start on default credentials or local defaults",
+    )
 
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/",
@@ -103,3 +109,18 @@ class GameSettings(BaseSettings):
             mute_default_minutes=self.mute_default_minutes,
             mute_max_minutes=max(self.mute_max_minutes, self.mute_default_minutes),
         )
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> GameSettings:
+        """In production, refuse defaults that only make sense on a developer's machine."""
+        if self.environment != "production":
+            return self
+        problems = [
+            "the broker URL uses the default guest account"
+            if "guest:guest@" in self.amqp_url
+            else ""
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

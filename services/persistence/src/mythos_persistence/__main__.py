@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Iterator
 
 import uvicorn
 from mythos_contracts.bus.amqp import AmqpBus
+from pydantic import ValidationError
 
 from mythos_persistence.bootstrap import PersistenceService
 from mythos_persistence.entrypoints.health import create_health_app
@@ -86,7 +88,11 @@ def main() -> None:
     )
     # Alembic announces every plugin it loads at INFO; only its real work matters here.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    settings = PersistenceSettings()
+    try:
+        settings = PersistenceSettings()
+    except ValidationError as exc:
+        # Only the reasons: the input may hold credentials (broker or database URLs).
+        sys.exit("persistence: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
     asyncio.run(run(settings))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Plain driver-less URLs (as most tooling and PaaS hand them out) are mapped to the
@@ -17,6 +19,12 @@ _ASYNC_SCHEMES = {
 class PersistenceSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PERSISTENCE_", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("PERSISTENCE_ENVIRONMENT", "MYTHOS_ENVIRONMENT"),
+        description="production refuses to start on default credentials or local defaults",
     )
 
     # The unprefixed names are accepted too so one shared .env/compose file can
@@ -44,3 +52,21 @@ class PersistenceSettings(BaseSettings):
         if not sep:
             raise ValueError(f"database_url {url!r} is not a URL")
         return f"{_ASYNC_SCHEMES.get(scheme, scheme)}://{rest}"
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> PersistenceSettings:
+        """In production, refuse defaults that only make sense on a developer's machine."""
+        if self.environment != "production":
+            return self
+        problems = [
+            "the broker URL uses the default guest account"
+            if "guest:guest@" in self.amqp_url
+            else "",
+            "the database is the local SQLite default"
+            if self.database_url.startswith("sqlite")
+            else "",
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

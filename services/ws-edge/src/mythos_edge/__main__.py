@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 from mythos_contracts.bus.amqp import AmqpBus
+from pydantic import ValidationError
 
 from mythos_edge import log_redaction
 from mythos_edge.app import close_all, create_app
@@ -19,7 +21,11 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s edge %(levelname)s %(name)s: %(message)s"
     )
-    settings = EdgeSettings()
+    try:
+        settings = EdgeSettings()
+    except ValidationError as exc:
+        # Only the reasons: the input may hold credentials (broker or database URLs).
+        sys.exit("edge: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
     bus = AmqpBus(settings.amqp_url, connection_name=f"edge-{settings.instance_id}")
     app = create_app(settings, bus)
     config = uvicorn.Config(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EdgeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("EDGE_ENVIRONMENT", "MYTHOS_ENVIRONMENT"),
+        description="production refuses to start on default credentials or local defaults",
+    )
 
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/",
@@ -65,3 +72,21 @@ class EdgeSettings(BaseSettings):
 
     def origin_list(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> EdgeSettings:
+        """In production, refuse defaults that only make sense on a developer's machine."""
+        if self.environment != "production":
+            return self
+        problems = [
+            "the broker URL uses the default guest account"
+            if "guest:guest@" in self.amqp_url
+            else "",
+            "the signing keys are fetched from the local default"
+            if "127.0.0.1" in self.jwks_url
+            else "",
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

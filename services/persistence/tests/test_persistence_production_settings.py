@@ -1,0 +1,12 @@
+import pytest
+from mythos_persistence.settings import PersistenceSettings
+from pydantic import ValidationError
+
+
+def test_production_refuses_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match=r"guest account.*SQLite default"):
+        PersistenceSettings()
+    monkeypatch.setenv("PERSISTENCE_AMQP_URL", "amqp://mythos:s3cret@rabbit:5672/mythos")
+    monkeypatch.setenv("PERSISTENCE_DATABASE_URL", "postgresql://mythos:pw@db:5432/game")
+    assert PersistenceSettings().environment == "production"
