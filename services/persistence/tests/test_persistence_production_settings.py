@@ -4,6 +4,11 @@ from pydantic import ValidationError
 
 
 def test_production_refuses_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Defaults only: whatever the machine exports (CI sets DATABASE_URL) must not count.
+    monkeypatch.delenv("PERSISTENCE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PERSISTENCE_AMQP_URL", raising=False)
+    monkeypatch.delenv("AMQP_URL", raising=False)
     monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
     with pytest.raises(ValidationError, match=r"guest account.*SQLite default"):
         PersistenceSettings()

@@ -4,6 +4,10 @@ from pydantic import ValidationError
 
 
 def test_production_refuses_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Defaults only: whatever the machine exports (CI sets DATABASE_URL) must not count.
+    monkeypatch.delenv("EDGE_AMQP_URL", raising=False)
+    monkeypatch.delenv("AMQP_URL", raising=False)
+    monkeypatch.delenv("EDGE_JWKS_URL", raising=False)
     monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
     with pytest.raises(ValidationError, match=r"guest account.*local default"):
         EdgeSettings()
