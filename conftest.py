@@ -11,12 +11,21 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from mythos_local.provisioning import (
+    amqp_problem,
+    delete_vhost,
+    drop_database,
+    ensure_database,
+    ensure_vhost,
+    postgres_problem,
+)
+from mythos_local.provisioning import (
+    database_url as database_url_on,
+)
 
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -30,41 +39,10 @@ def _unavailable(what: str, why: str) -> None:
     pytest.skip(f"SKIPPED LOUDLY: {message}")
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
-def _with_vhost(url: str, vhost: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
-
-
-async def _amqp_reachable() -> str | None:
-    import aio_pika
-
-    try:
-        connection = await asyncio.wait_for(aio_pika.connect(AMQP_URL), 5)
-    except Exception as exc:
-        return f"{AMQP_URL}: {exc!r}"
-    await connection.close()
-    return None
-
-
-async def _postgres_reachable() -> str | None:
-    import asyncpg
-
-    try:
-        connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), 5)
-    except Exception as exc:
-        return f"{POSTGRES_URL}: {exc!r}"
-    await connection.close()
-    return None
-
-
 @pytest.fixture(scope="session")
 def rabbitmq() -> None:
     """Fails or skips (see module doc) unless RabbitMQ answers and rabbitmqctl can make vhosts."""
-    problem = _run_isolated(_amqp_reachable)
+    problem = _run_isolated(lambda: amqp_problem(AMQP_URL))
     if problem:
         _unavailable("RabbitMQ", problem)
     if shutil.which("rabbitmqctl") is None:
@@ -73,7 +51,7 @@ def rabbitmq() -> None:
 
 @pytest.fixture(scope="session")
 def postgres() -> None:
-    problem = _run_isolated(_postgres_reachable)
+    problem = _run_isolated(lambda: postgres_problem(POSTGRES_URL))
     if problem:
         _unavailable("PostgreSQL", problem)
 
@@ -85,17 +63,12 @@ def make_vhost(rabbitmq: None) -> Iterator[Callable[[], str]]:
 
     def make() -> str:
         vhost = f"mythos_test_{uuid.uuid4().hex[:12]}"
-        _rabbitmqctl("add_vhost", vhost)
         made.append(vhost)
-        user = urlsplit(AMQP_URL).username or "guest"
-        _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
-        return _with_vhost(AMQP_URL, vhost)
+        return str(_run_isolated(lambda: ensure_vhost(AMQP_URL, vhost)))
 
     yield make
     for vhost in made:
-        subprocess.run(
-            ["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60
-        )
+        _run_isolated(lambda vhost=vhost: delete_vhost(vhost))
 
 
 @pytest.fixture
@@ -112,16 +85,6 @@ def _run_isolated(coro_factory: Callable[[], object]) -> object:
         return pool.submit(lambda: asyncio.run(coro_factory())).result()  # type: ignore[arg-type]
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def make_database(postgres: None) -> Iterator[Callable[[], str]]:
     """Factory of fresh PostgreSQL databases; returns a SQLAlchemy asyncpg URL on each."""
@@ -129,15 +92,13 @@ def make_database(postgres: None) -> Iterator[Callable[[], str]]:
 
     def make() -> str:
         name = f"mythos_test_{uuid.uuid4().hex[:12]}"
-        _run_isolated(lambda: _admin(f'CREATE DATABASE "{name}"'))
+        _run_isolated(lambda: ensure_database(POSTGRES_URL, name))
         made.append(name)
-        parts = urlsplit(POSTGRES_URL)
-        return urlunsplit(("postgresql+asyncpg", parts.netloc, "/" + name, "", ""))
+        return database_url_on(POSTGRES_URL, name)
 
     yield make
     for name in made:
-        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-        _run_isolated(lambda drop=drop: _admin(drop))
+        _run_isolated(lambda name=name: drop_database(POSTGRES_URL, name))
 
 
 @pytest.fixture
