@@ -24,6 +24,13 @@ from aio_pika.abc import (
 from aiormq.exceptions import AMQPError
 
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
+from mythos_contracts.ops.metrics import (
+    BUS_CONNECTED,
+    BUS_DELIVERED,
+    BUS_PUBLISH_RETRIES,
+    BUS_PUBLISHED,
+    BUS_RECONNECTS,
+)
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -45,6 +52,7 @@ class AmqpBus:
         self._exchanges: dict[str, AbstractRobustExchange] = {}
         self._queues: dict[str, AbstractRobustQueue] = {}
         self._queue_options: dict[str, dict[str, Any]] = {}
+        self._consumed: dict[str, AbstractRobustQueue] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
@@ -59,6 +67,9 @@ class AmqpBus:
         self._connection = await aio_pika.connect_robust(
             self._url, client_properties={"connection_name": self._name}
         )
+        self._connection.close_callbacks.add(lambda *_: BUS_CONNECTED.set(0))
+        self._connection.reconnect_callbacks.add(_count_reconnect)
+        BUS_CONNECTED.set(1)
         self._publish_channel = await self._connection.channel(publisher_confirms=True)
         for name in TOPIC_EXCHANGES:
             await self._exchange(name)
@@ -73,6 +84,17 @@ class AmqpBus:
         assert self._connection is not None, "bus is not connected"
         self._connection.reconnect_callbacks.add(lambda *_: callback())
 
+    def is_connected(self) -> bool:
+        return self._connection is not None and self._connection.connected.is_set()
+
+    async def queue_depths(self) -> dict[str, int]:
+        depths: dict[str, int] = {}
+        for name, queue in list(self._consumed.items()):
+            # Re-declaring with the same options is idempotent and answers the count.
+            declared = await queue.declare()
+            depths[name] = declared.message_count or 0
+        return depths
+
     async def close(self) -> None:
         for task in self._workers:
             task.cancel()
@@ -84,6 +106,8 @@ class AmqpBus:
             await self._connection.close()
             self._connection = None
             self._publish_channel = None
+            self._consumed.clear()
+            BUS_CONNECTED.set(0)
 
     async def _exchange(self, name: str) -> AbstractRobustExchange:
         exchange = self._exchanges.get(name)
@@ -157,6 +181,7 @@ class AmqpBus:
                 # Unroutable events are normal (a room nobody's edge listens to); fixed
                 # queues always exist because every bus declares them on connect.
                 await target.publish(message, routing_key, mandatory=False)
+                BUS_PUBLISHED.labels(exchange).inc()
                 return
             except (AMQPError, ConnectionError, RuntimeError) as exc:
                 # The robust connection is re-opening: wait for it rather than lose the
@@ -165,6 +190,7 @@ class AmqpBus:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 log.warning("publish to %s failed (%s); retrying", routing_key, exc)
+                BUS_PUBLISH_RETRIES.inc()
                 await asyncio.sleep(0.5)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
@@ -174,14 +200,19 @@ class AmqpBus:
         # Declared (not merely looked up) on the consuming channel, so the robust channel
         # re-declares it and restarts this consumer after a reconnect.
         robust_queue = await channel.declare_queue(queue, **self._queue_options[queue])
+        self._consumed[queue] = robust_queue
         inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         # Deliveries are handled one at a time, in order, by a single worker.
         await robust_queue.consume(inbox.put)
         self._workers.append(
-            asyncio.create_task(self._work(inbox, handler), name=f"consume {queue}")
+            asyncio.create_task(self._work(queue, inbox, handler), name=f"consume {queue}")
         )
 
-    async def _work(self, inbox: asyncio.Queue[AbstractIncomingMessage], handler: Handler) -> None:
+    async def _work(
+        self, queue: str, inbox: asyncio.Queue[AbstractIncomingMessage], handler: Handler
+    ) -> None:
+        acked = BUS_DELIVERED.labels(queue, "ack")
+        dead_lettered = BUS_DELIVERED.labels(queue, "dead_letter")
         while True:
             message = await inbox.get()
             if message.channel.is_closed:
@@ -200,8 +231,10 @@ class AmqpBus:
             except Exception:
                 log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
                 await _settle(message.reject(requeue=False))
+                dead_lettered.inc()
             else:
                 await _settle(message.ack())
+                acked.inc()
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
@@ -240,6 +273,11 @@ class AmqpBus:
         await self.publish(
             "", request.reply_to, body, persistent=False, correlation_id=request.correlation_id
         )
+
+
+def _count_reconnect(*_: object) -> None:
+    BUS_RECONNECTS.inc()
+    BUS_CONNECTED.set(1)
 
 
 async def _settle(outcome: Any) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
 from mythos_contracts.bus.topic import topic_matches
+from mythos_contracts.ops.metrics import BUS_DELIVERED, BUS_PUBLISHED
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -66,8 +67,11 @@ class InMemoryBus:
         self._consumers: list[asyncio.Task[None]] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._consumed: dict[str, _Queue] = {}
+        self._connected = False
 
     async def connect(self) -> None:
+        self._connected = True
         for name in (*TOPIC_EXCHANGES, DEAD_LETTER_EXCHANGE):
             self._broker.exchanges.setdefault(name, [])
         await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
@@ -76,7 +80,15 @@ class InMemoryBus:
             await self.declare_queue(queue)
             await self.bind(queue, exchange, pattern)
 
+    def is_connected(self) -> bool:
+        return self._connected
+
+    async def queue_depths(self) -> dict[str, int]:
+        return {name: queue.items.qsize() for name, queue in self._consumed.items()}
+
     async def close(self) -> None:
+        self._connected = False
+        self._consumed.clear()
         for task in self._consumers:
             task.cancel()
         for task in self._consumers:
@@ -130,12 +142,17 @@ class InMemoryBus:
     ) -> None:
         delivery = Delivery(routing_key, body, correlation_id, reply_to)
         self._broker.route(exchange, routing_key, delivery)
+        BUS_PUBLISHED.labels(exchange).inc()
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]
+        if not queue.startswith("mythos.reply."):
+            self._consumed[queue] = q
         self._consumers.append(asyncio.create_task(self._run(q, handler), name=f"consume {queue}"))
 
     async def _run(self, queue: _Queue, handler: Handler) -> None:
+        acked = BUS_DELIVERED.labels(queue.name, "ack")
+        dead_lettered = BUS_DELIVERED.labels(queue.name, "dead_letter")
         while True:
             delivery = await queue.items.get()
             try:
@@ -145,8 +162,11 @@ class InMemoryBus:
                 raise
             except Exception:
                 log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
+                dead_lettered.inc()
                 if queue.dead_letter:
                     self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
+            else:
+                acked.inc()
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0

@@ -7,6 +7,8 @@ Semantics every adapter keeps (checked by one shared contract test suite):
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
 * ``request`` is request/reply with a correlation id and a private reply queue.
+* Both adapters count what they publish and deliver in the shared bus metrics
+  (``mythos_contracts.ops.metrics``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,12 @@ class Bus(Protocol):
 
     async def reply(self, request: Delivery, body: bytes) -> None:
         """Answer a delivery that came from ``request``."""
+
+    def is_connected(self) -> bool:
+        """True while the connection is open (False while lost, re-opening or closed)."""
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Messages waiting (ready, not yet delivered) in each queue this bus consumes."""
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after the connection was lost and re-established (topology,
