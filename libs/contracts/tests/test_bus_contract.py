@@ -23,6 +23,7 @@ from mythos_contracts.routing import (
     room_key,
     room_pattern,
 )
+from prometheus_client import REGISTRY
 
 BusFactory = Callable[[str], Bus]
 
@@ -216,3 +217,111 @@ async def test_exclusive_queue_vanishes_with_its_connection(bus_factory: BusFact
     other = await _connected(bus_factory, "edge2")
     # Redeclaring from another connection works only because the first one is gone.
     await other.declare_queue("mythos.edge.gone", exclusive=True, dead_letter=False)
+
+
+async def test_connected_state_follows_connect_and_close(bus_factory: BusFactory) -> None:
+    bus = bus_factory("game")
+    assert not bus.is_connected()
+    await bus.connect()
+    assert bus.is_connected()
+    await bus.close()
+    assert not bus.is_connected()
+
+
+async def test_queue_depths_count_what_waits_behind_the_delivery_in_hand(
+    bus_factory: BusFactory,
+) -> None:
+    bus = await _connected(bus_factory, "game")
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def blocked(delivery: Delivery) -> None:
+        started.set()
+        await release.wait()
+
+    await bus.consume(GAME_COMMANDS_QUEUE, blocked, prefetch=1)
+    for i in range(5):
+        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+    async with asyncio.timeout(5):
+        await started.wait()
+    assert await bus.queue_depths() == {GAME_COMMANDS_QUEUE: 4}
+    release.set()
+
+
+async def test_stop_consuming_finishes_the_delivery_in_hand_and_hands_back_the_rest(
+    bus_factory: BusFactory,
+) -> None:
+    game = await _connected(bus_factory, "game")
+    started, release = asyncio.Event(), asyncio.Event()
+    handled: list[bytes] = []
+
+    async def slow(delivery: Delivery) -> None:
+        started.set()
+        await release.wait()
+        handled.append(delivery.body)
+
+    await game.consume(GAME_COMMANDS_QUEUE, slow)
+    for i in range(5):
+        await game.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+    async with asyncio.timeout(5):
+        await started.wait()
+    stopping = asyncio.create_task(game.stop_consuming())
+    await asyncio.sleep(0.2)
+    assert not stopping.done(), "stop_consuming returned before the delivery in hand finished"
+    release.set()
+    async with asyncio.timeout(5):
+        await stopping
+    assert handled == [b"0"]
+
+    # Another consumer (the next pod) gets the rest, in order, and not the finished one.
+    successor = await _connected(bus_factory, "game-2")
+    rest = Collector()
+    await successor.consume(GAME_COMMANDS_QUEUE, rest)
+    await rest.wait_for(4)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in rest.items] == [b"1", b"2", b"3", b"4"]
+
+
+async def test_stop_consuming_keeps_requests_working(bus_factory: BusFactory) -> None:
+    server = await _connected(bus_factory, "persistence")
+    client = await _connected(bus_factory, "game")
+
+    async def echo(delivery: Delivery) -> None:
+        await server.reply(delivery, delivery.body.upper())
+
+    await server.consume(PERSISTENCE_REQUESTS_QUEUE, echo)
+    await client.consume(GAME_COMMANDS_QUEUE, Collector())
+    assert await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"a") == b"A"
+    await client.stop_consuming()
+    assert await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"b") == b"B"
+
+
+async def test_both_adapters_count_published_and_delivered_messages(
+    bus_factory: BusFactory,
+) -> None:
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    published = sample("mythos_bus_published_total", exchange=COMMANDS_EXCHANGE)
+    acked = sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="ack")
+    dead = sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="dead_letter")
+    bus = await _connected(bus_factory, "game")
+    ok = Collector()
+
+    async def handler(delivery: Delivery) -> None:
+        if delivery.body == b"poison":
+            raise ValueError("cannot handle this")
+        await ok(delivery)
+
+    await bus.consume(GAME_COMMANDS_QUEUE, handler)
+    for body in (b"a", b"poison", b"b"):
+        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), body)
+    await ok.wait_for(2)
+    await asyncio.sleep(0.1)  # the settle of the last delivery follows its handler
+    assert sample("mythos_bus_published_total", exchange=COMMANDS_EXCHANGE) == published + 3
+    assert (
+        sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="ack") == acked + 2
+    )
+    assert (
+        sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="dead_letter")
+        == dead + 1
+    )

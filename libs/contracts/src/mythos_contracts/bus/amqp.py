@@ -54,6 +54,7 @@ class AmqpBus:
         self._queue_options: dict[str, dict[str, Any]] = {}
         self._consumed: dict[str, AbstractRobustQueue] = {}
         self._workers: list[asyncio.Task[None]] = []
+        self._consumers: list[_Consumer] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
 
@@ -96,6 +97,7 @@ class AmqpBus:
         return depths
 
     async def close(self) -> None:
+        self._consumers.clear()
         for task in self._workers:
             task.cancel()
         for task in self._workers:
@@ -201,22 +203,42 @@ class AmqpBus:
         # re-declares it and restarts this consumer after a reconnect.
         robust_queue = await channel.declare_queue(queue, **self._queue_options[queue])
         self._consumed[queue] = robust_queue
-        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        consumer = _Consumer(robust_queue)
         # Deliveries are handled one at a time, in order, by a single worker.
-        await robust_queue.consume(inbox.put)
-        self._workers.append(
-            asyncio.create_task(self._work(queue, inbox, handler), name=f"consume {queue}")
-        )
+        consumer.tag = await robust_queue.consume(consumer.inbox.put)
+        worker = asyncio.create_task(self._work(queue, consumer, handler), name=f"consume {queue}")
+        consumer.worker = worker
+        self._consumers.append(consumer)
+        self._workers.append(worker)
 
-    async def _work(
-        self, queue: str, inbox: asyncio.Queue[AbstractIncomingMessage], handler: Handler
-    ) -> None:
+    async def stop_consuming(self) -> None:
+        # Cancel first, so the broker sends nothing more; then let each handler in flight
+        # finish and settle; what was prefetched but not started goes back to the queue.
+        for consumer in self._consumers:
+            with contextlib.suppress(Exception):
+                await consumer.queue.cancel(consumer.tag)
+        for consumer in self._consumers:
+            consumer.stopping = True
+            if not consumer.busy and consumer.worker is not None:
+                consumer.worker.cancel()  # idle in inbox.get(): nothing is lost by this
+        for consumer in self._consumers:
+            if consumer.worker is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await consumer.worker
+            while not consumer.inbox.empty():
+                message = consumer.inbox.get_nowait()
+                if not message.channel.is_closed:
+                    await _settle(message.nack(requeue=True))
+        self._consumers.clear()
+
+    async def _work(self, queue: str, consumer: _Consumer, handler: Handler) -> None:
         acked = BUS_DELIVERED.labels(queue, "ack")
         dead_lettered = BUS_DELIVERED.labels(queue, "dead_letter")
-        while True:
-            message = await inbox.get()
+        while not consumer.stopping:
+            message = await consumer.inbox.get()
             if message.channel.is_closed:
                 continue  # its channel died: the broker redelivers it on the new one
+            consumer.busy = True  # no await since get(): a stop now waits for this one
             delivery = Delivery(
                 routing_key=message.routing_key or "",
                 body=message.body,
@@ -235,6 +257,8 @@ class AmqpBus:
             else:
                 await _settle(message.ack())
                 acked.inc()
+            finally:
+                consumer.busy = False
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
@@ -273,6 +297,16 @@ class AmqpBus:
         await self.publish(
             "", request.reply_to, body, persistent=False, correlation_id=request.correlation_id
         )
+
+
+class _Consumer:
+    def __init__(self, queue: AbstractRobustQueue) -> None:
+        self.queue = queue
+        self.inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self.tag = ""
+        self.worker: asyncio.Task[None] | None = None
+        self.busy = False
+        self.stopping = False
 
 
 def _count_reconnect(*_: object) -> None:

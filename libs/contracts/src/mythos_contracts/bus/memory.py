@@ -68,6 +68,9 @@ class InMemoryBus:
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._consumed: dict[str, _Queue] = {}
+        self._busy: set[asyncio.Task[None]] = set()
+        self._replies: asyncio.Task[None] | None = None
+        self._stopping = False
         self._connected = False
 
     async def connect(self) -> None:
@@ -146,15 +149,31 @@ class InMemoryBus:
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]
-        if not queue.startswith("mythos.reply."):
+        task = asyncio.create_task(self._run(q, handler), name=f"consume {queue}")
+        if queue == self._reply_queue:
+            self._replies = task  # not a consumer stop_consuming stops: requests go on
+        else:
             self._consumed[queue] = q
-        self._consumers.append(asyncio.create_task(self._run(q, handler), name=f"consume {queue}"))
+        self._consumers.append(task)
+
+    async def stop_consuming(self) -> None:
+        self._stopping = True
+        stopping = [t for t in self._consumers if t is not self._replies]
+        for task in stopping:
+            if task not in self._busy:
+                task.cancel()  # idle in get(): nothing is lost by this
+        for task in stopping:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _run(self, queue: _Queue, handler: Handler) -> None:
         acked = BUS_DELIVERED.labels(queue.name, "ack")
         dead_lettered = BUS_DELIVERED.labels(queue.name, "dead_letter")
-        while True:
+        me = asyncio.current_task()
+        assert me is not None
+        while not (self._stopping and queue.name != self._reply_queue):
             delivery = await queue.items.get()
+            self._busy.add(me)  # no await since get(): a stop now waits for this one
             try:
                 await handler(delivery)
             except asyncio.CancelledError:
@@ -167,6 +186,8 @@ class InMemoryBus:
                     self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
             else:
                 acked.inc()
+            finally:
+                self._busy.discard(me)
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0

@@ -70,6 +70,11 @@ class Bus(Protocol):
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         """Start handling ``queue``'s deliveries one at a time in the background."""
 
+    async def stop_consuming(self) -> None:
+        """Graceful stop: take no new deliveries, let each handler in flight finish and be
+        settled, and hand back (unacked, to be redelivered) whatever was not started.
+        Publishing and ``request`` keep working until ``close``."""
+
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
     ) -> bytes:
