@@ -31,6 +31,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "auth",
             python_module("mythos_auth"),
             {
+                "AUTH_LOG_FORMAT": settings.mythos_log_format,
                 "AUTH_HOST": host,
                 "AUTH_PORT": str(auth_port),
                 "AUTH_DATABASE_URL": database_url(settings.database_url, auth_db),
@@ -42,6 +43,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "persistence",
             python_module("mythos_persistence"),
             {
+                "PERSISTENCE_LOG_FORMAT": settings.mythos_log_format,
                 "PERSISTENCE_AMQP_URL": amqp,
                 "PERSISTENCE_DATABASE_URL": database_url(settings.database_url, game_db),
                 "PERSISTENCE_HEALTH_HOST": host,
@@ -53,6 +55,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "game",
             python_module("mythos_game"),
             {
+                "GAME_LOG_FORMAT": settings.mythos_log_format,
                 "GAME_AMQP_URL": amqp,
                 "GAME_HEALTH_HOST": host,
                 "GAME_HEALTH_PORT": str(settings.port("game")),
@@ -67,6 +70,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 f"edge-{index + 1}",
                 python_module("mythos_edge"),
                 {
+                    "EDGE_LOG_FORMAT": settings.mythos_log_format,
                     "EDGE_AMQP_URL": amqp,
                     "EDGE_HOST": host,
                     "EDGE_PORT": str(port),

@@ -37,6 +37,9 @@ class LocalSettings(BaseSettings):
         default=1.0, ge=0, description="seconds before a crashed service is started again"
     )
     mythos_client_dist: Path = Field(default=REPO_ROOT / "client" / "dist")
+    mythos_log_format: Literal["json", "text"] = Field(
+        default="json", description="the services' log lines: json (as in production) or text"
+    )
 
     @property
     def public_url(self) -> str:
