@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.events import CommandResponseData
+
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +83,47 @@ class LoadChatHistoryRequest(_Message):
 
 class ChatHistoryReply(_Message):
     lines: list[ChatLine] = Field(description="oldest first; at most ``limit`` per scope")
+
+
+class HandoffEntry(_Message):
+    seq: int = Field(ge=1)
+    age_seconds: float = Field(ge=0, description="how long before the handoff it was sent")
+    envelope: EventEnvelope
+
+
+class StreamHandoff(_Message):
+    """One player's stream as a stopping game leaves it, for the next game to continue:
+    same epoch, next number ``last + 1``, the history to replay from."""
+
+    player_id: str
+    connection_id: str = Field(description="the player's connection at handoff")
+    session_id: str
+    epoch: str
+    opened_for: str = Field(description="the connection the stream's game_state went to")
+    last: int = Field(ge=0)
+    linkdead: bool = False
+    history: list[HandoffEntry] = Field(default_factory=list)
+    recent_commands: dict[str, CommandResponseData] = Field(
+        default_factory=dict, description="command id -> its response, oldest first"
+    )
+
+
+class SaveHandoffRequest(_Message):
+    """Request/reply (``request.save_handoff``), in parts: one stopping game's streams."""
+
+    handoff_id: str = Field(min_length=1, max_length=64)
+    streams: list[StreamHandoff]
+
+
+class TakeHandoffRequest(_Message):
+    """Request/reply (``request.take_handoff``): every stream handed off at most
+    ``max_age_seconds`` ago; taking deletes them, so a handoff is continued at most once."""
+
+    max_age_seconds: float = Field(gt=0)
+
+
+class HandoffReply(_Message):
+    streams: list[StreamHandoff] = Field(default_factory=list)
 
 
 class PersistenceError(_Message):
