@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +23,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_runs_serves_and_stops_on_sigterm(amqp_url: str, database_url: str) -> None:
+async def test_runs_serves_and_stops_on_sigterm(
+    amqp_url: str, database_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     parts = urlsplit(database_url)
     env = {
@@ -30,10 +34,14 @@ async def test_runs_serves_and_stops_on_sigterm(amqp_url: str, database_url: str
         # A plain URL, as operators write it; the service picks the async driver.
         "PERSISTENCE_DATABASE_URL": urlunsplit(("postgresql", parts.netloc, parts.path, "", "")),
         "PERSISTENCE_HEALTH_PORT": str(port),
+        "PERSISTENCE_LOG_FORMAT": "json",
+        "PERSISTENCE_LOG_LEVEL": "debug",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mythos_persistence", env=env
-    )
+    output = tmp_path / "stdout.log"
+    with output.open("wb") as stdout:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "mythos_persistence", env=env, stdout=stdout
+        )
     client = AmqpBus(amqp_url, connection_name="game")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
@@ -46,7 +54,10 @@ async def test_runs_serves_and_stops_on_sigterm(amqp_url: str, database_url: str
                     pass
                 assert process.returncode is None, "the service exited early"
                 await asyncio.sleep(0.1)
-            assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+            assert response.json()["status"] == "ok"
+            ready = await http.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert set(ready.json()["checks"]) == {"database", "broker"}
 
         await client.connect()
         change = PlayerStateChanged(player_id="p1", name="Armitage", room_id="street", version=1)
@@ -63,6 +74,13 @@ async def test_runs_serves_and_stops_on_sigterm(amqp_url: str, database_url: str
             await asyncio.sleep(0.05)
         assert LoadPlayerReply.model_validate_json(raw).room_id == "street"
 
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            metrics = (await http.get("/metrics")).text
+        assert (
+            'mythos_persistence_writes_total{operation="save_player",outcome="ok"} 1.0' in metrics
+        )
+        assert 'mythos_persistence_db_read_seconds_count{operation="load_player"}' in metrics
+
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 20) == 0
     finally:
@@ -70,3 +88,12 @@ async def test_runs_serves_and_stops_on_sigterm(amqp_url: str, database_url: str
             process.kill()
             await process.wait()
         await client.close()
+
+    # Every line is one JSON object; the write is logged at DEBUG with its player id.
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert lines and all(line["service"] == "persistence" for line in lines)
+    writes = [line for line in lines if line.get("operation") == "save_player"]
+    assert writes and writes[0]["level"] == "debug" and writes[0]["player_id"] == "p1"
+    # The database URL's password never reaches the log, whatever logged it.
+    password = urlsplit(database_url).password
+    assert not password or password not in output.read_text()

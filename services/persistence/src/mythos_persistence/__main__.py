@@ -1,4 +1,5 @@
-"""``mythos-persistence`` / ``python -m mythos_persistence``: RabbitMQ + database + /healthz."""
+"""``mythos-persistence`` / ``python -m mythos_persistence``: RabbitMQ + database, with
+``/healthz``, ``/readyz`` and ``/metrics`` on the health port."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 
 import uvicorn
 from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.ops.log_lines import configure_logging
 from pydantic import ValidationError
 
 from mythos_persistence.bootstrap import PersistenceService
-from mythos_persistence.entrypoints.health import create_health_app
+from mythos_persistence.entrypoints.health import SERVICE, create_ops_app
 from mythos_persistence.service_layer.retry import Backoff
 from mythos_persistence.settings import PersistenceSettings
 
@@ -57,16 +59,14 @@ async def run(settings: PersistenceSettings) -> None:
     service = PersistenceService(settings, bus)
     try:
         await service.start()
-        app = create_health_app(
-            {"database": service.check_database, "broker": service.check_broker}
-        )
+        app = create_ops_app(service.readiness, bus=bus)
         server = _HealthServer(
             uvicorn.Config(
                 app,
                 host=settings.health_host,
                 port=settings.health_port,
                 lifespan="off",
-                log_config=None,  # keep our logging setup
+                log_config=None,  # keep configure_logging's handler and format
                 access_log=False,
             )
         )
@@ -83,16 +83,14 @@ async def run(settings: PersistenceSettings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic announces every plugin it loads at INFO; only its real work matters here.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         settings = PersistenceSettings()
     except ValidationError as exc:
         # Only the reasons: the input may hold credentials (broker or database URLs).
         sys.exit("persistence: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
+    configure_logging(SERVICE, level=settings.log_level, fmt=settings.log_format)
+    # Alembic announces every plugin it loads at INFO; only its real work matters here.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     asyncio.run(run(settings))
 
 

@@ -7,8 +7,10 @@ Works on any ``Bus``: ``AmqpBus`` in production (see ``__main__``), an
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus
+from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, health_probe_key
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -70,6 +72,11 @@ class PersistenceService:
         if self._engine is not None:
             await self._engine.dispose()
         log.info("persistence service stopped")
+
+    @property
+    def readiness(self) -> Mapping[str, Check]:
+        """What ``/readyz`` checks: the service is useful only when both answer."""
+        return {"database": self.check_database, "broker": self.check_broker}
 
     async def check_database(self) -> None:
         """Raises unless the database answers (for the health endpoint)."""

@@ -34,7 +34,7 @@ class SqlChatStore(SqlStore):
                     await connection.execute(self._prune(line.scope))
             return added
 
-        return await self._guard(insert, needs_schema=True)
+        return await self._write("append_chat", insert)
 
     async def recent(self, limit: int, scopes: list[str] | None) -> list[ChatLine]:
         async def query() -> list[ChatLine]:
@@ -59,7 +59,7 @@ class SqlChatStore(SqlStore):
                 rows = (await connection.execute(statement)).all()
             return [_line(dict(row._mapping)) for row in rows]
 
-        return await self._guard(query, needs_schema=True)
+        return await self._read("chat_history", query)
 
     def _prune(self, scope: str) -> sa.Delete:
         newest = (

@@ -37,7 +37,7 @@ class SqlPlayerStore(SqlStore):
                 muted_until=_utc(values["muted_until"]),
             )
 
-        return await self._guard(query, needs_schema=True)
+        return await self._read("load_player", query)
 
     async def save_if_newer(self, state: PlayerStateChanged) -> bool:
         async def upsert() -> bool:
@@ -47,7 +47,7 @@ class SqlPlayerStore(SqlStore):
                 # the WHERE of the conflict clause filters stale versions out.
                 return (await connection.execute(statement)).first() is not None
 
-        return await self._guard(upsert, needs_schema=True)
+        return await self._write("save_player", upsert)
 
     def _upsert(self, state: PlayerStateChanged) -> Any:
         # One statement, so concurrent writers (or two service instances) can never

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from mythos_contracts.bus import Bus, Delivery, Handler
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.persistence import (
     ChatHistoryReply,
     ChatLine,
@@ -116,21 +118,51 @@ class Consumers:
         async def run(delivery: Delivery) -> None:
             if self._stopping:
                 await _hold_until_bus_closes()
-            # A child task, so stop() can cancel the work without cancelling the
-            # bus's own consumer task (which would end the consumer for good).
-            task: asyncio.Task[None] = asyncio.create_task(handler(delivery))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-            try:
-                await task
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if task.cancelled() and current is not None and not current.cancelling():
-                    # Cancelled by stop(), not by the bus: keep the delivery unacked.
-                    await _hold_until_bus_closes()
-                raise
+            # The ids go on every line logged while handling this message (the retry
+            # warnings of a save waiting out an outage included): the child task below
+            # copies the context as it is here.
+            with log_context(**_correlation_ids(delivery)):
+                # A child task, so stop() can cancel the work without cancelling the
+                # bus's own consumer task (which would end the consumer for good).
+                task: asyncio.Task[None] = asyncio.create_task(handler(delivery))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if task.cancelled() and current is not None and not current.cancelling():
+                        # Cancelled by stop(), not by the bus: keep the delivery unacked.
+                        await _hold_until_bus_closes()
+                    raise
+                except Exception as exc:
+                    # The bus logs the traceback as it dead-letters the message, but
+                    # outside this context; this line ties the failure to the player.
+                    log.error(
+                        "%s failed (%s); the message is dead-lettered",
+                        delivery.routing_key,
+                        type(exc).__name__,
+                    )
+                    raise
 
         return run
+
+
+def _correlation_ids(delivery: Delivery) -> dict[str, str | None]:
+    """``player_id`` from the body (saves and loads carry one), ``command_id`` from the
+    headers when the sender set one. Best effort: a body that is not a JSON object
+    gets no ids here and is rejected by the handler's own validation."""
+    player_id: object = None
+    try:
+        body = json.loads(delivery.body)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        player_id = body.get("player_id")
+    return {
+        "player_id": player_id if isinstance(player_id, str) else None,
+        "command_id": delivery.headers.get("command_id"),
+    }
 
 
 async def _hold_until_bus_closes() -> None:
