@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mythos_contracts.envelope import ClientCommand
+from mythos_contracts.ops.log_lines import JsonLogFormatter, TextLogFormatter, redact
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
 from mythos_edge.entrypoints.origin_check import OriginPolicy, normalise_origin
 from mythos_edge.entrypoints.sanitise import clean_text
-from mythos_edge.log_redaction import RedactTokens, redact
 from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
 from mythos_edge.service_layer.connections import CLOSE_TOKEN_EXPIRED, Close, Connection
 from mythos_edge.service_layer.rate_limits import CommandThrottle, TokenBucket, Verdict
@@ -241,7 +241,12 @@ async def test_a_connection_is_closed_when_its_token_expires_unless_refreshed() 
 JWT = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 
 
-def test_tokens_are_redacted_from_messages_arguments_and_tracebacks() -> None:
+@pytest.mark.parametrize("formatter", [JsonLogFormatter("edge"), TextLogFormatter("edge")])
+def test_tokens_are_redacted_from_messages_arguments_and_tracebacks(
+    formatter: logging.Formatter,
+) -> None:
+    """The edge's lines go through the contract's formatters (``configure_logging``): each
+    must redact, in either format, whatever the record holds."""
     records: list[str] = []
 
     class Collect(logging.Handler):
@@ -250,7 +255,7 @@ def test_tokens_are_redacted_from_messages_arguments_and_tracebacks() -> None:
 
     logger = logging.getLogger("test.redaction")
     handler = Collect()
-    handler.addFilter(RedactTokens())
+    handler.setFormatter(formatter)
     logger.addHandler(handler)
     logger.propagate = False
     try:

@@ -11,7 +11,7 @@ import uvicorn
 from mythos_auth.entrypoints.api import create_app as create_auth_app
 from mythos_auth.settings import AuthSettings
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_edge import log_redaction
+from mythos_contracts.ops.log_lines import configure_logging
 from mythos_edge.app import create_app as create_edge_app
 from mythos_edge.settings import EdgeSettings
 from mythos_game.bootstrap import GameService
@@ -50,6 +50,10 @@ def origin_app(auth: ASGIApp, edge: ASGIApp, static: ASGIApp) -> ASGIApp:
 
 
 async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
+    # One process for every service, so one handler, set before any of them starts: every
+    # line (uvicorn's "/api/ws?token=..." access lines included) is redacted, in the format
+    # MYTHOS_LOG_FORMAT chose for distributed mode too.
+    configure_logging("mythos", level="INFO", fmt=settings.mythos_log_format)
     data = settings.mythos_data_dir / "embedded"
     data.mkdir(parents=True, exist_ok=True)
     broker = InMemoryBroker()
@@ -100,7 +104,6 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
             )
         )
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        log_redaction.install()
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():

@@ -1,26 +1,49 @@
-"""The edge's ASGI app. Its lifespan owns the bus connection and this edge's queue."""
+"""The edge's ASGI app. Its lifespan owns the bus connection and this edge's queue.
+
+Routes: ``/api/ws`` (the game socket) and ``/api/healthz`` (the launcher's and Docker's
+probe) are public through the front door, which forwards only ``/api/*`` to edges;
+``/healthz``, ``/readyz`` and ``/metrics`` are at the root, so they are only reachable on
+the edge's own port (Kubernetes and Prometheus), never through the public origin.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.ops.health import ops_routes
 from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_SYNC_KEY, GLOBAL_PATTERN, edge_queue
 
 from mythos_edge.adapters.token_verifier import JwksTokenVerifier, TokenVerifier
 from mythos_edge.entrypoints.origin_check import OriginPolicy
 from mythos_edge.entrypoints.websocket import EdgeRuntime, router
+from mythos_edge.metrics import CONNECTION_CAP, DRAINING
 from mythos_edge.service_layer.connection_caps import ConnectionCaps
 from mythos_edge.service_layer.connections import ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.liveness import Liveness
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
+
+log = logging.getLogger(__name__)
+
+
+class NotStarted(Exception):
+    """The lifespan has not built the runtime yet (the name is the readiness detail)."""
+
+
+class BusDisconnected(Exception):
+    pass
+
+
+class Draining(Exception):
+    pass
 
 
 def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None = None) -> FastAPI:
@@ -61,8 +84,11 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
             ConnectionCaps(
                 per_address=settings.max_connections_per_ip,
                 per_account=settings.max_connections_per_account,
+                per_edge=settings.max_connections,
             ),
         )
+        CONNECTION_CAP.set(settings.max_connections)
+        DRAINING.set(0)
 
         async def on_event(delivery: Delivery) -> None:
             if delivery.routing_key == GAME_SYNC_KEY:
@@ -84,6 +110,7 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         title="Mythos edge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.include_router(router)
+    app.router.routes.extend(ops_routes("edge", _readiness(app, bus), bus=bus))
 
     @app.get("/api/healthz")
     async def healthz() -> JSONResponse:
@@ -95,6 +122,36 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         )
 
     return app
+
+
+def _readiness(app: FastAPI, bus: Bus) -> dict[str, Callable[[], Awaitable[None]]]:
+    """Ready: the lifespan built the runtime, the broker connection is up, not draining."""
+
+    async def started() -> None:
+        if getattr(app.state, "edge", None) is None:
+            raise NotStarted
+
+    async def bus_connected() -> None:
+        if not bus.is_connected():
+            raise BusDisconnected
+
+    async def not_draining() -> None:
+        runtime: EdgeRuntime | None = getattr(app.state, "edge", None)
+        if runtime is not None and runtime.draining:
+            raise Draining
+
+    return {"started": started, "bus": bus_connected, "draining": not_draining}
+
+
+def drain(app: FastAPI, code: int, reason: str) -> None:
+    """Stop taking clients (``/readyz`` 503, new handshakes 503), then ask every client to
+    leave: with 1012 they reconnect at once, through the front door, to another edge."""
+    runtime: EdgeRuntime | None = getattr(app.state, "edge", None)
+    DRAINING.set(1)
+    if runtime is not None:
+        runtime.draining = True
+        log.info("draining: closing %d client(s) with %d", len(runtime.registry), code)
+    close_all(app, code, reason)
 
 
 def close_all(app: FastAPI, code: int, reason: str) -> None:

@@ -1,8 +1,9 @@
 """The WebSocket endpoint ``/api/ws``: check the handshake, then relay frames both ways.
 
 Handshake, in order (each refusal is HTTP 403 with a reason, before any game data; 503
-when the auth service's keys cannot be fetched):
-origin allow-list, connections per client address, token, connections per account.
+when it is not the client's fault: the edge is draining or full, or the auth service's
+keys cannot be fetched): draining, origin allow-list, connections on this edge,
+connections per client address, token, connections per account.
 Then frames: size limit (close 1009), parsing and sanitising, ``ping`` and ``auth``
 answered here, the per-connection command rate, and everything else to the game.
 """
@@ -28,6 +29,7 @@ from mythos_contracts.envelope import (
     SessionClosed,
     SessionOpened,
 )
+from mythos_contracts.ops.log_lines import bind_log_context, log_context
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 from starlette.websockets import WebSocketState
 
@@ -42,7 +44,19 @@ from mythos_edge.entrypoints import token_refresh
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
 from mythos_edge.entrypoints.handshake import UNAVAILABLE_STATUS, offered_token, refuse
 from mythos_edge.entrypoints.origin_check import OriginPolicy
-from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
+from mythos_edge.metrics import (
+    COMMANDS_FORWARDED,
+    CONNECTIONS,
+    CONNECTIONS_OPENED,
+    REJECTED,
+    count_close,
+)
+from mythos_edge.service_layer.connection_caps import (
+    CapReached,
+    ConnectionCaps,
+    EdgeFull,
+    address_key,
+)
 from mythos_edge.service_layer.connections import (
     CLOSE_MESSAGE_TOO_BIG,
     Connection,
@@ -57,6 +71,15 @@ from mythos_edge.settings import EdgeSettings
 
 log = logging.getLogger(__name__)
 
+# Bound once: these run per frame.
+_TOO_LARGE = REJECTED["too_large"]
+_BINARY = REJECTED["binary"]
+_MALFORMED = REJECTED["malformed"]
+_RATE_LIMITED = REJECTED["rate_limited"]
+_DROPPED = REJECTED["dropped"]
+_AUTH_REFUSED = REJECTED["auth_refused"]
+RESTARTING_REASON = "server restarting: reconnect to resume"
+
 
 @dataclass
 class EdgeRuntime:
@@ -70,6 +93,8 @@ class EdgeRuntime:
     fanout: Fanout
     origins: OriginPolicy
     caps: ConnectionCaps
+    draining: bool = False
+    """Set on SIGTERM: new handshakes are refused (503), /readyz answers 503."""
 
 
 router = APIRouter()
@@ -78,6 +103,14 @@ router = APIRouter()
 @router.websocket("/api/ws")
 async def play(websocket: WebSocket) -> None:
     runtime: EdgeRuntime = websocket.app.state.edge
+    connection_id = uuid.uuid4().hex
+    # This handler runs in the connection's own task (one per socket): every line logged
+    # from here on, uvicorn's access line and the tasks started below included, carries
+    # the connection's id, and its player's once the token is verified.
+    bind_log_context(connection_id=connection_id)
+    if runtime.draining:  # a socket taken now would be cut when the process exits
+        await refuse(websocket, RESTARTING_REASON, UNAVAILABLE_STATUS)
+        return
     refusal = runtime.origins.refusal(
         websocket.headers.get("origin"), websocket.headers.get("host")
     )
@@ -89,12 +122,19 @@ async def play(websocket: WebSocket) -> None:
     address = address_key(websocket.client.host if websocket.client else None)
     with contextlib.ExitStack() as slots:
         try:
+            caps.take_edge()
+            slots.callback(caps.give_edge)
             caps.take_address(address)
             slots.callback(caps.give_address, address)
             identity = await _identify(websocket, runtime.verifier)
+            bind_log_context(player_id=identity.player_id)
             caps.take_account(identity.player_id)
             slots.callback(caps.give_account, identity.player_id)
         except KeysUnavailable as exc:  # not the token's fault: try again shortly
+            await refuse(websocket, str(exc), UNAVAILABLE_STATUS)
+            return
+        except EdgeFull as exc:  # another edge may have room: the client retries
+            log.warning("refused a connection: %s (%d open)", exc, len(runtime.registry))
             await refuse(websocket, str(exc), UNAVAILABLE_STATUS)
             return
         except CapReached as exc:
@@ -105,7 +145,7 @@ async def play(websocket: WebSocket) -> None:
             await refuse(websocket, str(exc))
             return
         await websocket.accept(subprotocol=offered_token(websocket)[1])
-        await _session(websocket, runtime, identity, _resume_from(websocket))
+        await _session(websocket, runtime, identity, connection_id, _resume_from(websocket))
 
 
 async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
@@ -139,11 +179,15 @@ def _resume_from(websocket: WebSocket) -> ResumeFrom | None:
 
 
 async def _session(
-    websocket: WebSocket, runtime: EdgeRuntime, identity: Identity, resume: ResumeFrom | None
+    websocket: WebSocket,
+    runtime: EdgeRuntime,
+    identity: Identity,
+    connection_id: str,
+    resume: ResumeFrom | None,
 ) -> None:
     settings = runtime.settings
     conn = Connection(
-        connection_id=uuid.uuid4().hex,
+        connection_id=connection_id,
         player_id=identity.player_id,
         name=identity.name,
         limit=settings.send_queue_limit,
@@ -152,6 +196,7 @@ async def _session(
     )
     if resume is not None:
         conn.follow(resume.epoch, resume.last_seq)
+        conn.resuming = True
     runtime.registry.add(conn)
     ids = {
         "player_id": conn.player_id,
@@ -166,29 +211,53 @@ async def _session(
         await runtime.bus.publish(COMMANDS_EXCHANGE, key, body)
 
     async def close(code: int, reason: str) -> None:
+        conn.ended(code, reason)
         with contextlib.suppress(Exception):
             await websocket.close(code=code, reason=reason)
 
     writer = asyncio.create_task(conn.pump(websocket.send_text, close))
     expiry = asyncio.create_task(enforce_expiry(conn))
     await runtime.bindings.acquire(player_pattern(conn.player_id))
+    CONNECTIONS.inc()
+    CONNECTIONS_OPENED.inc()
+    log.info("connection opened", extra={"resume": resume is not None})
     try:
         await to_game(SessionOpened(resume=resume, **ids).model_dump_json().encode())
         frames = FrameHandler(conn, runtime, ids)
         reader = asyncio.create_task(_read(websocket, conn, frames, to_game))
         await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         reader.cancel()
+        if reader.done() and not reader.cancelled() and reader.exception() is not None:
+            # Otherwise only "Task exception was never retrieved" would tell, without context.
+            log.error("reading from the client failed", exc_info=reader.exception())
     finally:
         conn.closed = True
         writer.cancel()
         expiry.cancel()
         runtime.registry.remove(conn)
-        await runtime.fanout.leave(conn)
-        await runtime.bindings.release(player_pattern(conn.player_id))
-        with contextlib.suppress(Exception):
-            await to_game(SessionClosed(**ids).model_dump_json().encode())
-        if websocket.application_state != WebSocketState.DISCONNECTED:
-            await close(1000, "bye")
+        try:
+            await runtime.fanout.leave(conn)
+            await runtime.bindings.release(player_pattern(conn.player_id))
+            with contextlib.suppress(Exception):
+                await to_game(SessionClosed(**ids).model_dump_json().encode())
+            if websocket.application_state != WebSocketState.DISCONNECTED:
+                await close(1000, "bye")
+        finally:  # even when the task is cancelled (server shutdown) in one of the awaits
+            _closed(conn)
+
+
+def _closed(conn: Connection) -> None:
+    # No close seen either way (the task was cancelled, the transport died): 1006, the
+    # code WebSocket reserves for "closed abnormally, without a close frame".
+    code = 1006 if conn.close_code is None else conn.close_code
+    CONNECTIONS.dec()
+    count_close(code)
+    log.info(
+        "connection closed: %d %s",
+        code,
+        conn.close_reason,
+        extra={"code": code, "reason": conn.close_reason},
+    )
 
 
 async def _read(
@@ -198,10 +267,11 @@ async def _read(
     to_game: Callable[[bytes], Awaitable[None]],
 ) -> None:
     closing = False
-    with contextlib.suppress(WebSocketDisconnect):
+    try:
         while True:
             frame = await websocket.receive()
             if frame["type"] == "websocket.disconnect":
+                conn.ended(int(frame.get("code") or 1005), str(frame.get("reason") or ""))
                 return
             conn.last_received = time.monotonic()
             if closing or expired(conn):
@@ -211,7 +281,14 @@ async def _read(
                 closing = True
                 conn.close_after_flush(CLOSE_MESSAGE_TOO_BIG, message.reason)
             elif message is not None:
-                await to_game(message.model_dump_json().encode())
+                # Anything logged while this command is handed over names it.
+                with log_context(command_id=message.command_id):
+                    await to_game(message.model_dump_json().encode())
+                    if isinstance(message, PlayerCommand):
+                        COMMANDS_FORWARDED.inc()
+                        log.debug("command forwarded", extra={"command": message.command})
+    except WebSocketDisconnect as gone:
+        conn.ended(gone.code, gone.reason or "")
 
 
 class FrameHandler:
@@ -238,6 +315,7 @@ class FrameHandler:
         else:
             parsed = parse_frame(text, self._max_bytes)
         if isinstance(parsed, FrameTooLarge):
+            _TOO_LARGE.inc()
             return parsed
         name = "" if isinstance(parsed, BadFrame) else _command_word(parsed.command)
         if name == "ping":
@@ -245,17 +323,23 @@ class FrameHandler:
             return None
         verdict = self._throttle.admit()
         if verdict is Verdict.DROP:
+            _DROPPED.inc()
             self._log_drop()
             return None
         command_id = parsed.command_id
         if verdict is Verdict.REFUSE:
+            _RATE_LIMITED.inc()
             return self._invalid(self._throttle.refusal_reason(), command_id)
         if isinstance(parsed, BadFrame):
+            (_MALFORMED if text is not None else _BINARY).inc()
             return self._invalid(parsed.reason, command_id)
         if name == "auth":  # the token never goes further than this edge
             refused = await token_refresh.refresh(self._conn, parsed, self._verifier, time.time())
             self._ids["player_role"] = self._conn.role
-            return None if refused is None else self._invalid(refused, command_id)
+            if refused is None:
+                return None
+            _AUTH_REFUSED.inc()
+            return self._invalid(refused, command_id)
         return PlayerCommand(
             command=parsed.command, args=parsed.args, command_id=command_id, **self._ids
         )

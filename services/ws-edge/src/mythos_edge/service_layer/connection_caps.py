@@ -30,14 +30,28 @@ class CapReached(Exception):
     """The reason is readable by the client."""
 
 
+class EdgeFull(CapReached):
+    """This edge holds all it may: not the client's fault, another edge may take it (503)."""
+
+
 class ConnectionCaps:
     """``0`` turns a cap off."""
 
-    def __init__(self, *, per_address: int, per_account: int) -> None:
+    def __init__(self, *, per_address: int, per_account: int, per_edge: int = 0) -> None:
         self.per_address = per_address
         self.per_account = per_account
+        self.per_edge = per_edge
         self._addresses: Counter[str] = Counter()
         self._accounts: Counter[str] = Counter()
+        self._edge = 0
+
+    def take_edge(self) -> None:
+        if self.per_edge and self._edge >= self.per_edge:
+            raise EdgeFull("this server is full: try again shortly")
+        self._edge += 1
+
+    def give_edge(self) -> None:
+        self._edge = max(self._edge - 1, 0)
 
     def take_address(self, key: str) -> None:
         if self.per_address and self._addresses[key] >= self.per_address:

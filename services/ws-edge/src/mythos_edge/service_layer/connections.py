@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from mythos_contracts.envelope import EventEnvelope
 
+from mythos_edge.metrics import MESSAGES_DELIVERED
+
 # Close codes of the edge (documented in docs/protocol.md).
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_MESSAGE_TOO_BIG = 1009
@@ -49,6 +51,11 @@ class Connection:
     last_received: float = field(default_factory=time.monotonic)
     token_expires_at: float = math.inf
     """Wall-clock time (``time.time()``) the connection's token expires; moved by a refresh."""
+    resuming: bool = False
+    """Opened with a resume whose outcome (stream went on, or resync) is not known yet."""
+    close_code: int | None = None
+    close_reason: str = ""
+    """How the socket ended: the first close sent or received (for the log and metrics)."""
     outbox: asyncio.Queue[str | Close] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +78,11 @@ class Connection:
         self.replay_asked_at = None
         self.live = True
 
+    def ended(self, code: int, reason: str) -> None:
+        """Record the close; the first one wins (the other side only echoes it)."""
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+
     def close_after_flush(self, code: int, reason: str) -> None:
         try:
             self.outbox.put_nowait(Close(code, reason))
@@ -87,6 +99,7 @@ class Connection:
                 await close(item.code, item.reason)
                 return
             await send(item)
+            MESSAGES_DELIVERED.inc()
 
 
 class ConnectionRegistry:

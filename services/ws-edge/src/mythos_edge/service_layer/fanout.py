@@ -19,8 +19,10 @@ import time
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EventEnvelope, ReplayRequest, RoomBound
 from mythos_contracts.events import CONTROL_EVENT_TYPES
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, room_pattern
 
+from mythos_edge.metrics import RESUMED, RESYNCED
 from mythos_edge.service_layer.connections import (
     CLOSE_TOO_SLOW,
     Connection,
@@ -79,6 +81,9 @@ class Fanout:
                 conn.close_after_flush(int(envelope.data["code"]), str(envelope.data["reason"]))
             return
         if kind == "game_state" and envelope.connection_id == conn.connection_id:
+            if conn.resuming:  # a new stream for a connection that asked to go on: resync
+                conn.resuming = False
+                RESYNCED.inc()
             conn.follow(str(envelope.data["epoch"]), seq - 1)
         if seq < conn.expected:
             return  # already delivered
@@ -101,6 +106,9 @@ class Fanout:
             conn.offer(text)
 
     async def _deliver(self, conn: Connection, envelope: EventEnvelope) -> None:
+        if conn.resuming:  # its old stream went on (the replay, or what followed): resumed
+            conn.resuming = False
+            RESUMED.inc()
         self._offer(conn, envelope)
         conn.expected += 1
         if envelope.event_type in ("game_state", "room_update"):
@@ -114,7 +122,9 @@ class Fanout:
         if conn.replay_asked_at is not None and now - conn.replay_asked_at < REPLAY_RETRY_SECONDS:
             return
         conn.replay_asked_at = now
-        log.info("gap for %s at %d: asking for a replay", conn.player_id, conn.expected)
+        # Runs in the bus consumer's task, not the connection's: name the connection here.
+        with log_context(player_id=conn.player_id, connection_id=conn.connection_id):
+            log.info("gap for %s at %d: asking for a replay", conn.player_id, conn.expected)
         request = ReplayRequest(
             player_id=conn.player_id,
             player_name=conn.name,

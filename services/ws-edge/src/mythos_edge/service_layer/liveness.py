@@ -9,6 +9,7 @@ import time
 
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import COMMANDS_EXCHANGE, edge_key
 
 from mythos_edge.service_layer.connections import CLOSE_IDLE, ConnectionRegistry
@@ -72,7 +73,8 @@ class Liveness:
         now = time.monotonic()
         for conn in self._registry.all():
             if not conn.closed and now - conn.last_received > self._idle_timeout:
-                log.info("closing silent client %s", conn.player_id)
+                with log_context(player_id=conn.player_id, connection_id=conn.connection_id):
+                    log.info("closing silent client %s", conn.player_id)
                 conn.close_after_flush(CLOSE_IDLE, "idle: send a ping at least every 25 s")
 
     async def after_reconnect(self) -> None:
