@@ -35,6 +35,8 @@ Obj = dict[str, Any]
 OPERATOR_KINDS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
     ("postgresql.cnpg.io/v1", "Cluster"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
 CLUSTER_SCOPED_KINDS = {
     "Namespace",
@@ -454,6 +456,124 @@ def check_operator_resource(obj: Obj) -> list[str]:
         }
         if unknown:
             problems.append(f"{where}: unknown spec fields {sorted(unknown)}")
+    elif obj["kind"] == "PodMonitor":
+        problems += _check_pod_monitor_fields(where, spec)
+    elif obj["kind"] == "PrometheusRule":
+        problems += _check_prometheus_rule_fields(where, spec)
+    return problems
+
+
+_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+_POD_MONITOR_FIELDS = {
+    "jobLabel",
+    "podTargetLabels",
+    "selector",
+    "namespaceSelector",
+    "podMetricsEndpoints",
+    "sampleLimit",
+    "targetLimit",
+    "labelLimit",
+    "attachMetadata",
+}
+_POD_METRICS_ENDPOINT_FIELDS = {
+    "port",
+    "portNumber",
+    "targetPort",
+    "path",
+    "scheme",
+    "params",
+    "interval",
+    "scrapeTimeout",
+    "honorLabels",
+    "honorTimestamps",
+    "relabelings",
+    "metricRelabelings",
+    "enableHttp2",
+    "followRedirects",
+    "filterRunning",
+}
+_RULE_FIELDS = {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
+
+
+def _string_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
+
+
+def _check_pod_monitor_fields(where: str, spec: Obj) -> list[str]:
+    """The fields of monitoring.coreos.com/v1 PodMonitor these manifests rely on."""
+    problems = []
+    unknown = set(spec) - _POD_MONITOR_FIELDS
+    if unknown:
+        problems.append(f"{where}: unknown spec fields {sorted(unknown)}")
+    selector = spec.get("selector")
+    if not isinstance(selector, dict) or not (
+        selector.get("matchLabels") or selector.get("matchExpressions")
+    ):
+        problems.append(f"{where}: spec.selector must be a non-empty label selector")
+    labels = spec.get("podTargetLabels", [])
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        problems.append(f"{where}: spec.podTargetLabels must be a list of label names")
+    endpoints = spec.get("podMetricsEndpoints")
+    if not isinstance(endpoints, list) or not endpoints:
+        problems.append(f"{where}: spec.podMetricsEndpoints must be a non-empty list")
+        return problems
+    for index, endpoint in enumerate(endpoints):
+        here = f"{where}: podMetricsEndpoints[{index}]"
+        if not isinstance(endpoint, dict):
+            problems.append(f"{here} must be an object")
+            continue
+        unknown = set(endpoint) - _POD_METRICS_ENDPOINT_FIELDS
+        if unknown:
+            problems.append(f"{here}: unknown fields {sorted(unknown)}")
+        if not isinstance(endpoint.get("port"), str) or not endpoint["port"]:
+            problems.append(f"{here}: port must name a container port")
+        if not str(endpoint.get("path", "/metrics")).startswith("/"):
+            problems.append(f"{here}: path must start with /")
+        for key in ("interval", "scrapeTimeout"):
+            if key in endpoint and not _DURATION.match(str(endpoint[key])):
+                problems.append(f"{here}: {key} {endpoint[key]!r} is not a duration")
+    return problems
+
+
+def _check_prometheus_rule_fields(where: str, spec: Obj) -> list[str]:
+    """The fields of monitoring.coreos.com/v1 PrometheusRule (Prometheus rule files)."""
+    problems = []
+    unknown = set(spec) - {"groups"}
+    if unknown:
+        problems.append(f"{where}: unknown spec fields {sorted(unknown)}")
+    groups = spec.get("groups")
+    if not isinstance(groups, list) or not groups:
+        return [*problems, f"{where}: spec.groups must be a non-empty list"]
+    group_names = [group.get("name") for group in groups if isinstance(group, dict)]
+    if len(group_names) != len(set(group_names)) or len(group_names) != len(groups):
+        problems.append(f"{where}: every group needs a name, unique in the rule")
+    for group in groups:
+        if not isinstance(group, dict):
+            continue
+        unknown = set(group) - {"name", "interval", "rules", "partial_response_strategy", "limit"}
+        if unknown:
+            problems.append(f"{where}: group {group.get('name')}: unknown fields {sorted(unknown)}")
+        rules = group.get("rules")
+        if not isinstance(rules, list) or not rules:
+            problems.append(f"{where}: group {group.get('name')} has no rules")
+            continue
+        for rule in rules:
+            name = rule.get("alert") or rule.get("record")
+            here = f"{where}: rule {name}"
+            unknown = set(rule) - _RULE_FIELDS
+            if unknown:
+                problems.append(f"{here}: unknown fields {sorted(unknown)}")
+            if ("alert" in rule) == ("record" in rule):
+                problems.append(f"{here}: needs exactly one of alert/record")
+            if not isinstance(rule.get("expr"), str) or not rule["expr"].strip():
+                problems.append(f"{here}: expr must be a non-empty string")
+            if "for" in rule and not _DURATION.match(str(rule["for"])):
+                problems.append(f"{here}: for {rule['for']!r} is not a duration")
+            for key in ("labels", "annotations"):
+                if key in rule and not _string_map(rule[key]):
+                    problems.append(f"{here}: {key} must map strings to strings")
     return problems
 
 
@@ -741,6 +861,7 @@ class Peer:
 
 
 INGRESS_CONTROLLER_NS = "ingress-nginx"
+MONITORING_NS = "monitoring"
 
 
 def network_peers(objects: list[Obj]) -> list[Peer]:
@@ -763,11 +884,17 @@ def network_peers(objects: list[Obj]) -> list[Peer]:
                     "app.kubernetes.io/component": "rabbitmq",
                     "app.kubernetes.io/part-of": "rabbitmq",
                 }
-                ports = {"amqp": 5672, "management": 15672, "epmd": 4369, "cluster-links": 25672}
+                ports = {
+                    "amqp": 5672,
+                    "management": 15672,
+                    "prometheus": 15692,
+                    "epmd": 4369,
+                    "cluster-links": 25672,
+                }
                 peers.append(Peer(f"{name}-{index}", namespace, labels, ports))
             if obj["kind"] == "Cluster":
                 labels = {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance"}
-                ports = {"postgresql": 5432, "status": 8000}
+                ports = {"postgresql": 5432, "status": 8000, "metrics": 9187}
                 peers.append(Peer(f"{name}-{index}", namespace, labels, ports))
     peers += [
         Peer("stranger", namespace, {"app": "stranger"}, {"http": 8080}),
@@ -779,6 +906,15 @@ def network_peers(objects: list[Obj]) -> list[Peer]:
             ours=False,
         ),
         Peer("rabbitmq-operator", "rabbitmq-system", {"app": "operator"}, ours=False),
+        Peer(
+            "prometheus",
+            MONITORING_NS,
+            {"app.kubernetes.io/name": "prometheus"},
+            {"web": 9090},
+            ours=False,
+        ),
+        # Something else in the monitoring namespace (Grafana, Alertmanager...).
+        Peer("monitoring-other", MONITORING_NS, {"app.kubernetes.io/name": "grafana"}, ours=False),
         Peer("cnpg-operator", "cnpg-system", {"app": "operator"}, ours=False),
         Peer("kube-dns", "kube-system", {"k8s-app": "kube-dns"}, {"dns": 53}, ours=False),
         Peer("elsewhere", "default", {"app": "stranger"}, {"http": 8080}, ours=False),
@@ -893,3 +1029,354 @@ def check_network_policies(objects: list[Obj], expected: set[tuple[str, str, int
     for edge in sorted(expected - actual):
         problems.append(f"needed but blocked: {edge[0]} -> {edge[1]}:{edge[2]}")
     return problems
+
+
+# --------------------------------------------------------------------------- monitoring
+
+# The documentation every alert's runbook_url points into: <anything>/docs/operations.md
+# followed by the anchor of the alert's own section.
+RUNBOOK_DOC = "docs/operations.md"
+ALERT_SEVERITIES = {"critical", "warning"}
+# Labels Prometheus puts on every scraped series of a PodMonitor target, besides the
+# pod labels named in its podTargetLabels.
+SCRAPE_TARGET_LABELS = {"namespace", "pod", "job", "instance", "container", "endpoint"}
+# Series Prometheus makes itself for every target.
+PROMETHEUS_SERIES = {
+    "up": (),
+    "scrape_duration_seconds": (),
+    "scrape_samples_scraped": (),
+}
+
+
+def service_workloads(objects: list[Obj], repo_root: Path = REPO_ROOT) -> list[Obj]:
+    """The workloads running one of our Python services (image built from
+    services/<name>/Dockerfile): the ones that serve /healthz, /readyz and /metrics."""
+    found = []
+    for obj in workloads(objects):
+        containers = pod_spec(obj)["containers"]  # type: ignore[index]
+        dockerfiles = [dockerfile_for(c["image"], repo_root) for c in containers]
+        if any(d is not None and d.parent.parent.name == "services" for d in dockerfiles):
+            found.append(obj)
+    return found
+
+
+def prometheus_label_name(label: str) -> str:
+    """A Kubernetes label as Prometheus (and the operator's podTargetLabels) spell it."""
+    return re.sub(r"[^a-zA-Z0-9_]", "_", label)
+
+
+def alert_rules(objects: Iterable[Obj]) -> list[Obj]:
+    return [
+        rule
+        for prometheus_rule in of_kind(objects, "PrometheusRule")
+        for group in prometheus_rule["spec"].get("groups", [])
+        for rule in group.get("rules", [])
+        if "alert" in rule
+    ]
+
+
+def runbook_anchor(alert: str) -> str:
+    """The anchor GitHub gives the heading ``### <alert>``."""
+    return heading_anchor(alert)
+
+
+def scrape_jobs(objects: list[Obj]) -> dict[str, str]:
+    """{job name: PodMonitor} for every pod the PodMonitors select (job = the value of
+    the pod label named by jobLabel, else <namespace>/<PodMonitor name>)."""
+    jobs: dict[str, str] = {}
+    for monitor in of_kind(objects, "PodMonitor"):
+        spec = monitor["spec"]
+        for target in matching_workloads(objects, namespace_of(monitor), spec["selector"]):
+            label = spec.get("jobLabel")
+            job = template_labels(target).get(label) if label else None
+            jobs[job or f"{namespace_of(monitor)}/{monitor['metadata']['name']}"] = name_of(monitor)
+    return jobs
+
+
+def check_monitoring(objects: list[Obj], repo_root: Path = REPO_ROOT) -> list[str]:
+    """PodMonitors scrape /metrics on a named port of exactly the service pods (each
+    once); alert rules carry severity, summary, description and a runbook link to
+    their own section of the operations doc; their `job` matchers name real jobs."""
+    problems = []
+    services = {name_of(obj) for obj in service_workloads(objects, repo_root)}
+    scraped: dict[str, list[str]] = {}
+    for monitor in of_kind(objects, "PodMonitor"):
+        where = name_of(monitor)
+        spec = monitor["spec"]
+        if "namespaceSelector" in spec:
+            problems.append(f"{where}: namespaceSelector: select pods of its own namespace only")
+        targets = matching_workloads(objects, namespace_of(monitor), spec.get("selector"))
+        if not targets:
+            problems.append(f"{where}: selector matches no pod template")
+        for target in targets:
+            scraped.setdefault(name_of(target), []).append(where)
+            if name_of(target) not in services:
+                problems.append(f"{where}: selects {name_of(target)}, which serves no /metrics")
+            ports: dict[str, int] = {}
+            for container in pod_spec(target)["containers"]:  # type: ignore[index]
+                ports.update(container_ports(container))
+            job_label = spec.get("jobLabel")
+            if job_label and job_label not in template_labels(target):
+                problems.append(f"{where}: jobLabel {job_label} is no label of {name_of(target)}")
+            for endpoint in spec.get("podMetricsEndpoints", []):
+                port = endpoint.get("port")
+                if port not in ports or port.isdigit():
+                    problems.append(
+                        f"{where}: port {port} is not a named container port of "
+                        f"{name_of(target)} ({sorted(p for p in ports if not p.isdigit())})"
+                    )
+                if endpoint.get("path", "/metrics") != "/metrics":
+                    problems.append(f"{where}: path {endpoint.get('path')} is not /metrics")
+    for service in sorted(services):
+        if len(scraped.get(service, [])) != 1:
+            problems.append(f"{service}: scraped by {len(scraped.get(service, []))} PodMonitors")
+
+    jobs = scrape_jobs(objects)
+    names = [rule["alert"] for rule in alert_rules(objects)]
+    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+        problems.append(f"alert {duplicate} is defined twice")
+    for rule in alert_rules(objects):
+        where = f"alert {rule['alert']}"
+        if not rule["alert"].startswith("Mythos"):
+            problems.append(f"{where}: alert names start with Mythos")
+        if rule.get("labels", {}).get("severity") not in ALERT_SEVERITIES:
+            problems.append(f"{where}: labels.severity must be one of {sorted(ALERT_SEVERITIES)}")
+        annotations = rule.get("annotations", {})
+        for key in ("summary", "description", "runbook_url"):
+            if not annotations.get(key):
+                problems.append(f"{where}: annotation {key} is missing")
+        url = annotations.get("runbook_url", "")
+        expected = f"{RUNBOOK_DOC}#{runbook_anchor(rule['alert'])}"
+        if url and not (url.startswith("https://") and url.endswith("/" + expected)):
+            problems.append(f"{where}: runbook_url {url} must end with /{expected}")
+        for _, matchers in promql_selectors(rule["expr"]):
+            for label, operator, value in matchers:
+                if label != "job" or operator not in ("=", "=~"):
+                    continue
+                for job in value.split("|") if operator == "=~" else [value]:
+                    if job not in jobs:
+                        problems.append(f"{where}: job {job!r} is no scrape job ({sorted(jobs)})")
+    return problems
+
+
+# PromQL, as far as the alert expressions need: which series each one selects.
+_PROMQL_KEYWORDS = {
+    "and",
+    "or",
+    "unless",
+    "bool",
+    "offset",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "inf",
+    "nan",
+}
+_SELECTOR = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}")
+_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
+_IDENTIFIER = re.compile(r"(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?!\s*\()(?![\w:])")
+
+
+def promql_selectors(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """[(metric name, [(label, operator, value)...])] for every series selector in
+    ``expr``; a selector without a metric name (``{job="x"}``) has name ""."""
+    found: list[tuple[str, list[tuple[str, str, str]]]] = []
+
+    def selector(match: re.Match[str]) -> str:
+        found.append((match.group(1) or "", _MATCHER.findall(match.group(2))))
+        return " "
+
+    rest = _SELECTOR.sub(selector, expr)
+    rest = re.sub(r"\[[^\]]*\]", " ", rest)  # range and subquery durations
+    rest = _GROUPING.sub(" ", rest)
+    for name in _IDENTIFIER.findall(rest):
+        if name.lower() not in _PROMQL_KEYWORDS:
+            found.append((name, []))
+    return found
+
+
+def check_alert_metrics(objects: list[Obj], catalogue: dict[str, tuple[str, ...]]) -> list[str]:
+    """Every series an alert selects is a metric some service defines (``catalogue``:
+    exposed sample name -> its label names) or one Prometheus makes itself, and every
+    label it matches on is one of that metric's labels or a scrape target label."""
+    target_labels = set(SCRAPE_TARGET_LABELS)
+    monitors = of_kind(objects, "PodMonitor")
+    if monitors:
+        target_labels |= set.intersection(
+            *(
+                {prometheus_label_name(label) for label in m["spec"].get("podTargetLabels", [])}
+                for m in monitors
+            )
+        )
+    known = {**catalogue, **PROMETHEUS_SERIES}
+    problems = []
+    for rule in alert_rules(objects):
+        selectors = promql_selectors(rule["expr"])
+        if not any(name for name, _ in selectors):
+            problems.append(f"alert {rule['alert']}: names no metric")
+        for name, matchers in selectors:
+            if name not in known:
+                problems.append(f"alert {rule['alert']}: no service defines metric {name!r}")
+                continue
+            labels = set(known[name]) | target_labels
+            for label, _, _ in matchers:
+                if label not in labels:
+                    problems.append(
+                        f"alert {rule['alert']}: {name} has no label {label!r} "
+                        f"({sorted(known[name])} besides the target labels)"
+                    )
+    return problems
+
+
+# --------------------------------------------------------------------------- metrics
+
+SERVICE_SOURCES = REPO_ROOT / "services"
+SHARED_METRIC_MODULES = ("mythos_contracts.ops.metrics",)
+_SAMPLE_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("", "_count", "_sum", "_created"),
+    "info": ("_info",),
+    "stateset": ("",),
+    "enum": ("",),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric family as Prometheus scrapes it."""
+
+    name: str  # as documented and queried: counters with _total, others as declared
+    type: str
+    labels: tuple[str, ...]
+    samples: tuple[str, ...]  # every sample name the exposition carries
+
+
+def metric_modules(root: Path = SERVICE_SOURCES) -> dict[str, list[str]]:
+    """{service directory: [dotted module names of its metrics.py files]}."""
+    modules: dict[str, list[str]] = {}
+    for service in sorted(path for path in root.iterdir() if (path / "src").is_dir()):
+        found = modules.setdefault(service.name, [])
+        for path in sorted((service / "src").rglob("metrics.py")):
+            parts = path.relative_to(service / "src").with_suffix("").parts
+            found.append(".".join(parts))
+    return modules
+
+
+def service_metrics(root: Path = SERVICE_SOURCES) -> tuple[dict[str, Metric], list[str]]:
+    """Import the shared metrics module and every service's metrics.py (wherever in
+    its package it lives), then read what they registered with prometheus_client's
+    default registry. Returns the ``mythos_*`` metrics by name, and the problems
+    (a service without a metrics module, a module that does not import)."""
+    import importlib
+
+    from prometheus_client import REGISTRY
+
+    problems = []
+    names = list(SHARED_METRIC_MODULES)
+    for service, modules in metric_modules(root).items():
+        if not modules:
+            problems.append(f"services/{service} has no metrics.py module (yet)")
+        names += modules
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # report, then check what did import
+            problems.append(f"{name} does not import: {type(exc).__name__}: {exc}")
+    metrics: dict[str, Metric] = {}
+    # The registry keeps no public list of its collectors; every sample name maps to one.
+    collectors = set(REGISTRY._names_to_collectors.values())
+    for collector in collectors:
+        describe = getattr(collector, "describe", None)
+        families = describe() if describe is not None else collector.collect()
+        labels = tuple(getattr(collector, "_labelnames", ()))
+        for family in families:
+            if not family.name.startswith("mythos_"):
+                continue
+            suffixes = _SAMPLE_SUFFIXES.get(family.type, ("",))
+            name = family.name + ("_total" if family.type == "counter" else "")
+            samples = tuple(family.name + suffix for suffix in suffixes)
+            metrics[name] = Metric(name, family.type, labels, samples)
+    return metrics, problems
+
+
+def sample_catalogue(metrics: dict[str, Metric]) -> dict[str, tuple[str, ...]]:
+    """Every sample name the services expose -> the labels it carries."""
+    catalogue: dict[str, tuple[str, ...]] = {}
+    for metric in metrics.values():
+        for sample in metric.samples:
+            extra = ("le",) if sample.endswith("_bucket") and metric.type == "histogram" else ()
+            catalogue[sample] = metric.labels + extra
+    return catalogue
+
+
+# --------------------------------------------------------------------------- docs (ops)
+
+
+def heading_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading's text."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def doc_sections(doc: Path = OPERATIONS_DOC) -> list[tuple[int, str, list[str]]]:
+    """[(heading level, heading text, lines until the next heading)] outside code blocks."""
+    sections: list[tuple[int, str, list[str]]] = [(0, "", [])]
+    fenced = False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        match = None if fenced else re.match(r"^(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if match:
+            sections.append((len(match.group(1)), match.group(2), []))
+        else:
+            sections[-1][2].append(line)
+    return sections
+
+
+def doc_anchors(doc: Path = OPERATIONS_DOC) -> set[str]:
+    return {heading_anchor(text) for level, text, _ in doc_sections(doc) if level}
+
+
+def alert_headings(doc: Path = OPERATIONS_DOC) -> list[str]:
+    """The ``### `` headings under ``## Alerts``."""
+    found, inside = [], False
+    for level, text, _ in doc_sections(doc):
+        if level == 2:
+            inside = text.strip().lower() == "alerts"
+        elif level == 3 and inside:
+            found.append(text.strip())
+    return found
+
+
+@dataclass(frozen=True)
+class DocumentedMetric:
+    name: str
+    type: str
+    labels: tuple[str, ...]
+
+
+def documented_metrics(doc: Path = OPERATIONS_DOC) -> list[DocumentedMetric]:
+    """Rows of the tables under ``## Metrics`` (and its subsections) whose first cell is
+    one metric name in backticks: | `name` | type | `label`, `label` or - | meaning |."""
+    found, inside = [], False
+    for level, text, lines in doc_sections(doc):
+        if level == 2:
+            inside = text.strip().lower() == "metrics"
+        if not inside:
+            continue
+        for line in lines:
+            if not line.startswith("|"):
+                continue
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            name = re.fullmatch(r"`([a-zA-Z_:][a-zA-Z0-9_:]*)`", cells[0])
+            if name is None or len(cells) < 3:
+                continue
+            labels = tuple(sorted(re.findall(r"`([^`]+)`", cells[2])))
+            found.append(DocumentedMetric(name.group(1), cells[1].strip().lower(), labels))
+    return found

@@ -42,6 +42,8 @@ k8s = _load_support()
 OVERLAYS = k8s.OVERLAYS
 NAMESPACES = {"dev": "mythos-dev", "prod": "mythos"}
 SERVICES = ("auth", "ws-edge", "game", "persistence", "client")
+# The Python services: /healthz, /readyz and /metrics on one port each.
+SCRAPED = {"auth": "http", "ws-edge": "http", "game": "health", "persistence": "health"}
 # The oldest Kubernetes these manifests target, and the newest the validator knows.
 SCHEMA_VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 
@@ -82,6 +84,13 @@ def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
         ("ingress-controller", "ws-edge", 54733),
         ("ws-edge", "auth", 54732),
     }
+    # Prometheus scrapes each service's /metrics port, and nothing else of ours.
+    edges |= {
+        ("prometheus", "auth", 54732),
+        ("prometheus", "ws-edge", 54733),
+        ("prometheus", "game", 54735),
+        ("prometheus", "persistence", 54736),
+    }
     edges |= {(src, dst, 5672) for src in ("ws-edge", "game", "persistence") for dst in rabbit}
     edges |= {("auth", dst, 5432) for dst in auth_db}
     edges |= {("persistence", dst, 5432) for dst in game_db}
@@ -108,12 +117,16 @@ def test_each_overlay_renders_every_piece(rendered: dict[str, list[dict[str, Any
         for service in SERVICES:
             for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
                 get(objects, kind, service)
+        for service in SCRAPED:
+            get(objects, "PodMonitor", f"mythos-{service}")
         for kind, name in [
             ("Namespace", NAMESPACES[overlay]),
             ("HorizontalPodAutoscaler", "ws-edge"),
             ("Ingress", "mythos"),
             ("Ingress", "mythos-websocket"),
             ("NetworkPolicy", "default-deny"),
+            ("NetworkPolicy", "mythos-monitoring"),
+            ("PrometheusRule", "mythos"),
             ("RabbitmqCluster", "mythos-rabbitmq"),
             ("Cluster", "mythos-auth-db"),
             ("Cluster", "mythos-game-db"),
@@ -315,6 +328,7 @@ def _checks(documented: set[tuple[str, str]]) -> dict[str, Callable[[list[Any]],
         "ingress_backends": k8s.check_ingress_backends,
         "disruption_and_scaling": k8s.check_disruption_and_scaling,
         "pod_hardening": k8s.check_pod_hardening,
+        "monitoring": k8s.check_monitoring,
         "network_policies": lambda objects: k8s.check_network_policies(
             objects, expected_edges(objects)
         ),
@@ -379,6 +393,17 @@ def _env(deployment: str, name: str) -> Callable[[list[Any]], dict[str, Any]]:
     return where
 
 
+def _pod_monitor(name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    return lambda objects: get(objects, "PodMonitor", name)["spec"]
+
+
+def _alert(name: str) -> Callable[[list[Any]], dict[str, Any]]:
+    def where(objects: list[Any]) -> dict[str, Any]:
+        return next(rule for rule in k8s.alert_rules(objects) if rule["alert"] == name)
+
+    return where
+
+
 def _open_rule(objects: list[Any]) -> None:
     # Let anything in the namespace reach the game database.
     policy = get(objects, "NetworkPolicy", "mythos-game-db")
@@ -393,6 +418,18 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "operator kind",
         _delete(lambda o: get(o, "Cluster", "mythos-game-db")["spec"], "instances"),
         "instances",
+    ),
+    (
+        "schemas",
+        "pod monitor",
+        _delete(_pod_monitor("mythos-game"), "podMetricsEndpoints"),
+        "podMetricsEndpoints",
+    ),
+    (
+        "schemas",
+        "rule duration",
+        _set(_alert("MythosQueueBacklog"), "for", "five minutes"),
+        "not a duration",
     ),
     (
         "workload_selectors",
@@ -568,6 +605,70 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "not a container port",
     ),
     (
+        "monitoring",
+        "port",
+        _set(
+            lambda o: _pod_monitor("mythos-persistence")(o)["podMetricsEndpoints"][0],
+            "port",
+            "http",
+        ),
+        "port http is not a named container port of Deployment/persistence",
+    ),
+    (
+        "monitoring",
+        "selector",
+        _set(
+            _pod_monitor("mythos-auth"),
+            "selector",
+            {"matchLabels": {"app.kubernetes.io/name": "ath"}},
+        ),
+        "PodMonitor/mythos-auth: selector matches no pod template",
+    ),
+    (
+        "monitoring",
+        "unscraped",
+        _drop_object("PodMonitor", "mythos-game"),
+        "Deployment/game: scraped by 0 PodMonitors",
+    ),
+    (
+        "monitoring",
+        "client scraped",
+        _set(
+            _pod_monitor("mythos-ws-edge"),
+            "selector",
+            {"matchLabels": {"app.kubernetes.io/part-of": "mythos"}},
+        ),
+        "selects Deployment/client, which serves no /metrics",
+    ),
+    (
+        "monitoring",
+        "runbook",
+        _set(
+            lambda o: _alert("MythosDeadLetters")(o)["annotations"],
+            "runbook_url",
+            "https://example.com/docs/operations.md#dead-letters",
+        ),
+        "must end with /docs/operations.md#mythosdeadletters",
+    ),
+    (
+        "monitoring",
+        "annotation",
+        _delete(lambda o: _alert("MythosTargetDown")(o)["annotations"], "description"),
+        "description is missing",
+    ),
+    (
+        "monitoring",
+        "job",
+        _set(_alert("MythosBrokerDisconnected"), "expr", 'mythos_bus_connected{job="edge"} == 0'),
+        "job 'edge' is no scrape job",
+    ),
+    (
+        "network_policies",
+        "monitoring blocked",
+        _drop_object("NetworkPolicy", "mythos-monitoring"),
+        "needed but blocked: prometheus -> game:54735",
+    ),
+    (
         "network_policies",
         "default deny",
         _drop_object("NetworkPolicy", "default-deny"),
@@ -739,6 +840,144 @@ def test_game_runs_as_a_single_pod(rendered: dict[str, list[dict[str, Any]]]) ->
             for h in k8s.of_kind(objects, "HorizontalPodAutoscaler")
             if h["spec"]["scaleTargetRef"]["name"] == "game"
         ]
+
+
+def _config(objects: list[dict[str, Any]], deployment: str) -> dict[str, str]:
+    """The ConfigMap data a Deployment's first container reads (envFrom)."""
+    data: dict[str, str] = {}
+    for source in container(objects, deployment).get("envFrom", []):
+        data.update(get(objects, "ConfigMap", source["configMapRef"]["name"])["data"])
+    return data
+
+
+def test_services_probe_healthz_and_readyz_on_their_metrics_port(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Liveness (and startup) on the dependency-free /healthz, readiness on /readyz,
+    both on the port Prometheus scrapes /metrics from."""
+    for objects in rendered.values():
+        for service, port in SCRAPED.items():
+            item = container(objects, service)
+            probes = {
+                name: item[name]["httpGet"]
+                for name in ("startupProbe", "livenessProbe", "readinessProbe")
+            }
+            assert {name: (g["path"], g["port"]) for name, g in probes.items()} == {
+                "startupProbe": ("/healthz", port),
+                "livenessProbe": ("/healthz", port),
+                "readinessProbe": ("/readyz", port),
+            }, service
+            # /readyz gives each dependency check 2 s; the probe must wait longer.
+            assert item["readinessProbe"]["timeoutSeconds"] > 2, service
+            endpoints = get(objects, "PodMonitor", f"mythos-{service}")["spec"][
+                "podMetricsEndpoints"
+            ]
+            assert [(e["port"], e["path"]) for e in endpoints] == [(port, "/metrics")]
+
+
+def test_the_public_origin_routes_no_ops_path_to_a_service(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """/healthz, /readyz and /metrics of the services stay internal: on the public host
+    those paths reach the client (nginx), never auth or an edge."""
+    for objects in rendered.values():
+        routes = {
+            path["path"]: path["backend"]["service"]["name"]
+            for ingress in k8s.of_kind(objects, "Ingress")
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        }
+        for ops_path in ("/healthz", "/readyz", "/metrics"):
+            prefixes = [
+                p for p in routes if ops_path == p or ops_path.startswith(p.rstrip("/") + "/")
+            ]
+            assert routes[max(prefixes, key=len)] == "client", ops_path
+
+
+def test_monitoring_reaches_only_the_metrics_ports(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Spelled out (the exact edge list above covers it too): Prometheus reaches each
+    service's metrics port; it reaches neither the client, RabbitMQ nor PostgreSQL,
+    nothing else in the monitoring namespace reaches anything, and the ingress
+    controller still cannot reach the game or persistence."""
+    for objects in rendered.values():
+        peers = {peer.name: peer for peer in k8s.network_peers(objects)}
+        prometheus = peers["prometheus"]
+        for service, port_name in SCRAPED.items():
+            port = k8s.container_ports(container(objects, service))[port_name]
+            assert k8s.allowed(objects, prometheus, peers[service], port), service
+            assert not k8s.allowed(objects, peers["monitoring-other"], peers[service], port)
+        off_limits = ("client", "mythos-rabbitmq-", "mythos-auth-db-", "mythos-game-db-")
+        for name, peer in peers.items():
+            if name.startswith(off_limits):
+                for port in peer.ports.values():
+                    assert not k8s.allowed(objects, prometheus, peer, port), (name, port)
+        for service in ("game", "persistence"):
+            for port in peers[service].ports.values():
+                assert not k8s.allowed(objects, peers["ingress-controller"], peers[service], port)
+
+
+def test_game_finishes_its_command_before_the_kill(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Kubernetes kills the pod terminationGracePeriodSeconds after SIGTERM; the game
+    needs GAME_SHUTDOWN_GRACE_SECONDS for the command in hand, then a moment to close
+    its broker connection. It has no preStop: nothing routes traffic to it."""
+    from mythos_game.settings import GameSettings
+
+    default = GameSettings.model_fields["shutdown_grace_seconds"].default
+    for objects in rendered.values():
+        pod = get(objects, "Deployment", "game")["spec"]["template"]["spec"]
+        grace = float(_config(objects, "game").get("GAME_SHUTDOWN_GRACE_SECONDS", default))
+        assert pod["terminationGracePeriodSeconds"] >= grace + 5
+        assert "lifecycle" not in pod["containers"][0]
+
+
+def test_every_service_logs_json_explicitly(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    prefixes = {"auth": "AUTH_", "ws-edge": "EDGE_", "game": "GAME_", "persistence": "PERSISTENCE_"}
+    for objects in rendered.values():
+        for service, prefix in prefixes.items():
+            config = _config(objects, service)
+            assert config[f"{prefix}LOG_FORMAT"] == "json", service
+            assert config[f"{prefix}LOG_LEVEL"] == "INFO", service
+
+
+def test_forwarded_headers_are_believed_only_from_private_networks(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """auth reads AUTH_TRUSTED_PROXIES (it runs uvicorn without proxy_headers, so
+    uvicorn's FORWARDED_ALLOW_IPS would be ignored); the edge's uvicorn reads
+    FORWARDED_ALLOW_IPS. Neither may trust every peer."""
+    import ipaddress
+
+    for objects in rendered.values():
+        auth, edge = _config(objects, "auth"), _config(objects, "ws-edge")
+        assert "FORWARDED_ALLOW_IPS" not in auth
+        for value in (auth["AUTH_TRUSTED_PROXIES"], edge["FORWARDED_ALLOW_IPS"]):
+            networks = [ipaddress.ip_network(item.strip()) for item in value.split(",")]
+            assert networks and all(network.is_private for network in networks), value
+
+
+def test_prod_runs_every_service_in_production_mode(
+    rendered: dict[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production mode refuses local defaults; the prod overlay turns it on for every
+    service (auth everywhere: it must never generate a signing key in a pod), and the
+    edge accepts pages of the public origin only."""
+    objects = rendered["prod"]
+    for service, (module_name, class_name, _, _) in SETTINGS.items():
+        settings_class = getattr(importlib.import_module(module_name), class_name)
+        prefix = settings_class.model_config["env_prefix"]
+        for name in list(os.environ):
+            if name.startswith(prefix) or name in ("MYTHOS_ENVIRONMENT", "AMQP_URL"):
+                monkeypatch.delenv(name)
+        for name, value in _container_environment(objects, container(objects, service)).items():
+            monkeypatch.setenv(name, value)
+        assert settings_class().environment == "production", service
+    host = get(objects, "Ingress", "mythos")["spec"]["rules"][0]["host"]
+    assert _config(objects, "ws-edge")["EDGE_ALLOWED_ORIGINS"] == f"https://{host}"
+    assert _config(rendered["dev"], "auth")["AUTH_ENVIRONMENT"] == "production"
 
 
 def test_stateless_pods_are_redundant_in_prod(rendered: dict[str, list[dict[str, Any]]]) -> None:
