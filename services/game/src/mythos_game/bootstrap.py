@@ -1,4 +1,8 @@
-"""Wires the game service together; nothing here knows which bus adapter it got."""
+"""Wires the game service together; nothing here knows which bus adapter it got.
+
+Also what the health endpoints ask of it: readiness checks (broker connected, world
+loaded, consuming commands) and the liveness verdict (the game clock still runs).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,18 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EdgeHeartbeat
+from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_SYNC_KEY
 
 from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
-from mythos_game.entrypoints.consumer import command_consumer
+from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
@@ -26,16 +32,70 @@ from mythos_game.settings import GameSettings
 log = logging.getLogger(__name__)
 
 
+class NotReady(RuntimeError):
+    """A readiness check failed; its subclass's name is the detail /readyz shows."""
+
+
+class BrokerDisconnected(NotReady):
+    pass
+
+
+class WorldNotLoaded(NotReady):
+    pass
+
+
+class NotConsuming(NotReady):
+    pass
+
+
 class GameService:
     """Construct with a connected bus; ``start`` loads the world (raising ``WorldError``
-    on a broken one) and starts consuming commands."""
+    on a broken one) and starts consuming commands; ``stop`` finishes the command in
+    hand and takes no more (then close the bus)."""
 
     def __init__(self, settings: GameSettings, bus: Bus) -> None:
         self._settings = settings
         self._bus = bus
-        self.ready = False
+        self._world_loaded = False
+        self._intake: CommandIntake | None = None
+        self._stopping = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._history_loader: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Consuming commands and not stopping."""
+        return self._intake is not None and not self._stopping.is_set()
+
+    def readiness(self) -> Mapping[str, Check]:
+        """The checks of ``/readyz``: each returns when fine and raises otherwise."""
+
+        async def broker() -> None:
+            if not self._bus.is_connected():
+                raise BrokerDisconnected
+
+        async def world() -> None:
+            if not self._world_loaded:
+                raise WorldNotLoaded
+
+        async def consuming() -> None:
+            if not self.ready:
+                raise NotConsuming
+
+        return {"broker": broker, "world": world, "consuming": consuming}
+
+    def fatal(self) -> str | None:
+        """Why the process cannot heal by itself (``/healthz`` fails), else None.
+
+        The command consumer's task belongs to the bus and is not visible through the
+        port; the game clock is ours, and a game whose clock stopped never times out
+        link-dead players or sends heartbeats again."""
+        ticker = self._ticker
+        if ticker is None or not ticker.done() or self._stopping.is_set():
+            return None
+        if ticker.cancelled():
+            return "the game clock was cancelled"
+        return f"the game clock stopped: {type(ticker.exception()).__name__}"
 
     async def start(self) -> None:
         if self._settings.world == "bench":
@@ -43,6 +103,7 @@ class GameService:
         else:
             world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
+        self._world_loaded = True
         roster = Roster()
         sequencer = Sequencer(
             HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
@@ -91,12 +152,11 @@ class GameService:
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
+        intake = CommandIntake(dispatcher, GAME_COMMANDS_QUEUE)
         await self._bus.consume(
-            GAME_COMMANDS_QUEUE,
-            command_consumer(dispatcher),
-            prefetch=self._settings.command_prefetch,
+            GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
-        self.ready = True
+        self._intake = intake
 
     async def _sync_with_edges(self, dispatcher: Dispatcher) -> None:
         """Learn who is connected before running queued commands, so a line said while
@@ -118,15 +178,34 @@ class GameService:
         log.info("synced with %d edge(s) before consuming commands", len(answers))
 
     async def _tick(self, dispatcher: Dispatcher) -> None:
-        while True:
-            await asyncio.sleep(self._settings.tick_seconds)
+        while not self._stopping.is_set():
+            # Sleeps a tick, or less when a stop comes: no new tick starts after a stop,
+            # and the one under way gets what is left of the grace to finish.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._settings.tick_seconds)
+                return
             try:
                 await dispatcher.tick()
             except Exception:
                 log.exception("game tick failed")
 
     async def stop(self) -> None:
-        self.ready = False
+        """Stop consuming, let the command in hand finish (its events published, its
+        delivery acked) within ``shutdown_grace_seconds``, stop the clock. Close the bus
+        afterwards: that returns whatever was not handled to the broker, unacked."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        grace = self._settings.shutdown_grace_seconds
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if self._intake is not None:
+            log.info("stopping: finishing the command in hand (at most %.0fs)", grace)
+            if await self._intake.stop(grace):
+                log.info("stopped taking commands; none is in hand")
+        if self._ticker is not None:
+            # The clock saw the stop; a tick under way may finish in the time left.
+            await asyncio.wait({self._ticker}, timeout=max(0.0, deadline - loop.time()))
         for task in (self._ticker, self._history_loader):
             if task is not None:
                 task.cancel()

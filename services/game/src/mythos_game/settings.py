@@ -1,11 +1,23 @@
-"""Game service settings, read once from the environment (prefix ``GAME_``)."""
+"""Game service settings, read once from the environment (prefix ``GAME_``).
+
+Operations:
+
+* ``GAME_LOG_LEVEL`` (default ``INFO``) and ``GAME_LOG_FORMAT`` (``json``, one object per
+  line, the default; ``text`` for a developer's terminal).
+* ``GAME_SHUTDOWN_GRACE_SECONDS`` (default 20): on SIGTERM/SIGINT the game stops taking
+  commands, finishes the one in hand (its events published, its delivery acked) and then
+  closes the broker connection; a command still running after this many seconds is
+  abandoned unacked, so the broker hands it to the next game. Keep it below the
+  orchestrator's kill deadline (Kubernetes' terminationGracePeriodSeconds, 30s by default).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from mythos_contracts.ops.log_lines import LogFormat
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mythos_game.domain.rules import ChatRates, Rules
@@ -52,6 +64,17 @@ class GameSettings(BaseSettings):
     )
     health_host: str = "127.0.0.1"
     health_port: int = 54735
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="lowest level logged"
+    )
+    log_format: LogFormat = Field(
+        default="json", description="json: one object per line; text: for a terminal"
+    )
+    shutdown_grace_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="on SIGTERM, how long the command in hand may take before it is abandoned",
+    )
 
     # Chat limits, per player per minute (0 = unlimited); see docs/commands.md.
     chat_limits: bool | None = Field(
@@ -84,6 +107,14 @@ class GameSettings(BaseSettings):
         default=10, ge=1, description="a mute without minutes lasts this long"
     )
     mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1, description="longest mute")
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """``info`` and ``JSON`` are what people type; the fields have one spelling."""
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"

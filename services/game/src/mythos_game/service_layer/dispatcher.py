@@ -4,6 +4,11 @@ writer at a time.
 
 Effects are published (and state changes durably queued) before ``handle``
 returns, and the bus acks the message only then.
+
+Every line logged while a message is handled carries its ``player_id`` and
+``connection_id`` (and a command's ``command_id``), and each player command ends in
+exactly one INFO line, ``command handled``, with its command, outcome and duration,
+counted in the same terms in ``metrics``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
@@ -25,19 +31,37 @@ from mythos_contracts.envelope import (
     utc_now,
 )
 from mythos_contracts.events import CommandResponseData, ErrorData, GameTickData
+from mythos_contracts.ops.log_lines import log_context
 
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
-from mythos_game.domain.commands.registry import COMMANDS, resolve
+from mythos_game.domain.commands.registry import COMMANDS, parse, resolve
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.world import World
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.metrics import (
+    COMMAND_SECONDS,
+    COMMANDS_HANDLED,
+    PLAYERS_ONLINE,
+    UNKNOWN_COMMAND,
+    CommandOutcome,
+)
 from mythos_game.service_layer.sessions import Sessions
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("mythos_game.audit")
+
+
+@dataclass
+class _Handling:
+    """What one player command turned out to be, for its log line and metrics."""
+
+    command: str
+    """The canonical name of a registered command, else ``unknown``: a bounded label."""
+    outcome: CommandOutcome = "error"
+    """Stays ``error`` unless the handling reaches a verdict."""
 
 
 class Dispatcher:
@@ -68,13 +92,43 @@ class Dispatcher:
         self._started_at = clock()
 
     async def handle(self, message: EdgeMessage) -> None:
-        async with self._lock:
-            await self._handle(message)
+        if isinstance(message, PlayerCommand):
+            await self._handle_command(message)
+            return
+        with log_context(
+            player_id=getattr(message, "player_id", None),
+            connection_id=getattr(message, "connection_id", None),
+        ):
+            async with self._lock:
+                await self._handle(message)
+                PLAYERS_ONLINE.set(len(self._roster.online()))
+
+    async def _handle_command(self, msg: PlayerCommand) -> None:
+        # From arrival, lock wait included: that is the latency a player sees.
+        started = time.perf_counter()
+        handling = _Handling(command=_registered_name(msg.command, msg.args))
+        with log_context(
+            player_id=msg.player_id, command_id=msg.command_id, connection_id=msg.connection_id
+        ):
+            try:
+                async with self._lock:
+                    await self._command(msg, handling)
+                    PLAYERS_ONLINE.set(len(self._roster.online()))
+            except asyncio.CancelledError:
+                # Interrupted (a shutdown past its grace): not handled, and not acked
+                # either, so the broker hands it over again; nothing to count.
+                raise
+            except Exception:
+                handling.outcome = "error"
+                _handled(handling, started)
+                raise
+            _handled(handling, started)
 
     async def tick(self) -> None:
         async with self._lock:
             self._tick_number += 1
             await self._sessions.tick()
+            PLAYERS_ONLINE.set(len(self._roster.online()))  # link-dead players time out here
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
@@ -86,8 +140,6 @@ class Dispatcher:
             await sessions.open(message)
         elif isinstance(message, SessionClosed):
             await sessions.closed(message)
-        elif isinstance(message, PlayerCommand):
-            await self._command(message)
         elif isinstance(message, InvalidInput):
             await self._invalid(message)
         elif isinstance(message, RoomBound):
@@ -106,13 +158,17 @@ class Dispatcher:
         if player is None:
             return await self._sessions.adopt(msg.held(), msg.edge_id, resync=True)
         if player.connection_id != msg.connection_id:
-            log.info("dropping a message from stale connection %s", msg.connection_id)
+            # DEBUG: a command's own "command handled" line (rejected) already says it.
+            log.debug("dropping a message from stale connection %s", msg.connection_id)
             return None
         return player
 
-    async def _command(self, msg: PlayerCommand) -> None:
+    async def _command(self, msg: PlayerCommand, handling: _Handling) -> None:
+        known = self._roster.get(msg.player_id) is not None
         player = await self._speaker(msg)
         if player is None:
+            # A stale connection is refused; a player who could not be loaded is a failure.
+            handling.outcome = "rejected" if known else "error"
             return
         if msg.command_id is not None and msg.command_id in player.recent_commands:
             # A re-send (after a reconnect): answer again, never execute twice.
@@ -120,8 +176,9 @@ class Dispatcher:
             await self._publisher.publish(
                 [Outgoing("command_response", ToPlayer(player.id), original)]
             )
+            handling.outcome = "ok" if original.success else "rejected"
             return
-        outcome = self._run(player, msg)
+        outcome = self._run(player, msg, handling)
         if outcome.state_changed:
             await self._sessions.save(player)
         for other in outcome.changed_players:
@@ -144,11 +201,17 @@ class Dispatcher:
         )
         for ending in outcome.disconnects:
             await self._sessions.disconnect(ending)
+        if handling.outcome != "error":
+            handling.outcome = "ok" if outcome.success else "rejected"
 
-    def _run(self, player: Player, msg: PlayerCommand) -> Outcome:
+    def _run(self, player: Player, msg: PlayerCommand, handling: _Handling) -> Outcome:
         parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
         if isinstance(parsed, str):
+            handling.outcome = "rejected"
             return Outcome(False, parsed)
+        # A player's own alias is labelled with the command it stands for.
+        handling.command = parsed.spec.name
+        handling.outcome = "ok"  # provisional: ok or rejected once answered, unless it fails
         ctx = Context(
             self._world,
             self._roster,
@@ -163,7 +226,8 @@ class Dispatcher:
             return parsed.spec.run(ctx, parsed.args)
         except Exception:
             # A bug in one command must not take the player's connection or the queue with it.
-            log.exception("command %r failed for %s", msg.command, player.id)
+            log.exception("command %r failed for %s", parsed.spec.name, player.id)
+            handling.outcome = "error"
             return Outcome(False, "Something went wrong with that command; it has been logged.")
 
     async def _invalid(self, msg: InvalidInput) -> None:
@@ -171,6 +235,28 @@ class Dispatcher:
             return
         error = ErrorData(message=msg.reason, command_id=msg.command_id)
         await self._publisher.publish([Outgoing("error", ToPlayer(msg.player_id), error)])
+
+
+def _registered_name(command: str, args: list[str]) -> str:
+    """The canonical name of what was typed if it is a registered command, alias,
+    shorthand or direction; ``unknown`` otherwise (never the typed text: unbounded)."""
+    parsed = parse(command, args)
+    return UNKNOWN_COMMAND if parsed is None else parsed.spec.name
+
+
+def _handled(handling: _Handling, started: float) -> None:
+    seconds = time.perf_counter() - started
+    COMMANDS_HANDLED.labels(handling.command, handling.outcome).inc()
+    COMMAND_SECONDS.labels(handling.command).observe(seconds)
+    # The one INFO line per command; its ids come from the log context.
+    log.info(
+        "command handled",
+        extra={
+            "command": handling.command,
+            "outcome": handling.outcome,
+            "duration_ms": round(seconds * 1000, 3),
+        },
+    )
 
 
 def _audit(actor: Player, entry: AuditEntry) -> None:

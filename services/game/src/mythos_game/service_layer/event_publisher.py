@@ -20,6 +20,7 @@ from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, ro
 
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToSubzone
 from mythos_game.domain.roster import Roster
+from mythos_game.service_layer.metrics import EVENTS_PUBLISHED
 from mythos_game.service_layer.sequencer import Sequencer
 
 
@@ -93,12 +94,15 @@ class EventPublisher:
             copy = original.model_copy(
                 update={"recipients": {player_id: seq}, "connection_id": connection_id}
             )
-            await self._send(player_key(player_id, original.event_type), copy)
+            await self._send(player_key(player_id, original.event_type), copy, count=False)
 
-    async def _send(self, key: str, envelope: EventEnvelope) -> None:
+    async def _send(self, key: str, envelope: EventEnvelope, *, count: bool = True) -> None:
+        """Publish one envelope; ``count=False`` for a replay (counted when first sent)."""
         await self._bus.publish(
             EVENTS_EXCHANGE, key, envelope.model_dump_json().encode(), persistent=False
         )
+        if count:
+            EVENTS_PUBLISHED.labels(envelope.event_type).inc()
 
     def _envelopes(self, event: Outgoing) -> list[tuple[str, EventEnvelope]]:
         data = event.data.model_dump(mode="json")

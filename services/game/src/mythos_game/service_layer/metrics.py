@@ -1,0 +1,43 @@
+"""The game's Prometheus metrics (names from the shared ops catalogue).
+
+Counted by the service layer, where commands are handled and events published; the
+domain stays free of I/O. Every label is bounded: command names come from the command
+registry (never what a player typed), event types from ``EventType``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CommandOutcome = Literal["ok", "error", "rejected"]
+"""ok: the command ran and succeeded; rejected: it was refused (unknown, not allowed,
+rate-limited, bad arguments, a stale connection); error: it failed (a bug, a broker or
+persistence failure)."""
+
+UNKNOWN_COMMAND = "unknown"
+"""The ``command`` label of anything that is not a registered command or alias."""
+
+COMMANDS_HANDLED = Counter(
+    "mythos_game_commands",
+    "Player commands handled, by canonical command name and outcome (ok|error|rejected).",
+    ["command", "outcome"],
+)
+COMMAND_SECONDS = Histogram(
+    "mythos_game_command_seconds",
+    "Time from a player command's arrival at the game to its events being published.",
+    ["command"],
+    # Milliseconds normally; the tail reaches the persistence timeouts (seconds).
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+EVENTS_PUBLISHED = Counter(
+    "mythos_game_events",
+    "Event messages the game published on the events exchange, by event type "
+    "(replays of messages already counted are not counted again).",
+    ["type"],
+)
+PLAYERS_ONLINE = Gauge(
+    "mythos_game_players_online",
+    "Players in the world, link-dead ones included (as 'who' lists them).",
+)

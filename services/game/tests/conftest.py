@@ -1,0 +1,119 @@
+"""The other side of the game's bus, for tests that run the whole ``GameService``: a peer
+that sends what edges send, answers what the persistence service answers (and can keep
+a player's load waiting, so a command stays in hand), and records every event."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.envelope import EventEnvelope, PlayerCommand
+from mythos_contracts.persistence import ChatHistoryReply, LoadPlayerReply, LoadPlayerRequest
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    GAME_SYNC_KEY,
+    PERSISTENCE_REQUESTS_QUEUE,
+    PERSISTENCE_SAVES_QUEUE,
+    command_key,
+    load_request_key,
+)
+from mythos_game.settings import GameSettings
+
+
+@dataclass
+class Peer:
+    bus: Bus
+    events: list[EventEnvelope] = field(default_factory=list)
+    loads: list[str] = field(default_factory=list)
+    """Player ids the game asked persistence for, in order."""
+    answer_loads: asyncio.Event = field(default_factory=asyncio.Event)
+    """While clear, player loads get no answer: the command that needs one stays in hand."""
+
+    async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
+        message = PlayerCommand(
+            player_id=pid,
+            player_name=pid.title(),
+            connection_id=f"c-{pid}",
+            edge_id="edge-1",
+            command=command,
+            args=list(args),
+            command_id=command_id,
+        )
+        await self.bus.publish(
+            COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode()
+        )
+
+    def responses(self, pid: str) -> list[dict[str, object]]:
+        return [
+            e.data
+            for e in self.events
+            if e.event_type == "command_response" and pid in e.recipients
+        ]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            # Polled: the test watches state from outside, with nothing to await.
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+
+async def attach_peer(bus: Bus) -> Peer:
+    """Connect ``bus`` (a connection of the test's own) and start playing the peer."""
+    await bus.connect()
+    peer = Peer(bus)
+    peer.answer_loads.set()
+
+    async def record(delivery: Delivery) -> None:
+        if delivery.routing_key == GAME_SYNC_KEY:
+            return  # the game asking edges who is connected: no edge here
+        peer.events.append(EventEnvelope.model_validate_json(delivery.body))
+
+    async def persistence(delivery: Delivery) -> None:
+        if delivery.routing_key == load_request_key("chat_history"):
+            await bus.reply(delivery, ChatHistoryReply(lines=[]).model_dump_json().encode())
+            return
+        request = LoadPlayerRequest.model_validate_json(delivery.body)
+        peer.loads.append(request.player_id)
+        await peer.answer_loads.wait()
+        reply = LoadPlayerReply(
+            player_id=request.player_id, name=request.name, room_id=None, version=0
+        )
+        await bus.reply(delivery, reply.model_dump_json().encode())
+
+    async def saved(delivery: Delivery) -> None:
+        pass
+
+    await bus.declare_queue("test.events", exclusive=True, dead_letter=False)
+    await bus.bind("test.events", EVENTS_EXCHANGE, "#")
+    await bus.consume("test.events", record)
+    await bus.consume(PERSISTENCE_REQUESTS_QUEUE, persistence)
+    await bus.consume(PERSISTENCE_SAVES_QUEUE, saved)
+    return peer
+
+
+@pytest.fixture
+def peer_on() -> Callable[[Bus], Awaitable[Peer]]:
+    return attach_peer
+
+
+def quick_settings(**overrides: object) -> GameSettings:
+    """A game that starts at once (no edge sync wait) and waits long for persistence."""
+    values: dict[str, object] = {
+        "edge_sync_seconds": 0,
+        "chat_history_timeout_seconds": 2.0,
+        "persistence_timeout": 20.0,
+        "persistence_attempts": 1,
+        "shutdown_grace_seconds": 10.0,
+        "tick_seconds": 0.05,
+        **overrides,
+    }
+    return GameSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def game_settings() -> Callable[..., GameSettings]:
+    return quick_settings
