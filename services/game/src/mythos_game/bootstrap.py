@@ -152,7 +152,7 @@ class GameService:
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
-        intake = CommandIntake(dispatcher, GAME_COMMANDS_QUEUE)
+        intake = CommandIntake(dispatcher)
         await self._bus.consume(
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
@@ -201,8 +201,13 @@ class GameService:
         deadline = loop.time() + grace
         if self._intake is not None:
             log.info("stopping: finishing the command in hand (at most %.0fs)", grace)
-            if await self._intake.stop(grace):
+            try:
+                async with asyncio.timeout(grace):
+                    await self._bus.stop_consuming()
                 log.info("stopped taking commands; none is in hand")
+            except TimeoutError:
+                # Abandoned unacked: the broker hands it to the next game.
+                log.warning("a command was still in hand after %.1fs; stopping anyway", grace)
         if self._ticker is not None:
             # The clock saw the stop; a tick under way may finish in the time left.
             await asyncio.wait({self._ticker}, timeout=max(0.0, deadline - loop.time()))
