@@ -115,6 +115,12 @@ class SaveHandoffRequest(_Message):
     streams: list[StreamHandoff]
 
 
+class HandoffSaved(_Message):
+    """Reply to ``request.save_handoff``: the streams of this part are stored."""
+
+    saved: int = Field(ge=0)
+
+
 class TakeHandoffRequest(_Message):
     """Request/reply (``request.take_handoff``): every stream handed off at most
     ``max_age_seconds`` ago; taking deletes them, so a handoff is continued at most once."""
