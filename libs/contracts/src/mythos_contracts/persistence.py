@@ -102,6 +102,9 @@ class StreamHandoff(_Message):
     opened_for: str = Field(description="the connection the stream's game_state went to")
     last: int = Field(ge=0)
     linkdead: bool = False
+    room_bound: bool = Field(
+        default=False, description="the player's edge receives their room by the room key"
+    )
     history: list[HandoffEntry] = Field(default_factory=list)
     recent_commands: dict[str, CommandResponseData] = Field(
         default_factory=dict, description="command id -> its response, oldest first"
