@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 import pytest
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EventEnvelope, PlayerCommand
-from mythos_contracts.persistence import ChatHistoryReply, LoadPlayerReply, LoadPlayerRequest
+from mythos_contracts.persistence import (
+    ChatHistoryReply,
+    HandoffReply,
+    HandoffSaved,
+    LoadPlayerReply,
+    LoadPlayerRequest,
+    SaveHandoffRequest,
+    StreamHandoff,
+)
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -32,6 +40,8 @@ class Peer:
     """Player ids the game asked persistence for, in order."""
     answer_loads: asyncio.Event = field(default_factory=asyncio.Event)
     """While clear, player loads get no answer: the command that needs one stays in hand."""
+    handoffs: dict[str, StreamHandoff] = field(default_factory=dict)
+    """Streams a stopping game handed over, by player, until a starting game takes them."""
 
     async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
         message = PlayerCommand(
@@ -75,6 +85,17 @@ async def attach_peer(bus: Bus) -> Peer:
     async def persistence(delivery: Delivery) -> None:
         if delivery.routing_key == load_request_key("chat_history"):
             await bus.reply(delivery, ChatHistoryReply(lines=[]).model_dump_json().encode())
+            return
+        if delivery.routing_key == load_request_key("save_handoff"):
+            part = SaveHandoffRequest.model_validate_json(delivery.body)
+            peer.handoffs.update({s.player_id: s for s in part.streams})
+            saved = HandoffSaved(saved=len(part.streams))
+            await bus.reply(delivery, saved.model_dump_json().encode())
+            return
+        if delivery.routing_key == load_request_key("take_handoff"):
+            taken = HandoffReply(streams=list(peer.handoffs.values()))
+            peer.handoffs.clear()
+            await bus.reply(delivery, taken.model_dump_json().encode())
             return
         request = LoadPlayerRequest.model_validate_json(delivery.body)
         peer.loads.append(request.player_id)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EdgeHeartbeat
 from mythos_contracts.ops.health import Check
+from mythos_contracts.persistence import StreamHandoff
 from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_SYNC_KEY
 
 from mythos_game.adapters.bench_world import bench_world
@@ -25,8 +26,10 @@ from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
+from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ class GameService:
         self._stopping = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._history_loader: asyncio.Task[None] | None = None
+        self._handoff: tuple[PersistenceClient, Roster, Sequencer] | None = None
 
     @property
     def ready(self) -> bool:
@@ -147,6 +151,9 @@ class GameService:
             rules=settings.rules(),
             history=history,
         )
+        if settings.handoff:
+            sessions.handed_over = HandedOver(await self._take_handoff(store))
+            self._handoff = (store, roster, sequencer)
         # Before anyone is (re)adopted, so they get the history too; never for long.
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
@@ -157,6 +164,32 @@ class GameService:
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
         self._intake = intake
+
+    async def _take_handoff(self, store: PersistenceClient) -> list[StreamHandoff]:
+        """The streams the previous game handed over (none after a crash)."""
+        settings = self._settings
+        try:
+            streams = await store.take_handoff(
+                settings.handoff_max_age_seconds, timeout=settings.handoff_timeout_seconds
+            )
+        except PlayerStoreUnavailable as exc:
+            log.warning("no stream handoff taken (%s): players will get a resync", exc)
+            return []
+        log.info("took %d handed-over stream(s) to continue", len(streams))
+        return streams
+
+    async def _hand_off(self, time_left: float) -> None:
+        if self._handoff is None or time_left <= 0:
+            return
+        store, roster, sequencer = self._handoff
+        timeout = min(time_left, self._settings.handoff_timeout_seconds)
+        try:
+            async with asyncio.timeout(time_left):
+                count = await hand_off(store, roster, sequencer, timeout=timeout)
+        except (PlayerStoreUnavailable, TimeoutError) as exc:
+            log.warning("streams not handed off (%s): players will get a resync", exc)
+            return
+        log.info("handed %d stream(s) to the next game", count)
 
     async def _sync_with_edges(self, dispatcher: Dispatcher) -> None:
         """Learn who is connected before running queued commands, so a line said while
@@ -216,3 +249,6 @@ class GameService:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        # Nothing runs any more: the streams are final. What is left of the grace is the
+        # handoff's; the bus is still open for it.
+        await self._hand_off(deadline - loop.time())

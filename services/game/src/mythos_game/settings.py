@@ -75,6 +75,17 @@ class GameSettings(BaseSettings):
         gt=0,
         description="on SIGTERM, how long the command in hand may take before it is abandoned",
     )
+    handoff: bool = Field(
+        default=True,
+        description="on a graceful stop, hand the players' streams to the next game (and "
+        "take them on start), so a planned restart shows no resync",
+    )
+    handoff_max_age_seconds: float = Field(
+        default=120.0, gt=0, description="a handoff older than this is not continued"
+    )
+    handoff_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long saving or taking one part may take"
+    )
 
     # Chat limits, per player per minute (0 = unlimited); see docs/commands.md.
     chat_limits: bool | None = Field(

@@ -8,11 +8,16 @@ from mythos_contracts.bus import Bus, RequestTimeout
 from mythos_contracts.persistence import (
     ChatHistoryReply,
     ChatLine,
+    HandoffReply,
+    HandoffSaved,
     LoadChatHistoryRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
     PlayerStateChanged,
+    SaveHandoffRequest,
+    StreamHandoff,
+    TakeHandoffRequest,
 )
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, load_request_key, save_key
 from pydantic import ValidationError
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CHAT_HISTORY_REQUEST = load_request_key("chat_history")
 CHAT_SAVE_KEY = save_key("chat")
+SAVE_HANDOFF_REQUEST = load_request_key("save_handoff")
+TAKE_HANDOFF_REQUEST = load_request_key("take_handoff")
 
 
 class PersistenceClient:
@@ -75,6 +82,31 @@ class PersistenceClient:
         await self._bus.publish(
             PERSISTENCE_EXCHANGE, CHAT_SAVE_KEY, line.model_dump_json().encode()
         )
+
+    async def save_handoff(
+        self, handoff_id: str, streams: list[StreamHandoff], *, timeout: float
+    ) -> None:
+        """Store one part of a handoff; raises ``PlayerStoreUnavailable`` when not stored."""
+        body = SaveHandoffRequest(handoff_id=handoff_id, streams=streams).model_dump_json()
+        raw = await self._ask(SAVE_HANDOFF_REQUEST, body.encode(), timeout)
+        try:
+            HandoffSaved.model_validate_json(raw)
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"save_handoff refused: {_reason(raw)}") from exc
+
+    async def take_handoff(self, max_age_seconds: float, *, timeout: float) -> list[StreamHandoff]:
+        body = TakeHandoffRequest(max_age_seconds=max_age_seconds).model_dump_json()
+        raw = await self._ask(TAKE_HANDOFF_REQUEST, body.encode(), timeout)
+        try:
+            return HandoffReply.model_validate_json(raw).streams
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"take_handoff refused: {_reason(raw)}") from exc
+
+    async def _ask(self, key: str, body: bytes, timeout: float) -> bytes:
+        try:
+            return await self._bus.request(PERSISTENCE_EXCHANGE, key, body, timeout=timeout)
+        except RequestTimeout as exc:
+            raise PlayerStoreUnavailable(f"no answer to {key}") from exc
 
 
 def _reason(raw: bytes) -> str:

@@ -57,6 +57,26 @@ class Sequencer:
         self._streams[player_id] = stream
         return stream
 
+    def restore(
+        self,
+        player_id: str,
+        stream: Stream,
+        history: list[tuple[int, float, EventEnvelope]],
+    ) -> None:
+        """Continue a stream another game process numbered: ``history`` holds
+        ``(seq, age in seconds, envelope)``, oldest first."""
+        now = self._clock()
+        stream.history = deque((seq, now - age, env) for seq, age, env in history)
+        self._streams[player_id] = stream
+
+    def aged_history(self, player_id: str) -> list[tuple[int, float, EventEnvelope]]:
+        """The stream's history as ``(seq, age in seconds, envelope)``, oldest first."""
+        stream = self._streams.get(player_id)
+        if stream is None:
+            return []
+        now = self._clock()
+        return [(seq, max(0.0, now - at), env) for seq, at, env in stream.history]
+
     def close(self, player_id: str) -> None:
         self._streams.pop(player_id, None)
 

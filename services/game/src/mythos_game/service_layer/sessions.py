@@ -18,6 +18,7 @@ from mythos_contracts.envelope import (
     EdgeHeartbeat,
     HeldConnection,
     ReplayRequest,
+    ResumeFrom,
     SessionClosed,
     SessionOpened,
 )
@@ -38,6 +39,7 @@ from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.stored_state import StoredState, change_of
+from mythos_game.service_layer.stream_handoff import HandedOver, continue_stream
 
 Welcome = Callable[[Player], list[Outgoing]]
 """What a player gets right after the ``game_state`` of a login (the chat history)."""
@@ -80,6 +82,8 @@ class Sessions:
         self._offline: dict[str, StoredState] = {}
         self._edges_seen: dict[str, float] = {}
         self._welcome = welcome
+        self.handed_over = HandedOver()
+        """Streams the previous game handed over, continued as their players come back."""
 
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
@@ -92,7 +96,9 @@ class Sessions:
         self._edges_seen[msg.edge_id] = self._clock()
         player = self._roster.get(msg.player_id)
         if player is None:
-            await self.adopt(msg.held(), msg.edge_id, resync=msg.resume is not None)
+            await self.adopt(
+                msg.held(), msg.edge_id, resync=msg.resume is not None, resume=msg.resume
+            )
             return
         if player.connection_id == msg.connection_id and not player.linkdead:
             # Already attached (a redelivery, or adopted from the edge's list): nothing new.
@@ -101,28 +107,42 @@ class Sessions:
         resume = msg.resume
         stream = self._sequencer.get(player.id)
         if resume is not None and stream is not None and stream.session_id == resume.session_id:
-            missed = self._sequencer.missed(player.id, resume.epoch, resume.last_seq)
-            if missed is not None:
-                log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
-                await self._publisher.replay(player.id, msg.connection_id, missed)
-                # The new edge learns the room (and binds it) from this, as after a move.
-                view = room_view(self._world, self._roster, player.room_id)
-                await self._publisher.publish(
-                    [
-                        Outgoing(
-                            "room_update",
-                            ToPlayer(player.id),
-                            RoomUpdateData(room=view),
-                            player.room_id,
-                        )
-                    ]
-                )
+            if await self._resume(player, resume):
                 return
         await self._start_stream(player, resync=resume is not None)
         await self._greet(player)
 
-    async def adopt(self, held: HeldConnection, edge_id: str, *, resync: bool) -> Player | None:
-        """Put a player the game does not hold into the world; None if they cannot be loaded."""
+    async def _resume(self, player: Player, resume: ResumeFrom) -> bool:
+        """Replay what ``resume`` missed on the player's (new) connection; False when the
+        stream cannot give all of it."""
+        missed = self._sequencer.missed(player.id, resume.epoch, resume.last_seq)
+        if missed is None:
+            return False
+        log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
+        await self._publisher.replay(player.id, player.connection_id, missed)
+        # The new edge learns the room (and binds it) from this, as after a move.
+        view = room_view(self._world, self._roster, player.room_id)
+        await self._publisher.publish(
+            [
+                Outgoing(
+                    "room_update", ToPlayer(player.id), RoomUpdateData(room=view), player.room_id
+                )
+            ]
+        )
+        return True
+
+    async def adopt(
+        self,
+        held: HeldConnection,
+        edge_id: str,
+        *,
+        resync: bool,
+        resume: ResumeFrom | None = None,
+    ) -> Player | None:
+        """Put a player the game does not hold into the world; None if they cannot be loaded.
+
+        A stream the previous game handed over is continued when the player is on the
+        same connection, or resumes it: then nothing shows, not even to the room."""
         player_id, name, connection_id, role = (
             held.player_id,
             held.player_name,
@@ -151,6 +171,16 @@ class Sessions:
             await self._save(player)
         self._roster.add(player)
         self._offline.pop(player_id, None)
+        handoff = self.handed_over.take(player_id)
+        if handoff is not None:
+            continue_stream(handoff, player, self._sequencer)
+            if connection_id == handoff.connection_id and not handoff.linkdead:
+                player.room_bound = handoff.room_bound
+                log.info("continued %s's stream after a game restart", player_id)
+                return player
+            if resume is not None and resume.session_id == handoff.session_id:
+                if await self._resume(player, resume):
+                    return player
         await self._start_stream(player, resync=resync)
         await self._greet(player)
         presence = PresenceData(player_id=player.id, player_name=player.name)
@@ -239,8 +269,10 @@ class Sessions:
     async def replay(self, msg: ReplayRequest) -> None:
         player = self._roster.get(msg.player_id)
         if player is None:
-            await self.adopt(msg.held(), msg.edge_id, resync=True)
-            return
+            player = await self.adopt(msg.held(), msg.edge_id, resync=True)
+            continued = self._sequencer.get(msg.player_id)
+            if player is None or continued is None or continued.epoch != msg.epoch:
+                return  # a fresh stream (game_state) answers it
         if player.connection_id != msg.connection_id:
             return
         stream = self._sequencer.get(player.id)

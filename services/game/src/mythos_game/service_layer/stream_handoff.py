@@ -1,0 +1,104 @@
+"""Hands the players' streams from a stopping game to the next one.
+
+A planned restart (a rollout, a SIGTERM) must not show: the stopping game, once its
+last command is done, saves every stream (epoch, last number, history, answered command
+ids) through the persistence service; the next game takes them before it syncs with the
+edges, and continues each stream where it stopped: the same epoch, the next number, no
+``game_state``, no resync, nobody seen leaving or entering. A crash leaves no handoff:
+then players get a resync, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+from mythos_contracts.persistence import HandoffEntry, StreamHandoff
+
+from mythos_game.domain.roster import Player, Roster
+from mythos_game.service_layer.sequencer import Sequencer, Stream
+
+log = logging.getLogger(__name__)
+
+STREAMS_PER_PART = 100
+"""Streams per save request: keeps each message a few MB at most."""
+
+
+class HandoffStore(Protocol):
+    async def save_handoff(
+        self, handoff_id: str, streams: list[StreamHandoff], *, timeout: float
+    ) -> None: ...
+
+    async def take_handoff(
+        self, max_age_seconds: float, *, timeout: float
+    ) -> list[StreamHandoff]: ...
+
+
+def export_streams(roster: Roster, sequencer: Sequencer) -> list[StreamHandoff]:
+    """Every online player's stream, as it stands (call with no command running)."""
+    handoffs = []
+    for player in roster.online():
+        stream = sequencer.get(player.id)
+        if stream is None:
+            continue
+        handoffs.append(
+            StreamHandoff(
+                player_id=player.id,
+                connection_id=player.connection_id,
+                session_id=stream.session_id,
+                epoch=stream.epoch,
+                opened_for=stream.opened_for,
+                last=stream.last,
+                linkdead=player.linkdead,
+                room_bound=player.room_bound,
+                history=[
+                    HandoffEntry(seq=seq, age_seconds=age, envelope=envelope)
+                    for seq, age, envelope in sequencer.aged_history(player.id)
+                ],
+                recent_commands=dict(player.recent_commands),
+            )
+        )
+    return handoffs
+
+
+async def hand_off(
+    store: HandoffStore, roster: Roster, sequencer: Sequencer, *, timeout: float
+) -> int:
+    """Save every stream for the next game; returns how many were saved."""
+    streams = export_streams(roster, sequencer)
+    handoff_id = uuid.uuid4().hex
+    for start in range(0, len(streams), STREAMS_PER_PART):
+        part = streams[start : start + STREAMS_PER_PART]
+        await store.save_handoff(handoff_id, part, timeout=timeout)
+    return len(streams)
+
+
+class HandedOver:
+    """Streams taken from the previous game, waiting for their players to be adopted."""
+
+    def __init__(self, streams: Sequence[StreamHandoff] = ()) -> None:
+        self._streams = {s.player_id: s for s in streams}
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+    def take(self, player_id: str) -> StreamHandoff | None:
+        return self._streams.pop(player_id, None)
+
+
+def continue_stream(handoff: StreamHandoff, player: Player, sequencer: Sequencer) -> None:
+    """Put ``handoff``'s stream and answered commands back under ``player``."""
+    sequencer.restore(
+        player.id,
+        Stream(
+            session_id=handoff.session_id,
+            epoch=handoff.epoch,
+            opened_for=handoff.opened_for,
+            last=handoff.last,
+        ),
+        [(e.seq, e.age_seconds, e.envelope) for e in handoff.history],
+    )
+    player.recent_commands = OrderedDict(handoff.recent_commands)
