@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -120,8 +121,11 @@ def test_the_service_exits_with_a_readable_reason(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2
-    assert "refusing to start with AUTH_ENVIRONMENT=production" in done.stderr
-    assert "AUTH_DATABASE_URL is the development default" in done.stderr
+    # The reason is a log line like any other: one JSON object on stdout.
+    [line] = [json.loads(text) for text in done.stdout.splitlines()]
+    assert (line["level"], line["service"]) == ("error", "auth")
+    assert "refusing to start with AUTH_ENVIRONMENT=production" in line["msg"]
+    assert "AUTH_DATABASE_URL is the development default" in line["msg"]
     assert list(tmp_path.iterdir()) == []  # no database, no key
 
 

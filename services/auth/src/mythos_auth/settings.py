@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.ops.log_lines import LogFormat
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +37,10 @@ class AuthSettings(BaseSettings):
     # created at startup so a fresh checkout runs without any preparation.
     database_url: str = DEFAULT_DATABASE_URL
 
+    # One JSON object per line for log pipelines; "text" for a developer's terminal.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: LogFormat = "json"
+
     # Signing keys. With ``key_dir`` unset, the single key in ``key_file`` signs (generated on
     # first start in development, mode 0600). With ``key_dir`` set, every ``*.pem`` in it is
     # published in the JWKS and the one whose file name sorts last (or ``active_kid``) signs.
@@ -64,6 +69,12 @@ class AuthSettings(BaseSettings):
     # the peer is one of the trusted proxies (comma-separated addresses or CIDR networks).
     trust_forwarded_for: bool = True
     trusted_proxies: str = "127.0.0.1,::1"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, level: object) -> object:
+        # Operators write "debug" as often as "DEBUG".
+        return level.upper() if isinstance(level, str) else level
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -40,10 +40,12 @@ class InvalidRefreshToken(Exception):
 class RefreshTokenReused(InvalidRefreshToken):
     """An already-used refresh token came back: its whole family has been revoked."""
 
-    def __init__(self) -> None:
+    def __init__(self, account_id: str | None = None) -> None:
         super().__init__(
             "refresh token was already used; this login has been revoked everywhere, log in again"
         )
+        # Whose login was revoked, for the log; never shown to the caller.
+        self.account_id = account_id
 
 
 class InvalidAccessToken(Exception):

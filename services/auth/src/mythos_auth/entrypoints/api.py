@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +38,12 @@ from mythos_auth.domain.accounts import (
     check_new_account,
     is_valid_username,
 )
-from mythos_auth.domain.sessions import InvalidAccessToken, InvalidRefreshToken, InviteRejected
+from mythos_auth.domain.sessions import (
+    InvalidAccessToken,
+    InvalidRefreshToken,
+    InviteRejected,
+    RefreshTokenReused,
+)
 from mythos_auth.domain.throttling import retry_after_seconds
 from mythos_auth.entrypoints.dependencies import AuthResources, Throttles, get_resources
 from mythos_auth.entrypoints.errors import (
@@ -47,6 +52,9 @@ from mythos_auth.entrypoints.errors import (
     readable_validation_error,
     throttled_response,
 )
+from mythos_auth.entrypoints.housekeeping import purge_expired, purge_expired_periodically
+from mythos_auth.entrypoints.observability import add_observability, login_outcome, refresh_outcome
+from mythos_auth.entrypoints.openapi import dedupe_security_requirements
 from mythos_auth.entrypoints.schemas import Credentials as LoginRequest
 from mythos_auth.entrypoints.schemas import (
     HealthResponse,
@@ -70,8 +78,6 @@ log = logging.getLogger(__name__)
 INVALID_CREDENTIALS = "invalid username or password"
 # Long enough for a healthy database, short enough for container health checks.
 HEALTH_TIMEOUT_SECONDS = 3.0
-# How often expired refresh tokens are deleted.
-PURGE_INTERVAL_SECONDS = 3600.0
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 NO_STORE = "no-store"
 
@@ -176,6 +182,7 @@ async def login(
     throttles = res.throttles
     wait = throttles.login_per_address.acquire(res.client_key(request))
     if wait is not None:
+        login_outcome("throttled", limit="address")
         raise _throttled(wait, "too many login attempts from your address")
     # Locked by name whether or not the account exists, so a lockout reveals nothing.
     # Names that could never exist cannot log in, and are not worth remembering.
@@ -183,11 +190,13 @@ async def login(
     if name is not None:
         wait = throttles.login_per_username.retry_after(name)
         if wait is not None:
+            login_outcome("throttled", limit="username")
             raise _throttled(wait, "too many failed logins for this username")
         throttles.login_per_username.begin(name)
     try:
         account = await accounts.authenticate(res.store, res.hasher, body.username, body.password)
     except InvalidCredentials as exc:
+        login_outcome("bad_credentials")
         if name is not None and throttles.login_per_username.retry_after(name) is not None:
             log.warning(
                 "login lockout for username %r after %d consecutive failures",
@@ -198,6 +207,7 @@ async def login(
     if name is not None:
         throttles.login_per_username.succeeded(name)
     pair = await res.sessions.start(account, res.clock.now())
+    login_outcome("ok", user_id=account.id, session_id=pair.session_id)
     return _token_response(pair, response)
 
 
@@ -215,8 +225,13 @@ async def refresh(body: RefreshRequest, response: Response, res: Resources) -> T
     """Exchange a refresh token (once) for a new access token and a new refresh token."""
     try:
         pair = await res.sessions.refresh(body.refresh_token, res.clock.now())
-    except InvalidRefreshToken as exc:
+    except RefreshTokenReused as exc:
+        refresh_outcome("reused", user_id=exc.account_id)
         raise _unauthorized(exc.reason) from exc
+    except InvalidRefreshToken as exc:
+        refresh_outcome("invalid")
+        raise _unauthorized(exc.reason) from exc
+    refresh_outcome("ok", user_id=pair.account_id)
     return _token_response(pair, response)
 
 
@@ -293,23 +308,6 @@ async def healthz(res: Resources, response: Response) -> HealthResponse:
     return HealthResponse(status="ok", database="ok")
 
 
-async def _purge_expired(sessions: SqlSessionStore, clock: Clock) -> None:
-    try:
-        deleted = await sessions.purge_expired(clock.now())
-        if deleted:
-            log.info("deleted %d expired refresh tokens", deleted)
-    except Exception as exc:
-        log.warning("could not delete expired refresh tokens: %r", exc)
-
-
-async def _purge_expired_periodically(sessions: SqlSessionStore, clock: Clock) -> None:
-    # Sleeps first: startup already purged once, and a short-lived app (tests, a failed
-    # start) then never has a query in flight when the lifespan cancels this task.
-    while True:
-        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
-        await _purge_expired(sessions, clock)
-
-
 def check_startup_settings(settings: AuthSettings) -> None:
     """Raise ``UnsafeConfiguration`` if production mode finds unsafe settings."""
     if not settings.is_production:
@@ -353,8 +351,8 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
             audience=settings.audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         )
-        await _purge_expired(session_store, service_clock)
-        purger = asyncio.create_task(_purge_expired_periodically(session_store, service_clock))
+        await purge_expired(session_store, service_clock)
+        purger = asyncio.create_task(purge_expired_periodically(session_store, service_clock))
         try:
             app.state.auth = AuthResources(
                 store=store,
@@ -396,24 +394,6 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
     app.add_exception_handler(Throttled, throttled_response)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(router)
-    _dedupe_security_requirements(app)
+    add_observability(app)
+    dedupe_security_requirements(app)
     return app
-
-
-def _dedupe_security_requirements(app: FastAPI) -> None:
-    """FastAPI appends ``openapi_extra`` security to the dependency's; keep each once."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                if isinstance(operation, dict) and "security" in operation:
-                    unique: list[dict[str, Any]] = []
-                    for requirement in operation["security"]:
-                        if requirement not in unique:
-                            unique.append(requirement)
-                    operation["security"] = unique
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

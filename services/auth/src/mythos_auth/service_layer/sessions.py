@@ -33,6 +33,7 @@ class TokenPair:
     refresh_token: str
     refresh_expires_in: int
     session_id: str
+    account_id: str
 
 
 class Sessions:
@@ -71,8 +72,9 @@ class Sessions:
                 "refresh token reuse: revoked session %s of account %s",
                 rotation.family_id,
                 rotation.account_id,
+                extra={"user_id": rotation.account_id, "session_id": rotation.family_id},
             )
-            raise RefreshTokenReused
+            raise RefreshTokenReused(rotation.account_id)
         if rotation.outcome is not RotationOutcome.ROTATED:
             raise InvalidRefreshToken(_REFUSALS[rotation.outcome])
         assert rotation.family_id is not None and rotation.account_id is not None
@@ -124,4 +126,5 @@ class Sessions:
             refresh_token=refresh_token,
             refresh_expires_in=self._refresh_ttl,
             session_id=session_id,
+            account_id=account.id,
         )
