@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mythos_persistence.adapters.chat_store import SqlChatStore
 from mythos_persistence.adapters.database import make_engine
+from mythos_persistence.adapters.handoff_store import SqlHandoffStore
 from mythos_persistence.adapters.player_store import SqlPlayerStore
 from mythos_persistence.entrypoints.consumers import Consumers
 from mythos_persistence.service_layer.ports import StoreUnavailable
@@ -30,8 +31,8 @@ _BROKER_PROBE_KEY = health_probe_key("persistence")
 
 
 class PersistenceService:
-    """Serves ``request.load_player``, ``request.chat_history``, ``save.player`` and
-    ``save.chat`` from the game database.
+    """Serves ``request.load_player``, ``request.chat_history``, ``request.save_handoff``,
+    ``request.take_handoff``, ``save.player`` and ``save.chat`` from the game database.
 
     The caller owns the bus: connect it before ``start()`` (``connect()`` already
     declares the durable queues this service consumes) and close it after
@@ -57,7 +58,8 @@ class PersistenceService:
             log.warning("database unavailable at startup (%s); serving degraded", exc)
         backoff = Backoff(self._settings.retry_initial_seconds, self._settings.retry_max_seconds)
         chat = SqlChatStore(self._engine, keep=self._settings.chat_lines_kept)
-        self._consumers = Consumers(self._bus, self._store, backoff, chat)
+        handoffs = SqlHandoffStore(self._engine)
+        self._consumers = Consumers(self._bus, self._store, backoff, chat, handoffs)
         await self._consumers.start()
         log.info("persistence service started")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +17,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same for every persistence instance.
 _PG_MIGRATION_LOCK = 0x6D797468  # "myth"
 
+# Alembic keeps its context in module globals, so two upgrades interleaving on one event
+# loop (two stores migrating on first use at once) break each other; one at a time.
+_LOOP_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
 
 def alembic_config() -> Config:
     """Config pointing at the packaged scripts; no alembic.ini is needed."""
@@ -25,7 +33,8 @@ def alembic_config() -> Config:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision (a no-op when it already is)."""
-    async with engine.begin() as connection:
+    lock = _LOOP_LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, engine.begin() as connection:
         await connection.run_sync(_upgrade)
 
 

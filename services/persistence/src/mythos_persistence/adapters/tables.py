@@ -36,3 +36,16 @@ chat_lines = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_chat_lines_scope_sent_at", "scope", "sent_at"),
 )
+
+# The streams a stopping game hands to the next one (``request.save_handoff``), one row
+# per player; ``request.take_handoff`` deletes them all, so each is continued at most once.
+stream_handoffs = sa.Table(
+    "stream_handoffs",
+    metadata,
+    sa.Column("player_id", sa.String(), primary_key=True),
+    sa.Column("handoff_id", sa.String(), nullable=False),
+    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+    # The StreamHandoff as JSON text: stored and returned whole, never queried into,
+    # so text avoids a decode/encode round trip of a body that can be tens of kB.
+    sa.Column("body", sa.Text(), nullable=False),
+)

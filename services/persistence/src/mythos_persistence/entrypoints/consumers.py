@@ -13,11 +13,15 @@ from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.persistence import (
     ChatHistoryReply,
     ChatLine,
+    HandoffReply,
+    HandoffSaved,
     LoadChatHistoryRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
     PlayerStateChanged,
+    SaveHandoffRequest,
+    TakeHandoffRequest,
 )
 from mythos_contracts.routing import (
     PERSISTENCE_REQUESTS_QUEUE,
@@ -29,7 +33,11 @@ from pydantic import ValidationError
 
 from mythos_persistence.service_layer.chat_handlers import handle_chat_history, handle_chat_save
 from mythos_persistence.service_layer.handlers import handle_load, handle_save
-from mythos_persistence.service_layer.ports import ChatStore, PlayerStore
+from mythos_persistence.service_layer.handoff_handlers import (
+    handle_save_handoff,
+    handle_take_handoff,
+)
+from mythos_persistence.service_layer.ports import ChatStore, HandoffStore, PlayerStore
 from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -38,6 +46,9 @@ LOAD_PLAYER_KEY = load_request_key("load_player")
 SAVE_PLAYER_KEY = save_key("player")
 CHAT_HISTORY_KEY = load_request_key("chat_history")
 SAVE_CHAT_KEY = save_key("chat")
+SAVE_HANDOFF_KEY = load_request_key("save_handoff")
+TAKE_HANDOFF_KEY = load_request_key("take_handoff")
+_HANDOFF_KEYS = (SAVE_HANDOFF_KEY, TAKE_HANDOFF_KEY)
 
 
 class Consumers:
@@ -51,11 +62,17 @@ class Consumers:
     """
 
     def __init__(
-        self, bus: Bus, store: PlayerStore, backoff: Backoff, chat: ChatStore | None = None
+        self,
+        bus: Bus,
+        store: PlayerStore,
+        backoff: Backoff,
+        chat: ChatStore | None = None,
+        handoffs: HandoffStore | None = None,
     ) -> None:
         self._bus = bus
         self._store = store
         self._chat = chat
+        self._handoffs = handoffs
         self._backoff = backoff
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -84,7 +101,9 @@ class Consumers:
 
     async def _answer(
         self, delivery: Delivery
-    ) -> LoadPlayerReply | ChatHistoryReply | PersistenceError:
+    ) -> LoadPlayerReply | ChatHistoryReply | HandoffSaved | HandoffReply | PersistenceError:
+        if delivery.routing_key in _HANDOFF_KEYS and self._handoffs is not None:
+            return await self._answer_handoff(self._handoffs, delivery)
         if delivery.routing_key == CHAT_HISTORY_KEY and self._chat is not None:
             try:
                 wanted = LoadChatHistoryRequest.model_validate_json(delivery.body)
@@ -101,6 +120,23 @@ class Consumers:
             log.warning("invalid load_player request: %s", exc)
             return PersistenceError(error=f"invalid load_player request: {_summary(exc)}")
         return await handle_load(self._store, request)
+
+    async def _answer_handoff(
+        self, store: HandoffStore, delivery: Delivery
+    ) -> HandoffSaved | HandoffReply | PersistenceError:
+        if delivery.routing_key == SAVE_HANDOFF_KEY:
+            try:
+                part = SaveHandoffRequest.model_validate_json(delivery.body)
+            except ValidationError as exc:
+                log.warning("invalid save_handoff request: %s", _summary(exc))
+                return PersistenceError(error=f"invalid save_handoff request: {_summary(exc)}")
+            return await handle_save_handoff(store, part)
+        try:
+            take = TakeHandoffRequest.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            log.warning("invalid take_handoff request: %s", _summary(exc))
+            return PersistenceError(error=f"invalid take_handoff request: {_summary(exc)}")
+        return await handle_take_handoff(store, take)
 
     async def on_save(self, delivery: Delivery) -> None:
         # Raising here dead-letters the message: only for messages that can never
@@ -121,7 +157,10 @@ class Consumers:
             # The ids go on every line logged while handling this message (the retry
             # warnings of a save waiting out an outage included): the child task below
             # copies the context as it is here.
-            with log_context(**_correlation_ids(delivery)):
+            # A handoff part is megabytes of JSON with no player_id at its top: not
+            # worth parsing twice for ids it does not have.
+            ids = {} if delivery.routing_key in _HANDOFF_KEYS else _correlation_ids(delivery)
+            with log_context(**ids):
                 # A child task, so stop() can cancel the work without cancelling the
                 # bus's own consumer task (which would end the consumer for good).
                 task: asyncio.Task[None] = asyncio.create_task(handler(delivery))
@@ -171,8 +210,11 @@ async def _hold_until_bus_closes() -> None:
     await asyncio.Event().wait()
 
 
-def _summary(exc: ValidationError) -> str:
-    return "; ".join(
+def _summary(exc: ValidationError, most: int = 5) -> str:
+    # A handoff part holds thousands of fields: name the first few errors, not all.
+    errors = exc.errors(include_url=False, include_input=False)
+    text = "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
-        for error in exc.errors()
+        for error in errors[:most]
     )
+    return text if len(errors) <= most else f"{text}; and {len(errors) - most} more"

@@ -1,12 +1,13 @@
-"""The port to the player table, so handlers can be tested with a fake store."""
+"""The ports to the tables, so handlers can be tested with fake stores."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from mythos_contracts.persistence import ChatLine, PlayerStateChanged
+from mythos_contracts.persistence import ChatLine, PlayerStateChanged, StreamHandoff
 
 
 class StoreUnavailable(RuntimeError):
@@ -46,3 +47,15 @@ class ChatStore(Protocol):
 
     async def recent(self, limit: int, scopes: list[str] | None) -> list[ChatLine]:
         """The newest ``limit`` lines of each scope (of ``scopes``, or all), oldest first."""
+
+
+class HandoffStore(Protocol):
+    async def save(
+        self, handoff_id: str, streams: Sequence[StreamHandoff], saved_at: datetime
+    ) -> int:
+        """Keep each stream under its player, replacing what an earlier save left for
+        that player; returns how many players' streams were stored."""
+
+    async def take(self, max_age_seconds: float, now: datetime) -> list[StreamHandoff]:
+        """The streams saved at most ``max_age_seconds`` before ``now``, oldest save first;
+        every stored stream (taken or too old) is deleted in the same transaction."""

@@ -1,0 +1,106 @@
+"""The stream_handoffs table behind the ``HandoffStore`` port: what a stopping game leaves
+for the next one, upserted per player and taken (deleted) at most once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from mythos_contracts.persistence import StreamHandoff
+from pydantic import ValidationError
+
+from mythos_persistence.adapters.sql_store import SqlStore, insert_for
+from mythos_persistence.adapters.tables import stream_handoffs
+
+log = logging.getLogger(__name__)
+
+
+class SqlHandoffStore(SqlStore):
+    async def save(
+        self, handoff_id: str, streams: Sequence[StreamHandoff], saved_at: datetime
+    ) -> int:
+        # One row per player: a stream listed twice keeps its last copy, so one batch
+        # never touches a row twice (which an INSERT .. ON CONFLICT cannot do).
+        at = _utc(saved_at)
+        rows = list(
+            {
+                stream.player_id: {
+                    "player_id": stream.player_id,
+                    "handoff_id": handoff_id,
+                    "saved_at": at,
+                    "body": stream.model_dump_json(),
+                }
+                for stream in streams
+            }.values()
+        )
+
+        async def upsert() -> int:
+            if not rows:
+                return 0
+            statement = insert_for(self._engine)(stream_handoffs)
+            statement = statement.on_conflict_do_update(
+                index_elements=[stream_handoffs.c.player_id],
+                set_={
+                    column: statement.excluded[column]
+                    for column in ("handoff_id", "saved_at", "body")
+                },
+            )
+            async with self._engine.begin() as connection:
+                # A list of parameter sets: one executemany for the whole part, not a
+                # round trip per stream.
+                await connection.execute(statement, rows)
+            return len(rows)
+
+        return await self._write("save_handoff", upsert)
+
+    async def take(self, max_age_seconds: float, now: datetime) -> list[StreamHandoff]:
+        cutoff = _utc(now) - timedelta(seconds=max_age_seconds)
+        table = stream_handoffs
+        # One statement deletes every row and returns the bodies of the fresh ones only:
+        # the rows returned are exactly the rows deleted, so two games taking at once
+        # (or a redelivered take) can never both continue the same stream, and a save
+        # committing meanwhile is either taken now or left for the next take.
+        statement = sa.delete(table).returning(
+            table.c.player_id,
+            table.c.handoff_id,
+            table.c.saved_at,
+            sa.case((table.c.saved_at >= cutoff, table.c.body), else_=sa.null()).label("body"),
+        )
+
+        async def delete_all() -> list[Any]:
+            async with self._engine.begin() as connection:
+                return list((await connection.execute(statement)).all())
+
+        rows = await self._write("take_handoff", delete_all)
+        taken: list[tuple[datetime, str, StreamHandoff]] = []
+        expired = 0
+        for row in rows:
+            if row.body is None:
+                expired += 1
+                continue
+            try:
+                stream = StreamHandoff.model_validate_json(row.body)
+            except ValidationError as exc:
+                # Saved under another contract; that player resyncs instead.
+                log.warning(
+                    "handoff %s of player %s dropped: unreadable (%s)",
+                    row.handoff_id,
+                    row.player_id,
+                    exc.error_count(),
+                )
+                continue
+            taken.append((_utc(row.saved_at), row.player_id, stream))
+        if expired:
+            log.info("%d handed-off streams older than %.1fs discarded", expired, max_age_seconds)
+        taken.sort(key=lambda item: (item[0], item[1]))
+        return [stream for _at, _player, stream in taken]
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite keeps no time zone: every value is written as UTC and read back as such.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -1,0 +1,58 @@
+"""Stream handoff use cases: a stopping game leaves its players' streams, the next takes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from mythos_contracts.persistence import (
+    HandoffReply,
+    HandoffSaved,
+    PersistenceError,
+    SaveHandoffRequest,
+    TakeHandoffRequest,
+)
+
+from mythos_persistence.service_layer.ports import HandoffStore, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def handle_save_handoff(
+    store: HandoffStore, request: SaveHandoffRequest, *, clock: Clock = _utc_now
+) -> HandoffSaved | PersistenceError:
+    """Store one part of a handoff. Never retries: the stopping game is waiting on the
+    reply, and on an error it lets its players resync rather than delay its exit."""
+    try:
+        saved = await store.save(request.handoff_id, request.streams, clock())
+    except StoreUnavailable as exc:
+        log.warning("save_handoff %s: database unavailable (%s)", request.handoff_id, exc)
+        return PersistenceError(error=f"database unavailable, try again later: {exc}")
+    except Exception as exc:
+        log.exception("save_handoff %s failed", request.handoff_id)
+        return PersistenceError(error=f"save_handoff failed: {type(exc).__name__}")
+    log.info("handoff %s: %d streams saved", request.handoff_id, saved)
+    return HandoffSaved(saved=saved)
+
+
+async def handle_take_handoff(
+    store: HandoffStore, request: TakeHandoffRequest, *, clock: Clock = _utc_now
+) -> HandoffReply | PersistenceError:
+    """Every stream handed off within ``max_age_seconds``; taking deletes them all."""
+    try:
+        streams = await store.take(request.max_age_seconds, clock())
+    except StoreUnavailable as exc:
+        log.warning("take_handoff: database unavailable (%s)", exc)
+        return PersistenceError(error=f"database unavailable, try again later: {exc}")
+    except Exception as exc:
+        log.exception("take_handoff failed")
+        return PersistenceError(error=f"take_handoff failed: {type(exc).__name__}")
+    log.info("%d handed-off streams taken", len(streams))
+    return HandoffReply(streams=streams)
