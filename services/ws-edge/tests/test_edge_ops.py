@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import websockets
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.ops.log_lines import LogFormat, configure_logging
+from mythos_edge.__main__ import EdgeServer
 from mythos_edge.adapters.token_verifier import Identity
 from mythos_edge.app import create_app, drain
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
@@ -355,3 +357,27 @@ def test_draining_turns_readyz_503_closes_clients_1012_and_refuses_new_ones(
             pass
     assert refused.value.status_code == 503
     assert client.get("/healthz").status_code == 200  # draining is not dying
+
+
+async def test_sigterm_drains_before_the_server_stops() -> None:
+    """``EdgeServer.handle_exit`` (what SIGTERM runs): clients get 1012 and the edge reports
+    draining, on the loop's next turn rather than inside the signal handler."""
+    app = _app()
+    server = EdgeServer(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on"), app
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not serving.done(), "the server did not start"
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    async with websockets.connect(f"ws://127.0.0.1:{port}/api/ws?token=p1") as ws:
+        server.handle_exit(signal.SIGTERM, None)
+        # uvicorn re-raises the signals it caught once serve() returns: not in a test run.
+        server._captured_signals.clear()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    assert "reconnect" in closed.value.rcvd.reason
+    assert value("mythos_edge_draining") == 1
+    await asyncio.wait_for(serving, 15)
