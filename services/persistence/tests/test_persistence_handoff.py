@@ -104,6 +104,13 @@ async def rows_left(engine: AsyncEngine) -> int:
 # --- the store ----------------------------------------------------------------------
 
 
+async def take_all(store: SqlHandoffStore, max_age: float, now: datetime) -> list[StreamHandoff]:
+    """One take large enough for everything a test saved."""
+    streams, more = await store.take(max_age, now, limit=1000)
+    assert not more
+    return streams
+
+
 async def test_the_migration_creates_the_table(engine: AsyncEngine) -> None:
     await SqlHandoffStore(engine).migrate()
     async with engine.connect() as connection:
@@ -122,13 +129,13 @@ async def test_save_then_take_gives_them_back_exactly_once(engine: AsyncEngine) 
     store = SqlHandoffStore(engine)
     streams = [stream("p1"), stream("p2", messages=0, commands=0), stream("p3", messages=5)]
     assert await store.save("h1", streams, T0) == 3
-    taken = await store.take(60, T0 + timedelta(seconds=5))
+    taken = await take_all(store, 60, T0 + timedelta(seconds=5))
     assert taken == streams  # same save time: by player id
     assert [len(s.history) for s in taken] == [3, 0, 5]
     assert taken[0].history[0].envelope == streams[0].history[0].envelope
     assert taken[0].recent_commands == streams[0].recent_commands
     assert list(taken[0].recent_commands) == ["cmd-p1-0", "cmd-p1-1"]  # order kept
-    assert await store.take(60, T0 + timedelta(seconds=6)) == []
+    assert await take_all(store, 60, T0 + timedelta(seconds=6)) == []
     assert await rows_left(engine) == 0
 
 
@@ -138,7 +145,7 @@ async def test_a_later_save_replaces_the_earlier_one_of_a_player(engine: AsyncEn
     newer = stream("p1", epoch="new", messages=4)
     assert await store.save("h2", [newer], T0 + timedelta(seconds=2)) == 1
     assert await rows_left(engine) == 2
-    taken = await store.take(60, T0 + timedelta(seconds=3))
+    taken = await take_all(store, 60, T0 + timedelta(seconds=3))
     # p2's older save comes first; p1 is there once, as last saved.
     assert [(s.player_id, s.epoch) for s in taken] == [("p2", "old"), ("p1", "new")]
     assert taken[1] == newer
@@ -150,7 +157,7 @@ async def test_a_player_twice_in_one_part_is_stored_once_as_the_last_copy(
     store = SqlHandoffStore(engine)
     last = stream("p1", epoch="second")
     assert await store.save("h1", [stream("p1", epoch="first"), last], T0) == 1
-    assert await store.take(60, T0) == [last]
+    assert await take_all(store, 60, T0) == [last]
 
 
 async def test_streams_older_than_max_age_are_not_taken_but_deleted(engine: AsyncEngine) -> None:
@@ -160,11 +167,11 @@ async def test_streams_older_than_max_age_are_not_taken_but_deleted(engine: Asyn
     await store.save("h-new", [fresh], T0 + timedelta(seconds=100))
     on_the_edge = stream("p4")
     await store.save("h-edge", [on_the_edge], T0 + timedelta(seconds=80))
-    taken = await store.take(30, T0 + timedelta(seconds=110))
+    taken = await take_all(store, 30, T0 + timedelta(seconds=110))
     assert taken == [on_the_edge, fresh]  # 30 s old exactly still counts
     assert await rows_left(engine) == 0
     # The expired ones are gone, not merely skipped.
-    assert await store.take(10**9, T0 + timedelta(seconds=111)) == []
+    assert await take_all(store, 10**9, T0 + timedelta(seconds=111)) == []
 
 
 async def test_save_times_in_another_zone_are_compared_as_instants(engine: AsyncEngine) -> None:
@@ -172,7 +179,7 @@ async def test_save_times_in_another_zone_are_compared_as_instants(engine: Async
     plus_two = timezone(timedelta(hours=2))
     await store.save("h1", [stream("p1")], (T0 + timedelta(seconds=50)).astimezone(plus_two))
     await store.save("h1", [stream("p2")], T0)
-    taken = await store.take(30, (T0 + timedelta(seconds=60)).astimezone(plus_two))
+    taken = await take_all(store, 30, (T0 + timedelta(seconds=60)).astimezone(plus_two))
     assert [s.player_id for s in taken] == ["p1"]
 
 
@@ -194,7 +201,19 @@ async def test_a_big_part_is_one_batched_write(engine: AsyncEngine) -> None:
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert len(inserts) == 1  # one statement for the part, not one per stream
-    assert await store.take(60, T0) == streams
+    assert await take_all(store, 60, T0) == streams
+
+
+async def test_a_take_gives_at_most_limit_streams_and_says_when_more_wait(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlHandoffStore(engine)
+    streams = [stream(f"p{n:03}") for n in range(25)]
+    await store.save("h1", streams, T0)
+    pages = [await store.take(60, T0, limit=10) for _ in range(3)]
+    assert [(len(taken), more) for taken, more in pages] == [(10, True), (10, True), (5, False)]
+    assert [s for taken, _ in pages for s in taken] == streams  # each once, oldest first
+    assert await store.take(60, T0, limit=10) == ([], False)
 
 
 async def test_two_takes_at_once_never_both_get_a_stream(engine: AsyncEngine) -> None:
@@ -202,7 +221,7 @@ async def test_two_takes_at_once_never_both_get_a_stream(engine: AsyncEngine) ->
     streams = [stream(f"p{n:02}", messages=10) for n in range(40)]
     await store.save("h1", streams, T0)
     first, second = await asyncio.gather(
-        SqlHandoffStore(engine).take(60, T0), SqlHandoffStore(engine).take(60, T0)
+        take_all(SqlHandoffStore(engine), 60, T0), take_all(SqlHandoffStore(engine), 60, T0)
     )
     ids = [s.player_id for s in first] + [s.player_id for s in second]
     assert sorted(ids) == [s.player_id for s in streams]
@@ -216,7 +235,7 @@ async def test_an_unreadable_row_is_dropped_and_the_others_taken(engine: AsyncEn
             sa.text("UPDATE stream_handoffs SET body = :body WHERE player_id = 'p1'"),
             {"body": '{"player_id": "p1", "from": "a future contract"}'},
         )
-    assert [s.player_id for s in await store.take(60, T0)] == ["p2"]
+    assert [s.player_id for s in await take_all(store, 60, T0)] == ["p2"]
     assert await rows_left(engine) == 0
 
 
@@ -225,7 +244,7 @@ async def test_stores_first_used_at_once_migrate_one_after_the_other(
 ) -> None:
     # Each store migrates on first use; alembic cannot run two upgrades interleaved.
     taken, lines = await asyncio.gather(
-        SqlHandoffStore(engine).take(60, T0), SqlChatStore(engine).recent(10, None)
+        take_all(SqlHandoffStore(engine), 60, T0), SqlChatStore(engine).recent(10, None)
     )
     assert (taken, lines) == ([], [])
 
@@ -247,11 +266,13 @@ class FakeHandoffStore:
         self.saved.append((handoff_id, list(streams), saved_at))
         return len(streams)
 
-    async def take(self, max_age_seconds: float, now: datetime) -> list[StreamHandoff]:
+    async def take(
+        self, max_age_seconds: float, now: datetime, limit: int = 100
+    ) -> tuple[list[StreamHandoff], bool]:
         if self.error is not None:
             raise self.error
         self.takes.append((max_age_seconds, now))
-        return [stream("p1")]
+        return [stream("p1")], True
 
 
 async def test_the_handlers_stamp_the_time_and_answer() -> None:
@@ -262,7 +283,7 @@ async def test_the_handlers_stamp_the_time_and_answer() -> None:
     reply = await handle_take_handoff(
         store, TakeHandoffRequest(max_age_seconds=45), clock=lambda: T0
     )
-    assert reply == HandoffReply(streams=[stream("p1")])
+    assert reply == HandoffReply(streams=[stream("p1")], more=True)
     assert store.takes == [(45, T0)]
 
 
@@ -303,7 +324,12 @@ async def test_save_then_take_over_the_bus(backend: Any) -> None:
 
         take = TakeHandoffRequest(max_age_seconds=60).model_dump_json().encode()
         raw = await client.request(PERSISTENCE_EXCHANGE, TAKE, take, timeout=30)
-        taken = HandoffReply.model_validate_json(raw).streams
+        page = HandoffReply.model_validate_json(raw)
+        assert len(page.streams) == 100 and page.more  # the default limit: 100 per reply
+        raw = await client.request(PERSISTENCE_EXCHANGE, TAKE, take, timeout=30)
+        rest = HandoffReply.model_validate_json(raw)
+        assert len(rest.streams) == 2 and not rest.more
+        taken = page.streams + rest.streams
         assert sorted(taken, key=lambda s: s.player_id) == first + second
 
         raw = await client.request(PERSISTENCE_EXCHANGE, TAKE, take, timeout=30)
@@ -316,7 +342,7 @@ async def test_save_then_take_over_the_bus(backend: Any) -> None:
     )
     assert (
         sample("mythos_persistence_db_write_seconds_count", operation="take_handoff")
-        == takes_before + 2
+        == takes_before + 3
     )
 
 

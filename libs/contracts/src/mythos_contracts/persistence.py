@@ -125,14 +125,18 @@ class HandoffSaved(_Message):
 
 
 class TakeHandoffRequest(_Message):
-    """Request/reply (``request.take_handoff``): every stream handed off at most
-    ``max_age_seconds`` ago; taking deletes them, so a handoff is continued at most once."""
+    """Request/reply (``request.take_handoff``): streams handed off at most
+    ``max_age_seconds`` ago, ``limit`` per reply (replies stay a few MB: brokers cap message
+    size); taking deletes them, so a handoff is continued at most once. Ask again while
+    the reply says ``more``."""
 
     max_age_seconds: float = Field(gt=0)
+    limit: int = Field(default=100, ge=1, le=1000)
 
 
 class HandoffReply(_Message):
     streams: list[StreamHandoff] = Field(default_factory=list)
+    more: bool = Field(default=False, description="more streams wait: take again")
 
 
 class PersistenceError(_Message):

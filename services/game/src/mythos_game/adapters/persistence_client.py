@@ -95,12 +95,18 @@ class PersistenceClient:
             raise PlayerStoreUnavailable(f"save_handoff refused: {_reason(raw)}") from exc
 
     async def take_handoff(self, max_age_seconds: float, *, timeout: float) -> list[StreamHandoff]:
-        body = TakeHandoffRequest(max_age_seconds=max_age_seconds).model_dump_json()
-        raw = await self._ask(TAKE_HANDOFF_REQUEST, body.encode(), timeout)
-        try:
-            return HandoffReply.model_validate_json(raw).streams
-        except ValidationError as exc:
-            raise PlayerStoreUnavailable(f"take_handoff refused: {_reason(raw)}") from exc
+        """Every stream handed over, a page (a few MB) per request."""
+        body = TakeHandoffRequest(max_age_seconds=max_age_seconds).model_dump_json().encode()
+        streams: list[StreamHandoff] = []
+        while True:
+            raw = await self._ask(TAKE_HANDOFF_REQUEST, body, timeout)
+            try:
+                page = HandoffReply.model_validate_json(raw)
+            except ValidationError as exc:
+                raise PlayerStoreUnavailable(f"take_handoff refused: {_reason(raw)}") from exc
+            streams.extend(page.streams)
+            if not page.more or not page.streams:
+                return streams
 
     async def _ask(self, key: str, body: bytes, timeout: float) -> bytes:
         try:

@@ -56,31 +56,42 @@ class SqlHandoffStore(SqlStore):
 
         return await self._write("save_handoff", upsert)
 
-    async def take(self, max_age_seconds: float, now: datetime) -> list[StreamHandoff]:
+    async def take(
+        self, max_age_seconds: float, now: datetime, limit: int = 100
+    ) -> tuple[list[StreamHandoff], bool]:
+        """The oldest ``limit`` fresh streams, deleted as they are returned (expired ones
+        are deleted too), and whether fresh ones are left for another take."""
         cutoff = _utc(now) - timedelta(seconds=max_age_seconds)
         table = stream_handoffs
-        # One statement deletes every row and returns the bodies of the fresh ones only:
-        # the rows returned are exactly the rows deleted, so two games taking at once
-        # (or a redelivered take) can never both continue the same stream, and a save
-        # committing meanwhile is either taken now or left for the next take.
-        statement = sa.delete(table).returning(
-            table.c.player_id,
-            table.c.handoff_id,
-            table.c.saved_at,
-            sa.case((table.c.saved_at >= cutoff, table.c.body), else_=sa.null()).label("body"),
+        fresh = table.c.saved_at >= cutoff
+        oldest = (
+            sa.select(table.c.player_id)
+            .where(fresh)
+            .order_by(table.c.saved_at, table.c.player_id)
+            .limit(limit)
+            .scalar_subquery()
         )
+        # DELETE .. RETURNING: the rows returned are exactly the rows deleted, so two games
+        # taking at once (or a redelivered take) never both continue the same stream, and
+        # a save committing meanwhile is either taken now or left for the next take.
+        taking = (
+            sa.delete(table)
+            .where(table.c.player_id.in_(oldest))
+            .returning(table.c.player_id, table.c.handoff_id, table.c.saved_at, table.c.body)
+        )
+        expiring = sa.delete(table).where(table.c.saved_at < cutoff)
+        left = sa.select(sa.exists().where(fresh))
 
-        async def delete_all() -> list[Any]:
+        async def delete_some() -> tuple[list[Any], int, bool]:
             async with self._engine.begin() as connection:
-                return list((await connection.execute(statement)).all())
+                expired = (await connection.execute(expiring)).rowcount
+                rows = list((await connection.execute(taking)).all())
+                more = bool((await connection.execute(left)).scalar())
+                return rows, expired, more
 
-        rows = await self._write("take_handoff", delete_all)
+        rows, expired, more = await self._write("take_handoff", delete_some)
         taken: list[tuple[datetime, str, StreamHandoff]] = []
-        expired = 0
         for row in rows:
-            if row.body is None:
-                expired += 1
-                continue
             try:
                 stream = StreamHandoff.model_validate_json(row.body)
             except ValidationError as exc:
@@ -96,7 +107,7 @@ class SqlHandoffStore(SqlStore):
         if expired:
             log.info("%d handed-off streams older than %.1fs discarded", expired, max_age_seconds)
         taken.sort(key=lambda item: (item[0], item[1]))
-        return [stream for _at, _player, stream in taken]
+        return [stream for _at, _player, stream in taken], more
 
 
 def _utc(value: datetime) -> datetime:

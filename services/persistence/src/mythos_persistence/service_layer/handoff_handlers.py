@@ -45,14 +45,14 @@ async def handle_save_handoff(
 async def handle_take_handoff(
     store: HandoffStore, request: TakeHandoffRequest, *, clock: Clock = _utc_now
 ) -> HandoffReply | PersistenceError:
-    """Every stream handed off within ``max_age_seconds``; taking deletes them all."""
+    """Up to ``limit`` streams handed off within ``max_age_seconds``; taking deletes them."""
     try:
-        streams = await store.take(request.max_age_seconds, clock())
+        streams, more = await store.take(request.max_age_seconds, clock(), request.limit)
     except StoreUnavailable as exc:
         log.warning("take_handoff: database unavailable (%s)", exc)
         return PersistenceError(error=f"database unavailable, try again later: {exc}")
     except Exception as exc:
         log.exception("take_handoff failed")
         return PersistenceError(error=f"take_handoff failed: {type(exc).__name__}")
-    log.info("%d handed-off streams taken", len(streams))
-    return HandoffReply(streams=streams)
+    log.info("%d handed-off streams taken%s", len(streams), " (more left)" if more else "")
+    return HandoffReply(streams=streams, more=more)

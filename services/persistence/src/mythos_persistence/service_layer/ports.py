@@ -56,6 +56,9 @@ class HandoffStore(Protocol):
         """Keep each stream under its player, replacing what an earlier save left for
         that player; returns how many players' streams were stored."""
 
-    async def take(self, max_age_seconds: float, now: datetime) -> list[StreamHandoff]:
-        """The streams saved at most ``max_age_seconds`` before ``now``, oldest save first;
-        every stored stream (taken or too old) is deleted in the same transaction."""
+    async def take(
+        self, max_age_seconds: float, now: datetime, limit: int = 100
+    ) -> tuple[list[StreamHandoff], bool]:
+        """The oldest ``limit`` streams saved at most ``max_age_seconds`` before ``now``,
+        oldest save first, and whether more are left; the streams returned and every
+        stream too old are deleted in the same transaction."""
