@@ -4,6 +4,7 @@ it only through its public origin (HTTP and WebSocket), as a real client would."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -83,6 +84,17 @@ class System:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The services' JSON log lines (the launcher's and Caddy's own are left out)."""
+        lines = []
+        for line in self.log_text().splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    record = json.loads(line)
+                    if isinstance(record, dict) and "service" in record:
+                        lines.append(record)
+        return lines
 
     def pid(self, service: str) -> int:
         """Current pid of one service (``auth``, ``game``, ``persistence``, ``edge-1``...)."""

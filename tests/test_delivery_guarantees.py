@@ -214,6 +214,40 @@ async def test_restart_the_game_and_queued_commands_run_in_order(
     await bob.stop()
 
 
+async def test_a_graceful_game_restart_shows_nothing(start_system: Any, players: Any) -> None:
+    """A rollout of the game (SIGTERM, then a new process): the streams are handed over,
+    so nobody is resynced, reconnected or shown a gap, and what was said meanwhile lands."""
+    system = start_system("distributed", **FAST)
+    alice = await _client(system, players, "Alice")
+    bob = await _client(system, players, "Bob")
+    assert (await alice.run("say", "before"))["success"]
+    await bob.wait_for(lambda m: m["data"].get("message") == "before", what="before")
+    old = system.signal("game", signal.SIGTERM)
+    ids = [await alice.send("say", f"meanwhile-{i}") for i in range(3)]
+    await system.wait_restarted("game", old)
+    for command_id in ids:
+        assert (await alice.response(command_id, timeout=60))["success"]
+    assert (await bob.run("say", "after"))["success"]
+    await alice.wait_for(lambda m: m["data"].get("message") == "after", timeout=30, what="after")
+    assert [line for line in bob.chat_lines() if not line.startswith("after")] == [
+        "before",
+        *(f"meanwhile-{i}" for i in range(3)),
+    ]
+    for client in (alice, bob):
+        epochs = {m["epoch"] for m in client.stream}
+        assert len(epochs) == 1, f"{client.name}: one epoch across the restart"
+        assert client.resyncs == 0 and client.reconnects == 0, client.report()
+        kinds = [m["event_type"] for m in client.stream]
+        assert kinds.count("game_state") == 1, kinds
+        assert "player_left" not in kinds, "nobody was seen leaving"
+    # Alice saw Bob arrive once, before the restart; nobody was seen arriving again.
+    assert [m["event_type"] for m in alice.stream].count("player_entered") == 1
+    assert [m["event_type"] for m in bob.stream].count("player_entered") == 0
+    _assert_clean(alice, bob)
+    await alice.stop()
+    await bob.stop()
+
+
 async def test_persistence_down_for_a_while_loses_and_duplicates_nothing(
     start_system: Any, players: Any
 ) -> None:

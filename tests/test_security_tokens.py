@@ -153,9 +153,9 @@ async def test_forged_and_unusable_tokens_are_refused_at_the_handshake(
     # The edge's own account of each refusal: every forgery failed for its own reason.
     await asyncio.sleep(0.5)
     reasons = [
-        line.split("refused a connection: ", 1)[1]
-        for line in system.log_text().splitlines()
-        if "refused a connection: " in line
+        line["msg"].split("refused a connection: ", 1)[1]
+        for line in system.log_lines()
+        if "refused a connection: " in line["msg"]
     ]
     print("the edge logged:\n  " + "\n  ".join(reasons))
     for expected in (
