@@ -14,28 +14,11 @@ reads what they registered with prometheus_client. Against that:
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
+import k8s_support as k8s
 import pytest
-
-
-def _load_support() -> Any:
-    name = "mythos_k8s_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("k8s_support.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-k8s = _load_support()
 
 
 @pytest.fixture(scope="module")

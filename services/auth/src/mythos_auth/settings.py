@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from mythos_contracts.ops.log_lines import LogFormat
+from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,7 +38,7 @@ class AuthSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
 
     # One JSON object per line for log pipelines; "text" for a developer's terminal.
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: LogFormat = "json"
 
     # Signing keys. With ``key_dir`` unset, the single key in ``key_file`` signs (generated on
@@ -69,12 +69,6 @@ class AuthSettings(BaseSettings):
     # the peer is one of the trusted proxies (comma-separated addresses or CIDR networks).
     trust_forwarded_for: bool = True
     trusted_proxies: str = "127.0.0.1,::1"
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_level(cls, level: object) -> object:
-        # Operators write "debug" as often as "DEBUG".
-        return level.upper() if isinstance(level, str) else level
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from mythos_contracts.ops.log_lines import LogFormat
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mythos_game.domain.rules import ChatRates, Rules
@@ -64,9 +64,7 @@ class GameSettings(BaseSettings):
     )
     health_host: str = "127.0.0.1"
     health_port: int = 54735
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
-        default="INFO", description="lowest level logged"
-    )
+    log_level: LogLevel = Field(default="INFO", description="lowest level logged")
     log_format: LogFormat = Field(
         default="json", description="json: one object per line; text: for a terminal"
     )
@@ -118,14 +116,6 @@ class GameSettings(BaseSettings):
         default=10, ge=1, description="a mute without minutes lasts this long"
     )
     mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1, description="longest mute")
-
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object, info: ValidationInfo) -> object:
-        """``info`` and ``JSON`` are what people type; the fields have one spelling."""
-        if not isinstance(value, str):
-            return value
-        return value.upper() if info.field_name == "log_level" else value.lower()
 
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from mythos_contracts.ops.log_lines import LogFormat
+from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,7 +39,7 @@ class PersistenceSettings(BaseSettings):
         validation_alias=AliasChoices("PERSISTENCE_DATABASE_URL", "DATABASE_URL", "database_url"),
     )
     # One JSON object per line for log pipelines; "text" for a developer's terminal.
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: LogFormat = "json"
     health_host: str = "127.0.0.1"
     health_port: int = 54736
@@ -48,12 +48,6 @@ class PersistenceSettings(BaseSettings):
     retry_max_seconds: float = Field(default=10.0, gt=0)
     # Chat history: lines kept per scope (global, each sub-zone); older ones are pruned.
     chat_lines_kept: int = Field(default=500, ge=1)
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_level(cls, level: object) -> object:
-        # Operators write "debug" as often as "DEBUG".
-        return level.upper() if isinstance(level, str) else level
 
     @field_validator("database_url")
     @classmethod

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from mythos_contracts.ops.log_lines import LogFormat
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,20 +75,10 @@ class EdgeSettings(BaseSettings):
         ge=0,
         description="concurrent sockets on this edge, all clients together (503 past it); 0: off",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
-        default="INFO", description="least severe level written"
-    )
+    log_level: LogLevel = Field(default="INFO", description="least severe level written")
     log_format: LogFormat = Field(
         default="json", description="json (one object per line) or text (a developer's terminal)"
     )
-
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object, info: ValidationInfo) -> object:
-        """``info`` and ``JSON`` are what people type; each field has one spelling."""
-        if not isinstance(value, str):
-            return value
-        return value.upper() if info.field_name == "log_level" else value.lower()
 
     def origin_list(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

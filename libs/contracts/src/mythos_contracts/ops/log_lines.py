@@ -17,9 +17,24 @@ import sys
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-LogFormat = Literal["json", "text"]
+from pydantic import BeforeValidator
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+# Settings types: operators write "debug" and "JSON" as often as "DEBUG" and "json".
+LogFormat = Annotated[Literal["json", "text"], BeforeValidator(_lower)]
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
+]
 REDACTED = "[redacted]"
 
 _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
