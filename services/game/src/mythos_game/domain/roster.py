@@ -65,6 +65,10 @@ class Roster:
     def online(self) -> list[Player]:
         return list(self._players.values())
 
+    def __len__(self) -> int:
+        """Players in the world, link-dead ones included (what ``online`` lists)."""
+        return len(self._players)
+
     def add(self, player: Player) -> None:
         self._players[player.id] = player
         self._by_room.setdefault(player.room_id, set()).add(player.id)

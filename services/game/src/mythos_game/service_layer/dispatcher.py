@@ -101,7 +101,7 @@ class Dispatcher:
         ):
             async with self._lock:
                 await self._handle(message)
-                PLAYERS_ONLINE.set(len(self._roster.online()))
+                PLAYERS_ONLINE.set(len(self._roster))
 
     async def _handle_command(self, msg: PlayerCommand) -> None:
         # From arrival, lock wait included: that is the latency a player sees.
@@ -113,7 +113,7 @@ class Dispatcher:
             try:
                 async with self._lock:
                     await self._command(msg, handling)
-                    PLAYERS_ONLINE.set(len(self._roster.online()))
+                    PLAYERS_ONLINE.set(len(self._roster))
             except asyncio.CancelledError:
                 # Interrupted (a shutdown past its grace): not handled, and not acked
                 # either, so the broker hands it over again; nothing to count.
@@ -128,7 +128,7 @@ class Dispatcher:
         async with self._lock:
             self._tick_number += 1
             await self._sessions.tick()
-            PLAYERS_ONLINE.set(len(self._roster.online()))  # link-dead players time out here
+            PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
