@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from typing import Any
 
+import pytest
 from stream_client import StreamClient
 
 FAST = {
@@ -191,10 +192,18 @@ async def test_kill_9_an_edge_and_its_players_resume_elsewhere(
         await client.stop()
 
 
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
 async def test_restart_the_game_and_queued_commands_run_in_order(
-    start_system: Any, players: Any
+    start_system: Any, players: Any, queue_type: str
 ) -> None:
-    system = start_system("distributed", **FAST)
+    # Quorum: the queues a RabbitMQ cluster replicates (what the Kubernetes manifests use).
+    system = start_system("distributed", MYTHOS_AMQP_QUEUE_TYPE=queue_type, **FAST)
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", system.env["MYTHOS_VHOST"], "name", "type"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    types = dict(line.split("\t") for line in listed.stdout.splitlines() if "\t" in line)
+    assert types["mythos.game.commands"] == queue_type, types
     alice = await _client(system, players, "Alice")
     bob = await _client(system, players, "Bob")
     old = system.signal("game", signal.SIGKILL)

@@ -1044,3 +1044,20 @@ def test_service_settings_accept_the_manifest_environment(
     if getattr(settings, "is_production", False):
         assert settings.production_problems() == []
     assert {getattr(settings, port_field)} == {p["containerPort"] for p in item["ports"]}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_bus_service_declares_the_same_replicated_queue_type(
+    overlay: str, rendered: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Each service declares the shared durable queues on connect: one type for all, or
+    the broker refuses the second declaration (PRECONDITION_FAILED). Quorum queues keep
+    every queue and message through the loss of a broker node."""
+    objects = rendered[overlay]
+    types = {}
+    for service, prefix in (("ws-edge", "EDGE"), ("game", "GAME"), ("persistence", "PERSISTENCE")):
+        environment = _container_environment(objects, container(objects, service))
+        types[service] = environment.get(
+            f"{prefix}_AMQP_QUEUE_TYPE", environment.get("MYTHOS_AMQP_QUEUE_TYPE")
+        )
+    assert set(types.values()) == {"quorum"}, types

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
-from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.bus.amqp import AmqpBus, QueueType
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
@@ -16,6 +18,7 @@ from mythos_contracts.routing import (
     GAME_COMMANDS_QUEUE,
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
+    PERSISTENCE_SAVES_QUEUE,
     command_key,
     load_request_key,
     player_key,
@@ -28,15 +31,17 @@ from prometheus_client import REGISTRY
 BusFactory = Callable[[str], Bus]
 
 
-@pytest.fixture(params=["memory", "amqp"])
+@pytest.fixture(params=["memory", "amqp", "amqp-quorum"])
 async def bus_factory(request: pytest.FixtureRequest) -> AsyncIterator[BusFactory]:
-    """Makes connections ("services") on one broker: a fresh vhost, or a fresh in-process broker."""
+    """Makes connections ("services") on one broker: a fresh vhost (classic or quorum
+    queues), or a fresh in-process broker."""
     made: list[Bus] = []
-    if request.param == "amqp":
+    if request.param.startswith("amqp"):
         url = request.getfixturevalue("amqp_url")
+        queue_type: QueueType = "quorum" if request.param == "amqp-quorum" else "classic"
 
         def make(name: str) -> Bus:
-            bus = AmqpBus(url, connection_name=name)
+            bus = AmqpBus(url, connection_name=name, queue_type=queue_type)
             made.append(bus)
             return bus
     else:
@@ -325,3 +330,21 @@ async def test_both_adapters_count_published_and_delivered_messages(
         sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="dead_letter")
         == dead + 1
     )
+
+
+async def test_quorum_buses_declare_replicated_durable_queues(amqp_url: str) -> None:
+    bus = AmqpBus(amqp_url, connection_name="game", queue_type="quorum")
+    await bus.connect()
+    await bus.declare_queue("mythos.test.private", exclusive=True, dead_letter=False)
+    vhost = unquote(urlsplit(amqp_url).path[1:])
+    listed = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type", "--formatter", "json",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await listed.communicate()
+    types = {queue["name"]: queue["type"] for queue in json.loads(out)}
+    await bus.close()
+    assert types[GAME_COMMANDS_QUEUE] == "quorum"
+    assert types[PERSISTENCE_SAVES_QUEUE] == "quorum"
+    assert types[DEAD_LETTER_QUEUE] == "quorum"
+    assert types["mythos.test.private"] == "classic"  # exclusive: one connection's anyway

@@ -39,7 +39,7 @@ class HealthServer(uvicorn.Server):
 
 
 async def serve(settings: GameSettings) -> None:
-    bus = AmqpBus(settings.amqp_url, connection_name="game")
+    bus = AmqpBus(settings.amqp_url, connection_name="game", queue_type=settings.amqp_queue_type)
     await bus.connect()
     service = GameService(settings, bus)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,12 @@ class GameSettings(BaseSettings):
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/",
         validation_alias=AliasChoices("GAME_AMQP_URL", "AMQP_URL"),
+    )
+    amqp_queue_type: QueueType = Field(
+        default="classic",
+        validation_alias=AliasChoices("GAME_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
+        description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
+        "service of a vhost",
     )
     world_dir: Path = Field(default=_SOURCE_WORLD, description="folder of the world data files")
     world: Literal["arkham", "bench"] = Field(

@@ -52,7 +52,9 @@ async def run(settings: PersistenceSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
 
-    bus = AmqpBus(settings.amqp_url, connection_name="persistence")
+    bus = AmqpBus(
+        settings.amqp_url, connection_name="persistence", queue_type=settings.amqp_queue_type
+    )
     backoff = Backoff(settings.retry_initial_seconds, settings.retry_max_seconds)
     if not await _connect(bus, backoff, stopping):
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,12 @@ class PersistenceSettings(BaseSettings):
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/",
         validation_alias=AliasChoices("PERSISTENCE_AMQP_URL", "AMQP_URL", "amqp_url"),
+    )
+    amqp_queue_type: QueueType = Field(
+        default="classic",
+        validation_alias=AliasChoices("PERSISTENCE_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
+        description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
+        "service of a vhost",
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///.data/game.db",

@@ -27,7 +27,11 @@ def main() -> None:
     # Every line (uvicorn's access lines for "/api/ws?token=..." included) goes through the
     # contract's formatter, which redacts tokens from messages, fields and tracebacks.
     configure_logging("edge", level=settings.log_level, fmt=settings.log_format)
-    bus = AmqpBus(settings.amqp_url, connection_name=f"edge-{settings.instance_id}")
+    bus = AmqpBus(
+        settings.amqp_url,
+        connection_name=f"edge-{settings.instance_id}",
+        queue_type=settings.amqp_queue_type,
+    )
     app = create_app(settings, bus)
     config = uvicorn.Config(
         app,

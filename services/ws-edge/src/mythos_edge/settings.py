@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
+from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,12 @@ class EdgeSettings(BaseSettings):
     amqp_url: str = Field(
         default="amqp://guest:guest@127.0.0.1:5672/",
         validation_alias=AliasChoices("EDGE_AMQP_URL", "AMQP_URL"),
+    )
+    amqp_queue_type: QueueType = Field(
+        default="classic",
+        validation_alias=AliasChoices("EDGE_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
+        description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
+        "service of a vhost",
     )
     host: str = "127.0.0.1"
     port: int = 54733

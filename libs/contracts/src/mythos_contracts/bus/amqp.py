@@ -11,7 +11,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import aio_pika
 from aio_pika.abc import (
@@ -42,11 +42,19 @@ log = logging.getLogger(__name__)
 
 PUBLISH_RETRY_SECONDS = 60.0
 
+QueueType = Literal["classic", "quorum"]
+"""``quorum`` replicates each durable queue over a RabbitMQ cluster (Raft), so losing a
+broker node loses no queue and no message; ``classic`` keeps it on one node. Every
+service on a vhost must use the same type: a queue is declared by all of them."""
+
 
 class AmqpBus:
-    def __init__(self, url: str, *, connection_name: str = "mythos") -> None:
+    def __init__(
+        self, url: str, *, connection_name: str = "mythos", queue_type: QueueType = "classic"
+    ) -> None:
         self._url = url
         self._name = connection_name
+        self._queue_type = queue_type
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchanges: dict[str, AbstractRobustExchange] = {}
@@ -131,6 +139,8 @@ class AmqpBus:
         arguments: dict[str, Any] = {}
         if dead_letter:
             arguments["x-dead-letter-exchange"] = DEAD_LETTER_EXCHANGE
+        if durable and not exclusive and self._queue_type == "quorum":
+            arguments["x-queue-type"] = "quorum"  # exclusive queues are always classic
         options: dict[str, Any] = {
             "durable": durable and not exclusive,
             "exclusive": exclusive,
