@@ -52,13 +52,12 @@ _HANDOFF_KEYS = (SAVE_HANDOFF_KEY, TAKE_HANDOFF_KEY)
 
 
 class Consumers:
-    """The service's two consumers, plus what it takes to stop them cleanly.
+    """The service's two consumers, and their graceful stop.
 
-    The bus port cannot cancel a consumer, so stopping works with it: in-flight
-    deliveries get a grace period, then are cancelled, and every later delivery is
-    held unacknowledged until the bus closes, when the broker hands it back to the
-    queue for the next instance. Saves are idempotent, so a write that was
-    cancelled after it committed is harmless when it is redelivered.
+    Stopping is the bus's ``stop_consuming``: nothing new is delivered, the messages in
+    hand get a grace period to finish and be acked, and whatever is not done by then is
+    cancelled unacked, so the broker hands it to the next instance when the bus closes.
+    Saves are idempotent: a write cancelled after it committed is harmless redelivered.
     """
 
     def __init__(
@@ -74,8 +73,6 @@ class Consumers:
         self._chat = chat
         self._handoffs = handoffs
         self._backoff = backoff
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._stopping = False
 
     async def start(self) -> None:
         # One consumer per queue: a save waiting out a database outage holds up
@@ -84,13 +81,11 @@ class Consumers:
         await self._bus.consume(PERSISTENCE_SAVES_QUEUE, self._guarded(self.on_save))
 
     async def stop(self, grace: float) -> None:
-        self._stopping = True
-        if not self._inflight:
-            return
-        _done, pending = await asyncio.wait(set(self._inflight), timeout=grace)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            async with asyncio.timeout(grace):
+                await self._bus.stop_consuming()
+        except TimeoutError:
+            log.warning("a message was still in hand after %.1fs; it goes back to its queue", grace)
 
     async def on_request(self, delivery: Delivery) -> None:
         if delivery.reply_to is None:
@@ -152,28 +147,13 @@ class Consumers:
 
     def _guarded(self, handler: Callable[[Delivery], Coroutine[Any, Any, None]]) -> Handler:
         async def run(delivery: Delivery) -> None:
-            if self._stopping:
-                await _hold_until_bus_closes()
             # The ids go on every line logged while handling this message (the retry
-            # warnings of a save waiting out an outage included): the child task below
-            # copies the context as it is here.
-            # A handoff part is megabytes of JSON with no player_id at its top: not
-            # worth parsing twice for ids it does not have.
+            # warnings of a save waiting out an outage included). A handoff part is
+            # megabytes of JSON with no player_id at its top: not parsed twice for ids.
             ids = {} if delivery.routing_key in _HANDOFF_KEYS else _correlation_ids(delivery)
             with log_context(**ids):
-                # A child task, so stop() can cancel the work without cancelling the
-                # bus's own consumer task (which would end the consumer for good).
-                task: asyncio.Task[None] = asyncio.create_task(handler(delivery))
-                self._inflight.add(task)
-                task.add_done_callback(self._inflight.discard)
                 try:
-                    await task
-                except asyncio.CancelledError:
-                    current = asyncio.current_task()
-                    if task.cancelled() and current is not None and not current.cancelling():
-                        # Cancelled by stop(), not by the bus: keep the delivery unacked.
-                        await _hold_until_bus_closes()
-                    raise
+                    await handler(delivery)
                 except Exception as exc:
                     # The bus logs the traceback as it dead-letters the message, but
                     # outside this context; this line ties the failure to the player.
@@ -202,12 +182,6 @@ def _correlation_ids(delivery: Delivery) -> dict[str, str | None]:
         "player_id": player_id if isinstance(player_id, str) else None,
         "command_id": delivery.headers.get("command_id"),
     }
-
-
-async def _hold_until_bus_closes() -> None:
-    # Returning would ack and raising would dead-letter; waiting leaves the delivery
-    # unacknowledged until bus.close() cancels this consumer and the broker requeues it.
-    await asyncio.Event().wait()
 
 
 def _summary(exc: ValidationError, most: int = 5) -> str:
