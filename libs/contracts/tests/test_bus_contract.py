@@ -11,6 +11,7 @@ import pytest
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
 from mythos_contracts.bus.amqp import AmqpBus, QueueType
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.ops.log_lines import current_log_context, log_context
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -348,3 +349,26 @@ async def test_quorum_buses_declare_replicated_durable_queues(amqp_url: str) -> 
     assert types[PERSISTENCE_SAVES_QUEUE] == "quorum"
     assert types[DEAD_LETTER_QUEUE] == "quorum"
     assert types["mythos.test.private"] == "classic"  # exclusive: one connection's anyway
+
+
+async def test_a_command_id_travels_with_the_messages_published_for_it(
+    bus_factory: BusFactory,
+) -> None:
+    edge = await _connected(bus_factory, "edge")
+    game = await _connected(bus_factory, "game")
+    seen: list[tuple[dict[str, str], dict[str, str]]] = []
+
+    async def handler(delivery: Delivery) -> None:
+        seen.append((dict(delivery.headers), current_log_context()))
+
+    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    with log_context(command_id="c-42", player_id="p1"):
+        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"with")
+    await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"without")
+    async with asyncio.timeout(5):
+        while len(seen) < 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    (with_headers, with_context), (without_headers, without_context) = seen
+    assert with_headers == {"command_id": "c-42"}  # the cause; not the player
+    assert with_context == {"command_id": "c-42"}  # what the consumer's lines carry
+    assert without_headers == {} and without_context == {}

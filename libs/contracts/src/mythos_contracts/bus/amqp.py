@@ -23,7 +23,9 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import AMQPError
 
+from mythos_contracts.bus.correlation import incoming_headers, outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.ops.metrics import (
     BUS_CONNECTED,
     BUS_DELIVERED,
@@ -182,6 +184,7 @@ class AmqpBus:
             ),
             correlation_id=correlation_id,
             reply_to=reply_to,
+            headers=dict(outgoing_headers()) or None,
         )
         deadline = asyncio.get_running_loop().time() + PUBLISH_RETRY_SECONDS
         while True:
@@ -255,9 +258,11 @@ class AmqpBus:
                 correlation_id=message.correlation_id,
                 reply_to=message.reply_to,
                 redelivered=bool(message.redelivered),
+                headers=incoming_headers(message.headers),
             )
             try:
-                await handler(delivery)
+                with log_context(**delivery.headers):
+                    await handler(delivery)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mythos_contracts.bus.correlation import outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
 from mythos_contracts.bus.topic import topic_matches
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.ops.metrics import BUS_DELIVERED, BUS_PUBLISHED
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
@@ -143,7 +145,7 @@ class InMemoryBus:
         correlation_id: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        delivery = Delivery(routing_key, body, correlation_id, reply_to)
+        delivery = Delivery(routing_key, body, correlation_id, reply_to, headers=outgoing_headers())
         self._broker.route(exchange, routing_key, delivery)
         BUS_PUBLISHED.labels(exchange).inc()
 
@@ -175,7 +177,8 @@ class InMemoryBus:
             delivery = await queue.items.get()
             self._busy.add(me)  # no await since get(): a stop now waits for this one
             try:
-                await handler(delivery)
+                with log_context(**delivery.headers):
+                    await handler(delivery)
             except asyncio.CancelledError:
                 queue.items.put_nowait(delivery)  # unacked: back to the queue, like a broker
                 raise
