@@ -47,7 +47,8 @@ async def _metrics(http: httpx.AsyncClient, port: int) -> str:
 async def test_every_service_reports_health_metrics_and_json_logs(
     start_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed")
+    # Persistence logs each write at DEBUG: shown here to follow a command into it.
+    system = start_system("distributed", PERSISTENCE_LOG_LEVEL="debug")
     ports = _internal_ports(system)
     async with httpx.AsyncClient(timeout=10) as http:
         for service, port in ports.items():
@@ -77,6 +78,8 @@ async def test_every_service_reports_health_metrics_and_json_logs(
         said = await alice.response(command_id)
         assert said["success"] is True
         await bob.event("chat_message", message="metrics please")
+        walked = await alice.send("north")
+        assert (await alice.response(walked))["success"] is True
         after = {name: await _metrics(http, port) for name, port in ports.items()}
 
         def moved(service: str, name: str, **labels: str) -> float:
@@ -124,6 +127,9 @@ async def test_every_service_reports_health_metrics_and_json_logs(
     # (The first lines of a handshake come before the token names the player.)
     assert {line.get("player_id", done["player_id"]) for line in edge_lines} == {done["player_id"]}
     assert any(line["msg"] == "connection opened" for line in edge_lines), edge_lines
+    # The move's save reached persistence with the command's id (carried by the bus).
+    saves = [line for line in lines if line["service"] == "persistence"]
+    assert any(line.get("command_id") == walked for line in saves), saves[-5:]
     # No secret reached the log.
     text = system.log_text()
     assert alice.token not in text and bob.token not in text
