@@ -51,8 +51,8 @@ format: ## Apply ruff's formatting and safe fixes
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-typecheck: ## mypy (strict on the contract package)
-	$(UV) run --frozen mypy libs/contracts/src
+typecheck: ## mypy: strict on the contract package, the default checks on every service
+	$(UV) run --frozen mypy libs/contracts/src services/auth/src services/ws-edge/src services/game/src services/persistence/src
 
 test-python: client ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests (builds the client: the system serves it)
 	$(UV) run --frozen pytest

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from mythos_contracts.bus import Bus
@@ -198,7 +198,7 @@ async def _session(
         conn.follow(resume.epoch, resume.last_seq)
         conn.resuming = True
     runtime.registry.add(conn)
-    ids = {
+    ids: ConnectionIds = {
         "player_id": conn.player_id,
         "player_name": conn.name,
         "player_role": conn.role,
@@ -291,10 +291,20 @@ async def _read(
         conn.ended(gone.code, gone.reason or "")
 
 
+class ConnectionIds(TypedDict):
+    """What every message from this connection to the game says about who sent it."""
+
+    player_id: str
+    player_name: str
+    player_role: str
+    connection_id: str
+    edge_id: str
+
+
 class FrameHandler:
     """One connection's frames: what each becomes (for the game), or None (handled here)."""
 
-    def __init__(self, conn: Connection, runtime: EdgeRuntime, ids: dict[str, str]) -> None:
+    def __init__(self, conn: Connection, runtime: EdgeRuntime, ids: ConnectionIds) -> None:
         settings = runtime.settings
         self._conn = conn
         self._verifier = runtime.verifier
