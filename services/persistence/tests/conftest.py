@@ -14,8 +14,24 @@ from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.persistence import LoadPlayerReply, LoadPlayerRequest, PlayerStateChanged
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, load_request_key, save_key
+from mythos_persistence.adapters.database import make_engine
 from mythos_persistence.bootstrap import PersistenceService
 from mythos_persistence.settings import PersistenceSettings
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A database engine on SQLite (embedded mode) and on a PostgreSQL of the test's own."""
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path}/game.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("database_url")
+    )
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+
 
 # Short backoff so outage tests do not sit through the production 0.5..10 s delays.
 FAST_RETRY = {"retry_initial_seconds": 0.05, "retry_max_seconds": 0.2}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from mythos_contracts.persistence import (
     ChatHistoryReply,
@@ -40,18 +38,6 @@ def line(n: int, scope: str = "global", line_id: str | None = None) -> ChatLine:
         text=f"[{'global' if scope == 'global' else 'local'}] Armitage: line {n}",
         sent_at=T0 + timedelta(seconds=n),
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path}/game.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("database_url")
-    )
-    engine = make_engine(url)
-    yield engine
-    await engine.dispose()
 
 
 async def test_aliases_and_mutes_are_stored_with_the_player(engine: AsyncEngine) -> None:

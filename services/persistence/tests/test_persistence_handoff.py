@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from mythos_contracts.persistence import (
 )
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, load_request_key
 from mythos_persistence.adapters.chat_store import SqlChatStore
-from mythos_persistence.adapters.database import make_engine
 from mythos_persistence.adapters.handoff_store import SqlHandoffStore
 from mythos_persistence.service_layer.handoff_handlers import (
     handle_save_handoff,
@@ -80,18 +78,6 @@ def stream(
             for n in range(commands)
         },
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path}/game.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("database_url")
-    )
-    engine = make_engine(url)
-    yield engine
-    await engine.dispose()
 
 
 async def rows_left(engine: AsyncEngine) -> int:
