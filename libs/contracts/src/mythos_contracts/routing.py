@@ -8,6 +8,7 @@ silently routing to the wrong place.
 from __future__ import annotations
 
 import re
+import uuid
 
 # Exchanges (all durable topic exchanges).
 COMMANDS_EXCHANGE = "mythos.commands"
@@ -43,6 +44,16 @@ def _word(value: str, what: str) -> str:
 def edge_queue(instance_id: str) -> str:
     """The one queue an edge instance owns; it lives and dies with that instance."""
     return f"mythos.edge.{_word(instance_id, 'edge instance id')}"
+
+
+def reply_queue() -> str:
+    """A fresh name for the private queue a bus receives its request replies on."""
+    return f"mythos.reply.{uuid.uuid4().hex}"
+
+
+def game_sync_queue() -> str:
+    """A fresh name for the private queue a starting game collects the edges' answers on."""
+    return f"mythos.game.sync.{uuid.uuid4().hex}"
 
 
 def command_key(player_id: str) -> str:

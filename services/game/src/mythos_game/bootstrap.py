@@ -9,14 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EdgeHeartbeat
 from mythos_contracts.ops.health import Check
 from mythos_contracts.persistence import StreamHandoff
-from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_SYNC_KEY
+from mythos_contracts.routing import (
+    EVENTS_EXCHANGE,
+    GAME_COMMANDS_QUEUE,
+    GAME_SYNC_KEY,
+    game_sync_queue,
+)
 
 from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
@@ -194,7 +198,7 @@ class GameService:
     async def _sync_with_edges(self, dispatcher: Dispatcher) -> None:
         """Learn who is connected before running queued commands, so a line said while
         the game was down reaches everyone who was in the room (they are adopted first)."""
-        queue = f"mythos.game.sync.{uuid.uuid4().hex}"
+        queue = game_sync_queue()
         answers: list[EdgeHeartbeat] = []
 
         async def collect(delivery: Delivery) -> None:

@@ -38,6 +38,7 @@ from mythos_contracts.routing import (
     DEAD_LETTER_QUEUE,
     DURABLE_TOPOLOGY,
     TOPIC_EXCHANGES,
+    reply_queue,
 )
 
 log = logging.getLogger(__name__)
@@ -279,7 +280,7 @@ class AmqpBus:
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
     ) -> bytes:
         if self._reply_queue is None:
-            name = f"mythos.reply.{uuid.uuid4().hex}"
+            name = reply_queue()
             await self.declare_queue(name, exclusive=True, dead_letter=False)
             await self._queue(name).consume(self._on_reply, no_ack=True)
             self._reply_queue = name

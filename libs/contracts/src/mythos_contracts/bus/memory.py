@@ -23,6 +23,7 @@ from mythos_contracts.routing import (
     DEAD_LETTER_QUEUE,
     DURABLE_TOPOLOGY,
     TOPIC_EXCHANGES,
+    reply_queue,
 )
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class InMemoryBus:
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
     ) -> bytes:
         if self._reply_queue is None:
-            self._reply_queue = f"mythos.reply.{uuid.uuid4().hex}"
+            self._reply_queue = reply_queue()
             await self.declare_queue(self._reply_queue, exclusive=True, dead_letter=False)
             await self.consume(self._reply_queue, self._on_reply)
         correlation_id = uuid.uuid4().hex

@@ -1,0 +1,48 @@
+"""Names on the bus: every one is built in ``routing.py`` and nowhere else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from mythos_contracts import routing
+
+REPO = Path(__file__).resolve().parents[3]
+# A quoted queue/exchange name or routing-key prefix, e.g. "mythos.reply." or f"room.{...}".
+_NAME_LITERAL = re.compile(
+    r"""f?["'](?:mythos\.(?:reply|edge|game|persistence|commands|events|dead)"""
+    r"""|(?:command|room|player|global|request|save|health)\.[{a-z_#])"""
+)
+
+
+def test_private_queue_names_are_fresh_and_in_the_mythos_namespace() -> None:
+    replies = {routing.reply_queue() for _ in range(50)}
+    syncs = {routing.game_sync_queue() for _ in range(50)}
+    assert len(replies) == 50 and len(syncs) == 50
+    assert all(name.startswith("mythos.reply.") for name in replies)
+    assert all(name.startswith("mythos.game.sync.") for name in syncs)
+
+
+def test_ids_that_would_break_topic_routing_are_refused() -> None:
+    for bad in ("a.b", "*", "#", "", "x" * 129):
+        with pytest.raises(ValueError):
+            routing.player_key(bad, "say")
+    assert routing.player_key("p-1", "say") == "player.p-1.say"
+
+
+def test_no_bus_name_is_built_outside_routing_py() -> None:
+    sources = [
+        path
+        for root in ("services", "libs", "infra")
+        for path in (REPO / root).glob("*/src/**/*.py")
+        if path.name != "routing.py"
+    ]
+    assert sources, "the source tree was not found"
+    built = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if _NAME_LITERAL.search(line)
+    ]
+    assert not built, "build these names with mythos_contracts.routing:\n" + "\n".join(built)
