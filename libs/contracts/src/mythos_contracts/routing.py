@@ -14,6 +14,8 @@ import uuid
 COMMANDS_EXCHANGE = "mythos.commands"
 EVENTS_EXCHANGE = "mythos.events"
 PERSISTENCE_EXCHANGE = "mythos.persistence"
+# Account revocations (auth -> edges, game) and requests to auth (game -> auth).
+ACCOUNTS_EXCHANGE = "mythos.accounts"
 DEAD_LETTER_EXCHANGE = "mythos.dead"
 
 # Durable queues with a fixed owner.
@@ -21,12 +23,15 @@ GAME_COMMANDS_QUEUE = "mythos.game.commands"
 PERSISTENCE_REQUESTS_QUEUE = "mythos.persistence.requests"
 PERSISTENCE_SAVES_QUEUE = "mythos.persistence.saves"
 DEAD_LETTER_QUEUE = "mythos.dead-letters"
+AUTH_REQUESTS_QUEUE = "mythos.auth.requests"
 
 # Patterns the fixed queues bind with.
 ALL_COMMANDS_PATTERN = "command.#"
 LOAD_REQUESTS_PATTERN = "request.#"
 SAVES_PATTERN = "save.#"
 GLOBAL_PATTERN = "global.#"
+REVOCATIONS_PATTERN = "revoked.#"
+ACCOUNT_REQUESTS_PATTERN = "account_request.#"
 # The game, on start, asks every edge (on this key, with a reply-to) which players it holds.
 GAME_SYNC_KEY = "global.game_sync"
 
@@ -101,6 +106,21 @@ def save_key(entity: str) -> str:
     return f"save.{_word(entity, 'entity')}"
 
 
+def revocation_key(account_id: str) -> str:
+    """Key of an ``AccountRevoked`` on the accounts exchange (every edge and the game get it)."""
+    return f"revoked.{_word(account_id, 'account id')}"
+
+
+def is_revocation_key(routing_key: str) -> bool:
+    """True for a key built by ``revocation_key``."""
+    return routing_key.startswith("revoked.")
+
+
+def account_request_key(action: str) -> str:
+    """Key of a request to the auth service on the accounts exchange, e.g. ``ban``."""
+    return f"account_request.{_word(action, 'account request')}"
+
+
 def is_routable_id(value: str) -> bool:
     """True when ``value`` may be used as a room or player id inside a routing key."""
     return bool(_WORD.match(value))
@@ -113,8 +133,17 @@ DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
     (GAME_COMMANDS_QUEUE, COMMANDS_EXCHANGE, ALL_COMMANDS_PATTERN),
     (PERSISTENCE_REQUESTS_QUEUE, PERSISTENCE_EXCHANGE, LOAD_REQUESTS_PATTERN),
     (PERSISTENCE_SAVES_QUEUE, PERSISTENCE_EXCHANGE, SAVES_PATTERN),
+    # Revocations reach the game in order with the commands, and wait for it while it is down.
+    (GAME_COMMANDS_QUEUE, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN),
+    # An in-game ban waits here while auth is down.
+    (AUTH_REQUESTS_QUEUE, ACCOUNTS_EXCHANGE, ACCOUNT_REQUESTS_PATTERN),
 )
-TOPIC_EXCHANGES: tuple[str, ...] = (COMMANDS_EXCHANGE, EVENTS_EXCHANGE, PERSISTENCE_EXCHANGE)
+TOPIC_EXCHANGES: tuple[str, ...] = (
+    COMMANDS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    PERSISTENCE_EXCHANGE,
+    ACCOUNTS_EXCHANGE,
+)
 
 
 def health_probe_key(service: str) -> str:
