@@ -16,9 +16,18 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.ops.health import ops_routes
-from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_SYNC_KEY, GLOBAL_PATTERN, edge_queue
+from mythos_contracts.routing import (
+    ACCOUNTS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    GAME_SYNC_KEY,
+    GLOBAL_PATTERN,
+    REVOCATIONS_PATTERN,
+    edge_queue,
+    is_revocation_key,
+)
 
 from mythos_edge.adapters.token_verifier import JwksTokenVerifier, TokenVerifier
 from mythos_edge.entrypoints.origin_check import OriginPolicy
@@ -28,6 +37,7 @@ from mythos_edge.service_layer.connection_caps import ConnectionCaps
 from mythos_edge.service_layer.connections import ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.liveness import Liveness
+from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
 
@@ -57,7 +67,14 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         # Exclusive: the queue dies with this edge; the game's sequencing makes the gap visible.
         await bus.declare_queue(queue, exclusive=True, dead_letter=False)
         await bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
+        # Every edge hears every revocation: it may hold sockets of any account.
+        await bus.bind(queue, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN)
         registry = ConnectionRegistry()
+        revocations = Revocations(
+            registry,
+            memory_seconds=settings.revoked_login_memory_seconds,
+            max_entries=settings.revoked_login_memory_max,
+        )
         bindings = RoomBindings(bus, queue)
         fanout = Fanout(
             bus, registry, bindings, settings.instance_id, max_pending=settings.max_pending
@@ -86,6 +103,7 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
                 per_account=settings.max_connections_per_account,
                 per_edge=settings.max_connections,
             ),
+            revocations,
         )
         CONNECTION_CAP.set(settings.max_connections)
         DRAINING.set(0)
@@ -93,6 +111,8 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         async def on_event(delivery: Delivery) -> None:
             if delivery.routing_key == GAME_SYNC_KEY:
                 await liveness.answer_sync(delivery)
+            elif is_revocation_key(delivery.routing_key):
+                revocations.apply(AccountRevoked.model_validate_json(delivery.body))
             else:
                 await fanout.on_event(delivery)
 

@@ -82,6 +82,15 @@ class EdgeSettings(BaseSettings):
         ge=0,
         description="concurrent sockets on this edge, all clients together (503 past it); 0: off",
     )
+    revoked_login_memory_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="how long a revoked login's tokens are refused here (at least the "
+        "access-token lifetime)",
+    )
+    revoked_login_memory_max: int = Field(
+        default=100_000, ge=1, description="revoked logins remembered, oldest forgotten first"
+    )
     log_level: LogLevel = Field(default="INFO", description="least severe level written")
     log_format: LogFormat = Field(
         default="json", description="json (one object per line) or text (a developer's terminal)"

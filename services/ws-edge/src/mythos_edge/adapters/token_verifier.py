@@ -43,6 +43,8 @@ class Identity:
     role: str = "player"
     expires_at: float = float("inf")
     """The token's ``exp`` (seconds since the epoch): the connection must refresh by then."""
+    session_id: str | None = None
+    """The token's ``sid``: the login it belongs to (a refresh keeps it, a new login does not)."""
 
 
 class TokenVerifier(Protocol):
@@ -88,11 +90,13 @@ class JwksTokenVerifier:
         if not isinstance(name, str) or not isinstance(claims["sub"], str):
             raise InvalidToken("token lacks the player's id or name")
         role = claims.get("role", "player")
+        session_id = claims.get("sid")
         return Identity(
             player_id=claims["sub"],
             name=name,
             role=role if isinstance(role, str) else "player",
             expires_at=float(claims["exp"]),
+            session_id=session_id if isinstance(session_id, str) else None,
         )
 
     async def _key(self, kid: str) -> object:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from mythos_contracts.accounts import CLOSE_REVOKED
 from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import (
     ClientCommand,
@@ -65,6 +66,7 @@ from mythos_edge.service_layer.connections import (
 from mythos_edge.service_layer.control_messages import send_control
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.rate_limits import CommandThrottle, Verdict
+from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.service_layer.token_expiry import enforce_expiry, expired
 from mythos_edge.settings import EdgeSettings
@@ -79,6 +81,7 @@ _RATE_LIMITED = REJECTED["rate_limited"]
 _DROPPED = REJECTED["dropped"]
 _AUTH_REFUSED = REJECTED["auth_refused"]
 RESTARTING_REASON = "server restarting: reconnect to resume"
+REVOKED_REASON = "token revoked: its login has ended; log in again"
 
 
 @dataclass
@@ -93,6 +96,7 @@ class EdgeRuntime:
     fanout: Fanout
     origins: OriginPolicy
     caps: ConnectionCaps
+    revocations: Revocations
     draining: bool = False
     """Set on SIGTERM: new handshakes are refused (503), /readyz answers 503."""
 
@@ -128,6 +132,9 @@ async def play(websocket: WebSocket) -> None:
             slots.callback(caps.give_address, address)
             identity = await _identify(websocket, runtime.verifier)
             bind_log_context(player_id=identity.player_id)
+            if runtime.revocations.revoked(identity.session_id):
+                log.info("refused a connection: the token's login was revoked")
+                raise InvalidToken(REVOKED_REASON)
             caps.take_account(identity.player_id)
             slots.callback(caps.give_account, identity.player_id)
         except KeysUnavailable as exc:  # not the token's fault: try again shortly
@@ -192,6 +199,7 @@ async def _session(
         name=identity.name,
         limit=settings.send_queue_limit,
         role=identity.role,
+        session_id=identity.session_id,
         token_expires_at=identity.expires_at,
     )
     if resume is not None:
@@ -238,8 +246,10 @@ async def _session(
         try:
             await runtime.fanout.leave(conn)
             await runtime.bindings.release(player_pattern(conn.player_id))
+            # A revoked login leaves the world at once: no link-dead grace to come back in.
+            revoked = conn.close_code == CLOSE_REVOKED
             with contextlib.suppress(Exception):
-                await to_game(SessionClosed(**ids).model_dump_json().encode())
+                await to_game(SessionClosed(quit=revoked, **ids).model_dump_json().encode())
             if websocket.application_state != WebSocketState.DISCONNECTED:
                 await close(1000, "bye")
         finally:  # even when the task is cancelled (server shutdown) in one of the awaits
@@ -308,6 +318,7 @@ class FrameHandler:
         settings = runtime.settings
         self._conn = conn
         self._verifier = runtime.verifier
+        self._revocations = runtime.revocations
         self._ids = ids
         self._max_bytes = settings.max_frame_bytes
         self._throttle = CommandThrottle(settings.commands_per_second, settings.command_burst)
@@ -344,7 +355,9 @@ class FrameHandler:
             (_MALFORMED if text is not None else _BINARY).inc()
             return self._invalid(parsed.reason, command_id)
         if name == "auth":  # the token never goes further than this edge
-            refused = await token_refresh.refresh(self._conn, parsed, self._verifier, time.time())
+            refused = await token_refresh.refresh(
+                self._conn, parsed, self._verifier, time.time(), self._revocations
+            )
             self._ids["player_role"] = self._conn.role
             if refused is None:
                 return None

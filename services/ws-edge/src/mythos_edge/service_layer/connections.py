@@ -23,6 +23,7 @@ CLOSE_SERVICE_RESTART = 1012
 CLOSE_IDLE = 4002
 CLOSE_TOKEN_EXPIRED = 4003
 CLOSE_TOO_SLOW = 4008
+# 4009 (CLOSE_REVOKED, its login was revoked) comes from the contract: auth names it too.
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Connection:
     name: str
     limit: int
     role: str = "player"
+    session_id: str | None = None
+    """The login (token ``sid``) this socket was opened with; an in-band refresh must keep it."""
     live: bool = False
     """True once this connection has a stream to follow (its game_state, or a resume)."""
     closed: bool = False
