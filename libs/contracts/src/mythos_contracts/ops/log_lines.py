@@ -4,6 +4,11 @@ Every line carries ``ts``, ``level``, ``service``, ``logger`` and ``msg``; the i
 with ``log_context`` (``player_id``, ``command_id``, ``connection_id``...) and any
 ``extra={...}`` fields follow. Tokens, passwords and credentials in URLs are replaced by
 ``[redacted]`` wherever they appear: in the message, in extra fields and in tracebacks.
+
+What a line may carry is cut first (``MAX_LOGGED_CHARS`` per message or field,
+``MAX_TRACEBACK_CHARS`` of a traceback's end), then redacted, and every pattern runs in
+time linear in its input: a client controls some logged text (a request path, a
+WebSocket handshake's query), and logging it must never stall the event loop.
 """
 
 from __future__ import annotations
@@ -36,16 +41,32 @@ LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
 ]
 REDACTED = "[redacted]"
+MAX_LOGGED_CHARS = 8192
+"""A log line's message and each of its fields are cut to this many characters."""
+MAX_TRACEBACK_CHARS = 32768
+"""A traceback keeps its last this many characters (where the exception is)."""
+# Longer than any secret the patterns look for (a token is at most 4096 characters).
+_CUT_MARGIN = 4096
 
 _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
     "mythos_log_context", default=MappingProxyType({})
 )
 
-_TOKEN_PARAMETER = re.compile(r"((?:access_|refresh_)?token=)[^&\s\"'#]+", re.IGNORECASE)
+# Every pattern is linear in its input: each starts at a literal or at a boundary, and
+# its quantifiers are possessive (``*+``, ``++``, ``{m,n}+``) or bounded, so a failed
+# attempt never backtracks through what it scanned, and no text is scanned from more than
+# a bounded number of starts. (A greedy ``[^@\s]+@`` tried after every ``x://`` of
+# ``a://:a://:...`` was quadratic: half a second for a 16 KB request path.)
+_TOKEN_PARAMETER = re.compile(r"((?:access_|refresh_)?token=)[^&\s\"'#]++", re.IGNORECASE)
 # A JWT is base64url(header).base64url(payload).signature; a JSON header starts `{"`: eyJ.
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
-_BEARER = re.compile(r"(bearer\s+)\S+", re.IGNORECASE)
+# It starts where a base64url run starts (not inside one), so a run is scanned once.
+_JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*+\.[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+")
+# scheme://user:password@ with the parts bounded: a scheme of at most 32 characters, a
+# user of at most 256, a password of at most 1024 (a longer one is not redacted).
+_URL_PASSWORD = re.compile(
+    r"(\b[a-z][a-z0-9+.-]{0,31}+://[^:/@\s]{0,256}+:)[^@\s/]{1,1024}+@", re.IGNORECASE
+)
+_BEARER = re.compile(r"(bearer\s++)\S++", re.IGNORECASE)
 _SECRET_KEY = re.compile(r"token|password|passwd|secret|authorization|cookie", re.IGNORECASE)
 # What every LogRecord has; anything else on a record came from ``extra=``.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -62,6 +83,18 @@ def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(r"\1" + REDACTED + "@", text)
     text = _BEARER.sub(r"\1" + REDACTED, text)
     return _JWT.sub(REDACTED, text)
+
+
+def redact_clipped(text: str, limit: int = MAX_LOGGED_CHARS, *, keep_end: bool = False) -> str:
+    """``text`` cut to ``limit`` characters (its start, or its end with ``keep_end``) and
+    redacted. A secret straddling the cut is redacted whole: the cut is made after
+    redacting a slice ``_CUT_MARGIN`` longer than ``limit``."""
+    if len(text) <= limit:
+        return redact(text)
+    cut = len(text) - limit
+    if keep_end:
+        return f"[{cut} characters cut] " + redact(text[-(limit + _CUT_MARGIN) :])[-limit:]
+    return redact(text[: limit + _CUT_MARGIN])[:limit] + f" [{cut} characters cut]"
 
 
 @contextlib.contextmanager
@@ -88,10 +121,10 @@ def _clean(key: str, value: Any) -> Any:
     if _SECRET_KEY.search(key):
         return REDACTED
     if isinstance(value, str):
-        return redact(value)
+        return redact_clipped(value)
     if isinstance(value, int | float | bool) or value is None:
         return value
-    return redact(str(value))
+    return redact_clipped(str(value))
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -105,14 +138,16 @@ class JsonLogFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": redact_clipped(record.getMessage()),
         }
         line.update(_context.get())
         for key, value in vars(record).items():
             if key not in _RECORD_FIELDS and key not in line:
                 line[key] = _clean(key, value)
         if record.exc_info:
-            line["exc"] = redact(self.formatException(record.exc_info))
+            line["exc"] = redact_clipped(
+                self.formatException(record.exc_info), MAX_TRACEBACK_CHARS, keep_end=True
+            )
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -124,7 +159,7 @@ class TextLogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         ids = " ".join(f"{k}={v}" for k, v in _context.get().items())
-        text = redact(super().format(record))
+        text = redact_clipped(super().format(record), MAX_TRACEBACK_CHARS)
         return f"{text} [{ids}]" if ids else text
 
 
