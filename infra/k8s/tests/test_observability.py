@@ -4,8 +4,8 @@ The metric names are not copied anywhere: the test imports the shared bus metric
 every ``metrics.py`` module of the four services (wherever it lives in its package) and
 reads what they registered with prometheus_client. Against that:
 
-* every series an alert in the PrometheusRule selects exists, with the labels it
-  matches on;
+* promtool accepts every alert rule, and each one fires in its unit test
+  (alerts.promtest.yaml) fed only series the services export;
 * every alert has its ``### <AlertName>`` section under "Alerts" in
   docs/operations.md, which its runbook_url points at;
 * the metrics table in docs/operations.md lists exactly the services' metrics, with
@@ -14,11 +14,15 @@ reads what they registered with prometheus_client. Against that:
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import k8s_support as k8s
+import monitoring_checks as monitoring
+import prometheus_rules as rules
 import pytest
+import yaml
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,7 @@ def objects() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def metrics() -> tuple[dict[str, Any], list[str]]:
-    return k8s.service_metrics()
+    return monitoring.service_metrics()
 
 
 # ------------------------------------------------------------------- the catalogue
@@ -49,7 +53,7 @@ def test_the_catalogue_is_read_from_every_metrics_module(tmp_path: Path) -> None
     (service / "metrics.py").write_text("")
     (tmp_path / "empty" / "src" / "mythos_empty").mkdir(parents=True)
     (tmp_path / "not-a-service").mkdir()
-    assert k8s.metric_modules(tmp_path) == {
+    assert monitoring.metric_modules(tmp_path) == {
         "empty": [],
         "svc": ["mythos_svc.adapters.metrics"],
     }
@@ -58,73 +62,106 @@ def test_the_catalogue_is_read_from_every_metrics_module(tmp_path: Path) -> None
 # ------------------------------------------------------------------------ alerts
 
 
-def test_alerts_select_only_metrics_the_services_define(
+def test_promtool_accepts_the_alert_rules(objects: list[dict[str, Any]], tmp_path: Path) -> None:
+    """Every expression parses and every annotation template compiles."""
+    ok, output = rules.check_rules(k8s.of_kind(objects, "PrometheusRule"), tmp_path)
+    assert ok, output
+
+
+def test_every_alert_fires_in_its_unit_tests(objects: list[dict[str, Any]], tmp_path: Path) -> None:
+    ok, output = rules.run_unit_tests(k8s.of_kind(objects, "PrometheusRule"), tmp_path)
+    assert ok, output
+    assert rules.tested_alerts() == {rule["alert"] for rule in monitoring.alert_rules(objects)}
+
+
+def test_the_unit_tests_feed_only_series_the_services_export(
     objects: list[dict[str, Any]], metrics: tuple[dict[str, Any], list[str]]
 ) -> None:
-    catalogue = k8s.sample_catalogue(metrics[0])
-    assert k8s.check_alert_metrics(objects, catalogue) == []
+    """So an alert can fire in its unit test only if it selects real series: a real
+    metric, with labels it has, from a job a PodMonitor scrapes."""
+    target_labels = set(monitoring.SCRAPE_TARGET_LABELS) | {
+        monitoring.prometheus_label_name(label)
+        for monitor in k8s.of_kind(objects, "PodMonitor")
+        for label in monitor["spec"].get("podTargetLabels", [])
+    }
+    catalogue = {**monitoring.sample_catalogue(metrics[0]), **monitoring.PROMETHEUS_SERIES}
+    jobs = set(monitoring.scrape_jobs(objects))
+    assert rules.unknown_series(rules.input_series(), catalogue, target_labels, jobs) == []
 
 
 @pytest.mark.parametrize(
-    ("expr", "expected"),
+    ("series", "expected"),
     [
-        ("mythos_bus_conected == 0", "no service defines metric 'mythos_bus_conected'"),
+        ('mythos_bus_conected{job="game"}', "no service defines metric 'mythos_bus_conected'"),
+        ('mythos_bus_published{job="game"}', "no service defines metric 'mythos_bus_published'"),
         (
-            "increase(mythos_bus_published[5m]) > 0",  # the counter is ..._total
-            "no service defines metric 'mythos_bus_published'",
-        ),
-        (
-            'sum(rate(mythos_game_commands_total{result="error"}[5m])) > 0',
+            'mythos_game_commands_total{job="game",result="error"}',
             "mythos_game_commands_total has no label 'result'",
         ),
-        ('up{app_kubernetes_io_name="x"} == 0', "up has no label 'app_kubernetes_io_name'"),
-        ("vector(1) > 0", "names no metric"),
+        ('up{job="edge"}', "job 'edge' is no scrape job"),
     ],
 )
-def test_a_wrong_alert_expression_is_caught(
+def test_a_series_the_services_do_not_export_is_caught(
     objects: list[dict[str, Any]],
     metrics: tuple[dict[str, Any], list[str]],
-    expr: str,
+    tmp_path: Path,
+    series: str,
     expected: str,
 ) -> None:
-    broken = [
-        {
-            "apiVersion": "monitoring.coreos.com/v1",
-            "kind": "PrometheusRule",
-            "metadata": {"name": "broken"},
-            "spec": {"groups": [{"name": "g", "rules": [{"alert": "MythosBroken", "expr": expr}]}]},
-        },
-        *k8s.of_kind(objects, "PodMonitor"),
-    ]
-    problems = k8s.check_alert_metrics(broken, k8s.sample_catalogue(metrics[0]))
+    tests = tmp_path / "alerts.promtest.yaml"
+    tests.write_text(yaml.safe_dump({"tests": [{"input_series": [{"series": series}]}]}))
+    catalogue = {**monitoring.sample_catalogue(metrics[0]), **monitoring.PROMETHEUS_SERIES}
+    jobs = set(monitoring.scrape_jobs(objects))
+    problems = rules.unknown_series(rules.input_series(tests), catalogue, {"job"}, jobs)
     assert any(expected in problem for problem in problems), problems
 
 
-def test_promql_selectors_finds_metrics_and_matchers() -> None:
-    expr = (
-        'histogram_quantile(0.99, sum by (namespace, le) (rate(a_seconds_bucket{job=~"x|y"}'
-        "[5m]))) / on (namespace) group_left (pod) (sum without (le) (b_total) > 0) and c"
-        " offset 5m > 1e3"
-    )
-    assert k8s.promql_selectors(expr) == [
-        ("a_seconds_bucket", [("job", "=~", "x|y")]),
-        ("b_total", []),
-        ("c", []),
-    ]
+@pytest.mark.parametrize(
+    ("alert", "field", "value", "expected"),
+    [
+        # A misspelt metric selects nothing, so the alert never fires in its test.
+        (
+            "MythosBrokerDisconnected",
+            "expr",
+            "mythos_bus_conected == 0",
+            "MythosBrokerDisconnected",
+        ),
+        # A job nobody scrapes, likewise.
+        (
+            "MythosBrokerDisconnected",
+            "expr",
+            'mythos_bus_connected{job="edge"} == 0',
+            "MythosBrokerDisconnected",
+        ),
+        ("MythosQueueBacklog", "for", "five minutes", "five minutes"),
+        ("MythosCommandErrors", "expr", "sum(rate(x[5m]) > 0", "parse error"),
+    ],
+)
+def test_a_wrong_alert_is_caught_by_promtool(
+    objects: list[dict[str, Any]], tmp_path: Path, alert: str, field: str, value: str, expected: str
+) -> None:
+    broken = copy.deepcopy(k8s.of_kind(objects, "PrometheusRule"))
+    for rule in monitoring.alert_rules(broken):
+        if rule["alert"] == alert:
+            rule[field] = value
+    checked, check_output = rules.check_rules(broken, tmp_path)
+    tested, test_output = rules.run_unit_tests(broken, tmp_path)
+    assert not (checked and tested)
+    assert expected in check_output + test_output
 
 
 def test_every_alert_has_its_runbook_section(objects: list[dict[str, Any]]) -> None:
     """One `### <AlertName>` under "## Alerts" per alert (and no section for an alert
     that does not exist), and each runbook_url's anchor is a heading of the doc."""
-    alerts = [rule["alert"] for rule in k8s.alert_rules(objects)]
+    alerts = [rule["alert"] for rule in monitoring.alert_rules(objects)]
     assert alerts
-    assert sorted(k8s.alert_headings()) == sorted(alerts)
-    anchors = k8s.doc_anchors()
-    for rule in k8s.alert_rules(objects):
+    assert sorted(monitoring.alert_headings()) == sorted(alerts)
+    anchors = monitoring.doc_anchors()
+    for rule in monitoring.alert_rules(objects):
         url = rule["annotations"]["runbook_url"]
         path, _, anchor = url.partition("#")
-        assert path.endswith("/" + k8s.RUNBOOK_DOC), url
-        assert anchor == k8s.runbook_anchor(rule["alert"]) and anchor in anchors, url
+        assert path.endswith("/" + monitoring.RUNBOOK_DOC), url
+        assert anchor == monitoring.runbook_anchor(rule["alert"]) and anchor in anchors, url
 
 
 def test_the_operations_doc_links_only_to_its_own_headings() -> None:
@@ -133,7 +170,7 @@ def test_the_operations_doc_links_only_to_its_own_headings() -> None:
     text = k8s.OPERATIONS_DOC.read_text(encoding="utf-8")
     links = set(re.findall(r"\]\(#([^)]+)\)", text))
     assert links
-    assert links - k8s.doc_anchors() == set()
+    assert links - monitoring.doc_anchors() == set()
 
 
 def test_doc_sections_and_anchors_are_read_like_github(tmp_path: Path) -> None:
@@ -142,8 +179,8 @@ def test_doc_sections_and_anchors_are_read_like_github(tmp_path: Path) -> None:
         "# Ops\n\n## Alerts\n\n### MythosA\n\ntext\n\n```sh\n### not a heading\n```\n\n"
         "### MythosB\n\n## Graceful shutdown (edge `1012`)\n\n### Other\n"
     )
-    assert k8s.alert_headings(doc) == ["MythosA", "MythosB"]
-    assert k8s.doc_anchors(doc) == {
+    assert monitoring.alert_headings(doc) == ["MythosA", "MythosB"]
+    assert monitoring.doc_anchors(doc) == {
         "ops",
         "alerts",
         "mythosa",
@@ -160,7 +197,7 @@ def test_the_metrics_table_lists_exactly_the_services_metrics(
     metrics: tuple[dict[str, Any], list[str]],
 ) -> None:
     found, _ = metrics
-    documented = {row.name: row for row in k8s.documented_metrics()}
+    documented = {row.name: row for row in monitoring.documented_metrics()}
     assert sorted(documented) == sorted(found), "docs/operations.md, ## Metrics"
     for name, metric in found.items():
         row = documented[name]
@@ -175,8 +212,8 @@ def test_the_metrics_table_is_read_from_the_metrics_section(tmp_path: Path) -> N
         "### Examples\n\n| `c` | histogram | `le` | in a subsection |\n\n"
         "## Alerts\n\n| `d` | gauge | - | not metrics |\n"
     )
-    assert k8s.documented_metrics(doc) == [
-        k8s.DocumentedMetric("a_total", "counter", ("x", "y")),
-        k8s.DocumentedMetric("b", "gauge", ()),
-        k8s.DocumentedMetric("c", "histogram", ("le",)),
+    assert monitoring.documented_metrics(doc) == [
+        monitoring.DocumentedMetric("a_total", "counter", ("x", "y")),
+        monitoring.DocumentedMetric("b", "gauge", ()),
+        monitoring.DocumentedMetric("c", "histogram", ("le",)),
     ]
