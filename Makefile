@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-python test-client test-e2e lint format typecheck docs bench clean
+        test test-tools test-python test-client test-e2e lint format typecheck docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,7 +41,17 @@ run-game: install ## Run only the game service (GAME_* settings)
 run-persistence: install ## Run only the persistence service (PERSISTENCE_* settings)
 	$(UV) run --frozen --package mythos-persistence python -m mythos_persistence
 
-test: install lint typecheck test-python test-client test-e2e ## Run every check and test
+test: install test-tools lint typecheck test-python test-client test-e2e ## Run every check and test
+
+# Debian packages the tests run: promtool (package prometheus) checks the alert rules.
+test-tools: ## Install the Debian tools the tests use (promtool), when missing
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's prometheus package (for promtool)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else \
+	    echo "promtool is missing: run 'sudo apt-get install prometheus', then make test again" >&2; exit 1; \
+	  fi; }
 
 lint: ## ruff lint and format check
 	$(UV) run --frozen ruff check .
