@@ -3,6 +3,7 @@ walking; mutes, kicks, broadcasts and the status line."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,14 @@ class Table:
         for p in (self.admin, self.bob, self.carol):
             self.roster.add(p)
 
-    def run(self, actor: Player, command: str, *args: str, now: float = NOW) -> Outcome:
+    def run(
+        self, actor: Player, command: str, *args: str, now: float = NOW, can_ban: bool = True
+    ) -> Outcome:
         parsed = parse(command, list(args))
         assert parsed is not None
-        ctx = Context(WORLD, self.roster, actor, COMMANDS, now=now, started_at=NOW - 3725)
+        ctx = Context(
+            WORLD, self.roster, actor, COMMANDS, now=now, started_at=NOW - 3725, can_ban=can_ban
+        )
         return parsed.spec.run(ctx, parsed.args)
 
 
@@ -46,6 +51,7 @@ ADMIN_COMMANDS = [
     ("mute", ["Carol"]),
     ("unmute", ["Carol"]),
     ("kick", ["Carol"]),
+    ("ban", ["Carol"]),
     ("broadcast", ["hello"]),
     ("admin", ["status"]),
 ]
@@ -148,6 +154,38 @@ def test_kick_closes_the_connection_and_leaves_the_world(t: Table) -> None:
     assert outcome.audit[0].detail == "reason='flooding the quad'"
     assert not t.run(t.admin, "kick", "Ada").success
     assert not t.run(t.admin, "kick").success
+
+
+def test_ban_removes_the_player_and_asks_auth_to_ban_the_account(t: Table) -> None:
+    outcome = t.run(t.admin, "ban", "carol", "12h", "flooding", "the", "quad")
+    assert outcome.success and outcome.text == (
+        "Carol is banned for 12 hours and removed from the game."
+    )
+    (ending,) = outcome.disconnects
+    assert (ending.player_id, ending.code, ending.leave_world) == (t.carol.id, 4009, True)
+    (told,) = outcome.events
+    assert told.audience == ToPlayer(t.carol.id)
+    assert "Ada has banned you for 12 hours: flooding the quad" in told.data.model_dump()["text"]
+    (ban,) = outcome.bans
+    assert (ban.account_id, ban.requested_by, ban.reason) == (
+        t.carol.id,
+        t.admin.id,
+        "flooding the quad",
+    )
+    assert ban.until == datetime.fromtimestamp(NOW + 12 * 3600, UTC)
+    forever = t.run(t.admin, "ban", "Bob")
+    assert forever.success and forever.bans[0].until is None
+    assert "until it is lifted" in forever.text
+
+
+def test_ban_refusals(t: Table) -> None:
+    assert t.run(t.admin, "ban").text == "Usage: ban <player> [duration] [reason]"
+    assert "yourself" in t.run(t.admin, "ban", "Ada").text
+    assert "no one called 'Zed'" in t.run(t.admin, "ban", "Zed").text
+    assert t.run(t.admin, "ban", "Bob", "0m").text == "A ban lasts from 1 minute to 3650 days."
+    assert not t.run(t.admin, "ban", "Bob", "99999d").success
+    no_bus = t.run(t.admin, "ban", "Bob", can_ban=False)
+    assert not no_bus.success and not no_bus.bans and not no_bus.disconnects
 
 
 def test_broadcast_reaches_everyone_as_a_system_line(t: Table) -> None:

@@ -1,6 +1,7 @@
 """The commands through the dispatcher, over an in-memory bus with a fake persistence
 service: who receives each channel, chat history at login, stored aliases and mutes,
-quit and kick, audit lines, and a clock the test moves for rate limits."""
+quit, kick and ban, audit lines, the role taken from each message, revocations from the
+auth service, and a clock the test moves for rate limits."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from mythos_contracts.accounts import AccountRevoked, BanRequest
 from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope, PlayerCommand, RoomBound, SessionOpened
@@ -22,6 +24,7 @@ from mythos_contracts.persistence import (
     PlayerStateChanged,
 )
 from mythos_contracts.routing import (
+    AUTH_REQUESTS_QUEUE,
     EVENTS_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
@@ -31,6 +34,7 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
 from mythos_game.domain.rules import ChatRates, Rules
+from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
@@ -55,6 +59,10 @@ class Game:
     published: list[tuple[str, EventEnvelope]] = field(default_factory=list)
     saves: list[tuple[str, bytes]] = field(default_factory=list)
     persistence_up: bool = True
+    roles: dict[str, str] = field(default_factory=dict)
+    """Each player's token role, which the edge attaches to every message."""
+    bans: list[BanRequest] = field(default_factory=list)
+    """What the game asked the auth service."""
 
     async def handle(self, message) -> None:  # type: ignore[no-untyped-def]
         await self.dispatcher.handle(message)
@@ -65,12 +73,16 @@ class Game:
         self.stored.setdefault(
             pid, LoadPlayerReply(player_id=pid, name=pid.title(), room_id=room, version=1)
         )
+        self.roles[pid] = role
         await self.handle(SessionOpened(player_role=role, **ids(pid)))
         await self.handle(RoomBound(room_id=room, **ids(pid)))
 
     async def run(self, pid: str, command: str, *args: str) -> dict[str, object]:
         before = len(self.published)
-        await self.handle(PlayerCommand(command=command, args=list(args), **ids(pid)))
+        role = self.roles.get(pid, "player")
+        await self.handle(
+            PlayerCommand(command=command, args=list(args), player_role=role, **ids(pid))
+        )
         (response,) = [
             e.data for _, e in self.published[before:] if e.event_type == "command_response"
         ]
@@ -109,7 +121,14 @@ async def make_game(rules: Rules | None = None) -> Game:
         WORLD, roster, sequencer, publisher, store, SessionTimings(), welcome=history.welcome
     )
     dispatcher = Dispatcher(
-        WORLD, roster, publisher, sessions, rules=rules, history=history, clock=lambda: clock[0]
+        WORLD,
+        roster,
+        publisher,
+        sessions,
+        rules=rules,
+        history=history,
+        clock=lambda: clock[0],
+        account_requests=AccountRequests(bus),
     )
     game = Game(dispatcher, bus, roster, history, clock)
 
@@ -136,6 +155,11 @@ async def make_game(rules: Rules | None = None) -> Game:
     await bus.consume("spy", spy)
     await bus.consume(PERSISTENCE_REQUESTS_QUEUE, persistence)
     await bus.consume(PERSISTENCE_SAVES_QUEUE, saved)
+
+    async def to_auth(delivery: Delivery) -> None:
+        game.bans.append(BanRequest.model_validate_json(delivery.body))
+
+    await bus.consume(AUTH_REQUESTS_QUEUE, to_auth)
     return game
 
 
@@ -311,3 +335,40 @@ async def test_an_admin_move_is_saved_and_seen_like_walking(game: Game) -> None:
         [b for k, b in game.saves if k == "save.player"][-1]
     )
     assert (saved.player_id, saved.room_id) == ("dan", START)
+
+
+async def test_the_role_comes_from_each_message_not_from_the_login(game: Game) -> None:
+    await game.join("ada", role="admin")
+    await game.join("bob")
+    game.roles["ada"] = "player"  # an in-band refresh brought a demoted token
+    refused = await game.run("ada", "kick", "bob")
+    assert refused["success"] is False and game.roster.get("bob") is not None
+    game.roles["bob"] = "admin"  # and a promoted one
+    assert (await game.run("bob", "admin", "status"))["success"] is True
+
+
+async def test_a_ban_removes_the_player_and_asks_auth_to_ban_the_account(game: Game) -> None:
+    await game.join("ada", role="admin")
+    await game.join("bob")
+    response = await game.run("ada", "ban", "bob", "7d", "flooding")
+    assert response["success"] is True
+    assert game.received("bob", "disconnect")[-1]["code"] == 4009
+    assert game.roster.get("bob") is None
+    await asyncio.sleep(0.01)
+    (ban,) = game.bans
+    assert (ban.account_id, ban.requested_by, ban.reason) == ("bob", "ada", "flooding")
+    assert ban.until == datetime.fromtimestamp(game.clock[0] + 7 * 86400, UTC)
+
+
+async def test_a_revocation_of_every_login_takes_the_player_out_at_once(game: Game) -> None:
+    await game.join("alice")
+    await game.join("bob")
+    logout = AccountRevoked(
+        account_id="bob", reason="logout", session_ids=["s1"], whole_account=False
+    )
+    await game.handle(logout)  # one login: its edge closes that socket and sends a quit
+    assert game.roster.get("bob") is not None
+    await game.handle(AccountRevoked(account_id="bob", reason="demoted", whole_account=True))
+    assert game.received("bob", "disconnect")[-1]["code"] == 4009
+    assert game.roster.get("bob") is None
+    assert game.received("alice", "player_left")[-1]["player_name"] == "Bob"

@@ -27,6 +27,7 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
 from mythos_game.entrypoints.consumer import CommandIntake
+from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
@@ -154,6 +155,7 @@ class GameService:
             tick_broadcast_every=self._settings.tick_broadcast_every,
             rules=settings.rules(),
             history=history,
+            account_requests=AccountRequests(self._bus),
         )
         if settings.handoff:
             sessions.handed_over = HandedOver(await self._take_handoff(store))

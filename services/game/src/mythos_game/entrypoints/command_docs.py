@@ -71,10 +71,14 @@ line become spaces, so one line can never pass for several.
 
 **Sessions.** `quit` closes the connection with code 1000 (reason `goodbye`); the room
 gets `player_left` at once. `kick` closes it with code **4004** (reason `kicked by an
-admin`): a client should not reconnect by itself after 4004.
+admin`): a client should not reconnect by itself after 4004. `ban` closes it with code
+**4009** (its login was revoked): the client must not reconnect with the token it holds.
 
-**Admins.** The role comes from the access token (`role` claim), never from the client;
-grant it with `python -m mythos_auth.admin grant <username>` and log in again. Everyone
+**Admins.** The role comes from the access token (`role` claim), never from the client,
+and is checked on every command: the edge attaches the role of the socket's current token
+to each one, so an in-band refresh with a demoted token ends admin powers at once. Grant
+it with `python -m mythos_auth.admin promote <username>`; a demotion (`demote`) ends the
+account's logins and closes its sockets. Everyone
 else gets `Only admins may use '<command>'.` and nothing happens. Every admin action, and
 every refused attempt, is logged by the game on the logger `mythos_game.audit`, one line
 each: `admin action=<command> allowed=yes|no actor=<name> actor_id=<id> role=<role>

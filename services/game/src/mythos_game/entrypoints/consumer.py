@@ -6,10 +6,18 @@ acked, and whatever was not started goes back to the broker, unacked, for the ne
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery
-from mythos_contracts.envelope import EDGE_MESSAGE
+from mythos_contracts.envelope import EdgeMessage
+from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
+
+# The queue also carries the auth service's revocations (docs/architecture.md).
+GameInput = Annotated[EdgeMessage | AccountRevoked, Field(discriminator="kind")]
+GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 
 class CommandIntake:
@@ -19,5 +27,5 @@ class CommandIntake:
         self._dispatcher = dispatcher
 
     async def __call__(self, delivery: Delivery) -> None:
-        # A body that is not a valid edge message is an edge bug: raising dead-letters it.
-        await self._dispatcher.handle(EDGE_MESSAGE.validate_json(delivery.body))
+        # A body that is not a valid message is a sender's bug: raising dead-letters it.
+        await self._dispatcher.handle(GAME_INPUT.validate_json(delivery.body))

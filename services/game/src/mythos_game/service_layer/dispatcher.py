@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
     EdgeMessage,
@@ -39,6 +40,7 @@ from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.world import World
+from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.metrics import (
@@ -76,8 +78,11 @@ class Dispatcher:
         rules: Rules | None = None,
         history: ChatHistory | None = None,
         clock: Callable[[], float] = time.time,
+        account_requests: AccountRequests | None = None,
     ) -> None:
-        """``clock`` is wall-clock time for the commands (mutes, chat rate limits)."""
+        """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
+        ``account_requests`` carries admins' bans to the auth service (without it, a ban
+        is refused)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -90,8 +95,15 @@ class Dispatcher:
         self._clock = clock
         self._limiter = ChatLimiter()
         self._started_at = clock()
+        self._account_requests = account_requests
 
-    async def handle(self, message: EdgeMessage) -> None:
+    async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
+        if isinstance(message, AccountRevoked):
+            with log_context(player_id=message.account_id):
+                async with self._lock:
+                    await self._sessions.revoked(message)
+                    PLAYERS_ONLINE.set(len(self._roster))
+            return
         if isinstance(message, PlayerCommand):
             await self._handle_command(message)
             return
@@ -161,6 +173,9 @@ class Dispatcher:
             # DEBUG: a command's own "command handled" line (rejected) already says it.
             log.debug("dropping a message from stale connection %s", msg.connection_id)
             return None
+        # The role of the token behind this very message (the edge attaches it to each one,
+        # and an in-band refresh may have changed it): never one remembered from the login.
+        player.role = msg.player_role
         return player
 
     async def _command(self, msg: PlayerCommand, handling: _Handling) -> None:
@@ -188,6 +203,9 @@ class Dispatcher:
                 await self._history.record(line)
         for entry in outcome.audit:
             _audit(player, entry)
+        for request in outcome.bans:
+            if self._account_requests is not None:
+                await self._account_requests.ban(request)
         response = CommandResponseData(
             command=msg.command,
             command_id=msg.command_id,
@@ -221,6 +239,7 @@ class Dispatcher:
             rules=self._rules,
             limiter=self._limiter,
             started_at=self._started_at,
+            can_ban=self._account_requests is not None,
         )
         try:
             return parsed.spec.run(ctx, parsed.args)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
     HeldConnection,
@@ -251,6 +252,17 @@ class Sessions:
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
         )
+
+    async def revoked(self, msg: AccountRevoked) -> None:
+        """Logins of an account ended (a ban, a demotion...): when that ends every login,
+        the player leaves the world now, link-dead or not; the edges close the sockets.
+        One login's logout is left to its edge, which knows the socket's login and sends
+        a quit for it."""
+        player = self._roster.get(msg.account_id)
+        if player is None or not msg.whole_account:
+            return
+        log.info("%s's logins were revoked (%s): leaving the world", player.name, msg.reason)
+        await self.disconnect(Disconnect(player.id, CLOSE_REVOKED, msg.close_reason))
 
     async def disconnect(self, ending: Disconnect) -> None:
         """Close a player's connection (after their last events); optionally leave the world."""

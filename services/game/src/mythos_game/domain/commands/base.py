@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mythos_contracts.accounts import BanRequest
 from mythos_contracts.events import ChatMessageData
 
 from mythos_game.domain.outgoing import Disconnect, Outgoing
@@ -26,6 +27,8 @@ class Context:
     limiter: ChatLimiter = field(default_factory=ChatLimiter)
     started_at: float | None = None
     """When the game started (for ``admin status``)."""
+    can_ban: bool = False
+    """True when bans reach the auth service (the game has a bus to it)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Outcome:
     history: list[HistoryLine] = field(default_factory=list)
     """Chat lines to keep for the history shown at login."""
     audit: list[AuditEntry] = field(default_factory=list)
+    bans: list[BanRequest] = field(default_factory=list)
+    """Bans for the auth service to apply (only it owns accounts)."""
 
 
 def refused(text: str) -> Outcome:

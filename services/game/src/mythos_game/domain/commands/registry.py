@@ -9,6 +9,7 @@ from mythos_game.domain.commands import (
     admin,
     alias,
     aliases,
+    ban,
     broadcast,
     emote,
     global_,
@@ -57,6 +58,7 @@ _MODULES = (
     mute,
     unmute,
     kick,
+    ban,
     broadcast,
     admin,
 )
