@@ -75,6 +75,20 @@ async def test_bad_requests_get_an_error_reply(backend: Any) -> None:
         await service.stop()
 
 
+async def test_every_request_kind_answers_bad_input_with_a_clear_error(backend: Any) -> None:
+    service, _ = await backend.start_service()
+    client = await backend.bus("game")
+    try:
+        for name in ("load_player", "chat_history", "save_handoff", "take_handoff"):
+            for body in (b"not json", b"[]", b'{"unexpected": 1}'):
+                raw = await client.request(PERSISTENCE_EXCHANGE, load_request_key(name), body)
+                error = PersistenceError.model_validate_json(raw).error
+                assert error.startswith(f"invalid {name} request: "), (name, body, error)
+        assert (await backend.loaded(client, "p1")).version == 0
+    finally:
+        await service.stop()
+
+
 async def test_malformed_saves_are_dead_lettered(backend: Any) -> None:
     service, _ = await backend.start_service()
     client = await backend.bus("game")

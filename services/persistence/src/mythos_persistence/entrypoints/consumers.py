@@ -1,12 +1,21 @@
-"""Bus deliveries -> decoded contract messages -> handlers -> replies."""
+"""Bus deliveries -> decoded contract messages -> handlers -> replies.
+
+Each queue has a handler table, routing key -> ``Route`` (the contract model the body
+must parse as, and the use case it goes to), built once from the stores this instance
+has. Every message takes the same path: look up its route, parse its body once, hand
+it on. A request that cannot be served gets an error reply; a save that can never
+succeed is dead-lettered.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from mythos_contracts.bus import Bus, Delivery, Handler
 from mythos_contracts.ops.log_lines import log_context
@@ -29,7 +38,7 @@ from mythos_contracts.routing import (
     load_request_key,
     save_key,
 )
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mythos_persistence.service_layer.chat_handlers import handle_chat_history, handle_chat_save
 from mythos_persistence.service_layer.handlers import handle_load, handle_save
@@ -42,13 +51,71 @@ from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
 
-LOAD_PLAYER_KEY = load_request_key("load_player")
-SAVE_PLAYER_KEY = save_key("player")
-CHAT_HISTORY_KEY = load_request_key("chat_history")
-SAVE_CHAT_KEY = save_key("chat")
 SAVE_HANDOFF_KEY = load_request_key("save_handoff")
 TAKE_HANDOFF_KEY = load_request_key("take_handoff")
 _HANDOFF_KEYS = (SAVE_HANDOFF_KEY, TAKE_HANDOFF_KEY)
+
+Reply = LoadPlayerReply | ChatHistoryReply | HandoffSaved | HandoffReply | PersistenceError
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Route(Generic[M, R]):
+    """How one message type is read and handled."""
+
+    what: str
+    """Named in logs and error replies, e.g. ``load_player request``."""
+    model: type[M]
+    handle: Callable[[M], Awaitable[R]]
+
+    def parse(self, delivery: Delivery) -> M:
+        """The body as the contract model; a ValidationError (logged here) when it is not one."""
+        try:
+            return self.model.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            log.warning("invalid %s: %s", self.what, _summary(exc))
+            raise
+
+
+def request_routes(
+    store: PlayerStore, chat: ChatStore | None, handoffs: HandoffStore | None
+) -> dict[str, Route[Any, Reply]]:
+    """Request/reply handlers by routing key; a store this instance lacks serves nothing."""
+    routes: dict[str, Route[Any, Reply]] = {
+        load_request_key("load_player"): Route(
+            "load_player request", LoadPlayerRequest, partial(handle_load, store)
+        ),
+    }
+    if chat is not None:
+        routes[load_request_key("chat_history")] = Route(
+            "chat_history request", LoadChatHistoryRequest, partial(handle_chat_history, chat)
+        )
+    if handoffs is not None:
+        routes[SAVE_HANDOFF_KEY] = Route(
+            "save_handoff request", SaveHandoffRequest, partial(handle_save_handoff, handoffs)
+        )
+        routes[TAKE_HANDOFF_KEY] = Route(
+            "take_handoff request", TakeHandoffRequest, partial(handle_take_handoff, handoffs)
+        )
+    return routes
+
+
+def save_routes(
+    store: PlayerStore, chat: ChatStore | None, backoff: Backoff
+) -> dict[str, Route[Any, object]]:
+    """Save handlers by routing key (their result is not used). Database outages are
+    waited out inside them."""
+    routes: dict[str, Route[Any, object]] = {
+        save_key("player"): Route(
+            "player save", PlayerStateChanged, partial(handle_save, store, backoff=backoff)
+        ),
+    }
+    if chat is not None:
+        routes[save_key("chat")] = Route(
+            "chat save", ChatLine, partial(handle_chat_save, chat, backoff=backoff)
+        )
+    return routes
 
 
 class Consumers:
@@ -69,10 +136,8 @@ class Consumers:
         handoffs: HandoffStore | None = None,
     ) -> None:
         self._bus = bus
-        self._store = store
-        self._chat = chat
-        self._handoffs = handoffs
-        self._backoff = backoff
+        self._requests = request_routes(store, chat, handoffs)
+        self._saves = save_routes(store, chat, backoff)
 
     async def start(self) -> None:
         # One consumer per queue: a save waiting out a database outage holds up
@@ -94,56 +159,24 @@ class Consumers:
         reply = await self._answer(delivery)
         await self._bus.reply(delivery, reply.model_dump_json().encode())
 
-    async def _answer(
-        self, delivery: Delivery
-    ) -> LoadPlayerReply | ChatHistoryReply | HandoffSaved | HandoffReply | PersistenceError:
-        if delivery.routing_key in _HANDOFF_KEYS and self._handoffs is not None:
-            return await self._answer_handoff(self._handoffs, delivery)
-        if delivery.routing_key == CHAT_HISTORY_KEY and self._chat is not None:
-            try:
-                wanted = LoadChatHistoryRequest.model_validate_json(delivery.body)
-            except ValidationError as exc:
-                log.warning("invalid chat_history request: %s", exc)
-                return PersistenceError(error=f"invalid chat_history request: {_summary(exc)}")
-            return await handle_chat_history(self._chat, wanted)
-        if delivery.routing_key != LOAD_PLAYER_KEY:
+    async def _answer(self, delivery: Delivery) -> Reply:
+        route = self._requests.get(delivery.routing_key)
+        if route is None:
             log.warning("unknown persistence request %r", delivery.routing_key)
             return PersistenceError(error=f"unknown request {delivery.routing_key!r}")
         try:
-            request = LoadPlayerRequest.model_validate_json(delivery.body)
+            request = route.parse(delivery)
         except ValidationError as exc:
-            log.warning("invalid load_player request: %s", exc)
-            return PersistenceError(error=f"invalid load_player request: {_summary(exc)}")
-        return await handle_load(self._store, request)
-
-    async def _answer_handoff(
-        self, store: HandoffStore, delivery: Delivery
-    ) -> HandoffSaved | HandoffReply | PersistenceError:
-        if delivery.routing_key == SAVE_HANDOFF_KEY:
-            try:
-                part = SaveHandoffRequest.model_validate_json(delivery.body)
-            except ValidationError as exc:
-                log.warning("invalid save_handoff request: %s", _summary(exc))
-                return PersistenceError(error=f"invalid save_handoff request: {_summary(exc)}")
-            return await handle_save_handoff(store, part)
-        try:
-            take = TakeHandoffRequest.model_validate_json(delivery.body)
-        except ValidationError as exc:
-            log.warning("invalid take_handoff request: %s", _summary(exc))
-            return PersistenceError(error=f"invalid take_handoff request: {_summary(exc)}")
-        return await handle_take_handoff(store, take)
+            return PersistenceError(error=f"invalid {route.what}: {_summary(exc)}")
+        return await route.handle(request)
 
     async def on_save(self, delivery: Delivery) -> None:
         # Raising here dead-letters the message: only for messages that can never
-        # succeed. Database outages are waited out inside handle_save.
-        if delivery.routing_key == SAVE_CHAT_KEY and self._chat is not None:
-            line = ChatLine.model_validate_json(delivery.body)
-            await handle_chat_save(self._chat, line, backoff=self._backoff)
-            return
-        if delivery.routing_key != SAVE_PLAYER_KEY:
+        # succeed (an unknown kind, a body that is not the contract's).
+        route = self._saves.get(delivery.routing_key)
+        if route is None:
             raise ValueError(f"no saves of {delivery.routing_key!r} are handled here")
-        change = PlayerStateChanged.model_validate_json(delivery.body)
-        await handle_save(self._store, change, backoff=self._backoff)
+        await route.handle(route.parse(delivery))
 
     def _guarded(self, handler: Callable[[Delivery], Coroutine[Any, Any, None]]) -> Handler:
         async def run(delivery: Delivery) -> None:
