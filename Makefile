@@ -73,7 +73,7 @@ test-client: ## Client unit tests (Vitest) and type check
 docs: install ## Regenerate docs/commands.md from the command registry
 	$(UV) run --frozen python -m mythos_game.entrypoints.command_docs
 
-bench: install ## Benchmark the distributed stack; writes docs/benchmarks/ (takes ~10 min)
+bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench
 
 test-e2e: install ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)

@@ -25,4 +25,9 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
     (step,) = results["steps"]
     assert step["sent"] > 0 and step["deliveries_expected"] > 0
     assert step["missing"] == 0 and step["gaps"] == 0 and step["duplicates"] == 0
+    # Each component's CPU, switches and run-queue share, and the services' GC pauses.
+    assert {"edge", "game", "rabbitmq", "caddy"} <= set(step["components"])
+    assert step["components"]["game"]["cpu_ms_per_say"] > 0
+    assert step["capped"] == (step["server_core_percent"] > 85)
+    assert step["gc"]["game"]["collections"] > 0  # the game collects under load
     assert (tmp_path / "results.md").exists() and (tmp_path / "latency_cpu.png").exists()

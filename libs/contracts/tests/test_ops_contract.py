@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import json
 import logging
@@ -19,6 +20,7 @@ from mythos_contracts.ops.log_lines import (
     redact,
 )
 from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
+from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
 JWT = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJwMSJ9.c2lnbmF0dXJl"
@@ -157,3 +159,20 @@ async def test_liveness_fails_only_on_a_fatal_reason() -> None:
         dead = await client.get("/healthz")
         assert dead.status_code == 503
         assert dead.json()["checks"]["process"]["detail"] == "command consumer stopped"
+
+
+def test_every_garbage_collection_is_timed_by_generation() -> None:
+    from mythos_contracts.ops import metrics
+
+    def collections(generation: int) -> float:
+        value = REGISTRY.get_sample_value(
+            "mythos_gc_pause_seconds_count", {"generation": str(generation)}
+        )
+        return value or 0.0
+
+    assert gc.callbacks.count(metrics._time_gc) == 1  # once, however often imported
+    before = [collections(g) for g in range(3)]
+    gc.collect(2)
+    gc.collect(0)
+    assert collections(2) == before[2] + 1
+    assert collections(0) >= before[0] + 1

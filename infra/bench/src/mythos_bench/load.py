@@ -116,25 +116,23 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": at(0.50), "p90": at(0.90), "p99": at(0.99), "max": ordered[-1]}
 
 
-async def run_step(
+async def send_at_rate(
     players: list[BenchPlayer],
     ledger: Ledger,
     occupancy: dict[str, int],
     rate: float,
     seconds: float,
-    drain: float,
     prefix: str,
-) -> StepResult:
-    """Say ``rate`` lines a second, spread round-robin over the players, for ``seconds``."""
+) -> tuple[list[str], float]:
+    """Say ``rate`` lines a second, spread round-robin over the players, for ``seconds``;
+    the tokens said and how long it took."""
     tokens: list[str] = []
     start = time.perf_counter()
     sent = 0
-    index = 0
     while (elapsed := time.perf_counter() - start) < seconds:
         due = int(elapsed * rate) + 1
         while sent < due:
-            player = players[index % len(players)]
-            index += 1
+            player = players[sent % len(players)]
             token = f"{prefix}{sent}"
             ledger.said[token] = Said(
                 time.perf_counter(), player.room, player.name, occupancy[player.room] - 1
@@ -143,13 +141,20 @@ async def run_step(
             await player.say(token)
             sent += 1
         await asyncio.sleep(0.001)
-    duration = time.perf_counter() - start
+    return tokens, time.perf_counter() - start
+
+
+async def wait_delivered(ledger: Ledger, tokens: list[str], drain: float) -> None:
     deadline = time.perf_counter() + drain
     while time.perf_counter() < deadline:
         if all(len(ledger.said[t].received) >= ledger.said[t].expected for t in tokens):
-            break
+            return
         await asyncio.sleep(0.05)
-    fanout, per_recipient = [], []
+
+
+def account(ledger: Ledger, tokens: list[str], rate: float, duration: float) -> StepResult:
+    fanout: list[float] = []
+    per_recipient: list[float] = []
     expected = delivered = 0
     for token in tokens:
         said = ledger.said[token]
@@ -160,11 +165,27 @@ async def run_step(
             fanout.append((max(said.received) - said.sent_at) * 1000)
     return StepResult(
         rate=rate,
-        sent=sent,
-        achieved_rate=sent / duration,
+        sent=len(tokens),
+        achieved_rate=len(tokens) / duration,
         deliveries_expected=expected,
         deliveries=delivered,
         missing=expected - delivered,
         fanout_ms=percentiles(fanout),
         recipient_ms=percentiles(per_recipient),
     )
+
+
+async def run_step(
+    players: list[BenchPlayer],
+    ledger: Ledger,
+    occupancy: dict[str, int],
+    rate: float,
+    seconds: float,
+    drain: float,
+    prefix: str,
+) -> StepResult:
+    """Say ``rate`` lines a second for ``seconds``, wait up to ``drain`` seconds for
+    the deliveries, and account for every line."""
+    tokens, duration = await send_at_rate(players, ledger, occupancy, rate, seconds, prefix)
+    await wait_delivered(ledger, tokens, drain)
+    return account(ledger, tokens, rate, duration)

@@ -1,4 +1,5 @@
-"""The server-side processes of a run: pinning, CPU time and RSS from /proc."""
+"""The server-side processes of a run: pinning, and from /proc their CPU time, RSS,
+context switches and scheduler run-queue waits (summed over every thread)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,30 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 class Sample:
     cpu_seconds: float
     rss_kb: int
+    voluntary_switches: int = 0  # the process waited for something (I/O, a lock)
+    involuntary_switches: int = 0  # the scheduler took the core away: preempted
+    run_seconds: float = 0.0  # on the core (schedstat)
+    wait_seconds: float = 0.0  # runnable, waiting in the run queue for the core
+
+    def __sub__(self, other: Sample) -> Sample:
+        return Sample(
+            self.cpu_seconds - other.cpu_seconds,
+            self.rss_kb,
+            self.voluntary_switches - other.voluntary_switches,
+            self.involuntary_switches - other.involuntary_switches,
+            self.run_seconds - other.run_seconds,
+            self.wait_seconds - other.wait_seconds,
+        )
+
+    def __add__(self, other: Sample) -> Sample:
+        return Sample(
+            self.cpu_seconds + other.cpu_seconds,
+            self.rss_kb + other.rss_kb,
+            self.voluntary_switches + other.voluntary_switches,
+            self.involuntary_switches + other.involuntary_switches,
+            self.run_seconds + other.run_seconds,
+            self.wait_seconds + other.wait_seconds,
+        )
 
 
 def _pgrep(pattern: str) -> list[int]:
@@ -37,6 +62,23 @@ def server_processes(data_dir: Path) -> dict[str, list[int]]:
     return groups
 
 
+def _threads(pid: int) -> tuple[int, int, float, float]:
+    voluntary = involuntary = 0
+    run_ns = wait_ns = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            run, wait, _slices = (task / "schedstat").read_text().split()
+            run_ns, wait_ns = run_ns + int(run), wait_ns + int(wait)
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # a thread that ended meanwhile
+    return voluntary, involuntary, run_ns / 1e9, wait_ns / 1e9
+
+
 def sample(pid: int) -> Sample:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -45,7 +87,7 @@ def sample(pid: int) -> Sample:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
-        return Sample(cpu, rss)
+        return Sample(cpu, rss, *_threads(pid))
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return Sample(0.0, 0)
 
@@ -53,8 +95,10 @@ def sample(pid: int) -> Sample:
 def sample_groups(groups: dict[str, list[int]]) -> dict[str, Sample]:
     out = {}
     for name, pids in groups.items():
-        samples = [sample(p) for p in pids]
-        out[name] = Sample(sum(s.cpu_seconds for s in samples), sum(s.rss_kb for s in samples))
+        total = Sample(0.0, 0)
+        for pid in pids:
+            total = total + sample(pid)
+        out[name] = total
     return out
 
 

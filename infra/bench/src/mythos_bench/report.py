@@ -1,10 +1,12 @@
-"""Writes the results: JSON, a markdown table and a PNG plot."""
+"""Writes the results: JSON, a markdown table and PNG plots."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from mythos_bench.plots import plot_soak, plot_steps
 
 
 def write_all(results: dict[str, Any], out: Path) -> list[Path]:
@@ -14,92 +16,150 @@ def write_all(results: dict[str, Any], out: Path) -> list[Path]:
     files[1].write_text(markdown(results))
     if results["steps"]:
         files.append(out / "latency_cpu.png")
-        plot(results, files[-1])
+        plot_steps(results["steps"], files[-1])
+    if results.get("soak"):
+        files.append(out / "soak.png")
+        plot_soak(results["soak"], files[-1])
     return files
 
 
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _throughput(steps: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for s in steps:
+        f, r = s["fanout_ms"], s["recipient_ms"]
+        rows.append(
+            [
+                f"{s['rate']:.0f}",
+                f"{s['achieved_rate']:.0f}",
+                f"{s['server_core_percent']:.0f} %" + (" **capped**" if s["capped"] else ""),
+                str(s["deliveries"]),
+                str(s["missing"]) + (" (late)" if s["capped"] and s["missing"] else ""),
+                str(s["gaps"]),
+                str(s["duplicates"]),
+                f"{f['p50']:.1f} / {f['p90']:.1f} / {f['p99']:.1f}",
+                f"{r['p50']:.1f} / {r['p99']:.1f}",
+                f"{s['cpu_ms_per_say']:.2f}",
+            ]
+        )
+    header = [
+        "target cmd/s",
+        "achieved",
+        "server core",
+        "deliveries",
+        "missing",
+        "gaps",
+        "dups",
+        "fan-out p50 / p90 / p99 ms",
+        "recipient p50 / p99 ms",
+        "server CPU ms per say",
+    ]
+    return _table(header, rows)
+
+
+def _by_component(steps: list[dict[str, Any]], key: str, fmt: str) -> list[str]:
+    names = sorted(steps[0]["components"])
+    rows = [
+        [f"{s['rate']:.0f}", *(format(s["components"][n][key], fmt) for n in names)] for s in steps
+    ]
+    return _table(["cmd/s", *names], rows)
+
+
+def _gc(steps: list[dict[str, Any]]) -> list[str]:
+    names = sorted(steps[0]["gc"])
+    rows = []
+    for s in steps:
+        cells = [
+            f"{g['collections']} / {g['over_20ms']} / {g['longest']}"
+            for g in (s["gc"][n] for n in names)
+        ]
+        rows.append([f"{s['rate']:.0f}", *cells])
+    return _table(["cmd/s", *names], rows)
+
+
+def _soak(soak: dict[str, Any]) -> list[str]:
+    names = sorted(soak["minutes"][0]["rss_mb"])
+    rows = []
+    for minute, m in enumerate(soak["minutes"], start=1):
+        f = m["fanout_ms"]
+        rows.append(
+            [
+                str(minute),
+                f"{m['achieved_rate']:.0f}",
+                str(m["missing"]),
+                f"{f['p50']:.1f} / {f['p99']:.1f}",
+                *(f"{m['rss_mb'][n]:.0f}" for n in names),
+            ]
+        )
+    lines = _table(["minute", "cmd/s", "missing", "fan-out p50 / p99 ms", *names], rows)
+    growth = soak["rss_growth_percent_minute_2_to_10"]
+    if growth:
+        lines += [
+            "",
+            "RSS growth from minute 2 to minute 10: "
+            + ", ".join(f"{n} {growth[n]:+.1f} %" for n in sorted(growth)),
+        ]
+    return [*lines, "", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
+
+
 def markdown(results: dict[str, Any]) -> str:
-    meta = results["meta"]
+    meta, steps = results["meta"], results["steps"]
     lines = [
         f"# Benchmark results ({meta['date']})",
         "",
         f"Command: `{meta['command']}`",
         "",
         f"{meta['players']} players in rooms of {meta['room_size']}, {meta['edges']} edge(s); "
-        f"server processes pinned to CPU {meta['server_cpus']}, generator to CPU "
-        f"{meta['generator_cpus']}.",
+        f"server processes on CPU {meta['server_cpus']}"
+        + (" (the stack started pinned)" if meta["server_cpus"] != "all" else "")
+        + f", generator on CPU {meta['generator_cpus']}. A step whose server core was over 85 % busy is "
+        "**capped**: its latencies measure queueing and its late lines are not losses.",
         "",
         "## Throughput",
         "",
-        "| target cmd/s | achieved | deliveries | missing | gaps | dups | fan-out p50 / p90 / p99 ms"
-        " | recipient p50 / p99 ms | server CPU ms per say |",
-        "|---|---|---|---|---|---|---|---|---|",
+        *_throughput(steps),
     ]
-    for step in results["steps"]:
-        f, r = step["fanout_ms"], step["recipient_ms"]
-        lines.append(
-            f"| {step['rate']:.0f} | {step['achieved_rate']:.0f} | {step['deliveries']} "
-            f"| {step['missing']} | {step['gaps']} | {step['duplicates']} "
-            f"| {f['p50']:.1f} / {f['p90']:.1f} / {f['p99']:.1f} "
-            f"| {r['p50']:.1f} / {r['p99']:.1f} | {step['cpu_ms_per_say']['total']:.2f} |"
-        )
-    lines += ["", "## CPU per say, by component (ms)", ""]
-    if results["steps"]:
-        names = sorted(results["steps"][0]["cpu_ms_per_say"])
-        lines.append("| cmd/s | " + " | ".join(names) + " |")
-        lines.append("|---" * (len(names) + 1) + "|")
-        for step in results["steps"]:
-            cpu = step["cpu_ms_per_say"]
-            lines.append(
-                f"| {step['rate']:.0f} | " + " | ".join(f"{cpu[n]:.3f}" for n in names) + " |"
-            )
+    if steps:
+        lines += ["", "## CPU per say, by component (ms)", ""]
+        lines += _by_component(steps, "cpu_ms_per_say", ".3f")
+        lines += ["", "## Involuntary context switches per say (preempted), by component", ""]
+        lines += _by_component(steps, "involuntary_switches_per_say", ".2f")
+        lines += ["", "## Share of runnable time on the core, by component", ""]
+        lines += [
+            "1.00: never waited for the core. A sampling profiler that counts runnable "
+            "threads (py-spy) overstates a component's work by 1 / this share.",
+            "",
+        ]
+        lines += _by_component(steps, "on_cpu_share", ".2f")
         lines += ["", "## RSS at the end of each step (MB)", ""]
-        names = sorted(results["steps"][0]["rss_mb"])
-        lines.append("| cmd/s | " + " | ".join(names) + " |")
-        lines.append("|---" * (len(names) + 1) + "|")
-        for step in results["steps"]:
-            rss = step["rss_mb"]
-            lines.append(
-                f"| {step['rate']:.0f} | " + " | ".join(f"{rss[n]:.0f}" for n in names) + " |"
-            )
+        lines += _by_component(steps, "rss_mb", ".0f")
+        lines += ["", "## Garbage collections: count / over 20 ms / longest", ""]
+        lines += _gc(steps)
     if results.get("stopped_because"):
         lines += ["", f"Stopped: {results['stopped_because']}"]
-    if results["idle"]:
+    if results.get("soak"):
         lines += [
             "",
-            "## Idle connections on one edge",
+            f"## Soak at {results['soak']['rate']:.0f} cmd/s",
             "",
-            "| connections | edge RSS MB | KB per connection |",
-            "|---|---|---|",
+            *_soak(results["soak"]),
         ]
-        for row in results["idle"]:
-            per = f"{row['kb_per_connection']:.1f}" if row["connections"] else "-"
-            lines.append(f"| {row['connections']} | {row['rss_kb'] / 1024:.1f} | {per} |")
+    if results["idle"]:
+        rows = [
+            [
+                "all closed" if row.get("closed") else str(row["connections"]),
+                f"{row['rss_kb'] / 1024:.1f}",
+                f"{row['kb_per_connection']:.1f}" if row["connections"] else "-",
+            ]
+            for row in results["idle"]
+        ]
+        lines += ["", "## Idle connections on one edge", ""]
+        lines += _table(["connections", "edge RSS MB", "KB per connection"], rows)
     return "\n".join(lines) + "\n"
-
-
-def plot(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps = results["steps"]
-    rates = [s["achieved_rate"] for s in steps]
-    fig, (lat, cpu) = plt.subplots(1, 2, figsize=(11, 4))
-    for key in ("p50", "p90", "p99"):
-        lat.plot(rates, [s["fanout_ms"][key] for s in steps], marker="o", label=f"fan-out {key}")
-    lat.set_xlabel("say commands / s")
-    lat.set_ylabel("ms")
-    lat.set_title("Fan-out latency")
-    lat.legend()
-    names = sorted(steps[0]["cpu_percent"])
-    for name in names:
-        cpu.plot(rates, [s["cpu_percent"][name] for s in steps], marker="o", label=name)
-    cpu.set_xlabel("say commands / s")
-    cpu.set_ylabel("% of one core")
-    cpu.set_title("Server CPU by component")
-    cpu.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

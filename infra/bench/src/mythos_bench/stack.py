@@ -29,8 +29,12 @@ def _free_block(size: int) -> int:
 
 
 class Stack:
-    def __init__(self, repo: Path, *, edges: int, rooms: int) -> None:
+    def __init__(self, repo: Path, *, edges: int, rooms: int, cpus: set[int] | None) -> None:
+        """``cpus``: where every process of the stack runs, set before it starts (its
+        children inherit it), so runtimes size themselves for those cores; None: any."""
         self.repo = repo
+        self.cpus = cpus
+        self.edges = edges
         self.run_id = f"mythos_bench_{uuid.uuid4().hex[:8]}"
         self.port = _free_block(16)
         self.data_dir = Path(tempfile.mkdtemp(prefix="mythos-bench-"))
@@ -73,7 +77,7 @@ class Stack:
     def start(self) -> None:
         log = (self.data_dir / "stack.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mythos_local"],
+            [*self._pinned(), sys.executable, "-m", "mythos_local"],
             cwd=self.repo,
             env={**os.environ, **self.env},
             stdout=log,
@@ -85,6 +89,15 @@ class Stack:
                 raise RuntimeError((self.data_dir / "stack.log").read_text()[-3000:])
             time.sleep(0.2)
         print(f"stack up at {self.public_url} (log: {self.data_dir / 'stack.log'})", flush=True)
+
+    def _pinned(self) -> list[str]:
+        if self.cpus is None:
+            return []
+        return ["taskset", "-c", ",".join(str(cpu) for cpu in sorted(self.cpus))]
+
+    @property
+    def internal_base(self) -> int:
+        return int(self.env["MYTHOS_INTERNAL_PORT_BASE"])
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -1,0 +1,194 @@
+"""The scenarios of a run: throughput steps, a soak at one rate, idle connections."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
+from mythos_bench.processes import (
+    Sample,
+    pin,
+    sample,
+    sample_groups,
+    server_processes,
+    start_profiles,
+)
+from mythos_bench.service_metrics import metrics_urls, pauses, scrape
+from mythos_bench.stack import Stack
+from mythos_bench.tokens import TokenMint
+
+# Above this share of the server core a step measures queueing, not the pipeline: its
+# latency is censored and late deliveries are not losses. Such a step is marked capped.
+CAPPED_PERCENT = 85.0
+DRAIN_SECONDS = 5.0
+
+
+async def connect_all(players: list[BenchPlayer], url: str, batch: int = 200) -> None:
+    for i in range(0, len(players), batch):
+        group = players[i : i + batch]
+        await asyncio.gather(*(p.connect(url) for p in group))
+        await asyncio.wait_for(asyncio.gather(*(p.ready.wait() for p in group)), 120)
+
+
+def per_component(
+    before: dict[str, Sample], after: dict[str, Sample], sent: int, seconds: float
+) -> dict[str, dict[str, float]]:
+    """Each component's CPU (ms per say, % of a core), context switches per say and
+    the share of its runnable time it was on the core (the rest: waiting for it)."""
+    rows: dict[str, dict[str, float]] = {}
+    says = max(sent, 1)
+    for name in after:
+        d = after[name] - before[name]
+        runnable = d.run_seconds + d.wait_seconds
+        rows[name] = {
+            "cpu_ms_per_say": d.cpu_seconds * 1000 / says,
+            "cpu_percent": d.cpu_seconds * 100 / seconds,
+            "voluntary_switches_per_say": d.voluntary_switches / says,
+            "involuntary_switches_per_say": d.involuntary_switches / says,
+            "run_queue_wait_ms_per_say": d.wait_seconds * 1000 / says,
+            "on_cpu_share": d.run_seconds / runnable if runnable else 1.0,
+            "rss_mb": after[name].rss_kb / 1024,
+        }
+    return rows
+
+
+async def players_in_rooms(
+    stack: Stack, count: int, mint: TokenMint, prefix: str
+) -> tuple[list[BenchPlayer], Ledger, dict[str, int]]:
+    ledger = Ledger()
+    players = [
+        BenchPlayer(f"{prefix}{i}", mint.mint(f"{prefix}{i}")[1], ledger) for i in range(count)
+    ]
+    print(f"connecting {len(players)} players through {stack.public_ws}", flush=True)
+    await connect_all(players, stack.public_ws)
+    occupancy: dict[str, int] = {}
+    for p in players:
+        occupancy[p.room] = occupancy.get(p.room, 0) + 1
+    return players, ledger, occupancy
+
+
+def pin_shared_servers(stack: Stack, args: argparse.Namespace) -> dict[str, list[int]]:
+    """The stack's own processes started pinned; RabbitMQ and PostgreSQL run before
+    the bench and can only be pinned now (they keep the scheduler count they started
+    with)."""
+    groups = server_processes(stack.data_dir)
+    if not args.no_pin:
+        pin(groups["rabbitmq"] + groups["postgresql"], "0")
+    return groups
+
+
+async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
+    players, ledger, occupancy = await players_in_rooms(stack, args.players, mint, "b")
+    groups = pin_shared_servers(stack, args)
+    urls = metrics_urls(stack.internal_base, stack.edges)
+    await run_step(players, ledger, occupancy, 50, args.warmup_seconds, 3, "w")
+    steps: list[dict[str, Any]] = []
+    stopped = ""
+    for n, rate in enumerate(float(r) for r in args.rates.split(",")):
+        before, gc_before, t0 = sample_groups(groups), scrape(urls), time.perf_counter()
+        profilers = (
+            start_profiles(groups, args.out, args.step_seconds)
+            if rate == args.profile_rate and not args.smoke
+            else []
+        )
+        result = await run_step(
+            players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, f"s{n}-"
+        )
+        for profiler in profilers:
+            profiler.wait(timeout=60)
+        after, gc_after, elapsed = sample_groups(groups), scrape(urls), time.perf_counter() - t0
+        components = per_component(before, after, result.sent, elapsed)
+        busy = sum(row["cpu_percent"] for row in components.values())
+        step = {
+            **result.__dict__,
+            "gaps": sum(p.gaps for p in players),
+            "duplicates": sum(p.duplicates for p in players),
+            "server_core_percent": busy,
+            "capped": busy > CAPPED_PERCENT,
+            "components": components,
+            "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
+            "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
+        }
+        steps.append(step)
+        f = result.fanout_ms
+        print(
+            f"{rate:6.0f} cmd/s: achieved {result.achieved_rate:6.0f}, fan-out p50 {f['p50']:.1f} "
+            f"p99 {f['p99']:.1f} ms, missing {result.missing}/{result.deliveries_expected}, "
+            f"gaps {step['gaps']} dups {step['duplicates']}, CPU/say {step['cpu_ms_per_say']:.2f}"
+            f" ms, server core {busy:.0f} %{' (capped)' if step['capped'] else ''}, "
+            f"game GC {step['gc']['game']['longest']}",
+            flush=True,
+        )
+        if f["p99"] > 500 or result.missing > 0.01 * max(result.deliveries_expected, 1):
+            stopped = f"fan-out p99 {f['p99']:.0f} ms, {result.missing} late at {rate:.0f} cmd/s"
+            break
+    await asyncio.gather(*(p.close() for p in players))
+    return {"steps": steps, "stopped_because": stopped, "unknown_deliveries": ledger.unknown}
+
+
+async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
+    """``args.players`` at ``args.soak_rate`` for ``args.soak_minutes`` without a pause:
+    fan-out latency by the minute a line was said, and each process's RSS each minute."""
+    players, ledger, occupancy = await players_in_rooms(stack, args.players, mint, "k")
+    groups = pin_shared_servers(stack, args)
+    minutes: list[tuple[list[str], float]] = []
+    rss: list[dict[str, float]] = []
+    for minute in range(args.soak_minutes):
+        minutes.append(
+            await send_at_rate(players, ledger, occupancy, args.soak_rate, 60.0, f"m{minute}-")
+        )
+        rss.append({name: s.rss_kb / 1024 for name, s in sample_groups(groups).items()})
+        print(f"soak minute {minute + 1}/{args.soak_minutes}", flush=True)
+    await wait_delivered(ledger, [t for tokens, _ in minutes for t in tokens], DRAIN_SECONDS)
+    rows = []
+    for (tokens, seconds), memory in zip(minutes, rss, strict=True):
+        result = account(ledger, tokens, args.soak_rate, seconds)
+        rows.append({**result.__dict__, "rss_mb": memory})
+    growth = {}
+    if len(rss) >= 10:
+        growth = {name: (rss[9][name] - rss[1][name]) * 100 / rss[1][name] for name in rss[1]}
+    await asyncio.gather(*(p.close() for p in players))
+    return {
+        "rate": args.soak_rate,
+        "minutes": rows,
+        "rss_growth_percent_minute_2_to_10": growth,
+        "gaps": sum(p.gaps for p in players),
+        "duplicates": sum(p.duplicates for p in players),
+    }
+
+
+async def idle(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> list[dict[str, Any]]:
+    counts = [int(c) for c in args.idle.split(",") if c.strip()]
+    edge_pid = server_processes(stack.data_dir)["edge"][0]
+    rows: list[dict[str, Any]] = []
+    held: list[BenchPlayer] = []
+    ledger = Ledger()
+    base_kb = 0
+    for count in counts:
+        while len(held) < count:
+            more = [
+                BenchPlayer(f"i{len(held) + i}", "", ledger)
+                for i in range(min(500, count - len(held)))
+            ]
+            for p in more:
+                p.token = mint.mint(p.name)[1]
+            await connect_all(more, stack.edge_ws, batch=250)
+            held.extend(more)
+        await asyncio.sleep(3)
+        rss = sample(edge_pid).rss_kb
+        base_kb = rss if count == 0 else base_kb
+        per = (rss - base_kb) / count if count else 0.0
+        rows.append({"connections": count, "rss_kb": rss, "kb_per_connection": per})
+        print(
+            f"idle: {count:6d} connections, edge RSS {rss / 1024:.1f} MB ({per:.1f} KB each)",
+            flush=True,
+        )
+    await asyncio.gather(*(p.close() for p in held))
+    await asyncio.sleep(3)
+    after = sample(edge_pid).rss_kb
+    rows.append({"connections": 0, "rss_kb": after, "kb_per_connection": 0.0, "closed": True})
+    print(f"idle: all closed, edge RSS {after / 1024:.1f} MB", flush=True)
+    return rows
