@@ -15,5 +15,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    // Scrollbars shown, as a player sees them: they take room from the layout, and the
+    // screenshots show which panels scroll.
+    ignoreDefaultArgs: ['--hide-scrollbars'],
+    timeout: 60_000,
+  });
 }

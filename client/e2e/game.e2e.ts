@@ -3,12 +3,14 @@
  * Two players register in two browser contexts, see each other, chat and move; then the
  * server drops one player's connection (SIGKILL of the edge holding it, in distributed
  * mode) while the other keeps talking, and the dropped player's log must show every one
- * of those lines, once, in order.
+ * of those lines, once, in order. Last, every panel must stay usable at 1280x800 and
+ * 1920x1080 in a room with many exits and a long description.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser';
+import { layoutProblems, VIEWPORTS } from './layout';
 import { PlayerPage } from './player';
 import { edgeConnections, startSystem, type RunningSystem } from './system';
 
@@ -186,6 +188,18 @@ describe('two players in Arkham', () => {
     await alice.waitConnected();
     expect(await alice.page.getByLabel('Password').count()).toBe(0);
     await expect.poll(() => alice.occupants()).toContain(alice.name);
+  });
+
+  it('every panel is usable at 1280x800 and at 1920x1080', async () => {
+    // Alice stands where she walked to: a room with many exits and a long description. Bob
+    // talks until her log and her chat are longer than their panels.
+    expect((await alice.exits()).length, `exits of ${await alice.roomName()}`).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i <= 12; i += 1) await bob.type(`say Did you hear that? (${i})`);
+    await alice.waitForLog(`${bob.name} says: Did you hear that? (12)`);
+    for (const viewport of VIEWPORTS) {
+      await alice.page.setViewportSize(viewport);
+      await expect.poll(() => layoutProblems(alice.page), { timeout: 2_000 }).toEqual([]);
+    }
   });
 });
 

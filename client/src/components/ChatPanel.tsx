@@ -1,5 +1,6 @@
 import { useRef, type KeyboardEvent } from 'react';
 import type { ChatState } from '../chat';
+import { useFollowBottom } from '../useFollowBottom';
 import styles from './ChatPanel.module.css';
 
 interface ChatPanelProps {
@@ -13,6 +14,9 @@ interface ChatPanelProps {
 export function ChatPanel({ chat, onSelect, onClicked }: ChatPanelProps) {
   const tabs = useRef<Record<string, HTMLButtonElement | null>>({});
   const lines = chat.lines[chat.active] ?? [];
+  const scroller = useRef<HTMLDivElement>(null);
+  // Like the log: the newest line stays in view unless you scrolled back to read.
+  const handleScroll = useFollowBottom(scroller, lines, chat.active);
 
   function handleKeyDown(event: KeyboardEvent<HTMLDivElement>) {
     const index = chat.channels.indexOf(chat.active);
@@ -63,11 +67,13 @@ export function ChatPanel({ chat, onSelect, onClicked }: ChatPanelProps) {
         })}
       </div>
       <div
+        ref={scroller}
         id="chat-lines"
         role="tabpanel"
         aria-labelledby={`chat-tab-${chat.active}`}
         className={styles.lines}
         tabIndex={0}
+        onScroll={handleScroll}
       >
         {lines.length === 0 ? (
           <p className={styles.empty}>Nothing said here yet.</p>

@@ -1,5 +1,6 @@
-import { useLayoutEffect, useRef, type RefObject } from 'react';
+import { useRef, type RefObject } from 'react';
 import type { LogLine } from '../applyEvent';
+import { useFollowBottom } from '../useFollowBottom';
 import styles from './GameLog.module.css';
 
 interface GameLogProps {
@@ -7,9 +8,6 @@ interface GameLogProps {
   /** the scrolling element, so the command line can page through the log */
   scrollerRef?: RefObject<HTMLDivElement | null>;
 }
-
-/** How close to the bottom (px) still counts as "following" the log. */
-const STICKY_DISTANCE = 48;
 
 /**
  * The scrolling game log, a polite live region. Lines are rendered as text, never as
@@ -19,19 +17,7 @@ const STICKY_DISTANCE = 48;
 export function GameLog({ entries, scrollerRef }: GameLogProps) {
   const ownRef = useRef<HTMLDivElement>(null);
   const ref = scrollerRef ?? ownRef;
-  const following = useRef(true);
-
-  useLayoutEffect(() => {
-    const element = ref.current;
-    if (element !== null && following.current) element.scrollTop = element.scrollHeight;
-  }, [entries, ref]);
-
-  function handleScroll() {
-    const element = ref.current;
-    if (element === null) return;
-    following.current =
-      element.scrollHeight - element.scrollTop - element.clientHeight <= STICKY_DISTANCE;
-  }
+  const handleScroll = useFollowBottom(ref, entries);
 
   return (
     <div
