@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-tools test-python test-client test-e2e lint format typecheck docs bench clean
+        test test-tools test-python test-client test-e2e screenshots lint format typecheck docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle
 
 test-e2e: install ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
 	$(NPM) run test:e2e
+
+screenshots: install ## Run the e2e and save its pictures (1280x800 PNGs) to docs/screenshots/
+	MYTHOS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(NPM) run test:e2e
 
 clean: ## Remove build output and local data
 	rm -rf client/dist .data .pytest_cache .ruff_cache .mypy_cache

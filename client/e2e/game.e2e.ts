@@ -5,13 +5,15 @@
  * mode) while the other keeps talking, and the dropped player's log must show every one
  * of those lines, once, in order. Last, every panel must stay usable at 1280x800 and
  * 1920x1080 in a room with many exits and a long description.
+ *
+ * With MYTHOS_SCREENSHOTS set (`make screenshots`), it also saves pictures along the way.
  */
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser';
 import { layoutProblems, VIEWPORTS } from './layout';
 import { PlayerPage } from './player';
+import { SCREEN, screenshot } from './screenshots';
 import { edgeConnections, startSystem, type RunningSystem } from './system';
 
 let system: RunningSystem;
@@ -20,8 +22,6 @@ let alice: PlayerPage;
 let bob: PlayerPage;
 /** distributed mode: the index of the edge holding Bob's connection (Alice is on the other) */
 let bobEdge = -1;
-
-const run = randomBytes(3).toString('hex');
 
 function lines(all: string[], pattern: RegExp): string[] {
   return all.filter((line) => pattern.test(line));
@@ -58,14 +58,16 @@ afterAll(async () => {
 
 describe('two players in Arkham', () => {
   it('register, log in, see each other, chat and move', async () => {
-    bob = await PlayerPage.open(await browser.newContext(), system.url, `Bob_${run}`);
+    // Each run has a database of its own, so the plain names are free.
+    bob = await PlayerPage.open(await browser.newContext({ viewport: SCREEN }), system.url, 'Bob');
+    await screenshot(bob.page, 'login');
     await bob.register();
     if (system.mode === 'distributed') {
       const counts = await settledCounts(1);
       bobEdge = counts.indexOf(1);
     }
 
-    alice = await PlayerPage.open(await browser.newContext(), system.url, `Alice_${run}`);
+    alice = await PlayerPage.open(await browser.newContext({ viewport: SCREEN }), system.url, 'Alice');
     await alice.register();
     if (system.mode === 'distributed') {
       // Alice must be on the other edge, so that killing Bob's leaves her connected.
@@ -92,6 +94,7 @@ describe('two players in Arkham', () => {
     expect(await bobInput.inputValue()).toBe(`say Evening, ${alice.name} `);
     await bobInput.press('Enter');
     await alice.waitForLog(`${bob.name} says: Evening, ${alice.name}`);
+    await screenshot(alice.page, 'talking');
     // Up brings the line back from the history.
     await bobInput.press('ArrowUp');
     expect(await bobInput.inputValue()).toBe(`say Evening, ${alice.name}`);
@@ -149,7 +152,7 @@ describe('two players in Arkham', () => {
     }
     await bob.waitForLog('The connection to Arkham was lost.');
 
-    const said = Array.from({ length: 8 }, (_, i) => `while you were away ${run} #${i + 1}`);
+    const said = Array.from({ length: 8 }, (_, i) => `while you were away #${i + 1}`);
     for (const text of said) await alice.type(`say ${text}`);
     for (const text of said) await alice.waitForLog(`You say: ${text}`);
     // All of it was said while Bob was away: he is still trying to get back.
@@ -160,8 +163,9 @@ describe('two players in Arkham', () => {
     await bob.waitConnected(60_000);
     await bob.waitForLog(said.at(-1) ?? '', 30_000);
 
-    const heard = lines(await bob.logLines(), new RegExp(`^${alice.name} says: while you were away ${run} #`));
+    const heard = lines(await bob.logLines(), new RegExp(`^${alice.name} says: while you were away #`));
     expect(heard).toEqual(said.map((text) => `${alice.name} says: ${text}`));
+    await screenshot(bob.page, 'reconnect');
 
     // Resumed, not resynced: same epoch, with session_id, epoch and last_seq on the new socket.
     const after = await bob.stream();
@@ -179,8 +183,8 @@ describe('two players in Arkham', () => {
     expect(after.lastSeq).toBeGreaterThanOrEqual(Math.max(...seqs));
 
     // And the link works both ways again.
-    await bob.type(`say I am back ${run}`);
-    await alice.waitForLog(`${bob.name} says: I am back ${run}`);
+    await bob.type('say I am back');
+    await alice.waitForLog(`${bob.name} says: I am back`);
   });
 
   it('keeps the login across a page reload', async () => {
@@ -200,6 +204,7 @@ describe('two players in Arkham', () => {
       await alice.page.setViewportSize(viewport);
       await expect.poll(() => layoutProblems(alice.page), { timeout: 2_000 }).toEqual([]);
     }
+    await alice.page.setViewportSize(SCREEN);
   });
 });
 
