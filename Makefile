@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
 .PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-tools test-python test-client test-e2e screenshots lint format typecheck docs bench clean
+        test test-tools test-python test-client test-e2e screenshots lint format typecheck docs protocol bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,8 +70,11 @@ test-python: client ## pytest: units, real RabbitMQ/PostgreSQL integration, blac
 test-client: ## Client unit tests (Vitest) and type check
 	$(NPM) test
 
-docs: install ## Regenerate docs/commands.md from the command registry
+docs: install protocol ## Regenerate docs/commands.md from the command registry (and the protocol files)
 	$(UV) run --frozen python -m mythos_game.entrypoints.command_docs
+
+protocol: install ## Regenerate the protocol's JSON Schema and the client's types (client/src/protocol.generated.ts)
+	$(UV) run --frozen python -m mythos_game.entrypoints.protocol_export
 
 bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench

@@ -18,11 +18,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mythos_contracts.close_codes import CloseCode
 from mythos_contracts.envelope import utc_now
 
 RevocationReason = Literal["logout", "reused", "demoted", "banned", "disabled", "password_changed"]
 
-CLOSE_REVOKED = 4009
+CLOSE_REVOKED = CloseCode.REVOKED
 """Close code of a socket whose login was revoked (docs/protocol.md): the client must
 not reconnect by itself with the token it holds."""
 

@@ -40,7 +40,7 @@ class ClientCommand(BaseModel):
 class ServerMessage(BaseModel):
     """What a client receives: one entry of that player's gapless stream."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     event_type: EventType
     timestamp: datetime

@@ -44,7 +44,10 @@ ChatChannel = Literal["say", "emote", "local", "global", "whisper", "system"]
 
 
 class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # The schema describes what is sent, and every field is sent (defaults included).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class PlayerView(Payload):
@@ -122,6 +125,10 @@ class DisconnectData(Payload):
     reason: str
 
 
+class PongData(Payload):
+    """The edge's answer to ``{"command": "ping"}``: nothing but the message itself."""
+
+
 class HeartbeatData(Payload):
     """Sent every interval; ``sequence_number`` is the last number issued to you."""
 
@@ -141,3 +148,20 @@ class GameTickData(Payload):
 
     tick_number: int
     timestamp: str
+
+
+EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
+    "game_state": GameStateData,
+    "room_update": RoomUpdateData,
+    "player_entered": PresenceData,
+    "player_left": PresenceData,
+    "chat_message": ChatMessageData,
+    "command_response": CommandResponseData,
+    "error": ErrorData,
+    "disconnect": DisconnectData,
+    "heartbeat": HeartbeatData,
+    "pong": PongData,
+    "game_tick": GameTickData,
+    "auth_ok": AuthOkData,
+}
+"""The ``data`` of each event type (what docs/protocol.md's table lists)."""

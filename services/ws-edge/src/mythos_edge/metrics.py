@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from mythos_contracts.close_codes import CloseCode
 from prometheus_client import Counter, Gauge
 
 CONNECTIONS = Gauge("mythos_edge_connections", "Open client sessions on this edge.")
@@ -47,10 +48,7 @@ DRAINING = Gauge("mythos_edge_draining", "1 once this edge was told to stop (SIG
 
 # Close codes the protocol defines (docs/protocol.md) plus those of the WebSocket layer
 # (1001 going away, 1005 no code, 1006 abnormal); a client may send any other code.
-KNOWN_CLOSE_CODES: Final = (
-    1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 1012, 1013,
-    4001, 4002, 4003, 4004, 4008,
-)  # fmt: skip
+KNOWN_CLOSE_CODES: Final = tuple(sorted({*map(int, CloseCode), 1001, 1005, 1006, 1011}))
 _CLOSED_BY_CODE: Final = {code: CONNECTIONS_CLOSED.labels(str(code)) for code in KNOWN_CLOSE_CODES}
 _CLOSED_OTHER: Final = CONNECTIONS_CLOSED.labels("other")
 

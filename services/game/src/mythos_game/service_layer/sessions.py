@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
+from mythos_contracts.close_codes import CloseCode
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
     HeldConnection,
@@ -47,9 +48,9 @@ Welcome = Callable[[Player], list[Outgoing]]
 
 log = logging.getLogger(__name__)
 
-# Close codes the game asks an edge to use (documented in docs/protocol.md).
-CLOSE_SESSION_REPLACED = 4001
-CLOSE_TRY_AGAIN_LATER = 1013
+# Close codes the game asks an edge to use (the contract's, documented in docs/protocol.md).
+CLOSE_SESSION_REPLACED = CloseCode.SESSION_REPLACED
+CLOSE_TRY_AGAIN_LATER = CloseCode.TRY_AGAIN_LATER
 
 
 @dataclass(frozen=True)

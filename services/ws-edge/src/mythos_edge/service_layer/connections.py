@@ -12,18 +12,19 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from mythos_contracts.close_codes import CloseCode
 from mythos_contracts.envelope import EventEnvelope
 
 from mythos_edge.metrics import MESSAGES_DELIVERED
 
-# Close codes of the edge (documented in docs/protocol.md).
-CLOSE_POLICY_VIOLATION = 1008
-CLOSE_MESSAGE_TOO_BIG = 1009
-CLOSE_SERVICE_RESTART = 1012
-CLOSE_IDLE = 4002
-CLOSE_TOKEN_EXPIRED = 4003
-CLOSE_TOO_SLOW = 4008
-# 4009 (CLOSE_REVOKED, its login was revoked) comes from the contract: auth names it too.
+# Close codes of the edge (the contract's, documented in docs/protocol.md).
+CLOSE_POLICY_VIOLATION = CloseCode.POLICY_VIOLATION
+CLOSE_MESSAGE_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
+CLOSE_SERVICE_RESTART = CloseCode.SERVICE_RESTART
+CLOSE_IDLE = CloseCode.IDLE
+CLOSE_TOKEN_EXPIRED = CloseCode.TOKEN_EXPIRED
+CLOSE_TOO_SLOW = CloseCode.TOO_SLOW
+# 4009 (CLOSE_REVOKED, its login was revoked) is in the accounts contract: auth names it too.
 
 
 @dataclass(frozen=True)

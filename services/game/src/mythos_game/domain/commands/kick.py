@@ -1,3 +1,5 @@
+from mythos_contracts.close_codes import CloseCode
+
 from mythos_game.domain import chat
 from mythos_game.domain.admin import online, system_line
 from mythos_game.domain.commands.base import (
@@ -10,7 +12,7 @@ from mythos_game.domain.commands.base import (
 )
 from mythos_game.domain.outgoing import Disconnect
 
-CLOSE_KICKED = 4004
+CLOSE_KICKED = CloseCode.KICKED
 """Close code of a kicked connection (docs/commands.md): a client should not reconnect
 by itself."""
 

@@ -1,7 +1,9 @@
+from mythos_contracts.close_codes import CloseCode
+
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
 from mythos_game.domain.outgoing import Disconnect
 
-CLOSE_NORMAL = 1000
+CLOSE_NORMAL = CloseCode.NORMAL
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:

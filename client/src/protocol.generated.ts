@@ -1,0 +1,470 @@
+// Generated from libs/contracts/schema/protocol.schema.json (the contract's models and the
+// game's command registry) by `make protocol`
+// (uv run python -m mythos_game.entrypoints.protocol_export). Do not edit by hand:
+// a test fails when this file is stale.
+
+export const EVENT_TYPES = [
+  'game_state',
+  'room_update',
+  'player_entered',
+  'player_left',
+  'chat_message',
+  'command_response',
+  'error',
+  'disconnect',
+  'heartbeat',
+  'pong',
+  'game_tick',
+  'auth_ok',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Outside the stream: the last number issued, never replayed. */
+export const CONTROL_EVENT_TYPES = ['disconnect', 'heartbeat', 'pong', 'auth_ok'] as const;
+export type ControlEventType = (typeof CONTROL_EVENT_TYPES)[number];
+
+/** WebSocket close codes the server uses (docs/protocol.md). */
+export const CLOSE_CODES = {
+  /** normal close (quit) */
+  NORMAL: 1000,
+  /** a text frame that is not valid UTF-8 (closed by the WebSocket layer) */
+  INVALID_UTF8: 1007,
+  /** policy violation; not sent today (refused handshakes are HTTP 403) */
+  POLICY_VIOLATION: 1008,
+  /** a frame over the size limit */
+  MESSAGE_TOO_BIG: 1009,
+  /** this edge is shutting down: reconnect at once and resume */
+  SERVICE_RESTART: 1012,
+  /** the character could not be loaded: reconnect after a pause */
+  TRY_AGAIN_LATER: 1013,
+  /** the same player connected elsewhere: do not reconnect by itself */
+  SESSION_REPLACED: 4001,
+  /** nothing (not even a ping) was received for too long */
+  IDLE: 4002,
+  /** the access token expired without an in-band refresh */
+  TOKEN_EXPIRED: 4003,
+  /** kicked by an administrator: do not reconnect by itself */
+  KICKED: 4004,
+  /** too many messages were waiting for this connection */
+  TOO_SLOW: 4008,
+  /** its login was revoked (signed out, banned...): do not reconnect with this token */
+  REVOKED: 4009,
+} as const;
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** The edge accepted a token sent in-band (`{"command": "auth", "args": [token]}`). */
+export interface AuthOkData {
+  command_id: string | null;
+  /** when the new token expires (ISO 8601, UTC) */
+  expires_at: string;
+  /** seconds until then, by the server's clock */
+  expires_in: number;
+}
+
+/** A line someone said. `history` marks lines from before you logged in. */
+export interface ChatMessageData {
+  channel: 'say' | 'emote' | 'local' | 'global' | 'whisper' | 'system';
+  player_id: string;
+  player_name: string;
+  message: string;
+  /** the line as a player reads it, e.g. 'Alice says: hello' */
+  text: string;
+  history: boolean;
+}
+
+/** What a client sends over the WebSocket. */
+export interface ClientCommand {
+  command: string;
+  args?: string[];
+  timestamp?: string | null;
+  command_id?: string | null;
+}
+
+/** One command as a client may show or complete it (`help <name>` tells more). */
+export interface CommandInfo {
+  name: string;
+  /** other words for the same command */
+  aliases: string[];
+  usage: string;
+  summary: string;
+  category: string;
+  /** only admins may use it (and only they see it in help) */
+  admin: boolean;
+}
+
+/** Exactly one per command a client sends. */
+export interface CommandResponseData {
+  command: string;
+  command_id: string | null;
+  success: boolean;
+  /** the text the player reads */
+  result: string;
+}
+
+/** The server ends this session; the edge closes the socket with `code` after sending it. */
+export interface DisconnectData {
+  /** WebSocket close code, see docs/protocol.md */
+  code: number;
+  reason: string;
+}
+
+/** Input that could not be understood as a command at all (e.g. invalid JSON). */
+export interface ErrorData {
+  message: string;
+  command_id: string | null;
+}
+
+/** First message of every stream: who you are and where you stand. */
+export interface GameStateData {
+  player: PlayerView;
+  room: RoomView;
+  /** identity of this event stream; sequence numbers are per epoch */
+  epoch: string;
+  /** private id of this stream; present it to resume */
+  session_id: string;
+  /** true when a resume could not be served: rebuild your view from this message */
+  resync: boolean;
+}
+
+/** The world's clock, sent to everyone at a low rate (every 60 ticks by default). */
+export interface GameTickData {
+  tick_number: number;
+  timestamp: string;
+}
+
+/** Sent every interval; `sequence_number` is the last number issued to you. */
+export interface HeartbeatData {
+  interval_seconds: number;
+}
+
+export interface PlayerView {
+  id: string;
+  name: string;
+}
+
+/** The edge's answer to `{"command": "ping"}`: nothing but the message itself. */
+export type PongData = Record<string, never>;
+
+/** `player_entered` / `player_left`: someone else arrived in or left your room. */
+export interface PresenceData {
+  player_id: string;
+  player_name: string;
+}
+
+/** Sent to a player whose room changed (or whose view of it must be refreshed). */
+export interface RoomUpdateData {
+  room: RoomView;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  description: string;
+  /** direction -> room id */
+  exits: { [key: string]: string };
+  /** names of the players in the room, the viewer included */
+  occupants: string[];
+}
+
+/** What every server message shares; `data` depends on `event_type`. */
+export interface Envelope {
+  event_type: EventType;
+  timestamp: string;
+  sequence_number: number;
+  player_id: string | null;
+  room_id: string | null;
+  data: { [key: string]: unknown };
+}
+
+export type GameStateEvent = Envelope & {
+  event_type: 'game_state';
+  data: GameStateData;
+};
+
+export type RoomUpdateEvent = Envelope & {
+  event_type: 'room_update';
+  data: RoomUpdateData;
+};
+
+export type PlayerEnteredEvent = Envelope & {
+  event_type: 'player_entered';
+  data: PresenceData;
+};
+
+export type PlayerLeftEvent = Envelope & {
+  event_type: 'player_left';
+  data: PresenceData;
+};
+
+export type ChatMessageEvent = Envelope & {
+  event_type: 'chat_message';
+  data: ChatMessageData;
+};
+
+export type CommandResponseEvent = Envelope & {
+  event_type: 'command_response';
+  data: CommandResponseData;
+};
+
+export type ErrorEvent = Envelope & {
+  event_type: 'error';
+  data: ErrorData;
+};
+
+export type DisconnectEvent = Envelope & {
+  event_type: 'disconnect';
+  data: DisconnectData;
+};
+
+export type HeartbeatEvent = Envelope & {
+  event_type: 'heartbeat';
+  data: HeartbeatData;
+};
+
+export type PongEvent = Envelope & {
+  event_type: 'pong';
+  data: PongData;
+};
+
+export type GameTickEvent = Envelope & {
+  event_type: 'game_tick';
+  data: GameTickData;
+};
+
+export type AuthOkEvent = Envelope & {
+  event_type: 'auth_ok';
+  data: AuthOkData;
+};
+
+/** What a client receives: one message of its stream, or a control message. */
+export type ServerMessage =
+  | GameStateEvent
+  | RoomUpdateEvent
+  | PlayerEnteredEvent
+  | PlayerLeftEvent
+  | ChatMessageEvent
+  | CommandResponseEvent
+  | ErrorEvent
+  | DisconnectEvent
+  | HeartbeatEvent
+  | PongEvent
+  | GameTickEvent
+  | AuthOkEvent;
+
+/** Every command of the game, by name (what `help` lists, admin ones included). */
+export const COMMANDS: readonly CommandInfo[] = [
+  {
+    name: 'admin',
+    aliases: [],
+    usage: 'admin status',
+    summary: 'How the game is doing: players online, rooms occupied, uptime.',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'alias',
+    aliases: [],
+    usage: 'alias <name> <command...>',
+    summary: 'Make a word of your own stand for a longer command; it is kept between visits.',
+    category: 'Aliases',
+    admin: false,
+  },
+  {
+    name: 'aliases',
+    aliases: [],
+    usage: 'aliases',
+    summary: 'List your aliases.',
+    category: 'Aliases',
+    admin: false,
+  },
+  {
+    name: 'ban',
+    aliases: [],
+    usage: 'ban <player> [duration] [reason]',
+    summary: "Ban a player's account (until lifted, or for a while) and remove them at once.",
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'broadcast',
+    aliases: [],
+    usage: 'broadcast <text>',
+    summary: 'Announce something to every player online (you included), as a system line.',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'emote',
+    aliases: ['me'],
+    usage: 'emote <action>   (or :action)',
+    summary: "Act something out for the room: 'emote laughs.' shows 'Alice laughs.'",
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'global',
+    aliases: ['gossip'],
+    usage: 'global <text>',
+    summary: 'Speak to every player online.',
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'go',
+    aliases: ['move', 'walk'],
+    usage: 'go <direction>   (or just the direction: north, n, up, u, ...)',
+    summary: 'Walk through an exit of the room.',
+    category: 'World',
+    admin: false,
+  },
+  {
+    name: 'goto',
+    aliases: [],
+    usage: 'goto <player | room>',
+    summary: "Go at once to a player's room, or to a room (by id or name).",
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'help',
+    aliases: ['?'],
+    usage: 'help [command]',
+    summary: 'List the commands by category, or explain one (its usage and examples).',
+    category: 'Help',
+    admin: false,
+  },
+  {
+    name: 'kick',
+    aliases: [],
+    usage: 'kick <player> [reason]',
+    summary: "Close a player's connection and take them out of the world at once.",
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'local',
+    aliases: [],
+    usage: 'local <text>',
+    summary: 'Speak to everyone in this area (the rooms of your sub-zone).',
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'look',
+    aliases: ['l'],
+    usage: 'look [<direction> | <player>]',
+    summary: 'Describe the room you stand in, its exits and who is here; or what lies in one direction; or another player in the room.',
+    category: 'World',
+    admin: false,
+  },
+  {
+    name: 'mute',
+    aliases: [],
+    usage: 'mute <player> [minutes]',
+    summary: 'Stop a player speaking on every channel for a while (10 minutes unless given).',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'pose',
+    aliases: [],
+    usage: 'pose [<description>]',
+    summary: "Set how others see you standing here (shown by 'look'); 'pose' alone clears it.",
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'quit',
+    aliases: ['logout', 'exit'],
+    usage: 'quit',
+    summary: 'Leave the world now and close the connection.',
+    category: 'Session',
+    admin: false,
+  },
+  {
+    name: 'reply',
+    aliases: ['r'],
+    usage: 'reply <text>',
+    summary: 'Whisper back to the last player who whispered to you.',
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'say',
+    aliases: [],
+    usage: "say <text>   (or 'text)",
+    summary: 'Speak to everyone in the room.',
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'summon',
+    aliases: [],
+    usage: 'summon <player>',
+    summary: 'Bring a player to your room.',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'teleport',
+    aliases: ['tp'],
+    usage: 'teleport <player> <room>',
+    summary: 'Move a player to a room (by id or name).',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'unalias',
+    aliases: [],
+    usage: 'unalias <name>',
+    summary: 'Forget one of your aliases.',
+    category: 'Aliases',
+    admin: false,
+  },
+  {
+    name: 'unmute',
+    aliases: [],
+    usage: 'unmute <player>',
+    summary: 'Let a muted player speak again.',
+    category: 'Admin',
+    admin: true,
+  },
+  {
+    name: 'whisper',
+    aliases: ['tell'],
+    usage: 'whisper <player> <text>',
+    summary: 'Say something only one player hears, wherever they are.',
+    category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'who',
+    aliases: [],
+    usage: 'who',
+    summary: 'List the players online and where they are (room and zone).',
+    category: 'People',
+    admin: false,
+  },
+  {
+    name: 'whoami',
+    aliases: [],
+    usage: 'whoami',
+    summary: 'Who you are, where you stand, and anything that limits you (a mute).',
+    category: 'People',
+    admin: false,
+  },
+];
+
+/** Each direction word (a command by itself: `go <direction>`), with its short forms. */
+export const DIRECTION_WORDS: Readonly<Record<string, readonly string[]>> = {
+  north: ['n'],
+  south: ['s'],
+  east: ['e'],
+  west: ['w'],
+  northeast: ['ne'],
+  northwest: ['nw'],
+  southeast: ['se'],
+  southwest: ['sw'],
+  up: ['u'],
+  down: ['d'],
+};
