@@ -1,5 +1,4 @@
 import { addChatLine, type ChatState } from './chat';
-import { commandsFromHelp } from './completion';
 import { formatGameEvent, type LineKind } from './format';
 import {
   decodeEvent,
@@ -32,8 +31,6 @@ export interface GameView {
   room: Room | null;
   log: readonly LogLine[];
   chat: ChatState;
-  /** command names learned from `help` */
-  learnedCommands: readonly string[];
   /** command ids whose response is already in the log (a re-sent command is answered again) */
   answered: readonly string[];
   /** how many times the server could not resume and sent a fresh state */
@@ -123,12 +120,7 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
         if (view.answered.includes(data.command_id)) return view; // the answer to a re-send
         next = { ...next, answered: [...view.answered, data.command_id].slice(-MAX_ANSWERED) };
       }
-      const word = commandWord(data.command);
-      if (data.success && (word === 'help' || word === '?')) {
-        const learned = commandsFromHelp(data.result).filter((name) => !next.learnedCommands.includes(name));
-        if (learned.length > 0) next = { ...next, learnedCommands: [...next.learnedCommands, ...learned] };
-      }
-      if (data.success && word === 'say') {
+      if (data.success && commandWord(data.command) === 'say') {
         next = {
           ...next,
           chat: addChatLine(next.chat, { id: nextId(), channel: 'say', text: data.result, own: true, history: false }),
@@ -138,7 +130,7 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
     }
     case 'game_tick':
       // The clock goes to the status panel, not the log.
-      return { ...next, tick: event.data.tick };
+      return { ...next, tick: event.data.tick_number };
     default:
       break;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AuthError, checkAccessToken, describeAuthError, login, logout, parseRetryAfter, refreshTokens, register } from './auth';
+import { AuthError, checkAccessToken, describeAuthError, login, logout, parseRetryAfter, refreshTokens, register, tokenRole } from './auth';
 
 function respond(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn(async (_input: string, _init: RequestInit) =>
@@ -130,5 +130,21 @@ describe('checkAccessToken and logout', () => {
     expect(path).toBe('/auth/logout');
     expect(JSON.parse(String(init?.body))).toEqual({ refresh_token: 'r1' });
     await expect(logout('tok', null, vi.fn(async () => Promise.reject(new Error('down'))))).resolves.toBeUndefined();
+  });
+});
+
+describe('tokenRole', () => {
+  const token = (claims: object) =>
+    `h.${btoa(JSON.stringify(claims)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.sig`;
+
+  it('reads the role claim of an access token', () => {
+    expect(tokenRole(token({ sub: 'p1', name: 'Alice', role: 'admin' }))).toBe('admin');
+    expect(tokenRole(token({ sub: 'p1', role: 'player', note: '??>>' }))).toBe('player');
+  });
+
+  it('gives null for a token it cannot read', () => {
+    expect(tokenRole('opaque')).toBeNull();
+    expect(tokenRole('h.!!!.s')).toBeNull();
+    expect(tokenRole(token({ sub: 'p1' }))).toBeNull();
   });
 });

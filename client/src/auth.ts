@@ -194,3 +194,20 @@ export async function logout(
     // unreachable: nothing more to do
   }
 }
+
+/**
+ * The `role` claim of an access token (`player`, `admin`), or null when it cannot be read.
+ * Read without checking the signature: it only decides what the interface offers (the
+ * admin commands in completion); the server checks the token for everything it does.
+ */
+export function tokenRole(accessToken: string): string | null {
+  const payload = accessToken.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const claims: unknown = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '=')));
+    return isObject(claims) && typeof claims['role'] === 'string' ? claims['role'] : null;
+  } catch {
+    return null;
+  }
+}

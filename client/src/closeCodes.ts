@@ -1,3 +1,5 @@
+import { CLOSE_CODES, type CloseCode } from './protocol.generated';
+
 /** What the client does after the socket closed with a code (docs/protocol.md, "Close codes"). */
 export interface ClosePolicy {
   /** try again automatically */
@@ -20,49 +22,56 @@ const RECONNECT: ClosePolicy = {
   message: 'The connection to Arkham was lost.',
 };
 
+/**
+ * One policy per close code of the contract (generated from it): a code added there fails
+ * the type check here until the client knows what to do with it.
+ */
+const POLICIES: Record<CloseCode, ClosePolicy> = {
+  [CLOSE_CODES.NORMAL]: { ...RECONNECT, reconnect: false, message: 'The connection was closed.' },
+  [CLOSE_CODES.INVALID_UTF8]: RECONNECT,
+  [CLOSE_CODES.POLICY_VIOLATION]: {
+    ...RECONNECT,
+    reauthenticate: true,
+    message: 'The server refused your credentials; renewing them.',
+  },
+  [CLOSE_CODES.MESSAGE_TOO_BIG]: {
+    ...RECONNECT,
+    message: 'A command was too large for the server; reconnecting.',
+  },
+  [CLOSE_CODES.SERVICE_RESTART]: {
+    ...RECONNECT,
+    immediate: true,
+    message: 'The server is restarting; reconnecting.',
+  },
+  [CLOSE_CODES.TRY_AGAIN_LATER]: {
+    ...RECONNECT,
+    minDelayMs: 2000,
+    message: 'Your character could not be loaded just now; trying again shortly.',
+  },
+  [CLOSE_CODES.SESSION_REPLACED]: {
+    ...RECONNECT,
+    reconnect: false,
+    message: 'You connected from somewhere else; this window has let go of your character.',
+  },
+  [CLOSE_CODES.IDLE]: { ...RECONNECT, message: 'The server heard nothing from this window for too long.' },
+  [CLOSE_CODES.TOKEN_EXPIRED]: {
+    ...RECONNECT,
+    reauthenticate: true,
+    message: 'Your session token expired; renewing it and resuming.',
+  },
+  [CLOSE_CODES.KICKED]: {
+    ...RECONNECT,
+    reconnect: false,
+    message: 'You were removed from the game by an administrator.',
+  },
+  [CLOSE_CODES.TOO_SLOW]: { ...RECONNECT, message: 'Too many messages were waiting for you.' },
+};
+
+function isCloseCode(code: number): code is CloseCode {
+  return Object.hasOwn(POLICIES, code);
+}
+
+/** The policy for a close code; any code the contract does not define reconnects with backoff. */
 export function closePolicy(code: number): ClosePolicy {
-  switch (code) {
-    case 1000:
-      return { ...RECONNECT, reconnect: false, message: 'The connection was closed.' };
-    case 1008:
-      return {
-        ...RECONNECT,
-        reauthenticate: true,
-        message: 'The server refused your credentials; renewing them.',
-      };
-    case 1012:
-      return { ...RECONNECT, immediate: true, message: 'The server is restarting; reconnecting.' };
-    case 1013:
-      return {
-        ...RECONNECT,
-        minDelayMs: 2000,
-        message: 'Your character could not be loaded just now; trying again shortly.',
-      };
-    case 4001:
-      return {
-        ...RECONNECT,
-        reconnect: false,
-        message: 'You connected from somewhere else; this window has let go of your character.',
-      };
-    case 1009:
-      return { ...RECONNECT, message: 'A command was too large for the server; reconnecting.' };
-    case 4003:
-      return {
-        ...RECONNECT,
-        reauthenticate: true,
-        message: 'Your session token expired; renewing it and resuming.',
-      };
-    case 4004:
-      return {
-        ...RECONNECT,
-        reconnect: false,
-        message: 'You were removed from the game by an administrator.',
-      };
-    case 4002:
-      return { ...RECONNECT, message: 'The server heard nothing from this window for too long.' };
-    case 4008:
-      return { ...RECONNECT, message: 'Too many messages were waiting for you.' };
-    default:
-      return RECONNECT;
-  }
+  return isCloseCode(code) ? POLICIES[code] : RECONNECT;
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { commandsFromHelp, completionCandidates, STATIC_COMMANDS, TabCompleter, type CompletionSource } from './completion';
+import { commandWords, completionCandidates, TabCompleter, type CompletionSource } from './completion';
+import { COMMANDS, type CommandInfo } from './protocol.generated';
+
+// A fixed list, so these tests do not change when the game gains a command.
+const SOME_COMMANDS = ['look', 'go', 'move', 'walk', 'say', 'who', 'help', 'whisper', 'north', 'east', 'up'];
 
 const SOURCE: CompletionSource = {
-  commands: [...STATIC_COMMANDS, 'whisper'],
+  commands: SOME_COMMANDS,
   players: ['Bob', 'Bella', 'Carl'],
   exits: ['north', 'northeast', 'east'],
 };
@@ -46,15 +50,35 @@ describe('TabCompleter', () => {
   });
 });
 
-describe('commandsFromHelp', () => {
-  it('reads the command list and the aliases of one command', () => {
-    const list = "Commands (type 'help <command>' for more):\n  Help: help\n  Moving: go, look\n  Talking: say";
-    expect(commandsFromHelp(list)).toEqual(['help', 'go', 'look', 'say']);
-    const one = 'go: Walk through an exit.\nUsage: go <direction>\nAliases: move, walk\nExamples: go north; n';
-    expect(commandsFromHelp(one)).toEqual(['move', 'walk']);
+describe('commandWords', () => {
+  const command = (name: string, aliases: string[], admin = false): CommandInfo => ({
+    name,
+    aliases,
+    usage: name,
+    summary: '',
+    category: 'Test',
+    admin,
   });
 
-  it('ignores words that cannot be commands', () => {
-    expect(commandsFromHelp('  Odd: <b>, two words, ok')).toEqual(['ok']);
+  it('lists every command and direction of the game, from the generated protocol', () => {
+    const words = commandWords();
+    for (const { name, admin } of COMMANDS) expect(words.includes(name)).toBe(!admin);
+    expect(words).toEqual(expect.arrayContaining(['go', 'move', 'walk', 'whisper', 'tell', 'north', 'southwest', 'up']));
+    expect(completionCandidates('wh', { commands: words, players: [], exits: [] }).candidates).toEqual([
+      'whisper',
+      'who',
+      'whoami',
+    ]);
+  });
+
+  it('offers admin commands to admins only', () => {
+    const commands = [command('look', ['l']), command('kick', [], true)];
+    expect(commandWords({}, commands, {})).toEqual(['look']);
+    expect(commandWords({ admin: true }, commands, {})).toEqual(['look', 'kick']);
+  });
+
+  it('leaves out abbreviations and words that cannot be typed as a command', () => {
+    const commands = [command('help', ['?']), command('emote', ['me']), command('quit', ['logout', 'exit'])];
+    expect(commandWords({}, commands, { north: ['n'] })).toEqual(['help', 'emote', 'quit', 'logout', 'exit', 'north']);
   });
 });

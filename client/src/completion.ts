@@ -2,46 +2,33 @@
  * Tab completion for the command line: the first word completes to a command name,
  * later words to the names of the players in the room (or, after `go`, to its exits).
  */
+import { COMMANDS, DIRECTION_WORDS, type CommandInfo } from './protocol.generated';
 
-/** Commands every server knows (docs/protocol.md); `help` output adds the rest. */
-export const STATIC_COMMANDS: readonly string[] = [
-  'look',
-  'go',
-  'move',
-  'walk',
-  'say',
-  'who',
-  'help',
-  'north',
-  'south',
-  'east',
-  'west',
-  'northeast',
-  'northwest',
-  'southeast',
-  'southwest',
-  'up',
-  'down',
-];
-
-const MOVE_COMMANDS = new Set(['go', 'move', 'walk']);
+/** An alias shorter than this is an abbreviation, quicker typed than completed (`l`, `me`). */
+const MIN_ALIAS_LENGTH = 3;
+/** `go` and its aliases: their word completes to the exits of the room. */
+const MOVE_COMMANDS = new Set(['go', ...(COMMANDS.find((command) => command.name === 'go')?.aliases ?? [])]);
 const WORD = /^[a-z][a-z0-9_-]{0,31}$/i;
 
 /**
- * Command names found in the text of a `help` answer: the indented `Category: a, b, c`
- * lines of the list, and the `Aliases: x, y` line of one command's help.
+ * The words the first word of a line completes to: each command of the game with its
+ * aliases, and each direction (a command by itself). They come from the command registry
+ * through the generated protocol (`make protocol`), so a new command completes without any
+ * change here. Admin commands only for admins: the server refuses them to anyone else.
  */
-export function commandsFromHelp(text: string): string[] {
-  const found = new Set<string>();
-  for (const line of text.split('\n')) {
-    const listed = /^\s+[^:]+:\s*(.+)$/.exec(line) ?? /^Aliases:\s*(.+)$/.exec(line);
-    if (listed?.[1] === undefined) continue;
-    for (const item of listed[1].split(',')) {
-      const word = item.trim().toLowerCase();
-      if (WORD.test(word)) found.add(word);
-    }
+export function commandWords(
+  options: { admin?: boolean } = {},
+  commands: readonly CommandInfo[] = COMMANDS,
+  directions: Readonly<Record<string, readonly string[]>> = DIRECTION_WORDS,
+): string[] {
+  const words = new Set<string>();
+  for (const command of commands) {
+    if (command.admin && options.admin !== true) continue;
+    words.add(command.name);
+    for (const alias of command.aliases) if (alias.length >= MIN_ALIAS_LENGTH) words.add(alias);
   }
-  return [...found];
+  for (const direction of Object.keys(directions)) words.add(direction);
+  return [...words].filter((word) => WORD.test(word));
 }
 
 /** What the words before the cursor can complete to. */

@@ -73,7 +73,7 @@ export function formatGameEvent(event: GameEvent): FormattedLine {
     case 'chat_message':
       return { kind: 'chat', text: event.data.history ? `(earlier) ${event.data.text}` : event.data.text };
     case 'game_tick':
-      return { kind: 'system', text: `The clock of the world strikes ${event.data.tick}.` };
+      return { kind: 'system', text: `The clock of the world strikes ${event.data.tick_number}.` };
     case 'command_response':
       return { kind: event.data.success ? 'response' : 'error', text: event.data.result };
     case 'error':

@@ -163,14 +163,6 @@ describe('message store: the view', () => {
     expect(store.getState().chat.unread['say']).toBeUndefined();
   });
 
-  it('learns command names from help', () => {
-    const store = started();
-    store.getState().ingest(
-      response(2, 'c1', "Commands (type 'help <command>' for more):\n  Moving: go, look\n  Talking: say, emote", 'help'),
-    );
-    expect(store.getState().learnedCommands).toEqual(['go', 'look', 'say', 'emote']);
-  });
-
   it('shows the world clock in the status, not in the log', () => {
     const store = started();
     store.getState().ingest(message(2, 'game_tick', { tick_number: 120, timestamp: 'now' }));

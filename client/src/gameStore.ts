@@ -59,7 +59,6 @@ export function createGameStore(): GameStore {
     room: null,
     log: [],
     chat: emptyChat(),
-    learnedCommands: [],
     answered: [],
     resyncs: 0,
     stream: EMPTY_STREAM,
@@ -90,7 +89,6 @@ export function createGameStore(): GameStore {
         room: view.room,
         log: view.log,
         chat: view.chat,
-        learnedCommands: view.learnedCommands,
         answered: view.answered,
         resyncs: view.resyncs,
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, gameSocketProtocols, gameSocketUrl, parseServerMessage } from './protocol';
-import { gameState, message } from './testMessages';
+import { gameState, message, ROOM } from './testMessages';
 
 describe('parseServerMessage', () => {
   it('reads a JSON envelope', () => {
@@ -47,6 +47,17 @@ describe('decodeEvent', () => {
   it('checks game_state data', () => {
     const event = decodeEvent(gameState());
     expect(event.type).toBe('game_state');
+  });
+
+  it('decodes data in the shape of the generated wire types', () => {
+    expect(decodeEvent(gameState())).toEqual({
+      type: 'game_state',
+      data: { player: { id: 'p-alice', name: 'Alice' }, room: ROOM, epoch: 'e1', session_id: 's1', resync: false, stats: [] },
+    });
+    expect(decodeEvent(message(4, 'game_tick', { tick_number: 60, timestamp: 't' }))).toEqual({
+      type: 'game_tick',
+      data: { tick_number: 60, timestamp: 't' },
+    });
   });
 
   it('drops exits and occupants of the wrong type rather than failing', () => {

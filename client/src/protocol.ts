@@ -6,27 +6,21 @@
  * (or an "unknown" event) instead of throwing.
  */
 
-/** A room as the server describes it. */
-export interface Room {
-  id: string;
-  name: string;
-  description: string;
-  /** direction -> id of the room that exit leads to */
-  exits: Record<string, string>;
-  /** names of the players here (the server includes you) */
-  occupants: string[];
-}
+import * as wire from './protocol.generated';
 
-export interface PlayerRef {
-  id: string;
-  name: string;
-}
+// The wire types are generated from the contract (libs/contracts/schema/protocol.schema.json,
+// `make protocol`). What the decoders below return follows them; where this client accepts
+// more than the contract promises (an event type or chat channel it does not know yet), the
+// type says so, so that an older client keeps working against a newer server.
+
+export type Room = wire.RoomView;
+export type PlayerRef = wire.PlayerView;
+export type EventType = wire.EventType;
 
 /** The envelope every server message shares. `data` is checked per event type. */
-export interface ServerMessage {
+export interface ServerMessage extends Omit<wire.Envelope, 'event_type' | 'player_id' | 'room_id' | 'data'> {
+  /** any string: an unknown type is shown, not dropped */
   event_type: string;
-  timestamp: string;
-  sequence_number: number;
   player_id?: string;
   room_id?: string;
   data: unknown;
@@ -38,58 +32,23 @@ export interface Stat {
   value: string | number | boolean;
 }
 
-export interface GameStateData {
-  player: PlayerRef;
-  room: Room;
-  /** names the stream; a new epoch starts again at sequence 1 */
-  epoch: string | null;
-  /** private to this player: with the epoch and the last number, it lets the client resume */
-  sessionId: string | null;
-  /** true when the server could not resume and started a new stream instead */
-  resync: boolean;
-  /** whatever figures the game sends with the player (none yet), in the order given */
+export interface GameStateData extends wire.GameStateData {
+  /** whatever figures the game sends with the player (none in the contract yet), in order */
   stats: Stat[];
 }
 
-export interface RoomUpdateData {
-  room: Room;
+export type RoomUpdateData = wire.RoomUpdateData;
+export type PresenceData = wire.PresenceData;
+
+export interface ChatMessageData extends Omit<wire.ChatMessageData, 'channel'> {
+  /** a channel this client does not know yet is still shown, in a tab of its own */
+  channel: wire.ChatMessageData['channel'] | (string & {});
 }
 
-export interface PresenceData {
-  player_id: string;
-  player_name: string;
-}
-
-export interface ChatMessageData {
-  channel: string;
-  player_id: string;
-  player_name: string;
-  message: string;
-  text: string;
-  /** a line from before you arrived, sent to catch you up */
-  history: boolean;
-}
-
-export interface GameTickData {
-  tick: number;
-}
-
-export interface CommandResponseData {
-  command: string;
-  command_id: string | null;
-  success: boolean;
-  result: string;
-}
-
-export interface ErrorData {
-  message: string;
-  command_id: string | null;
-}
-
-export interface DisconnectData {
-  code: number | null;
-  reason: string;
-}
+export type GameTickData = wire.GameTickData;
+export type CommandResponseData = wire.CommandResponseData;
+export type ErrorData = wire.ErrorData;
+export type DisconnectData = wire.DisconnectData;
 
 /** A server message whose data has been checked against its event type. */
 export type GameEvent =
@@ -109,20 +68,14 @@ export type GameEvent =
  * Messages outside the stream: their sequence_number is the last one issued and does not
  * advance, and they are never replayed (docs/protocol.md, "Sequencing").
  */
-export const CONTROL_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'heartbeat',
-  'pong',
-  'auth_ok',
-  'disconnect',
-]);
+export const CONTROL_EVENT_TYPES: ReadonlySet<string> = new Set<string>(wire.CONTROL_EVENT_TYPES);
 
 export function isControlMessage(message: ServerMessage): boolean {
   return CONTROL_EVENT_TYPES.has(message.event_type);
 }
 
-/** What the client sends: one command per frame. */
-export interface ClientCommand {
-  command: string;
+/** What the client sends: one command per frame, always with its time and id. */
+export interface ClientCommand extends wire.ClientCommand {
   args: string[];
   timestamp: string;
   command_id: string;
@@ -239,8 +192,8 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
         data: {
           player,
           room,
-          epoch: typeof epoch === 'string' || typeof epoch === 'number' ? String(epoch) : null,
-          sessionId: str(data, 'session_id'),
+          epoch: typeof epoch === 'string' || typeof epoch === 'number' ? String(epoch) : '',
+          session_id: str(data, 'session_id') ?? '',
           resync: data['resync'] === true,
           stats: stats.length > 0 ? stats : isObject(rawPlayer) ? decodeStats(rawPlayer['stats']) : [],
         },
@@ -295,7 +248,8 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
       return {
         type: 'disconnect',
         data: {
-          code: typeof code === 'number' ? code : null,
+          // 1005 is the WebSocket standard's "no code given"
+          code: typeof code === 'number' ? code : 1005,
           reason: str(data, 'reason') ?? '',
         },
       };
@@ -303,7 +257,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
     case 'game_tick': {
       const tick = data['tick_number'];
       return typeof tick === 'number' && Number.isFinite(tick)
-        ? { type: 'game_tick', data: { tick } }
+        ? { type: 'game_tick', data: { tick_number: tick, timestamp: str(data, 'timestamp') ?? '' } }
         : null;
     }
     default:

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { tokenRole } from '../auth';
 import type { AuthSession } from '../authSession';
 import { parseCommandLine } from '../commandLine';
-import { STATIC_COMMANDS, type CompletionSource } from '../completion';
+import { commandWords, type CompletionSource } from '../completion';
 import { GameConnection } from '../connection';
 import { createGameStore } from '../gameStore';
 import { DEFAULT_HISTORY_KEY } from '../history';
@@ -105,15 +106,18 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
     [sendLine],
   );
 
+  // The role only decides what completes; the server refuses admin commands to anyone else.
+  const commands = useMemo(() => commandWords({ admin: tokenRole(auth.tokens.accessToken) === 'admin' }), [auth]);
+
   const completions = useCallback((): CompletionSource => {
     const state = store.getState();
     const you = state.player?.name;
     return {
-      commands: [...STATIC_COMMANDS, ...state.learnedCommands],
+      commands,
       players: (state.room?.occupants ?? []).filter((name) => name !== you),
       exits: Object.keys(state.room?.exits ?? {}),
     };
-  }, [store]);
+  }, [store, commands]);
 
   const pageLog = useCallback((direction: -1 | 1) => {
     const element = logScroller.current;
