@@ -29,6 +29,12 @@ describe('kicked by an administrator', () => {
   });
 });
 
+describe('revoked login', () => {
+  it('never reconnects with the token it holds after 4009', () => {
+    expect(closePolicy(4009).reauthenticate).toBe(true);
+  });
+});
+
 describe('expired token', () => {
   it('renews the token and resumes after 4003', () => {
     const policy = closePolicy(4003);

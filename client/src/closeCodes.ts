@@ -65,6 +65,13 @@ const POLICIES: Record<CloseCode, ClosePolicy> = {
     message: 'You were removed from the game by an administrator.',
   },
   [CLOSE_CODES.TOO_SLOW]: { ...RECONNECT, message: 'Too many messages were waiting for you.' },
+  // The login itself ended: its tokens are refused from now on, so renewing them fails and
+  // the player is sent back to the login form.
+  [CLOSE_CODES.REVOKED]: {
+    ...RECONNECT,
+    reauthenticate: true,
+    message: 'You were signed out of this login.',
+  },
 };
 
 function isCloseCode(code: number): code is CloseCode {

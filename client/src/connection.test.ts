@@ -253,6 +253,16 @@ describe('GameConnection: reconnecting and resuming', () => {
     expect(ctx.sockets).toHaveLength(2);
   });
 
+  it('4009 (the login was revoked) never reconnects with the old token: back to the login', async () => {
+    const ctx = setup({ refresh: 'rejected' });
+    const socket = await live(ctx);
+    socket.closes(4009);
+    await flush(60_000);
+    expect(ctx.auth.refresh).toHaveBeenCalledOnce();
+    expect(ctx.sockets).toHaveLength(1);
+    expect(ctx.onAuthLost).toHaveBeenCalledOnce();
+  });
+
   it('resumes when a gap is not healed by the edge in time', async () => {
     const ctx = setup();
     const socket = await live(ctx);

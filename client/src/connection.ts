@@ -1,6 +1,7 @@
 import type { RefreshOutcome } from './authSession';
 import { ReconnectSchedule, type BackoffOptions } from './backoff';
 import { closePolicy } from './closeCodes';
+import { CLOSE_CODES } from './protocol.generated';
 import { toClientCommand, type ParsedLine } from './commandLine';
 import type { ConnectionView, GameStore } from './gameStore';
 import { CommandOutbox } from './outbox';
@@ -294,7 +295,7 @@ export class GameConnection {
     if (!policy.reconnect) {
       this.setStatus({
         status: 'disconnected',
-        detail: code === 4001 ? 'playing elsewhere' : '',
+        detail: code === CLOSE_CODES.SESSION_REPLACED ? 'playing elsewhere' : '',
         retryAt: null,
         canReconnect: true,
       });
