@@ -176,62 +176,62 @@ export interface Envelope {
   data: { [key: string]: unknown };
 }
 
-export type GameStateEvent = Envelope & {
+export type GameStateEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'game_state';
   data: GameStateData;
 };
 
-export type RoomUpdateEvent = Envelope & {
+export type RoomUpdateEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'room_update';
   data: RoomUpdateData;
 };
 
-export type PlayerEnteredEvent = Envelope & {
+export type PlayerEnteredEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'player_entered';
   data: PresenceData;
 };
 
-export type PlayerLeftEvent = Envelope & {
+export type PlayerLeftEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'player_left';
   data: PresenceData;
 };
 
-export type ChatMessageEvent = Envelope & {
+export type ChatMessageEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'chat_message';
   data: ChatMessageData;
 };
 
-export type CommandResponseEvent = Envelope & {
+export type CommandResponseEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'command_response';
   data: CommandResponseData;
 };
 
-export type ErrorEvent = Envelope & {
+export type ErrorEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'error';
   data: ErrorData;
 };
 
-export type DisconnectEvent = Envelope & {
+export type DisconnectEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'disconnect';
   data: DisconnectData;
 };
 
-export type HeartbeatEvent = Envelope & {
+export type HeartbeatEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'heartbeat';
   data: HeartbeatData;
 };
 
-export type PongEvent = Envelope & {
+export type PongEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'pong';
   data: PongData;
 };
 
-export type GameTickEvent = Envelope & {
+export type GameTickEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'game_tick';
   data: GameTickData;
 };
 
-export type AuthOkEvent = Envelope & {
+export type AuthOkEvent = Omit<Envelope, 'data' | 'event_type'> & {
   event_type: 'auth_ok';
   data: AuthOkData;
 };

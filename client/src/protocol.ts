@@ -13,6 +13,9 @@ import * as wire from './protocol.generated';
 // more than the contract promises (an event type or chat channel it does not know yet), the
 // type says so, so that an older client keeps working against a newer server.
 
+/** The `data` the contract gives messages of event type `K`. */
+export type PayloadOf<K extends wire.EventType> = Extract<wire.ServerMessage, { event_type: K }>['data'];
+
 export type Room = wire.RoomView;
 export type PlayerRef = wire.PlayerView;
 export type EventType = wire.EventType;
@@ -32,23 +35,23 @@ export interface Stat {
   value: string | number | boolean;
 }
 
-export interface GameStateData extends wire.GameStateData {
+export interface GameStateData extends PayloadOf<'game_state'> {
   /** whatever figures the game sends with the player (none in the contract yet), in order */
   stats: Stat[];
 }
 
-export type RoomUpdateData = wire.RoomUpdateData;
-export type PresenceData = wire.PresenceData;
+export type RoomUpdateData = PayloadOf<'room_update'>;
+export type PresenceData = PayloadOf<'player_entered' | 'player_left'>;
 
-export interface ChatMessageData extends Omit<wire.ChatMessageData, 'channel'> {
+export interface ChatMessageData extends Omit<PayloadOf<'chat_message'>, 'channel'> {
   /** a channel this client does not know yet is still shown, in a tab of its own */
   channel: wire.ChatMessageData['channel'] | (string & {});
 }
 
-export type GameTickData = wire.GameTickData;
-export type CommandResponseData = wire.CommandResponseData;
-export type ErrorData = wire.ErrorData;
-export type DisconnectData = wire.DisconnectData;
+export type GameTickData = PayloadOf<'game_tick'>;
+export type CommandResponseData = PayloadOf<'command_response'>;
+export type ErrorData = PayloadOf<'error'>;
+export type DisconnectData = PayloadOf<'disconnect'>;
 
 /** A server message whose data has been checked against its event type. */
 export type GameEvent =

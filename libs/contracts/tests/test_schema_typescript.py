@@ -25,6 +25,15 @@ from mythos_contracts.schema.typescript import constant_name, literal, render, t
         ),
         ({"type": "object", "additionalProperties": False}, "Record<string, never>"),
         ({"allOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/B"}]}, "A & B"),
+        (
+            {
+                "allOf": [
+                    {"$ref": "#/$defs/A"},
+                    {"type": "object", "properties": {"b": {}, "a": {}}},
+                ]
+            },
+            "Omit<A, 'a' | 'b'> & {\n  b?: unknown;\n  a?: unknown;\n}",
+        ),
         ({}, "unknown"),
         ({"type": "something-new"}, "unknown"),
     ],
@@ -79,5 +88,8 @@ def test_named_values_become_constants() -> None:
     assert "  KICKED: 4004,\n" in text
     assert "export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];" in text
     assert "export type EventType = (typeof EVENT_TYPES)[number];" in text
-    assert "export type GameStateEvent = Envelope & {\n  event_type: 'game_state';\n" in text
+    assert (
+        "export type GameStateEvent = Omit<Envelope, 'data' | 'event_type'> & {\n  event_type: 'game_state';\n"
+        in text
+    )
     assert "export type ServerMessage =\n  | GameStateEvent\n" in text

@@ -82,7 +82,7 @@ def type_of(schema: JsonSchema | bool) -> str:
         if keyword in schema:
             return _union([type_of(part) for part in schema[keyword]])
     if "allOf" in schema:
-        return " & ".join(_grouped(type_of(part)) for part in schema["allOf"])
+        return _intersection(schema["allOf"])
     kind = schema.get("type")
     if isinstance(kind, list):
         return _union([type_of({**schema, "type": one}) for one in kind])
@@ -91,6 +91,22 @@ def type_of(schema: JsonSchema | bool) -> str:
     if kind == "object":
         return _object(schema, indent="")
     return _SCALARS.get(kind, "unknown") if isinstance(kind, str) else "unknown"
+
+
+def _intersection(parts: list[JsonSchema]) -> str:
+    """``allOf``. A property a later part narrows (``event_type``: one value; ``data``: one
+    payload) is left out of the earlier parts, so the narrower type is the one TypeScript sees
+    instead of an intersection with, say, an index signature."""
+    types = []
+    for index, part in enumerate(parts):
+        narrowed = sorted(
+            {name for later in parts[index + 1 :] for name in later.get("properties", {})}
+        )
+        expression = _grouped(type_of(part))
+        if narrowed and "$ref" in part:
+            expression = f"Omit<{expression}, {_union([literal(n) for n in narrowed])}>"
+        types.append(expression)
+    return " & ".join(types)
 
 
 def _doc(text: str | None, indent: str) -> list[str]:
