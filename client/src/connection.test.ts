@@ -290,6 +290,30 @@ describe('GameConnection: reconnecting and resuming', () => {
     expect(socket.closedWith).toBe(4000);
     expect(ctx.status()).toBe('reconnecting');
   });
+
+  it('takes its silence timeout from the heartbeat interval the server announces', async () => {
+    const ctx = setup();
+    ctx.connection.start();
+    await flush();
+    const socket = ctx.latest();
+    socket.opens();
+    socket.delivers(gameState(1, ROOM, { heartbeat_interval_seconds: 5 }));
+    await flush(11_999);
+    expect(socket.closedWith).toBeNull();
+    await flush(1);
+    expect(socket.closedWith).toBe(4000); // 2.4 x 5 s
+
+    // Kept across the reconnect; a heartbeat announcing a longer interval extends it.
+    await flush(1000);
+    const resumed = ctx.latest();
+    expect(resumed).not.toBe(socket);
+    resumed.opens();
+    resumed.delivers(control('heartbeat', 1, { interval_seconds: 50 }));
+    await flush(119_999);
+    expect(resumed.closedWith).toBeNull();
+    await flush(1);
+    expect(resumed.closedWith).toBe(4000); // 2.4 x 50 s
+  });
 });
 
 describe('GameConnection: commands', () => {

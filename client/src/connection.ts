@@ -16,6 +16,7 @@ import {
   type ServerMessage,
 } from './protocol';
 import { MAX_HELD, resumePoint } from './stream';
+import { announcedHeartbeatMs, DEFAULT_HEARTBEAT_INTERVAL_MS, PING_INTERVAL_MS, silenceTimeoutMs } from './timing';
 
 /** The part of the browser's WebSocket this client uses (tests pass a fake). */
 export interface SocketLike {
@@ -49,7 +50,8 @@ export interface ConnectionOptions {
   backoff?: BackoffOptions;
   /** send `{"command":"ping"}` this often (ms) */
   pingIntervalMs?: number;
-  /** nothing at all received for this long: the link is dead, reconnect (ms) */
+  /** nothing at all received for this long: the link is dead, reconnect (ms); by default
+   * it follows the heartbeat interval the server announces */
   silenceTimeoutMs?: number;
   /** a gap the edge has not healed after this long: reconnect and resume (ms) */
   gapTimeoutMs?: number;
@@ -87,6 +89,8 @@ export class GameConnection {
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   /** a sequence number the server says exists (held message, heartbeat) */
   private behindTarget = 0;
+  /** how often the server says it sends heartbeats; kept across reconnects */
+  private heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -200,8 +204,10 @@ export class GameConnection {
   }
 
   private receive(raw: unknown): void {
-    this.touch();
     const message = parseServerMessage(raw);
+    const announced = message === null ? null : announcedHeartbeatMs(message);
+    if (announced !== null) this.heartbeatIntervalMs = announced;
+    this.touch();
     if (message === null) {
       this.store.getState().addLine('unknown', 'The server sent something this client cannot read.');
       return;
@@ -345,7 +351,7 @@ export class GameConnection {
   // ---- timers -------------------------------------------------------------
 
   private startLinkTimers(): void {
-    const interval = this.options.pingIntervalMs ?? 20_000;
+    const interval = this.options.pingIntervalMs ?? PING_INTERVAL_MS;
     this.pingTimer = setInterval(() => {
       const socket = this.socket;
       if (socket !== null && socket.readyState === OPEN) socket.send(PING_FRAME);
@@ -357,7 +363,8 @@ export class GameConnection {
   private touch(): void {
     if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
     if (this.phase !== 'open' && this.phase !== 'live') return;
-    this.silenceTimer = setTimeout(() => this.retry('silent'), this.options.silenceTimeoutMs ?? 60_000);
+    const silence = this.options.silenceTimeoutMs ?? silenceTimeoutMs(this.heartbeatIntervalMs);
+    this.silenceTimer = setTimeout(() => this.retry('silent'), silence);
   }
 
   private watchGap(target: number): void {

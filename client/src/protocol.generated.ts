@@ -124,6 +124,8 @@ export interface GameStateData {
   session_id: string;
   /** true when a resume could not be served: rebuild your view from this message */
   resync: boolean;
+  /** seconds between heartbeats; a client derives its silence timeout from it */
+  heartbeat_interval_seconds: number | null;
 }
 
 /** The world's clock, sent to everyone at a low rate (every 60 ticks by default). */

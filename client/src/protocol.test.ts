@@ -52,7 +52,18 @@ describe('decodeEvent', () => {
   it('decodes data in the shape of the generated wire types', () => {
     expect(decodeEvent(gameState())).toEqual({
       type: 'game_state',
-      data: { player: { id: 'p-alice', name: 'Alice' }, room: ROOM, epoch: 'e1', session_id: 's1', resync: false, stats: [] },
+      data: {
+        player: { id: 'p-alice', name: 'Alice' },
+        room: ROOM,
+        epoch: 'e1',
+        session_id: 's1',
+        resync: false,
+        heartbeat_interval_seconds: null,
+        stats: [],
+      },
+    });
+    expect(decodeEvent(gameState(1, ROOM, { heartbeat_interval_seconds: 25 }))).toMatchObject({
+      data: { heartbeat_interval_seconds: 25 },
     });
     expect(decodeEvent(message(4, 'game_tick', { tick_number: 60, timestamp: 't' }))).toEqual({
       type: 'game_tick',

@@ -101,6 +101,11 @@ function str(obj: Obj, key: string): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** A positive, finite number of seconds, else null. */
+export function positiveSeconds(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}
+
 // ---------------------------------------------------------------------------
 // Decoders
 
@@ -198,6 +203,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
           epoch: typeof epoch === 'string' || typeof epoch === 'number' ? String(epoch) : '',
           session_id: str(data, 'session_id') ?? '',
           resync: data['resync'] === true,
+          heartbeat_interval_seconds: positiveSeconds(data['heartbeat_interval_seconds']),
           stats: stats.length > 0 ? stats : isObject(rawPlayer) ? decodeStats(rawPlayer['stats']) : [],
         },
       };

@@ -28,7 +28,13 @@ export function message(
 export function gameState(
   seq = 1,
   room: Room = ROOM,
-  extra: { epoch?: string; session_id?: string; resync?: boolean; stats?: unknown } = {},
+  extra: {
+    epoch?: string;
+    session_id?: string;
+    resync?: boolean;
+    stats?: unknown;
+    heartbeat_interval_seconds?: number;
+  } = {},
 ): ServerMessage {
   return message(seq, 'game_state', {
     player: { id: 'p-alice', name: 'Alice' },

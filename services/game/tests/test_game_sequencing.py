@@ -136,6 +136,15 @@ async def test_streams_are_gapless_and_room_events_go_once_per_room() -> None:
     await game.bus.close()
 
 
+async def test_game_state_tells_the_client_how_often_heartbeats_come() -> None:
+    # The client's silence timeout follows this (docs/protocol.md, "Heartbeats and liveness").
+    game = await _game()
+    await _join(game, "a")
+    ((_, state),) = game.of_type("game_state")
+    assert state.data["heartbeat_interval_seconds"] == 25
+    await game.bus.close()
+
+
 async def test_a_player_who_just_arrived_gets_own_copies_until_the_room_is_bound() -> None:
     game = await _game()
     await _join(game, "a", "b")

@@ -76,6 +76,11 @@ class GameStateData(Payload):
         default=False,
         description="true when a resume could not be served: rebuild your view from this message",
     )
+    heartbeat_interval_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds between heartbeats; a client derives its silence timeout from it",
+    )
 
 
 class RoomUpdateData(Payload):

@@ -18,6 +18,7 @@ from typing import Literal
 
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,8 +65,16 @@ class GameSettings(BaseSettings):
     history_messages: int = Field(default=100, ge=1, description="replayable messages kept")
     history_seconds: float = Field(default=120.0, ge=0, description="...or this many seconds")
     linkdead_grace_seconds: float = Field(default=30.0, ge=0)
-    heartbeat_interval_seconds: float = Field(default=25.0, gt=0)
-    edge_timeout_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_interval_seconds: float = Field(
+        default=GAME_HEARTBEAT_INTERVAL_SECONDS,
+        gt=0,
+        description="how often each player gets a heartbeat; clients learn it from the server",
+    )
+    edge_timeout_seconds: float = Field(
+        default=GAME_EDGE_TIMEOUT_SECONDS,
+        gt=0,
+        description="an edge silent this long is presumed dead; its players turn link-dead",
+    )
     edge_sync_seconds: float = Field(
         default=1.0, ge=0, description="on start, how long edges have to say who is connected"
     )

@@ -7,6 +7,7 @@ from typing import Literal
 
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from mythos_contracts.timing import EDGE_HEARTBEAT_SECONDS, EDGE_IDLE_TIMEOUT_SECONDS
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,10 +52,14 @@ class EdgeSettings(BaseSettings):
         default=1000, ge=1, description="messages held ahead of a gap before the client is closed"
     )
     idle_timeout_seconds: float = Field(
-        default=50.0, gt=0, description="close a client that sent nothing (not even ping) this long"
+        default=EDGE_IDLE_TIMEOUT_SECONDS,
+        gt=0,
+        description="close a client that sent nothing (not even ping) this long",
     )
     edge_heartbeat_seconds: float = Field(
-        default=10.0, gt=0, description="how often this edge tells the game it is alive"
+        default=EDGE_HEARTBEAT_SECONDS,
+        gt=0,
+        description="how often this edge tells the game it is alive",
     )
     allowed_origins: str = Field(
         default="http://127.0.0.1:54731,http://localhost:54731",

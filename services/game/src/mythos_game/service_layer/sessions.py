@@ -32,6 +32,7 @@ from mythos_contracts.events import (
     PresenceData,
     RoomUpdateData,
 )
+from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
@@ -56,8 +57,8 @@ CLOSE_TRY_AGAIN_LATER = CloseCode.TRY_AGAIN_LATER
 @dataclass(frozen=True)
 class SessionTimings:
     linkdead_grace: float = 30.0
-    heartbeat_interval: float = 25.0
-    edge_timeout: float = 30.0
+    heartbeat_interval: float = GAME_HEARTBEAT_INTERVAL_SECONDS
+    edge_timeout: float = GAME_EDGE_TIMEOUT_SECONDS
     """An edge not heard from for this long is presumed dead; its players turn link-dead."""
 
 
@@ -230,6 +231,7 @@ class Sessions:
             epoch=stream.epoch,
             session_id=stream.session_id,
             resync=resync,
+            heartbeat_interval_seconds=self._timings.heartbeat_interval,
         )
         await self._publisher.publish_to_connection(
             "game_state", player.id, player.connection_id, state.model_dump(mode="json")
