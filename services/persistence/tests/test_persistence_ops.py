@@ -148,7 +148,10 @@ async def test_a_save_waiting_out_an_outage_logs_its_player_id(json_lines: JsonL
     bus = InMemoryBus(InMemoryBroker())
     await bus.connect()
     settings = PersistenceSettings(
-        database_url=REFUSING_URL, retry_initial_seconds=0.05, retry_max_seconds=0.1
+        database_url=REFUSING_URL,
+        retry_initial_seconds=0.05,
+        retry_max_seconds=0.1,
+        shutdown_grace_seconds=0.1,
     )
     service = PersistenceService(settings, bus)
     await service.start()
@@ -159,7 +162,7 @@ async def test_a_save_waiting_out_an_outage_logs_its_player_id(json_lines: JsonL
         )
         await asyncio.sleep(0.3)
     finally:
-        await service.stop(grace=0.1)
+        await service.stop()
         await bus.close()
     retries = [line for line in json_lines() if "retrying in" in line["msg"]]
     assert retries, json_lines()

@@ -138,7 +138,9 @@ async def test_saves_wait_while_postgres_is_missing_and_land_when_it_appears(
 async def test_a_save_waiting_at_shutdown_goes_back_to_the_queue(
     amqp_url: str, late_database: LateDatabase
 ) -> None:
-    settings = PersistenceSettings(database_url=late_database.url, **FAST_RETRY)
+    settings = PersistenceSettings(
+        database_url=late_database.url, shutdown_grace_seconds=0.1, **FAST_RETRY
+    )
     client = AmqpBus(amqp_url, connection_name="game")
     await client.connect()
     first_bus = AmqpBus(amqp_url, connection_name="persistence-1")
@@ -147,7 +149,7 @@ async def test_a_save_waiting_at_shutdown_goes_back_to_the_queue(
     await first.start()
     await client.publish(PERSISTENCE_EXCHANGE, save_key("player"), save_body("p1", "attic", 1))
     await asyncio.sleep(0.3)  # the save is now retrying inside the first instance
-    await first.stop(grace=0.1)
+    await first.stop()
     await first_bus.close()
 
     await late_database.create()
@@ -169,12 +171,13 @@ async def test_in_memory_a_save_waiting_at_shutdown_is_kept(tmp_path: Path) -> N
     first_bus = InMemoryBus(broker)
     await first_bus.connect()
     first = PersistenceService(
-        PersistenceSettings(database_url=REFUSING_URL, **FAST_RETRY), first_bus
+        PersistenceSettings(database_url=REFUSING_URL, shutdown_grace_seconds=0.1, **FAST_RETRY),
+        first_bus,
     )
     await first.start()
     await first_bus.publish(PERSISTENCE_EXCHANGE, save_key("player"), save_body("p1", "attic", 1))
     await asyncio.sleep(0.3)
-    await first.stop(grace=0.1)
+    await first.stop()
     await first_bus.close()
     assert broker.queues[PERSISTENCE_SAVES_QUEUE].items.qsize() == 1
     assert broker.queues[DEAD_LETTER_QUEUE].items.qsize() == 0

@@ -57,9 +57,10 @@ class NotConsuming(NotReady):
 
 
 class GameService:
-    """Construct with a connected bus; ``start`` loads the world (raising ``WorldError``
-    on a broken one) and starts consuming commands; ``stop`` finishes the command in
-    hand and takes no more (then close the bus)."""
+    """The game, as the contract's lifecycle runs it: ``start`` (on a connected bus)
+    loads the world (raising ``WorldError`` on a broken one) and starts consuming
+    commands; ``drain`` finishes the command in hand, takes no more and hands the
+    streams over; ``stop`` does the same if nothing drained yet (then close the bus)."""
 
     def __init__(self, settings: GameSettings, bus: Bus) -> None:
         self._settings = settings
@@ -227,6 +228,9 @@ class GameService:
                 await dispatcher.tick()
             except Exception:
                 log.exception("game tick failed")
+
+    async def drain(self) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         """Stop consuming, let the command in hand finish (its events published, its

@@ -34,9 +34,10 @@ class PersistenceService:
     """Serves ``request.load_player``, ``request.chat_history``, ``request.save_handoff``,
     ``request.take_handoff``, ``save.player`` and ``save.chat`` from the game database.
 
-    The caller owns the bus: connect it before ``start()`` (``connect()`` already
-    declares the durable queues this service consumes) and close it after
-    ``stop()``. The service owns its database engine.
+    The contract's lifecycle runs it (see ``__main__``); whoever runs it owns the bus:
+    connect it before ``start()`` (``connect()`` already declares the durable queues
+    this service consumes) and close it after ``stop()``. The service owns its
+    database engine.
     """
 
     def __init__(self, settings: PersistenceSettings, bus: Bus) -> None:
@@ -63,14 +64,19 @@ class PersistenceService:
         await self._consumers.start()
         log.info("persistence service started")
 
-    async def stop(self, *, grace: float = 5.0) -> None:
-        """Let in-flight work finish (up to ``grace`` s), then release the database.
+    async def drain(self) -> None:
+        """Let in-flight work finish (up to ``shutdown_grace_seconds``) and take no more.
 
         Deliveries that arrive afterwards, or are still waiting on the database, stay
         unacknowledged and go back to their queue when the caller closes the bus.
         """
-        if self._consumers is not None:
-            await self._consumers.stop(grace)
+        consumers, self._consumers = self._consumers, None
+        if consumers is not None:
+            await consumers.stop(self._settings.shutdown_grace_seconds)
+
+    async def stop(self) -> None:
+        """Drain (if nothing did yet), then release the database."""
+        await self.drain()
         if self._engine is not None:
             await self._engine.dispose()
         log.info("persistence service stopped")

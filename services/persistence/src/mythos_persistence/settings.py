@@ -51,6 +51,9 @@ class PersistenceSettings(BaseSettings):
     health_host: str = "127.0.0.1"
     health_port: int = 54736
     # Backoff of writes (and of the first broker connection) while a dependency is down.
+    shutdown_grace_seconds: float = Field(
+        default=5.0, gt=0, description="on SIGTERM, how long the work in hand may take"
+    )
     retry_initial_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
     # Chat history: lines kept per scope (global, each sub-zone); older ones are pruned.
