@@ -4,6 +4,7 @@ real signal, and a service that records what happened to it, in what order."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -34,6 +35,7 @@ class Recorder:
         self.calls: list[str] = []
         self.drain_takes = drain_takes
         self.served_while_draining: int | None = None
+        self.frozen_by_then = 0
         self.port = free_port()
 
     async def start(self) -> None:
@@ -41,6 +43,7 @@ class Recorder:
 
     async def drain(self) -> None:
         self.calls.append("drain")
+        self.frozen_by_then = gc.get_freeze_count()
         async with httpx.AsyncClient() as http:
             answer = await http.get(f"http://127.0.0.1:{self.port}/ready")
             self.served_while_draining = answer.status_code
@@ -71,6 +74,7 @@ async def wait_serving(port: int) -> None:
 
 
 async def test_start_serve_then_drain_while_serving_stop_and_close_the_bus() -> None:
+    gc.unfreeze()
     service = Recorder(InMemoryBus(InMemoryBroker()))
     running = asyncio.create_task(serve(service.plan(), grace=5.0, signals=[SIGNAL]))
     await wait_serving(service.port)
@@ -83,6 +87,8 @@ async def test_start_serve_then_drain_while_serving_stop_and_close_the_bus() -> 
         "stop (bus connected: True)",  # the bus closes only after the service stopped
     ]
     assert service.served_while_draining == 200
+    assert service.frozen_by_then > 0  # what start built is out of the collector's way
+    gc.unfreeze()
     assert not service.bus.is_connected()
     with pytest.raises(httpx.TransportError):
         async with httpx.AsyncClient() as http:
