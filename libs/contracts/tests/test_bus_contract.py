@@ -372,3 +372,24 @@ async def test_a_command_id_travels_with_the_messages_published_for_it(
     assert with_headers == {"command_id": "c-42"}  # the cause; not the player
     assert with_context == {"command_id": "c-42"}  # what the consumer's lines carry
     assert without_headers == {} and without_context == {}
+
+
+@pytest.mark.parametrize("exclusive", [True, False], ids=["exclusive", "durable"])
+async def test_a_bounded_queue_drops_its_oldest_waiting_messages(
+    bus_factory: BusFactory, exclusive: bool
+) -> None:
+    """``max_length``: a consumer that fell behind loses the oldest messages, not the
+    newest, and the broker's memory stays bounded (edges heal the gap by replay)."""
+    edge = await _connected(bus_factory, "edge")
+    queue = f"mythos.edge.bounded-{'x' if exclusive else 'd'}"
+    await edge.declare_queue(queue, exclusive=exclusive, dead_letter=False, max_length=3)
+    await edge.bind(queue, EVENTS_EXCHANGE, player_pattern("p9"))
+    for n in range(1, 7):
+        await edge.publish(EVENTS_EXCHANGE, player_key("p9", "chat_message"), str(n).encode())
+    got = Collector()
+    await edge.consume(queue, got)
+    await got.wait_for(3)
+    await edge.publish(EVENTS_EXCHANGE, player_key("p9", "chat_message"), b"7")
+    await got.wait_for(4)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in got.items] == [b"4", b"5", b"6", b"7"]

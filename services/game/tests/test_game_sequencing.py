@@ -11,6 +11,7 @@ from pathlib import Path
 from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import (
+    CommandRefused,
     EdgeHeartbeat,
     EventEnvelope,
     HeldConnection,
@@ -345,4 +346,26 @@ async def test_a_redelivered_session_open_does_not_start_a_second_stream() -> No
     await game.handle(SessionOpened(**_ids("a")))
     assert game.sequencer.get("a").epoch == epoch  # type: ignore[union-attr]
     assert len(game.of_type("game_state")) == 1
+    await game.bus.close()
+
+
+async def test_a_command_the_edge_refused_is_answered_in_stream_and_not_remembered() -> None:
+    game = await _game()
+    await _join(game, "a")
+    refusal = "slow down: at most 10 commands per second (bursts of 20); this one was not run"
+    await game.handle(
+        CommandRefused(command="say", command_id="r1", reason=refusal, retry_after=0.1, **_ids("a"))
+    )
+    ((_, answer),) = game.of_type("command_response")
+    assert answer.data == {
+        "command": "say",
+        "command_id": "r1",
+        "success": False,
+        "result": refusal,
+        "retry_after": 0.1,
+    }
+    await game.handle(PlayerCommand(command="say", args=["now"], command_id="r1", **_ids("a")))
+    ran = game.of_type("command_response")[1][1].data
+    assert ran["success"] is True and "retry_after" not in ran, "the re-send runs"
+    assert _gapless(game, "a")
     await game.bus.close()

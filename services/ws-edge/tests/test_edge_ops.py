@@ -141,26 +141,29 @@ def test_an_oversized_frame_counts_as_too_large_and_closes_1009() -> None:
         assert value("mythos_edge_frames_rejected_total", reason="too_large") == too_large + 1
 
 
-def test_a_flood_counts_refusals_and_drops_not_forwards() -> None:
-    with TestClient(_app(commands_per_second=0.001, command_burst=1)) as client:
-        names = ("forwarded", "rate_limited", "dropped")
-        before = [
-            value("mythos_edge_commands_forwarded_total"),
-            value("mythos_edge_frames_rejected_total", reason="rate_limited"),
-            value("mythos_edge_frames_rejected_total", reason="dropped"),
-        ]
+def test_a_flood_counts_refusals_then_closes_1008() -> None:
+    settings = {"commands_per_second": 0.001, "command_burst": 2, "max_refused_per_minute": 2}
+    with TestClient(_app(**settings)) as client:
+        names = ("forwarded", "rate_limited", "closed_1008")
+        counters = (
+            lambda: value("mythos_edge_commands_forwarded_total"),
+            lambda: value("mythos_edge_frames_rejected_total", reason="rate_limited"),
+            lambda: value("mythos_edge_connections_closed_total", code="1008"),
+        )
+        before = [read() for read in counters]
         with client.websocket_connect("/api/ws?token=p1") as ws:
-            for i in range(4):
-                ws.send_text(json.dumps({"command": "look", "command_id": f"c{i}"}))
-            ws.send_text(json.dumps({"command": "ping"}))
+            ws.send_text(json.dumps({"command": "ping"}))  # a frame like any other
             assert ws.receive_json()["event_type"] == "pong"
-        after = [
-            value("mythos_edge_commands_forwarded_total"),
-            value("mythos_edge_frames_rejected_total", reason="rate_limited"),
-            value("mythos_edge_frames_rejected_total", reason="dropped"),
-        ]
-        moved = {n: a - b for n, a, b in zip(names, after, before, strict=True)}
-        assert moved == {"forwarded": 1, "rate_limited": 1, "dropped": 2}
+            for i in range(5):
+                ws.send_text(json.dumps({"command": "look", "command_id": f"c{i}"}))
+            with pytest.raises(WebSocketDisconnect) as ended:
+                while True:
+                    ws.receive_text()
+            assert ended.value.code == 1008
+        eventually(lambda: counters[2]() == before[2] + 1)
+        moved = {n: read() - b for n, read, b in zip(names, counters, before, strict=True)}
+        # c0 ran; c1, c2 refused; c3 refused once too many: closed; c4 never read.
+        assert moved == {"forwarded": 1, "rate_limited": 3, "closed_1008": 1}
 
 
 def test_a_full_edge_refuses_with_503_and_reports_its_cap() -> None:
@@ -323,7 +326,7 @@ def test_healthz_readyz_and_metrics_answer_at_the_root(client: TestClient) -> No
         "mythos_edge_commands_forwarded_total ",
         "mythos_edge_messages_delivered_total ",
         "mythos_edge_draining 0.0",
-        'mythos_edge_frames_rejected_total{reason="dropped"}',
+        'mythos_edge_frames_rejected_total{reason="rate_limited"}',
         'mythos_edge_resumes_total{outcome="resync"}',
         'mythos_edge_connections_closed_total{code="1012"}',
     ):

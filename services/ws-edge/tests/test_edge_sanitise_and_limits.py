@@ -17,7 +17,7 @@ from mythos_edge.entrypoints.origin_check import OriginPolicy, normalise_origin
 from mythos_edge.entrypoints.sanitise import clean_text
 from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
 from mythos_edge.service_layer.connections import CLOSE_TOKEN_EXPIRED, Close, Connection
-from mythos_edge.service_layer.rate_limits import CommandThrottle, TokenBucket, Verdict
+from mythos_edge.service_layer.rate_limits import FrameBudget, TokenBucket, Verdict
 from mythos_edge.service_layer.token_expiry import enforce_expiry
 
 # --- sanitising --------------------------------------------------------------------------
@@ -170,17 +170,34 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
     assert sum(bucket.take() for _ in range(50)) == 20
 
 
-def test_over_the_limit_commands_are_refused_then_dropped() -> None:
+def test_over_the_budget_frames_are_refused_never_dropped_and_a_flood_is_closed() -> None:
     clock = FakeClock()
-    throttle = CommandThrottle(rate=2, burst=3, clock=clock)
-    verdicts = [throttle.admit() for _ in range(8)]
-    assert verdicts == [Verdict.RUN] * 3 + [Verdict.REFUSE] * 3 + [Verdict.DROP] * 2
-    assert throttle.dropped == 2
-    assert "slow down" in throttle.refusal_reason() and "2 commands per second" in (
-        throttle.refusal_reason()
+    budget = FrameBudget(rate=2, burst=3, max_refused=5, clock=clock)
+    verdicts = [budget.admit() for _ in range(8)]
+    assert verdicts == [Verdict.RUN] * 3 + [Verdict.REFUSE] * 5
+    assert budget.retry_after() == 0.5  # one token at 2 per second
+    assert "slow down" in budget.refusal_reason() and "2 commands per second" in (
+        budget.refusal_reason()
     )
     clock.now += 0.5
-    assert throttle.admit() is Verdict.RUN
+    assert budget.admit() is Verdict.RUN
+    # The 6th refusal within 60 s closes; refusals older than that are forgotten.
+    assert budget.admit() is Verdict.CLOSE
+    assert "more than 5 refused within 60 s" in budget.close_reason()
+    clock.now += 60
+    assert [budget.admit() for _ in range(9)] == [Verdict.RUN] * 3 + [Verdict.REFUSE] * 5 + [
+        Verdict.CLOSE
+    ]
+
+
+def test_refusals_spread_over_more_than_a_minute_never_close() -> None:
+    clock = FakeClock()
+    budget = FrameBudget(rate=2, burst=1, max_refused=500, clock=clock)
+    verdicts = []
+    for _ in range(1600):  # 8 frames a second for 200 s: 6 a second refused, 360 a minute
+        clock.now += 0.125
+        verdicts.append(budget.admit())
+    assert Verdict.CLOSE not in verdicts and verdicts.count(Verdict.REFUSE) == 1200
 
 
 # --- connection caps -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.routing import COMMANDS_EXCHANGE
+from mythos_contracts.routing import COMMANDS_EXCHANGE, edge_queue
 from mythos_edge.adapters.token_verifier import (
     Identity,
     InvalidToken,
@@ -46,7 +46,8 @@ class FakeVerifier:
 
 class SpyBus(InMemoryBus):
     def __init__(self) -> None:
-        super().__init__(InMemoryBroker())
+        self.broker = InMemoryBroker()
+        super().__init__(self.broker)
         self.to_game: list[dict[str, Any]] = []
 
     async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
@@ -182,17 +183,43 @@ def test_an_oversized_frame_closes_1009_a_malformed_small_one_does_not() -> None
         assert [m["command_id"] for m in bus.sent("command")] == ["fits"]
 
 
-def test_a_flood_is_refused_with_slow_down_then_dropped() -> None:
+def test_every_frame_draws_on_one_budget_and_each_refused_command_is_answered() -> None:
     for client, bus in _edge(commands_per_second=0.001, command_burst=3):
         with client.websocket_connect("/api/ws?token=good:p1") as ws:
-            for i in range(8):
-                ws.send_text(_say("hi", f"c{i}"))
-            ws.send_text(json.dumps({"command": "ping"}))  # pings are never limited
+            ws.send_text(json.dumps({"command": "ping"}))  # a frame like any other
             assert ws.receive_json()["event_type"] == "pong"
-        assert [m["command_id"] for m in bus.sent("command")] == ["c0", "c1", "c2"]
-        refused = bus.sent("invalid")
-        assert [m["command_id"] for m in refused] == ["c3", "c4", "c5"]
+            for i in range(6):
+                ws.send_text(_say("hi", f"c{i}"))
+            ws.send_text(json.dumps({"command": "ping", "command_id": "p9"}))
+            ws.send_text("not json")
+            ws.send_text(json.dumps({"command": "auth", "args": ["good:p1"], "command_id": "a"}))
+            refused = bus.wait_for("refused", 6)
+            invalid = bus.wait_for("invalid")
+        assert [m["command_id"] for m in bus.sent("command")] == ["c0", "c1"]
+        assert [(m["command"], m["command_id"]) for m in refused] == [
+            *[("say", f"c{i}") for i in range(2, 6)],
+            ("ping", "p9"),
+            ("auth", "a"),
+        ]
         assert all(m["reason"].startswith("slow down") for m in refused)
+        assert all(m["retry_after"] > 0 for m in refused)
+        assert "good:" not in json.dumps(bus.to_game), "a token was forwarded to the game"
+        assert [m["reason"][:9] for m in invalid] == ["slow down"]  # the frame was no command
+
+
+def test_a_sustained_flood_is_closed_with_1008_and_nothing_after_it_is_read() -> None:
+    for client, bus in _edge(commands_per_second=0.001, command_burst=1, max_refused_per_minute=3):
+        with client.websocket_connect("/api/ws?token=good:p1") as ws:
+            for i in range(7):
+                ws.send_text(_say("hi", f"c{i}"))
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    ws.receive_text()
+            assert closed.value.code == 1008 and "too many commands" in closed.value.reason
+        bus.wait_for("session_close")
+        assert [m["command_id"] for m in bus.sent("command")] == ["c0"]
+        # c1-c3 refused; c4 is one refusal too many: refused (answered) and the socket closed.
+        assert [m["command_id"] for m in bus.sent("refused")] == ["c1", "c2", "c3", "c4"]
 
 
 def test_control_characters_never_reach_the_game(edge: tuple[TestClient, SpyBus]) -> None:
@@ -240,3 +267,9 @@ def test_an_expired_connection_is_closed_4003_and_runs_nothing_after() -> None:
                     ws.receive_text()
             assert closed.value.code == 4003 and "expired" in closed.value.reason
         assert bus.sent("command") == []
+
+
+def test_the_edge_queue_is_bounded_on_the_broker() -> None:
+    for _, bus in _edge(event_queue_max_length=1234):
+        queue = bus.broker.queues[edge_queue("t")]
+        assert queue.max_length == 1234

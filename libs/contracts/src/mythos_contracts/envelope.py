@@ -175,6 +175,19 @@ class InvalidInput(_FromEdge):
     command_id: str | None = None
 
 
+class CommandRefused(_FromEdge):
+    """A command the edge did not forward because its sender is over the frame rate; the
+    game answers it in-stream as a ``command_response`` with ``success: false``, the reason
+    and ``retry_after`` (only the game numbers messages). It is not remembered under its
+    ``command_id``: sent again later, the command runs."""
+
+    kind: Literal["refused"] = "refused"
+    command: str
+    command_id: str | None = None
+    reason: str
+    retry_after: float = Field(ge=0, description="seconds until a frame is accepted again")
+
+
 class RoomBound(_FromEdge):
     """The edge's queue now receives ``room.<room_id>.#``: room events may use the room key."""
 
@@ -215,6 +228,7 @@ EdgeMessage = Annotated[
     | SessionClosed
     | PlayerCommand
     | InvalidInput
+    | CommandRefused
     | RoomBound
     | ReplayRequest
     | EdgeHeartbeat,

@@ -114,6 +114,12 @@ class CommandResponseData(Payload):
     command_id: str | None
     success: bool
     result: str = Field(description="the text the player reads")
+    retry_after: float | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # only in a refusal: absent otherwise
+        description="only when the edge refused the command for its rate (not run): "
+        "seconds until one may be sent again",
+    )
 
 
 class ErrorData(Payload):

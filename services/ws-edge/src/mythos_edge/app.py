@@ -65,7 +65,15 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         await bus.connect()
         queue = edge_queue(settings.instance_id)
         # Exclusive: the queue dies with this edge; the game's sequencing makes the gap visible.
-        await bus.declare_queue(queue, exclusive=True, dead_letter=False)
+        # Bounded: if this edge falls behind, the broker drops the oldest events rather
+        # than grow without limit; each connection's stream then shows a gap, healed by
+        # replay from the game's history (or a resync).
+        await bus.declare_queue(
+            queue,
+            exclusive=True,
+            dead_letter=False,
+            max_length=settings.event_queue_max_length,
+        )
         await bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
         # Every edge hears every revocation: it may hold sockets of any account.
         await bus.bind(queue, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN)

@@ -32,7 +32,7 @@ COMMANDS_FORWARDED = Counter(
 FRAMES_REJECTED = Counter(
     "mythos_edge_frames_rejected",
     "Client frames not forwarded as commands, by reason "
-    "(too_large|binary|malformed|rate_limited|dropped|auth_refused).",
+    "(too_large|binary|malformed|rate_limited|auth_refused).",
     ["reason"],
 )
 MESSAGES_DELIVERED = Counter(
@@ -57,7 +57,6 @@ REJECT_REASONS: Final = (
     "binary",
     "malformed",
     "rate_limited",
-    "dropped",
     "auth_refused",
 )
 REJECTED: Final = {reason: FRAMES_REJECTED.labels(reason) for reason in REJECT_REASONS}

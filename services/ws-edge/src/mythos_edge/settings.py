@@ -44,6 +44,17 @@ class EdgeSettings(BaseSettings):
     send_queue_limit: int = Field(
         default=1000, ge=1, description="messages buffered per connection before it is closed"
     )
+    send_queue_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="UTF-8 bytes buffered per connection before it is closed (4008)",
+    )
+    event_queue_max_length: int = Field(
+        default=100_000,
+        ge=1,
+        description="messages waiting in this edge's queue on the broker; past it the "
+        "oldest are dropped (the gap is healed by replay)",
+    )
     max_frame_bytes: int = Field(
         default=8192, ge=256, description="largest client frame; a bigger one closes with 1009"
     )
@@ -70,9 +81,27 @@ class EdgeSettings(BaseSettings):
         description="also allow an Origin naming the host:port of the request's Host header",
     )
     commands_per_second: float = Field(
-        default=10.0, gt=0, description="sustained commands per connection; more are refused"
+        default=10.0,
+        gt=0,
+        description="sustained frames (commands, pings, anything) per connection; more are refused",
     )
-    command_burst: int = Field(default=20, ge=1, description="commands allowed at once")
+    command_burst: int = Field(default=20, ge=1, description="frames allowed at once")
+    max_refused_per_minute: int = Field(
+        default=500,
+        ge=1,
+        description="frames refused for the rate within 60 s before the connection is "
+        "closed with 1008",
+    )
+    handshake_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a new TCP connection must send its request headers within this time",
+    )
+    jwks_refetch_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="least time between two fetches of the signing keys, failed or not",
+    )
     ws_compression: bool = Field(
         default=False, description="offer permessage-deflate (memory and CPU per client)"
     )

@@ -138,12 +138,18 @@ class AmqpBus:
         durable: bool = True,
         exclusive: bool = False,
         dead_letter: bool = True,
+        max_length: int | None = None,
     ) -> None:
         arguments: dict[str, Any] = {}
         if dead_letter:
             arguments["x-dead-letter-exchange"] = DEAD_LETTER_EXCHANGE
         if durable and not exclusive and self._queue_type == "quorum":
             arguments["x-queue-type"] = "quorum"  # exclusive queues are always classic
+        if max_length is not None:
+            # drop-head: both queue types support it (quorum queues since 3.8); a dropped
+            # message is not dead-lettered (the dead-letter argument aside, it is gone).
+            arguments["x-max-length"] = max_length
+            arguments["x-overflow"] = "drop-head"
         options: dict[str, Any] = {
             "durable": durable and not exclusive,
             "exclusive": exclusive,

@@ -36,7 +36,16 @@ class _Queue:
     name: str
     owner: InMemoryBus | None
     dead_letter: bool
+    max_length: int | None = None
     items: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+
+    def put(self, delivery: Delivery) -> None:
+        """Enqueue; over ``max_length`` the oldest waiting message is dropped (drop-head)."""
+        if self.max_length is not None and self.items.qsize() >= self.max_length:
+            if self.items.empty():  # max_length 0: nothing is kept
+                return
+            self.items.get_nowait()
+        self.items.put_nowait(delivery)
 
 
 class InMemoryBroker:
@@ -50,7 +59,7 @@ class InMemoryBroker:
         if exchange == DEFAULT_EXCHANGE:
             queue = self.queues.get(routing_key)
             if queue is not None:
-                queue.items.put_nowait(delivery)
+                queue.put(delivery)
             return 0 if queue is None else 1
         if exchange not in self.exchanges:
             raise LookupError(f"no exchange {exchange!r}")
@@ -58,7 +67,7 @@ class InMemoryBroker:
             q for q, pattern in self.exchanges[exchange] if topic_matches(pattern, routing_key)
         }
         for name in targets:
-            self.queues[name].items.put_nowait(delivery)
+            self.queues[name].put(delivery)
         return len(targets)
 
 
@@ -116,13 +125,16 @@ class InMemoryBus:
         durable: bool = True,
         exclusive: bool = False,
         dead_letter: bool = True,
+        max_length: int | None = None,
     ) -> None:
         existing = self._broker.queues.get(name)
         if existing is not None:
             if existing.owner not in (None, self):
                 raise PermissionError(f"queue {name!r} is exclusive to another connection")
             return
-        self._broker.queues[name] = _Queue(name, self if exclusive else None, dead_letter)
+        self._broker.queues[name] = _Queue(
+            name, self if exclusive else None, dead_letter, max_length
+        )
 
     async def bind(self, queue: str, exchange: str, pattern: str) -> None:
         if queue not in self._broker.queues:

@@ -48,8 +48,13 @@ class Bus(Protocol):
         durable: bool = True,
         exclusive: bool = False,
         dead_letter: bool = True,
+        max_length: int | None = None,
     ) -> None:
-        """Declare ``name``; an exclusive queue vanishes with its owner's connection."""
+        """Declare ``name``; an exclusive queue vanishes with its owner's connection.
+
+        ``max_length``: at most this many messages wait (ready, not delivered); past it the
+        oldest is dropped (RabbitMQ's ``x-max-length`` with ``x-overflow: drop-head``, not
+        dead-lettered). For queues whose consumer heals gaps itself, e.g. an edge's."""
 
     async def bind(self, queue: str, exchange: str, pattern: str) -> None: ...
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.envelope import (
+    CommandRefused,
     EdgeHeartbeat,
     EdgeMessage,
     InvalidInput,
@@ -154,6 +155,8 @@ class Dispatcher:
             await sessions.closed(message)
         elif isinstance(message, InvalidInput):
             await self._invalid(message)
+        elif isinstance(message, CommandRefused):
+            await self._refused(message)
         elif isinstance(message, RoomBound):
             player = sessions.current(message.player_id, message.connection_id)
             if player is not None and player.room_id == message.room_id:
@@ -163,7 +166,7 @@ class Dispatcher:
         elif isinstance(message, EdgeHeartbeat):
             await sessions.edge_heartbeat(message)
 
-    async def _speaker(self, msg: PlayerCommand | InvalidInput) -> Player | None:
+    async def _speaker(self, msg: PlayerCommand | InvalidInput | CommandRefused) -> Player | None:
         """The player a message speaks for, adopting them if the game does not know them
         (it restarted while they stayed connected); None for a stale connection."""
         player = self._roster.get(msg.player_id)
@@ -254,6 +257,22 @@ class Dispatcher:
             return
         error = ErrorData(message=msg.reason, command_id=msg.command_id)
         await self._publisher.publish([Outgoing("error", ToPlayer(msg.player_id), error)])
+
+    async def _refused(self, msg: CommandRefused) -> None:
+        """The edge's rate refusal, answered like any command (one ``command_response``) but
+        not remembered under its id: the command did not run, and may be sent again."""
+        if await self._speaker(msg) is None:
+            return
+        response = CommandResponseData(
+            command=msg.command,
+            command_id=msg.command_id,
+            success=False,
+            result=msg.reason,
+            retry_after=msg.retry_after,
+        )
+        await self._publisher.publish(
+            [Outgoing("command_response", ToPlayer(msg.player_id), response)]
+        )
 
 
 def _registered_name(command: str, args: list[str]) -> str:

@@ -4,8 +4,9 @@ Handshake, in order (each refusal is HTTP 403 with a reason, before any game dat
 when it is not the client's fault: the edge is draining or full, or the auth service's
 keys cannot be fetched): draining, origin allow-list, connections on this edge,
 connections per client address, token, connections per account.
-Then frames: size limit (close 1009), parsing and sanitising, ``ping`` and ``auth``
-answered here, the per-connection command rate, and everything else to the game.
+Then frames: size limit (close 1009), parsing and sanitising, the per-connection frame
+budget (over it a frame is refused, and a sustained flood closed with 1008), ``ping``
+and ``auth`` answered here, and everything else to the game.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mythos_contracts.accounts import CLOSE_REVOKED
 from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import (
     ClientCommand,
+    CommandRefused,
     InvalidInput,
     PlayerCommand,
     ResumeFrom,
@@ -60,12 +62,13 @@ from mythos_edge.service_layer.connection_caps import (
 )
 from mythos_edge.service_layer.connections import (
     CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_POLICY_VIOLATION,
     Connection,
     ConnectionRegistry,
 )
 from mythos_edge.service_layer.control_messages import send_control
 from mythos_edge.service_layer.fanout import Fanout
-from mythos_edge.service_layer.rate_limits import CommandThrottle, Verdict
+from mythos_edge.service_layer.rate_limits import FrameBudget, Verdict
 from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.service_layer.token_expiry import enforce_expiry, expired
@@ -78,7 +81,6 @@ _TOO_LARGE = REJECTED["too_large"]
 _BINARY = REJECTED["binary"]
 _MALFORMED = REJECTED["malformed"]
 _RATE_LIMITED = REJECTED["rate_limited"]
-_DROPPED = REJECTED["dropped"]
 _AUTH_REFUSED = REJECTED["auth_refused"]
 RESTARTING_REASON = "server restarting: reconnect to resume"
 REVOKED_REASON = "token revoked: its login has ended; log in again"
@@ -198,6 +200,7 @@ async def _session(
         player_id=identity.player_id,
         name=identity.name,
         limit=settings.send_queue_limit,
+        limit_bytes=settings.send_queue_bytes,
         role=identity.role,
         session_id=identity.session_id,
         token_expires_at=identity.expires_at,
@@ -284,7 +287,7 @@ async def _read(
                 conn.ended(int(frame.get("code") or 1005), str(frame.get("reason") or ""))
                 return
             conn.last_received = time.monotonic()
-            if closing or expired(conn):
+            if closing or frames.closing or expired(conn):
                 continue  # a close is on its way (the writer sends it): nothing more runs
             message = await frames.handle(frame)
             if isinstance(message, FrameTooLarge):
@@ -321,11 +324,15 @@ class FrameHandler:
         self._revocations = runtime.revocations
         self._ids = ids
         self._max_bytes = settings.max_frame_bytes
-        self._throttle = CommandThrottle(settings.commands_per_second, settings.command_burst)
+        self._budget = FrameBudget(
+            settings.commands_per_second, settings.command_burst, settings.max_refused_per_minute
+        )
+        self.closing = False
+        """Set when a flood closes the connection: no further frame is read."""
 
     async def handle(
         self, frame: Mapping[str, Any]
-    ) -> PlayerCommand | InvalidInput | FrameTooLarge | None:
+    ) -> PlayerCommand | InvalidInput | CommandRefused | FrameTooLarge | None:
         text: str | None = frame.get("text")
         parsed: ClientCommand | BadFrame
         if text is None:
@@ -338,22 +345,17 @@ class FrameHandler:
         if isinstance(parsed, FrameTooLarge):
             _TOO_LARGE.inc()
             return parsed
-        name = "" if isinstance(parsed, BadFrame) else _command_word(parsed.command)
-        if name == "ping":
-            send_control(self._conn, "pong", {})  # liveness needs no trip to the game
-            return None
-        verdict = self._throttle.admit()
-        if verdict is Verdict.DROP:
-            _DROPPED.inc()
-            self._log_drop()
-            return None
+        verdict = self._budget.admit()  # every frame counts: pings and bad frames too
+        if verdict is not Verdict.RUN:
+            return self._refuse(parsed, verdict)
         command_id = parsed.command_id
-        if verdict is Verdict.REFUSE:
-            _RATE_LIMITED.inc()
-            return self._invalid(self._throttle.refusal_reason(), command_id)
         if isinstance(parsed, BadFrame):
             (_MALFORMED if text is not None else _BINARY).inc()
             return self._invalid(parsed.reason, command_id)
+        name = _command_word(parsed.command)
+        if name == "ping":
+            send_control(self._conn, "pong", {})  # liveness needs no trip to the game
+            return None
         if name == "auth":  # the token never goes further than this edge
             refused = await token_refresh.refresh(
                 self._conn, parsed, self._verifier, time.time(), self._revocations
@@ -367,14 +369,38 @@ class FrameHandler:
             command=parsed.command, args=parsed.args, command_id=command_id, **self._ids
         )
 
+    def _refuse(
+        self, parsed: ClientCommand | BadFrame, verdict: Verdict
+    ) -> CommandRefused | InvalidInput:
+        """Over the budget: answered, never run (a command gets a ``command_response``
+        through the game, which numbers it). Past the refusal budget, also closed (1008)."""
+        _RATE_LIMITED.inc()
+        budget = self._budget
+        if verdict is Verdict.CLOSE:
+            self.closing = True
+            log.warning(
+                "flood from %s: closing after %d refused frames",
+                self._conn.player_id,
+                budget.refused,
+            )
+            self._conn.close_after_flush(CLOSE_POLICY_VIOLATION, budget.close_reason())
+        elif budget.refused in (1, 10, 100):
+            log.info("flood from %s: %d frames refused", self._conn.player_id, budget.refused)
+        reason = budget.refusal_reason()
+        if isinstance(parsed, BadFrame):  # not a command: its answer is an error, as ever
+            return self._invalid(reason, parsed.command_id)
+        # Neither arguments nor an ``auth`` token go further than this edge.
+        return CommandRefused(
+            command=parsed.command,
+            command_id=parsed.command_id,
+            reason=reason,
+            retry_after=budget.retry_after(),
+            **self._ids,
+        )
+
     def _invalid(self, reason: str, command_id: str | None) -> InvalidInput:
         """Answered by the game in-stream as an ``error`` (only the game numbers messages)."""
         return InvalidInput(reason=reason, command_id=command_id, **self._ids)
-
-    def _log_drop(self) -> None:
-        dropped = self._throttle.dropped
-        if dropped in (1, 10, 100) or dropped % 1000 == 0:
-            log.warning("flood from %s: %d commands dropped", self._conn.player_id, dropped)
 
 
 def _command_word(command: str) -> str:

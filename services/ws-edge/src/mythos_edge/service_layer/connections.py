@@ -39,6 +39,9 @@ class Connection:
     player_id: str
     name: str
     limit: int
+    """Most messages waiting in the outbox; one more closes the connection with 4008."""
+    limit_bytes: int = 1 << 20
+    """Most UTF-8 bytes waiting in the outbox (a message alone always fits); 4008 past it."""
     role: str = "player"
     session_id: str | None = None
     """The login (token ``sid``) this socket was opened with; an in-band refresh must keep it."""
@@ -61,18 +64,31 @@ class Connection:
     close_reason: str = ""
     """How the socket ended: the first close sent or received (for the log and metrics)."""
     outbox: asyncio.Queue[str | Close] = field(init=False)
+    queued_bytes: int = 0
+    """UTF-8 bytes of the messages in the outbox."""
 
     def __post_init__(self) -> None:
         self.outbox = asyncio.Queue(maxsize=self.limit)
 
     def offer(self, text: str) -> None:
-        """Queue a message; a client that has fallen ``limit`` messages behind is closed."""
+        """Queue a message; a client that has fallen ``limit`` messages or ``limit_bytes``
+        bytes behind is closed (4008): what it missed is in its stream, to resume from."""
+        size = _utf8_size(text)
+        if self.queued_bytes + size > self.limit_bytes and not self.outbox.empty():
+            self._too_slow()
+            return
         try:
             self.outbox.put_nowait(text)
         except asyncio.QueueFull:
-            while not self.outbox.empty():
-                self.outbox.get_nowait()
-            self.outbox.put_nowait(Close(CLOSE_TOO_SLOW, "too slow: reconnect to resume"))
+            self._too_slow()
+            return
+        self.queued_bytes += size
+
+    def _too_slow(self) -> None:
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.queued_bytes = 0
+        self.outbox.put_nowait(Close(CLOSE_TOO_SLOW, "too slow: reconnect to resume"))
 
     def follow(self, epoch: str, last_seq: int) -> None:
         """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
@@ -102,8 +118,14 @@ class Connection:
             if isinstance(item, Close):
                 await close(item.code, item.reason)
                 return
+            self.queued_bytes -= _utf8_size(item)
             await send(item)
             MESSAGES_DELIVERED.inc()
+
+
+def _utf8_size(text: str) -> int:
+    # isascii() is O(1) in CPython (a flag of the string): most lines are never encoded here.
+    return len(text) if text.isascii() else len(text.encode())
 
 
 class ConnectionRegistry:
