@@ -46,6 +46,18 @@ def test_punctuation_and_markup_are_data_and_pass_unchanged() -> None:
         ("line\nbreak\r\ntab\there", "line break  tab here"),
         ("user\u202eeulav\u202c", "usereulav"),  # right-to-left override
         ("iso\u2066late\u2069", "isolate"),
+        ("\u200fadmin\u200e \u061cx", "admin x"),  # bidi marks
+        ("ad\u200bmin\u2060 \ufeffwo\u00adrd\u2062\u180e", "admin word"),  # invisible
+        ("ad\u200dmin a\u200cb \u200d\u200dz\u200d", "admin ab z"),  # joiners by ASCII
+        (
+            "\u0645\u06cc\u200c\u0634\u0648\u0645",
+            "\u0645\u06cc\u200c\u0634\u0648\u0645",
+        ),  # Persian ZWNJ
+        (
+            "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+            "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        ),
+        ("para\u2028graph\u2029end", "para graph end"),
         ("lone\ud800surrogate", "lonesurrogate"),
         ("\x1b]unterminated title", ""),
         ("\x1b", ""),
@@ -61,6 +73,11 @@ def test_no_control_character_survives(text: str) -> None:
     cleaned = clean_text(text)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in cleaned)
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cleaned)
+    assert not any(c in "\u200b\u200e\u200f\u202e\u2066\ufeff" for c in cleaned)
+    for i, c in enumerate(cleaned):  # a joiner is never next to ASCII nor at an end
+        if c in "\u200c\u200d":
+            assert 0 < i < len(cleaned) - 1
+            assert not (cleaned[i - 1].isascii() or cleaned[i + 1].isascii())
     assert len(cleaned) <= len(text)
     assert clean_text(cleaned) == cleaned  # idempotent
     cleaned.encode()  # always valid UTF-8

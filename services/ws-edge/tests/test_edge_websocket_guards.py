@@ -8,6 +8,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
@@ -273,3 +274,23 @@ def test_the_edge_queue_is_bounded_on_the_broker() -> None:
     for _, bus in _edge(event_queue_max_length=1234):
         queue = bus.broker.queues[edge_queue("t")]
         assert queue.max_length == 1234
+
+
+@pytest.mark.parametrize("last_seq", ["²", "١٢", "12x", "-1", "1" * 16, ""])
+def test_a_malformed_last_seq_is_a_fresh_start_not_a_dropped_socket(last_seq: str) -> None:
+    for client, bus in _edge():
+        query = urlencode(
+            {"token": "good:p1", "session_id": "s", "epoch": "e", "last_seq": last_seq}
+        )
+        with client.websocket_connect(f"/api/ws?{query}") as ws:
+            ws.send_text(json.dumps({"command": "ping"}))
+            assert ws.receive_json()["event_type"] == "pong"
+        assert bus.wait_for("session_open")[0]["resume"] is None
+
+
+def test_a_well_formed_resume_reaches_the_game() -> None:
+    for client, bus in _edge():
+        with client.websocket_connect("/api/ws?token=good:p1&session_id=s&epoch=e&last_seq=7"):
+            pass
+        resume = bus.wait_for("session_open")[0]["resume"]
+        assert resume == {"session_id": "s", "epoch": "e", "last_seq": 7}

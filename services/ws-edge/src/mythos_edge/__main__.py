@@ -13,6 +13,7 @@ from mythos_contracts.ops.log_lines import configure_logging
 from pydantic import ValidationError
 
 from mythos_edge.app import create_app, drain
+from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
 from mythos_edge.entrypoints.websocket import RESTARTING_REASON
 from mythos_edge.service_layer.connections import CLOSE_SERVICE_RESTART
 from mythos_edge.settings import EdgeSettings
@@ -44,6 +45,9 @@ def main() -> None:
         # and a compression per send, for next to no saving.
         ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
+        # uvicorn times out idle keep-alive connections only: a client that never finishes
+        # its request headers would hold the socket forever.
+        http=header_deadline_protocol(settings.handshake_timeout_seconds),
         log_config=None,  # keep configure_logging's handler: uvicorn adds none of its own
         timeout_graceful_shutdown=10,
     )

@@ -100,7 +100,10 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
             bus,
             verifier
             or JwksTokenVerifier(
-                settings.jwks_url, issuer=settings.token_issuer, audience=settings.token_audience
+                settings.jwks_url,
+                issuer=settings.token_issuer,
+                audience=settings.token_audience,
+                refetch_seconds=settings.jwks_refetch_seconds,
             ),
             registry,
             bindings,

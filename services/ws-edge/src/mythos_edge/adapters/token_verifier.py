@@ -1,7 +1,10 @@
 """Verifies access tokens with the auth service's public keys (JWKS), never a shared secret.
 
-Keys are fetched once and cached; an unknown ``kid`` triggers one refetch (rate
-limited), so key rotation needs no edge restart.
+Keys are fetched once and cached; an unknown ``kid`` triggers one refetch, so key
+rotation needs no edge restart. Fetches are at least ``refetch_seconds`` apart whether
+they succeed or fail: neither random key ids nor an auth service that is down make every
+handshake a request to it (while the last fetch failed, handshakes that need a key the
+edge lacks are answered "keys unavailable" without another fetch).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,7 +23,7 @@ from jwt.algorithms import OKPAlgorithm
 
 log = logging.getLogger(__name__)
 
-_REFETCH_INTERVAL = 10.0
+DEFAULT_REFETCH_SECONDS = 10.0
 # Tokens longer than this are not even parsed (the auth service never issues one).
 MAX_TOKEN_LENGTH = 4096
 
@@ -54,12 +58,24 @@ class TokenVerifier(Protocol):
 
 
 class JwksTokenVerifier:
-    def __init__(self, jwks_url: str, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        *,
+        issuer: str,
+        audience: str,
+        refetch_seconds: float = DEFAULT_REFETCH_SECONDS,
+    ) -> None:
         self._url = jwks_url
         self._issuer = issuer
         self._audience = audience
         self._keys: dict[str, object] = {}
-        self._fetched_at = 0.0
+        self._refetch_seconds = refetch_seconds
+        self._attempted_at = -math.inf
+        self._failed = False
+        """The last fetch failed: a missing key may exist, the keys are unavailable."""
+        self.fetches = 0
+        """Fetch attempts so far (for tests and logs)."""
         self._lock = asyncio.Lock()
 
     async def verify(self, token: str) -> Identity:
@@ -103,13 +119,19 @@ class JwksTokenVerifier:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at > _REFETCH_INTERVAL:
+            now = time.monotonic()
+            if kid not in self._keys and now - self._attempted_at >= self._refetch_seconds:
+                self._attempted_at = now  # before the fetch: a failure counts too
                 await self._refresh()
         if kid not in self._keys:
+            if self._failed:
+                raise KeysUnavailable("signing keys are unavailable; try again shortly")
             raise InvalidToken("token signed by an unknown key")
         return self._keys[kid]
 
     async def _refresh(self) -> None:
+        self.fetches += 1
+        self._failed = True
         try:
             async with httpx.AsyncClient(timeout=5.0) as client:
                 response = await client.get(self._url)
@@ -118,7 +140,7 @@ class JwksTokenVerifier:
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("could not fetch signing keys from %s: %s", self._url, exc)
             raise KeysUnavailable("signing keys are unavailable; try again shortly") from exc
-        self._fetched_at = time.monotonic()
+        self._failed = False
         keys: dict[str, object] = {}
         for jwk in document.get("keys", []):
             if jwk.get("kty") == "OKP" and isinstance(jwk.get("kid"), str):

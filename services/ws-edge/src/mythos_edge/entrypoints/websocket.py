@@ -153,8 +153,9 @@ async def play(websocket: WebSocket) -> None:
         except InvalidToken as exc:
             await refuse(websocket, str(exc))
             return
+        resume = _resume_from(websocket)  # read before accepting: nothing in it can fail later
         await websocket.accept(subprotocol=offered_token(websocket)[1])
-        await _session(websocket, runtime, identity, connection_id, _resume_from(websocket))
+        await _session(websocket, runtime, identity, connection_id, resume)
 
 
 async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
@@ -175,14 +176,23 @@ async def _identify(websocket: WebSocket, verifier: TokenVerifier) -> Identity:
 
 def _resume_from(websocket: WebSocket) -> ResumeFrom | None:
     """``?session_id=&last_seq=&epoch=`` of a reconnecting client; None if absent or malformed
-    (a malformed resume is treated as a fresh start, which the game answers with a resync)."""
+    (a malformed resume is treated as a fresh start, which the game answers with a resync).
+    ``last_seq`` is 1 to 15 ASCII digits: ``str.isdigit`` alone also takes ``²`` or ``٣``,
+    which ``int`` then refuses."""
     params = websocket.query_params
     session_id, epoch, last_seq = (
         params.get("session_id"),
         params.get("epoch"),
         params.get("last_seq"),
     )
-    if not (session_id and epoch and last_seq and last_seq.isdigit() and len(last_seq) < 16):
+    if not (
+        session_id
+        and epoch
+        and last_seq
+        and last_seq.isascii()
+        and last_seq.isdigit()
+        and len(last_seq) < 16
+    ):
         return None
     return ResumeFrom(session_id=session_id[:64], epoch=epoch[:64], last_seq=int(last_seq))
 
