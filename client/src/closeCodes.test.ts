@@ -16,8 +16,9 @@ describe('closePolicy (docs/protocol.md close codes)', () => {
     expect(closePolicy(code).reconnect).toBe(reconnect);
   });
 
-  it('renews the token on 1008, goes at once on 1012, pauses on 1013', () => {
-    expect(closePolicy(1008).reauthenticate).toBe(true);
+  it('pauses on 1008 (a flood) and 1013, goes at once on 1012', () => {
+    expect(closePolicy(1008).reauthenticate).toBe(false);
+    expect(closePolicy(1008).minDelayMs).toBeGreaterThan(0);
     expect(closePolicy(1012).immediate).toBe(true);
     expect(closePolicy(1013).minDelayMs).toBeGreaterThan(0);
   });

@@ -29,10 +29,11 @@ const RECONNECT: ClosePolicy = {
 const POLICIES: Record<CloseCode, ClosePolicy> = {
   [CLOSE_CODES.NORMAL]: { ...RECONNECT, reconnect: false, message: 'The connection was closed.' },
   [CLOSE_CODES.INVALID_UTF8]: RECONNECT,
+  // A sustained flood (hundreds of commands refused for the rate): the token is fine.
   [CLOSE_CODES.POLICY_VIOLATION]: {
     ...RECONNECT,
-    reauthenticate: true,
-    message: 'The server refused your credentials; renewing them.',
+    minDelayMs: 5000,
+    message: 'Too many commands were sent too fast; reconnecting after a pause.',
   },
   [CLOSE_CODES.MESSAGE_TOO_BIG]: {
     ...RECONNECT,

@@ -29,7 +29,7 @@ export const CLOSE_CODES = {
   NORMAL: 1000,
   /** a text frame that is not valid UTF-8 (closed by the WebSocket layer) */
   INVALID_UTF8: 1007,
-  /** policy violation; not sent today (refused handshakes are HTTP 403) */
+  /** a sustained flood: too many frames refused for the rate; reconnect after a pause (refused handshakes are HTTP 403) */
   POLICY_VIOLATION: 1008,
   /** a frame over the size limit */
   MESSAGE_TOO_BIG: 1009,
@@ -99,6 +99,8 @@ export interface CommandResponseData {
   success: boolean;
   /** the text the player reads */
   result: string;
+  /** only when the edge refused the command for its rate (not run): seconds until one may be sent again */
+  retry_after?: number | null;
 }
 
 /** The server ends this session; the edge closes the socket with `code` after sending it. */

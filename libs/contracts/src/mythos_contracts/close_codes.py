@@ -25,7 +25,8 @@ class CloseCode(IntEnum):
 CLOSE_CODE_MEANINGS: dict[CloseCode, str] = {
     CloseCode.NORMAL: "normal close (quit)",
     CloseCode.INVALID_UTF8: "a text frame that is not valid UTF-8 (closed by the WebSocket layer)",
-    CloseCode.POLICY_VIOLATION: "policy violation; not sent today (refused handshakes are HTTP 403)",
+    CloseCode.POLICY_VIOLATION: "a sustained flood: too many frames refused for the rate; "
+    "reconnect after a pause (refused handshakes are HTTP 403)",
     CloseCode.MESSAGE_TOO_BIG: "a frame over the size limit",
     CloseCode.SERVICE_RESTART: "this edge is shutting down: reconnect at once and resume",
     CloseCode.TRY_AGAIN_LATER: "the character could not be loaded: reconnect after a pause",
