@@ -176,3 +176,6 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: LogFormat = "js
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        # A uvicorn.Config made earlier in the process may have set its own level
+        # (run_service quietens access lines): the root's level decides until the next one.
+        logger.setLevel(logging.NOTSET)
