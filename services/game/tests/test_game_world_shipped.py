@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from mythos_contracts.routing import is_routable_id
-from mythos_game.adapters.world_files import load_world
+from mythos_game.adapters.world_files import load_world, room_files
 from mythos_game.domain.world import World
 
 WORLD_DIR = Path(__file__).resolve().parents[1] / "world"
@@ -120,7 +120,7 @@ def test_room_ids_fit_in_routing_keys(world: World) -> None:
 
 
 def test_files_are_laid_out_as_zone_folder_and_subzone_file() -> None:
-    files = sorted(p for p in WORLD_DIR.rglob("*.json") if p.parent != WORLD_DIR)
+    files = sorted(p for p in room_files(WORLD_DIR) if p.parent != WORLD_DIR)
     assert files
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from mythos_game.domain.character import Profession
+    from mythos_game.domain.items import ItemPrototype
+    from mythos_game.domain.npcs import NpcDefinition
 
 # Canonical direction -> the words a player may type for it.
 DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -59,6 +65,22 @@ class Exit:
     one_way: bool = False
 
 
+ROOM_FLAGS = ("safe", "sanctuary")
+"""``safe``: nobody may start a fight there; ``sanctuary``: ``pray`` works there."""
+
+
+@dataclass(frozen=True)
+class SpawnRule:
+    """Keeps up to ``max`` items or NPCs of one prototype coming back to a room."""
+
+    id: str
+    """``{room_id}/{index}``: the origin its items and NPCs carry."""
+    kind: Literal["item", "npc"]
+    prototype: str
+    max: int
+    every_seconds: float
+
+
 @dataclass(frozen=True)
 class Room:
     id: str
@@ -73,6 +95,19 @@ class Room:
     """The sub-zone's display name, e.g. ``Orne Library``."""
     exits: Mapping[str, Exit] = field(default_factory=dict)
     """Canonical direction -> exit, in the order of ``DIRECTION_WORDS``."""
+    flags: frozenset[str] = frozenset()
+    """Any of ``ROOM_FLAGS``."""
+    lucidity_per_minute: float = 0.0
+    """Lucidity gained (or, when negative, lost) per game minute spent here."""
+    spawns: tuple[SpawnRule, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return "safe" in self.flags
+
+    @property
+    def sanctuary(self) -> bool:
+        return "sanctuary" in self.flags
 
     def exit(self, direction: str) -> Exit | None:
         """The exit that way, hidden ones included; None when there is none."""
@@ -90,7 +125,25 @@ class World:
     arrival_rooms: tuple[str, ...] = ()
     """Where new players are placed, in turn; empty means always ``start_room``.
     The generated benchmark world fills rooms of ten this way."""
+    _: KW_ONLY
+    respawn_room: str = ""
+    """Where the dead come back; empty means ``start_room``."""
+    asylum_room: str = ""
+    """Where a mind at the lucidity floor wakes; empty means ``start_room``."""
+    professions: Mapping[str, Profession] = field(default_factory=dict)
+    """By id, in the order of the professions file."""
+    items: Mapping[str, ItemPrototype] = field(default_factory=dict)
+    """Item prototypes by id."""
+    npcs: Mapping[str, NpcDefinition] = field(default_factory=dict)
+    """NPC definitions by id."""
     _arrivals: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: the defaults are filled in once, here.
+        if not self.respawn_room:
+            object.__setattr__(self, "respawn_room", self.start_room)
+        if not self.asylum_room:
+            object.__setattr__(self, "asylum_room", self.start_room)
 
     def arrival_room(self) -> str:
         """The room a player who was never placed starts in."""
