@@ -18,3 +18,13 @@ def test_the_ring_is_connected_both_ways() -> None:
     world = bench_world(5)
     assert world.room("bench-4").exits["east"].target == "bench-0"
     assert world.room("bench-0").exits["west"].target == "bench-4"
+
+
+def test_the_bench_world_has_no_npcs_items_or_spawns() -> None:
+    # Benchmarks measure the message path; creatures and resets would skew them.
+    world = bench_world(4)
+    assert (world.npcs, world.items, world.professions) == ({}, {}, {})
+    for room in world.rooms.values():
+        assert room.spawns == () and room.flags == frozenset()
+        assert room.lucidity_per_minute == 0
+    assert world.respawn_room == world.asylum_room == world.start_room

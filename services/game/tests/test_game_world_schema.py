@@ -5,6 +5,8 @@ its schema."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,16 @@ def test_the_check_command_loads_the_world(
     assert main(["world_files", "check", str(tmp_path)]) == 1
     assert "start_room" in capsys.readouterr().err
     assert main(["world_files"]) == 2
+
+
+def test_the_package_runs_as_a_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mythos_game.adapters.world_files", "check", str(WORLD_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: ")
+    assert "7 professions, 11 items, 7 NPCs" in done.stdout
