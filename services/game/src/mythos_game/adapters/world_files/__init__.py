@@ -13,9 +13,22 @@ Schemas; ``cli`` is ``python -m mythos_game.adapters.world_files``.
 """
 
 from mythos_game.adapters.world_files.cli import main
-from mythos_game.adapters.world_files.common import ID_PATTERN, WorldError
+from mythos_game.adapters.world_files.common import ID_PATTERN, WorldError, WorldId
+from mythos_game.adapters.world_files.items import ItemFile
 from mythos_game.adapters.world_files.loader import load_world
-from mythos_game.adapters.world_files.rooms import MANIFEST, room_files
+from mythos_game.adapters.world_files.npcs import NpcFile
+from mythos_game.adapters.world_files.professions import ProfessionFile
+from mythos_game.adapters.world_files.rooms import (
+    MANIFEST,
+    AreaSpec,
+    Direction,
+    ExitSpec,
+    Flag,
+    Manifest,
+    RoomFile,
+    RoomSpec,
+    room_files,
+)
 from mythos_game.adapters.world_files.schemas import (
     SCHEMA_FILE,
     SCHEMA_FILES,
@@ -29,7 +42,18 @@ __all__ = [
     "MANIFEST",
     "SCHEMA_FILE",
     "SCHEMA_FILES",
+    "AreaSpec",
+    "Direction",
+    "ExitSpec",
+    "Flag",
+    "ItemFile",
+    "Manifest",
+    "NpcFile",
+    "ProfessionFile",
+    "RoomFile",
+    "RoomSpec",
     "WorldError",
+    "WorldId",
     "load_world",
     "main",
     "room_file_schema",
