@@ -3,6 +3,7 @@ walking; mutes, kicks, broadcasts and the status line."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,12 +20,27 @@ QUAD = "miskatonic-quad"
 NOW = 1_000_000.0
 
 
+@dataclass
+class Links:
+    """What the commands see of the players' links: who is an admin, who is link-dead."""
+
+    admins: set[str] = field(default_factory=set)
+    dead: set[str] = field(default_factory=set)
+
+    def linkdead(self, player_id: str) -> bool:
+        return player_id in self.dead
+
+    def role(self, player_id: str) -> str:
+        return "admin" if player_id in self.admins else "player"
+
+
 class Table:
     def __init__(self) -> None:
         self.roster = Roster()
-        self.admin = Player("id-admin", "Ada", START, 1, "c-admin", role="admin")
-        self.bob = Player("id-bob", "Bob", START, 1, "c-bob")
-        self.carol = Player("id-carol", "Carol", QUAD, 1, "c-carol")
+        self.admin = Player("id-admin", "Ada", START, 1)
+        self.bob = Player("id-bob", "Bob", START, 1)
+        self.carol = Player("id-carol", "Carol", QUAD, 1)
+        self.links = Links(admins={self.admin.id})
         for p in (self.admin, self.bob, self.carol):
             self.roster.add(p)
 
@@ -34,7 +50,15 @@ class Table:
         parsed = parse(command, list(args))
         assert parsed is not None
         ctx = Context(
-            WORLD, self.roster, actor, COMMANDS, now=now, started_at=NOW - 3725, can_ban=can_ban
+            WORLD,
+            self.roster,
+            actor,
+            COMMANDS,
+            now=now,
+            started_at=NOW - 3725,
+            can_ban=can_ban,
+            role=self.links.role(actor.id),
+            links=self.links,
         )
         return parsed.spec.run(ctx, parsed.args)
 
@@ -199,7 +223,7 @@ def test_broadcast_reaches_everyone_as_a_system_line(t: Table) -> None:
 
 
 def test_admin_status(t: Table) -> None:
-    t.bob.linkdead_since = 1.0
+    t.links.dead.add(t.bob.id)
     t.carol.muted_until = NOW + 60
     text = t.run(t.admin, "admin", "status").text
     assert "Players online: 3 (1 link-dead, 1 muted)" in text

@@ -16,7 +16,7 @@ WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 
 @pytest.fixture
 def alice() -> Player:
-    return Player("id-alice", "Alice", WORLD.start_room, 1, "c-alice")
+    return Player("id-alice", "Alice", WORLD.start_room, 1)
 
 
 def run(player: Player, command: str, *args: str, rules: Rules | None = None) -> Outcome:

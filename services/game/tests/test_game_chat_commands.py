@@ -26,7 +26,7 @@ class Table:
         self.limiter = ChatLimiter()
         self.rules = rules or Rules()
         self.now = 1_000_000.0
-        self.people = {n: Player(f"id-{n}", n, START, 1, f"c-{n}") for n in names}
+        self.people = {n: Player(f"id-{n}", n, START, 1) for n in names}
         for p in self.people.values():
             self.roster.add(p)
 

@@ -38,6 +38,7 @@ from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 
@@ -109,16 +110,17 @@ async def make_game(rules: Rules | None = None) -> Game:
     await bus.connect()
     clock = [1_000_000.0]
     roster = Roster()
+    links = Links()
     sequencer = Sequencer()
 
     def subzone_of(room_id: str) -> str:
         return WORLD.room(room_id).subzone_id
 
     store = PersistenceClient(bus, timeout=0.2, attempts=1)
-    publisher = EventPublisher(bus, roster, sequencer, subzone_of)
+    publisher = EventPublisher(bus, roster, links, sequencer, subzone_of)
     history = ChatHistory(store, subzone_of, size=3, load_timeout=0.2)
     sessions = Sessions(
-        WORLD, roster, sequencer, publisher, store, SessionTimings(), welcome=history.welcome
+        WORLD, roster, links, sequencer, publisher, store, SessionTimings(), welcome=history.welcome
     )
     dispatcher = Dispatcher(
         WORLD,

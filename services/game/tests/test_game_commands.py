@@ -22,7 +22,7 @@ def world() -> World:
 
 def _setup(world: World, *names: str) -> tuple[Roster, list[Player]]:
     roster = Roster()
-    people = [Player(f"id-{n}", n, world.start_room, 1, f"s-{n}") for n in names]
+    people = [Player(f"id-{n}", n, world.start_room, 1) for n in names]
     for p in people:
         roster.add(p)
     return roster, people
@@ -75,7 +75,8 @@ def test_go_moves_and_tells_both_rooms_but_not_the_mover(world: World) -> None:
     target = world.room(origin).exits["north"].target
     outcome = _run(world, roster, alice, "go", "north")
     assert outcome.success and outcome.state_changed
-    assert alice.room_id == target and alice.version == 2 and not alice.room_bound
+    assert alice.room_id == target and alice.version == 2
+    assert roster.take_moved() == {alice.id}, "the service layer un-binds the mover's room"
     kinds = {(e.event_type, e.audience) for e in outcome.events}
     assert ("player_left", ToRoom(origin, frozenset({alice.id}))) in kinds
     assert ("player_entered", ToRoom(target, frozenset({alice.id}))) in kinds

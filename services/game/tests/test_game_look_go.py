@@ -60,7 +60,7 @@ def shipped() -> World:
 
 def _setup(world: World, *names: str, room: str | None = None) -> tuple[Roster, list[Player]]:
     roster = Roster()
-    people = [Player(f"id-{n}", n, room or world.start_room, 1, f"s-{n}") for n in names]
+    people = [Player(f"id-{n}", n, room or world.start_room, 1) for n in names]
     for p in people:
         roster.add(p)
     return roster, people
@@ -174,7 +174,7 @@ def test_look_at_yourself(world: World) -> None:
 
 def test_look_at_someone_who_is_not_here_is_refused(world: World) -> None:
     roster, (alice,) = _setup(world, "Alice")
-    carol = Player("id-carol", "Carol", "yard", 1, "s-carol")
+    carol = Player("id-carol", "Carol", "yard", 1)
     roster.add(carol)
     outcome = _run(world, roster, alice, "look", "Carol")
     assert not outcome.success and outcome.text == "You see no one called 'Carol' here."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mythos_game.adapters.world_files import load_world
@@ -14,10 +15,34 @@ WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 START = WORLD.start_room
 
 
-def run(roster: Roster, actor: Player, command: str, *args: str, now: float = 0.0) -> Outcome:
+@dataclass
+class Links:
+    """What the commands see of the players' links: who is an admin, who is link-dead."""
+
+    admins: set[str] = field(default_factory=set)
+    dead: set[str] = field(default_factory=set)
+
+    def linkdead(self, player_id: str) -> bool:
+        return player_id in self.dead
+
+    def role(self, player_id: str) -> str:
+        return "admin" if player_id in self.admins else "player"
+
+
+def run(
+    roster: Roster,
+    actor: Player,
+    command: str,
+    *args: str,
+    now: float = 0.0,
+    links: Links | None = None,
+) -> Outcome:
+    """Run as the dispatcher does: the actor's role is their message's (their link's)."""
+    links = links or Links()
     parsed = parse(command, list(args))
     assert parsed is not None
-    return parsed.spec.run(Context(WORLD, roster, actor, COMMANDS, now=now), parsed.args)
+    ctx = Context(WORLD, roster, actor, COMMANDS, now=now, role=links.role(actor.id), links=links)
+    return parsed.spec.run(ctx, parsed.args)
 
 
 def people(*players: Player) -> Roster:
@@ -28,11 +53,11 @@ def people(*players: Player) -> Roster:
 
 
 def test_who_lists_names_rooms_and_zones_sorted_and_marks() -> None:
-    zed = Player("z", "zed", START, 1, "c")
-    amy = Player("a", "Amy", "orne-library", 1, "c", role="admin")
-    bo = Player("b", "Bo", START, 1, "c")
-    bo.linkdead_since = 5.0
-    text = run(people(zed, amy, bo), zed, "who").text
+    zed = Player("z", "zed", START, 1)
+    amy = Player("a", "Amy", "orne-library", 1)
+    bo = Player("b", "Bo", START, 1)
+    links = Links(admins={amy.id}, dead={bo.id})
+    text = run(people(zed, amy, bo), zed, "who", links=links).text
     lines = text.splitlines()
     assert lines[0] == "Players online (3):"
     assert lines[1] == "  Amy [admin] - Orne Library Reading Room, Miskatonic University"
@@ -41,23 +66,23 @@ def test_who_lists_names_rooms_and_zones_sorted_and_marks() -> None:
 
 
 def test_whoami() -> None:
-    alice = Player("a", "Alice", START, 1, "c", role="admin")
+    alice = Player("a", "Alice", START, 1)
     alice.aliases = {"gq": "go north"}
     alice.pose = "Alice waits."
     alice.muted_until = 90.0
-    text = run(people(alice), alice, "whoami", now=0.0).text
+    text = run(people(alice), alice, "whoami", now=0.0, links=Links(admins={alice.id})).text
     assert "You are Alice, an admin." in text
     assert "You stand in Independence Square, Downtown Arkham." in text
     assert "Your pose: Alice waits." in text
     assert "muted for 1 minute 30 seconds more" in text
     assert "You have 1 alias" in text
-    bob = Player("b", "Bob", START, 1, "c")
+    bob = Player("b", "Bob", START, 1)
     text = run(people(bob), bob, "whoami").text
     assert "a player" in text and "muted" not in text and "0 aliases" in text
 
 
 def test_quit_disconnects_cleanly_and_leaves_at_once() -> None:
-    alice = Player("a", "Alice", START, 1, "c")
+    alice = Player("a", "Alice", START, 1)
     for word in ("quit", "QUIT", "/quit", "logout"):
         outcome = run(people(alice), alice, word)
         assert outcome.success and "Goodbye" in outcome.text
@@ -65,7 +90,7 @@ def test_quit_disconnects_cleanly_and_leaves_at_once() -> None:
 
 
 def test_help_by_category_and_per_command() -> None:
-    alice = Player("a", "Alice", START, 1, "c")
+    alice = Player("a", "Alice", START, 1)
     listing = run(people(alice), alice, "help").text.splitlines()
     categories = [line.split(":")[0].strip() for line in listing[1:]]
     assert categories == sorted(categories)

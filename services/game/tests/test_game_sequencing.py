@@ -33,6 +33,7 @@ from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.roster import Roster
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 
@@ -48,6 +49,7 @@ class Game:
     bus: InMemoryBus
     sequencer: Sequencer
     roster: Roster
+    links: Links
     clock: list[float]
     published: list[tuple[str, EventEnvelope]] = field(default_factory=list)
     saves: list[bytes] = field(default_factory=list)
@@ -69,18 +71,21 @@ async def _game(history: HistoryLimits | None = None) -> Game:
     await bus.connect()
     clock = [1000.0]
     roster = Roster()
+    links = Links()
     sequencer = Sequencer(history, clock=lambda: clock[0])
-    publisher = EventPublisher(bus, roster, sequencer)
+    publisher = EventPublisher(bus, roster, links, sequencer)
     sessions = Sessions(
         WORLD,
         roster,
+        links,
         sequencer,
         publisher,
         PersistenceClient(bus, timeout=1.0, attempts=1),
         SessionTimings(linkdead_grace=30, heartbeat_interval=25, edge_timeout=30),
         clock=lambda: clock[0],
     )
-    game = Game(Dispatcher(WORLD, roster, publisher, sessions), bus, sequencer, roster, clock)
+    dispatcher = Dispatcher(WORLD, roster, publisher, sessions)
+    game = Game(dispatcher, bus, sequencer, roster, links, clock)
     await bus.declare_queue("spy", exclusive=True, dead_letter=False)
     await bus.bind("spy", EVENTS_EXCHANGE, "#")
 
@@ -161,6 +166,21 @@ async def test_a_player_who_just_arrived_gets_own_copies_until_the_room_is_bound
     await game.handle(PlayerCommand(command="say", args=["now"], **_ids("b")))
     ((key, envelope),) = game.of_type("chat_message")
     assert key == f"room.{NORTH}.chat_message" and set(envelope.recipients) == {"a"}
+    await game.bus.close()
+
+
+async def test_a_player_an_admin_moves_gets_own_copies_until_the_room_is_bound() -> None:
+    game = await _game()
+    await _join(game, "a", "b", "c")
+    await game.handle(
+        PlayerCommand(command="teleport", args=["B", NORTH], player_role="admin", **_ids("c"))
+    )
+    await game.handle(PlayerCommand(command="north", **_ids("a")))
+    await game.handle(RoomBound(room_id=NORTH, **_ids("a")))
+    game.published.clear()
+    await game.handle(PlayerCommand(command="say", args=["psst"], **_ids("a")))
+    ((key, envelope),) = game.of_type("chat_message")
+    assert key == "player.b.chat_message" and set(envelope.recipients) == {"b"}
     await game.bus.close()
 
 
@@ -280,8 +300,8 @@ async def test_players_of_a_silent_edge_turn_link_dead() -> None:
     await _join(game, "a")
     game.clock[0] += 31
     await game.dispatcher.tick()
-    player = game.roster.get("a")
-    assert player is not None and player.linkdead
+    link = game.links.get("a")
+    assert game.roster.get("a") is not None and link is not None and link.linkdead
     await game.bus.close()
 
 

@@ -31,6 +31,7 @@ from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
@@ -70,7 +71,7 @@ class GameService:
         self._stopping = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._history_loader: asyncio.Task[None] | None = None
-        self._handoff: tuple[PersistenceClient, Roster, Sequencer] | None = None
+        self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
 
     @property
     def ready(self) -> bool:
@@ -115,6 +116,7 @@ class GameService:
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
         self._world_loaded = True
         roster = Roster()
+        links = Links()
         sequencer = Sequencer(
             HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
         )
@@ -127,7 +129,7 @@ class GameService:
         def subzone_of(room_id: str) -> str:
             return world.room(room_id).subzone_id
 
-        publisher = EventPublisher(self._bus, roster, sequencer, subzone_of)
+        publisher = EventPublisher(self._bus, roster, links, sequencer, subzone_of)
         settings = self._settings
         history = ChatHistory(
             store,
@@ -138,6 +140,7 @@ class GameService:
         sessions = Sessions(
             world,
             roster,
+            links,
             sequencer,
             publisher,
             store,
@@ -160,7 +163,7 @@ class GameService:
         )
         if settings.handoff:
             sessions.handed_over = HandedOver(await self._take_handoff(store))
-            self._handoff = (store, roster, sequencer)
+            self._handoff = (store, links, sequencer)
         # Before anyone is (re)adopted, so they get the history too; never for long.
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
@@ -188,11 +191,11 @@ class GameService:
     async def _hand_off(self, time_left: float) -> None:
         if self._handoff is None or time_left <= 0:
             return
-        store, roster, sequencer = self._handoff
+        store, links, sequencer = self._handoff
         timeout = min(time_left, self._settings.handoff_timeout_seconds)
         try:
             async with asyncio.timeout(time_left):
-                count = await hand_off(store, roster, sequencer, timeout=timeout)
+                count = await hand_off(store, links, sequencer, timeout=timeout)
         except (PlayerStoreUnavailable, TimeoutError) as exc:
             log.warning("streams not handed off (%s): players will get a resync", exc)
             return

@@ -1,13 +1,13 @@
-"""Who is online and where: the mutable game state the commands work on."""
+"""Who is online and where: the mutable game state the commands work on.
+
+A ``Player`` is the character only; how they are connected (connection, edge, token
+role, link-dead time, answered commands) is their link, kept by the service layer
+(``service_layer/links.py``).
+"""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, field
-
-from mythos_contracts.events import CommandResponseData
-
-RECENT_COMMANDS_KEPT = 256
+from dataclasses import KW_ONLY, dataclass, field
 
 
 @dataclass
@@ -17,18 +17,7 @@ class Player:
     room_id: str
     version: int
     """Version of the stored state; every change that must be saved bumps it."""
-    connection_id: str
-    """The player's live connection; messages from any other one are stale."""
-    edge_id: str = ""
-    role: str = "player"
-    """From the token's role claim; admin commands check it (never the client)."""
-    room_bound: bool = False
-    """True once the player's edge receives this room's events by the room key."""
-    linkdead_since: float | None = None
-    """When the connection dropped without ``quit``; None while connected."""
-    last_heartbeat: float = 0.0
-    recent_commands: OrderedDict[str, CommandResponseData] = field(default_factory=OrderedDict)
-    """Responses by ``command_id``: a re-sent command gets its original answer."""
+    _: KW_ONLY
     pose: str | None = None
     """A standing description shown by ``look``; lasts until cleared or the player leaves."""
     aliases: dict[str, str] = field(default_factory=dict)
@@ -38,26 +27,18 @@ class Player:
     last_whisper_from: str | None = None
     """Id of the last player who whispered to this one (the target of ``reply``)."""
 
-    @property
-    def linkdead(self) -> bool:
-        return self.linkdead_since is not None
-
     def muted_for(self, now: float) -> float:
         """Seconds of mute left at ``now``; 0 when the player may speak."""
         if self.muted_until is None:
             return 0.0
         return max(0.0, self.muted_until - now)
 
-    def remember(self, command_id: str, response: CommandResponseData) -> None:
-        self.recent_commands[command_id] = response
-        while len(self.recent_commands) > RECENT_COMMANDS_KEPT:
-            self.recent_commands.popitem(last=False)
-
 
 class Roster:
     def __init__(self) -> None:
         self._players: dict[str, Player] = {}
         self._by_room: dict[str, set[str]] = {}
+        self._moved: set[str] = set()
 
     def get(self, player_id: str) -> Player | None:
         return self._players.get(player_id)
@@ -82,9 +63,15 @@ class Roster:
     def move(self, player: Player, room_id: str) -> None:
         self._leave(player)
         player.room_id = room_id
-        player.room_bound = False
         player.version += 1
         self._by_room.setdefault(room_id, set()).add(player.id)
+        self._moved.add(player.id)
+
+    def take_moved(self) -> set[str]:
+        """Ids of the players moved since the last call, for the service layer to act
+        on after each command."""
+        moved, self._moved = self._moved, set()
+        return moved
 
     def occupied_rooms(self) -> list[str]:
         return list(self._by_room)

@@ -158,9 +158,7 @@ class Dispatcher:
         elif isinstance(message, CommandRefused):
             await self._refused(message)
         elif isinstance(message, RoomBound):
-            player = sessions.current(message.player_id, message.connection_id)
-            if player is not None and player.room_id == message.room_id:
-                player.room_bound = True
+            sessions.room_bound(message)
         elif isinstance(message, ReplayRequest):
             await sessions.replay(message)
         elif isinstance(message, EdgeHeartbeat):
@@ -172,13 +170,15 @@ class Dispatcher:
         player = self._roster.get(msg.player_id)
         if player is None:
             return await self._sessions.adopt(msg.held(), msg.edge_id, resync=True)
-        if player.connection_id != msg.connection_id:
+        link = self._sessions.links[player.id]
+        if link.connection_id != msg.connection_id:
             # DEBUG: a command's own "command handled" line (rejected) already says it.
             log.debug("dropping a message from stale connection %s", msg.connection_id)
             return None
         # The role of the token behind this very message (the edge attaches it to each one,
-        # and an in-band refresh may have changed it): never one remembered from the login.
-        player.role = msg.player_role
+        # and an in-band refresh may have changed it): what ``who`` shows of the player.
+        # The command itself is authorised with the message's role (``Context.role``).
+        link.role = msg.player_role
         return player
 
     async def _command(self, msg: PlayerCommand, handling: _Handling) -> None:
@@ -188,15 +188,19 @@ class Dispatcher:
             # A stale connection is refused; a player who could not be loaded is a failure.
             handling.outcome = "rejected" if known else "error"
             return
-        if msg.command_id is not None and msg.command_id in player.recent_commands:
+        link = self._sessions.links[player.id]
+        if msg.command_id is not None and msg.command_id in link.recent_commands:
             # A re-send (after a reconnect): answer again, never execute twice.
-            original = player.recent_commands[msg.command_id]
+            original = link.recent_commands[msg.command_id]
             await self._publisher.publish(
                 [Outgoing("command_response", ToPlayer(player.id), original)]
             )
             handling.outcome = "ok" if original.success else "rejected"
             return
         outcome = self._run(player, msg, handling)
+        # Before any event goes out: a mover's room events go by their player key until
+        # their edge confirms it bound the new room.
+        self._sessions.unbind_moved()
         if outcome.state_changed:
             await self._sessions.save(player)
         for other in outcome.changed_players:
@@ -205,7 +209,7 @@ class Dispatcher:
             for line in outcome.history:
                 await self._history.record(line)
         for entry in outcome.audit:
-            _audit(player, entry)
+            _audit(player, msg.player_role, entry)
         for request in outcome.bans:
             if self._account_requests is not None:
                 await self._account_requests.ban(request)
@@ -216,7 +220,7 @@ class Dispatcher:
             result=outcome.text,
         )
         if msg.command_id is not None:
-            player.remember(msg.command_id, response)
+            link.remember(msg.command_id, response)
         await self._publisher.publish(
             [*outcome.events, Outgoing("command_response", ToPlayer(player.id), response)]
         )
@@ -243,6 +247,8 @@ class Dispatcher:
             limiter=self._limiter,
             started_at=self._started_at,
             can_ban=self._account_requests is not None,
+            role=msg.player_role,
+            links=self._sessions.links,
         )
         try:
             return parsed.spec.run(ctx, parsed.args)
@@ -297,7 +303,7 @@ def _handled(handling: _Handling, started: float) -> None:
     )
 
 
-def _audit(actor: Player, entry: AuditEntry) -> None:
+def _audit(actor: Player, role: str, entry: AuditEntry) -> None:
     """One greppable line per admin action: ``admin action=kick allowed=yes actor=...``."""
     audit_log.log(
         logging.INFO if entry.allowed else logging.WARNING,
@@ -306,7 +312,7 @@ def _audit(actor: Player, entry: AuditEntry) -> None:
         "yes" if entry.allowed else "no",
         actor.name,
         actor.id,
-        actor.role,
+        role,
         entry.target,
         entry.detail,
     )

@@ -20,6 +20,7 @@ from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, ro
 
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToSubzone
 from mythos_game.domain.roster import Roster
+from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.metrics import EVENTS_PUBLISHED
 from mythos_game.service_layer.sequencer import Sequencer
 
@@ -29,11 +30,13 @@ class EventPublisher:
         self,
         bus: Bus,
         roster: Roster,
+        links: Links,
         sequencer: Sequencer,
         subzone_of: Callable[[str], str] = lambda room_id: room_id,
     ) -> None:
         self._bus = bus
         self._roster = roster
+        self._links = links
         self._sequencer = sequencer
         self._subzone_of = subzone_of
 
@@ -141,7 +144,7 @@ class EventPublisher:
         for player in self._roster.in_room(room_id):
             if player.id in exclude or not self._sequencer.has_stream(player.id):
                 continue
-            (bound if player.room_bound else arriving).append(player.id)
+            (bound if self._links[player.id].room_bound else arriving).append(player.id)
         out: list[tuple[str, EventEnvelope]] = []
         if bound:
             out.append((room_key(room_id, event.event_type), self._stamp(event, data, bound)))

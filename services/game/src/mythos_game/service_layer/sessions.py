@@ -1,5 +1,8 @@
 """Sessions: who is connected through which connection, resume, link-dead grace.
 
+Each player in the world has a link (``links.py``): the connection side of them,
+attached, refreshed and expired here; the domain's ``Player`` is the character alone.
+
 One live connection per player. A connection that drops without ``quit`` leaves
 its player in the world, link-dead, for a grace period; coming back in time
 resumes the same stream. A player the game does not know (it restarted) is
@@ -21,6 +24,7 @@ from mythos_contracts.envelope import (
     HeldConnection,
     ReplayRequest,
     ResumeFrom,
+    RoomBound,
     SessionClosed,
     SessionOpened,
 )
@@ -39,6 +43,7 @@ from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.links import Link, Links
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.stored_state import StoredState, change_of
@@ -67,6 +72,7 @@ class Sessions:
         self,
         world: World,
         roster: Roster,
+        links: Links,
         sequencer: Sequencer,
         publisher: EventPublisher,
         store: PlayerStore,
@@ -76,6 +82,8 @@ class Sessions:
     ) -> None:
         self._world = world
         self._roster = roster
+        self.links = links
+        """Every player's link; a player is in ``links`` exactly while in the roster."""
         self._sequencer = sequencer
         self._publisher = publisher
         self._store = store
@@ -91,9 +99,19 @@ class Sessions:
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
         player = self._roster.get(player_id)
-        if player is None or player.connection_id != connection_id:
+        if player is None or self.links[player_id].connection_id != connection_id:
             return None
         return player
+
+    def room_bound(self, msg: RoomBound) -> None:
+        """The player's edge now receives their room's events by the room key."""
+        player = self.current(msg.player_id, msg.connection_id)
+        if player is not None and player.room_id == msg.room_id:
+            self.links[player.id].room_bound = True
+
+    def unbind_moved(self) -> None:
+        """Players who moved (a command) wait for their edges to bind the new room."""
+        self.links.unbind(self._roster.take_moved())
 
     async def open(self, msg: SessionOpened) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
@@ -103,7 +121,8 @@ class Sessions:
                 msg.held(), msg.edge_id, resync=msg.resume is not None, resume=msg.resume
             )
             return
-        if player.connection_id == msg.connection_id and not player.linkdead:
+        link = self.links[player.id]
+        if link.connection_id == msg.connection_id and not link.linkdead:
             # Already attached (a redelivery, or adopted from the edge's list): nothing new.
             return
         await self._attach(player, msg.connection_id, msg.edge_id, msg.player_role)
@@ -122,7 +141,7 @@ class Sessions:
         if missed is None:
             return False
         log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
-        await self._publisher.replay(player.id, player.connection_id, missed)
+        await self._publisher.replay(player.id, self.links[player.id].connection_id, missed)
         # The new edge learns the room (and binds it) from this, as after a move.
         view = room_view(self._world, self._roster, player.room_id)
         await self._publisher.publish(
@@ -166,19 +185,20 @@ class Sessions:
             )
             return None
         room_id = stored.room_id or self._world.start_room
-        player = Player(player_id, name, room_id, stored.version, connection_id, edge_id, role)
+        player = Player(player_id, name, room_id, stored.version)
         stored.apply_to(player)
-        player.last_heartbeat = self._clock()
+        link = Link(connection_id, edge_id, role, last_heartbeat=self._clock())
         if not stored.version:
             player.version = 1
             await self._save(player)
         self._roster.add(player)
+        self.links.add(player_id, link)
         self._offline.pop(player_id, None)
         handoff = self.handed_over.take(player_id)
         if handoff is not None:
-            continue_stream(handoff, player, self._sequencer)
+            continue_stream(handoff, link, self._sequencer)
             if connection_id == handoff.connection_id and not handoff.linkdead:
-                player.room_bound = handoff.room_bound
+                link.room_bound = handoff.room_bound
                 log.info("continued %s's stream after a game restart", player_id)
                 return player
             if resume is not None and resume.session_id == handoff.session_id:
@@ -193,19 +213,20 @@ class Sessions:
         return player
 
     async def _attach(self, player: Player, connection_id: str, edge_id: str, role: str) -> None:
-        if player.connection_id != connection_id and not player.linkdead:
+        link = self.links[player.id]
+        if link.connection_id != connection_id and not link.linkdead:
             await self._publisher.publish_control(
                 "disconnect",
                 player.id,
                 DisconnectData(code=CLOSE_SESSION_REPLACED, reason="session replaced").model_dump(),
-                player.connection_id,
+                link.connection_id,
             )
-        player.connection_id = connection_id
-        player.edge_id = edge_id
-        player.role = role
-        player.linkdead_since = None
-        player.room_bound = False
-        player.last_heartbeat = self._clock()
+        link.connection_id = connection_id
+        link.edge_id = edge_id
+        link.role = role
+        link.linkdead_since = None
+        link.room_bound = False
+        link.last_heartbeat = self._clock()
 
     async def _stored_state(self, player_id: str, name: str) -> StoredState:
         known = self._offline.get(player_id)
@@ -224,7 +245,8 @@ class Sessions:
             await self._publisher.publish(self._welcome(player))
 
     async def _start_stream(self, player: Player, *, resync: bool) -> None:
-        stream = self._sequencer.open(player.id, player.connection_id)
+        connection_id = self.links[player.id].connection_id
+        stream = self._sequencer.open(player.id, connection_id)
         state = GameStateData(
             player=PlayerView(id=player.id, name=player.name),
             room=room_view(self._world, self._roster, player.room_id),
@@ -234,7 +256,7 @@ class Sessions:
             heartbeat_interval_seconds=self._timings.heartbeat_interval,
         )
         await self._publisher.publish_to_connection(
-            "game_state", player.id, player.connection_id, state.model_dump(mode="json")
+            "game_state", player.id, connection_id, state.model_dump(mode="json")
         )
 
     async def closed(self, msg: SessionClosed) -> None:
@@ -244,11 +266,12 @@ class Sessions:
         if msg.quit:
             await self.remove(player)
         else:
-            player.linkdead_since = self._clock()
+            self.links[player.id].linkdead_since = self._clock()
             log.info("%s is link-dead", player.name)
 
     async def remove(self, player: Player) -> None:
         self._roster.remove(player.id)
+        self.links.remove(player.id)
         self._sequencer.close(player.id)
         self._offline[player.id] = StoredState.of(player)
         presence = PresenceData(player_id=player.id, player_name=player.name)
@@ -276,7 +299,7 @@ class Sessions:
             "disconnect",
             player.id,
             DisconnectData(code=ending.code, reason=ending.reason).model_dump(),
-            player.connection_id,
+            self.links[player.id].connection_id,
         )
         if ending.leave_world:
             await self.remove(player)
@@ -288,7 +311,7 @@ class Sessions:
             continued = self._sequencer.get(msg.player_id)
             if player is None or continued is None or continued.epoch != msg.epoch:
                 return  # a fresh stream (game_state) answers it
-        if player.connection_id != msg.connection_id:
+        if self.links[player.id].connection_id != msg.connection_id:
             return
         stream = self._sequencer.get(player.id)
         if (
@@ -319,16 +342,17 @@ class Sessions:
         timings = self._timings
         due: list[str] = []
         for player in self._roster.online():
-            seen = self._edges_seen.get(player.edge_id, now)
-            if not player.linkdead and now - seen > timings.edge_timeout:
-                log.warning("edge %s is silent; %s turns link-dead", player.edge_id, player.name)
-                player.linkdead_since = now
-            if player.linkdead_since is not None:
-                if now - player.linkdead_since >= timings.linkdead_grace:
+            link = self.links[player.id]
+            seen = self._edges_seen.get(link.edge_id, now)
+            if not link.linkdead and now - seen > timings.edge_timeout:
+                log.warning("edge %s is silent; %s turns link-dead", link.edge_id, player.name)
+                link.linkdead_since = now
+            if link.linkdead_since is not None:
+                if now - link.linkdead_since >= timings.linkdead_grace:
                     await self.remove(player)
                 continue
-            if now - player.last_heartbeat >= timings.heartbeat_interval:
-                player.last_heartbeat = now
+            if now - link.last_heartbeat >= timings.heartbeat_interval:
+                link.last_heartbeat = now
                 due.append(player.id)
         await self._publisher.publish_heartbeats(
             due, HeartbeatData(interval_seconds=timings.heartbeat_interval).model_dump()

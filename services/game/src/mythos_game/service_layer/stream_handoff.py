@@ -18,7 +18,7 @@ from typing import Protocol
 
 from mythos_contracts.persistence import HandoffEntry, StreamHandoff
 
-from mythos_game.domain.roster import Player, Roster
+from mythos_game.service_layer.links import Link, Links
 from mythos_game.service_layer.sequencer import Sequencer, Stream
 
 log = logging.getLogger(__name__)
@@ -37,38 +37,39 @@ class HandoffStore(Protocol):
     ) -> list[StreamHandoff]: ...
 
 
-def export_streams(roster: Roster, sequencer: Sequencer) -> list[StreamHandoff]:
-    """Every online player's stream, as it stands (call with no command running)."""
+def export_streams(links: Links, sequencer: Sequencer) -> list[StreamHandoff]:
+    """Every online player's stream, as it stands (call with no command running): the
+    sequencer's numbering and history, and their link's connection and answers."""
     handoffs = []
-    for player in roster.online():
-        stream = sequencer.get(player.id)
+    for player_id, link in links.items():
+        stream = sequencer.get(player_id)
         if stream is None:
             continue
         handoffs.append(
             StreamHandoff(
-                player_id=player.id,
-                connection_id=player.connection_id,
+                player_id=player_id,
+                connection_id=link.connection_id,
                 session_id=stream.session_id,
                 epoch=stream.epoch,
                 opened_for=stream.opened_for,
                 last=stream.last,
-                linkdead=player.linkdead,
-                room_bound=player.room_bound,
+                linkdead=link.linkdead,
+                room_bound=link.room_bound,
                 history=[
                     HandoffEntry(seq=seq, age_seconds=age, envelope=envelope)
-                    for seq, age, envelope in sequencer.aged_history(player.id)
+                    for seq, age, envelope in sequencer.aged_history(player_id)
                 ],
-                recent_commands=dict(player.recent_commands),
+                recent_commands=dict(link.recent_commands),
             )
         )
     return handoffs
 
 
 async def hand_off(
-    store: HandoffStore, roster: Roster, sequencer: Sequencer, *, timeout: float
+    store: HandoffStore, links: Links, sequencer: Sequencer, *, timeout: float
 ) -> int:
     """Save every stream for the next game; returns how many were saved."""
-    streams = export_streams(roster, sequencer)
+    streams = export_streams(links, sequencer)
     handoff_id = uuid.uuid4().hex
     for start in range(0, len(streams), STREAMS_PER_PART):
         part = streams[start : start + STREAMS_PER_PART]
@@ -89,10 +90,11 @@ class HandedOver:
         return self._streams.pop(player_id, None)
 
 
-def continue_stream(handoff: StreamHandoff, player: Player, sequencer: Sequencer) -> None:
-    """Put ``handoff``'s stream and answered commands back under ``player``."""
+def continue_stream(handoff: StreamHandoff, link: Link, sequencer: Sequencer) -> None:
+    """Put ``handoff``'s stream back in the sequencer, its answered commands on ``link``
+    (the link of the player it belongs to)."""
     sequencer.restore(
-        player.id,
+        handoff.player_id,
         Stream(
             session_id=handoff.session_id,
             epoch=handoff.epoch,
@@ -101,4 +103,4 @@ def continue_stream(handoff: StreamHandoff, player: Player, sequencer: Sequencer
         ),
         [(e.seq, e.age_seconds, e.envelope) for e in handoff.history],
     )
-    player.recent_commands = OrderedDict(handoff.recent_commands)
+    link.recent_commands = OrderedDict(handoff.recent_commands)

@@ -14,7 +14,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if args and args[0].lower() != "status":
         return refused("Usage: admin status")
     players = ctx.roster.online()
-    linkdead = sum(1 for p in players if p.linkdead)
+    linkdead = sum(1 for p in players if ctx.links.linkdead(p.id))
     muted = sum(1 for p in players if p.muted_for(ctx.now) > 0)
     rooms = len(ctx.roster.occupied_rooms())
     lines = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from mythos_contracts.accounts import BanRequest
 from mythos_contracts.events import ChatMessageData
 
+from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE, LinkView, NoLinks
 from mythos_game.domain.outgoing import Disconnect, Outgoing
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
@@ -29,6 +30,11 @@ class Context:
     """When the game started (for ``admin status``)."""
     can_ban: bool = False
     """True when bans reach the auth service (the game has a bus to it)."""
+    role: str = PLAYER_ROLE
+    """The role of the token behind this very message (each message carries it): what
+    admin commands check, never anything remembered from a login."""
+    links: LinkView = field(default_factory=NoLinks)
+    """How the players are connected, as far as commands show it (link-dead, role)."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +80,15 @@ def refused(text: str) -> Outcome:
 
 Run = Callable[[Context, list[str]], Outcome]
 
-ADMIN_ROLE = "admin"
-
 
 def admin_only(action: str) -> Callable[[Run], Run]:
-    """Guard a command's ``run``: anyone but an admin (the token's role, as the edge
-    passed it; never anything the client says) gets a refusal and nothing happens.
+    """Guard a command's ``run``: anyone but an admin (``Context.role``, the role of the
+    message's token; never anything the client says) gets a refusal and nothing happens.
     Refused attempts are audited too."""
 
     def guard(run: Run) -> Run:
         def guarded(ctx: Context, args: list[str]) -> Outcome:
-            if ctx.actor.role != ADMIN_ROLE:
+            if ctx.role != ADMIN_ROLE:
                 outcome = refused(f"Only admins may use '{action}'.")
                 outcome.audit.append(AuditEntry(action, " ".join(args), allowed=False))
                 return outcome

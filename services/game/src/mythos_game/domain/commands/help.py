@@ -1,6 +1,7 @@
 from itertools import groupby
 
-from mythos_game.domain.commands.base import ADMIN_ROLE, CommandSpec, Context, Outcome, refused
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.links import ADMIN_ROLE
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -9,7 +10,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         if spec is None:
             return refused(f"There is no command '{args[0]}'. Type 'help' for the list.")
         return Outcome(True, spec.help_text())
-    shown = [s for s in ctx.commands.specs if not s.admin or ctx.actor.role == ADMIN_ROLE]
+    shown = [s for s in ctx.commands.specs if not s.admin or ctx.role == ADMIN_ROLE]
     by_category = sorted(shown, key=lambda s: (s.category, s.name))
     lines = ["Commands (type 'help <command>' for more):"]
     for category, specs in groupby(by_category, key=lambda s: s.category):

@@ -1,4 +1,5 @@
-from mythos_game.domain.commands.base import ADMIN_ROLE, CommandSpec, Context, Outcome
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.links import ADMIN_ROLE
 from mythos_game.domain.views import zone_label
 
 
@@ -6,8 +7,8 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     players = sorted(ctx.roster.online(), key=lambda p: p.name.lower())
     lines = []
     for p in players:
-        admin = " [admin]" if p.role == ADMIN_ROLE else ""
-        marks = admin + (" (link-dead)" if p.linkdead else "")
+        admin = " [admin]" if ctx.links.role(p.id) == ADMIN_ROLE else ""
+        marks = admin + (" (link-dead)" if ctx.links.linkdead(p.id) else "")
         lines.append(f"  {p.name}{marks} - {zone_label(ctx.world.room(p.room_id))}")
     return Outcome(True, "\n".join([f"Players online ({len(players)}):", *lines]))
 

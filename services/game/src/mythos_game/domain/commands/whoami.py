@@ -1,11 +1,12 @@
 from mythos_game.domain import chat
-from mythos_game.domain.commands.base import ADMIN_ROLE, CommandSpec, Context, Outcome
+from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.links import ADMIN_ROLE
 from mythos_game.domain.views import zone_label
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
     actor = ctx.actor
-    role = "an admin" if actor.role == ADMIN_ROLE else "a player"
+    role = "an admin" if ctx.role == ADMIN_ROLE else "a player"
     lines = [
         f"You are {actor.name}, {role}.",
         f"You stand in {zone_label(ctx.world.room(actor.room_id))}.",

@@ -1,0 +1,86 @@
+"""Links: how each player in the world is connected, kept apart from the character.
+
+A player's ``Link`` is the game's record of their login: the live connection and the
+edge holding it, whether that edge has bound the player's room, since when the
+connection is gone (link-dead), the last heartbeat, the answers to recent commands, and
+the role of the token behind the last message. The domain's ``Player`` knows none of
+it; the commands see only ``LinkView``'s answers (link-dead? which role?).
+
+One link per player in the roster, for as long as they are in the world: a reconnect
+updates it in place, so answers to commands survive the change of connection.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mythos_contracts.events import CommandResponseData
+
+from mythos_game.domain.links import PLAYER_ROLE
+
+RECENT_COMMANDS_KEPT = 256
+
+
+@dataclass
+class Link:
+    connection_id: str
+    """The player's live connection; messages from any other one are stale."""
+    edge_id: str = ""
+    role: str = PLAYER_ROLE
+    """The token's role claim, as the last message carried it (never the client's word)."""
+    room_bound: bool = False
+    """True once the player's edge receives this room's events by the room key."""
+    linkdead_since: float | None = None
+    """When the connection dropped without ``quit``; None while connected."""
+    last_heartbeat: float = 0.0
+    recent_commands: OrderedDict[str, CommandResponseData] = field(default_factory=OrderedDict)
+    """Responses by ``command_id``: a re-sent command gets its original answer."""
+
+    @property
+    def linkdead(self) -> bool:
+        return self.linkdead_since is not None
+
+    def remember(self, command_id: str, response: CommandResponseData) -> None:
+        self.recent_commands[command_id] = response
+        while len(self.recent_commands) > RECENT_COMMANDS_KEPT:
+            self.recent_commands.popitem(last=False)
+
+
+class Links:
+    """Every player's link by player id; also the commands' ``LinkView``."""
+
+    def __init__(self) -> None:
+        self._links: dict[str, Link] = {}
+
+    def __getitem__(self, player_id: str) -> Link:
+        """The link of a player in the world (every one has a link)."""
+        return self._links[player_id]
+
+    def get(self, player_id: str) -> Link | None:
+        return self._links.get(player_id)
+
+    def items(self) -> Iterator[tuple[str, Link]]:
+        return iter(list(self._links.items()))
+
+    def add(self, player_id: str, link: Link) -> None:
+        self._links[player_id] = link
+
+    def remove(self, player_id: str) -> None:
+        self._links.pop(player_id, None)
+
+    def unbind(self, player_ids: set[str]) -> None:
+        """The players moved: their edges have not bound their new rooms yet."""
+        for player_id in player_ids:
+            link = self._links.get(player_id)
+            if link is not None:
+                link.room_bound = False
+
+    def linkdead(self, player_id: str) -> bool:
+        link = self._links.get(player_id)
+        return link is not None and link.linkdead
+
+    def role(self, player_id: str) -> str:
+        link = self._links.get(player_id)
+        return PLAYER_ROLE if link is None else link.role
