@@ -6,11 +6,11 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
 
-.PHONY: help install client run run-embedded run-distributed run-auth run-edge run-game run-persistence \
+.PHONY: help install client chromium run run-embedded run-distributed run-auth run-edge run-game run-persistence \
         test test-tools test-python test-client test-e2e screenshots lint format typecheck docs protocol bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
 install: ## Install uv (if missing), the Python workspace and the client's npm packages
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -19,6 +19,9 @@ install: ## Install uv (if missing), the Python workspace and the client's npm p
 
 client: install ## Build the web client bundle (client/dist)
 	$(NPM) run build
+
+chromium: ## Install Debian's Chromium for the end-to-end tests when missing (as root or with sudo)
+	@client/e2e/ensure-chromium.sh
 
 run: client ## Start the whole system and print the URL to open (Ctrl-C stops it)
 	$(UV) run --frozen python -m mythos_local
@@ -41,7 +44,7 @@ run-game: install ## Run only the game service (GAME_* settings)
 run-persistence: install ## Run only the persistence service (PERSISTENCE_* settings)
 	$(UV) run --frozen --package mythos-persistence python -m mythos_persistence
 
-test: install test-tools lint typecheck test-python test-client test-e2e ## Run every check and test
+test: install test-tools chromium lint typecheck test-python test-client test-e2e ## Run every check and test
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules.
 test-tools: ## Install the Debian tools the tests use (promtool), when missing
@@ -79,10 +82,10 @@ protocol: install ## Regenerate the protocol's JSON Schema and the client's type
 bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench
 
-test-e2e: install ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
+test-e2e: install chromium ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
 	$(NPM) run test:e2e
 
-screenshots: install ## Run the e2e and save its pictures (1280x800 PNGs) to docs/screenshots/
+screenshots: install chromium ## Run the e2e and save its pictures (1280x800 PNGs) to docs/screenshots/
 	MYTHOS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(NPM) run test:e2e
 
 clean: ## Remove build output and local data
