@@ -13,6 +13,7 @@ import sys
 
 from mythos_local.provisioning import amqp_problem, postgres_problem
 from mythos_local.settings import LocalSettings
+from mythos_local.supervisor import StartupFailed
 
 log = logging.getLogger("mythos.local")
 
@@ -53,10 +54,17 @@ async def run(settings: LocalSettings) -> int:
 
 
 def main() -> None:
+    settings = LocalSettings()
+    # In text mode each mode's runner sends these lines to its console instead.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s"
+        level=settings.mythos_log_level, format="%(asctime)s %(name)s %(levelname)s: %(message)s"
     )
-    sys.exit(asyncio.run(run(LocalSettings())))
+    # One line per health poll while services start is noise; failures are reported anyway.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        sys.exit(asyncio.run(run(settings)))
+    except StartupFailed as exc:  # one readable line, not a traceback
+        sys.exit(f"mythos: {exc}")
 
 
 if __name__ == "__main__":

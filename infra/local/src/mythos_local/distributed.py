@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
+from mythos_local.console import LAUNCHER, Console, level_number, log_to
 from mythos_local.front_door import caddy_binary, caddyfile
 from mythos_local.provisioning import database_url, ensure_database, ensure_vhost
 from mythos_local.settings import LocalSettings
@@ -31,7 +33,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "auth",
             python_module("mythos_auth"),
             {
-                "AUTH_LOG_FORMAT": settings.mythos_log_format,
+                **logging_env("AUTH", settings),
                 "AUTH_HOST": host,
                 "AUTH_PORT": str(auth_port),
                 "AUTH_DATABASE_URL": database_url(settings.database_url, auth_db),
@@ -43,7 +45,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "persistence",
             python_module("mythos_persistence"),
             {
-                "PERSISTENCE_LOG_FORMAT": settings.mythos_log_format,
+                **logging_env("PERSISTENCE", settings),
                 "PERSISTENCE_AMQP_URL": amqp,
                 "PERSISTENCE_DATABASE_URL": database_url(settings.database_url, game_db),
                 "PERSISTENCE_HEALTH_HOST": host,
@@ -55,7 +57,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "game",
             python_module("mythos_game"),
             {
-                "GAME_LOG_FORMAT": settings.mythos_log_format,
+                **logging_env("GAME", settings),
                 "GAME_AMQP_URL": amqp,
                 "GAME_HEALTH_HOST": host,
                 "GAME_HEALTH_PORT": str(settings.port("game")),
@@ -70,7 +72,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 f"edge-{index + 1}",
                 python_module("mythos_edge"),
                 {
-                    "EDGE_LOG_FORMAT": settings.mythos_log_format,
+                    **logging_env("EDGE", settings),
                     "EDGE_AMQP_URL": amqp,
                     "EDGE_HOST": host,
                     "EDGE_PORT": str(port),
@@ -84,19 +86,29 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
     caddy_config.write_text(caddyfile(settings))
     children.append(
         Child(
-            "front door (caddy)",
+            "caddy",  # the front door
             [caddy_binary(), "run", "--config", str(caddy_config), "--adapter", "caddyfile"],
             {"XDG_DATA_HOME": str(data / "caddy"), "XDG_CONFIG_HOME": str(data / "caddy")},
             f"{settings.public_url}/auth/healthz",
+            # Its warnings at start are about the admin API and TLS, both off on purpose.
+            threshold=logging.ERROR,
         )
     )
 
-    supervisor = Supervisor(data / "processes.json", settings.mythos_restart_delay)
+    console = Console([c.name for c in children], level=level_number(settings.mythos_log_level))
+    if settings.log_format == "text":
+        log_to(console, lambda _record: LAUNCHER)
+    supervisor = Supervisor(
+        data / "processes.json",
+        settings.mythos_restart_delay,
+        console=console if settings.log_format == "text" else None,
+    )
     try:
         for child in children:
             await supervisor.start(child)
             await supervisor.wait_healthy(child)
-        announce(settings, "distributed")
+        await asyncio.sleep(0.1)  # let the relays print what came before: the box comes last
+        announce(settings, "distributed", console)
         stopper = asyncio.create_task(stop.wait())
         keeper = asyncio.create_task(supervisor.keep_running())
         done, _ = await asyncio.wait({stopper, keeper}, return_when=asyncio.FIRST_COMPLETED)
@@ -104,10 +116,24 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
         stopper.cancel()
         return 1 if keeper in done else 0
     finally:
+        log.info("stopping every service")
         await supervisor.stop_all()
+        log.info("stopped")
 
 
-def announce(settings: LocalSettings, mode: str) -> None:
+def logging_env(prefix: str, settings: LocalSettings) -> dict[str, str]:
+    """A service's log settings: always JSON (``console`` renders it for a person); the
+    run's level unless the service's own ``<PREFIX>_LOG_LEVEL`` is set."""
+    level = f"{prefix}_LOG_LEVEL"
+    return {f"{prefix}_LOG_FORMAT": "json", level: os.environ.get(level, settings.mythos_log_level)}
+
+
+def announce(settings: LocalSettings, mode: str, console: Console) -> None:
+    """The last thing ``make run`` prints: the URL, in a box (tests wait for its first line)."""
     if not settings.mythos_client_dist.joinpath("index.html").exists():
         log.warning("client bundle missing at %s: run 'make client'", settings.mythos_client_dist)
-    print(f"\nMythos is running ({mode} mode). Open {settings.public_url}\n", flush=True)
+    lines = [
+        f"Mythos is running ({mode} mode). Open {settings.public_url}",
+        "Ctrl-C stops it.",
+    ]
+    print("\n" + console.box(lines) + "\n", flush=True)

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mythos_local.console import EMBEDDED_NAMES, Console, level_number, log_to, service_of
 from mythos_local.distributed import announce
 from mythos_local.settings import LocalSettings
 
@@ -51,9 +52,12 @@ def origin_app(auth: ASGIApp, edge: ASGIApp, static: ASGIApp) -> ASGIApp:
 
 async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
     # One process for every service, so one handler, set before any of them starts: every
-    # line (uvicorn's "/api/ws?token=..." access lines included) is redacted, in the format
-    # MYTHOS_LOG_FORMAT chose for distributed mode too.
-    configure_logging("mythos", level="INFO", fmt=settings.mythos_log_format)
+    # line (uvicorn's "/api/ws?token=..." access lines included) is redacted, as JSON or,
+    # for a terminal, rendered under the name of the service that logged it.
+    configure_logging("mythos", level=settings.mythos_log_level, fmt="json")
+    console = Console(EMBEDDED_NAMES, level=level_number(settings.mythos_log_level))
+    if settings.log_format == "text":
+        log_to(console, service_of)
     data = settings.mythos_data_dir / "embedded"
     data.mkdir(parents=True, exist_ok=True)
     broker = InMemoryBroker()
@@ -109,7 +113,7 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
             if serving.done():
                 return 1
             await asyncio.sleep(0.05)
-        announce(settings, "embedded")
+        announce(settings, "embedded", console)
         await stop.wait()
         server.should_exit = True
         await serving

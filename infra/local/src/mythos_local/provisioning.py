@@ -9,6 +9,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import aio_pika
 import asyncpg
 
+from mythos_local.supervisor import StartupFailed
+
 
 async def amqp_problem(url: str) -> str | None:
     try:
@@ -42,7 +44,7 @@ def vhost_url(url: str, vhost: str) -> str:
 async def ensure_vhost(url: str, vhost: str) -> str:
     """Create ``vhost`` (with rabbitmqctl) if needed; returns its AMQP URL."""
     if shutil.which("rabbitmqctl") is None:
-        raise RuntimeError(
+        raise StartupFailed(
             "rabbitmqctl is not on PATH: create the vhost yourself or set MYTHOS_VHOST=/"
         )
     user = urlsplit(url).username or "guest"
@@ -61,7 +63,7 @@ async def _rabbitmqctl(*args: str, allow_exists: bool = False) -> None:
     )
     _, err = await proc.communicate()
     if proc.returncode and not (allow_exists and b"already" in err):
-        raise RuntimeError(f"rabbitmqctl {' '.join(args[:2])} failed: {err.decode().strip()}")
+        raise StartupFailed(f"rabbitmqctl {' '.join(args[:2])} failed: {err.decode().strip()}")
 
 
 def database_url(server_url: str, name: str) -> str:

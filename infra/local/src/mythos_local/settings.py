@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from mythos_contracts.ops.log_lines import LogLevel
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -37,9 +39,24 @@ class LocalSettings(BaseSettings):
         default=1.0, ge=0, description="seconds before a crashed service is started again"
     )
     mythos_client_dist: Path = Field(default=REPO_ROOT / "client" / "dist")
-    mythos_log_format: Literal["json", "text"] = Field(
-        default="json", description="the services' log lines: json (as in production) or text"
+    mythos_log_format: Annotated[
+        Literal["auto", "json", "text"], BeforeValidator(lambda v: str(v).lower())
+    ] = Field(
+        default="auto",
+        description="json: the services' lines as they write them (as in production); text: "
+        "one readable line per event under each service's name; auto: text on a terminal",
     )
+    mythos_log_level: LogLevel = Field(
+        default="INFO", description="every service's level unless its own *_LOG_LEVEL is set"
+    )
+
+    @property
+    def log_format(self) -> Literal["json", "text"]:
+        """The format of this run: ``auto`` is text when stdout is a terminal, else json
+        (a file or a pipe gets the lines log tools and the black-box tests read)."""
+        if self.mythos_log_format == "auto":
+            return "text" if sys.stdout.isatty() else "json"
+        return self.mythos_log_format
 
     @property
     def public_url(self) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from mythos_local.console import MAX_LINE, Console
+
 log = logging.getLogger("mythos.local")
 
 
@@ -23,20 +25,32 @@ class Child:
     argv: list[str]
     env: dict[str, str]
     health_url: str | None = None
+    # On the console, this child's lines below this level are left out (None: the console's).
+    threshold: int | None = None
     process: asyncio.subprocess.Process | None = None
+    relay: asyncio.Task[None] | None = None
 
 
 class StartupFailed(RuntimeError):
-    pass
+    """The system cannot start; the message says why, in one line, for the person."""
 
 
 class Supervisor:
     """Like a pod's restart policy: a child that dies is started again after
     ``restart_delay``; one that keeps dying (``max_restarts`` within a minute) stops the run.
-    The pids of the children are kept in ``pid_file`` for tools and tests."""
+    The pids of the children are kept in ``pid_file`` for tools and tests. With a
+    ``console``, the children's output is read and rendered there; without one, they
+    write straight to the launcher's stdout."""
 
-    def __init__(self, pid_file: Path, restart_delay: float = 1.0, max_restarts: int = 5) -> None:
+    def __init__(
+        self,
+        pid_file: Path,
+        restart_delay: float = 1.0,
+        max_restarts: int = 5,
+        console: Console | None = None,
+    ) -> None:
         self.children: list[Child] = []
+        self._console = console
         self._pid_file = pid_file
         self._restart_delay = restart_delay
         self._max_restarts = max_restarts
@@ -47,12 +61,20 @@ class Supervisor:
         await self._spawn(child)
 
     async def _spawn(self, child: Child) -> None:
+        piped = asyncio.subprocess.PIPE if self._console else None
         child.process = await asyncio.create_subprocess_exec(
             *child.argv,
             env={**os.environ, **child.env},
             # Own session: Ctrl-C reaches only the launcher, which stops children in order.
             start_new_session=True,
+            stdout=piped,
+            stderr=asyncio.subprocess.STDOUT if piped else None,
+            limit=MAX_LINE,
         )
+        if self._console is not None and child.process.stdout is not None:
+            child.relay = asyncio.create_task(
+                self._console.relay(child.name, child.process.stdout, child.threshold)
+            )
         log.info("started %s (pid %d)", child.name, child.process.pid)
         self._write_pids()
 
@@ -122,6 +144,10 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
+        for child in self.children:
+            if child.relay is not None:  # print what it said while stopping
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(child.relay, 2.0)
         self.children.clear()
 
 
