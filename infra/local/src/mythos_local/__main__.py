@@ -59,8 +59,10 @@ def main() -> None:
     logging.basicConfig(
         level=settings.mythos_log_level, format="%(asctime)s %(name)s %(levelname)s: %(message)s"
     )
-    # One line per health poll while services start is noise; failures are reported anyway.
+    # One line per health poll while services start, and one per plugin alembic loads when
+    # embedded mode imports it, are noise; their failures are reported anyway.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         sys.exit(asyncio.run(run(settings)))
     except StartupFailed as exc:  # one readable line, not a traceback

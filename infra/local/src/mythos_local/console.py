@@ -43,6 +43,10 @@ _BOILERPLATE = {
         "Started server process",
         "Waiting for application startup",
         "Application startup complete",
+        "Shutting down",
+        "Waiting for application shutdown",
+        "Application shutdown complete",
+        "Finished server process",
     ),
     "alembic.runtime.migration": ("Context impl ", "Will assume "),
 }

@@ -115,6 +115,8 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
             await asyncio.sleep(0.05)
         announce(settings, "embedded", console)
         await stop.wait()
+        log.info("stopping every service")
         server.should_exit = True
         await serving
+    log.info("stopped")
     return 0
