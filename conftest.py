@@ -32,6 +32,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``services`` every test that asks for RabbitMQ or PostgreSQL through these
+    fixtures, so ``make test-fast`` (``-m "not services"``) runs exactly what needs
+    neither. Fixtures that choose a backend by parameter mark that parameter instead."""
+    for item in items:
+        if {"rabbitmq", "postgres"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+
+
 def _unavailable(what: str, why: str) -> None:
     message = f"{what} is unavailable ({why}); start it or see README 'Tests'"
     if REQUIRE_SERVICES:

@@ -23,6 +23,46 @@ import pytest
 import websockets
 
 REPO = Path(__file__).resolve().parents[1]
+# Each black-box test's system log, at the same path run after run (gitignored with .data/).
+TEST_LOGS = REPO / ".data" / "test-logs"
+_logs_of_test: dict[str, list[Path]] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A black-box test needs RabbitMQ and PostgreSQL unless it is parametrized with
+    ``mode="embedded"``: mark the others ``services`` (``make test-fast`` leaves them out)."""
+    for item in items:
+        if "start_system" not in getattr(item, "fixturenames", ()):
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("mode") != "embedded":
+            item.add_marker(pytest.mark.services)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """After the failures, where each failed test's system log is (just above the summary)."""
+    failed = {
+        r.nodeid for kind in ("failed", "error") for r in terminalreporter.stats.get(kind, [])
+    }
+    shown = [(nodeid, paths) for nodeid, paths in _logs_of_test.items() if nodeid in failed]
+    if shown:
+        terminalreporter.section("system logs of the failed tests")
+        for nodeid, paths in shown:
+            for path in paths:
+                terminalreporter.write_line(f"{nodeid}: {_shown_path(path)}")
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _log_path(item: pytest.Item, index: int) -> Path:
+    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in item.name).strip("-")
+    suffix = f"-{index + 1}" if index else ""
+    return TEST_LOGS / item.path.stem / f"{name}{suffix}.log"
 
 
 def _free_port_block(size: int) -> int:
@@ -66,11 +106,14 @@ class System:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"system exited early:\n{self.log_path.read_text()[-4000:]}")
+                raise RuntimeError(f"system exited early ({self.log_path}):\n{self._tail()}")
             if b"Mythos is running" in self.log_path.read_bytes()[offset:]:
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"system did not start:\n{self.log_path.read_text()[-4000:]}")
+        raise RuntimeError(f"system did not start ({self.log_path}):\n{self._tail()}")
+
+    def _tail(self) -> str:
+        return "\n".join(self.log_text().splitlines()[-20:])
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -84,6 +127,14 @@ class System:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def problems(self, limit: int = 10) -> list[str]:
+        """The last warnings and errors the services logged, one short line each."""
+        return [
+            f"{r['service']} {r['level']}: {r.get('msg', '')}"[:300]
+            for r in self.log_lines()
+            if r.get("level") in ("warning", "error", "critical")
+        ][-limit:]
 
     def log_lines(self) -> list[dict[str, Any]]:
         """The services' JSON log lines (the launcher's and Caddy's own are left out)."""
@@ -131,7 +182,14 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
             request.getfixturevalue("postgres")
         run_id = f"mythos_bb_{uuid.uuid4().hex[:10]}"
         port = _free_port_block(16)
+        log_path = _log_path(request.node, len(systems))
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.unlink(missing_ok=True)  # this run's log only
+        _logs_of_test.setdefault(request.node.nodeid, []).append(log_path)
         env = {
+            # The harness reads the services' JSON lines, whatever the terminal or the caller
+            # asked for ("auto" would choose JSON here anyway: the output is a file).
+            "MYTHOS_LOG_FORMAT": "json",
             "MYTHOS_MODE": mode,
             "MYTHOS_PORT": str(port),
             "MYTHOS_INTERNAL_PORT_BASE": str(port + 1),
@@ -141,7 +199,7 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
             "MYTHOS_DATA_DIR": str(tmp_path / run_id),
             **extra_env,
         }
-        system = System(mode, env, tmp_path / f"{run_id}.log", url=f"http://127.0.0.1:{port}")
+        system = System(mode, env, log_path, url=f"http://127.0.0.1:{port}")
         systems.append(system)
         if mode == "distributed":
             cleanups.append(lambda: _drop(run_id))
@@ -151,7 +209,9 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
     yield start
     for system in systems:
         system.stop()
-        print(f"--- {system.mode} system log (tail) ---\n{system.log_text()[-3000:]}")
+        # Shown only if the test failed: where the whole log is, and what went wrong in it.
+        print(f"--- {system.mode} system log: {_shown_path(system.log_path)} ---")
+        print("\n".join(system.problems()) or "(no warnings or errors)")
     for cleanup in cleanups:
         cleanup()
 

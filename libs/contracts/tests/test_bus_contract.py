@@ -32,7 +32,13 @@ from prometheus_client import REGISTRY
 BusFactory = Callable[[str], Bus]
 
 
-@pytest.fixture(params=["memory", "amqp", "amqp-quorum"])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("amqp", marks=pytest.mark.services),
+        pytest.param("amqp-quorum", marks=pytest.mark.services),
+    ]
+)
 async def bus_factory(request: pytest.FixtureRequest) -> AsyncIterator[BusFactory]:
     """Makes connections ("services") on one broker: a fresh vhost (classic or quorum
     queues), or a fresh in-process broker."""

@@ -65,7 +65,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def auth_settings(request: pytest.FixtureRequest, tmp_path: Path) -> AuthSettings:
     """Settings on a fresh database of each backend; PostgreSQL skips or fails loudly if down."""
     if request.param == "sqlite":

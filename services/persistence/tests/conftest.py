@@ -20,7 +20,7 @@ from mythos_persistence.settings import PersistenceSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """A database engine on SQLite (embedded mode) and on a PostgreSQL of the test's own."""
     url = (
@@ -95,7 +95,9 @@ class Backend:
             await bus.close()
 
 
-@pytest.fixture(params=["memory+sqlite", "rabbitmq+postgres"])
+@pytest.fixture(
+    params=["memory+sqlite", pytest.param("rabbitmq+postgres", marks=pytest.mark.services)]
+)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "memory+sqlite":
         broker = InMemoryBroker()

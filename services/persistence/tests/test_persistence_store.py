@@ -18,7 +18,7 @@ from mythos_persistence.service_layer.ports import StoreUnavailable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/nested/dir/game.db"
