@@ -25,6 +25,8 @@ import network_policies as netpol
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # kustomize, kubectl and schema validation of every overlay
+
 OVERLAYS = k8s.OVERLAYS
 NAMESPACES = {"dev": "mythos-dev", "prod": "mythos"}
 SERVICES = ("auth", "ws-edge", "game", "persistence", "client")

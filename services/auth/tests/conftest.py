@@ -204,7 +204,7 @@ def fuzz_log(pytestconfig: pytest.Config) -> dict[str, Any]:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     log = config.stash.get(FUZZ_LOG, None)
-    if not log:
+    if not log or config.option.verbose < 0:  # -q (make test): failures stay on one screen
         return
     terminalreporter.write_sep("-", "schemathesis: what the API fuzzer tried")
     for operation, entry in sorted(log.items()):

@@ -22,6 +22,7 @@ from schemathesis.core import NotSet
 from schemathesis.python.asgi import shutdown_lifespans
 
 MAX_EXAMPLES = 30
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
