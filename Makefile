@@ -5,32 +5,52 @@ SHELL := /bin/bash
 # uv is installed with pip when missing; `python3 -m uv` then works without PATH changes.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 NPM := npm --prefix client
+# -q and short tracebacks: the failing test and its assertion fit on the first screen.
+PYTEST := $(UV) run --frozen pytest -q --tb=short
+# What make is doing, one line per step; the tools themselves speak only to warn or fail.
+say = @printf '==> %s\n' "$(1)"
 
-.PHONY: help install client chromium run run-embedded run-distributed run-auth run-edge run-game run-persistence \
-        test test-tools test-python test-client test-e2e screenshots lint format typecheck docs protocol bench clean
+# The bundle is rebuilt only when a source of it changed (`make client` forces it).
+CLIENT_BUNDLE := client/dist/index.html
+CLIENT_SOURCES := $(shell find client/src client/public -type f 2>/dev/null) client/index.html \
+        client/package-lock.json client/vite.config.ts $(wildcard client/tsconfig*.json)
+
+.PHONY: help install client chromium run run-embedded run-distributed run-auth run-edge run-game \
+        run-persistence test test-fast test-tools test-python test-client test-e2e screenshots lint \
+        format typecheck docs protocol bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
 install: ## Install uv (if missing), the Python workspace and the client's npm packages
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
-	@test -d client/node_modules || $(NPM) ci --no-audit --no-fund
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+	  { printf '==> %s\n' "Installing uv (pip install uv)"; python3 -m pip install --quiet uv; }
+	@$(UV) sync --frozen --check --quiet 2>/dev/null || \
+	  { printf '==> %s\n' "Installing the Python packages (uv sync --frozen)"; $(UV) sync --frozen --quiet; }
+	@test -d client/node_modules || \
+	  { printf '==> %s\n' "Installing the client's packages (npm ci)"; $(NPM) ci --no-audit --no-fund --loglevel=error; }
+
+$(CLIENT_BUNDLE): $(CLIENT_SOURCES) | install
+	$(call say,Building the web client (client/dist))
+	@$(NPM) run --silent build -- --logLevel warn
+	@touch $@
 
 client: install ## Build the web client bundle (client/dist)
-	$(NPM) run build
+	$(call say,Building the web client (client/dist))
+	@$(NPM) run --silent build -- --logLevel warn
 
 chromium: ## Install Debian's Chromium for the end-to-end tests when missing (as root or with sudo)
 	@client/e2e/ensure-chromium.sh
 
-run: client ## Start the whole system and print the URL to open (Ctrl-C stops it)
-	$(UV) run --frozen python -m mythos_local
+run: install $(CLIENT_BUNDLE) ## Start the whole system and print the URL to open (Ctrl-C stops it)
+	$(call say,Starting Mythos)
+	@$(UV) run --frozen python -m mythos_local
 
-run-embedded: client ## Same, forced into embedded mode (in-process bus + SQLite)
-	MYTHOS_MODE=embedded $(UV) run --frozen python -m mythos_local
+run-embedded: install $(CLIENT_BUNDLE) ## Same, forced into embedded mode (in-process bus + SQLite)
+	@MYTHOS_MODE=embedded $(UV) run --frozen python -m mythos_local
 
-run-distributed: client ## Same, forced into distributed mode (RabbitMQ + PostgreSQL)
-	MYTHOS_MODE=distributed $(UV) run --frozen python -m mythos_local
+run-distributed: install $(CLIENT_BUNDLE) ## Same, forced into distributed mode (RabbitMQ + PostgreSQL)
+	@MYTHOS_MODE=distributed $(UV) run --frozen python -m mythos_local
 
 run-auth: install ## Run only the auth service (AUTH_* settings)
 	$(UV) run --frozen --package mythos-auth python -m mythos_auth
@@ -45,6 +65,9 @@ run-persistence: install ## Run only the persistence service (PERSISTENCE_* sett
 	$(UV) run --frozen --package mythos-persistence python -m mythos_persistence
 
 test: install test-tools chromium lint typecheck test-python test-client test-e2e ## Run every check and test
+
+test-fast: install $(CLIENT_BUNDLE) ## Unit tests and embedded-mode black-box tests: no RabbitMQ/PostgreSQL, about 60 s
+	$(PYTEST) -m "not services and not slow"
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules.
 test-tools: ## Install the Debian tools the tests use (promtool), when missing
@@ -67,8 +90,8 @@ format: ## Apply ruff's formatting and safe fixes
 typecheck: ## mypy: strict on the contract package, the default checks on every service
 	$(UV) run --frozen mypy libs/contracts/src services/auth/src services/ws-edge/src services/game/src services/persistence/src
 
-test-python: client ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests (builds the client: the system serves it)
-	$(UV) run --frozen pytest
+test-python: install $(CLIENT_BUNDLE) ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests (the system serves the client)
+	$(PYTEST)
 
 test-client: ## Client unit tests (Vitest) and type check
 	$(NPM) test
