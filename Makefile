@@ -66,8 +66,8 @@ run-persistence: install ## Run only the persistence service (PERSISTENCE_* sett
 
 test: install test-tools chromium lint typecheck test-python test-client test-e2e ## Run every check and test
 
-test-fast: install $(CLIENT_BUNDLE) ## Unit tests and embedded-mode black-box tests: no RabbitMQ/PostgreSQL, about 60 s
-	$(PYTEST) -m "not services and not slow"
+test-fast: install $(CLIENT_BUNDLE) ## Unit and embedded-mode black-box tests: offline, in parallel (~100 s of CPU)
+	$(PYTEST) -n auto --dist loadfile -m "not services and not slow"
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules.
 test-tools: ## Install the Debian tools the tests use (promtool), when missing

@@ -25,7 +25,6 @@ import websockets
 REPO = Path(__file__).resolve().parents[1]
 # Each black-box test's system log, at the same path run after run (gitignored with .data/).
 TEST_LOGS = REPO / ".data" / "test-logs"
-_logs_of_test: dict[str, list[Path]] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -41,15 +40,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """After the failures, where each failed test's system log is (just above the summary)."""
-    failed = {
-        r.nodeid for kind in ("failed", "error") for r in terminalreporter.stats.get(kind, [])
-    }
-    shown = [(nodeid, paths) for nodeid, paths in _logs_of_test.items() if nodeid in failed]
+    shown = [
+        (report.nodeid, str(value))
+        for kind in ("failed", "error")
+        for report in terminalreporter.stats.get(kind, [])
+        for name, value in getattr(report, "user_properties", ())
+        if name == "system_log"
+    ]
     if shown:
         terminalreporter.section("system logs of the failed tests")
-        for nodeid, paths in shown:
-            for path in paths:
-                terminalreporter.write_line(f"{nodeid}: {_shown_path(path)}")
+        for nodeid, path in dict.fromkeys(shown):
+            terminalreporter.write_line(f"{nodeid}: {path}")
 
 
 def _shown_path(path: Path) -> str:
@@ -185,7 +186,8 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
         log_path = _log_path(request.node, len(systems))
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.unlink(missing_ok=True)  # this run's log only
-        _logs_of_test.setdefault(request.node.nodeid, []).append(log_path)
+        # Reports carry it to the summary (from a worker process too, under pytest-xdist).
+        request.node.user_properties.append(("system_log", _shown_path(log_path)))
         env = {
             # The harness reads the services' JSON lines, whatever the terminal or the caller
             # asked for ("auto" would choose JSON here anyway: the output is a file).
