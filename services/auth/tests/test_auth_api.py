@@ -153,8 +153,8 @@ async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
 
 EXPECTED_RESPONSES = {
     ("post", "/auth/register"): {"201", "403", "409", "422", "429"},
-    ("post", "/auth/login"): {"200", "401", "422", "429"},
-    ("post", "/auth/refresh"): {"200", "401", "422"},
+    ("post", "/auth/login"): {"200", "401", "403", "422", "429"},
+    ("post", "/auth/refresh"): {"200", "401", "403", "422"},
     ("post", "/auth/logout"): {"204", "401", "422"},
     ("get", "/auth/me"): {"200", "401"},
     ("get", "/auth/.well-known/jwks.json"): {"200"},

@@ -45,6 +45,7 @@ async def test_migrations_build_exactly_the_declared_schema(auth_settings: AuthS
         "refresh_families",
         "refresh_tokens",
         "invites",
+        "revocations",
         "alembic_version",
     }
 

@@ -37,6 +37,8 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 "AUTH_HOST": host,
                 "AUTH_PORT": str(auth_port),
                 "AUTH_DATABASE_URL": database_url(settings.database_url, auth_db),
+                # Revocations out, in-game bans in (never on the path of a login).
+                "AUTH_AMQP_URL": amqp,
                 "AUTH_KEY_FILE": str(data / f"{settings.mythos_db_prefix}_auth_ed25519.pem"),
             },
             f"http://{host}:{auth_port}/auth/healthz",

@@ -65,7 +65,8 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         AuthSettings(
             database_url=f"sqlite+aiosqlite:///{data / 'auth.db'}",
             key_file=data / "auth_ed25519.pem",
-        )
+        ),
+        bus=InMemoryBus(broker),
     )
     edge_app = create_edge_app(
         EdgeSettings(

@@ -11,8 +11,8 @@ from typing import Literal, get_args
 
 from prometheus_client import Counter, Histogram
 
-LoginOutcome = Literal["ok", "bad_credentials", "throttled"]
-RefreshOutcome = Literal["ok", "reused", "invalid"]
+LoginOutcome = Literal["ok", "bad_credentials", "throttled", "barred"]
+RefreshOutcome = Literal["ok", "reused", "invalid", "barred"]
 
 REQUESTS = Counter(
     "mythos_auth_requests",
@@ -27,13 +27,13 @@ REQUEST_SECONDS = Histogram(
 LOGINS = Counter(
     "mythos_auth_logins",
     "Login attempts by outcome: ok, bad_credentials (unknown name or wrong password), "
-    "throttled (address limit or username lockout).",
+    "throttled (address limit or username lockout), barred (banned or disabled account).",
     ["outcome"],
 )
 REFRESHES = Counter(
     "mythos_auth_refreshes",
     "Refresh-token exchanges by outcome: ok, reused (the login is revoked), invalid "
-    "(unknown, expired or revoked).",
+    "(unknown, expired or revoked), barred (banned or disabled account).",
     ["outcome"],
 )
 

@@ -6,8 +6,9 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///.data/auth.db"
@@ -52,6 +53,18 @@ class AuthSettings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     issuer: str = "mythos-auth"
     audience: str = "mythos"
+
+    # The broker, for revocations (published) and in-game bans (consumed). Unset: no bus;
+    # revocations wait in the outbox (an access-token lifetime at most) and sockets of a
+    # revoked login last until their token expires. Login never waits for the broker.
+    amqp_url: str | None = None
+    amqp_queue_type: QueueType = Field(
+        default="classic",
+        validation_alias=AliasChoices("AUTH_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
+    )
+    # How often the outbox is read for revocations written by another process (the admin
+    # CLI); the service's own ones are published at once.
+    revocation_poll_seconds: float = Field(default=1.0, gt=0)
 
     # Registration refuses anyone without a valid, unexpired, unused invite code.
     require_invite: bool = False

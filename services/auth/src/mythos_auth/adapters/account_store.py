@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mythos_contracts.accounts import AccountRevoked, RevocationReason
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mythos_auth.adapters.tables import accounts, invites
+from mythos_auth.adapters.revocation_outbox import add_revocation
+from mythos_auth.adapters.tables import accounts, invites, refresh_families
 from mythos_auth.domain.accounts import Account, Role, UsernameTaken, canonical_username
 from mythos_auth.domain.sessions import InviteRejected
 from mythos_auth.service_layer.ports import StoredAccount
@@ -20,7 +24,16 @@ _COLUMNS = (
     accounts.c.password_hash,
     accounts.c.created_at,
     accounts.c.role,
+    accounts.c.disabled,
+    accounts.c.banned_until,
 )
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    account: Account
+    ended_logins: int
+    """Logins (refresh-token families) the change revoked."""
 
 
 def aware(moment: datetime) -> datetime:
@@ -35,9 +48,22 @@ def _stored(row: Any) -> StoredAccount:
             username=row.username,
             created_at=aware(row.created_at),
             role=Role(row.role),
+            disabled=bool(row.disabled),
+            banned_until=None if row.banned_until is None else aware(row.banned_until),
         ),
         password_hash=row.password_hash,
     )
+
+
+# refresh_families.revoked_reason (16 characters) of each revocation.
+_FAMILY_REASONS: dict[RevocationReason, str] = {
+    "logout": "logout",
+    "reused": "reuse",
+    "demoted": "role",
+    "banned": "banned",
+    "disabled": "disabled",
+    "password_changed": "password",
+}
 
 
 class SqlAccountStore:
@@ -110,17 +136,56 @@ class SqlAccountStore:
         async with self._engine.begin() as connection:
             await connection.execute(statement)
 
-    async def set_role(self, username: str, role: Role) -> Account | None:
-        """Give the account ``role``; None if no account has this username."""
-        statement = (
-            update(accounts)
-            .where(accounts.c.username_lower == canonical_username(username))
-            .values(role=role.value)
+    async def change(
+        self,
+        *,
+        values: Mapping[str, Any],
+        now: datetime,
+        revoke: RevocationReason | None = None,
+        username: str | None = None,
+        account_id: str | None = None,
+    ) -> AccountChange | None:
+        """Set ``values`` (columns of ``accounts``) on the account named by ``username`` or
+        ``account_id``; None when there is none. With ``revoke``, end every live login of
+        the account and queue its ``AccountRevoked`` in the same transaction, so the change
+        and the revocation are committed together or not at all."""
+        where = (
+            accounts.c.username_lower == canonical_username(username)
+            if username is not None
+            else accounts.c.id == account_id
         )
         async with self._engine.begin() as connection:
-            await connection.execute(statement)
-        stored = await self.get_by_username(username)
-        return None if stored is None else stored.account
+            found = (await connection.execute(select(accounts.c.id).where(where))).one_or_none()
+            if found is None:
+                return None
+            await connection.execute(update(accounts).where(where).values(**values))
+            ended: list[str] = []
+            if revoke is not None:
+                live = (refresh_families.c.account_id == found.id) & (
+                    refresh_families.c.revoked_at.is_(None)
+                )
+                ended = list(
+                    (await connection.execute(select(refresh_families.c.id).where(live)))
+                    .scalars()
+                    .all()
+                )
+                await connection.execute(
+                    update(refresh_families)
+                    .where(live)
+                    .values(revoked_at=now, revoked_reason=_FAMILY_REASONS[revoke])
+                )
+                await add_revocation(
+                    connection,
+                    AccountRevoked(
+                        account_id=found.id,
+                        reason=revoke,
+                        session_ids=ended,
+                        whole_account=True,
+                        revoked_at=now,
+                    ),
+                )
+            row = (await connection.execute(select(*_COLUMNS).where(where))).one()
+        return AccountChange(_stored(row).account, len(ended))
 
     async def ping(self) -> None:
         async with self._engine.connect() as connection:

@@ -126,18 +126,10 @@ class SqlSessionStore:
             await _revoke(connection, family_id, reason, now)
         return True
 
-    async def revoke_account(self, account_id: str, reason: str, now: datetime) -> int:
-        """Revoke every live family of an account; return how many were live."""
-        async with self._engine.begin() as connection:
-            result = await connection.execute(
-                update(refresh_families)
-                .where(
-                    refresh_families.c.account_id == account_id,
-                    refresh_families.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=now, revoked_reason=reason)
-            )
-        return result.rowcount
+    async def account_of_family(self, family_id: str) -> str | None:
+        statement = select(refresh_families.c.account_id).where(refresh_families.c.id == family_id)
+        async with self._engine.connect() as connection:
+            return (await connection.execute(statement)).scalar_one_or_none()
 
     async def is_family_active(self, family_id: str) -> bool:
         statement = select(refresh_families.c.revoked_at).where(refresh_families.c.id == family_id)

@@ -7,6 +7,7 @@ so they cannot drift apart.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -33,6 +35,10 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # "player" or "admin" (mythos_auth.domain.accounts.Role); the access tokens' role claim.
     Column("role", String(16), nullable=False, server_default="player"),
+    # A disabled account cannot log in or refresh until enabled again.
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    # Banned while this is in the future (``PERMANENT_BAN``: until lifted).
+    Column("banned_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("username_lower", name="uq_accounts_username_lower"),
 )
 
@@ -50,7 +56,7 @@ refresh_families = Table(
     ),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
-    # "logout" or "reuse".
+    # "logout", "reuse", or the account change that ended it ("role", "banned", "disabled").
     Column("revoked_reason", String(16), nullable=True),
     Index("ix_refresh_families_account_id", "account_id"),
 )
@@ -89,4 +95,17 @@ invites = Table(
         nullable=True,
     ),
     Column("note", String(200), nullable=True),
+)
+
+# The outbox of revocations (``mythos_contracts.accounts.AccountRevoked`` as JSON): written
+# in the same transaction as the change that causes it, deleted once published on the bus,
+# so a revocation survives a broker outage and an auth restart.
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_revocations_created_at", "created_at"),
 )

@@ -43,16 +43,51 @@ class UnknownAccount(Exception):
     """No account has this id or username."""
 
 
+class AccountBarred(Exception):
+    """The account is banned or disabled; ``reason`` is safe to show to its owner."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# A ban "until lifted" is stored as a ban until this moment.
+PERMANENT_BAN = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     username: str
     created_at: datetime
     role: Role = Role.PLAYER
+    disabled: bool = False
+    banned_until: datetime | None = None
+
+    def barred(self, now: datetime) -> str | None:
+        """Why this account may not log in or refresh at ``now``; None when it may."""
+        if self.disabled:
+            return "this account is disabled"
+        if self.banned_until is None or self.banned_until <= now:
+            return None
+        if self.banned_until >= PERMANENT_BAN:
+            return "this account is banned"
+        return f"this account is banned until {format_moment(self.banned_until)}"
+
+    def check_not_barred(self, now: datetime) -> None:
+        """Raise ``AccountBarred`` when the account may not log in or refresh at ``now``."""
+        reason = self.barred(now)
+        if reason is not None:
+            raise AccountBarred(reason)
 
     @classmethod
     def new(cls, username: str, now: datetime | None = None) -> Account:
         return cls(id=str(uuid.uuid4()), username=username, created_at=now or datetime.now(UTC))
+
+
+def format_moment(moment: datetime) -> str:
+    """``2026-12-03T09:00:00Z``: UTC, to the second, as people and JSON read it."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def canonical_username(username: str) -> str:

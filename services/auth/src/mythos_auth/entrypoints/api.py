@@ -11,11 +11,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from mythos_contracts.bus import Bus
+from mythos_contracts.bus.amqp import AmqpBus
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mythos_auth.adapters.account_store import SqlAccountStore
@@ -26,11 +29,13 @@ from mythos_auth.adapters.database import (
 )
 from mythos_auth.adapters.migrations import upgrade_to_head
 from mythos_auth.adapters.password_hasher import Argon2PasswordHasher
+from mythos_auth.adapters.revocation_outbox import SqlRevocationOutbox
 from mythos_auth.adapters.session_store import SqlInviteStore, SqlSessionStore
 from mythos_auth.adapters.signing_keys import load_key_ring
 from mythos_auth.adapters.tokens import AccessClaims, TokenIssuer
 from mythos_auth.clock import Clock, SystemClock
 from mythos_auth.domain.accounts import (
+    AccountBarred,
     AccountRuleViolation,
     InvalidCredentials,
     UsernameTaken,
@@ -45,6 +50,7 @@ from mythos_auth.domain.sessions import (
     RefreshTokenReused,
 )
 from mythos_auth.domain.throttling import retry_after_seconds
+from mythos_auth.entrypoints.account_bus import AccountBus
 from mythos_auth.entrypoints.dependencies import AuthResources, Throttles, get_resources
 from mythos_auth.entrypoints.errors import (
     Throttled,
@@ -168,6 +174,10 @@ async def register(body: Registration, request: Request, res: Resources) -> Regi
     "/login",
     responses={
         401: unauthorized("Wrong username or password; which one is never said."),
+        403: error(
+            "The account is banned (the detail says until when) or disabled; said only to "
+            "whoever gave its password."
+        ),
         422: error("The body is malformed."),
         429: throttled(
             "Too many login attempts from this address (AUTH_LOGIN_PER_IP_PER_MINUTE), or too "
@@ -206,6 +216,11 @@ async def login(
         raise _unauthorized(INVALID_CREDENTIALS) from exc
     if name is not None:
         throttles.login_per_username.succeeded(name)
+    try:
+        account.check_not_barred(res.clock.now())
+    except AccountBarred as exc:
+        login_outcome("barred", user_id=account.id)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, exc.reason) from exc
     pair = await res.sessions.start(account, res.clock.now())
     login_outcome("ok", user_id=account.id, session_id=pair.session_id)
     return _token_response(pair, response)
@@ -218,6 +233,9 @@ async def login(
             "The refresh token is unknown, expired or revoked, or was already used: reuse "
             "revokes the whole login (every token rotated from it)."
         ),
+        403: error(
+            "The account is banned (the detail says until when) or disabled; the login is revoked."
+        ),
         422: error("The body is malformed."),
     },
 )
@@ -228,6 +246,9 @@ async def refresh(body: RefreshRequest, response: Response, res: Resources) -> T
     except RefreshTokenReused as exc:
         refresh_outcome("reused", user_id=exc.account_id)
         raise _unauthorized(exc.reason) from exc
+    except AccountBarred as exc:
+        refresh_outcome("barred")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, exc.reason) from exc
     except InvalidRefreshToken as exc:
         refresh_outcome("invalid")
         raise _unauthorized(exc.reason) from exc
@@ -268,8 +289,8 @@ async def logout(res: Resources, bearer: Bearer, body: LogoutRequest | None = No
     "/me",
     responses={
         401: unauthorized(
-            "The bearer access token is missing, malformed, forged or expired, or its login "
-            "has been logged out."
+            "The bearer access token is missing, malformed, forged or expired, its login "
+            "has been logged out, or the account is banned or disabled."
         ),
     },
 )
@@ -278,8 +299,9 @@ async def me(res: Resources, bearer: Bearer, response: Response) -> MeResponse:
     if bearer is None:
         raise _unauthorized("an 'Authorization: Bearer <access token>' header is required")
     try:
-        claims = res.tokens.verify(bearer.credentials, res.clock.now())
-        account = await res.sessions.current_account(claims)
+        now = res.clock.now()
+        claims = res.tokens.verify(bearer.credentials, now)
+        account = await res.sessions.current_account(claims, now)
     except InvalidAccessToken as exc:
         raise _unauthorized(exc.reason) from exc
     response.headers["Cache-Control"] = NO_STORE
@@ -319,12 +341,20 @@ def check_startup_settings(settings: AuthSettings) -> None:
         )
 
 
-def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: AuthSettings, *, clock: Clock | None = None, bus: Bus | None = None
+) -> FastAPI:
     """Build the app; nothing touches the disk, network or database until the lifespan runs.
 
     ``clock`` (tests) replaces the system clock for token times, expiries and throttles.
+    ``bus`` (not connected; the lifespan connects it in the background and closes it)
+    defaults to RabbitMQ at AUTH_AMQP_URL, or none when that is unset.
     """
     service_clock: Clock = clock or SystemClock()
+    if bus is None and settings.amqp_url:
+        bus = AmqpBus(
+            settings.amqp_url, connection_name="auth", queue_type=settings.amqp_queue_type
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -353,12 +383,28 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
         )
         await purge_expired(session_store, service_clock)
         purger = asyncio.create_task(purge_expired_periodically(session_store, service_clock))
+        account_bus = AccountBus(
+            bus,
+            SqlRevocationOutbox(engine),
+            store,
+            service_clock,
+            max_age=timedelta(seconds=settings.access_token_ttl_seconds),
+            poll_seconds=settings.revocation_poll_seconds,
+        )
+        relay = asyncio.create_task(account_bus.run(), name="account bus")
         try:
             app.state.auth = AuthResources(
                 store=store,
                 hasher=hasher,
                 tokens=tokens,
-                sessions=Sessions(store, session_store, tokens, settings.refresh_token_ttl_seconds),
+                sessions=Sessions(
+                    store,
+                    session_store,
+                    tokens,
+                    settings.refresh_token_ttl_seconds,
+                    outbox=account_bus,
+                ),
+                account_bus=account_bus,
                 session_store=session_store,
                 invites=SqlInviteStore(engine),
                 throttles=Throttles.from_settings(settings, service_clock),
@@ -376,9 +422,12 @@ def create_app(settings: AuthSettings, *, clock: Clock | None = None) -> FastAPI
             yield
         finally:
             app.state.auth = None
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
+            for task in (purger, relay):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if bus is not None:
+                await bus.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -12,6 +12,7 @@ from mythos_auth.adapters.session_store import SqlInviteStore, SqlSessionStore
 from mythos_auth.adapters.tokens import TokenIssuer
 from mythos_auth.clock import Clock
 from mythos_auth.domain.throttling import ExponentialLockout, SlidingWindowLimit
+from mythos_auth.entrypoints.account_bus import AccountBus
 from mythos_auth.entrypoints.client_address import client_address, throttle_key
 from mythos_auth.service_layer.sessions import Sessions
 from mythos_auth.settings import AuthSettings, IpNetwork
@@ -53,6 +54,7 @@ class AuthResources:
     hasher: Argon2PasswordHasher
     tokens: TokenIssuer
     sessions: Sessions
+    account_bus: AccountBus
     session_store: SqlSessionStore
     invites: SqlInviteStore
     throttles: Throttles

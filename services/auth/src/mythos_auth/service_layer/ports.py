@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from mythos_contracts.accounts import AccountRevoked
+
 from mythos_auth.domain.accounts import Account
 from mythos_auth.domain.sessions import Rotation
 
@@ -88,4 +90,13 @@ class SessionStore(Protocol):
 
     async def revoke_family(self, family_id: str, reason: str, now: datetime) -> bool: ...
 
+    async def account_of_family(self, family_id: str) -> str | None: ...
+
     async def is_family_active(self, family_id: str) -> bool: ...
+
+
+class RevocationOutbox(Protocol):
+    """Where revocations go to be published (edges close the sockets, the game drops the
+    player). Adding one must not wait for the broker."""
+
+    async def add(self, revoked: AccountRevoked) -> None: ...

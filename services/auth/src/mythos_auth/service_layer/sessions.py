@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from mythos_contracts.accounts import AccountRevoked, RevocationReason
 
 from mythos_auth.adapters.tokens import AccessClaims, IssuedToken, TokenIssuer
-from mythos_auth.domain.accounts import Account
+from mythos_auth.domain.accounts import Account, AccountBarred
 from mythos_auth.domain.sessions import (
     InvalidAccessToken,
     InvalidRefreshToken,
@@ -16,7 +18,7 @@ from mythos_auth.domain.sessions import (
     hash_secret,
     new_refresh_token,
 )
-from mythos_auth.service_layer.ports import AccountStore, SessionStore
+from mythos_auth.service_layer.ports import AccountStore, RevocationOutbox, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,15 @@ class Sessions:
         store: SessionStore,
         tokens: TokenIssuer,
         refresh_ttl_seconds: int,
+        outbox: RevocationOutbox | None = None,
     ) -> None:
+        """``outbox`` receives the revocation of each login ended here (logout, reuse), so
+        its sockets close at once; without it they last until their token expires."""
         self._accounts = accounts
         self._store = store
         self._tokens = tokens
         self._refresh_ttl = refresh_ttl_seconds
+        self._outbox = outbox
 
     async def start(self, account: Account, now: datetime) -> TokenPair:
         """After a successful login: a new family with its first refresh token."""
@@ -60,7 +66,8 @@ class Sessions:
     async def refresh(self, refresh_token: str, now: datetime) -> TokenPair:
         """Exchange a refresh token for a new access token and a new refresh token.
 
-        Raises ``RefreshTokenReused`` (the family is now revoked) or ``InvalidRefreshToken``.
+        Raises ``RefreshTokenReused`` (the family is now revoked), ``AccountBarred`` (the
+        account is banned or disabled; the family is revoked) or ``InvalidRefreshToken``.
         The new access token carries the account's current name and role.
         """
         new_token = new_refresh_token()
@@ -74,7 +81,14 @@ class Sessions:
                 rotation.account_id,
                 extra={"user_id": rotation.account_id, "session_id": rotation.family_id},
             )
+            if rotation.family_id is not None and rotation.account_id is not None:
+                await self._revoked(rotation.account_id, rotation.family_id, "reused", now)
             raise RefreshTokenReused(rotation.account_id)
+        if rotation.outcome is RotationOutcome.REVOKED and rotation.account_id is not None:
+            # A banned player's client learns why, rather than only "log in again".
+            revoked_account = await self._accounts.get_by_id(rotation.account_id)
+            if revoked_account is not None:
+                revoked_account.check_not_barred(now)
         if rotation.outcome is not RotationOutcome.ROTATED:
             raise InvalidRefreshToken(_REFUSALS[rotation.outcome])
         assert rotation.family_id is not None and rotation.account_id is not None
@@ -82,6 +96,12 @@ class Sessions:
         if account is None:
             await self._store.revoke_family(rotation.family_id, "account", now)
             raise InvalidRefreshToken(_REFUSALS[RotationOutcome.UNKNOWN])
+        try:
+            account.check_not_barred(now)
+        except AccountBarred:
+            await self._store.revoke_family(rotation.family_id, "banned", now)
+            await self._revoked(account.id, rotation.family_id, "banned", now)
+            raise
         return self._pair(account, new_token, rotation.family_id, now)
 
     async def logout(
@@ -94,18 +114,24 @@ class Sessions:
         ended = False
         if refresh_token:
             family_id = await self._store.family_of(hash_secret(refresh_token))
-            if family_id is not None:
-                ended = await self._store.revoke_family(family_id, "logout", now) or ended
+            if family_id is not None and await self._store.revoke_family(family_id, "logout", now):
+                ended = True
+                account_id = await self._store.account_of_family(family_id)
+                if account_id is not None:
+                    await self._revoked(account_id, family_id, "logout", now)
         if claims is not None:
             # A valid access token identifies its holder even without a session (tokens
             # minted before sessions existed carry no ``sid``).
             ended = True
-            if claims.session_id is not None:
-                await self._store.revoke_family(claims.session_id, "logout", now)
+            if claims.session_id is not None and await self._store.revoke_family(
+                claims.session_id, "logout", now
+            ):
+                await self._revoked(claims.account_id, claims.session_id, "logout", now)
         return ended
 
-    async def current_account(self, claims: AccessClaims) -> Account:
-        """The account behind a verified access token, if its session is still live."""
+    async def current_account(self, claims: AccessClaims, now: datetime | None = None) -> Account:
+        """The account behind a verified access token, if its session is still live and the
+        account is neither banned nor disabled."""
         if claims.session_id is not None and not await self._store.is_family_active(
             claims.session_id
         ):
@@ -113,7 +139,25 @@ class Sessions:
         account = await self._accounts.get_by_id(claims.account_id)
         if account is None:
             raise InvalidAccessToken("account no longer exists")
+        barred = account.barred(now or datetime.now(UTC))
+        if barred is not None:
+            raise InvalidAccessToken(barred)
         return account
+
+    async def _revoked(
+        self, account_id: str, session_id: str, reason: RevocationReason, now: datetime
+    ) -> None:
+        """Queue the revocation of one login (its sockets close; the account's others stay)."""
+        if self._outbox is not None:
+            await self._outbox.add(
+                AccountRevoked(
+                    account_id=account_id,
+                    reason=reason,
+                    session_ids=[session_id],
+                    whole_account=False,
+                    revoked_at=now,
+                )
+            )
 
     def _refresh_expiry(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self._refresh_ttl)
