@@ -237,6 +237,7 @@ class Player:
 
     name: str
     token: str
+    refresh_token: str = ""
     ws: Any = None
     received: list[dict[str, Any]] = field(default_factory=list)
     _reader: asyncio.Task[None] | None = None
@@ -322,14 +323,15 @@ async def register_and_login(base_url: str, name: str, password: str = "correct 
         assert created.status_code == 201, created.text
         login = await http.post("/auth/login", json={"username": name, "password": password})
         assert login.status_code == 200, login.text
-        return Player(name, login.json()["access_token"])
+        return Player(name, login.json()["access_token"], login.json()["refresh_token"])
 
 
 async def login(base_url: str, name: str, password: str = "correct horse") -> Player:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         response = await http.post("/auth/login", json={"username": name, "password": password})
         assert response.status_code == 200, response.text
-        return Player(name, response.json()["access_token"])
+        body = response.json()
+        return Player(name, body["access_token"], body["refresh_token"])
 
 
 @pytest.fixture

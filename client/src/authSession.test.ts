@@ -101,6 +101,19 @@ describe('AuthSession', () => {
     expect(await auth.accessToken()).toBeNull();
   });
 
+  it('ends the session with the reason when the account is banned', async () => {
+    const onEnded = vi.fn();
+    const body = JSON.stringify({ detail: 'this account is banned until 2030-01-01T00:00:00Z' });
+    const fetchFn = vi.fn(async () => new Response(body, { status: 403 }));
+    const auth = new AuthSession(session(), { fetchFn });
+    auth.start(onEnded);
+    expect(await auth.refresh()).toBe('rejected');
+    expect(onEnded).toHaveBeenCalledOnce();
+    expect(String(onEnded.mock.calls[0])).toContain('banned until 2030');
+    await vi.advanceTimersByTimeAsync(900_000);
+    expect(fetchFn).toHaveBeenCalledOnce(); // no retries
+  });
+
   it('retries a refresh that could not reach the server', async () => {
     const fetchFn = vi
       .fn<() => Promise<Response>>()

@@ -168,6 +168,11 @@ export class AuthSession {
         this.end('Your session has ended. Please log in again.');
         return 'rejected';
       }
+      if (error instanceof AuthError && error.status === 403) {
+        // Banned or disabled: retrying would not help; the server says why.
+        this.end(error.message);
+        return 'rejected';
+      }
       if (this.timer !== null) this.schedule(REFRESH_RETRY_MS);
       return 'unreachable';
     }
