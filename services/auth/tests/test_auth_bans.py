@@ -16,11 +16,15 @@ import jwt
 import pytest
 from fastapi import FastAPI
 from mythos_auth import admin as admin_cli
+from mythos_auth.adapters.account_store import SqlAccountStore
 from mythos_auth.adapters.database import async_database_url, create_engine
+from mythos_auth.adapters.migrations import upgrade_to_head
 from mythos_auth.adapters.revocation_outbox import SqlRevocationOutbox
+from mythos_auth.adapters.session_store import SqlSessionStore
+from mythos_auth.domain.accounts import PERMANENT_BAN, Account
 from mythos_auth.entrypoints.api import create_app
 from mythos_auth.settings import AuthSettings
-from mythos_contracts.accounts import AccountRevoked, BanRequest
+from mythos_contracts.accounts import MAX_SESSION_IDS, AccountRevoked, BanRequest
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
@@ -281,3 +285,26 @@ async def test_login_does_not_wait_for_an_unreachable_broker(
         print(f"register, login and logout took {time.monotonic() - started:.2f} s")
     # Kept for the relay of the next start (or another instance).
     assert [r.reason for r in await pending(sqlite_settings)] == ["logout"]
+
+
+async def test_a_ban_applies_however_many_logins_the_account_has(
+    sqlite_settings: AuthSettings,
+) -> None:
+    url = async_database_url(sqlite_settings.database_url)
+    await upgrade_to_head(url)
+    engine = create_engine(url)
+    try:
+        accounts, sessions = SqlAccountStore(engine), SqlSessionStore(engine)
+        account = Account.new("Pickman")
+        await accounts.add(account, "not-a-real-hash")
+        now = datetime.now(UTC)
+        for n in range(MAX_SESSION_IDS + 5):
+            await sessions.start_family(account.id, f"{n:064d}", now, now + timedelta(days=1))
+        change = await accounts.change(
+            username="pickman", values={"banned_until": PERMANENT_BAN}, revoke="banned", now=now
+        )
+        assert change is not None and change.ended_logins == MAX_SESSION_IDS + 5
+        (revoked,) = [item.message for item in await SqlRevocationOutbox(engine).pending(10)]
+        assert revoked.whole_account and len(revoked.session_ids) == MAX_SESSION_IDS
+    finally:
+        await engine.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mythos_contracts.accounts import AccountRevoked, RevocationReason
+from mythos_contracts.accounts import MAX_SESSION_IDS, AccountRevoked, RevocationReason
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -164,11 +164,12 @@ class SqlAccountStore:
                 live = (refresh_families.c.account_id == found.id) & (
                     refresh_families.c.revoked_at.is_(None)
                 )
-                ended = list(
-                    (await connection.execute(select(refresh_families.c.id).where(live)))
-                    .scalars()
-                    .all()
+                newest_first = (
+                    select(refresh_families.c.id)
+                    .where(live)
+                    .order_by(refresh_families.c.created_at.desc())
                 )
+                ended = list((await connection.execute(newest_first)).scalars().all())
                 await connection.execute(
                     update(refresh_families)
                     .where(live)
@@ -179,7 +180,10 @@ class SqlAccountStore:
                     AccountRevoked(
                         account_id=found.id,
                         reason=revoke,
-                        session_ids=ended,
+                        # Every socket of the account closes whatever its login; the ids
+                        # only let edges refuse those logins' tokens, so one message names
+                        # at most MAX_SESSION_IDS of them, the newest.
+                        session_ids=ended[:MAX_SESSION_IDS],
                         whole_account=True,
                         revoked_at=now,
                     ),
