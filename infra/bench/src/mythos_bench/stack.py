@@ -40,6 +40,9 @@ class Stack:
         self.data_dir = Path(tempfile.mkdtemp(prefix="mythos-bench-"))
         self.env = {
             "MYTHOS_MODE": "distributed",
+            # The services write straight to stack.log: no launcher rendering lines in the
+            # measurement, whatever the developer's shell asks for.
+            "MYTHOS_LOG_FORMAT": "json",
             "MYTHOS_PORT": str(self.port),
             "MYTHOS_INTERNAL_PORT_BASE": str(self.port + 1),
             "MYTHOS_EDGES": str(edges),
