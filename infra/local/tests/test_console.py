@@ -145,3 +145,13 @@ async def test_relay_copies_a_childs_lines_until_it_closes() -> None:
     assert len(lines) == 2  # the access line is left out
     assert re.fullmatch(r"game {3}\| \d\d:\d\d:\d\d one", lines[0])
     assert lines[1] == "game   | plain text"
+
+
+def test_control_characters_from_a_log_line_never_reach_the_terminal() -> None:
+    console = Console([], colour=True)
+    line = console.render_raw(service_line(msg="hi \x1b[2J\x9b1m there", name="\x07bell"))
+    assert line is not None
+    assert "\x1b[2J" not in line and "\x9b" not in line and "\x07" not in line
+    assert "hi \\x1b[2J\\x9b1m there" in line and "\\x07bell" in line
+    assert line.startswith("\x1b[2m")  # the console's own colours stay
+    assert console.render_raw("plain \x1b]0;title\x07") == "plain \\x1b]0;title\\x07"

@@ -59,6 +59,17 @@ def wants_colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+# A log line can carry what a player typed: no control character reaches the terminal (an
+# escape sequence could rewrite the screen). Newlines and tabs stay; JSON escapes them all.
+_CONTROL = {
+    c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)
+}
+
+
+def printable(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 def level_number(name: object) -> int:
     return _LEVELS.get(str(name).lower(), logging.INFO)
 
@@ -126,14 +137,16 @@ class Console:
             name = logging.getLevelName(number)
             parts.append(self._paint(_LEVEL_STYLE.get(name, ""), name))
             if number >= logging.WARNING and logger:
-                parts.append(f"{logger}:")
-        parts.append(" ".join(str(record.get("msg", "")).split("\n")))
-        extras = " ".join(f"{k}={_value(v)}" for k, v in record.items() if k not in _SHOWN_APART)
+                parts.append(printable(f"{logger}:"))
+        parts.append(printable(" ".join(str(record.get("msg", "")).split("\n"))))
+        extras = printable(
+            " ".join(f"{k}={_value(v)}" for k, v in record.items() if k not in _SHOWN_APART)
+        )
         if extras:
             parts.append(self._paint("2", extras))
         line = " ".join(parts)
         exc = record.get("exc")
-        return f"{line}\n{exc}" if exc else line
+        return f"{line}\n{printable(str(exc))}" if exc else line
 
     def render_raw(self, raw: str, *, threshold: int | None = None) -> str | None:
         """A line a service wrote: rendered if it is a JSON log record, as it is otherwise
@@ -142,10 +155,10 @@ class Console:
             try:
                 record = json.loads(raw)
             except ValueError:
-                return raw
+                return printable(raw)
             if isinstance(record, dict) and "msg" in record:
                 return self.render(record, threshold=threshold)
-        return raw
+        return printable(raw)
 
     def write(self, name: str, text: str) -> None:
         prefix = self.prefix(name)
