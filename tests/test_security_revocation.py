@@ -16,17 +16,24 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 import websockets
-from test_gameplay_support import auth_database_url, join, start, unique
+from test_gameplay_support import GAMEPLAY_ENV, auth_database_url, join, start, unique
 
 CLOSE_REVOKED = 4009
+
+
+def _auth_database(system: Any) -> str:
+    if system.mode == "embedded":  # one process, SQLite under the data directory
+        return f"sqlite+aiosqlite:///{system.env['MYTHOS_DATA_DIR']}/embedded/auth.db"
+    return str(auth_database_url(system))
 
 
 async def operator(system: Any, *args: str) -> str:
     result = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "mythos_auth.admin", *args],
-        env={**os.environ, "AUTH_DATABASE_URL": auth_database_url(system)},
+        env={**os.environ, "AUTH_DATABASE_URL": _auth_database(system)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -120,10 +127,11 @@ async def test_in_band_auth_with_a_token_of_another_login_is_refused(
     assert (await carol.run("look"))["success"] is True
 
 
+@pytest.mark.parametrize("mode", ["distributed", "embedded"])
 async def test_an_in_game_ban_closes_the_socket_at_once_and_refuses_the_next_login(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start_system(mode, **GAMEPLAY_ENV)
     admin_name = unique("Dee")
     await players.register_and_login(system.url, admin_name)
     await operator(system, "promote", admin_name)
