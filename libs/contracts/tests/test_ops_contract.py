@@ -19,6 +19,7 @@ from mythos_contracts.ops.log_lines import (
     log_context,
     redact,
 )
+from mythos_contracts.ops.metrics import BUS_PUBLISHED, bus_published
 from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
@@ -176,3 +177,10 @@ def test_every_garbage_collection_is_timed_by_generation() -> None:
     gc.collect(0)
     assert collections(2) == before[2] + 1
     assert collections(0) >= before[0] + 1
+
+
+def test_bus_published_is_the_labelled_child_bound_once() -> None:
+    # Both adapters count through it per publish: it must be the scraped series itself.
+    assert bus_published("mythos.events") is BUS_PUBLISHED.labels("mythos.events")
+    assert bus_published("mythos.events") is bus_published("mythos.events")
+    assert bus_published("") is not bus_published("mythos.events")

@@ -20,6 +20,14 @@ from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
 from mythos_game.domain.commands.registry import Parsed
 from mythos_game.entrypoints.health import create_health_app
 from mythos_game.service_layer import dispatcher as dispatcher_module
+from mythos_game.service_layer.metrics import (
+    COMMAND_SECONDS,
+    COMMANDS_HANDLED,
+    EVENTS_PUBLISHED,
+    command_seconds,
+    commands_handled,
+    events_published,
+)
 from mythos_game.settings import GameSettings
 from prometheus_client import REGISTRY
 
@@ -236,3 +244,16 @@ async def test_healthz_fails_when_the_game_clock_dies(running: Running) -> None:
         live = await client.get("/healthz")
         assert live.status_code == 503
         assert live.json()["checks"]["process"]["detail"] == "the game clock was cancelled"
+
+
+def test_metric_children_are_bound_once_and_are_the_labelled_series() -> None:
+    # The hot path counts through cached children: each must be the very child that
+    # ``labels()`` gives (so the scraped series moves), and one object per label value.
+    assert commands_handled("say", "ok") is COMMANDS_HANDLED.labels("say", "ok")
+    assert commands_handled("say", "ok") is commands_handled("say", "ok")
+    assert commands_handled("say", "rejected") is not commands_handled("say", "ok")
+    assert command_seconds("say") is COMMAND_SECONDS.labels("say")
+    assert events_published("chat_message") is EVENTS_PUBLISHED.labels("chat_message")
+    before = sample("mythos_game_events_total", type="chat_message")
+    events_published("chat_message").inc()
+    assert sample("mythos_game_events_total", type="chat_message") == before + 1

@@ -30,8 +30,8 @@ from mythos_contracts.ops.metrics import (
     BUS_CONNECTED,
     BUS_DELIVERED,
     BUS_PUBLISH_RETRIES,
-    BUS_PUBLISHED,
     BUS_RECONNECTS,
+    bus_published,
 )
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
@@ -203,7 +203,7 @@ class AmqpBus:
                 # Unroutable events are normal (a room nobody's edge listens to); fixed
                 # queues always exist because every bus declares them on connect.
                 await target.publish(message, routing_key, mandatory=False)
-                BUS_PUBLISHED.labels(exchange).inc()
+                bus_published(exchange).inc()
                 return
             except (AMQPError, ConnectionError, RuntimeError) as exc:
                 # The robust connection is re-opening: wait for it rather than lose the

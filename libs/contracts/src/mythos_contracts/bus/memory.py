@@ -17,7 +17,7 @@ from mythos_contracts.bus.correlation import outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
 from mythos_contracts.bus.topic import topic_matches
 from mythos_contracts.ops.log_lines import log_context
-from mythos_contracts.ops.metrics import BUS_DELIVERED, BUS_PUBLISHED
+from mythos_contracts.ops.metrics import BUS_DELIVERED, bus_published
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -160,7 +160,7 @@ class InMemoryBus:
     ) -> None:
         delivery = Delivery(routing_key, body, correlation_id, reply_to, headers=outgoing_headers())
         self._broker.route(exchange, routing_key, delivery)
-        BUS_PUBLISHED.labels(exchange).inc()
+        bus_published(exchange).inc()
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]

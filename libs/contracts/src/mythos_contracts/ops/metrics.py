@@ -6,6 +6,7 @@ adapters so that embedded mode and RabbitMQ report the same series.
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from typing import Any
@@ -24,6 +25,15 @@ BUS_PUBLISHED = Counter(
     "Messages the broker confirmed, by exchange ('' is the default exchange: replies).",
     ["exchange"],
 )
+
+
+@functools.cache
+def bus_published(exchange: str) -> Counter:
+    """``BUS_PUBLISHED``'s child for ``exchange``, bound once: ``labels()`` per publish
+    validates and locks every time. Exchanges are a fixed set, so the cache is bounded."""
+    return BUS_PUBLISHED.labels(exchange)
+
+
 BUS_PUBLISH_RETRIES = Counter(
     "mythos_bus_publish_retries",
     "Publishes retried because the broker connection was re-opening.",

@@ -45,11 +45,11 @@ from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.metrics import (
-    COMMAND_SECONDS,
-    COMMANDS_HANDLED,
     PLAYERS_ONLINE,
     UNKNOWN_COMMAND,
     CommandOutcome,
+    command_seconds,
+    commands_handled,
 )
 from mythos_game.service_layer.sessions import Sessions
 
@@ -290,8 +290,8 @@ def _registered_name(command: str, args: list[str]) -> str:
 
 def _handled(handling: _Handling, started: float) -> None:
     seconds = time.perf_counter() - started
-    COMMANDS_HANDLED.labels(handling.command, handling.outcome).inc()
-    COMMAND_SECONDS.labels(handling.command).observe(seconds)
+    commands_handled(handling.command, handling.outcome).inc()
+    command_seconds(handling.command).observe(seconds)
     # The one INFO line per command; its ids come from the log context.
     log.info(
         "command handled",

@@ -21,7 +21,7 @@ from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, ro
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToSubzone
 from mythos_game.domain.roster import Roster
 from mythos_game.service_layer.links import Links
-from mythos_game.service_layer.metrics import EVENTS_PUBLISHED
+from mythos_game.service_layer.metrics import events_published
 from mythos_game.service_layer.sequencer import Sequencer
 
 
@@ -105,7 +105,7 @@ class EventPublisher:
             EVENTS_EXCHANGE, key, envelope.model_dump_json().encode(), persistent=False
         )
         if count:
-            EVENTS_PUBLISHED.labels(envelope.event_type).inc()
+            events_published(envelope.event_type).inc()
 
     def _envelopes(self, event: Outgoing) -> list[tuple[str, EventEnvelope]]:
         data = event.data.model_dump(mode="json")

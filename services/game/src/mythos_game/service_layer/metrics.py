@@ -7,6 +7,7 @@ registry (never what a player typed), event types from ``EventType``.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -41,3 +42,22 @@ PLAYERS_ONLINE = Gauge(
     "mythos_game_players_online",
     "Players in the world, link-dead ones included (as 'who' lists them).",
 )
+
+
+# Children bound once per label value: ``labels()`` on every command or event validates
+# the values and takes a lock. Every label here is bounded, so the caches are too.
+
+
+@functools.cache
+def commands_handled(command: str, outcome: CommandOutcome) -> Counter:
+    return COMMANDS_HANDLED.labels(command, outcome)
+
+
+@functools.cache
+def command_seconds(command: str) -> Histogram:
+    return COMMAND_SECONDS.labels(command)
+
+
+@functools.cache
+def events_published(event_type: str) -> Counter:
+    return EVENTS_PUBLISHED.labels(event_type)
