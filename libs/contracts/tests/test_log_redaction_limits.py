@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 
 import pytest
+from mythos_contracts.ops import log_lines
 from mythos_contracts.ops.log_lines import (
     MAX_LOGGED_CHARS,
     MAX_TRACEBACK_CHARS,
     REDACTED,
     JsonLogFormatter,
+    log_context,
     redact,
     redact_clipped,
 )
@@ -99,3 +102,73 @@ def test_a_log_line_carries_at_most_the_cut_message_fields_and_traceback_end() -
     assert len(line["msg"]) < MAX_LOGGED_CHARS + 40 and "characters cut" in line["msg"]
     assert len(line["path"]) < MAX_LOGGED_CHARS + 40
     assert len(line["exc"]) < MAX_TRACEBACK_CHARS + 40 and line["exc"].endswith("the end")
+
+
+# Pieces of every secret form and of what only looks like one, in several cases.
+_PIECES = [
+    "token=",
+    "TOKEN=",
+    "access_token=",
+    "Token=",
+    "=",
+    "://",
+    "amqp://",
+    "u:",
+    "p@",
+    "@",
+    "Bearer ",
+    "BEARER\t",
+    "bearer",
+    "eyJ",
+    "EYJ",
+    "eyj",
+    JWT,
+    ".",
+    "-",
+    "_",
+    "a",
+    "Z",
+    "9",
+    " ",
+    "&",
+    "?",
+    "/",
+    ":",
+    "é",
+    "\n",
+]
+
+
+def test_the_fast_path_redacts_exactly_what_every_pattern_would() -> None:
+    # Text the pre-check lets through unchanged must be text no pattern would change.
+    rng = random.Random(15)
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
+        assert redact(text) == log_lines._substitute(text), repr(text)
+
+
+def test_text_that_cannot_hold_a_secret_skips_the_substitutions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(text: str) -> str:
+        raise AssertionError(f"substituted {text!r}")
+
+    monkeypatch.setattr(log_lines, "_substitute", refuse)
+    for safe in ["command handled", "say", "ok", "0f8e2c1d-3b4a", "player moved: north"]:
+        assert redact(safe) == safe
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLogFormatter("game"))
+    logger = logging.getLogger("fast-path-test")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with log_context(player_id="p-1", connection_id="c-1", command_id="k-1"):
+            logger.warning(
+                "command handled", extra={"command": "say", "outcome": "ok", "duration_ms": 0.4}
+            )
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue())
+    assert line["msg"] == "command handled" and line["command"] == "say"
+    assert line["outcome"] == "ok" and line["duration_ms"] == 0.4 and line["player_id"] == "p-1"
