@@ -17,12 +17,13 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.events import EventType
 from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
+from pydantic import TypeAdapter
 
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToSubzone
 from mythos_game.domain.roster import Roster
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.metrics import events_published
-from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.sequencer import Retained, Sequencer
 
 
 class EventPublisher:
@@ -57,8 +58,9 @@ class EventPublisher:
             recipients={player_id: seq},
             connection_id=connection_id,
         )
-        self._sequencer.record(player_id, seq, envelope)
-        await self._send(player_key(player_id, event_type), envelope)
+        message = _Message(envelope)
+        self._sequencer.record(player_id, seq, event_type, message.body)
+        await self._send(player_key(player_id, event_type), message)
 
     async def publish_control(
         self,
@@ -74,7 +76,7 @@ class EventPublisher:
             recipients={player_id: self._sequencer.last(player_id)},
             connection_id=connection_id,
         )
-        await self._send(player_key(player_id, event_type), envelope)
+        await self._send(player_key(player_id, event_type), _Message(envelope))
 
     async def publish_heartbeats(self, player_ids: list[str], data: dict[str, Any]) -> None:
         """One envelope for every player due a heartbeat, each with their last number."""
@@ -87,27 +89,22 @@ class EventPublisher:
             recipients={pid: s.last for pid, s in streams.items() if s is not None},
             epochs={pid: s.epoch for pid, s in streams.items() if s is not None},
         )
-        await self._send(global_key("heartbeat"), envelope)
+        await self._send(global_key("heartbeat"), _Message(envelope))
 
-    async def replay(
-        self, player_id: str, connection_id: str, entries: list[tuple[int, EventEnvelope]]
-    ) -> None:
+    async def replay(self, player_id: str, connection_id: str, entries: list[Retained]) -> None:
         """Send ``entries`` again, with their original numbers, to one connection."""
-        for seq, original in entries:
-            copy = original.model_copy(
-                update={"recipients": {player_id: seq}, "connection_id": connection_id}
+        for seq, event_type, body in entries:
+            copy = readdressed(body, player_id, seq, connection_id)
+            await self._bus.publish(
+                EVENTS_EXCHANGE, player_key(player_id, event_type), copy, persistent=False
             )
-            await self._send(player_key(player_id, original.event_type), copy, count=False)
 
-    async def _send(self, key: str, envelope: EventEnvelope, *, count: bool = True) -> None:
-        """Publish one envelope; ``count=False`` for a replay (counted when first sent)."""
-        await self._bus.publish(
-            EVENTS_EXCHANGE, key, envelope.model_dump_json().encode(), persistent=False
-        )
-        if count:
-            events_published(envelope.event_type).inc()
+    async def _send(self, key: str, message: _Message) -> None:
+        """Publish one stamped message and count it."""
+        await self._bus.publish(EVENTS_EXCHANGE, key, message.body, persistent=False)
+        events_published(message.event_type).inc()
 
-    def _envelopes(self, event: Outgoing) -> list[tuple[str, EventEnvelope]]:
+    def _envelopes(self, event: Outgoing) -> list[tuple[str, _Message]]:
         data = event.data.model_dump(mode="json")
         audience = event.audience
         if isinstance(audience, ToPlayer):
@@ -138,14 +135,14 @@ class EventPublisher:
 
     def _room_envelopes(
         self, event: Outgoing, data: dict[str, Any], room_id: str, exclude: frozenset[str]
-    ) -> list[tuple[str, EventEnvelope]]:
+    ) -> list[tuple[str, _Message]]:
         bound: list[str] = []
         arriving: list[str] = []
         for player in self._roster.in_room(room_id):
             if player.id in exclude or not self._sequencer.has_stream(player.id):
                 continue
             (bound if self._links[player.id].room_bound else arriving).append(player.id)
-        out: list[tuple[str, EventEnvelope]] = []
+        out: list[tuple[str, _Message]] = []
         if bound:
             out.append((room_key(room_id, event.event_type), self._stamp(event, data, bound)))
         for player_id in arriving:
@@ -154,13 +151,56 @@ class EventPublisher:
             )
         return out
 
-    def _stamp(self, event: Outgoing, data: dict[str, Any], recipients: list[str]) -> EventEnvelope:
+    def _stamp(self, event: Outgoing, data: dict[str, Any], recipients: list[str]) -> _Message:
         envelope = EventEnvelope(
             event_type=event.event_type,
             room_id=event.room_id,
             data=data,
             recipients={pid: self._sequencer.next(pid) for pid in recipients},
         )
+        message = _Message(envelope)
         for pid, seq in envelope.recipients.items():
-            self._sequencer.record(pid, seq, envelope)
-        return envelope
+            self._sequencer.record(pid, seq, message.event_type, message.body)
+        return message
+
+
+class _Message:
+    """An envelope as it goes on the bus: its JSON, encoded once (also what history keeps)."""
+
+    __slots__ = ("body", "event_type")
+
+    def __init__(self, envelope: EventEnvelope) -> None:
+        self.event_type: str = envelope.event_type
+        self.body = envelope.model_dump_json().encode()
+
+
+_RECIPIENTS = b',"recipients":'
+_STREAM_TAIL = b',"epochs":null}'
+_JSON_STR: TypeAdapter[str] = TypeAdapter(str)
+
+
+def readdressed(body: bytes, player_id: str, seq: int, connection_id: str) -> bytes:
+    """``body`` (an ``EventEnvelope``'s JSON as the game published it) for one connection:
+    ``recipients`` only ``player_id`` at ``seq``, ``connection_id`` set; the rest as stored.
+
+    The recipients key is found from the end: it follows ``data`` in the envelope's field
+    order, and what follows it (JSON strings, in which a quote is always escaped, numbers
+    and nulls) cannot spell ``,"recipients":`` again, so its last occurrence is the
+    envelope's own whatever ``data`` holds. An envelope of another shape (``epochs`` set:
+    heartbeats are never stored) is rebuilt through the model instead."""
+    cut = body.rfind(_RECIPIENTS)
+    if cut < 0 or not body.endswith(_STREAM_TAIL):
+        envelope = EventEnvelope.model_validate_json(body)
+        update = {"recipients": {player_id: seq}, "connection_id": connection_id}
+        return envelope.model_copy(update=update).model_dump_json().encode()
+    return b"".join(
+        (
+            body[:cut],
+            b',"recipients":{',
+            _JSON_STR.dump_json(player_id),
+            b":%d}" % seq,
+            b',"connection_id":',
+            _JSON_STR.dump_json(connection_id),
+            _STREAM_TAIL,
+        )
+    )

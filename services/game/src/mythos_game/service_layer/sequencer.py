@@ -4,6 +4,11 @@ The game is the only writer of every stream, so numbering here (and publishing
 in the same order on one channel) is what makes each client's stream gapless.
 The history lets any edge ask again for what it missed: a resume after a
 reconnect, or a gap the edge noticed itself (e.g. after a broker reconnect).
+
+History entries are ``(seq, time, event type, envelope JSON)``: plain bytes and atoms, so
+the garbage collector stops tracking them, and a full collection does not walk a model
+per retained message (thousands per player at high rates). A room event's bytes are one
+object shared by every recipient's history.
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mythos_contracts.envelope import EventEnvelope
+HistoryEntry = tuple[int, float, str, bytes]
+"""``(seq, when recorded, event type, the envelope as published)``."""
+Retained = tuple[int, str, bytes]
+"""``(seq, event type, the envelope as published)``: what ``missed`` gives to replay."""
+AgedEntry = tuple[int, float, str, bytes]
+"""``(seq, age in seconds, event type, the envelope as published)``."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ class Stream:
     opened_for: str
     """The connection this stream's game_state was sent to."""
     last: int = 0
-    history: deque[tuple[int, float, EventEnvelope]] = field(default_factory=deque)
+    history: deque[HistoryEntry] = field(default_factory=deque)
 
     def first_retained(self) -> int:
         """Lowest sequence number still replayable (``last + 1`` when nothing is kept)."""
@@ -61,21 +71,21 @@ class Sequencer:
         self,
         player_id: str,
         stream: Stream,
-        history: list[tuple[int, float, EventEnvelope]],
+        history: list[AgedEntry],
     ) -> None:
-        """Continue a stream another game process numbered: ``history`` holds
-        ``(seq, age in seconds, envelope)``, oldest first."""
+        """Continue a stream another game process numbered: ``history`` holds aged
+        entries, oldest first."""
         now = self._clock()
-        stream.history = deque((seq, now - age, env) for seq, age, env in history)
+        stream.history = deque((seq, now - age, kind, body) for seq, age, kind, body in history)
         self._streams[player_id] = stream
 
-    def aged_history(self, player_id: str) -> list[tuple[int, float, EventEnvelope]]:
-        """The stream's history as ``(seq, age in seconds, envelope)``, oldest first."""
+    def aged_history(self, player_id: str) -> list[AgedEntry]:
+        """The stream's history with each entry's age in seconds, oldest first."""
         stream = self._streams.get(player_id)
         if stream is None:
             return []
         now = self._clock()
-        return [(seq, max(0.0, now - at), env) for seq, at, env in stream.history]
+        return [(seq, max(0.0, now - at), kind, body) for seq, at, kind, body in stream.history]
 
     def close(self, player_id: str) -> None:
         self._streams.pop(player_id, None)
@@ -95,23 +105,22 @@ class Sequencer:
         stream.last += 1
         return stream.last
 
-    def record(self, player_id: str, seq: int, envelope: EventEnvelope) -> None:
-        """Keep ``envelope`` as message ``seq`` of the player's stream (shared, not copied)."""
+    def record(self, player_id: str, seq: int, event_type: str, body: bytes) -> None:
+        """Keep ``body`` (an envelope's JSON) as message ``seq`` of the player's stream
+        (shared, not copied)."""
         stream = self._streams.get(player_id)
         if stream is None:
             return
         now = self._clock()
         history = stream.history
-        history.append((seq, now, envelope))
+        history.append((seq, now, event_type, body))
         limits = self._limits
         while len(history) > limits.hard_cap or (
             len(history) > limits.messages and now - history[0][1] > limits.seconds
         ):
             history.popleft()
 
-    def missed(
-        self, player_id: str, epoch: str, after: int
-    ) -> list[tuple[int, EventEnvelope]] | None:
+    def missed(self, player_id: str, epoch: str, after: int) -> list[Retained] | None:
         """Messages ``after + 1 .. last`` of the stream with ``epoch``, or None when they
         cannot all be given (another epoch, or some are no longer retained): never partial."""
         stream = self._streams.get(player_id)
@@ -119,4 +128,4 @@ class Sequencer:
             return None
         if after + 1 < stream.first_retained():
             return None
-        return [(seq, env) for seq, _, env in stream.history if seq > after]
+        return [(seq, kind, body) for seq, _, kind, body in stream.history if seq > after]

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
+from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.persistence import HandoffEntry, StreamHandoff
 
 from mythos_game.service_layer.links import Link, Links
@@ -39,7 +40,8 @@ class HandoffStore(Protocol):
 
 def export_streams(links: Links, sequencer: Sequencer) -> list[StreamHandoff]:
     """Every online player's stream, as it stands (call with no command running): the
-    sequencer's numbering and history, and their link's connection and answers."""
+    sequencer's numbering and history (its stored bytes as envelopes again), and their
+    link's connection and answers."""
     handoffs = []
     for player_id, link in links.items():
         stream = sequencer.get(player_id)
@@ -56,8 +58,12 @@ def export_streams(links: Links, sequencer: Sequencer) -> list[StreamHandoff]:
                 linkdead=link.linkdead,
                 room_bound=link.room_bound,
                 history=[
-                    HandoffEntry(seq=seq, age_seconds=age, envelope=envelope)
-                    for seq, age, envelope in sequencer.aged_history(player_id)
+                    HandoffEntry(
+                        seq=seq,
+                        age_seconds=age,
+                        envelope=EventEnvelope.model_validate_json(body),
+                    )
+                    for seq, age, _, body in sequencer.aged_history(player_id)
                 ],
                 recent_commands=dict(link.recent_commands),
             )
@@ -101,6 +107,9 @@ def continue_stream(handoff: StreamHandoff, link: Link, sequencer: Sequencer) ->
             opened_for=handoff.opened_for,
             last=handoff.last,
         ),
-        [(e.seq, e.age_seconds, e.envelope) for e in handoff.history],
+        [
+            (e.seq, e.age_seconds, e.envelope.event_type, e.envelope.model_dump_json().encode())
+            for e in handoff.history
+        ],
     )
     link.recent_commands = OrderedDict(handoff.recent_commands)

@@ -1,0 +1,89 @@
+"""The per-player history keeps each message as the bytes that were published, and a
+replay re-addresses those bytes to one connection exactly as re-serialising the envelope
+would."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.routing import EVENTS_EXCHANGE
+from mythos_game.domain.roster import Roster
+from mythos_game.service_layer.event_publisher import EventPublisher, readdressed
+from mythos_game.service_layer.links import Links
+from mythos_game.service_layer.sequencer import Sequencer
+
+TRICKY = ',"recipients":{"x":1},"connection_id":null,"epochs":null}'
+
+
+def _envelopes() -> list[EventEnvelope]:
+    return [
+        EventEnvelope(
+            event_type="chat_message",
+            room_id="r1",
+            data={"message": "hi"},
+            recipients={"a": 3, "b": 7},
+        ),
+        # ``data`` spelling the tail, as text and as structure, must not confuse the splice.
+        EventEnvelope(
+            event_type="chat_message",
+            room_id=None,
+            data={"message": TRICKY, "recipients": {"a": 1}, "epochs": None},
+            recipients={"a": 4},
+        ),
+        EventEnvelope(
+            event_type="game_state",
+            data={"s": 'é "quoted" \\ \n'},
+            recipients={'p"1': 1},
+            connection_id='old"conn',
+        ),
+        EventEnvelope(
+            event_type="heartbeat", data={}, recipients={"a": 9}, epochs={"a": "e1"}
+        ),  # never stored; still handled by the fallback
+    ]
+
+
+@pytest.mark.parametrize("original", _envelopes(), ids=lambda e: e.event_type)
+@pytest.mark.parametrize(("player", "connection"), [("a", "c-2"), ('p"1\\é', "c\n3")])
+def test_readdressing_bytes_matches_readdressing_the_model(
+    original: EventEnvelope, player: str, connection: str
+) -> None:
+    body = original.model_dump_json().encode()
+    expected = (
+        original.model_copy(update={"recipients": {player: 12}, "connection_id": connection})
+        .model_dump_json()
+        .encode()
+    )
+    assert readdressed(body, player, 12, connection) == expected
+    again = EventEnvelope.model_validate_json(readdressed(body, player, 12, connection))
+    assert again.recipients == {player: 12} and again.connection_id == connection
+    assert again.data == original.data and again.timestamp == original.timestamp
+
+
+async def test_history_holds_published_bytes_the_collector_does_not_track() -> None:
+    broker = InMemoryBroker()
+    bus = InMemoryBus(broker)
+    await bus.connect()
+    await bus.declare_queue("spy", exclusive=True, dead_letter=False)
+    await bus.bind("spy", EVENTS_EXCHANGE, "#")
+    sequencer = Sequencer()
+    publisher = EventPublisher(bus, Roster(), Links(), sequencer)
+    sequencer.open("a", "c-1")
+    for n in range(50):
+        await publisher.publish_to_connection("game_state", "a", "c-1", {"n": n})
+    stream = sequencer.get("a")
+    assert stream is not None and len(stream.history) == 50
+    gc.collect()
+    # A tracked entry would mean a model (and its dicts) per retained message for every
+    # full collection to walk.
+    assert not any(gc.is_tracked(entry) for entry in stream.history)
+    seq, _, kind, body = stream.history[-1]
+    assert (seq, kind) == (50, "game_state")
+    assert EventEnvelope.model_validate_json(body).data == {"n": 49}
+    assert sequencer.missed("a", stream.epoch, 48) == [
+        (49, "game_state", stream.history[-2][3]),
+        (50, "game_state", body),
+    ]
+    await bus.close()
