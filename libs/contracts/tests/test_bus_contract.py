@@ -55,7 +55,7 @@ async def bus_factory(request: pytest.FixtureRequest) -> AsyncIterator[BusFactor
         broker = InMemoryBroker()
 
         def make(name: str) -> Bus:
-            bus = InMemoryBus(broker)
+            bus = InMemoryBus(broker, user=name)  # as if each service had its own user
             made.append(bus)
             return bus
 
@@ -399,3 +399,18 @@ async def test_a_bounded_queue_drops_its_oldest_waiting_messages(
     await got.wait_for(4)
     await asyncio.sleep(0.2)
     assert [d.body for d in got.items] == [b"4", b"5", b"6", b"7"]
+
+
+async def test_every_delivery_names_its_publishers_user(
+    bus_factory: BusFactory, request: pytest.FixtureRequest
+) -> None:
+    edge = await _connected(bus_factory, "edge")
+    game = await _connected(bus_factory, "game")
+    got = Collector()
+    await game.consume(GAME_COMMANDS_QUEUE, got)
+    await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"look")
+    (delivery,) = await got.wait_for(1)
+    # The AMQP suite connects every bus as the URL's user (per-service users and the
+    # broker's refusal of a forged user_id: test_bus_access.py).
+    memory = request.node.callspec.params["bus_factory"] == "memory"
+    assert delivery.user_id == ("edge" if memory else "guest")

@@ -25,15 +25,35 @@ PERSISTENCE_SAVES_QUEUE = "mythos.persistence.saves"
 DEAD_LETTER_QUEUE = "mythos.dead-letters"
 AUTH_REQUESTS_QUEUE = "mythos.auth.requests"
 
+# Queues a running instance declares for itself (exclusive), by name prefix.
+EDGE_QUEUE_PREFIX = "mythos.edge."
+REPLY_QUEUE_PREFIX = "mythos.reply."
+GAME_SYNC_QUEUE_PREFIX = "mythos.game.sync."
+
+# The first word of each family of routing keys. The builders below use them, and the
+# broker permissions (``mythos_contracts.bus.access``) are derived from them.
+COMMAND_KEYS = "command"
+ROOM_KEYS = "room"
+PLAYER_KEYS = "player"
+GLOBAL_KEYS = "global"
+REQUEST_KEYS = "request"
+SAVE_KEYS = "save"
+HEALTH_KEYS = "health"
+REVOCATION_KEYS = "revoked"
+ACCOUNT_REQUEST_KEYS = "account_request"
+
 # Patterns the fixed queues bind with.
-ALL_COMMANDS_PATTERN = "command.#"
-LOAD_REQUESTS_PATTERN = "request.#"
-SAVES_PATTERN = "save.#"
-GLOBAL_PATTERN = "global.#"
-REVOCATIONS_PATTERN = "revoked.#"
-ACCOUNT_REQUESTS_PATTERN = "account_request.#"
-# The game, on start, asks every edge (on this key, with a reply-to) which players it holds.
-GAME_SYNC_KEY = "global.game_sync"
+ALL_COMMANDS_PATTERN = f"{COMMAND_KEYS}.#"
+LOAD_REQUESTS_PATTERN = f"{REQUEST_KEYS}.#"
+SAVES_PATTERN = f"{SAVE_KEYS}.#"
+GLOBAL_PATTERN = f"{GLOBAL_KEYS}.#"
+REVOCATIONS_PATTERN = f"{REVOCATION_KEYS}.#"
+ACCOUNT_REQUESTS_PATTERN = f"{ACCOUNT_REQUEST_KEYS}.#"
+# Every edge's heartbeat (``edge_key``).
+EDGE_HEARTBEATS_PATTERN = f"{COMMAND_KEYS}._edge.*"
+# The game, on start, asks every edge (on this key) which players it holds; each edge
+# answers with a heartbeat on its ``edge_key``.
+GAME_SYNC_KEY = f"{GLOBAL_KEYS}.game_sync"
 
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -48,77 +68,77 @@ def _word(value: str, what: str) -> str:
 
 def edge_queue(instance_id: str) -> str:
     """The one queue an edge instance owns; it lives and dies with that instance."""
-    return f"mythos.edge.{_word(instance_id, 'edge instance id')}"
+    return EDGE_QUEUE_PREFIX + _word(instance_id, "edge instance id")
 
 
 def reply_queue() -> str:
     """A fresh name for the private queue a bus receives its request replies on."""
-    return f"mythos.reply.{uuid.uuid4().hex}"
+    return REPLY_QUEUE_PREFIX + uuid.uuid4().hex
 
 
 def game_sync_queue() -> str:
     """A fresh name for the private queue a starting game collects the edges' answers on."""
-    return f"mythos.game.sync.{uuid.uuid4().hex}"
+    return GAME_SYNC_QUEUE_PREFIX + uuid.uuid4().hex
 
 
 def command_key(player_id: str) -> str:
     """Key of a command (or session message) sent by the edge on behalf of a player."""
-    return f"command.{_word(player_id, 'player id')}"
+    return f"{COMMAND_KEYS}.{_word(player_id, 'player id')}"
 
 
 def edge_key(edge_id: str) -> str:
     """Key of a message about an edge itself (its heartbeat)."""
-    return f"command._edge.{_word(edge_id, 'edge instance id')}"
+    return f"{COMMAND_KEYS}._edge.{_word(edge_id, 'edge instance id')}"
 
 
 def room_key(room_id: str, event_type: str) -> str:
     """Key of an event published once for everyone in a room."""
-    return f"room.{_word(room_id, 'room id')}.{_word(event_type, 'event type')}"
+    return f"{ROOM_KEYS}.{_word(room_id, 'room id')}.{_word(event_type, 'event type')}"
 
 
 def player_key(player_id: str, event_type: str) -> str:
     """Key of an event for one player."""
-    return f"player.{_word(player_id, 'player id')}.{_word(event_type, 'event type')}"
+    return f"{PLAYER_KEYS}.{_word(player_id, 'player id')}.{_word(event_type, 'event type')}"
 
 
 def global_key(event_type: str) -> str:
     """Key of an event for every player online."""
-    return f"global.{_word(event_type, 'event type')}"
+    return f"{GLOBAL_KEYS}.{_word(event_type, 'event type')}"
 
 
 def room_pattern(room_id: str) -> str:
     """Binding that receives every event of one room."""
-    return f"room.{_word(room_id, 'room id')}.#"
+    return f"{ROOM_KEYS}.{_word(room_id, 'room id')}.#"
 
 
 def player_pattern(player_id: str) -> str:
     """Binding that receives every event of one player."""
-    return f"player.{_word(player_id, 'player id')}.#"
+    return f"{PLAYER_KEYS}.{_word(player_id, 'player id')}.#"
 
 
 def load_request_key(entity: str) -> str:
     """Key of a request/reply call to the persistence service, e.g. ``request.load_player``."""
-    return f"request.{_word(entity, 'request name')}"
+    return f"{REQUEST_KEYS}.{_word(entity, 'request name')}"
 
 
 def save_key(entity: str) -> str:
     """Key of a durable state change for the persistence service, e.g. ``save.player``."""
-    return f"save.{_word(entity, 'entity')}"
+    return f"{SAVE_KEYS}.{_word(entity, 'entity')}"
 
 
 def revocation_key(account_id: str) -> str:
     """Key of an ``AccountRevoked`` on the accounts exchange (every edge and the game get it)."""
-    return f"revoked.{_word(account_id, 'account id')}"
+    return f"{REVOCATION_KEYS}.{_word(account_id, 'account id')}"
 
 
 def is_revocation_key(routing_key: str) -> bool:
     """True for a key built by ``revocation_key``."""
-    return routing_key.startswith("revoked.")
+    return routing_key.startswith(f"{REVOCATION_KEYS}.")
 
 
 def account_request_key(action: str) -> str:
     """Key of a request to the auth service on the accounts exchange, e.g. ``ban``."""
-    return f"account_request.{_word(action, 'account request')}"
+    return f"{ACCOUNT_REQUEST_KEYS}.{_word(action, 'account request')}"
 
 
 def is_routable_id(value: str) -> bool:
@@ -148,4 +168,4 @@ TOPIC_EXCHANGES: tuple[str, ...] = (
 
 def health_probe_key(service: str) -> str:
     """Key of a broker liveness probe: bound to no queue, so only the publisher confirm matters."""
-    return f"health.{_word(service, 'service name')}"
+    return f"{HEALTH_KEYS}.{_word(service, 'service name')}"

@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
 from aio_pika.abc import (
@@ -21,7 +22,7 @@ from aio_pika.abc import (
     AbstractRobustExchange,
     AbstractRobustQueue,
 )
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelAccessRefused, ChannelPreconditionFailed
 
 from mythos_contracts.bus.correlation import incoming_headers, outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
@@ -52,12 +53,28 @@ service on a vhost must use the same type: a queue is declared by all of them.""
 
 
 class AmqpBus:
+    """``owned_queues``: ``None`` (the default) declares every exchange and fixed durable
+    queue on connect, which needs a user allowed to configure them all (development, the
+    tests, ``declare_topology``). A service running as its own least-privilege user
+    (``mythos_contracts.bus.access``) passes the fixed queues it owns: those are declared,
+    the exchanges are only checked to exist (a passive declare), and the administrator
+    must have declared the topology first."""
+
     def __init__(
-        self, url: str, *, connection_name: str = "mythos", queue_type: QueueType = "classic"
+        self,
+        url: str,
+        *,
+        connection_name: str = "mythos",
+        queue_type: QueueType = "classic",
+        owned_queues: tuple[str, ...] | None = None,
     ) -> None:
         self._url = url
         self._name = connection_name
         self._queue_type = queue_type
+        self._owned_queues = owned_queues
+        # Stamped on every publication; the broker refuses a user_id other than the
+        # connection's own user, so a consumer may trust it (who sent this).
+        self._user_id = unquote(urlsplit(url).username or "") or "guest"
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchanges: dict[str, AbstractRobustExchange] = {}
@@ -85,12 +102,14 @@ class AmqpBus:
         self._publish_channel = await self._connection.channel(publisher_confirms=True)
         for name in TOPIC_EXCHANGES:
             await self._exchange(name)
-        await self._exchange(DEAD_LETTER_EXCHANGE)
-        await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
-        await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
+        if self._owned_queues is None:
+            await self._exchange(DEAD_LETTER_EXCHANGE)
+            await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
+            await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
         for queue, exchange, pattern in DURABLE_TOPOLOGY:
-            await self.declare_queue(queue)
-            await self.bind(queue, exchange, pattern)
+            if self._owned_queues is None or queue in self._owned_queues:
+                await self.declare_queue(queue)
+                await self.bind(queue, exchange, pattern)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         assert self._connection is not None, "bus is not connected"
@@ -125,8 +144,12 @@ class AmqpBus:
     async def _exchange(self, name: str) -> AbstractRobustExchange:
         exchange = self._exchanges.get(name)
         if exchange is None:
+            # A passive declare needs no configure permission: it only checks existence.
             exchange = await self._channel.declare_exchange(
-                name, aio_pika.ExchangeType.TOPIC, durable=True
+                name,
+                aio_pika.ExchangeType.TOPIC,
+                durable=True,
+                passive=self._owned_queues is not None,
             )
             self._exchanges[name] = exchange
         return exchange
@@ -191,6 +214,7 @@ class AmqpBus:
             ),
             correlation_id=correlation_id,
             reply_to=reply_to,
+            user_id=self._user_id,
             headers=dict(outgoing_headers()) or None,
         )
         deadline = asyncio.get_running_loop().time() + PUBLISH_RETRY_SECONDS
@@ -205,6 +229,8 @@ class AmqpBus:
                 await target.publish(message, routing_key, mandatory=False)
                 bus_published(exchange).inc()
                 return
+            except (ChannelAccessRefused, ChannelPreconditionFailed):
+                raise  # the broker's permissions said no: retrying cannot change that
             except (AMQPError, ConnectionError, RuntimeError) as exc:
                 # The robust connection is re-opening: wait for it rather than lose the
                 # message. A retried publish may duplicate one whose confirm was lost;
@@ -266,6 +292,7 @@ class AmqpBus:
                 reply_to=message.reply_to,
                 redelivered=bool(message.redelivered),
                 headers=incoming_headers(message.headers),
+                user_id=message.user_id,
             )
             try:
                 with log_context(**delivery.headers):
@@ -342,3 +369,12 @@ async def _settle(outcome: Any) -> None:
         await outcome
     except Exception as exc:
         log.warning("could not settle a delivery (%s); the broker will redeliver it", exc)
+
+
+async def declare_topology(url: str, *, queue_type: QueueType = "classic") -> None:
+    """Declare every exchange, fixed durable queue and binding, as the administrator
+    (``url``'s user may configure everything), before services with least-privilege
+    users connect."""
+    bus = AmqpBus(url, connection_name="mythos-topology", queue_type=queue_type)
+    await bus.connect()
+    await bus.close()

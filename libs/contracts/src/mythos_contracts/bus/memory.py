@@ -74,8 +74,11 @@ class InMemoryBroker:
 class InMemoryBus:
     """A service's connection to an ``InMemoryBroker``."""
 
-    def __init__(self, broker: InMemoryBroker) -> None:
+    def __init__(self, broker: InMemoryBroker, *, user: str | None = None) -> None:
+        """``user`` plays the connection's broker user: stamped as every delivery's
+        ``user_id``, as RabbitMQ does for the AMQP adapter."""
         self._broker = broker
+        self._user = user
         self._consumers: list[asyncio.Task[None]] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
@@ -158,7 +161,14 @@ class InMemoryBus:
         correlation_id: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        delivery = Delivery(routing_key, body, correlation_id, reply_to, headers=outgoing_headers())
+        delivery = Delivery(
+            routing_key,
+            body,
+            correlation_id,
+            reply_to,
+            headers=outgoing_headers(),
+            user_id=self._user,
+        )
         self._broker.route(exchange, routing_key, delivery)
         bus_published(exchange).inc()
 

@@ -7,6 +7,8 @@ Semantics every adapter keeps (checked by one shared contract test suite):
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
 * ``request`` is request/reply with a correlation id and a private reply queue.
+* Every delivery carries its publisher's user (``Delivery.user_id``), which a publisher
+  cannot forge, so a consumer can check who sent a message.
 * Both adapters count what they publish and deliver in the shared bus metrics
   (``mythos_contracts.ops.metrics``).
 """
@@ -30,6 +32,9 @@ class Delivery:
     reply_to: str | None = None
     redelivered: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    # The publisher's broker user, checked by the broker (RabbitMQ refuses a publish
+    # whose user_id is not the connection's user); None when the publisher set none.
+    user_id: str | None = None
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
