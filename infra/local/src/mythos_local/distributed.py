@@ -7,9 +7,16 @@ import asyncio
 import logging
 import os
 
+from mythos_contracts.bus.access import SERVICE_ACCESS
+
 from mythos_local.console import LAUNCHER, Console, level_number, log_to
 from mythos_local.front_door import caddy_binary, caddyfile
-from mythos_local.provisioning import database_url, ensure_database, ensure_vhost
+from mythos_local.provisioning import (
+    database_url,
+    ensure_database,
+    ensure_service_users,
+    vhost_url,
+)
 from mythos_local.settings import LocalSettings
 from mythos_local.supervisor import Child, Supervisor, python_module
 
@@ -17,12 +24,19 @@ log = logging.getLogger("mythos.local")
 
 
 async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
-    amqp = await ensure_vhost(settings.amqp_url, settings.mythos_vhost)
+    data = settings.mythos_data_dir
+    # Each service connects as its own least-privilege broker user (docs/security.md).
+    amqp = await ensure_service_users(
+        settings.amqp_url,
+        settings.mythos_vhost,
+        data,
+        queue_type=settings.mythos_amqp_queue_type,
+    )
+    edge_user = SERVICE_ACCESS["edge"].username(settings.mythos_vhost)
     game_db = f"{settings.mythos_db_prefix}_game"
     auth_db = f"{settings.mythos_db_prefix}_auth"
     for name in (game_db, auth_db):
         await ensure_database(settings.database_url, name)
-    data = settings.mythos_data_dir
     data.mkdir(parents=True, exist_ok=True)
     host = settings.mythos_host
     auth_port = settings.port("auth")
@@ -38,7 +52,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 "AUTH_PORT": str(auth_port),
                 "AUTH_DATABASE_URL": database_url(settings.database_url, auth_db),
                 # Revocations out, in-game bans in (never on the path of a login).
-                "AUTH_AMQP_URL": amqp,
+                "AUTH_AMQP_URL": vhost_url(settings.amqp_url, settings.mythos_vhost),
                 "AUTH_KEY_FILE": str(data / f"{settings.mythos_db_prefix}_auth_ed25519.pem"),
             },
             f"http://{host}:{auth_port}/auth/healthz",
@@ -48,7 +62,8 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             python_module("mythos_persistence"),
             {
                 **logging_env("PERSISTENCE", settings),
-                "PERSISTENCE_AMQP_URL": amqp,
+                "PERSISTENCE_AMQP_URL": amqp["persistence"],
+                "PERSISTENCE_AMQP_DECLARE": "own",
                 "PERSISTENCE_DATABASE_URL": database_url(settings.database_url, game_db),
                 "PERSISTENCE_HEALTH_HOST": host,
                 "PERSISTENCE_HEALTH_PORT": str(settings.port("persistence")),
@@ -60,7 +75,9 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             python_module("mythos_game"),
             {
                 **logging_env("GAME", settings),
-                "GAME_AMQP_URL": amqp,
+                "GAME_AMQP_URL": amqp["game"],
+                "GAME_AMQP_DECLARE": "own",
+                "GAME_COMMAND_PUBLISHER": edge_user,
                 "GAME_HEALTH_HOST": host,
                 "GAME_HEALTH_PORT": str(settings.port("game")),
             },
@@ -75,7 +92,8 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 python_module("mythos_edge"),
                 {
                     **logging_env("EDGE", settings),
-                    "EDGE_AMQP_URL": amqp,
+                    "EDGE_AMQP_URL": amqp["edge"],
+                    "EDGE_AMQP_DECLARE": "own",
                     "EDGE_HOST": host,
                     "EDGE_PORT": str(port),
                     "EDGE_INSTANCE_ID": f"{settings.mythos_vhost}-{index + 1}",

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import json
+import secrets
 import shutil
-from urllib.parse import quote, urlsplit, urlunsplit
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import aio_pika
 import asyncpg
+from mythos_contracts.bus.access import SERVICE_ACCESS
+from mythos_contracts.bus.amqp import QueueType, declare_topology
 
 from mythos_local.supervisor import StartupFailed
 
@@ -54,15 +62,123 @@ async def ensure_vhost(url: str, vhost: str) -> str:
 
 
 async def delete_vhost(vhost: str) -> None:
-    await _rabbitmqctl("delete_vhost", vhost, allow_exists=True)
-
-
-async def _rabbitmqctl(*args: str, allow_exists: bool = False) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    """Delete ``vhost`` and the services' users made for it (``ensure_service_users``)."""
+    await asyncio.gather(
+        _rabbitmqctl("delete_vhost", vhost, allow_exists=True),
+        *(
+            _rabbitmqctl("delete_user", access.username(vhost), allow_exists=True)
+            for access in SERVICE_ACCESS.values()
+        ),
     )
-    _, err = await proc.communicate()
-    if proc.returncode and not (allow_exists and b"already" in err):
+
+
+async def ensure_service_users(
+    url: str, vhost: str, data_dir: Path, *, queue_type: QueueType = "classic"
+) -> dict[str, str]:
+    """Give each service its own least-privilege user on ``vhost`` (created if needed;
+    ``url``'s user must be a broker administrator) and declare the exchanges and fixed
+    queues as that administrator, since the services may not. Returns each service's
+    AMQP URL. The generated passwords are kept in ``data_dir/amqp-users.<vhost>.json``
+    (mode 0600); each run makes new ones."""
+    if shutil.which("rabbitmqctl") is None:
+        raise StartupFailed(
+            "rabbitmqctl is not on PATH: it creates the run's vhost and the services' users"
+        )
+    admin = unquote(urlsplit(url).username or "") or "guest"
+    passwords = {
+        access.username(vhost): secrets.token_urlsafe(24) for access in SERVICE_ACCESS.values()
+    }
+    await asyncio.to_thread(_keep_secret, data_dir / f"amqp-users.{vhost}.json", passwords)
+    definitions = json.dumps(bus_definitions(vhost, admin, passwords))
+    # One rabbitmqctl call for everything (each call starts an Erlang VM, ~0.5 s).
+    await _rabbitmqctl("import_definitions", "--format", "json", stdin=definitions)
+    await declare_topology(vhost_url(url, vhost), queue_type=queue_type)
+    return {
+        service: user_url(url, vhost, access.username(vhost), passwords[access.username(vhost)])
+        for service, access in SERVICE_ACCESS.items()
+    }
+
+
+def _keep_secret(path: Path, passwords: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # touch keeps the mode of a file that already exists
+    path.write_text(json.dumps(passwords, indent=2))
+
+
+def bus_definitions(vhost: str, admin: str, passwords: dict[str, str]) -> dict[str, Any]:
+    """RabbitMQ definitions: the vhost, full rights on it for ``admin``, and each
+    service's user (``passwords`` by user name) with its permissions and topic
+    permissions from ``mythos_contracts.bus.access``."""
+    users, permissions, topic_permissions = [], [], []
+    permissions.append(
+        {"user": admin, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+    )
+    for access in SERVICE_ACCESS.values():
+        user = access.username(vhost)
+        users.append(
+            {
+                "name": user,
+                "password_hash": password_hash(passwords[user]),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [],
+            }
+        )
+        permissions.append(
+            {
+                "user": user,
+                "vhost": vhost,
+                "configure": access.configure,
+                "write": access.write,
+                "read": access.read,
+            }
+        )
+        topic_permissions.extend(
+            {
+                "user": user,
+                "vhost": vhost,
+                "exchange": topic.exchange,
+                "write": topic.write,
+                "read": topic.read,
+            }
+            for topic in access.topics
+        )
+    return {
+        "vhosts": [{"name": vhost}],
+        "users": users,
+        "permissions": permissions,
+        "topic_permissions": topic_permissions,
+    }
+
+
+def password_hash(password: str) -> str:
+    """RabbitMQ's ``rabbit_password_hashing_sha256``: base64(salt + sha256(salt + password))."""
+    salt = secrets.token_bytes(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def user_url(url: str, vhost: str, user: str, password: str) -> str:
+    """``url``'s broker and ``vhost`` with another user's credentials."""
+    parts = urlsplit(vhost_url(url, vhost))
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+async def _rabbitmqctl(*args: str, allow_exists: bool = False, stdin: str | None = None) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "rabbitmqctl",
+        "-q",
+        *args,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await proc.communicate(stdin.encode() if stdin is not None else None)
+    tolerated = allow_exists and (b"already" in err or b"does not exist" in err)
+    if proc.returncode and not tolerated:
         raise StartupFailed(f"rabbitmqctl {' '.join(args[:2])} failed: {err.decode().strip()}")
 
 

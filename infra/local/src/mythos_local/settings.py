@@ -31,6 +31,9 @@ class LocalSettings(BaseSettings):
         description="a PostgreSQL database the launcher can connect to, to create its own",
     )
     mythos_vhost: str = Field(default="mythos", description="RabbitMQ vhost of this run")
+    mythos_amqp_queue_type: Literal["classic", "quorum"] = Field(
+        default="classic", description="the fixed queues' type (the services read it too)"
+    )
     mythos_db_prefix: str = Field(
         default="mythos", description="databases <prefix>_game, <prefix>_auth"
     )
