@@ -8,6 +8,7 @@ to the next game, and only then do the health port and the broker connection clo
 
 from __future__ import annotations
 
+from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.runtime import Plan, Served, run_service
 
@@ -18,7 +19,12 @@ from mythos_game.settings import GameSettings
 
 
 def assemble(settings: GameSettings) -> Plan:
-    bus = AmqpBus(settings.amqp_url, connection_name="game", queue_type=settings.amqp_queue_type)
+    bus = AmqpBus(
+        settings.amqp_url,
+        connection_name="game",
+        queue_type=settings.amqp_queue_type,
+        owned_queues=owned_queues("game", settings.amqp_declare),
+    )
     service = GameService(settings, bus)
     return Plan(
         service=service,

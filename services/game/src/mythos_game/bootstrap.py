@@ -16,6 +16,8 @@ from mythos_contracts.envelope import EdgeHeartbeat
 from mythos_contracts.ops.health import Check
 from mythos_contracts.persistence import StreamHandoff
 from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    EDGE_HEARTBEATS_PATTERN,
     EVENTS_EXCHANGE,
     GAME_COMMANDS_QUEUE,
     GAME_SYNC_KEY,
@@ -169,7 +171,11 @@ class GameService:
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
-        intake = CommandIntake(dispatcher)
+        intake = CommandIntake(
+            dispatcher,
+            publisher=self._settings.command_publisher,
+            accounts=self._settings.accounts_publisher,
+        )
         await self._bus.consume(
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
@@ -206,16 +212,25 @@ class GameService:
         the game was down reaches everyone who was in the room (they are adopted first)."""
         queue = game_sync_queue()
         answers: list[EdgeHeartbeat] = []
+        publisher = self._settings.command_publisher
 
         async def collect(delivery: Delivery) -> None:
+            if publisher and delivery.user_id != publisher:
+                log.warning("ignored an edge sync answer from broker user %r", delivery.user_id)
+                return
             answers.append(EdgeHeartbeat.model_validate_json(delivery.body))
 
+        # Edges answer with a heartbeat on their own key (the same one they send every
+        # few seconds), so this private queue listens to those while the sync lasts.
         await self._bus.declare_queue(queue, exclusive=True, dead_letter=False)
+        await self._bus.bind(queue, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
         await self._bus.consume(queue, collect)
+        # reply_to still lets an edge of the previous release answer during a rollout.
         await self._bus.publish(
             EVENTS_EXCHANGE, GAME_SYNC_KEY, b"{}", persistent=False, reply_to=queue
         )
         await asyncio.sleep(self._settings.edge_sync_seconds)
+        await self._bus.unbind(queue, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
         for beat in answers:
             await dispatcher.handle(beat)
         log.info("synced with %d edge(s) before consuming commands", len(answers))

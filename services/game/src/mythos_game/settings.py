@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
@@ -45,6 +46,22 @@ class GameSettings(BaseSettings):
         validation_alias=AliasChoices("GAME_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
         description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
         "service of a vhost",
+    )
+    amqp_declare: Declare = Field(
+        default="all",
+        validation_alias=AliasChoices("GAME_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
+        description="own: declare only this service's queues, the exchanges must exist "
+        "(a least-privilege broker user); all: declare everything (development)",
+    )
+    command_publisher: str = Field(
+        default="",
+        description="the edges' broker user: commands published by any other user are "
+        "dropped (empty: accept any, for development and embedded mode)",
+    )
+    accounts_publisher: str = Field(
+        default="",
+        description="the auth service's broker user: revocations published by any other "
+        "user are dropped (empty: accept any)",
     )
     world_dir: Path = Field(default=_SOURCE_WORLD, description="folder of the world data files")
     world: Literal["arkham", "bench"] = Field(

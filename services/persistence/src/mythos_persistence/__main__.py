@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.runtime import Plan, Served, run_service
 
@@ -22,7 +23,10 @@ def assemble(settings: PersistenceSettings) -> Plan:
     # Alembic announces every plugin it loads at INFO; only its real work matters here.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     bus = AmqpBus(
-        settings.amqp_url, connection_name="persistence", queue_type=settings.amqp_queue_type
+        settings.amqp_url,
+        connection_name="persistence",
+        queue_type=settings.amqp_queue_type,
+        owned_queues=owned_queues("persistence", settings.amqp_declare),
     )
     service = PersistenceService(settings, bus)
     return Plan(

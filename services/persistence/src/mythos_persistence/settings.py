@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -40,6 +41,12 @@ class PersistenceSettings(BaseSettings):
         validation_alias=AliasChoices("PERSISTENCE_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
         description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
         "service of a vhost",
+    )
+    amqp_declare: Declare = Field(
+        default="all",
+        validation_alias=AliasChoices("PERSISTENCE_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
+        description="own: declare only this service's queues, the exchanges must exist "
+        "(a least-privilege broker user); all: declare everything (development)",
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///.data/game.db",

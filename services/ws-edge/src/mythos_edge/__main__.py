@@ -8,6 +8,7 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.ops.log_lines import configure_logging
 from pydantic import ValidationError
@@ -32,6 +33,7 @@ def main() -> None:
         settings.amqp_url,
         connection_name=f"edge-{settings.instance_id}",
         queue_type=settings.amqp_queue_type,
+        owned_queues=owned_queues("edge", settings.amqp_declare),
     )
     app = create_app(settings, bus)
     config = uvicorn.Config(
@@ -45,6 +47,7 @@ def main() -> None:
         # and a compression per send, for next to no saving.
         ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # uvicorn times out idle keep-alive connections only: a client that never finishes
         # its request headers would hold the socket forever.
         http=header_deadline_protocol(settings.handshake_timeout_seconds),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
+from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from mythos_contracts.timing import EDGE_HEARTBEAT_SECONDS, EDGE_IDLE_TIMEOUT_SECONDS
@@ -30,6 +31,19 @@ class EdgeSettings(BaseSettings):
         validation_alias=AliasChoices("EDGE_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
         description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
         "service of a vhost",
+    )
+    amqp_declare: Declare = Field(
+        default="all",
+        validation_alias=AliasChoices("EDGE_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
+        description="own: declare only this service's queues, the exchanges must exist "
+        "(a least-privilege broker user); all: declare everything (development)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        validation_alias=AliasChoices("FORWARDED_ALLOW_IPS"),
+        description="uvicorn's own variable: peers whose X-Forwarded-For is believed (the "
+        "client address behind EDGE_MAX_CONNECTIONS_PER_IP); a network wider than /16 draws "
+        "a warning at start",
     )
     host: str = "127.0.0.1"
     port: int = 54733

@@ -6,14 +6,19 @@ acked, and whatever was not started goes back to the broker, unacked, for the ne
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery
 from mythos_contracts.envelope import EdgeMessage
+from mythos_contracts.routing import is_revocation_key
 from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
+from mythos_game.service_layer.metrics import UNTRUSTED_COMMANDS
+
+log = logging.getLogger(__name__)
 
 # The queue also carries the auth service's revocations (docs/architecture.md).
 GameInput = Annotated[EdgeMessage | AccountRevoked, Field(discriminator="kind")]
@@ -21,11 +26,32 @@ GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 
 class CommandIntake:
-    """The handler of the game's command queue."""
+    """The handler of the game's command queue.
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    ``publisher``: the edges' broker user (``GAME_COMMAND_PUBLISHER``); ``accounts``: the
+    auth service's (``GAME_ACCOUNTS_PUBLISHER``), which alone sends revocations. When set,
+    a message published by any other user (its ``user_id``, which the broker checks) is
+    dropped, logged and counted: only an edge speaks for players, only auth revokes.
+    Empty accepts any.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, *, publisher: str = "", accounts: str = "") -> None:
         self._dispatcher = dispatcher
+        self._publisher = publisher
+        self._accounts = accounts
 
     async def __call__(self, delivery: Delivery) -> None:
+        expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher
+        if expected and delivery.user_id != expected:
+            # Acked, not dead-lettered: it is not a message to inspect and retry but one
+            # nobody may send; the log line and the counter are the alarm.
+            log.warning(
+                "dropped a message on %s from broker user %r: it may come only from %r",
+                delivery.routing_key,
+                delivery.user_id,
+                expected,
+            )
+            UNTRUSTED_COMMANDS.inc()
+            return
         # A body that is not a valid message is a sender's bug: raising dead-letters it.
         await self._dispatcher.handle(GAME_INPUT.validate_json(delivery.body))

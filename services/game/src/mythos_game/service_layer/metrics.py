@@ -38,6 +38,11 @@ EVENTS_PUBLISHED = Counter(
     "(replays of messages already counted are not counted again).",
     ["type"],
 )
+UNTRUSTED_COMMANDS = Counter(
+    "mythos_game_untrusted_commands",
+    "Messages on the command queue dropped because their broker user (AMQP user_id) "
+    "is not GAME_COMMAND_PUBLISHER, the edges' user.",
+)
 PLAYERS_ONLINE = Gauge(
     "mythos_game_players_online",
     "Players in the world, link-dead ones included (as 'who' lists them).",

@@ -66,8 +66,11 @@ class Liveness:
         await self._bus.publish(COMMANDS_EXCHANGE, edge_key(self._edge_id), self._beat())
 
     async def answer_sync(self, request: Delivery) -> None:
-        """A (re)started game asks who is connected before it runs any queued command."""
-        await self._bus.reply(request, self._beat())
+        """A (re)started game asks who is connected before it runs any queued command.
+        The answer is a heartbeat on this edge's own key, which the game listens to while
+        it syncs: the edge's broker user may publish commands only (docs/security.md),
+        never straight into another service's queue, as a reply to ``reply_to`` would."""
+        await self.heartbeat()
 
     def close_idle(self) -> None:
         now = time.monotonic()
