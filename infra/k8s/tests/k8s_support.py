@@ -31,8 +31,19 @@ Obj = dict[str, Any]
 
 # Kinds served by the operators, not by Kubernetes itself: no JSON schema to validate
 # against, and kustomize patches them with JSON merge semantics (lists replaced).
+# The messaging-topology operator's kinds, with the spec fields these manifests use.
+TOPOLOGY_KINDS = {
+    "Vhost": {"name"},
+    "User": {"tags", "importCredentialsSecret"},
+    "Permission": {"vhost", "userReference", "permissions"},
+    "TopicPermission": {"vhost", "userReference", "permissions"},
+    "Exchange": {"name", "vhost", "type", "durable", "autoDelete"},
+    "Queue": {"name", "vhost", "type", "durable", "autoDelete", "arguments"},
+    "Binding": {"vhost", "source", "destination", "destinationType", "routingKey"},
+}
 OPERATOR_KINDS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+    *(("rabbitmq.com/v1beta1", kind) for kind in TOPOLOGY_KINDS),
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("monitoring.coreos.com/v1", "PodMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),

@@ -14,6 +14,7 @@ from k8s_support import (
     IMAGE_PREFIX,
     OPERATOR_KINDS,
     REPO_ROOT,
+    TOPOLOGY_KINDS,
     Obj,
     container_ports,
     find,
@@ -110,6 +111,15 @@ def check_operator_resource(obj: Obj) -> list[str]:
         }
         if unknown:
             problems.append(f"{where}: unknown spec fields {sorted(unknown)}")
+    elif obj["kind"] in TOPOLOGY_KINDS:
+        if spec.get("rabbitmqClusterReference") != {"name": "mythos-rabbitmq"}:
+            problems.append(f"{where}: spec.rabbitmqClusterReference must name mythos-rabbitmq")
+        allowed = TOPOLOGY_KINDS[obj["kind"]] | {"rabbitmqClusterReference"}
+        required = TOPOLOGY_KINDS[obj["kind"]] - {"arguments", "tags"}
+        if set(spec) - allowed:
+            problems.append(f"{where}: unknown spec fields {sorted(set(spec) - allowed)}")
+        if required - set(spec):
+            problems.append(f"{where}: missing spec fields {sorted(required - set(spec))}")
     elif obj["kind"] == "PodMonitor":
         problems += _check_pod_monitor_fields(where, spec)
     return problems
@@ -266,6 +276,12 @@ def _references(objects: list[Obj]) -> Iterator[tuple[str, str, str, str | None]
                     keys = [item["key"] for item in ref.get("items", [])] or [None]
                     for key in keys:
                         yield where, "Secret", secret_name, key
+    for user in of_kind(objects, "User"):
+        # The operator reads the broker user's credentials from this Secret.
+        secret = user["spec"].get("importCredentialsSecret", {}).get("name")
+        if secret:
+            for key in ("username", "password"):
+                yield f"User {name_of(user)}", "Secret", secret, key
     for ingress in of_kind(objects, "Ingress"):
         for tls in ingress["spec"].get("tls", []):
             if "secretName" in tls:

@@ -578,7 +578,7 @@ def test_broken_files_in_a_copy_of_the_tree_are_caught(
     edge.write_text(
         edge.read_text()
         .replace("      targetPort: http", "      targetPort: websocket")
-        .replace("name: mythos-amqp", "name: mythos-broker")
+        .replace("name: mythos-amqp-ws-edge", "name: mythos-broker")
     )
     objects = k8s.render(tree / "overlays" / "prod")
     assert any("targetPort websocket" in p for p in checks.check_service_ports(objects))
@@ -596,7 +596,7 @@ def test_documented_secrets_are_read_from_the_operations_doc(tmp_path: Path) -> 
         "## Other\n\n| `b` | `c` |\n"
     )
     assert k8s.documented_secrets(doc) == {("a", "url"), ("tls", "tls.crt"), ("tls", "tls.key")}
-    assert ("mythos-amqp", "url") in k8s.documented_secrets()
+    assert ("mythos-amqp-game", "url") in k8s.documented_secrets()
 
 
 # ------------------------------------------------------------------ specific promises
@@ -854,7 +854,12 @@ SETTINGS = {
     ),
 }
 PLACEHOLDERS = {
-    ("mythos-amqp", "url"): "amqp://mythos:secret@mythos-rabbitmq:5672/",
+    ("mythos-amqp-ws-edge", "url"): "amqp://mythos-edge:secret@mythos-rabbitmq:5672/mythos",
+    ("mythos-amqp-ws-edge", "username"): "mythos-edge",
+    ("mythos-amqp-game", "url"): "amqp://mythos-game:secret@mythos-rabbitmq:5672/mythos",
+    ("mythos-amqp-persistence", "url"): (
+        "amqp://mythos-persistence:secret@mythos-rabbitmq:5672/mythos"
+    ),
     ("mythos-auth-db-app", "uri"): "postgresql://auth:secret@mythos-auth-db-rw:5432/auth",
     ("mythos-game-db-app", "uri"): "postgresql://game:secret@mythos-game-db-rw:5432/game",
 }

@@ -1,0 +1,153 @@
+"""The broker's users, permissions and topology in the manifests are the contract's.
+
+Each service has its own RabbitMQ user (messaging-topology operator CRs) whose
+permissions are exactly ``mythos_contracts.bus.access``; the exchanges, fixed queues and
+bindings the operator declares are exactly what the bus would declare; each service
+reads its own Secret and declares only its own queues; the game accepts commands only
+from the user the edges' Secret names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import k8s_support as k8s
+import pytest
+from mythos_contracts.bus.access import SERVICE_ACCESS
+from mythos_contracts.routing import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    DURABLE_TOPOLOGY,
+    TOPIC_EXCHANGES,
+)
+
+Obj = dict[str, Any]
+# Deployment name -> (contract service name, env prefix)
+BUS_SERVICES = {
+    "ws-edge": ("edge", "EDGE"),
+    "game": ("game", "GAME"),
+    "persistence": ("persistence", "PERSISTENCE"),
+}
+VHOST = "mythos"
+
+
+@pytest.fixture(scope="module", params=k8s.OVERLAYS)
+def objects(request: pytest.FixtureRequest) -> list[Obj]:
+    return k8s.render(k8s.K8S_DIR / "overlays" / request.param)
+
+
+def _env(objects: list[Obj], deployment: str) -> dict[str, Obj]:
+    spec = k8s.pod_spec(k8s.find(objects, "Deployment", deployment) or {})
+    assert spec is not None, deployment
+    return {e["name"]: e for e in spec["containers"][0].get("env", [])}
+
+
+def _config(objects: list[Obj], deployment: str) -> dict[str, str]:
+    found = k8s.find(objects, "ConfigMap", f"{deployment}-config")
+    assert found is not None
+    return dict(found["data"])
+
+
+def _secret_of(objects: list[Obj], deployment: str) -> str:
+    prefix = BUS_SERVICES[deployment][1]
+    return str(_env(objects, deployment)[f"{prefix}_AMQP_URL"]["valueFrom"]["secretKeyRef"]["name"])
+
+
+def _user_of(objects: list[Obj], deployment: str) -> str:
+    """The User CR whose credentials come from the deployment's own Secret."""
+    secret = _secret_of(objects, deployment)
+    users = [
+        u["metadata"]["name"]
+        for u in k8s.of_kind(objects, "User")
+        if u["spec"]["importCredentialsSecret"]["name"] == secret
+    ]
+    assert len(users) == 1, (deployment, secret, users)
+    return users[0]
+
+
+def broker_access(objects: list[Obj]) -> dict[str, Any]:
+    """What the manifests grant, by contract service name, in the contract's shape."""
+    granted: dict[str, Any] = {}
+    for deployment, (service, _) in BUS_SERVICES.items():
+        user = _user_of(objects, deployment)
+        permissions = [
+            p["spec"]
+            for p in k8s.of_kind(objects, "Permission")
+            if p["spec"]["userReference"]["name"] == user
+        ]
+        topics = sorted(
+            (t["spec"]["permissions"]["exchange"], t["spec"]["permissions"]["write"],
+             t["spec"]["permissions"]["read"], t["spec"]["vhost"])
+            for t in k8s.of_kind(objects, "TopicPermission")
+            if t["spec"]["userReference"]["name"] == user
+        )  # fmt: skip
+        granted[service] = {
+            "permissions": [(p["vhost"], p["permissions"]) for p in permissions],
+            "topics": topics,
+        }
+    return granted
+
+
+def contract_access() -> dict[str, Any]:
+    return {
+        service: {
+            "permissions": [(VHOST, {"configure": a.configure, "write": a.write, "read": a.read})],
+            "topics": sorted((t.exchange, t.write, t.read, VHOST) for t in a.topics),
+        }
+        for service, a in SERVICE_ACCESS.items()
+    }
+
+
+def test_each_service_has_its_own_user_with_the_contracts_permissions(
+    objects: list[Obj],
+) -> None:
+    secrets = {_secret_of(objects, d) for d in BUS_SERVICES}
+    assert len(secrets) == len(BUS_SERVICES), "each service needs a Secret of its own"
+    assert broker_access(objects) == contract_access()
+    assert [v["spec"]["name"] for v in k8s.of_kind(objects, "Vhost")] == [VHOST]
+
+
+def test_a_widened_permission_is_caught(objects: list[Obj]) -> None:
+    widened = [dict(o) for o in objects]
+    for i, obj in enumerate(widened):
+        if obj["kind"] == "TopicPermission" and obj["spec"]["permissions"]["write"] != "^$":
+            spec = {**obj["spec"], "permissions": {**obj["spec"]["permissions"], "write": ".*"}}
+            widened[i] = {**obj, "spec": spec}
+            break
+    assert broker_access(widened) != contract_access()
+
+
+def test_services_declare_only_their_own_queues_and_the_operator_the_rest(
+    objects: list[Obj],
+) -> None:
+    for deployment, (_, prefix) in BUS_SERVICES.items():
+        assert _config(objects, deployment)[f"{prefix}_AMQP_DECLARE"] == "own", deployment
+    exchanges = {
+        e["spec"]["name"]: (e["spec"]["type"], e["spec"]["durable"], e["spec"]["autoDelete"])
+        for e in k8s.of_kind(objects, "Exchange")
+    }
+    assert exchanges == dict.fromkeys(
+        (*TOPIC_EXCHANGES, DEAD_LETTER_EXCHANGE), ("topic", True, False)
+    )
+    queues = {
+        q["spec"]["name"]: (
+            q["spec"]["type"], q["spec"]["durable"], q["spec"].get("arguments", {}), q["spec"]["vhost"]
+        )
+        for q in k8s.of_kind(objects, "Queue")
+    }  # fmt: skip
+    # The arguments AmqpBus.declare_queue uses: a service's own declaration must match.
+    dead_lettered = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    assert queues == {
+        DEAD_LETTER_QUEUE: ("quorum", True, {}, VHOST),
+        **{q: ("quorum", True, dead_lettered, VHOST) for q, _, _ in DURABLE_TOPOLOGY},
+    }
+    bindings = {
+        (b["spec"]["destination"], b["spec"]["source"], b["spec"]["routingKey"])
+        for b in k8s.of_kind(objects, "Binding")
+    }
+    assert bindings == {(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#"), *DURABLE_TOPOLOGY}
+
+
+def test_the_game_accepts_commands_only_from_the_edges_user(objects: list[Obj]) -> None:
+    publisher = _env(objects, "game")["GAME_COMMAND_PUBLISHER"]["valueFrom"]["secretKeyRef"]
+    assert publisher == {"name": _secret_of(objects, "ws-edge"), "key": "username"}
