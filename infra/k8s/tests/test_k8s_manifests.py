@@ -808,7 +808,8 @@ def test_forwarded_headers_are_believed_only_from_private_networks(
     import ipaddress
 
     for objects in rendered.values():
-        auth, edge = _config(objects, "auth"), _config(objects, "ws-edge")
+        auth = _container_environment(objects, container(objects, "auth"))
+        edge = _container_environment(objects, container(objects, "ws-edge"))
         assert "FORWARDED_ALLOW_IPS" not in auth
         for value in (auth["AUTH_TRUSTED_PROXIES"], edge["FORWARDED_ALLOW_IPS"]):
             networks = [ipaddress.ip_network(item.strip()) for item in value.split(",")]
@@ -877,6 +878,9 @@ def _container_environment(objects: list[Any], item: dict[str, Any]) -> dict[str
         if "fieldRef" in ref:
             assert ref["fieldRef"]["fieldPath"] == "metadata.name"
             environment[env["name"]] = f"{item['name']}-6d9f8b7c5d-x2k9q"  # a real pod name
+        elif "configMapKeyRef" in ref:
+            key = ref["configMapKeyRef"]
+            environment[env["name"]] = get(objects, "ConfigMap", key["name"])["data"][key["key"]]
         else:
             key = ref["secretKeyRef"]
             environment[env["name"]] = PLACEHOLDERS[(key["name"], key["key"])]
@@ -938,3 +942,21 @@ def test_every_bus_service_declares_the_same_replicated_queue_type(
             f"{prefix}_AMQP_QUEUE_TYPE", environment.get("MYTHOS_AMQP_QUEUE_TYPE")
         )
     assert set(types.values()) == {"quorum"}, types
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_ingress_controllers_network_is_trusted_as_a_proxy(
+    overlay: str, rendered: dict[str, list[dict[str, Any]]]
+) -> None:
+    """auth and the edges believe X-Forwarded-For from one named network, no wider than
+    /16 (the width at which the services warn), never a catch-all."""
+    from mythos_contracts.ops.proxies import wide_networks
+
+    objects = rendered[overlay]
+    trusted = {
+        _container_environment(objects, container(objects, "auth"))["AUTH_TRUSTED_PROXIES"],
+        _container_environment(objects, container(objects, "ws-edge"))["FORWARDED_ALLOW_IPS"],
+    }
+    assert trusted == {get(objects, "ConfigMap", "mythos-ingress")["data"]["trusted-proxies"]}
+    (networks,) = trusted
+    assert wide_networks(networks) == [], networks

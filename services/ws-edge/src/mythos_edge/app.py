@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.ops.health import ops_routes
+from mythos_contracts.ops.proxies import warn_if_wide
 from mythos_contracts.routing import (
     ACCOUNTS_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -62,6 +63,7 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_if_wide("FORWARDED_ALLOW_IPS", settings.forwarded_allow_ips, log)
         await bus.connect()
         queue = edge_queue(settings.instance_id)
         # Exclusive: the queue dies with this edge; the game's sequencing makes the gap visible.

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.ops.proxies import warn_if_wide
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mythos_auth.adapters.account_store import SqlAccountStore
@@ -360,6 +361,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Unsafe settings and missing keys stop startup before anything is touched.
         check_startup_settings(settings)
+        if settings.trust_forwarded_for:
+            warn_if_wide("AUTH_TRUSTED_PROXIES", settings.trusted_proxies, log)
         keys = await asyncio.to_thread(
             load_key_ring,
             key_file=settings.key_file,
