@@ -857,6 +857,7 @@ SETTINGS = {
 PLACEHOLDERS = {
     ("mythos-amqp-ws-edge", "url"): "amqp://mythos-edge:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-ws-edge", "username"): "mythos-edge",
+    ("mythos-amqp-auth", "username"): "mythos-auth",
     ("mythos-amqp-game", "url"): "amqp://mythos-game:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-persistence", "url"): (
         "amqp://mythos-persistence:secret@mythos-rabbitmq:5672/mythos"

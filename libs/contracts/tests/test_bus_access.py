@@ -16,10 +16,13 @@ import aio_pika
 import pytest
 from aiormq.exceptions import ChannelAccessRefused, ChannelPreconditionFailed
 from mythos_contracts.bus import Delivery
-from mythos_contracts.bus.access import EDGE, GAME, PERSISTENCE, SERVICE_ACCESS, ServiceAccess
+from mythos_contracts.bus.access import AUTH, EDGE, GAME, PERSISTENCE, SERVICE_ACCESS, ServiceAccess
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
+    ACCOUNT_REQUESTS_PATTERN,
+    ACCOUNTS_EXCHANGE,
     ALL_COMMANDS_PATTERN,
+    AUTH_REQUESTS_QUEUE,
     COMMANDS_EXCHANGE,
     EDGE_HEARTBEATS_PATTERN,
     EVENTS_EXCHANGE,
@@ -30,7 +33,9 @@ from mythos_contracts.routing import (
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    REVOCATIONS_PATTERN,
     SAVES_PATTERN,
+    account_request_key,
     command_key,
     edge_key,
     edge_queue,
@@ -41,6 +46,7 @@ from mythos_contracts.routing import (
     player_key,
     player_pattern,
     reply_queue,
+    revocation_key,
     room_key,
     room_pattern,
     save_key,
@@ -81,6 +87,14 @@ def test_each_service_may_use_the_keys_the_routing_builders_make() -> None:
     _, game_binds = _topic(GAME, COMMANDS_EXCHANGE)
     assert _allows(game_binds, ALL_COMMANDS_PATTERN)
     assert _allows(game_binds, EDGE_HEARTBEATS_PATTERN)
+    _, edge_hears = _topic(EDGE, ACCOUNTS_EXCHANGE)
+    game_asks, game_hears = _topic(GAME, ACCOUNTS_EXCHANGE)
+    auth_revokes, auth_takes = _topic(AUTH, ACCOUNTS_EXCHANGE)
+    assert _allows(edge_hears, REVOCATIONS_PATTERN) and _allows(game_hears, REVOCATIONS_PATTERN)
+    assert _allows(game_asks, account_request_key("ban"))
+    assert _allows(auth_revokes, revocation_key("a1"))
+    assert _allows(auth_takes, ACCOUNT_REQUESTS_PATTERN)
+    assert not _allows(game_asks, revocation_key("a1"))
     assert _allows(EDGE.configure, edge_queue("e1"))
     assert _allows(GAME.configure, reply_queue()) and _allows(GAME.configure, game_sync_queue())
 
@@ -118,8 +132,10 @@ def _bus(urls: dict[str, str], service: str) -> AmqpBus:
 
 
 async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str, str]) -> None:
-    edge, game, persistence = (_bus(service_urls, s) for s in ("edge", "game", "persistence"))
-    for bus in (edge, game, persistence):
+    edge, game, persistence, auth = (
+        _bus(service_urls, s) for s in ("edge", "game", "persistence", "auth")
+    )
+    for bus in (edge, game, persistence, auth):
         await bus.connect()
     try:
         commands: asyncio.Queue[Delivery] = asyncio.Queue()
@@ -142,7 +158,10 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
         await edge.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
         await edge.bind(queue, EVENTS_EXCHANGE, room_pattern("library"))
         await edge.bind(queue, EVENTS_EXCHANGE, player_pattern("p1"))
+        await edge.bind(queue, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN)
         await edge.consume(queue, events.put)
+        bans: asyncio.Queue[Delivery] = asyncio.Queue()
+        await auth.consume(AUTH_REQUESTS_QUEUE, bans.put)
 
         await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"look")
         await edge.publish(COMMANDS_EXCHANGE, edge_key("e1"), b"beat")
@@ -150,14 +169,20 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
         assert await game.request(PERSISTENCE_EXCHANGE, load_request_key("player"), b"?") == (
             b"loaded"
         )
+        await game.publish(ACCOUNTS_EXCHANGE, account_request_key("ban"), b"ban")
+        await auth.publish(ACCOUNTS_EXCHANGE, revocation_key("a1"), b"revoked")
         async with asyncio.timeout(5):
             command, beat = await commands.get(), await commands.get()
             event, synced = await events.get(), await beats.get()
+            ban, revoked_at_game = await bans.get(), await commands.get()
+            revoked_at_edge = await events.get()
         assert (command.body, beat.body, synced.body) == (b"look", b"beat", b"beat")
         assert command.user_id == EDGE.username(_vhost(service_urls))
         assert event.body == b"hi" and event.user_id == GAME.username(_vhost(service_urls))
+        assert ban.body == b"ban" and revoked_at_game.body == revoked_at_edge.body == b"revoked"
+        assert revoked_at_game.user_id == AUTH.username(_vhost(service_urls))
     finally:
-        for bus in (edge, game, persistence):
+        for bus in (edge, game, persistence, auth):
             await bus.close()
 
 
@@ -199,6 +224,12 @@ async def _refused(url: str, action: str) -> BaseException:
             elif action == "bind_to_the_commands":
                 queue = await channel.declare_queue(edge_queue("e9"), exclusive=True)
                 await queue.bind(COMMANDS_EXCHANGE, ALL_COMMANDS_PATTERN)
+            elif action == "publish_a_revocation":
+                exchange = await channel.get_exchange(ACCOUNTS_EXCHANGE)
+                await exchange.publish(aio_pika.Message(b"x"), revocation_key("a1"))
+            elif action == "read_auths_requests":
+                queue = await channel.get_queue(AUTH_REQUESTS_QUEUE)
+                await queue.consume(_ignore, no_ack=True)
             elif action == "forge_the_games_user_id":
                 exchange = await channel.get_exchange(COMMANDS_EXCHANGE)
                 message = aio_pika.Message(b"x", user_id=GAME.username(_vhost({"edge": url})))
@@ -221,6 +252,8 @@ EDGE_MAY_NOT = (
     "read_the_games_queue",
     "bind_every_event",
     "bind_to_the_commands",
+    "publish_a_revocation",
+    "read_auths_requests",
 )
 
 

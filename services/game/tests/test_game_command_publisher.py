@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.routing import ACCOUNTS_EXCHANGE, revocation_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 from prometheus_client import REGISTRY
@@ -71,4 +73,26 @@ async def test_without_a_publisher_setting_any_user_may_send_commands(
     assert _untrusted() == before
     await service.stop()
     for b in (bus, edge.bus):
+        await b.close()
+
+
+async def test_a_revocation_counts_only_from_the_auth_services_user(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker = InMemoryBroker()
+    settings = game_settings(command_publisher="edge-user", accounts_publisher="auth-user")
+    service, edge, bus = await _game(broker, settings, peer_on, "edge-user")
+    auth = InMemoryBus(broker, user="auth-user")
+    await auth.connect()
+    revoked = AccountRevoked(account_id="alice", reason="banned", whole_account=True)
+    body = revoked.model_dump_json().encode()
+    before = _untrusted()
+    # An edge may send commands, not revocations; auth may send revocations.
+    await edge.bus.publish(ACCOUNTS_EXCHANGE, revocation_key("alice"), body)
+    await auth.publish(ACCOUNTS_EXCHANGE, revocation_key("alice"), body)
+    await edge.send_command("bob", "look", command_id="b-1")
+    await edge.wait_until(lambda: len(edge.responses("bob")) == 1)
+    assert _untrusted() == before + 1
+    await service.stop()
+    for b in (bus, auth, edge.bus):
         await b.close()

@@ -33,6 +33,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
         queue_type=settings.mythos_amqp_queue_type,
     )
     edge_user = SERVICE_ACCESS["edge"].username(settings.mythos_vhost)
+    auth_user = SERVICE_ACCESS["auth"].username(settings.mythos_vhost)
     game_db = f"{settings.mythos_db_prefix}_game"
     auth_db = f"{settings.mythos_db_prefix}_auth"
     for name in (game_db, auth_db):
@@ -51,8 +52,9 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 "AUTH_HOST": host,
                 "AUTH_PORT": str(auth_port),
                 "AUTH_DATABASE_URL": database_url(settings.database_url, auth_db),
-                # Revocations out, in-game bans in (never on the path of a login).
-                "AUTH_AMQP_URL": vhost_url(settings.amqp_url, settings.mythos_vhost),
+                # Its broker user: revocations out, in-game bans in (never on a login's path).
+                "AUTH_AMQP_URL": amqp["auth"],
+                "AUTH_AMQP_DECLARE": "own",
                 "AUTH_KEY_FILE": str(data / f"{settings.mythos_db_prefix}_auth_ed25519.pem"),
             },
             f"http://{host}:{auth_port}/auth/healthz",
@@ -78,6 +80,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 "GAME_AMQP_URL": amqp["game"],
                 "GAME_AMQP_DECLARE": "own",
                 "GAME_COMMAND_PUBLISHER": edge_user,
+                "GAME_ACCOUNTS_PUBLISHER": auth_user,
                 "GAME_HEALTH_HOST": host,
                 "GAME_HEALTH_PORT": str(settings.port("game")),
             },

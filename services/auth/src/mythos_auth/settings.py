@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, field_validator
@@ -61,6 +62,12 @@ class AuthSettings(BaseSettings):
     amqp_queue_type: QueueType = Field(
         default="classic",
         validation_alias=AliasChoices("AUTH_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
+    )
+    # own: declare only auth's request queue and check that the exchanges exist, for its
+    # own least-privilege broker user (make run, the manifests); all: declare everything.
+    amqp_declare: Declare = Field(
+        default="all",
+        validation_alias=AliasChoices("AUTH_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
     )
     # How often the outbox is read for revocations written by another process (the admin
     # CLI); the service's own ones are published at once.

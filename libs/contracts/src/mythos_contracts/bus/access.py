@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mythos_contracts.routing import (
+    ACCOUNT_REQUEST_KEYS,
+    ACCOUNTS_EXCHANGE,
+    AUTH_REQUESTS_QUEUE,
     COMMAND_KEYS,
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
@@ -38,6 +41,7 @@ from mythos_contracts.routing import (
     PLAYER_KEYS,
     REPLY_QUEUE_PREFIX,
     REQUEST_KEYS,
+    REVOCATION_KEYS,
     ROOM_KEYS,
     SAVE_KEYS,
 )
@@ -96,11 +100,13 @@ EDGE = ServiceAccess(
     # Only its own exclusive queue; it cannot declare, bind or read any other.
     configure=names(prefixes=[EDGE_QUEUE_PREFIX]),
     write=names([COMMANDS_EXCHANGE], [EDGE_QUEUE_PREFIX]),
-    read=names([EVENTS_EXCHANGE], [EDGE_QUEUE_PREFIX]),
+    read=names([EVENTS_EXCHANGE, ACCOUNTS_EXCHANGE], [EDGE_QUEUE_PREFIX]),
     topics=(
-        # Commands only: it cannot speak for the game or persistence.
+        # Commands only: it cannot speak for the game, persistence or auth.
         TopicGrant(COMMANDS_EXCHANGE, write=key_families(COMMAND_KEYS), read=NOTHING),
         TopicGrant(EVENTS_EXCHANGE, write=NOTHING, read=key_families(*EVENT_KEYS)),
+        # Every edge hears every revocation (it may hold any account's sockets).
+        TopicGrant(ACCOUNTS_EXCHANGE, write=NOTHING, read=key_families(REVOCATION_KEYS)),
     ),
 )
 
@@ -108,16 +114,29 @@ GAME = ServiceAccess(
     service="game",
     configure=names([GAME_COMMANDS_QUEUE], [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX]),
     write=names(
-        [EVENTS_EXCHANGE, PERSISTENCE_EXCHANGE, DEAD_LETTER_EXCHANGE, GAME_COMMANDS_QUEUE],
+        [
+            EVENTS_EXCHANGE,
+            PERSISTENCE_EXCHANGE,
+            ACCOUNTS_EXCHANGE,
+            DEAD_LETTER_EXCHANGE,
+            GAME_COMMANDS_QUEUE,
+        ],
         [GAME_SYNC_QUEUE_PREFIX],
     ),
     read=names(
-        [COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE], [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX]
+        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE, GAME_COMMANDS_QUEUE],
+        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
     ),
     topics=(
         TopicGrant(COMMANDS_EXCHANGE, write=NOTHING, read=key_families(COMMAND_KEYS)),
         TopicGrant(EVENTS_EXCHANGE, write=key_families(*EVENT_KEYS), read=NOTHING),
         TopicGrant(PERSISTENCE_EXCHANGE, write=key_families(REQUEST_KEYS, SAVE_KEYS), read=NOTHING),
+        # Asks auth for bans; hears revocations on its command queue.
+        TopicGrant(
+            ACCOUNTS_EXCHANGE,
+            write=key_families(ACCOUNT_REQUEST_KEYS),
+            read=key_families(REVOCATION_KEYS),
+        ),
     ),
     owned_queues=(GAME_COMMANDS_QUEUE,),
 )
@@ -147,8 +166,23 @@ PERSISTENCE = ServiceAccess(
     owned_queues=(PERSISTENCE_REQUESTS_QUEUE, PERSISTENCE_SAVES_QUEUE),
 )
 
-# Auth has no bus connection yet; when it gets one, its user belongs here.
-SERVICE_ACCESS: dict[str, ServiceAccess] = {a.service: a for a in (EDGE, GAME, PERSISTENCE)}
+AUTH = ServiceAccess(
+    service="auth",
+    configure=names([AUTH_REQUESTS_QUEUE]),
+    write=names([ACCOUNTS_EXCHANGE, DEAD_LETTER_EXCHANGE, AUTH_REQUESTS_QUEUE]),
+    read=names([ACCOUNTS_EXCHANGE, AUTH_REQUESTS_QUEUE]),
+    topics=(
+        # Publishes revocations; takes the game's account requests (bans).
+        TopicGrant(
+            ACCOUNTS_EXCHANGE,
+            write=key_families(REVOCATION_KEYS),
+            read=key_families(ACCOUNT_REQUEST_KEYS),
+        ),
+    ),
+    owned_queues=(AUTH_REQUESTS_QUEUE,),
+)
+
+SERVICE_ACCESS: dict[str, ServiceAccess] = {a.service: a for a in (EDGE, GAME, PERSISTENCE, AUTH)}
 
 
 Declare = Literal["all", "own"]

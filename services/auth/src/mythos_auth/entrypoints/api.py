@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from mythos_contracts.bus import Bus
+from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.ops.proxies import warn_if_wide
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -354,7 +355,10 @@ def create_app(
     service_clock: Clock = clock or SystemClock()
     if bus is None and settings.amqp_url:
         bus = AmqpBus(
-            settings.amqp_url, connection_name="auth", queue_type=settings.amqp_queue_type
+            settings.amqp_url,
+            connection_name="auth",
+            queue_type=settings.amqp_queue_type,
+            owned_queues=owned_queues("auth", settings.amqp_declare),
         )
 
     @asynccontextmanager
