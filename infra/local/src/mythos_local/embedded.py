@@ -18,12 +18,14 @@ from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 from mythos_persistence.bootstrap import PersistenceService
 from mythos_persistence.settings import PersistenceSettings
+from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mythos_local.console import EMBEDDED_NAMES, Console, level_number, log_to, service_of
 from mythos_local.distributed import announce
+from mythos_local.front_door import CONTENT_SECURITY_POLICY
 from mythos_local.settings import LocalSettings
 
 log = logging.getLogger("mythos.local")
@@ -33,6 +35,22 @@ _NO_CLIENT = HTMLResponse(
     "<code>make client</code>.</p>",
     status_code=503,
 )
+
+
+def with_client_headers(app: ASGIApp) -> ASGIApp:
+    """The client's pages with the headers the front door sends with them (its CSP)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
 
 
 def origin_app(auth: ASGIApp, edge: ASGIApp, static: ASGIApp) -> ASGIApp:
@@ -76,7 +94,9 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         InMemoryBus(broker),
     )
     dist = settings.mythos_client_dist
-    static: ASGIApp = StaticFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
+    static = with_client_headers(
+        StaticFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
+    )
 
     persistence_bus = InMemoryBus(broker)
     game_bus = InMemoryBus(broker)

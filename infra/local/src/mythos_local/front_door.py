@@ -22,6 +22,17 @@ def caddy_binary() -> str:
     return found
 
 
+# The client's Content-Security-Policy, sent with its HTML (here and by client/nginx.conf
+# in the image; a test keeps the two equal). Everything the bundle loads is its own:
+# scripts, styles, the icon, and the API and WebSocket on the same origin. No inline
+# script or style, no eval, no plugins, no framing, no <base> rewriting.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
 def caddyfile(settings: LocalSettings) -> str:
     host = settings.mythos_host
     edges = " ".join(f"{host}:{settings.port('edge', i)}" for i in range(settings.mythos_edges))
@@ -48,6 +59,8 @@ http://{host}:{settings.mythos_port} {{
 \t\t}}
 \t}}
 \thandle {{
+\t\theader Content-Security-Policy "{CONTENT_SECURITY_POLICY}"
+\t\theader X-Content-Type-Options nosniff
 \t\troot * {settings.mythos_client_dist}
 \t\ttry_files {{path}} /index.html
 \t\tfile_server
