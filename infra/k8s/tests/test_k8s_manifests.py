@@ -932,9 +932,10 @@ def test_service_settings_accept_the_manifest_environment(
 def test_every_bus_service_declares_the_same_replicated_queue_type(
     overlay: str, rendered: dict[str, list[dict[str, Any]]]
 ) -> None:
-    """Each service declares the shared durable queues on connect: one type for all, or
-    the broker refuses the second declaration (PRECONDITION_FAILED). Quorum queues keep
-    every queue and message through the loss of a broker node."""
+    """Each service declares its own durable queue again on connect, after the operator's
+    Queue objects (quorum): one type for all, or the broker refuses the second
+    declaration (PRECONDITION_FAILED). Quorum queues keep every queue and message
+    through the loss of a broker node."""
     objects = rendered[overlay]
     types = {}
     for service, prefix in (("ws-edge", "EDGE"), ("game", "GAME"), ("persistence", "PERSISTENCE")):
