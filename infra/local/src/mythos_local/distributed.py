@@ -15,7 +15,6 @@ from mythos_local.provisioning import (
     database_url,
     ensure_database,
     ensure_service_users,
-    vhost_url,
 )
 from mythos_local.settings import LocalSettings
 from mythos_local.supervisor import Child, Supervisor, python_module
