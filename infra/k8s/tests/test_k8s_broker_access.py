@@ -27,6 +27,7 @@ BUS_SERVICES = {
     "ws-edge": ("edge", "EDGE"),
     "game": ("game", "GAME"),
     "persistence": ("persistence", "PERSISTENCE"),
+    "auth": ("auth", "AUTH"),
 }
 VHOST = "mythos"
 
@@ -53,8 +54,7 @@ def _secret_of(objects: list[Obj], deployment: str) -> str:
     return str(_env(objects, deployment)[f"{prefix}_AMQP_URL"]["valueFrom"]["secretKeyRef"]["name"])
 
 
-# Contract service name -> its broker user's Secret. auth's Deployment does not connect
-# to the broker yet; its user is ready for when it does.
+# Contract service name -> its broker user's Secret.
 SECRETS = {
     "edge": "mythos-amqp-ws-edge",
     "game": "mythos-amqp-game",

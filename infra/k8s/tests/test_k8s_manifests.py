@@ -79,7 +79,8 @@ def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
         ("prometheus", "game", 54735),
         ("prometheus", "persistence", 54736),
     }
-    edges |= {(src, dst, 5672) for src in ("ws-edge", "game", "persistence") for dst in rabbit}
+    bus_services = ("ws-edge", "game", "persistence", "auth")
+    edges |= {(src, dst, 5672) for src in bus_services for dst in rabbit}
     edges |= {("auth", dst, 5432) for dst in auth_db}
     edges |= {("persistence", dst, 5432) for dst in game_db}
     edges |= {("rabbitmq-operator", dst, 15672) for dst in rabbit}
@@ -858,6 +859,7 @@ PLACEHOLDERS = {
     ("mythos-amqp-ws-edge", "url"): "amqp://mythos-edge:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-ws-edge", "username"): "mythos-edge",
     ("mythos-amqp-auth", "username"): "mythos-auth",
+    ("mythos-amqp-auth", "url"): "amqp://mythos-auth:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-game", "url"): "amqp://mythos-game:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-persistence", "url"): (
         "amqp://mythos-persistence:secret@mythos-rabbitmq:5672/mythos"
@@ -938,7 +940,12 @@ def test_every_bus_service_declares_the_same_replicated_queue_type(
     through the loss of a broker node."""
     objects = rendered[overlay]
     types = {}
-    for service, prefix in (("ws-edge", "EDGE"), ("game", "GAME"), ("persistence", "PERSISTENCE")):
+    for service, prefix in (
+        ("ws-edge", "EDGE"),
+        ("game", "GAME"),
+        ("persistence", "PERSISTENCE"),
+        ("auth", "AUTH"),
+    ):
         environment = _container_environment(objects, container(objects, service))
         types[service] = environment.get(
             f"{prefix}_AMQP_QUEUE_TYPE", environment.get("MYTHOS_AMQP_QUEUE_TYPE")
