@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
+import socket
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -20,9 +22,9 @@ import websockets
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.ops.log_lines import LogFormat, configure_logging
-from mythos_edge.__main__ import EdgeServer
+from mythos_contracts.runtime import Plan, Served, serve
 from mythos_edge.adapters.token_verifier import Identity
-from mythos_edge.app import create_app, drain
+from mythos_edge.app import create_app, drain, edge_service
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.room_bindings import RoomBindings
@@ -60,6 +62,12 @@ def _app(**settings: Any) -> Any:
 def client() -> Iterator[TestClient]:
     with TestClient(_app()) as test_client:
         yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def value(name: str, **labels: str) -> float:
@@ -362,24 +370,27 @@ def test_draining_turns_readyz_503_closes_clients_1012_and_refuses_new_ones(
     assert client.get("/healthz").status_code == 200  # draining is not dying
 
 
-async def test_sigterm_drains_before_the_server_stops() -> None:
-    """``EdgeServer.handle_exit`` (what SIGTERM runs): clients get 1012 and the edge reports
-    draining, on the loop's next turn rather than inside the signal handler."""
-    app = _app()
-    server = EdgeServer(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on"), app
+async def test_a_stop_signal_drains_before_the_server_stops() -> None:
+    """What SIGTERM does under the contract's lifecycle: clients get 1012 and the edge
+    reports draining while the server still serves, then it stops."""
+    bus = InMemoryBus(InMemoryBroker())
+    settings = EdgeSettings(instance_id="ops", edge_heartbeat_seconds=60)
+    app = create_app(settings, bus, verifier=AnyTokenVerifier())
+    port = free_port()
+    plan = Plan(
+        service=edge_service(app),
+        served=Served(app, "127.0.0.1", port, uvicorn_options={"lifespan": "off"}),
+        bus=bus,
     )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "the server did not start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    async with websockets.connect(f"ws://127.0.0.1:{port}/api/ws?token=p1") as ws:
-        server.handle_exit(signal.SIGTERM, None)
-        # uvicorn re-raises the signals it caught once serve() returns: not in a test run.
-        server._captured_signals.clear()
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 5)
+    serving = asyncio.create_task(serve(plan, grace=10.0, signals=[signal.SIGUSR1]))
+    for _ in range(200):
+        with contextlib.suppress(OSError):
+            async with websockets.connect(f"ws://127.0.0.1:{port}/api/ws?token=p1") as ws:
+                os.kill(os.getpid(), signal.SIGUSR1)
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await asyncio.wait_for(ws.recv(), 5)
+                break
+        await asyncio.sleep(0.05)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
     assert "reconnect" in closed.value.rcvd.reason
     assert value("mythos_edge_draining") == 1

@@ -32,10 +32,10 @@ from mythos_contracts.routing import (
 
 from mythos_edge.adapters.token_verifier import JwksTokenVerifier, TokenVerifier
 from mythos_edge.entrypoints.origin_check import OriginPolicy
-from mythos_edge.entrypoints.websocket import EdgeRuntime, router
+from mythos_edge.entrypoints.websocket import RESTARTING_REASON, EdgeRuntime, router
 from mythos_edge.metrics import CONNECTION_CAP, DRAINING
 from mythos_edge.service_layer.connection_caps import ConnectionCaps
-from mythos_edge.service_layer.connections import ConnectionRegistry
+from mythos_edge.service_layer.connections import CLOSE_SERVICE_RESTART, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.liveness import Liveness
 from mythos_edge.service_layer.revocations import Revocations
@@ -57,68 +57,85 @@ class Draining(Exception):
     pass
 
 
-def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None = None) -> FastAPI:
-    """``bus`` is connected and closed by the app's lifespan. ``verifier`` defaults to the
-    auth service's JWKS at ``settings.jwks_url`` (tests may pass another)."""
+class EdgeService:
+    """The edge as the contract's lifecycle runs it (``mythos_contracts.runtime``):
+    ``start`` (on a connected bus) declares this edge's queue and starts fanning out;
+    ``drain`` stops taking clients and asks each to reconnect elsewhere (1012), then
+    waits for them to go; ``stop`` ends the liveness beat. The app's lifespan runs the
+    same steps where no lifecycle does (tests, embedded mode)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warn_if_wide("FORWARDED_ALLOW_IPS", settings.forwarded_allow_ips, log)
-        await bus.connect()
-        queue = edge_queue(settings.instance_id)
+    def __init__(
+        self, app: FastAPI, settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None
+    ) -> None:
+        self._app = app
+        self._settings = settings
+        self._bus = bus
+        self._verifier = verifier
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._beating: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        warn_if_wide("FORWARDED_ALLOW_IPS", self._settings.forwarded_allow_ips, log)
+        queue = edge_queue(self._settings.instance_id)
         # Exclusive: the queue dies with this edge; the game's sequencing makes the gap visible.
         # Bounded: if this edge falls behind, the broker drops the oldest events rather
         # than grow without limit; each connection's stream then shows a gap, healed by
         # replay from the game's history (or a resync).
-        await bus.declare_queue(
+        await self._bus.declare_queue(
             queue,
             exclusive=True,
             dead_letter=False,
-            max_length=settings.event_queue_max_length,
+            max_length=self._settings.event_queue_max_length,
         )
-        await bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
+        await self._bus.bind(queue, EVENTS_EXCHANGE, GLOBAL_PATTERN)
         # Every edge hears every revocation: it may hold sockets of any account.
-        await bus.bind(queue, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN)
+        await self._bus.bind(queue, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN)
         registry = ConnectionRegistry()
         revocations = Revocations(
             registry,
-            memory_seconds=settings.revoked_login_memory_seconds,
-            max_entries=settings.revoked_login_memory_max,
+            memory_seconds=self._settings.revoked_login_memory_seconds,
+            max_entries=self._settings.revoked_login_memory_max,
         )
-        bindings = RoomBindings(bus, queue)
+        bindings = RoomBindings(self._bus, queue)
         fanout = Fanout(
-            bus, registry, bindings, settings.instance_id, max_pending=settings.max_pending
+            self._bus,
+            registry,
+            bindings,
+            self._settings.instance_id,
+            max_pending=self._settings.max_pending,
         )
         liveness = Liveness(
-            bus,
+            self._bus,
             registry,
             fanout,
-            settings.instance_id,
-            heartbeat_seconds=settings.edge_heartbeat_seconds,
-            idle_timeout_seconds=settings.idle_timeout_seconds,
+            self._settings.instance_id,
+            heartbeat_seconds=self._settings.edge_heartbeat_seconds,
+            idle_timeout_seconds=self._settings.idle_timeout_seconds,
         )
-        app.state.edge = EdgeRuntime(
-            settings,
-            bus,
-            verifier
+        self._app.state.edge = EdgeRuntime(
+            self._settings,
+            self._bus,
+            self._verifier
             or JwksTokenVerifier(
-                settings.jwks_url,
-                issuer=settings.token_issuer,
-                audience=settings.token_audience,
-                refetch_seconds=settings.jwks_refetch_seconds,
+                self._settings.jwks_url,
+                issuer=self._settings.token_issuer,
+                audience=self._settings.token_audience,
+                refetch_seconds=self._settings.jwks_refetch_seconds,
             ),
             registry,
             bindings,
             fanout,
-            OriginPolicy(settings.origin_list(), same_host=settings.allow_same_host_origin),
+            OriginPolicy(
+                self._settings.origin_list(), same_host=self._settings.allow_same_host_origin
+            ),
             ConnectionCaps(
-                per_address=settings.max_connections_per_ip,
-                per_account=settings.max_connections_per_account,
-                per_edge=settings.max_connections,
+                per_address=self._settings.max_connections_per_ip,
+                per_account=self._settings.max_connections_per_account,
+                per_edge=self._settings.max_connections,
             ),
             revocations,
         )
-        CONNECTION_CAP.set(settings.max_connections)
+        CONNECTION_CAP.set(self._settings.max_connections)
         DRAINING.set(0)
 
         async def on_event(delivery: Delivery) -> None:
@@ -129,19 +146,42 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
             else:
                 await fanout.on_event(delivery)
 
-        await bus.consume(queue, on_event, prefetch=settings.event_prefetch)
-        tasks: set[asyncio.Task[None]] = set()
-        bus.on_reconnect(lambda: _spawn(tasks, liveness.after_reconnect()))
-        beating = asyncio.create_task(liveness.run(), name="edge liveness")
+        await self._bus.consume(queue, on_event, prefetch=self._settings.event_prefetch)
+        self._bus.on_reconnect(lambda: _spawn(self._tasks, liveness.after_reconnect()))
+        self._beating = asyncio.create_task(liveness.run(), name="edge liveness")
+
+    async def drain(self) -> None:
+        drain(self._app, CLOSE_SERVICE_RESTART, RESTARTING_REASON)
+        runtime: EdgeRuntime | None = getattr(self._app.state, "edge", None)
+        if runtime is not None:
+            await runtime.registry.emptied()
+
+    async def stop(self) -> None:
+        if self._beating is not None:
+            self._beating.cancel()
+
+
+def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None = None) -> FastAPI:
+    """``verifier`` defaults to the auth service's JWKS at ``settings.jwks_url`` (tests may
+    pass another). The app's lifespan connects ``bus``, starts the edge and closes the bus
+    afterwards; under the contract's lifecycle (``__main__``) it is off and
+    ``edge_service(app)`` is run instead."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await bus.connect()
+        service = edge_service(app)
+        await service.start()
         try:
             yield
         finally:
-            beating.cancel()
+            await service.stop()
             await bus.close()
 
     app = FastAPI(
         title="Mythos edge", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
+    app.state.service = EdgeService(app, settings, bus, verifier)
     app.include_router(router)
     app.router.routes.extend(ops_routes("edge", _readiness(app, bus), bus=bus))
 
@@ -155,6 +195,11 @@ def create_app(settings: EdgeSettings, bus: Bus, verifier: TokenVerifier | None 
         )
 
     return app
+
+
+def edge_service(app: FastAPI) -> EdgeService:
+    service: EdgeService = app.state.service
+    return service
 
 
 def _readiness(app: FastAPI, bus: Bus) -> dict[str, Callable[[], Awaitable[None]]]:

@@ -143,6 +143,11 @@ class EdgeSettings(BaseSettings):
     log_format: LogFormat = Field(
         default="json", description="json (one object per line) or text (a developer's terminal)"
     )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="on SIGTERM, how long clients have to leave (1012) before the edge stops",
+    )
 
     def origin_list(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

@@ -132,10 +132,13 @@ class ConnectionRegistry:
     def __init__(self) -> None:
         self._by_id: dict[str, Connection] = {}
         self._by_player: dict[str, set[str]] = {}
+        self._empty = asyncio.Event()
+        self._empty.set()
 
     def add(self, conn: Connection) -> None:
         self._by_id[conn.connection_id] = conn
         self._by_player.setdefault(conn.player_id, set()).add(conn.connection_id)
+        self._empty.clear()
 
     def remove(self, conn: Connection) -> None:
         self._by_id.pop(conn.connection_id, None)
@@ -144,6 +147,12 @@ class ConnectionRegistry:
             ids.discard(conn.connection_id)
             if not ids:
                 del self._by_player[conn.player_id]
+        if not self._by_id:
+            self._empty.set()
+
+    async def emptied(self) -> None:
+        """Returns once no connection is left (at once if none is)."""
+        await self._empty.wait()
 
     def by_id(self, connection_id: str) -> Connection | None:
         return self._by_id.get(connection_id)
