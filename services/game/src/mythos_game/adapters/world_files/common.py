@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -143,3 +144,37 @@ def _raw_entry_id(raw: object, key: str, index: int) -> str | None:
     if isinstance(entry_id, str) and re.fullmatch(ID_PATTERN, entry_id):
         return entry_id
     return None
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+E = TypeVar("E", bound=_HasId)
+
+
+def load_entries(
+    directory: Path,
+    folder: str,
+    file_model: type[M],
+    entries: Callable[[M], Sequence[E]],
+    what: str,
+    build: Callable[[E, str, str], T],
+) -> dict[str, Loaded[T]]:
+    """Every entry of the files in ``<directory>/<folder>/``, by id (none when there is no
+    such folder): each file validated as ``file_model``, each entry's id unique among
+    ``what``s, and ``build(entry, file name, field)`` checks and converts it."""
+    found: dict[str, Loaded[T]] = {}
+    for path in json_files(directory / folder):
+        name = path.relative_to(directory).as_posix()
+        for index, entry in enumerate(entries(validated(file_model, path, name))):
+            entry_id = entry.id
+            if entry_id in found:
+                raise WorldError(
+                    f"{name}: field '{folder}.{index}.id': duplicate {what} id '{entry_id}' "
+                    f"(first defined in {found[entry_id].file})"
+                )
+            field = f"{folder}[{entry_id}]"
+            found[entry_id] = Loaded(build(entry, name, field), name, field)
+    return found

@@ -16,8 +16,7 @@ from mythos_game.adapters.world_files.common import (
     Verb,
     WorldError,
     WorldId,
-    json_files,
-    validated,
+    load_entries,
 )
 from mythos_game.domain.items import (
     Armor,
@@ -78,20 +77,12 @@ class ItemFile(DataFile):
 def load_items(directory: Path) -> dict[str, Loaded[ItemPrototype]]:
     """Every prototype of ``<directory>/items/`` by id (none when there is no such folder).
     Ids are unique among items here; the caller checks them against NPCs."""
-    found: dict[str, Loaded[ItemPrototype]] = {}
-    for path in json_files(directory / ITEMS_DIR):
-        name = path.relative_to(directory).as_posix()
-        spec = validated(ItemFile, path, name)
-        for index, entry in enumerate(spec.items):
-            if entry.id in found:
-                raise WorldError(
-                    f"{name}: field 'items.{index}.id': duplicate item id '{entry.id}' "
-                    f"(first defined in {found[entry.id].file})"
-                )
-            field = f"items[{entry.id}]"
-            _check(entry, name, field)
-            found[entry.id] = Loaded(_prototype(entry), name, field)
-    return found
+
+    def checked(item: ItemSpec, name: str, field: str) -> ItemPrototype:
+        _check(item, name, field)
+        return _prototype(item)
+
+    return load_entries(directory, ITEMS_DIR, ItemFile, lambda file: file.items, "item", checked)
 
 
 def _check(item: ItemSpec, name: str, field: str) -> None:

@@ -18,8 +18,7 @@ from mythos_game.adapters.world_files.common import (
     Verb,
     WorldError,
     WorldId,
-    json_files,
-    validated,
+    load_entries,
 )
 from mythos_game.adapters.world_files.items import DAMAGE_MAX
 from mythos_game.domain.character import CHARACTERISTIC_MAX, CHARACTERISTIC_MIN, STANDARD_VALUE
@@ -115,20 +114,12 @@ class NpcFile(DataFile):
 def load_npcs(directory: Path) -> dict[str, Loaded[NpcDefinition]]:
     """Every definition of ``<directory>/npcs/`` by id (none when there is no such folder).
     Ids are unique among NPCs here; the caller checks them against items, and loot."""
-    found: dict[str, Loaded[NpcDefinition]] = {}
-    for path in json_files(directory / NPCS_DIR):
-        name = path.relative_to(directory).as_posix()
-        spec = validated(NpcFile, path, name)
-        for index, entry in enumerate(spec.npcs):
-            if entry.id in found:
-                raise WorldError(
-                    f"{name}: field 'npcs.{index}.id': duplicate NPC id '{entry.id}' "
-                    f"(first defined in {found[entry.id].file})"
-                )
-            field = f"npcs[{entry.id}]"
-            _check(entry, name, field)
-            found[entry.id] = Loaded(_definition(entry), name, field)
-    return found
+
+    def checked(npc: NpcSpec, name: str, field: str) -> NpcDefinition:
+        _check(npc, name, field)
+        return _definition(npc)
+
+    return load_entries(directory, NPCS_DIR, NpcFile, lambda file: file.npcs, "NPC", checked)
 
 
 def _check(npc: NpcSpec, name: str, field: str) -> None:
