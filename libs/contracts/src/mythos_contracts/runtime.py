@@ -87,9 +87,6 @@ class Plan:
     served: Served
     bus: Bus | None = None
     """Connected before ``service.start()`` and closed after ``service.stop()``."""
-    fatal_errors: tuple[type[Exception], ...] = ()
-    """Errors of ``start`` that mean the service cannot run as configured (a broken
-    world file): one line, exit status 1, no traceback."""
 
 
 S = TypeVar("S", bound=RuntimeSettings)
@@ -109,17 +106,27 @@ def read_settings(name: str, load: Callable[[], S]) -> S:
         sys.exit(f"{name}: {exc}")
 
 
-def run_service(name: str, load: Callable[[], S], assemble: Callable[[S], Plan]) -> None:
-    """Run one service until SIGTERM or SIGINT, as the module docstring says."""
+def run_service(
+    name: str,
+    load: Callable[[], S],
+    assemble: Callable[[S], Plan],
+    *,
+    cannot_start: tuple[type[Exception], ...] = (),
+) -> None:
+    """Run one service until SIGTERM or SIGINT, as the module docstring says.
+
+    ``cannot_start``: errors of ``assemble`` or ``service.start()`` that mean the service
+    cannot run as configured (unsafe production settings, a broken world file): logged
+    as one line, exit status 2, no traceback."""
     settings = read_settings(name, load)
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)
-    plan = assemble(settings)
-    cannot_start: tuple[type[Exception], ...] = (ServeError, *plan.fatal_errors)
+    refused: tuple[type[Exception], ...] = (ServeError, *cannot_start)
     try:
+        plan = assemble(settings)
         uvloop.run(serve(plan, settings.shutdown_grace_seconds))
-    except cannot_start as exc:
-        log.error("cannot start: %s", exc)
-        sys.exit(f"{name}: cannot start: {exc}")
+    except refused as exc:
+        log.error("%s", exc)
+        sys.exit(2)
 
 
 class _Server(uvicorn.Server):

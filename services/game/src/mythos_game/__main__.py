@@ -31,12 +31,11 @@ def assemble(settings: GameSettings) -> Plan:
         # Probes every few seconds: no access lines (run_service's default).
         served=Served(create_health_app(service, bus), settings.health_host, settings.health_port),
         bus=bus,
-        fatal_errors=(WorldError,),
     )
 
 
 def main() -> None:
-    run_service("game", GameSettings, assemble)
+    run_service("game", GameSettings, assemble, cannot_start=(WorldError,))
 
 
 if __name__ == "__main__":
