@@ -1,9 +1,10 @@
 """Auth rules proven through the public origin of the running system: refresh
-rotation, refresh re-use revoking the whole login, logout, and login throttling
-(limits lowered by configuration, not by sleeping)."""
+rotation, refresh re-use revoking the whole login, logout, login throttling
+(limits lowered by configuration, not by sleeping) and the bound on password hashing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -62,3 +63,41 @@ async def test_login_attempts_from_one_address_are_throttled_with_retry_after(
         assert codes[:3] == [401, 401, 401]
         assert codes[3:] == [429, 429]
         assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_a_burst_of_logins_beyond_the_hashing_slots_is_answered_503_not_oom(
+    start_system: Any,
+) -> None:
+    """Each argon2id hash holds 64 MiB: a burst of concurrent logins used to run them all at
+    once. With a budget of one hash and no wait, the burst's excess is refused with 503
+    and Retry-After, and the service keeps answering."""
+    system = start_system(
+        "distributed",
+        AUTH_PASSWORD_HASH_MEMORY_MIB="64",
+        AUTH_PASSWORD_HASH_WAIT_SECONDS="0",
+        AUTH_LOGIN_PER_IP_PER_MINUTE="1000",
+        AUTH_LOGIN_LOCKOUT_THRESHOLD="1000",
+    )
+    name, password = f"Burst{uuid.uuid4().hex[:6]}", "correct horse"
+    async with httpx.AsyncClient(base_url=system.url, timeout=60) as http:
+        assert (
+            await http.post("/auth/register", json={"username": name, "password": password})
+        ).status_code == 201
+        burst = await asyncio.gather(
+            *(
+                http.post("/auth/login", json={"username": name, "password": "wrong password"})
+                for _ in range(24)
+            )
+        )
+        codes = [response.status_code for response in burst]
+        print("24 concurrent logins answered:", sorted(codes))
+        assert set(codes) <= {401, 503} and 401 in codes and 503 in codes
+        busy = next(response for response in burst if response.status_code == 503)
+        print("a busy answer:", busy.headers["Retry-After"], busy.json())
+        assert busy.headers["Retry-After"] == "1"
+        assert busy.json() == {
+            "detail": "the server is busy checking passwords; try again in 1 s",
+            "retry_after": 1,
+        }
+        ok = await http.post("/auth/login", json={"username": name, "password": password})
+        assert ok.status_code == 200, ok.text

@@ -791,6 +791,53 @@ def test_game_finishes_its_command_before_the_kill(
         assert "lifecycle" not in pod["containers"][0]
 
 
+_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+
+
+def _mebibytes(quantity: str) -> float:
+    """A Kubernetes memory quantity ("512Mi", "1Gi", "536870912") in MiB."""
+    for suffix, factor in _BINARY_UNITS.items():
+        if quantity.endswith(suffix):
+            return float(quantity[: -len(suffix)]) * factor / 2**20
+    return float(quantity) / 2**20
+
+
+def _auth_memory_problems(objects: list[dict[str, Any]]) -> list[str]:
+    """The auth container's memory limit must hold the process plus every hash its
+    settings let run at once (AUTH_PASSWORD_HASH_MEMORY_MIB), or a burst of logins gets
+    the pod OOM-killed instead of answered 503."""
+    from mythos_auth.settings import PROCESS_MEMORY_MIB, AuthSettings
+
+    field = AuthSettings.model_fields["password_hash_memory_mib"]
+    environment = _container_environment(objects, container(objects, "auth"))
+    budget = int(environment.get("AUTH_PASSWORD_HASH_MEMORY_MIB", field.default))
+    limit = container(objects, "auth")["resources"]["limits"]["memory"]
+    if _mebibytes(limit) < PROCESS_MEMORY_MIB + budget:
+        return [
+            f"auth: memory limit {limit} is below {PROCESS_MEMORY_MIB} MiB for the process "
+            f"plus AUTH_PASSWORD_HASH_MEMORY_MIB={budget}"
+        ]
+    return []
+
+
+def test_auth_memory_limit_holds_its_password_hashing_budget(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    for overlay, objects in rendered.items():
+        assert _auth_memory_problems(objects) == [], overlay
+        # The budget is spelled out next to the limit it sizes, not left to a default.
+        assert "AUTH_PASSWORD_HASH_MEMORY_MIB" in _config(objects, "auth"), overlay
+    # The check can fail: a bigger budget, or a smaller limit, breaks it.
+    for overlay in OVERLAYS:
+        broken = copy.deepcopy(rendered[overlay])
+        get(broken, "ConfigMap", "auth-config")["data"]["AUTH_PASSWORD_HASH_MEMORY_MIB"] = "2048"
+        assert "AUTH_PASSWORD_HASH_MEMORY_MIB=2048" in _auth_memory_problems(broken)[0]
+        broken = copy.deepcopy(rendered[overlay])
+        container(broken, "auth")["resources"]["limits"]["memory"] = "256Mi"
+        assert "memory limit 256Mi" in _auth_memory_problems(broken)[0]
+    assert [_mebibytes(q) for q in ("512Mi", "1Gi", "2048Ki", "1048576")] == [512, 1024, 2, 1]
+
+
 def test_every_service_logs_json_explicitly(rendered: dict[str, list[dict[str, Any]]]) -> None:
     prefixes = {"auth": "AUTH_", "ws-edge": "EDGE_", "game": "GAME_", "persistence": "PERSISTENCE_"}
     for objects in rendered.values():

@@ -86,6 +86,7 @@ async def test_a_world_readable_key_is_refused(production: AuthSettings) -> None
         ({"login_per_ip_per_minute": 0}, "AUTH_LOGIN_PER_IP_PER_MINUTE is 0"),
         ({"register_per_ip_per_minute": 0}, "AUTH_REGISTER_PER_IP_PER_MINUTE is 0"),
         ({"login_lockout_threshold": 0}, "AUTH_LOGIN_LOCKOUT_THRESHOLD is 0"),
+        ({"login_per_username_per_hour": 0}, "AUTH_LOGIN_PER_USERNAME_PER_HOUR is 0"),
         ({"access_token_ttl_seconds": 86400}, "AUTH_ACCESS_TOKEN_TTL_SECONDS is 86400"),
     ],
 )
@@ -146,6 +147,8 @@ def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     ) == (5, 1.0, 900.0)
     assert defaults.trust_forwarded_for is True
     assert defaults.trusted_proxies == "127.0.0.1,::1"
+    assert defaults.login_per_username_per_hour == 100
+    assert (defaults.password_hash_memory_mib, defaults.password_hash_wait_seconds) == (256, 5.0)
     monkeypatch.setenv("AUTH_ENVIRONMENT", "production")
     monkeypatch.setenv("AUTH_KEY_DIR", "/keys")
     monkeypatch.setenv("AUTH_ACTIVE_KID", "abc")
@@ -158,6 +161,9 @@ def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("AUTH_LOGIN_LOCKOUT_MAX_SECONDS", "60")
     monkeypatch.setenv("AUTH_TRUST_FORWARDED_FOR", "false")
     monkeypatch.setenv("AUTH_TRUSTED_PROXIES", "10.0.0.0/8")
+    monkeypatch.setenv("AUTH_LOGIN_PER_USERNAME_PER_HOUR", "50")
+    monkeypatch.setenv("AUTH_PASSWORD_HASH_MEMORY_MIB", "128")
+    monkeypatch.setenv("AUTH_PASSWORD_HASH_WAIT_SECONDS", "0.5")
     configured = AuthSettings()
     assert configured.is_production and configured.key_dir == Path("/keys")
     assert configured.active_kid == "abc" and configured.require_invite
@@ -167,5 +173,8 @@ def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     assert configured.login_lockout_base_seconds == 0.5
     assert configured.login_lockout_max_seconds == 60
     assert configured.trust_forwarded_for is False and configured.trusted_proxy_networks == ()
+    assert configured.login_per_username_per_hour == 50
+    assert configured.password_hash_memory_mib == 128
+    assert configured.password_hash_wait_seconds == 0.5
     with pytest.raises(ValueError):
         AuthSettings(environment="staging")  # type: ignore[arg-type]

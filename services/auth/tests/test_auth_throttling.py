@@ -318,3 +318,55 @@ async def test_an_untrusted_forwarding_peer_is_reported_once(
     warnings = [r for r in caplog.records if "AUTH_TRUSTED_PROXIES" in r.getMessage()]
     assert len(warnings) == 1
     assert "ignoring X-Forwarded-For from 127.0.0.1" in warnings[0].getMessage()
+
+
+async def test_a_lockout_held_from_one_network_does_not_lock_the_owner_out_elsewhere(
+    auth_settings: AuthSettings, serve: Any, api_for: Any, clock: Any, configure: Any
+) -> None:
+    """One wrong guess every 15 minutes used to keep a username locked for everybody."""
+    settings = configure(auth_settings, login_per_ip_per_minute=0)
+    async with serve(settings, clock) as (_, client):
+        api = api_for(client)
+        await api.register("Armitage")
+        attacker, owner = "198.51.100.66", "203.0.113.5"
+        for _ in range(settings.login_lockout_threshold - 1):
+            assert (await api.login("Armitage", "wrong", address=attacker)).status_code == 401
+        for _ in range(8):
+            # One guess every 15 minutes renews the attacker's lock on the name...
+            assert (await api.login("Armitage", "wrong", address=attacker)).status_code == 401
+            locked = await api.login("Armitage", address=attacker)
+            # ...for the attacker's network, which is refused even the right password...
+            assert locked.status_code == 429, locked.text
+            assert locked.json()["detail"].startswith("too many failed logins for this username")
+            # ...while the owner, elsewhere, logs in.
+            assert (await api.login("Armitage", address=owner)).status_code == 200
+            clock.advance(15 * 60)
+        # IPv6 clients are one network per /64: another address of the same /64 is locked too.
+        for _ in range(5):
+            await api.login("Armitage", "wrong", address="2001:db8:1:2::1")
+        assert (await api.login("Armitage", address="2001:db8:1:2::99")).status_code == 429
+        assert (await api.login("Armitage", address="2001:db8:1:3::1")).status_code == 200
+
+
+async def test_a_much_higher_ceiling_bounds_attempts_at_one_username_from_all_networks(
+    auth_settings: AuthSettings, serve: Any, api_for: Any, clock: Any, configure: Any
+) -> None:
+    settings = configure(auth_settings, login_per_ip_per_minute=0, login_per_username_per_hour=6)
+    async with serve(settings, clock) as (_, client):
+        api = api_for(client)
+        await api.register("Armitage")
+        for n in range(6):
+            clock.advance(60)
+            wrong = await api.login("Armitage", "wrong", address=f"198.51.100.{n}")
+            assert wrong.status_code == 401
+        refused = await api.login("Armitage", address="203.0.113.5")
+        assert refused.status_code == 429
+        # The first attempt (60 s in) leaves the hour's window 55 minutes from now.
+        assert refused.headers["retry-after"] == str(3600 - 5 * 60)
+        assert refused.json()["detail"] == (
+            "too many login attempts for this username from all addresses; try again in 3300 s"
+        )
+        # Other usernames are not affected; refused attempts did not count.
+        assert (await api.tokens("Wilbur"))["access_token"]
+        clock.advance(3300)
+        assert (await api.login("Armitage", address="203.0.113.5")).status_code == 200

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 
 from prometheus_client import Counter, Histogram
 
-LoginOutcome = Literal["ok", "bad_credentials", "throttled", "barred"]
+LoginOutcome = Literal["ok", "bad_credentials", "throttled", "barred", "busy"]
 RefreshOutcome = Literal["ok", "reused", "invalid", "barred"]
 
 REQUESTS = Counter(
@@ -27,7 +27,8 @@ REQUEST_SECONDS = Histogram(
 LOGINS = Counter(
     "mythos_auth_logins",
     "Login attempts by outcome: ok, bad_credentials (unknown name or wrong password), "
-    "throttled (address limit or username lockout), barred (banned or disabled account).",
+    "throttled (address limit or username lockout), barred (banned or disabled account), "
+    "busy (no password-hashing slot freed in time: 503).",
     ["outcome"],
 )
 REFRESHES = Counter(

@@ -16,6 +16,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///.data/auth.db"
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Access tokens cannot be revoked before they expire, so production refuses longer ones.
 PRODUCTION_MAX_ACCESS_TOKEN_TTL_SECONDS = 3600
+# What the process needs besides password hashing (interpreter, libraries, pools, caches;
+# about 110 MiB resident after a burst of logins), with headroom. A container's memory
+# limit must be at least this plus the hashing budget (``memory_limit_mib``).
+PROCESS_MEMORY_MIB = 192
 
 
 def parse_networks(text: str) -> tuple[IpNetwork, ...]:
@@ -84,6 +88,17 @@ class AuthSettings(BaseSettings):
     login_lockout_threshold: int = Field(default=5, ge=0)
     login_lockout_base_seconds: float = Field(default=1.0, gt=0)
     login_lockout_max_seconds: float = Field(default=900.0, gt=0)
+    # The lockout above is per username *and client network*, so nobody can keep someone
+    # else locked out. This much higher ceiling counts attempts at one username from all
+    # networks together, against guessing spread over many addresses.
+    login_per_username_per_hour: int = Field(default=100, ge=0)
+
+    # Each argon2id hash holds 64 MiB while it runs: this budget bounds how many run at once
+    # (256 MiB: 4). Size the container's memory limit as PROCESS_MEMORY_MIB plus this.
+    password_hash_memory_mib: int = Field(default=256, ge=64)
+    # How long a login or registration waits for a free hashing slot before the answer is
+    # 503 with Retry-After.
+    password_hash_wait_seconds: float = Field(default=5.0, ge=0)
 
     # The client address for throttling comes from the TCP peer, or from X-Forwarded-For when
     # the peer is one of the trusted proxies (comma-separated addresses or CIDR networks).
@@ -107,6 +122,11 @@ class AuthSettings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
         return parse_networks(self.trusted_proxies) if self.trust_forwarded_for else ()
+
+    @property
+    def memory_limit_mib(self) -> int:
+        """The smallest safe container memory limit for these settings."""
+        return PROCESS_MEMORY_MIB + self.password_hash_memory_mib
 
     @property
     def is_production(self) -> bool:
@@ -134,6 +154,7 @@ class AuthSettings(BaseSettings):
             "login_per_ip_per_minute",
             "register_per_ip_per_minute",
             "login_lockout_threshold",
+            "login_per_username_per_hour",
         ):
             if getattr(self, name) == 0:
                 problems.append(f"AUTH_{name.upper()} is 0, which turns that throttle off")

@@ -14,34 +14,40 @@ from mythos_auth.clock import Clock
 from mythos_auth.domain.throttling import ExponentialLockout, SlidingWindowLimit
 from mythos_auth.entrypoints.account_bus import AccountBus
 from mythos_auth.entrypoints.client_address import client_address, throttle_key
+from mythos_auth.service_layer.login import Login, LoginThrottles
 from mythos_auth.service_layer.sessions import Sessions
 from mythos_auth.settings import AuthSettings, IpNetwork
 
 MINUTE = 60.0
+HOUR = 3600.0
 
 
 @dataclass(frozen=True)
 class Throttles:
     """Per-instance throttles (see docs/security.md for why in-process is enough here)."""
 
-    login_per_address: SlidingWindowLimit
+    login: LoginThrottles
     register_per_address: SlidingWindowLimit
-    login_per_username: ExponentialLockout
 
     @classmethod
     def from_settings(cls, settings: AuthSettings, clock: Clock) -> Throttles:
         return cls(
-            login_per_address=SlidingWindowLimit(
-                settings.login_per_ip_per_minute, MINUTE, clock.monotonic
+            login=LoginThrottles(
+                per_address=SlidingWindowLimit(
+                    settings.login_per_ip_per_minute, MINUTE, clock.monotonic
+                ),
+                per_name_and_network=ExponentialLockout(
+                    settings.login_lockout_threshold,
+                    settings.login_lockout_base_seconds,
+                    settings.login_lockout_max_seconds,
+                    clock.monotonic,
+                ),
+                per_username=SlidingWindowLimit(
+                    settings.login_per_username_per_hour, HOUR, clock.monotonic
+                ),
             ),
             register_per_address=SlidingWindowLimit(
                 settings.register_per_ip_per_minute, MINUTE, clock.monotonic
-            ),
-            login_per_username=ExponentialLockout(
-                settings.login_lockout_threshold,
-                settings.login_lockout_base_seconds,
-                settings.login_lockout_max_seconds,
-                clock.monotonic,
             ),
         )
 
@@ -55,6 +61,7 @@ class AuthResources:
     tokens: TokenIssuer
     sessions: Sessions
     account_bus: AccountBus
+    login: Login
     session_store: SqlSessionStore
     invites: SqlInviteStore
     throttles: Throttles

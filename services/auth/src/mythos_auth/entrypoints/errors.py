@@ -12,6 +12,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from mythos_auth.domain.throttling import retry_after_seconds
+from mythos_auth.service_layer.ports import HashingBusy
+
 NOT_JSON = "request body is not valid JSON"
 # What FastAPI raises (as a 400) for a body it cannot even decode, e.g. bytes that are not
 # UTF-8; answered like any other unreadable body instead.
@@ -60,6 +63,20 @@ async def throttled_response(request: Request, exc: Exception) -> JSONResponse:
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         content={"detail": exc.detail, "retry_after": exc.retry_after},
         headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def busy_response(request: Request, exc: Exception) -> JSONResponse:
+    """503 while every password-hashing slot is taken (``HashingBusy``)."""
+    assert isinstance(exc, HashingBusy)
+    seconds = retry_after_seconds(exc.waited)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={
+            "detail": f"the server is busy checking passwords; try again in {seconds} s",
+            "retry_after": seconds,
+        },
+        headers={"Retry-After": str(seconds)},
     )
 
 

@@ -139,8 +139,16 @@ def unauthorized(description: str) -> dict[str, Any]:
     )
 
 
+def busy() -> dict[str, Any]:
+    """The 503 entry of the endpoints that hash passwords."""
+    return throttled(
+        "Every password-hashing slot stayed taken for AUTH_PASSWORD_HASH_WAIT_SECONDS "
+        "(each argon2id hash holds 64 MiB, so only so many run at once); retry after the wait."
+    )
+
+
 def throttled(description: str) -> dict[str, Any]:
-    """A 429 entry with its ``Retry-After`` header."""
+    """A 429 (or 503) entry with its ``Retry-After`` header."""
     return {
         "model": ThrottledResponse,
         "description": description,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -59,6 +60,22 @@ class PasswordHasher(Protocol):
         ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class HashingBusy(Exception):
+    """Every password-hashing slot stayed taken for ``waited`` seconds; try again shortly."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"no password-hashing slot freed within {waited} s")
+        self.waited = waited
+
+
+class SlottedPasswordHasher(PasswordHasher, Protocol):
+    """A hasher that bounds how many hashes run at once (each costs 64 MiB)."""
+
+    def reserved(self) -> AbstractAsyncContextManager[PasswordHasher]:
+        """Hold one slot for several hashes in a row; raises ``HashingBusy`` if none frees."""
+        ...
 
 
 class InviteLookup(Protocol):
