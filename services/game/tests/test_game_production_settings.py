@@ -12,3 +12,25 @@ def test_production_refuses_the_default_broker_account(monkeypatch: pytest.Monke
         GameSettings()
     monkeypatch.setenv("GAME_AMQP_URL", "amqp://mythos:s3cret@rabbit:5672/mythos")
     assert GameSettings().environment == "production"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # No account in the URL: the AMQP client logs in as guest/guest.
+        "amqp://rabbit:5672/mythos",
+        "amqp://guest:changed@rabbit:5672/mythos",
+        "amqp://gu%65st:guest@rabbit/",
+    ],
+)
+def test_production_parses_the_broker_url_for_the_guest_account(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.delenv("AMQP_URL", raising=False)
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    monkeypatch.setenv("GAME_AMQP_URL", url)
+    with pytest.raises(ValidationError, match="default guest account"):
+        GameSettings()
+    # Text that merely looks like the account elsewhere in the URL is not refused.
+    monkeypatch.setenv("GAME_AMQP_URL", "amqp://mythos:guest:guest@rabbit/")
+    assert GameSettings().environment == "production"

@@ -15,3 +15,23 @@ def test_production_refuses_local_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PERSISTENCE_AMQP_URL", "amqp://mythos:s3cret@rabbit:5672/mythos")
     monkeypatch.setenv("PERSISTENCE_DATABASE_URL", "postgresql://mythos:pw@db:5432/game")
     assert PersistenceSettings().environment == "production"
+
+
+@pytest.mark.parametrize(
+    ("amqp_url", "database_url", "problem"),
+    [
+        # No account in the URL: the AMQP client logs in as guest/guest.
+        ("amqp://rabbit:5672/mythos", "postgresql://m:pw@db/game", "guest account"),
+        ("amqp://m:pw@rabbit/", "SQLite+aiosqlite:////var/lib/game.db", "SQLite default"),
+    ],
+)
+def test_production_parses_urls_instead_of_matching_text(
+    monkeypatch: pytest.MonkeyPatch, amqp_url: str, database_url: str, problem: str
+) -> None:
+    for name in ("DATABASE_URL", "AMQP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    monkeypatch.setenv("PERSISTENCE_AMQP_URL", amqp_url)
+    monkeypatch.setenv("PERSISTENCE_DATABASE_URL", database_url)
+    with pytest.raises(ValidationError, match=problem):
+        PersistenceSettings()

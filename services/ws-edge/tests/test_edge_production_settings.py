@@ -14,3 +14,34 @@ def test_production_refuses_local_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("EDGE_AMQP_URL", "amqp://mythos:s3cret@rabbit:5672/mythos")
     monkeypatch.setenv("EDGE_JWKS_URL", "http://auth:54732/auth/.well-known/jwks.json")
     assert EdgeSettings().environment == "production"
+
+
+@pytest.mark.parametrize(
+    ("amqp_url", "jwks_url", "problem"),
+    [
+        # No account in the URL: the AMQP client logs in as guest/guest.
+        ("amqp://rabbit:5672/mythos", "http://auth:54732/jwks", "guest account"),
+        ("amqp://m:pw@rabbit/", "http://localhost:54732/auth/.well-known/jwks.json", "local"),
+        ("amqp://m:pw@rabbit/", "http://[::1]:54732/auth/.well-known/jwks.json", "local"),
+        ("amqp://m:pw@rabbit/", "http://127.1:54732/auth/.well-known/jwks.json", "local"),
+    ],
+)
+def test_production_parses_urls_instead_of_matching_text(
+    monkeypatch: pytest.MonkeyPatch, amqp_url: str, jwks_url: str, problem: str
+) -> None:
+    monkeypatch.delenv("AMQP_URL", raising=False)
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    monkeypatch.setenv("EDGE_AMQP_URL", amqp_url)
+    monkeypatch.setenv("EDGE_JWKS_URL", jwks_url)
+    with pytest.raises(ValidationError, match=problem):
+        EdgeSettings()
+
+
+def test_a_remote_jwks_url_mentioning_a_loopback_address_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AMQP_URL", raising=False)
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    monkeypatch.setenv("EDGE_AMQP_URL", "amqp://m:pw@rabbit/")
+    monkeypatch.setenv("EDGE_JWKS_URL", "https://auth.example.org/keys?from=127.0.0.1")
+    assert EdgeSettings().environment == "production"

@@ -19,6 +19,7 @@ from typing import Literal
 from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from mythos_contracts.ops.urls import uses_default_amqp_account
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -182,7 +183,7 @@ class GameSettings(BaseSettings):
             return self
         problems = [
             "the broker URL uses the default guest account"
-            if "guest:guest@" in self.amqp_url
+            if uses_default_amqp_account(self.amqp_url)
             else ""
         ]
         problems = [p for p in problems if p]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from mythos_contracts.ops.urls import uses_default_amqp_account
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -81,10 +83,10 @@ class PersistenceSettings(BaseSettings):
             return self
         problems = [
             "the broker URL uses the default guest account"
-            if "guest:guest@" in self.amqp_url
+            if uses_default_amqp_account(self.amqp_url)
             else "",
             "the database is the local SQLite default"
-            if self.database_url.startswith("sqlite")
+            if urlsplit(self.database_url).scheme.split("+")[0] == "sqlite"
             else "",
         ]
         problems = [p for p in problems if p]

@@ -8,6 +8,7 @@ from typing import Literal
 from mythos_contracts.bus.access import Declare
 from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
+from mythos_contracts.ops.urls import is_local_url, uses_default_amqp_account
 from mythos_contracts.timing import EDGE_HEARTBEAT_SECONDS, EDGE_IDLE_TIMEOUT_SECONDS
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -159,10 +160,10 @@ class EdgeSettings(BaseSettings):
             return self
         problems = [
             "the broker URL uses the default guest account"
-            if "guest:guest@" in self.amqp_url
+            if uses_default_amqp_account(self.amqp_url)
             else "",
-            "the signing keys are fetched from the local default"
-            if "127.0.0.1" in self.jwks_url
+            "the signing keys are fetched from this machine (the local default)"
+            if is_local_url(self.jwks_url)
             else "",
         ]
         problems = [p for p in problems if p]
