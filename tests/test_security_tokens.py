@@ -103,9 +103,16 @@ async def test_forged_and_unusable_tokens_are_refused_at_the_handshake(
 
     # Controls: the real token, and one crafted with the real key and correct claims,
     # are accepted. Every forgery below differs from the crafted one in one respect.
+    skewed = int(time.time()) + 3
     for what, token in (
         ("login token", alice.token),
         ("crafted", signed(_claims(alice_id, alice.name))),
+        # Issued by a clock 3 s ahead of the edge's: within the leeway on iat and nbf.
+        ("crafted, iat 3 s ahead", signed(_claims(alice_id, alice.name, iat=skewed))),
+        (
+            "crafted, nbf 3 s ahead",
+            signed(_claims(alice_id, alice.name, nbf=skewed)),
+        ),
     ):
         state = await _accepted(base, token)
         assert state["event_type"] == "game_state", state
@@ -134,6 +141,12 @@ async def test_forged_and_unusable_tokens_are_refused_at_the_handshake(
         "wrong issuer (real key)": signed(_claims(alice_id, alice.name, iss="evil-auth")),
         "no exp (real key)": signed(_claims(alice_id, alice.name, exp=None)),
         "no sub (real key)": signed(_claims(alice_id, alice.name, sub=None)),
+        "issued a minute in the future (real key)": signed(
+            _claims(alice_id, alice.name, iat=now + 60)
+        ),
+        "not before a minute from now (real key)": signed(
+            _claims(alice_id, alice.name, nbf=now + 60)
+        ),
         "not a JWT": "not-a-token",
         "oversized": "a" * 3000 + "." + "b" * 3000 + ".c",
     }
@@ -167,6 +180,8 @@ async def test_forged_and_unusable_tokens_are_refused_at_the_handshake(
         "Invalid issuer",
         '"exp" claim',
         '"sub" claim',
+        "not yet valid (iat)",
+        "not yet valid (nbf)",
         "token too long",
         "no token",
     ):

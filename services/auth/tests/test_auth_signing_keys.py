@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -18,6 +18,7 @@ from mythos_auth.adapters.signing_keys import (
 )
 from mythos_auth.adapters.tokens import TokenIssuer
 from mythos_auth.domain.accounts import Account
+from mythos_auth.domain.sessions import InvalidAccessToken
 
 
 def _unb64(text: str) -> bytes:
@@ -68,6 +69,35 @@ def test_issued_tokens_verify_with_the_jwks(tmp_path: Path) -> None:
     claims = jwt.decode(issued.token, public, algorithms=["EdDSA"], audience="aud", issuer="iss")
     assert claims["sub"] == account.id and claims["name"] == "Armitage"
     assert claims["exp"] - claims["iat"] == 60
+
+
+def test_iat_and_nbf_allow_a_few_seconds_of_clock_skew_and_exp_none(tmp_path: Path) -> None:
+    """A token from a clock a little ahead still verifies; one from the future does not."""
+    key = load_or_create_signing_key(tmp_path / "key.pem")
+    issuer = TokenIssuer(key, issuer="iss", audience="aud", ttl_seconds=60)
+    account = Account.new("Armitage")
+    now = datetime.now(UTC)
+    ahead = issuer.issue(account, now=now + timedelta(seconds=4)).token
+    assert issuer.verify(ahead, now).account_id == account.id
+    future = issuer.issue(account, now=now + timedelta(seconds=60)).token
+    with pytest.raises(InvalidAccessToken, match="not valid yet"):
+        issuer.verify(future, now)
+
+    def signed(**claims: object) -> str:
+        body = {"sub": account.id, "name": "Armitage", "iss": "iss", "aud": "aud"}
+        return jwt.encode(
+            body | claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid}
+        )
+
+    stamp = int(now.timestamp())
+    assert issuer.verify(signed(iat=stamp, nbf=stamp + 4, exp=stamp + 60), now)
+    with pytest.raises(InvalidAccessToken, match="not valid yet"):
+        issuer.verify(signed(iat=stamp, nbf=stamp + 60, exp=stamp + 120), now)
+    with pytest.raises(InvalidAccessToken, match="not valid yet"):
+        issuer.verify(signed(iat="yesterday", exp=stamp + 60), now)
+    # exp has no leeway at all.
+    with pytest.raises(InvalidAccessToken, match="expired"):
+        issuer.verify(signed(iat=stamp - 60, exp=stamp), now)
 
 
 async def test_argon2_hasher_round_trip() -> None:

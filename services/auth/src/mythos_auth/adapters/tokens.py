@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from mythos_contracts.access_tokens import CLOCK_LEEWAY_SECONDS
 
 from mythos_auth.adapters.signing_keys import KeyRing, SigningKey
 from mythos_auth.domain.accounts import Account, Role
@@ -73,7 +74,8 @@ class TokenIssuer:
     def verify(self, token: str, now: datetime) -> AccessClaims:
         """Check signature (by ``kid``, any published key), issuer, audience and expiry.
 
-        Expiry is checked against ``now`` (the service clock) rather than PyJWT's own clock.
+        Times are checked against ``now`` (the service clock) rather than PyJWT's own clock:
+        ``exp`` strictly, ``iat`` and ``nbf`` with ``CLOCK_LEEWAY_SECONDS`` of leeway.
         Raises ``InvalidAccessToken``.
         """
         if len(token) > MAX_TOKEN_LENGTH:
@@ -105,6 +107,13 @@ class TokenIssuer:
         expires_at = _timestamp(claims.get("exp"))
         if expires_at is None or expires_at <= now:
             raise InvalidAccessToken("access token has expired")
+        # iat and nbf, unlike exp, allow for clocks a few seconds apart (see the contract).
+        latest = now + timedelta(seconds=CLOCK_LEEWAY_SECONDS)
+        # iat is required (decode checked); nbf is optional.
+        for claim in ("iat", "nbf") if "nbf" in claims else ("iat",):
+            moment = _timestamp(claims[claim])
+            if moment is None or moment > latest:
+                raise InvalidAccessToken("access token is not valid yet")
         subject, name = claims.get("sub"), claims.get("name")
         session_id = claims.get("sid")
         try:

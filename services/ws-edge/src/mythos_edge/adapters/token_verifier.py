@@ -20,6 +20,7 @@ from typing import Protocol
 import httpx
 import jwt
 from jwt.algorithms import OKPAlgorithm
+from mythos_contracts.access_tokens import CLOCK_LEEWAY_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,18 @@ class JwksTokenVerifier:
                 algorithms=["EdDSA"],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                # Leeway for iat and nbf only: the clocks of auth and this edge may differ
+                # by a few seconds; exp is checked below, with none.
+                leeway=CLOCK_LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenExpired("token expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise InvalidToken("the exp claim is not a number")
+        if exp <= time.time():
+            raise TokenExpired("token expired")
         name = claims.get("name")
         if not isinstance(name, str) or not isinstance(claims["sub"], str):
             raise InvalidToken("token lacks the player's id or name")
