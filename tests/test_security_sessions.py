@@ -5,7 +5,9 @@ rotation, refresh re-use revoking the whole login, logout, login throttling
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -65,12 +67,11 @@ async def test_login_attempts_from_one_address_are_throttled_with_retry_after(
         assert int(response.headers["Retry-After"]) > 0
 
 
-async def test_a_burst_of_logins_beyond_the_hashing_slots_is_answered_503_not_oom(
-    start_system: Any,
-) -> None:
+async def test_auth_refuses_what_would_exhaust_its_memory(start_system: Any) -> None:
     """Each argon2id hash holds 64 MiB: a burst of concurrent logins used to run them all at
     once. With a budget of one hash and no wait, the burst's excess is refused with 503
-    and Retry-After, and the service keeps answering."""
+    and Retry-After, and the service keeps answering. Oversized bodies, declared or
+    streamed, are refused with 413 before they are read whole."""
     system = start_system(
         "distributed",
         AUTH_PASSWORD_HASH_MEMORY_MIB="64",
@@ -101,3 +102,20 @@ async def test_a_burst_of_logins_beyond_the_hashing_slots_is_answered_503_not_oo
         }
         ok = await http.post("/auth/login", json={"username": name, "password": password})
         assert ok.status_code == 200, ok.text
+
+        huge = json.dumps({"username": name, "password": "x" * 1_000_000}).encode()
+        declared = await http.post(
+            "/auth/login", content=huge, headers={"content-type": "application/json"}
+        )
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(huge), 16384):
+                yield huge[start : start + 16384]
+
+        streamed = await http.post(
+            "/auth/register", content=chunks(), headers={"content-type": "application/json"}
+        )
+        for what, response in (("declared", declared), ("streamed", streamed)):
+            print(f"a 1 MB body, {what}:", response.status_code, response.text)
+            assert response.status_code == 413
+            assert response.json() == {"detail": "request body too large: at most 8192 bytes"}

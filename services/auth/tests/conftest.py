@@ -164,8 +164,10 @@ class AuthApi:
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def refresh(self, refresh_token: str) -> httpx.Response:
-        return await self.client.post("/auth/refresh", json={"refresh_token": refresh_token})
+    async def refresh(self, refresh_token: str, *, address: str | None = None) -> httpx.Response:
+        return await self.client.post(
+            "/auth/refresh", json={"refresh_token": refresh_token}, headers=self._from(address)
+        )
 
     async def logout(
         self, refresh_token: str | None = None, access_token: str | None = None

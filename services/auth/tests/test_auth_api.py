@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -152,10 +153,10 @@ async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
 
 
 EXPECTED_RESPONSES = {
-    ("post", "/auth/register"): {"201", "403", "409", "422", "429", "503"},
-    ("post", "/auth/login"): {"200", "401", "403", "422", "429", "503"},
-    ("post", "/auth/refresh"): {"200", "401", "403", "422"},
-    ("post", "/auth/logout"): {"204", "401", "422"},
+    ("post", "/auth/register"): {"201", "403", "409", "413", "422", "429", "503"},
+    ("post", "/auth/login"): {"200", "401", "403", "413", "422", "429", "503"},
+    ("post", "/auth/refresh"): {"200", "401", "403", "413", "422"},
+    ("post", "/auth/logout"): {"204", "401", "413", "422"},
     ("get", "/auth/me"): {"200", "401"},
     ("get", "/auth/.well-known/jwks.json"): {"200"},
     ("get", "/auth/healthz"): {"200", "503"},
@@ -233,3 +234,55 @@ async def test_accounts_and_key_survive_a_restart(
         assert (await _verify(client, token))["name"] == "Armitage"
         assert (await _login(client, "Armitage")).status_code == 200
         assert (await _register(client, "armitage")).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/auth/login", {"username": "A" * 65, "password": PASSWORD}, "username"),
+        ("/auth/login", {"username": "Armitage", "password": "x" * 1025}, "password"),
+        ("/auth/register", {"username": "A" * 65, "password": PASSWORD}, "username"),
+        ("/auth/register", {"username": "Armitage", "password": "x" * 1025}, "password"),
+        (
+            "/auth/register",
+            {"username": "Armitage", "password": PASSWORD, "invite_code": "c" * 257},
+            "invite_code",
+        ),
+        ("/auth/refresh", {"refresh_token": "r" * 513}, "refresh_token"),
+    ],
+)
+async def test_oversized_fields_are_refused_before_any_lookup_or_hashing(
+    client: httpx.AsyncClient, path: str, body: dict[str, str], field: str
+) -> None:
+    response = await client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"{field}: string should have at most")
+
+
+async def test_oversized_bodies_get_413_whether_declared_or_streamed(
+    auth_settings: AuthSettings, serve: Callable[..., Any], configure: Any
+) -> None:
+    settings = configure(auth_settings, max_body_bytes=2048)
+    async with serve(settings) as (_, client):
+        big = json.dumps({"username": "Armitage", "password": "x" * 4000}).encode()
+        declared = await client.post(
+            "/auth/login", content=big, headers={"content-type": "application/json"}
+        )
+        assert declared.status_code == 413
+        assert declared.json() == {"detail": "request body too large: at most 2048 bytes"}
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(big), 512):
+                yield big[start : start + 512]
+
+        streamed = await client.post(
+            "/auth/register", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert "content-length" not in streamed.request.headers
+        assert streamed.status_code == 413
+        assert streamed.json() == {"detail": "request body too large: at most 2048 bytes"}
+        # A body within the limit is served as before.
+        ok = await client.post(
+            "/auth/register", json={"username": "Armitage", "password": PASSWORD}
+        )
+        assert ok.status_code == 201

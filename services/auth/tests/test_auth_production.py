@@ -81,6 +81,11 @@ async def test_a_world_readable_key_is_refused(production: AuthSettings) -> None
     ("changes", "problem"),
     [
         ({"database_url": DEFAULT_DATABASE_URL}, "AUTH_DATABASE_URL is the development default"),
+        # The same file spelled differently is still the default (parsed, not compared).
+        ({"database_url": "sqlite:///./.data/auth.db"}, "AUTH_DATABASE_URL is the development"),
+        ({"database_url": "SQLite+aiosqlite:///.data//auth.db"}, "is the development default"),
+        ({"database_url": "sqlite+aiosqlite://"}, "in-memory SQLite database"),
+        ({"database_url": "sqlite+aiosqlite:///:memory:"}, "in-memory SQLite database"),
         ({"trusted_proxies": "0.0.0.0/0"}, "AUTH_TRUSTED_PROXIES contains 0.0.0.0/0"),
         ({"trusted_proxies": "127.0.0.1,::/0"}, "AUTH_TRUSTED_PROXIES contains ::/0"),
         ({"login_per_ip_per_minute": 0}, "AUTH_LOGIN_PER_IP_PER_MINUTE is 0"),
@@ -99,6 +104,19 @@ async def test_unsafe_settings_are_refused(
         await _start(settings)
     # The same settings are fine for development.
     assert configure(settings, environment="development").is_production is False
+
+
+async def test_the_swagger_ui_is_off_in_production_unless_asked_for(
+    production: AuthSettings, configure: Any, serve: Any
+) -> None:
+    async with serve(production) as (_, client):
+        assert (await client.get("/docs")).status_code == 404
+        # The OpenAPI document itself stays: clients and API tests read it.
+        assert (await client.get("/auth/openapi.json")).status_code == 200
+    async with serve(configure(production, api_docs=True)) as (_, client):
+        assert (await client.get("/docs")).status_code == 200
+    async with serve(configure(production, environment="development")) as (_, client):
+        assert (await client.get("/docs")).status_code == 200
 
 
 def test_catch_all_proxies_are_harmless_when_forwarding_is_not_trusted(

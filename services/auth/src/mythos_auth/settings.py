@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,10 @@ from mythos_contracts.bus.amqp import QueueType
 from mythos_contracts.ops.log_lines import LogFormat, LogLevel
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from mythos_auth.domain.sessions import RefreshPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///.data/auth.db"
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -27,6 +32,28 @@ def parse_networks(text: str) -> tuple[IpNetwork, ...]:
     return tuple(
         ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip()
     )
+
+
+def development_database_problem(url: str) -> str | None:
+    """Why ``url`` is a database only fit for development, parsed rather than compared as
+    text: the default SQLite file under any spelling (``sqlite:///./.data/auth.db``...),
+    or an in-memory SQLite database. None for anything else."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # not a database URL at all: the engine says so at startup
+    if parsed.get_backend_name().lower() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+        return "AUTH_DATABASE_URL is an in-memory SQLite database, lost at every restart"
+    default = make_url(DEFAULT_DATABASE_URL).database or ""
+    if Path(database).resolve() == Path(default).resolve():
+        return (
+            "AUTH_DATABASE_URL is the development default (a SQLite file under ./.data); "
+            "set it explicitly"
+        )
+    return None
 
 
 class AuthSettings(BaseSettings):
@@ -56,6 +83,11 @@ class AuthSettings(BaseSettings):
 
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    # A login ends this long after it began, however often it is refreshed.
+    session_max_age_seconds: int = Field(default=90 * 24 * 3600, gt=0)
+    # A used refresh token presented again this soon by the same client network is taken
+    # for a retry after a lost response (a fresh pair), not for theft (a revoked login).
+    refresh_retry_grace_seconds: float = Field(default=5.0, ge=0)
     issuer: str = "mythos-auth"
     audience: str = "mythos"
 
@@ -76,6 +108,11 @@ class AuthSettings(BaseSettings):
     # How often the outbox is read for revocations written by another process (the admin
     # CLI); the service's own ones are published at once.
     revocation_poll_seconds: float = Field(default=1.0, gt=0)
+    # Larger request bodies are refused with 413 before they are read whole. The largest
+    # valid body (a registration at every field's limit, all of it JSON-escaped) is ~5 KiB.
+    max_body_bytes: int = Field(default=8192, ge=1024)
+    # The Swagger UI at /docs; None: on in development, off in production.
+    api_docs: bool | None = None
 
     # Registration refuses anyone without a valid, unexpired, unused invite code.
     require_invite: bool = False
@@ -124,6 +161,14 @@ class AuthSettings(BaseSettings):
         return parse_networks(self.trusted_proxies) if self.trust_forwarded_for else ()
 
     @property
+    def refresh_policy(self) -> RefreshPolicy:
+        return RefreshPolicy(
+            token_ttl=timedelta(seconds=self.refresh_token_ttl_seconds),
+            session_max_age=timedelta(seconds=self.session_max_age_seconds),
+            retry_grace=timedelta(seconds=self.refresh_retry_grace_seconds),
+        )
+
+    @property
     def memory_limit_mib(self) -> int:
         """The smallest safe container memory limit for these settings."""
         return PROCESS_MEMORY_MIB + self.password_hash_memory_mib
@@ -132,6 +177,10 @@ class AuthSettings(BaseSettings):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def serves_api_docs(self) -> bool:
+        return not self.is_production if self.api_docs is None else self.api_docs
+
     def production_problems(self) -> list[str]:
         """What makes these settings unsafe for production; empty when they are fine.
 
@@ -139,11 +188,9 @@ class AuthSettings(BaseSettings):
         checked when it is loaded.
         """
         problems: list[str] = []
-        if self.database_url == DEFAULT_DATABASE_URL:
-            problems.append(
-                "AUTH_DATABASE_URL is the development default (a SQLite file under ./.data); "
-                "set it explicitly"
-            )
+        database_problem = development_database_problem(self.database_url)
+        if database_problem is not None:
+            problems.append(database_problem)
         for network in self.trusted_proxy_networks:
             if network.prefixlen == 0:
                 problems.append(

@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mythos_auth.adapters.account_store import aware
 from mythos_auth.adapters.tables import invites, refresh_families, refresh_tokens
-from mythos_auth.domain.sessions import Rotation, RotationOutcome
+from mythos_auth.domain.sessions import RefreshPolicy, Rotation, RotationOutcome
 
 
 @dataclass(frozen=True)
@@ -55,56 +56,37 @@ class SqlSessionStore:
         return family_id
 
     async def rotate(
-        self, token_hash: str, new_hash: str, now: datetime, expires_at: datetime
+        self, token_hash: str, new_hash: str, client: str, now: datetime, policy: RefreshPolicy
     ) -> Rotation:
         """Exchange a refresh token for a new one in the same family, exactly once.
 
-        The conditional UPDATE on ``used_at IS NULL`` settles races between two exchanges of
-        the same token: one wins, the other counts as reuse and revokes the family.
+        ``client`` is the digest of the client network (``client_digest``). The conditional
+        UPDATEs on ``used_at IS NULL`` settle races between two exchanges of the same token:
+        one wins, the other counts as reuse and revokes the family. On SQLite the loser may
+        instead find the database locked by the winner; that is the same race, settled the
+        same way, rather than an error.
         """
-        async with self._engine.begin() as connection:
-            row = (
-                await connection.execute(
-                    select(
-                        refresh_tokens.c.family_id,
-                        refresh_tokens.c.expires_at,
-                        refresh_tokens.c.used_at,
-                        refresh_families.c.account_id,
-                        refresh_families.c.revoked_at,
-                    )
-                    .join(refresh_families, refresh_families.c.id == refresh_tokens.c.family_id)
-                    .where(refresh_tokens.c.token_hash == token_hash)
-                )
-            ).one_or_none()
-            if row is None:
-                return Rotation(RotationOutcome.UNKNOWN)
-            family_id, account_id = row.family_id, row.account_id
-            if row.revoked_at is not None:
-                return Rotation(RotationOutcome.REVOKED, family_id, account_id)
-            if row.used_at is not None:
-                await _revoke(connection, family_id, "reuse", now)
-                return Rotation(RotationOutcome.REUSED, family_id, account_id)
-            if aware(row.expires_at) <= now:
-                return Rotation(RotationOutcome.EXPIRED, family_id, account_id)
-            marked = await connection.execute(
-                update(refresh_tokens)
-                .where(
-                    refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None)
-                )
-                .values(used_at=now)
-            )
-            if marked.rowcount != 1:
-                await _revoke(connection, family_id, "reuse", now)
-                return Rotation(RotationOutcome.REUSED, family_id, account_id)
-            await connection.execute(
-                insert(refresh_tokens).values(
-                    token_hash=new_hash,
-                    family_id=family_id,
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-            )
-        return Rotation(RotationOutcome.ROTATED, family_id, account_id)
+        try:
+            async with self._engine.begin() as connection:
+                return await _rotate(connection, token_hash, new_hash, client, now, policy)
+        except OperationalError as exc:
+            if not _sqlite_busy(exc):
+                raise
+        family_id, account_id = await self._owner(token_hash)
+        if family_id is None:
+            return Rotation(RotationOutcome.UNKNOWN)
+        await self.revoke_family(family_id, "reuse", now)
+        return Rotation(RotationOutcome.REUSED, family_id, account_id)
+
+    async def _owner(self, token_hash: str) -> tuple[str | None, str | None]:
+        statement = (
+            select(refresh_families.c.id, refresh_families.c.account_id)
+            .join(refresh_tokens, refresh_families.c.id == refresh_tokens.c.family_id)
+            .where(refresh_tokens.c.token_hash == token_hash)
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(statement)).one_or_none()
+        return (None, None) if row is None else (row.id, row.account_id)
 
     async def family_of(self, token_hash: str) -> str | None:
         statement = select(refresh_tokens.c.family_id).where(
@@ -158,6 +140,95 @@ class SqlSessionStore:
             return (
                 await connection.execute(select(func.count()).select_from(refresh_tokens))
             ).scalar_one()
+
+
+async def _rotate(
+    connection: AsyncConnection,
+    token_hash: str,
+    new_hash: str,
+    client: str,
+    now: datetime,
+    policy: RefreshPolicy,
+) -> Rotation:
+    row = (
+        await connection.execute(
+            select(
+                refresh_tokens.c.family_id,
+                refresh_tokens.c.expires_at,
+                refresh_tokens.c.used_at,
+                refresh_tokens.c.used_by,
+                refresh_tokens.c.replaced_by,
+                refresh_families.c.account_id,
+                refresh_families.c.created_at,
+                refresh_families.c.revoked_at,
+            )
+            .join(refresh_families, refresh_families.c.id == refresh_tokens.c.family_id)
+            .where(refresh_tokens.c.token_hash == token_hash)
+        )
+    ).one_or_none()
+    if row is None:
+        return Rotation(RotationOutcome.UNKNOWN)
+    family_id, account_id = row.family_id, row.account_id
+    started = aware(row.created_at)
+    expires_at = policy.token_expiry(now, started)
+    if row.revoked_at is not None:
+        return Rotation(RotationOutcome.REVOKED, family_id, account_id)
+    if row.used_at is not None:
+        if (
+            row.replaced_by is not None
+            and policy.retry_allowed(now, aware(row.used_at), row.used_by, client)
+            and not policy.session_over(now, started)
+        ):
+            # A retry after a lost response: supersede the pair that response carried
+            # (its refresh token now counts as used, by nobody who may retry it), unless
+            # it was used meanwhile, in which case the response was not lost after all.
+            superseded = await connection.execute(
+                update(refresh_tokens)
+                .where(
+                    refresh_tokens.c.token_hash == row.replaced_by,
+                    refresh_tokens.c.used_at.is_(None),
+                )
+                .values(used_at=now)
+            )
+            if superseded.rowcount == 1:
+                await _issue(connection, new_hash, family_id, now, expires_at)
+                await connection.execute(
+                    update(refresh_tokens)
+                    .where(refresh_tokens.c.token_hash == token_hash)
+                    .values(replaced_by=new_hash)
+                )
+                return Rotation(RotationOutcome.ROTATED, family_id, account_id, expires_at)
+        await _revoke(connection, family_id, "reuse", now)
+        return Rotation(RotationOutcome.REUSED, family_id, account_id)
+    if aware(row.expires_at) <= now:
+        return Rotation(RotationOutcome.EXPIRED, family_id, account_id)
+    if policy.session_over(now, started):
+        return Rotation(RotationOutcome.SESSION_ENDED, family_id, account_id)
+    marked = await connection.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None))
+        .values(used_at=now, used_by=client, replaced_by=new_hash)
+    )
+    if marked.rowcount != 1:
+        await _revoke(connection, family_id, "reuse", now)
+        return Rotation(RotationOutcome.REUSED, family_id, account_id)
+    await _issue(connection, new_hash, family_id, now, expires_at)
+    return Rotation(RotationOutcome.ROTATED, family_id, account_id, expires_at)
+
+
+async def _issue(
+    connection: AsyncConnection, token_hash: str, family_id: str, now: datetime, expires: datetime
+) -> None:
+    await connection.execute(
+        insert(refresh_tokens).values(
+            token_hash=token_hash, family_id=family_id, created_at=now, expires_at=expires
+        )
+    )
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked": another transaction holds the write lock."""
+    return "database is locked" in str(exc.orig)
 
 
 async def _revoke(connection: AsyncConnection, family_id: str, reason: str, now: datetime) -> None:

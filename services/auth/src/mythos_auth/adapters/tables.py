@@ -74,8 +74,12 @@ refresh_tokens = Table(
     ),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
-    # Set when the token is exchanged; a second exchange is reuse.
+    # Set when the token is exchanged; a second exchange is reuse (but see retry_grace).
     Column("used_at", DateTime(timezone=True), nullable=True),
+    # SHA-256 of the client network that exchanged it, and of the token it got in return:
+    # the same network presenting it again within the grace is retrying a lost response.
+    Column("used_by", String(64), nullable=True),
+    Column("replaced_by", String(64), nullable=True),
     Index("ix_refresh_tokens_family_id", "family_id"),
     Index("ix_refresh_tokens_expires_at", "expires_at"),
 )

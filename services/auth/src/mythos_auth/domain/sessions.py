@@ -6,6 +6,7 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 # 32 random bytes: far beyond guessing, which is why a fast unsalted hash is enough to store.
 SECRET_BYTES = 32
@@ -74,6 +75,8 @@ class RotationOutcome(enum.Enum):
     ROTATED = "rotated"
     UNKNOWN = "unknown"
     EXPIRED = "expired"
+    # The login is older than the session's maximum age, however fresh the token.
+    SESSION_ENDED = "session_ended"
     REVOKED = "revoked"
     # An already-used token came back; the family has now been revoked.
     REUSED = "reused"
@@ -84,3 +87,38 @@ class Rotation:
     outcome: RotationOutcome
     family_id: str | None = None
     account_id: str | None = None
+    # When the new refresh token expires (ROTATED only).
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """How long refresh tokens and logins live, and the grace for a lost response.
+
+    ``token_ttl``: each refresh token, from its issue. ``session_max_age``: a login (token
+    family) ends this long after it began, however often it is refreshed. ``retry_grace``:
+    a used token presented again this soon by the client network that used it is taken
+    for a retry after a lost response, not for theft (see ``retry_allowed``).
+    """
+
+    token_ttl: timedelta
+    session_max_age: timedelta
+    retry_grace: timedelta
+
+    def token_expiry(self, now: datetime, session_started: datetime) -> datetime:
+        return min(now + self.token_ttl, session_started + self.session_max_age)
+
+    def session_over(self, now: datetime, session_started: datetime) -> bool:
+        return now >= session_started + self.session_max_age
+
+    def retry_allowed(
+        self, now: datetime, used_at: datetime, used_by: str | None, client: str
+    ) -> bool:
+        """A retry: the same client network, within the grace. The pair the lost response
+        carried is then superseded, so only one pair of the family stays usable."""
+        return used_by is not None and used_by == client and now - used_at <= self.retry_grace
+
+
+def client_digest(client: str) -> str:
+    """What is stored of the client network that used a refresh token: its SHA-256."""
+    return hash_secret(client)

@@ -36,6 +36,7 @@ from mythos_auth.adapters.signing_keys import load_key_ring
 from mythos_auth.adapters.tokens import TokenIssuer
 from mythos_auth.clock import Clock, SystemClock
 from mythos_auth.entrypoints.account_bus import AccountBus
+from mythos_auth.entrypoints.body_limit import BodyLimit
 from mythos_auth.entrypoints.dependencies import AuthResources, Throttles
 from mythos_auth.entrypoints.errors import (
     Throttled,
@@ -134,7 +135,7 @@ def create_app(
             store,
             session_store,
             tokens,
-            settings.refresh_token_ttl_seconds,
+            settings.refresh_policy,
             outbox=account_bus,
         )
         throttles = Throttles.from_settings(settings, service_clock)
@@ -178,7 +179,8 @@ def create_app(
         summary="Accounts, login, sessions and Ed25519-signed access tokens.",
         version="0.2.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        # The Swagger UI loads scripts from a CDN; production does without it.
+        docs_url="/docs" if settings.serves_api_docs else None,
         openapi_url="/auth/openapi.json",
         redoc_url=None,
     )
@@ -187,6 +189,8 @@ def create_app(
     app.add_exception_handler(HashingBusy, busy_response)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(router)
+    # Added before observability's middleware, so it runs inside it: 413s are counted too.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     add_observability(app)
     dedupe_security_requirements(app)
     return app

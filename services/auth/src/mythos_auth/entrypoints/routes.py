@@ -41,6 +41,7 @@ from mythos_auth.entrypoints.schemas import (
     busy,
     error,
     throttled,
+    too_large,
     unauthorized,
 )
 from mythos_auth.service_layer import accounts
@@ -96,6 +97,7 @@ def _token_response(pair: TokenPair, response: Response) -> TokenResponse:
             "unknown, expired or already used; the detail says which."
         ),
         409: error("The username is taken (compared case-insensitively)."),
+        413: too_large(),
         422: error("The username or password breaks a rule, or the body is malformed."),
         429: throttled(
             "Too many registrations from this address (AUTH_REGISTER_PER_IP_PER_MINUTE)."
@@ -144,6 +146,7 @@ async def register(body: Registration, request: Request, res: Resources) -> Regi
             "The account is banned (the detail says until when) or disabled; said only to "
             "whoever gave its password."
         ),
+        413: too_large(),
         422: error("The body is malformed."),
         429: throttled(
             "Too many login attempts from this address (AUTH_LOGIN_PER_IP_PER_MINUTE), too "
@@ -186,13 +189,23 @@ async def login(
         403: error(
             "The account is banned (the detail says until when) or disabled; the login is revoked."
         ),
+        413: too_large(),
         422: error("The body is malformed."),
     },
 )
-async def refresh(body: RefreshRequest, response: Response, res: Resources) -> TokenResponse:
-    """Exchange a refresh token (once) for a new access token and a new refresh token."""
+async def refresh(
+    body: RefreshRequest, request: Request, response: Response, res: Resources
+) -> TokenResponse:
+    """Exchange a refresh token (once) for a new access token and a new refresh token.
+
+    Presented again within AUTH_REFRESH_RETRY_GRACE_SECONDS from the same client network
+    (a retry after a lost response), it returns a new pair instead, and the pair the lost
+    response carried stops working.
+    """
     try:
-        pair = await res.sessions.refresh(body.refresh_token, res.clock.now())
+        pair = await res.sessions.refresh(
+            body.refresh_token, res.clock.now(), res.client_key(request)
+        )
     except RefreshTokenReused as exc:
         refresh_outcome("reused", user_id=exc.account_id)
         raise _unauthorized(exc.reason) from exc
@@ -212,6 +225,7 @@ async def refresh(body: RefreshRequest, response: Response, res: Resources) -> T
     response_class=Response,
     responses={
         401: unauthorized("Neither a known refresh token nor a valid access token was sent."),
+        413: too_large(),
         422: error("The body is malformed."),
     },
     # The bearer token is optional here: a refresh token in the body is enough.

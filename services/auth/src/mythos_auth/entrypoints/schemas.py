@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from mythos_auth.domain.accounts import (
     PASSWORD_MAX_LENGTH,
@@ -14,6 +15,35 @@ from mythos_auth.domain.accounts import (
     Role,
 )
 
+# Hard caps on what the boundary accepts at all, above every rule (usernames 3-20
+# characters, passwords 8-256): longer input is refused with 422 before any database lookup
+# or hashing. Registration words its own, tighter, rules itself.
+USERNAME_FIELD_MAX = 64
+PASSWORD_FIELD_MAX = 1024
+INVITE_CODE_MAX = 256
+REFRESH_TOKEN_MAX = 512
+
+
+def _at_most(limit: int) -> AfterValidator:
+    """``max_length`` without its side effect: a constrained str makes pydantic refuse a
+    lone surrogate while parsing, before the domain can answer it readably (registration)
+    or as a failed login."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Username = Annotated[str, _at_most(USERNAME_FIELD_MAX)]
+Password = Annotated[str, _at_most(PASSWORD_FIELD_MAX)]
+
 
 class Credentials(BaseModel):
     """Body of login. Rules are checked by the domain, which words them better."""
@@ -22,9 +52,9 @@ class Credentials(BaseModel):
         json_schema_extra={"examples": [{"username": "Armitage", "password": "necronomicon"}]}
     )
 
-    username: str
+    username: Username = Field(json_schema_extra={"maxLength": USERNAME_FIELD_MAX})
     # repr=False keeps the password out of logs and tracebacks.
-    password: str = Field(repr=False)
+    password: Password = Field(repr=False, json_schema_extra={"maxLength": PASSWORD_FIELD_MAX})
 
 
 class Registration(BaseModel):
@@ -47,7 +77,7 @@ class Registration(BaseModel):
         }
     )
 
-    username: str = Field(
+    username: Username = Field(
         description=USERNAME_RULE,
         json_schema_extra={
             "pattern": f"^{USERNAME_PATTERN.pattern}$",
@@ -55,7 +85,7 @@ class Registration(BaseModel):
             "maxLength": 20,
         },
     )
-    password: str = Field(
+    password: Password = Field(
         repr=False,
         description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.",
         json_schema_extra={"minLength": PASSWORD_MIN_LENGTH, "maxLength": PASSWORD_MAX_LENGTH},
@@ -63,7 +93,7 @@ class Registration(BaseModel):
     invite_code: str | None = Field(
         default=None,
         repr=False,
-        max_length=256,
+        max_length=INVITE_CODE_MAX,
         description="Required when the server runs with AUTH_REQUIRE_INVITE=true; "
         "ignored otherwise. Single use.",
     )
@@ -86,11 +116,11 @@ class TokenResponse(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=512, repr=False)
+    refresh_token: str = Field(min_length=1, max_length=REFRESH_TOKEN_MAX, repr=False)
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str | None = Field(default=None, max_length=512, repr=False)
+    refresh_token: str | None = Field(default=None, max_length=REFRESH_TOKEN_MAX, repr=False)
 
 
 class MeResponse(BaseModel):
@@ -137,6 +167,11 @@ def unauthorized(description: str) -> dict[str, Any]:
             }
         },
     )
+
+
+def too_large() -> dict[str, Any]:
+    """The 413 entry of every endpoint with a body."""
+    return error("The body is larger than AUTH_MAX_BODY_BYTES (default 8192 bytes).")
 
 
 def busy() -> dict[str, Any]:

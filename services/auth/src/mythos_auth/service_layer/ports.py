@@ -10,7 +10,7 @@ from typing import Protocol
 from mythos_contracts.accounts import AccountRevoked
 
 from mythos_auth.domain.accounts import Account
-from mythos_auth.domain.sessions import Rotation
+from mythos_auth.domain.sessions import RefreshPolicy, Rotation
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class SessionStore(Protocol):
     ) -> str: ...
 
     async def rotate(
-        self, token_hash: str, new_hash: str, now: datetime, expires_at: datetime
+        self, token_hash: str, new_hash: str, client: str, now: datetime, policy: RefreshPolicy
     ) -> Rotation: ...
 
     async def family_of(self, token_hash: str) -> str | None: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from mythos_contracts.accounts import AccountRevoked, RevocationReason
 
@@ -13,8 +13,10 @@ from mythos_auth.domain.accounts import Account, AccountBarred
 from mythos_auth.domain.sessions import (
     InvalidAccessToken,
     InvalidRefreshToken,
+    RefreshPolicy,
     RefreshTokenReused,
     RotationOutcome,
+    client_digest,
     hash_secret,
     new_refresh_token,
 )
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 _REFUSALS = {
     RotationOutcome.UNKNOWN: "refresh token is not valid",
     RotationOutcome.EXPIRED: "refresh token has expired; log in again",
+    RotationOutcome.SESSION_ENDED: "this login has reached its maximum age; log in again",
     RotationOutcome.REVOKED: "refresh token has been revoked; log in again",
 }
 
@@ -44,7 +47,7 @@ class Sessions:
         accounts: AccountStore,
         store: SessionStore,
         tokens: TokenIssuer,
-        refresh_ttl_seconds: int,
+        policy: RefreshPolicy,
         outbox: RevocationOutbox | None = None,
     ) -> None:
         """``outbox`` receives the revocation of each login ended here (logout, reuse), so
@@ -52,27 +55,35 @@ class Sessions:
         self._accounts = accounts
         self._store = store
         self._tokens = tokens
-        self._refresh_ttl = refresh_ttl_seconds
+        self._policy = policy
         self._outbox = outbox
 
     async def start(self, account: Account, now: datetime) -> TokenPair:
         """After a successful login: a new family with its first refresh token."""
         refresh_token = new_refresh_token()
+        expires_at = self._policy.token_expiry(now, now)
         session_id = await self._store.start_family(
-            account.id, hash_secret(refresh_token), now, self._refresh_expiry(now)
+            account.id, hash_secret(refresh_token), now, expires_at
         )
-        return self._pair(account, refresh_token, session_id, now)
+        return self._pair(account, refresh_token, session_id, now, expires_at)
 
-    async def refresh(self, refresh_token: str, now: datetime) -> TokenPair:
+    async def refresh(self, refresh_token: str, now: datetime, client: str) -> TokenPair:
         """Exchange a refresh token for a new access token and a new refresh token.
 
-        Raises ``RefreshTokenReused`` (the family is now revoked), ``AccountBarred`` (the
-        account is banned or disabled; the family is revoked) or ``InvalidRefreshToken``.
-        The new access token carries the account's current name and role.
+        ``client`` is the caller's network (a throttle key): the same network presenting
+        the token again within the policy's grace gets a fresh pair instead of a revoked
+        login. Raises ``RefreshTokenReused`` (the family is now revoked), ``AccountBarred``
+        (the account is banned or disabled; the family is revoked) or
+        ``InvalidRefreshToken``. The new access token carries the account's current name
+        and role.
         """
         new_token = new_refresh_token()
         rotation = await self._store.rotate(
-            hash_secret(refresh_token), hash_secret(new_token), now, self._refresh_expiry(now)
+            hash_secret(refresh_token),
+            hash_secret(new_token),
+            client_digest(client),
+            now,
+            self._policy,
         )
         if rotation.outcome is RotationOutcome.REUSED:
             log.warning(
@@ -92,6 +103,7 @@ class Sessions:
         if rotation.outcome is not RotationOutcome.ROTATED:
             raise InvalidRefreshToken(_REFUSALS[rotation.outcome])
         assert rotation.family_id is not None and rotation.account_id is not None
+        assert rotation.expires_at is not None
         account = await self._accounts.get_by_id(rotation.account_id)
         if account is None:
             await self._store.revoke_family(rotation.family_id, "account", now)
@@ -102,7 +114,7 @@ class Sessions:
             await self._store.revoke_family(rotation.family_id, "banned", now)
             await self._revoked(account.id, rotation.family_id, "banned", now)
             raise
-        return self._pair(account, new_token, rotation.family_id, now)
+        return self._pair(account, new_token, rotation.family_id, now, rotation.expires_at)
 
     async def logout(
         self, refresh_token: str | None, claims: AccessClaims | None, now: datetime
@@ -159,16 +171,18 @@ class Sessions:
                 )
             )
 
-    def _refresh_expiry(self, now: datetime) -> datetime:
-        return now + timedelta(seconds=self._refresh_ttl)
-
     def _pair(
-        self, account: Account, refresh_token: str, session_id: str, now: datetime
+        self,
+        account: Account,
+        refresh_token: str,
+        session_id: str,
+        now: datetime,
+        refresh_expires_at: datetime,
     ) -> TokenPair:
         return TokenPair(
             access=self._tokens.issue(account, now=now, session_id=session_id),
             refresh_token=refresh_token,
-            refresh_expires_in=self._refresh_ttl,
+            refresh_expires_in=max(0, int((refresh_expires_at - now).total_seconds())),
             session_id=session_id,
             account_id=account.id,
         )
