@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from typing import Any
 
 import jwt
@@ -114,6 +115,33 @@ async def test_many_concurrent_reuses_revoke_the_family_and_never_fail(api: Any)
         for response in responses:
             if response.status_code == 200:
                 assert (await api.refresh(response.json()["refresh_token"])).status_code == 401
+
+
+async def test_on_sqlite_a_refresh_waiting_on_a_long_write_lock_is_not_a_500(
+    sqlite_settings: AuthSettings, serve: Any, api_for: Any
+) -> None:
+    """Racing refreshes wait for each other's write lock. The driver gave up after 5 s
+    ("database is locked": a 500); a loaded server can hold the lock that long. Here the
+    lock is held from outside for 6 s while the owner and a thief race."""
+    async with serve(sqlite_settings) as (_, client):
+        api = api_for(client)
+        login = await api.tokens("Armitage")
+        path = sqlite_settings.database_url.split(":///", 1)[1]
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
+            racing = asyncio.gather(
+                *(api.refresh(login["refresh_token"], address=f"198.51.100.{n}") for n in (1, 2))
+            )
+            await asyncio.sleep(6)
+            await asyncio.to_thread(holder.execute, "COMMIT")
+            responses = await racing
+        finally:
+            await asyncio.to_thread(holder.close)
+        codes = sorted(response.status_code for response in responses)
+        assert codes == [200, 401], [r.text for r in responses]
+        winner = next(r for r in responses if r.status_code == 200).json()
+        assert (await api.refresh(winner["refresh_token"])).status_code == 401
 
 
 async def test_a_lost_refresh_response_may_be_retried_briefly_from_the_same_network(

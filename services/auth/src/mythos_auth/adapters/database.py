@@ -35,6 +35,16 @@ def ensure_sqlite_directory(url: str) -> None:
     Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+# How long a SQLite write waits for another transaction's lock. The driver's default (5 s)
+# was short enough for a refresh racing another, under load, to fail with "database is
+# locked" (a 500) instead of finding the token used and revoking the family.
+SQLITE_LOCK_WAIT_SECONDS = 30.0
+
+
 def create_engine(url: str) -> AsyncEngine:
     # pre_ping lets the pool recover by itself after a database restart.
+    if make_url(url).get_backend_name() == "sqlite":
+        return create_async_engine(
+            url, pool_pre_ping=True, connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS}
+        )
     return create_async_engine(url, pool_pre_ping=True)
