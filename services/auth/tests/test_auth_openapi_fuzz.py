@@ -18,6 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from mythos_auth.entrypoints.api import create_app
 from mythos_auth.settings import AuthSettings
 from schemathesis import GenerationMode
+from schemathesis.config._checks import (
+    NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+    NegativeDataRejectionConfig,
+)
 from schemathesis.core import NotSet
 from schemathesis.python.asgi import shutdown_lifespans
 
@@ -37,8 +41,19 @@ def auth_schema(auth_settings: AuthSettings, configure: Any) -> Iterator[Any]:
         )
     )
     # Loading the schema runs the app's lifespan (schemathesis keeps it running).
-    yield schemathesis.openapi.from_asgi("/auth/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/auth/openapi.json", app)
+    accept_413_as_rejection(schema)
+    yield schema
     shutdown_lifespans()
+
+
+def accept_413_as_rejection(schema: Any) -> None:
+    """Invalid data the fuzzer makes huge (strings far past maxLength) exceeds the body
+    limit and is refused with 413, before validation: a rejection schemathesis's
+    negative-data check does not list by default."""
+    schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
+        expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
+    )
 
 
 # Every operation of the document; a test below fails if the document grows one not listed.
