@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from aiormq.exceptions import AMQPError
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
+from mythos_contracts.bus import amqp as amqp_module
 from mythos_contracts.bus.amqp import AmqpBus, QueueType
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import current_log_context, log_context
@@ -414,3 +416,76 @@ async def test_every_delivery_names_its_publishers_user(
     # broker's refusal of a forged user_id: test_bus_access.py).
     memory = request.node.callspec.params["bus_factory"] == "memory"
     assert delivery.user_id == ("edge" if memory else "guest")
+
+
+async def test_publish_many_keeps_order_and_returns_once_all_are_confirmed(
+    bus_factory: BusFactory,
+) -> None:
+    edge = await _connected(bus_factory, "edge")
+    await edge.declare_queue("mythos.edge.many", durable=False, dead_letter=False)
+    await edge.bind("mythos.edge.many", EVENTS_EXCHANGE, room_pattern("hall"))
+    await edge.bind("mythos.edge.many", EVENTS_EXCHANGE, player_pattern("p1"))
+    game = await _connected(bus_factory, "game")
+    published = (
+        REGISTRY.get_sample_value("mythos_bus_published_total", {"exchange": EVENTS_EXCHANGE})
+        or 0.0
+    )
+    # Two routing keys interleaved, as a room event and a player's own copy are.
+    batch = [
+        (room_key("hall", "chat_message") if n % 3 else player_key("p1", "room_update"), b"%d" % n)
+        for n in range(300)
+    ]
+    await game.publish_many(EVENTS_EXCHANGE, batch, persistent=False)
+    # Returned means confirmed: every message counts, and closing the connection at once
+    # (dropping whatever was only written) loses none of them.
+    assert (
+        REGISTRY.get_sample_value("mythos_bus_published_total", {"exchange": EVENTS_EXCHANGE})
+        == published + 300
+    )
+    await game.close()
+    got = Collector()
+    await edge.consume("mythos.edge.many", got)
+    await got.wait_for(300)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in got.items] == [body for _, body in batch]
+    assert got.keys() == [key for key, _ in batch]
+
+
+async def test_publish_many_of_nothing_returns(bus_factory: BusFactory) -> None:
+    game = await _connected(bus_factory, "game")
+    await game.publish_many(EVENTS_EXCHANGE, [])
+
+
+async def test_publish_many_raises_when_the_broker_refuses(
+    bus_factory: BusFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(amqp_module, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
+    game = await _connected(bus_factory, "game")
+    # "amq." names are the broker's own: RabbitMQ refuses to declare one, the in-process
+    # broker knows no such exchange.
+    with pytest.raises((AMQPError, LookupError)):
+        await game.publish_many("amq.mythos-missing", [("k", b"1"), ("k", b"2")])
+
+
+async def test_publishes_started_together_arrive_in_the_order_they_were_called(
+    bus_factory: BusFactory,
+) -> None:
+    # The game stamps numbers, then publishes: a later call (a lone control message) must
+    # not overtake an earlier batch whose messages are not yet on the wire.
+    edge = await _connected(bus_factory, "edge")
+    await edge.declare_queue("mythos.edge.calls", durable=False, dead_letter=False)
+    await edge.bind("mythos.edge.calls", EVENTS_EXCHANGE, player_pattern("p1"))
+    game = await _connected(bus_factory, "game")
+    key = player_key("p1", "chat_message")
+    await game.publish(EVENTS_EXCHANGE, key, b"0")  # the exchange is known from here on
+    await asyncio.gather(
+        game.publish_many(EVENTS_EXCHANGE, [(key, b"1"), (key, b"2")], persistent=False),
+        game.publish(EVENTS_EXCHANGE, key, b"3", persistent=False),
+        game.publish_many(EVENTS_EXCHANGE, [(key, b"4"), (key, b"5")], persistent=False),
+        game.publish(EVENTS_EXCHANGE, key, b"6", persistent=False),
+    )
+    got = Collector()
+    await edge.consume("mythos.edge.calls", got)
+    await got.wait_for(7)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in got.items] == [b"%d" % n for n in range(7)]

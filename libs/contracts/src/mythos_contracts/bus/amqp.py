@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -45,6 +45,10 @@ from mythos_contracts.routing import (
 log = logging.getLogger(__name__)
 
 PUBLISH_RETRY_SECONDS = 60.0
+_RETRYABLE = (AMQPError, ConnectionError, RuntimeError)
+"""What a publish meets while the robust connection re-opens."""
+_REFUSED = (ChannelAccessRefused, ChannelPreconditionFailed)
+"""AMQP errors retrying cannot change."""
 
 QueueType = Literal["classic", "quorum"]
 """``quorum`` replicates each durable queue over a RabbitMQ cluster (Raft), so losing a
@@ -204,7 +208,30 @@ class AmqpBus:
         correlation_id: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        message = aio_pika.Message(
+        message = self._message(
+            body, persistent=persistent, correlation_id=correlation_id, reply_to=reply_to
+        )
+        await self._publish_in_order(exchange, [(routing_key, message)])
+
+    async def publish_many(
+        self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
+    ) -> None:
+        if not messages:
+            return
+        await self._publish_in_order(
+            exchange,
+            [(key, self._message(body, persistent=persistent)) for key, body in messages],
+        )
+
+    def _message(
+        self,
+        body: bytes,
+        *,
+        persistent: bool,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> aio_pika.Message:
+        return aio_pika.Message(
             body,
             content_type="application/json",
             delivery_mode=(
@@ -217,29 +244,61 @@ class AmqpBus:
             user_id=self._user_id,
             headers=dict(outgoing_headers()) or None,
         )
+
+    async def _publish_in_order(
+        self, exchange: str, pending: list[tuple[str, aio_pika.Message]]
+    ) -> None:
+        published = bus_published(exchange)
         deadline = asyncio.get_running_loop().time() + PUBLISH_RETRY_SECONDS
         while True:
             try:
-                if exchange == "":
-                    target = self._channel.default_exchange
-                else:
-                    target = await self._exchange(exchange)
-                # Unroutable events are normal (a room nobody's edge listens to); fixed
-                # queues always exist because every bus declares them on connect.
-                await target.publish(message, routing_key, mandatory=False)
-                bus_published(exchange).inc()
+                outcomes = await self._send(exchange, pending)
+            except _RETRYABLE as exc:
+                outcomes = [exc]
+            confirmed = next(
+                (i for i, o in enumerate(outcomes) if isinstance(o, BaseException)), len(pending)
+            )
+            published.inc(confirmed)
+            if confirmed == len(pending):
                 return
-            except (ChannelAccessRefused, ChannelPreconditionFailed):
-                raise  # the broker's permissions said no: retrying cannot change that
-            except (AMQPError, ConnectionError, RuntimeError) as exc:
-                # The robust connection is re-opening: wait for it rather than lose the
-                # message. A retried publish may duplicate one whose confirm was lost;
-                # consumers deduplicate (sequence numbers, versions, command ids).
-                if asyncio.get_running_loop().time() > deadline:
-                    raise
-                log.warning("publish to %s failed (%s); retrying", routing_key, exc)
-                BUS_PUBLISH_RETRIES.inc()
-                await asyncio.sleep(0.5)
+            error = outcomes[confirmed]
+            # The robust connection is re-opening: wait for it rather than lose a message.
+            # Everything from the first unconfirmed message on is sent again, in order; a
+            # retried publish may duplicate one whose confirm was lost, and consumers
+            # deduplicate (sequence numbers, versions, command ids).
+            if (
+                isinstance(error, _REFUSED)  # the broker's permissions said no: for good
+                or not isinstance(error, _RETRYABLE)
+                or asyncio.get_running_loop().time() > deadline
+            ):
+                raise error
+            log.warning("publish to %s failed (%s); retrying", pending[confirmed][0], error)
+            BUS_PUBLISH_RETRIES.inc()
+            pending = pending[confirmed:]
+            await asyncio.sleep(0.5)
+
+    async def _send(self, exchange: str, pending: list[tuple[str, aio_pika.Message]]) -> list[Any]:
+        """Publish back to back on the one confirming channel, then wait for every confirm;
+        each message's outcome (its confirm, or the exception it met), in order.
+
+        Order holds, within a call and across calls: each message gets its own task, made
+        with no suspension since the caller's call (the exchange is cached after its first
+        use); tasks start in the order they were made and run up to the channel's lock
+        without suspending (the robust channel's ``ready`` returns at once while
+        connected); the lock is handed over first come, first served, the writer sends
+        frames in the order they were queued, and AMQP keeps one channel's order into a
+        queue. Only the confirms are awaited together. (Publishing a lone message in the
+        caller's task would let it overtake an earlier call's tasks not yet started.)"""
+        if exchange == "":
+            target = self._channel.default_exchange
+        else:
+            target = await self._exchange(exchange)
+        # Unroutable events are normal (a room nobody's edge listens to); fixed queues
+        # always exist because every bus declares them on connect.
+        return await asyncio.gather(
+            *(target.publish(message, key, mandatory=False) for key, message in pending),
+            return_exceptions=True,
+        )
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         assert self._connection is not None, "bus is not connected"

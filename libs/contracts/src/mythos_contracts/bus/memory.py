@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mythos_contracts.bus.correlation import outgoing_headers
@@ -171,6 +171,12 @@ class InMemoryBus:
         )
         self._broker.route(exchange, routing_key, delivery)
         bus_published(exchange).inc()
+
+    async def publish_many(
+        self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
+    ) -> None:
+        for routing_key, body in messages:
+            await self.publish(exchange, routing_key, body, persistent=persistent)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]

@@ -4,6 +4,7 @@ Semantics every adapter keeps (checked by one shared contract test suite):
 
 * Exchanges are topic exchanges: ``*`` matches one dot-separated word, ``#`` zero or more.
 * ``publish`` returns only once the message is safely routed (RabbitMQ: publisher confirm).
+  ``publish_many`` publishes a list in order and returns once every one is confirmed.
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
 * ``request`` is request/reply with a correlation id and a private reply queue.
@@ -15,7 +16,7 @@ Semantics every adapter keeps (checked by one shared contract test suite):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -76,6 +77,14 @@ class Bus(Protocol):
         reply_to: str | None = None,
     ) -> None:
         """Publish and wait until the broker has taken responsibility for the message."""
+
+    async def publish_many(
+        self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
+    ) -> None:
+        """Publish ``(routing key, body)`` messages in their order (a queue receives them in
+        it) without waiting for each confirm before the next; returns once the broker has
+        taken responsibility for every one. Raises if one could not be published (those
+        before it are published; the rest may be)."""
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         """Start handling ``queue``'s deliveries one at a time in the background."""

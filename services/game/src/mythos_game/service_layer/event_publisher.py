@@ -42,10 +42,19 @@ class EventPublisher:
         self._subzone_of = subzone_of
 
     async def publish(self, events: list[Outgoing]) -> None:
-        """Publish in order; returns once the broker has confirmed every message."""
-        for event in events:
-            for key, envelope in self._envelopes(event):
-                await self._send(key, envelope)
+        """Publish in order; returns once the broker has confirmed every message.
+
+        Every message is stamped and kept in history first (numbering stays synchronous,
+        in event order), then all go out back to back on the one channel, their confirms
+        awaited together: the order on the wire is the numbering order."""
+        stamped = [pair for event in events for pair in self._envelopes(event)]
+        if not stamped:
+            return
+        await self._bus.publish_many(
+            EVENTS_EXCHANGE, [(key, m.body) for key, m in stamped], persistent=False
+        )
+        for _, message in stamped:
+            events_published(message.event_type).inc()
 
     async def publish_to_connection(
         self, event_type: EventType, player_id: str, connection_id: str, data: dict[str, Any]
