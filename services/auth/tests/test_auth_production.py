@@ -15,7 +15,8 @@ from mythos_auth.adapters.signing_keys import (
     generate_key_file,
     load_or_create_signing_key,
 )
-from mythos_auth.entrypoints.api import UnsafeConfiguration, create_app
+from mythos_auth.bootstrap import UnsafeConfiguration
+from mythos_auth.entrypoints.api import create_app
 from mythos_auth.settings import DEFAULT_DATABASE_URL, AuthSettings
 
 

@@ -187,7 +187,7 @@ async def serve(
             await plan.bus.close()
         for sig in signals:
             loop.remove_signal_handler(sig)
-    log.info("stopped")
+    log.info("shutdown complete")
 
 
 async def _run(plan: Plan, grace: float, stopping: asyncio.Event) -> None:

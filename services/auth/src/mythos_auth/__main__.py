@@ -1,45 +1,47 @@
-"""Run the auth service: ``mythos-auth`` or ``python -m mythos_auth``."""
+"""Run the auth service: ``mythos-auth`` or ``python -m mythos_auth``.
+
+The contract's lifecycle runs it (``mythos_contracts.runtime``). Unsafe production
+settings stop it before anything is touched: one log line, exit status 2. On SIGTERM the
+requests in flight finish (within ``AUTH_SHUTDOWN_GRACE_SECONDS``) before it closes.
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
+from mythos_contracts.runtime import Plan, Served, run_service
 
-import uvicorn
-from mythos_contracts.ops.log_lines import configure_logging
-from pydantic import ValidationError
-
-from mythos_auth.entrypoints.api import UnsafeConfiguration, check_startup_settings, create_app
+from mythos_auth.bootstrap import UnsafeConfiguration, check_startup_settings
+from mythos_auth.entrypoints.api import auth_service, create_app
 from mythos_auth.entrypoints.observability import SERVICE
 from mythos_auth.settings import AuthSettings
 
-log = logging.getLogger("mythos_auth")
+
+def assemble(settings: AuthSettings) -> Plan:
+    # Also checked when the service starts; here it fails fast with one readable line.
+    check_startup_settings(settings)
+    app = create_app(settings)
+    return Plan(
+        service=auth_service(app),
+        served=Served(
+            app,
+            settings.host,
+            settings.port,
+            uvicorn_options={
+                "lifespan": "off",  # the lifecycle starts and stops the service itself
+                # The client address is the app's business (AUTH_TRUST_FORWARDED_FOR and
+                # AUTH_TRUSTED_PROXIES), so uvicorn must not rewrite it first.
+                "proxy_headers": False,
+                "log_level": None,  # access lines at the level the settings give the root
+                "access_log": True,
+                "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+            },
+        ),
+        # No bus here: auth's revocation relay connects it in the background, so that
+        # a login never waits for the broker.
+    )
 
 
 def main() -> None:
-    try:
-        settings = AuthSettings()
-    except ValidationError as exc:
-        # Only the reasons: the input may hold credentials (the database URL).
-        sys.exit("auth: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
-    configure_logging(SERVICE, level=settings.log_level, fmt=settings.log_format)
-    try:
-        # Also checked in the lifespan; here it fails fast with one readable line.
-        check_startup_settings(settings)
-    except UnsafeConfiguration as exc:
-        log.error("%s", exc)
-        sys.exit(2)
-    # log_config=None: uvicorn's loggers propagate to configure_logging's root handler.
-    # uvicorn installs SIGINT/SIGTERM handlers and shuts down gracefully, lifespan included.
-    # proxy_headers=False: the client address is the app's business (AUTH_TRUST_FORWARDED_FOR
-    # and AUTH_TRUSTED_PROXIES), so uvicorn must not rewrite it first.
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        proxy_headers=False,
-    )
+    run_service(SERVICE, AuthSettings, assemble, cannot_start=(UnsafeConfiguration,))
 
 
 if __name__ == "__main__":

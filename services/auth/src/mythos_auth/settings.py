@@ -73,6 +73,8 @@ class AuthSettings(BaseSettings):
     # One JSON object per line for log pipelines; "text" for a developer's terminal.
     log_level: LogLevel = "INFO"
     log_format: LogFormat = "json"
+    # On SIGTERM, how long the requests in flight may take before the server closes.
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0)
 
     # Signing keys. With ``key_dir`` unset, the single key in ``key_file`` signs (generated on
     # first start in development, mode 0600). With ``key_dir`` set, every ``*.pem`` in it is
