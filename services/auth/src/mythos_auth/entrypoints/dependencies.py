@@ -6,15 +6,18 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from mythos_auth.adapters.account_store import SqlAccountStore
-from mythos_auth.adapters.password_hasher import Argon2PasswordHasher
-from mythos_auth.adapters.session_store import SqlInviteStore, SqlSessionStore
 from mythos_auth.adapters.tokens import TokenIssuer
 from mythos_auth.clock import Clock
 from mythos_auth.domain.throttling import ExponentialLockout, SlidingWindowLimit
-from mythos_auth.entrypoints.account_bus import AccountBus
 from mythos_auth.entrypoints.client_address import client_address, throttle_key
 from mythos_auth.service_layer.login import Login, LoginThrottles
+from mythos_auth.service_layer.ports import (
+    AccountStore,
+    InviteLookup,
+    RevocationOutbox,
+    SessionStore,
+    SlottedPasswordHasher,
+)
 from mythos_auth.service_layer.sessions import Sessions
 from mythos_auth.settings import AuthSettings, IpNetwork
 
@@ -54,16 +57,17 @@ class Throttles:
 
 @dataclass(frozen=True)
 class AuthResources:
-    """Everything the lifespan opened; one instance per running app."""
+    """Everything the service opened, typed by the ports the routes use; one instance per
+    running app (``bootstrap.AuthService`` builds it from the adapters)."""
 
-    store: SqlAccountStore
-    hasher: Argon2PasswordHasher
+    store: AccountStore
+    hasher: SlottedPasswordHasher
     tokens: TokenIssuer
     sessions: Sessions
-    account_bus: AccountBus
+    account_bus: RevocationOutbox
     login: Login
-    session_store: SqlSessionStore
-    invites: SqlInviteStore
+    session_store: SessionStore
+    invites: InviteLookup
     throttles: Throttles
     clock: Clock
     require_invite: bool
