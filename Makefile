@@ -74,7 +74,8 @@ test-tools: ## Install the Debian tools the tests use (promtool), when missing
 	@command -v promtool >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian's prometheus package (for promtool)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	      >/dev/null 2> >(grep -v '^debconf: delaying' >&2); \
 	  else \
 	    echo "promtool is missing: run 'sudo apt-get install prometheus', then make test again" >&2; exit 1; \
 	  fi; }
