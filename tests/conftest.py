@@ -68,7 +68,9 @@ def _log_path(item: pytest.Item, index: int) -> Path:
 
 def _free_port_block(size: int) -> int:
     for _ in range(200):
-        base = 20000 + (uuid.uuid4().int % 35000)
+        # Below Linux's ephemeral range (32768-60999): a port found free there can be
+        # taken by any outgoing connection before the system binds it.
+        base = 20000 + uuid.uuid4().int % (32768 - 20000 - size)
         sockets = []
         try:
             for port in range(base, base + size):

@@ -17,7 +17,9 @@ from pathlib import Path
 
 def _free_block(size: int) -> int:
     for _ in range(200):
-        base = 20000 + uuid.uuid4().int % 35000
+        # Below Linux's ephemeral range (32768-60999): a port found free there can be
+        # taken by any outgoing connection before the system binds it.
+        base = 20000 + uuid.uuid4().int % (32768 - 20000 - size)
         try:
             for port in range(base, base + size):
                 with socket.socket() as s:
