@@ -14,8 +14,8 @@ import pytest
 @pytest.mark.parametrize("mode", ["embedded", "distributed"])
 def test_the_client_page_carries_a_strict_csp(mode: str, start_system: Callable[..., Any]) -> None:
     system = start_system(mode)
-    # The app shell, and in distributed mode the front door's fallback to it.
-    for path in ("/", "/index.html") if mode == "embedded" else ("/", "/some/client/route"):
+    # The app shell, and the fallback to it for a path that is no file (the client's routes).
+    for path in ("/", "/index.html", "/some/client/route"):
         page = httpx.get(system.url + path, timeout=10)
         assert page.status_code == 200 and "<html" in page.text.lower(), path
         policy = page.headers.get("content-security-policy", "")
@@ -32,3 +32,15 @@ def test_the_client_page_carries_a_strict_csp(mode: str, start_system: Callable[
         assert directives.get("frame-ancestors") == "'none'"
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
         assert page.headers.get("x-content-type-options") == "nosniff"
+
+
+@pytest.mark.parametrize("mode", ["embedded", "distributed"])
+def test_the_client_origin_answers_what_it_cannot_serve(
+    mode: str, start_system: Callable[..., Any]
+) -> None:
+    """A method the file server does not take is refused with 405, the same in both modes,
+    and never becomes a server error."""
+    system = start_system(mode)
+    for path in ("/", "/some/client/route"):
+        refused = httpx.post(system.url + path, content=b"x", timeout=10)
+        assert refused.status_code == 405, (path, refused.status_code, refused.text[:200])

@@ -19,7 +19,8 @@ from mythos_game.settings import GameSettings
 from mythos_persistence.bootstrap import PersistenceService
 from mythos_persistence.settings import PersistenceSettings
 from starlette.datastructures import MutableHeaders
-from starlette.responses import HTMLResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +36,22 @@ _NO_CLIENT = HTMLResponse(
     "<code>make client</code>.</p>",
     status_code=503,
 )
+
+
+class ClientFiles(StaticFiles):
+    """The client bundle served as the front door serves it: a path that is no file gets
+    the app shell (Caddy's ``try_files {path} /index.html``, so the client's own routes
+    load), and a refusal is an answer (405 for a POST), never an unhandled exception."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as refusal:
+            if refusal.status_code == 404:
+                return await super().get_response("index.html", scope)
+            return PlainTextResponse(
+                refusal.detail, status_code=refusal.status_code, headers=refusal.headers
+            )
 
 
 def with_client_headers(app: ASGIApp) -> ASGIApp:
@@ -95,7 +112,7 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
     )
     dist = settings.mythos_client_dist
     static = with_client_headers(
-        StaticFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
+        ClientFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
     )
 
     persistence_bus = InMemoryBus(broker)
