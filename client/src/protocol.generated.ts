@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'pong',
   'game_tick',
   'auth_ok',
+  'inventory_update',
+  'item_event',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -80,6 +82,13 @@ export interface ClientCommand {
   command_id?: string | null;
 }
 
+/** Someone who acts or is acted on: a character or an NPC. */
+export interface Combatant {
+  id: string;
+  name: string;
+  kind: 'player' | 'npc';
+}
+
 /** One command as a client may show or complete it (`help <name>` tells more). */
 export interface CommandInfo {
   name: string;
@@ -141,6 +150,49 @@ export interface HeartbeatData {
   interval_seconds: number;
 }
 
+/** Sent to you after any change to what you carry or wear, and after `inventory`. */
+export interface InventoryUpdateData {
+  inventory: InventoryView;
+}
+
+/** What a character carries and wears; worn items count toward weight, not things. */
+export interface InventoryView {
+  carried: ItemView[];
+  /** slot -> item; a two-handed item is in both */
+  worn: { [key: string]: ItemView };
+  /** pounds, carried and worn */
+  weight: number;
+  max_weight: number;
+  /** items carried (worn ones do not count) */
+  things: number;
+  max_things: number;
+}
+
+/** Something happened to an item in your room (you did not do it yourself). */
+export interface ItemEventData {
+  action: 'get' | 'drop' | 'give' | 'equip' | 'unequip' | 'use' | 'spawn' | 'loot' | 'purge';
+  /** who did it; null when nobody did (a spawn) */
+  actor: Combatant | null;
+  item: ItemView;
+  /** the recipient of a 'give' */
+  target: Combatant | null;
+  /** the slot of an equip or unequip */
+  slot: 'head' | 'body' | 'hands' | 'feet' | 'neck' | 'main_hand' | 'off_hand' | null;
+  /** the line as you read it, e.g. 'Ada picks up a brass lantern.' */
+  text: string;
+}
+
+/** One item in the world; its `id` never changes as it moves. */
+export interface ItemView {
+  id: string;
+  /** the id of its kind, e.g. 'brass-lantern' */
+  prototype: string;
+  /** with its article, e.g. 'a brass lantern' */
+  name: string;
+  /** pounds */
+  weight: number;
+}
+
 export interface PlayerView {
   id: string;
   name: string;
@@ -153,6 +205,13 @@ export type PongData = Record<string, never>;
 export interface PresenceData {
   player_id: string;
   player_name: string;
+}
+
+/** Something listed in a room: an item on the floor (or, later, a creature). */
+export interface RoomThing {
+  id: string;
+  prototype: string;
+  name: string;
 }
 
 /** Sent to a player whose room changed (or whose view of it must be refreshed). */
@@ -168,6 +227,8 @@ export interface RoomView {
   exits: { [key: string]: string };
   /** names of the players in the room, the viewer included */
   occupants: string[];
+  /** the items on the floor, in order of arrival */
+  items: RoomThing[];
 }
 
 /** What every server message shares; `data` depends on `event_type`. */
@@ -240,6 +301,16 @@ export type AuthOkEvent = Omit<Envelope, 'data' | 'event_type'> & {
   data: AuthOkData;
 };
 
+export type InventoryUpdateEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'inventory_update';
+  data: InventoryUpdateData;
+};
+
+export type ItemEventEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'item_event';
+  data: ItemEventData;
+};
+
 /** What a client receives: one message of its stream, or a control message. */
 export type ServerMessage =
   | GameStateEvent
@@ -253,7 +324,9 @@ export type ServerMessage =
   | HeartbeatEvent
   | PongEvent
   | GameTickEvent
-  | AuthOkEvent;
+  | AuthOkEvent
+  | InventoryUpdateEvent
+  | ItemEventEvent;
 
 /** Every command of the game, by name (what `help` lists, admin ones included). */
 export const COMMANDS: readonly CommandInfo[] = [

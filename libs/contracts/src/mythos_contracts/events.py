@@ -19,6 +19,8 @@ EventType = Literal[
     "pong",
     "game_tick",
     "auth_ok",
+    "inventory_update",
+    "item_event",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -34,6 +36,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "pong",
     "game_tick",
     "auth_ok",
+    "inventory_update",
+    "item_event",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
@@ -55,6 +59,23 @@ class PlayerView(Payload):
     name: str
 
 
+class ItemView(Payload):
+    """One item in the world; its ``id`` never changes as it moves."""
+
+    id: str
+    prototype: str = Field(description="the id of its kind, e.g. 'brass-lantern'")
+    name: str = Field(description="with its article, e.g. 'a brass lantern'")
+    weight: float = Field(description="pounds")
+
+
+class RoomThing(Payload):
+    """Something listed in a room: an item on the floor (or, later, a creature)."""
+
+    id: str
+    prototype: str
+    name: str
+
+
 class RoomView(Payload):
     id: str
     name: str
@@ -62,6 +83,9 @@ class RoomView(Payload):
     exits: dict[str, str] = Field(description="direction -> room id")
     occupants: list[str] = Field(
         description="names of the players in the room, the viewer included"
+    )
+    items: list[RoomThing] = Field(
+        default_factory=list, description="the items on the floor, in order of arrival"
     )
 
 
@@ -161,6 +185,46 @@ class GameTickData(Payload):
     timestamp: str
 
 
+Slot = Literal["head", "body", "hands", "feet", "neck", "main_hand", "off_hand"]
+ItemAction = Literal["get", "drop", "give", "equip", "unequip", "use", "spawn", "loot", "purge"]
+
+
+class Combatant(Payload):
+    """Someone who acts or is acted on: a character or an NPC."""
+
+    id: str
+    name: str
+    kind: Literal["player", "npc"]
+
+
+class InventoryView(Payload):
+    """What a character carries and wears; worn items count toward weight, not things."""
+
+    carried: list[ItemView]
+    worn: dict[Slot, ItemView] = Field(description="slot -> item; a two-handed item is in both")
+    weight: float = Field(description="pounds, carried and worn")
+    max_weight: float
+    things: int = Field(description="items carried (worn ones do not count)")
+    max_things: int
+
+
+class InventoryUpdateData(Payload):
+    """Sent to you after any change to what you carry or wear, and after ``inventory``."""
+
+    inventory: InventoryView
+
+
+class ItemEventData(Payload):
+    """Something happened to an item in your room (you did not do it yourself)."""
+
+    action: ItemAction
+    actor: Combatant | None = Field(description="who did it; null when nobody did (a spawn)")
+    item: ItemView
+    target: Combatant | None = Field(default=None, description="the recipient of a 'give'")
+    slot: Slot | None = Field(default=None, description="the slot of an equip or unequip")
+    text: str = Field(description="the line as you read it, e.g. 'Ada picks up a brass lantern.'")
+
+
 EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "game_state": GameStateData,
     "room_update": RoomUpdateData,
@@ -174,5 +238,7 @@ EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "pong": PongData,
     "game_tick": GameTickData,
     "auth_ok": AuthOkData,
+    "inventory_update": InventoryUpdateData,
+    "item_event": ItemEventData,
 }
 """The ``data`` of each event type (what docs/protocol.md's table lists)."""

@@ -150,6 +150,18 @@ class GameSettings(BaseSettings):
         default=10, ge=1, description="a mute without minutes lasts this long"
     )
     mute_max_minutes: int = Field(default=7 * 24 * 60, ge=1, description="longest mute")
+    inventory_slots: int = Field(
+        default=20, ge=1, le=1000, description="things a character may carry (worn ones apart)"
+    )
+    room_items_max: int = Field(
+        default=50, ge=1, le=10000, description="things that may lie on one room's floor"
+    )
+    spawn_period_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=1000,
+        description="multiplies every spawn and respawn period of the world's data files",
+    )
 
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
@@ -174,6 +186,9 @@ class GameSettings(BaseSettings):
             max_alias_depth=self.alias_max_depth,
             mute_default_minutes=self.mute_default_minutes,
             mute_max_minutes=max(self.mute_max_minutes, self.mute_default_minutes),
+            inventory_slots=self.inventory_slots,
+            room_items_max=self.room_items_max,
+            spawn_period_scale=self.spawn_period_scale,
         )
 
     @model_validator(mode="after")

@@ -38,10 +38,12 @@ def relocate(ctx: Context, player: Player, room: Room, action: str, notice: str)
         who = "You are" if player.id == ctx.actor.id else f"{player.name} is"
         return refused(f"{who} already in {room.name}.")
     origin = player.room_id
-    events = move_player(ctx.world, ctx.roster, player, room.id)
+    events = move_player(ctx.world, ctx.roster, player, room.id, ctx.state)
     audit = [AuditEntry(action, player.name, f"from={origin} to={room.id}")]
     if player.id == ctx.actor.id:
-        text = f"You step between places.\n{arrival_text(ctx.world, ctx.roster, room.id)}"
+        text = (
+            f"You step between places.\n{arrival_text(ctx.world, ctx.roster, room.id, ctx.state)}"
+        )
         return Outcome(True, text, events, state_changed=True, audit=audit)
     events.append(system_line(ctx, player, notice))
     return Outcome(

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from mythos_contracts.events import PresenceData, RoomUpdateData
 
+from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import describe_room_for, room_view
 from mythos_game.domain.world import Room, World
 
 
-def move_player(world: World, roster: Roster, player: Player, target: str) -> list[Outgoing]:
+def move_player(
+    world: World, roster: Roster, player: Player, target: str, state: GameState | None = None
+) -> list[Outgoing]:
     """Move ``player`` to room ``target`` (bumping their stored version) and return what
     to tell: the room left, the room entered (never the mover), and the mover's new room.
     A pose describes the player where they stood, so it is cleared."""
@@ -23,7 +26,7 @@ def move_player(world: World, roster: Roster, player: Player, target: str) -> li
     presence = PresenceData(player_id=player.id, player_name=player.name)
     player.pose = None
     roster.move(player, target)
-    view = room_view(world, roster, target)
+    view = room_view(world, roster, target, state)
     mover = frozenset({player.id})
     return [
         Outgoing("player_left", ToRoom(origin, mover), presence, origin),
@@ -32,9 +35,9 @@ def move_player(world: World, roster: Roster, player: Player, target: str) -> li
     ]
 
 
-def arrival_text(world: World, roster: Roster, room_id: str) -> str:
+def arrival_text(world: World, roster: Roster, room_id: str, state: GameState | None = None) -> str:
     """The room as the mover reads it on arrival."""
-    return describe_room_for(world, roster, room_id)
+    return describe_room_for(world, roster, room_id, state)
 
 
 def find_room(world: World, words: list[str]) -> Room | None:

@@ -40,6 +40,12 @@ class Rules:
     """An alias may expand to another alias, this many levels deep at most."""
     mute_default_minutes: int = 10
     mute_max_minutes: int = 7 * 24 * 60
+    inventory_slots: int = 20
+    """Things a character may carry (worn items do not count)."""
+    room_items_max: int = 50
+    """Things that may lie on one room's floor."""
+    spawn_period_scale: float = 1.0
+    """Multiplies every spawn and respawn period of the data files."""
 
 
 class ChatLimiter:

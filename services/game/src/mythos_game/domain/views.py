@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from mythos_contracts.events import RoomView
 
+from mythos_game.domain.game_state import GameState
+from mythos_game.domain.item_views import room_things
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import Exit, Room, World
 
@@ -11,9 +13,12 @@ from mythos_game.domain.world import Exit, Room, World
 _TOWARD = {"up": "Above", "down": "Below"}
 
 
-def room_view(world: World, roster: Roster, room_id: str) -> RoomView:
+def room_view(
+    world: World, roster: Roster, room_id: str, state: GameState | None = None
+) -> RoomView:
     """The contract's room: ``exits`` lists every exit but the hidden ones, as
-    ``{direction: room id}`` (locked ones included; the text of ``look`` marks them)."""
+    ``{direction: room id}`` (locked ones included; the text of ``look`` marks them);
+    ``items`` what lies on the floor (given the game ``state``)."""
     room = world.room(room_id)
     return RoomView(
         id=room.id,
@@ -21,6 +26,7 @@ def room_view(world: World, roster: Roster, room_id: str) -> RoomView:
         description=room.description,
         exits={direction: way.target for direction, way in room.visible_exits().items()},
         occupants=sorted((p.name for p in roster.in_room(room_id)), key=str.lower),
+        items=room_things(state, room_id) if state is not None else [],
     )
 
 
@@ -43,7 +49,8 @@ def describe_room(
     exits = ", ".join(exit_label(d, ways.get(d)) for d in view.exits) or "none"
     people = ", ".join(view.occupants) or "nobody"
     text = f"{heading}\n{view.description}\nExits: {exits}\nHere: {people}"
-    return "\n".join((text, *poses))
+    ground = [f"On the ground: {', '.join(i.name for i in view.items)}"] if view.items else []
+    return "\n".join((text, *poses, *ground))
 
 
 def poses_in(roster: Roster, room_id: str) -> list[str]:
@@ -52,9 +59,12 @@ def poses_in(roster: Roster, room_id: str) -> list[str]:
     return [pose for pose in (player_pose(p) for p in people) if pose]
 
 
-def describe_room_for(world: World, roster: Roster, room_id: str) -> str:
-    """``describe_room`` of a room by id, with its zone, locked exits and poses."""
-    view = room_view(world, roster, room_id)
+def describe_room_for(
+    world: World, roster: Roster, room_id: str, state: GameState | None = None
+) -> str:
+    """``describe_room`` of a room by id, with its zone, locked exits, poses and (given
+    the game ``state``) what lies on the floor."""
+    view = room_view(world, roster, room_id, state)
     return describe_room(view, world.room(room_id), poses_in(roster, room_id))
 
 

@@ -18,7 +18,7 @@ from mythos_game.domain.world import DIRECTION_WORDS
 from mythos_game.settings import GameSettings
 
 DEFAULT_PATH = Path(__file__).resolve().parents[5] / "docs" / "commands.md"
-_LIMIT_PREFIXES = ("chat_", "alias_", "mute_")
+_LIMIT_PREFIXES = ("chat_", "alias_", "mute_", "inventory_", "room_items_", "spawn_")
 
 _INTRO = """\
 # Commands

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,13 +38,17 @@ from mythos_contracts.ops.log_lines import log_context
 
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse, resolve
+from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
+from mythos_game.domain.spawning import fill_spawns
+from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
 from mythos_game.domain.world import World
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.item_store import ItemStore
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
     UNKNOWN_COMMAND,
@@ -80,10 +85,12 @@ class Dispatcher:
         history: ChatHistory | None = None,
         clock: Callable[[], float] = time.time,
         account_requests: AccountRequests | None = None,
+        items: ItemStore | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
-        is refused)."""
+        is refused); ``items`` stores every item that moved (without it, none is)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -97,6 +104,9 @@ class Dispatcher:
         self._limiter = ChatLimiter()
         self._started_at = clock()
         self._account_requests = account_requests
+        self.state: GameState = sessions.state
+        self._items = items
+        self._rng = rng or random.Random()
 
     async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
         if isinstance(message, AccountRevoked):
@@ -137,15 +147,49 @@ class Dispatcher:
                 raise
             _handled(handling, started)
 
+    async def start_spawns(self) -> None:
+        """Fill every spawn rule to its ``max``; only once the stored floor items are in
+        ``state`` (counting fewer would duplicate them)."""
+        async with self._lock:
+            outcome = TickOutcome()
+            fill_spawns(self._tick_context(), outcome)
+            await self._apply_tick(outcome)
+
     async def tick(self) -> None:
         async with self._lock:
             self._tick_number += 1
             await self._sessions.tick()
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
+            await self._apply_tick(run_tick(self._tick_context()))
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
                 self._limiter.forget_older_than(self._clock())
+
+    def _tick_context(self) -> TickContext:
+        return TickContext(
+            self._world,
+            self._roster,
+            self.state,
+            self._tick_number,
+            self._clock(),
+            self._rng,
+            self._rules,
+            self._sessions.links,
+        )
+
+    async def _apply_tick(self, outcome: TickOutcome) -> None:
+        self._sessions.unbind_moved()
+        for player in outcome.changed_players:
+            await self._sessions.save(player)
+        await self._save_items()
+        await self._publisher.publish(outcome.events)
+
+    async def _save_items(self) -> None:
+        changed = self.state.take_changed()
+        if self._items is not None:
+            for item, place in changed:
+                await self._items.save(item, place)
 
     async def _handle(self, message: EdgeMessage) -> None:
         sessions = self._sessions
@@ -205,6 +249,7 @@ class Dispatcher:
             await self._sessions.save(player)
         for other in outcome.changed_players:
             await self._sessions.save(other)
+        await self._save_items()
         if self._history is not None:
             for line in outcome.history:
                 await self._history.record(line)
@@ -249,6 +294,7 @@ class Dispatcher:
             can_ban=self._account_requests is not None,
             role=msg.player_role,
             links=self._sessions.links,
+            state=self.state,
         )
         try:
             return parsed.spec.run(ctx, parsed.args)

@@ -38,6 +38,7 @@ from mythos_contracts.events import (
 )
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
+from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
@@ -79,6 +80,7 @@ class Sessions:
         timings: SessionTimings,
         clock: Callable[[], float] = time.monotonic,
         welcome: Welcome | None = None,
+        state: GameState | None = None,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -93,6 +95,8 @@ class Sessions:
         self._offline: dict[str, StoredState] = {}
         self._edges_seen: dict[str, float] = {}
         self._welcome = welcome
+        self.state = state or GameState()
+        """Items, NPCs and fights: what rooms show besides the players."""
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
 
@@ -143,7 +147,7 @@ class Sessions:
         log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
         await self._publisher.replay(player.id, self.links[player.id].connection_id, missed)
         # The new edge learns the room (and binds it) from this, as after a move.
-        view = room_view(self._world, self._roster, player.room_id)
+        view = room_view(self._world, self._roster, player.room_id, self.state)
         await self._publisher.publish(
             [
                 Outgoing(
@@ -249,7 +253,7 @@ class Sessions:
         stream = self._sequencer.open(player.id, connection_id)
         state = GameStateData(
             player=PlayerView(id=player.id, name=player.name),
-            room=room_view(self._world, self._roster, player.room_id),
+            room=room_view(self._world, self._roster, player.room_id, self.state),
             epoch=stream.epoch,
             session_id=stream.session_id,
             resync=resync,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from mythos_contracts.accounts import BanRequest
 from mythos_contracts.events import ChatMessageData
 
+from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE, LinkView, NoLinks
 from mythos_game.domain.outgoing import Disconnect, Outgoing
 from mythos_game.domain.roster import Player, Roster
@@ -35,6 +36,8 @@ class Context:
     admin commands check, never anything remembered from a login."""
     links: LinkView = field(default_factory=NoLinks)
     """How the players are connected, as far as commands show it (link-dead, role)."""
+    state: GameState = field(default_factory=GameState)
+    """Items, NPCs and fights: what the world holds besides the players."""
 
 
 @dataclass(frozen=True)

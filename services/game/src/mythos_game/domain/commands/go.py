@@ -16,8 +16,8 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return refused(f"You cannot go {direction} from here.")
     if way.locked:
         return refused(f"The way {direction} is locked.")
-    events = move_player(ctx.world, ctx.roster, ctx.actor, way.target)
-    text = f"You go {direction}.\n{arrival_text(ctx.world, ctx.roster, way.target)}"
+    events = move_player(ctx.world, ctx.roster, ctx.actor, way.target, ctx.state)
+    text = f"You go {direction}.\n{arrival_text(ctx.world, ctx.roster, way.target, ctx.state)}"
     return Outcome(True, text, events, state_changed=True)
 
 

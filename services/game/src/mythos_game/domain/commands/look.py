@@ -10,7 +10,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if not words:
         if args:
             return refused("Look at what? Usage: look [<direction> | <player>]")
-        return Outcome(True, describe_room_for(ctx.world, ctx.roster, ctx.actor.room_id))
+        return Outcome(True, describe_room_for(ctx.world, ctx.roster, ctx.actor.room_id, ctx.state))
     wanted = " ".join(words).strip()
 
     direction = canonical_direction(wanted)
