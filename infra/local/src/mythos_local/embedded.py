@@ -13,6 +13,7 @@ from mythos_auth.settings import AuthSettings
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import configure_logging
 from mythos_edge.app import create_app as create_edge_app
+from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
 from mythos_edge.settings import EdgeSettings
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
@@ -103,13 +104,11 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         ),
         bus=InMemoryBus(broker),
     )
-    edge_app = create_edge_app(
-        EdgeSettings(
-            instance_id="embedded",
-            jwks_url=f"{settings.public_url}/auth/.well-known/jwks.json",
-        ),
-        InMemoryBus(broker),
+    edge_settings = EdgeSettings(
+        instance_id="embedded",
+        jwks_url=f"{settings.public_url}/auth/.well-known/jwks.json",
     )
+    edge_app = create_edge_app(edge_settings, InMemoryBus(broker))
     dist = settings.mythos_client_dist
     static = with_client_headers(
         ClientFiles(directory=dist, html=True) if dist.is_dir() else _NO_CLIENT
@@ -142,6 +141,8 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
                 lifespan="off",
                 ws_max_size=1 << 20,
                 ws_per_message_deflate=False,  # small lines: not worth a zlib context each
+                ws_ping_interval=None,  # as the edge: idle close and 4008 are the checks
+                http=header_deadline_protocol(edge_settings.handshake_timeout_seconds),
                 log_config=None,
             )
         )

@@ -40,6 +40,10 @@ def assemble(settings: EdgeSettings) -> Plan:
                 # Lines are small: per-message deflate would cost a zlib context per
                 # connection and a compression per send, for next to no saving.
                 "ws_per_message_deflate": settings.ws_compression,
+                # No protocol-level pings: the idle close (4002) and the send-queue bound
+                # (4008) are the edge's documented liveness checks, and a second, silent one
+                # would close a stalled reader with 1011 before they could say why.
+                "ws_ping_interval": None,
                 "proxy_headers": True,
                 "forwarded_allow_ips": settings.forwarded_allow_ips,
                 # uvicorn times out idle keep-alive connections only: a client that never
