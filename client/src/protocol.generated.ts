@@ -18,6 +18,10 @@ export const EVENT_TYPES = [
   'auth_ok',
   'inventory_update',
   'item_event',
+  'npc_entered',
+  'npc_left',
+  'combat_event',
+  'room_message',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -80,6 +84,39 @@ export interface ClientCommand {
   args?: string[];
   timestamp?: string | null;
   command_id?: string | null;
+}
+
+/**
+ * Something that happened in a fight. The structured fields are the same for everyone
+ * in the room; `text` is the line as this recipient reads it.
+ */
+export interface CombatEventData {
+  kind: 'engage' | 'hit' | 'target' | 'flee' | 'flee_failed' | 'fall' | 'death' | 'end';
+  /** the fight; null for a death outside any fight */
+  combat_id: string | null;
+  /** the round resolved; engagements and opening blows carry the last round resolved (0 before the first) */
+  round: number;
+  /** who acts; the killer for a death */
+  actor: Combatant | null;
+  /** who is acted on, falls or dies */
+  target: Combatant | null;
+  /** hit only */
+  damage: number | null;
+  /** hit only: the weapon's name, or null */
+  weapon: string | null;
+  /** hit only: claw, punch, strike… */
+  verb: string | null;
+  /** hit only: after the blow */
+  target_dp: number | null;
+  /** hit only */
+  target_max_dp: number | null;
+  /** flee only */
+  direction: string | null;
+  /** NPC death only: what the killer gains */
+  xp: number | null;
+  /** end: victory | fled | left | gone; flee: voluntary | terror */
+  reason: string | null;
+  text: string;
 }
 
 /** Someone who acts or is acted on: a character or an NPC. */
@@ -193,6 +230,21 @@ export interface ItemView {
   weight: number;
 }
 
+/**
+ * `npc_entered` / `npc_left`: an NPC appeared in or left your room. Every change
+ * to a room's NPCs sends exactly one of these.
+ */
+export interface NpcPresenceData {
+  npc_id: string;
+  npc_name: string;
+  prototype: string;
+  reason: 'spawned' | 'walked' | 'fled' | 'died' | 'purged';
+  /** walked/fled: where it went (npc_left) or came from (npc_entered), in that room's terms */
+  direction: string | null;
+  /** the line to show, when there is one */
+  text: string | null;
+}
+
 export interface PlayerView {
   id: string;
   name: string;
@@ -207,7 +259,15 @@ export interface PresenceData {
   player_name: string;
 }
 
-/** Something listed in a room: an item on the floor (or, later, a creature). */
+/** Narration the game makes for a room (not chat): aid, respawn, catatonia… */
+export interface RoomMessageData {
+  kind: string;
+  actor: Combatant | null;
+  target: Combatant | null;
+  text: string;
+}
+
+/** Something listed in a room: an item on the floor, or an NPC (its instance id, npc-…). */
 export interface RoomThing {
   id: string;
   prototype: string;
@@ -229,6 +289,8 @@ export interface RoomView {
   occupants: string[];
   /** the items on the floor, in order of arrival */
   items: RoomThing[];
+  /** the NPCs in the room, in order of arrival */
+  npcs: RoomThing[];
 }
 
 /** What every server message shares; `data` depends on `event_type`. */
@@ -311,6 +373,26 @@ export type ItemEventEvent = Omit<Envelope, 'data' | 'event_type'> & {
   data: ItemEventData;
 };
 
+export type NpcEnteredEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'npc_entered';
+  data: NpcPresenceData;
+};
+
+export type NpcLeftEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'npc_left';
+  data: NpcPresenceData;
+};
+
+export type CombatEventEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'combat_event';
+  data: CombatEventData;
+};
+
+export type RoomMessageEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'room_message';
+  data: RoomMessageData;
+};
+
 /** What a client receives: one message of its stream, or a control message. */
 export type ServerMessage =
   | GameStateEvent
@@ -326,7 +408,11 @@ export type ServerMessage =
   | GameTickEvent
   | AuthOkEvent
   | InventoryUpdateEvent
-  | ItemEventEvent;
+  | ItemEventEvent
+  | NpcEnteredEvent
+  | NpcLeftEvent
+  | CombatEventEvent
+  | RoomMessageEvent;
 
 /** Every command of the game, by name (what `help` lists, admin ones included). */
 export const COMMANDS: readonly CommandInfo[] = [

@@ -71,15 +71,24 @@ describe('decodeEvent', () => {
     });
   });
 
-  it('drops exits and occupants of the wrong type rather than failing', () => {
+  it('drops exits, occupants and NPCs of the wrong type rather than failing', () => {
+    const npc = { id: 'npc-1', prototype: 'ghoul', name: 'a ghoul' };
     const event = decodeEvent(
       message(2, 'room_update', {
-        room: { id: 'r', name: 'R', exits: { north: 'n', bad: 3 }, occupants: ['A', 7] },
+        room: {
+          id: 'r',
+          name: 'R',
+          exits: { north: 'n', bad: 3 },
+          occupants: ['A', 7],
+          npcs: [npc, { id: 'npc-2' }, 'x'],
+        },
       }),
     );
     expect(event).toEqual({
       type: 'room_update',
-      data: { room: { id: 'r', name: 'R', description: '', exits: { north: 'n' }, occupants: ['A'] } },
+      data: {
+        room: { id: 'r', name: 'R', description: '', exits: { north: 'n' }, occupants: ['A'], items: [], npcs: [npc] },
+      },
     });
   });
 

@@ -17,6 +17,7 @@ import * as wire from './protocol.generated';
 export type PayloadOf<K extends wire.EventType> = Extract<wire.ServerMessage, { event_type: K }>['data'];
 
 export type Room = wire.RoomView;
+export type RoomThing = wire.RoomThing;
 export type PlayerRef = wire.PlayerView;
 export type EventType = wire.EventType;
 
@@ -153,7 +154,22 @@ export function decodeRoom(value: unknown): Room | null {
   const occupants = Array.isArray(rawOccupants)
     ? rawOccupants.filter((o): o is string => typeof o === 'string')
     : [];
-  return { id, name, description: str(value, 'description') ?? '', exits, occupants };
+  const items = decodeThings(value['items']);
+  const npcs = decodeThings(value['npcs']);
+  return { id, name, description: str(value, 'description') ?? '', exits, occupants, items, npcs };
+}
+
+/** Items on the floor or NPCs: the well-formed entries of a list, in order. */
+function decodeThings(value: unknown): RoomThing[] {
+  return Array.isArray(value) ? value.flatMap(decodeThing) : [];
+}
+
+function decodeThing(value: unknown): RoomThing[] {
+  if (!isObject(value)) return [];
+  const id = str(value, 'id');
+  const prototype = str(value, 'prototype');
+  const name = str(value, 'name');
+  return id !== null && prototype !== null && name !== null ? [{ id, prototype, name }] : [];
 }
 
 function decodePlayer(value: unknown): PlayerRef | null {

@@ -7,6 +7,8 @@ export const ROOM: Room = {
   description: 'Gas lamps hiss above wet cobbles.',
   exits: { north: 'miskatonic-gate', east: 'river-street' },
   occupants: ['Alice', 'Bob'],
+  items: [],
+  npcs: [],
 };
 
 export function message(

@@ -21,6 +21,10 @@ EventType = Literal[
     "auth_ok",
     "inventory_update",
     "item_event",
+    "npc_entered",
+    "npc_left",
+    "combat_event",
+    "room_message",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -38,6 +42,10 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "auth_ok",
     "inventory_update",
     "item_event",
+    "npc_entered",
+    "npc_left",
+    "combat_event",
+    "room_message",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
@@ -69,7 +77,7 @@ class ItemView(Payload):
 
 
 class RoomThing(Payload):
-    """Something listed in a room: an item on the floor (or, later, a creature)."""
+    """Something listed in a room: an item on the floor, or an NPC (its instance id, npc-…)."""
 
     id: str
     prototype: str
@@ -86,6 +94,9 @@ class RoomView(Payload):
     )
     items: list[RoomThing] = Field(
         default_factory=list, description="the items on the floor, in order of arrival"
+    )
+    npcs: list[RoomThing] = Field(
+        default_factory=list, description="the NPCs in the room, in order of arrival"
     )
 
 
@@ -225,6 +236,63 @@ class ItemEventData(Payload):
     text: str = Field(description="the line as you read it, e.g. 'Ada picks up a brass lantern.'")
 
 
+NpcPresenceReason = Literal["spawned", "walked", "fled", "died", "purged"]
+
+
+class NpcPresenceData(Payload):
+    """``npc_entered`` / ``npc_left``: an NPC appeared in or left your room. Every change
+    to a room's NPCs sends exactly one of these."""
+
+    npc_id: str
+    npc_name: str
+    prototype: str
+    reason: NpcPresenceReason
+    direction: str | None = Field(
+        default=None,
+        description="walked/fled: where it went (npc_left) or came from (npc_entered), "
+        "in that room's terms",
+    )
+    text: str | None = Field(default=None, description="the line to show, when there is one")
+
+
+CombatEventKind = Literal["engage", "hit", "target", "flee", "flee_failed", "fall", "death", "end"]
+
+
+class CombatEventData(Payload):
+    """Something that happened in a fight. The structured fields are the same for everyone
+    in the room; ``text`` is the line as this recipient reads it."""
+
+    kind: CombatEventKind
+    combat_id: str | None = Field(description="the fight; null for a death outside any fight")
+    round: int = Field(
+        description="the round resolved; engagements and opening blows carry the last round "
+        "resolved (0 before the first)"
+    )
+    actor: Combatant | None = Field(description="who acts; the killer for a death")
+    target: Combatant | None = Field(description="who is acted on, falls or dies")
+    damage: int | None = Field(default=None, description="hit only")
+    weapon: str | None = Field(default=None, description="hit only: the weapon's name, or null")
+    verb: str | None = Field(default=None, description="hit only: claw, punch, strike…")
+    target_dp: int | None = Field(default=None, description="hit only: after the blow")
+    target_max_dp: int | None = Field(default=None, description="hit only")
+    direction: str | None = Field(default=None, description="flee only")
+    xp: int | None = Field(default=None, description="NPC death only: what the killer gains")
+    reason: str | None = Field(
+        default=None,
+        description="end: victory | fled | left | gone; flee: voluntary | terror",
+    )
+    text: str
+
+
+class RoomMessageData(Payload):
+    """Narration the game makes for a room (not chat): aid, respawn, catatonia…"""
+
+    kind: str
+    actor: Combatant | None = None
+    target: Combatant | None = None
+    text: str
+
+
 EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "game_state": GameStateData,
     "room_update": RoomUpdateData,
@@ -240,5 +308,9 @@ EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "auth_ok": AuthOkData,
     "inventory_update": InventoryUpdateData,
     "item_event": ItemEventData,
+    "npc_entered": NpcPresenceData,
+    "npc_left": NpcPresenceData,
+    "combat_event": CombatEventData,
+    "room_message": RoomMessageData,
 }
 """The ``data`` of each event type (what docs/protocol.md's table lists)."""
