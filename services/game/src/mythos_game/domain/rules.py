@@ -46,6 +46,18 @@ class Rules:
     """Things that may lie on one room's floor."""
     spawn_period_scale: float = 1.0
     """Multiplies every spawn and respawn period of the data files."""
+    combat_round_ticks: int = 3
+    """Ticks between two rounds of a fight."""
+    flee_chance: float | None = None
+    """A fixed chance (0..1) for ``flee``; None uses the formula of ``combat.flee_chance``."""
+    pvp: bool = False
+    """Whether players may attack players."""
+    arrival_ward_seconds: float = 10.0
+    """After entering the world, hostile NPCs leave a character alone this long."""
+    unarmed_damage: int = 2
+    """Damage of an unarmed blow, before the damage bonus."""
+    dp_regen_ticks: int = 30
+    """Out of combat, +1 DP every this many ticks (NPCs and healthy characters)."""
 
 
 class ChatLimiter:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from mythos_contracts.events import ItemEventData
 
+from mythos_game.domain import npc_life
 from mythos_game.domain.item_views import item_view
 from mythos_game.domain.items import Item
 from mythos_game.domain.npcs import capitalized
@@ -64,8 +65,12 @@ def appeared(item: Item, room_id: str, actor: None = None) -> Outgoing:
     return Outgoing("item_event", ToRoom(room_id), data, room_id)
 
 
-SPAWN_KINDS: dict[str, SpawnKind] = {"item": SpawnKind(_count_items, _spawn_item)}
-"""Rule kind -> how it counts and spawns; the NPC rules add ``npc``."""
+SPAWN_KINDS: dict[str, SpawnKind] = {
+    "item": SpawnKind(_count_items, _spawn_item),
+    # NPCs count alive anywhere; the period is the NPC's respawn_seconds when it has one.
+    "npc": SpawnKind(npc_life.count_rule, npc_life.spawn_rule, npc_life.rule_period),
+}
+"""Rule kind -> how it counts and spawns."""
 
 
 def _rules(ctx: TickContext) -> Iterator[tuple[Room, SpawnRule, SpawnKind]]:

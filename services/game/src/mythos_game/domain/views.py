@@ -6,6 +6,7 @@ from mythos_contracts.events import RoomView
 
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.item_views import room_things
+from mythos_game.domain.npc_life import creature_labels, npc_things, person_mark
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import Exit, Room, World
 
@@ -27,6 +28,7 @@ def room_view(
         exits={direction: way.target for direction, way in room.visible_exits().items()},
         occupants=sorted((p.name for p in roster.in_room(room_id)), key=str.lower),
         items=room_things(state, room_id) if state is not None else [],
+        npcs=npc_things(state, room_id) if state is not None else [],
     )
 
 
@@ -36,21 +38,30 @@ def exit_label(direction: str, way: Exit | None) -> str:
 
 
 def describe_room(
-    view: RoomView, room: Room | None = None, poses: list[str] | tuple[str, ...] = ()
+    view: RoomView,
+    room: Room | None = None,
+    poses: list[str] | tuple[str, ...] = (),
+    *,
+    people: list[str] | None = None,
+    creatures: list[str] | None = None,
 ) -> str:
     """The room as text, for ``look`` and after a move. Given the ``room`` itself, the
     heading names its zone and sub-zone and locked exits are marked ``(locked)``;
-    ``poses`` (of the players here who set one) follow, one a line."""
+    ``poses`` (of the players here who set one) follow, one a line, then the creatures
+    and what lies on the ground. ``people`` and ``creatures`` are the names with their
+    marks (``Ada (fighting)``, ``a ghoul (fighting Ada)``); by default the view's names."""
     heading = view.name
     if room is not None and room.zone:
         area = room.zone if room.subzone in ("", room.name) else f"{room.zone}, {room.subzone}"
         heading = f"{view.name} [{area}]"
     ways = room.exits if room is not None else {}
     exits = ", ".join(exit_label(d, ways.get(d)) for d in view.exits) or "none"
-    people = ", ".join(view.occupants) or "nobody"
-    text = f"{heading}\n{view.description}\nExits: {exits}\nHere: {people}"
+    here = ", ".join(people if people is not None else view.occupants) or "nobody"
+    text = f"{heading}\n{view.description}\nExits: {exits}\nHere: {here}"
+    names = creatures if creatures is not None else [n.name for n in view.npcs]
+    living = [f"Creatures: {', '.join(names)}"] if names else []
     ground = [f"On the ground: {', '.join(i.name for i in view.items)}"] if view.items else []
-    return "\n".join((text, *poses, *ground))
+    return "\n".join((text, *poses, *living, *ground))
 
 
 def poses_in(roster: Roster, room_id: str) -> list[str]:
@@ -63,9 +74,18 @@ def describe_room_for(
     world: World, roster: Roster, room_id: str, state: GameState | None = None
 ) -> str:
     """``describe_room`` of a room by id, with its zone, locked exits, poses and (given
-    the game ``state``) what lies on the floor."""
+    the game ``state``) who fights, the creatures and what lies on the floor."""
     view = room_view(world, roster, room_id, state)
-    return describe_room(view, world.room(room_id), poses_in(roster, room_id))
+    if state is None:
+        return describe_room(view, world.room(room_id), poses_in(roster, room_id))
+    people = sorted(roster.in_room(room_id), key=lambda p: p.name.lower())
+    return describe_room(
+        view,
+        world.room(room_id),
+        poses_in(roster, room_id),
+        people=[p.name + person_mark(state, p) for p in people],
+        creatures=creature_labels(state, roster, room_id),
+    )
 
 
 def zone_label(room: Room) -> str:
