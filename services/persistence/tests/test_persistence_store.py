@@ -62,7 +62,7 @@ async def test_migrations_create_the_players_table_once(engine: AsyncEngine) -> 
         "aliases",
         "muted_until",
     }
-    assert revision == "0003"
+    assert revision == "0004"
 
 
 async def test_unknown_player_loads_as_none(store: SqlPlayerStore) -> None:

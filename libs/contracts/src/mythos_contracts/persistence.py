@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.events import CommandResponseData
@@ -22,6 +22,52 @@ class LoadPlayerRequest(_Message):
     name: str
 
 
+ItemPlaceKind = Literal["room", "carried", "worn", "gone"]
+
+
+class ItemRecord(_Message):
+    """Where one item is, as stored: one row per item (``item_id`` never changes)."""
+
+    item_id: str = Field(min_length=1, max_length=128)
+    prototype_id: str = Field(min_length=1, max_length=64, description="its kind, e.g. a lantern")
+    location_kind: ItemPlaceKind = Field(
+        description="room: on a floor; carried, worn: a character's; gone: destroyed (a "
+        "tombstone, so that no older save brings it back)"
+    )
+    location_id: str | None = Field(
+        default=None, description="the room id or the character id; None when gone"
+    )
+    slot: str | None = Field(default=None, description="worn only: the first slot it fills")
+    origin: str | None = Field(
+        default=None, description="the spawn rule ({room_id}/{index}) that put it on this floor"
+    )
+    version: int = Field(ge=1, description="max(previous + 1, wall-clock milliseconds)")
+
+    @model_validator(mode="after")
+    def _place_is_whole(self) -> ItemRecord:
+        if (self.location_kind == "gone") != (self.location_id is None):
+            raise ValueError("location_id is given exactly when the item is not gone")
+        if (self.location_kind == "worn") != (self.slot is not None):
+            raise ValueError("slot is given exactly when the item is worn")
+        if self.origin is not None and self.location_kind != "room":
+            raise ValueError("only an item on a floor has an origin")
+        return self
+
+
+class ItemStateChanged(ItemRecord):
+    """``save.item``: where an item is now. Idempotent: a version not above the stored
+    one changes nothing, and a tombstone (``gone``) is never overwritten by an older save."""
+
+
+class LoadFloorItemsRequest(_Message):
+    """Request/reply (``request.load_floor_items``): every item lying on a floor, which a
+    starting game loads before any spawn rule runs."""
+
+
+class LoadFloorItemsReply(_Message):
+    items: list[ItemRecord] = Field(default_factory=list)
+
+
 class LoadPlayerReply(_Message):
     player_id: str
     name: str
@@ -32,6 +78,9 @@ class LoadPlayerReply(_Message):
     )
     muted_until: datetime | None = Field(
         default=None, description="when an admin's mute ends (UTC); None when not muted"
+    )
+    items: list[ItemRecord] = Field(
+        default_factory=list, description="what the account's characters carry and wear"
     )
 
 

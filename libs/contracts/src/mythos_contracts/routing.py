@@ -126,6 +126,12 @@ def save_key(entity: str) -> str:
     return f"{SAVE_KEYS}.{_word(entity, 'entity')}"
 
 
+ITEM_SAVE_KEY = save_key("item")
+"""``save.item``: where one item is now (``ItemStateChanged``)."""
+LOAD_FLOOR_ITEMS_KEY = load_request_key("load_floor_items")
+"""``request.load_floor_items``: every item on a floor (``LoadFloorItemsRequest``)."""
+
+
 def revocation_key(account_id: str) -> str:
     """Key of an ``AccountRevoked`` on the accounts exchange (every edge and the game get it)."""
     return f"{REVOCATION_KEYS}.{_word(account_id, 'account id')}"

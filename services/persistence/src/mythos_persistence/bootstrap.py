@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mythos_persistence.adapters.chat_store import SqlChatStore
 from mythos_persistence.adapters.database import make_engine
 from mythos_persistence.adapters.handoff_store import SqlHandoffStore
+from mythos_persistence.adapters.item_store import SqlItemStore
 from mythos_persistence.adapters.player_store import SqlPlayerStore
 from mythos_persistence.entrypoints.consumers import Consumers
 from mythos_persistence.service_layer.ports import StoreUnavailable
@@ -31,8 +32,9 @@ _BROKER_PROBE_KEY = health_probe_key("persistence")
 
 
 class PersistenceService:
-    """Serves ``request.load_player``, ``request.chat_history``, ``request.save_handoff``,
-    ``request.take_handoff``, ``save.player`` and ``save.chat`` from the game database.
+    """Serves ``request.load_player`` (with the player's items), ``request.chat_history``,
+    ``request.save_handoff``, ``request.take_handoff``, ``request.load_floor_items``,
+    ``save.player``, ``save.chat`` and ``save.item`` from the game database.
 
     The contract's lifecycle runs it (see ``__main__``); whoever runs it owns the bus:
     connect it before ``start()`` (``connect()`` already declares the durable queues
@@ -60,7 +62,8 @@ class PersistenceService:
         backoff = Backoff(self._settings.retry_initial_seconds, self._settings.retry_max_seconds)
         chat = SqlChatStore(self._engine, keep=self._settings.chat_lines_kept)
         handoffs = SqlHandoffStore(self._engine)
-        self._consumers = Consumers(self._bus, self._store, backoff, chat, handoffs)
+        items = SqlItemStore(self._engine)
+        self._consumers = Consumers(self._bus, self._store, backoff, chat, handoffs, items)
         await self._consumers.start()
         log.info("persistence service started")
 

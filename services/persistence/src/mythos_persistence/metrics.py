@@ -11,8 +11,8 @@ from typing import Literal, get_args
 from prometheus_client import Counter, Histogram
 
 # take_handoff is a write: it deletes every handed-off stream in the transaction that reads them.
-WriteOperation = Literal["save_player", "append_chat", "save_handoff", "take_handoff"]
-ReadOperation = Literal["load_player", "chat_history"]
+WriteOperation = Literal["save_player", "append_chat", "save_handoff", "take_handoff", "save_item"]
+ReadOperation = Literal["load_player", "chat_history", "load_floor_items", "load_held_items"]
 WRITE_OPERATIONS: tuple[WriteOperation, ...] = get_args(WriteOperation)
 READ_OPERATIONS: tuple[ReadOperation, ...] = get_args(ReadOperation)
 

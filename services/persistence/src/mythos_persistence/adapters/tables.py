@@ -49,3 +49,20 @@ stream_handoffs = sa.Table(
     # so text avoids a decode/encode round trip of a body that can be tens of kB.
     sa.Column("body", sa.Text(), nullable=False),
 )
+
+# One row per item: moving it is one versioned upsert of its row, so no sequence of
+# saves can duplicate or lose an item. A destroyed item stays as a tombstone
+# (location_kind ``gone``), which no later save overwrites.
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("item_id", sa.String(), primary_key=True),
+    sa.Column("prototype_id", sa.String(), nullable=False),
+    sa.Column("location_kind", sa.String(), nullable=False),
+    sa.Column("location_id", sa.String(), nullable=True),
+    sa.Column("slot", sa.String(), nullable=True),
+    sa.Column("origin", sa.String(), nullable=True),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_items_location", "location_kind", "location_id"),
+)

@@ -24,7 +24,10 @@ from mythos_contracts.persistence import (
     ChatLine,
     HandoffReply,
     HandoffSaved,
+    ItemStateChanged,
     LoadChatHistoryRequest,
+    LoadFloorItemsReply,
+    LoadFloorItemsRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
@@ -33,6 +36,8 @@ from mythos_contracts.persistence import (
     TakeHandoffRequest,
 )
 from mythos_contracts.routing import (
+    ITEM_SAVE_KEY,
+    LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
     load_request_key,
@@ -46,7 +51,8 @@ from mythos_persistence.service_layer.handoff_handlers import (
     handle_save_handoff,
     handle_take_handoff,
 )
-from mythos_persistence.service_layer.ports import ChatStore, HandoffStore, PlayerStore
+from mythos_persistence.service_layer.item_handlers import handle_floor_items, handle_item_save
+from mythos_persistence.service_layer.ports import ChatStore, HandoffStore, ItemStore, PlayerStore
 from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -55,7 +61,14 @@ SAVE_HANDOFF_KEY = load_request_key("save_handoff")
 TAKE_HANDOFF_KEY = load_request_key("take_handoff")
 _HANDOFF_KEYS = (SAVE_HANDOFF_KEY, TAKE_HANDOFF_KEY)
 
-Reply = LoadPlayerReply | ChatHistoryReply | HandoffSaved | HandoffReply | PersistenceError
+Reply = (
+    LoadPlayerReply
+    | ChatHistoryReply
+    | HandoffSaved
+    | HandoffReply
+    | LoadFloorItemsReply
+    | PersistenceError
+)
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
@@ -79,14 +92,21 @@ class Route(Generic[M, R]):
 
 
 def request_routes(
-    store: PlayerStore, chat: ChatStore | None, handoffs: HandoffStore | None
+    store: PlayerStore,
+    chat: ChatStore | None,
+    handoffs: HandoffStore | None,
+    items: ItemStore | None = None,
 ) -> dict[str, Route[Any, Reply]]:
     """Request/reply handlers by routing key; a store this instance lacks serves nothing."""
     routes: dict[str, Route[Any, Reply]] = {
         load_request_key("load_player"): Route(
-            "load_player request", LoadPlayerRequest, partial(handle_load, store)
+            "load_player request", LoadPlayerRequest, partial(handle_load, store, items=items)
         ),
     }
+    if items is not None:
+        routes[LOAD_FLOOR_ITEMS_KEY] = Route(
+            "load_floor_items request", LoadFloorItemsRequest, partial(handle_floor_items, items)
+        )
     if chat is not None:
         routes[load_request_key("chat_history")] = Route(
             "chat_history request", LoadChatHistoryRequest, partial(handle_chat_history, chat)
@@ -102,7 +122,7 @@ def request_routes(
 
 
 def save_routes(
-    store: PlayerStore, chat: ChatStore | None, backoff: Backoff
+    store: PlayerStore, chat: ChatStore | None, backoff: Backoff, items: ItemStore | None = None
 ) -> dict[str, Route[Any, object]]:
     """Save handlers by routing key (their result is not used). Database outages are
     waited out inside them."""
@@ -114,6 +134,10 @@ def save_routes(
     if chat is not None:
         routes[save_key("chat")] = Route(
             "chat save", ChatLine, partial(handle_chat_save, chat, backoff=backoff)
+        )
+    if items is not None:
+        routes[ITEM_SAVE_KEY] = Route(
+            "item save", ItemStateChanged, partial(handle_item_save, items, backoff=backoff)
         )
     return routes
 
@@ -134,10 +158,11 @@ class Consumers:
         backoff: Backoff,
         chat: ChatStore | None = None,
         handoffs: HandoffStore | None = None,
+        items: ItemStore | None = None,
     ) -> None:
         self._bus = bus
-        self._requests = request_routes(store, chat, handoffs)
-        self._saves = save_routes(store, chat, backoff)
+        self._requests = request_routes(store, chat, handoffs, items)
+        self._saves = save_routes(store, chat, backoff, items)
 
     async def start(self) -> None:
         # One consumer per queue: a save waiting out a database outage holds up

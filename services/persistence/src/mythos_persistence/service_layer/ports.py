@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from mythos_contracts.persistence import ChatLine, PlayerStateChanged, StreamHandoff
+from mythos_contracts.persistence import (
+    ChatLine,
+    ItemRecord,
+    ItemStateChanged,
+    PlayerStateChanged,
+    StreamHandoff,
+)
 
 
 class StoreUnavailable(RuntimeError):
@@ -62,3 +68,15 @@ class HandoffStore(Protocol):
         """The oldest ``limit`` streams saved at most ``max_age_seconds`` before ``now``,
         oldest save first, and whether more are left; the streams returned and every
         stream too old are deleted in the same transaction."""
+
+
+class ItemStore(Protocol):
+    async def save_if_newer(self, change: ItemStateChanged) -> bool:
+        """Write ``change`` atomically unless the stored version is >= its version or
+        the stored item is gone (a tombstone is final). True when the row was written."""
+
+    async def floor_items(self) -> list[ItemRecord]:
+        """Every item lying on a floor, oldest move first."""
+
+    async def held_by(self, character_ids: Sequence[str]) -> list[ItemRecord]:
+        """What these characters carry and wear, oldest move first."""
