@@ -515,8 +515,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'look',
     aliases: ['l'],
-    usage: 'look [<direction> | <player>]',
-    summary: 'Describe the room you stand in, its exits and who is here; or what lies in one direction; or another player in the room.',
+    usage: 'look [<direction> | <player> | <creature>]',
+    summary: 'Describe the room you stand in, its exits, who and what is here; or what lies in one direction; or a player or creature in the room.',
     category: 'World',
     admin: false,
   },
@@ -559,6 +559,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: 'Speak to everyone in the room.',
     category: 'Talking',
     admin: false,
+  },
+  {
+    name: 'spawn',
+    aliases: [],
+    usage: 'spawn <id> [count]',
+    summary: 'Make items or creatures appear in your room.',
+    category: 'Admin',
+    admin: true,
   },
   {
     name: 'summon',

@@ -162,6 +162,29 @@ class GameSettings(BaseSettings):
         le=1000,
         description="multiplies every spawn and respawn period of the world's data files",
     )
+    combat_round_ticks: int = Field(
+        default=3, ge=1, le=600, description="ticks between two rounds of a fight"
+    )
+    flee_chance: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="a fixed chance for 'flee'; unset: 0.5 + 0.1 per usable exit - 0.1 per "
+        "opponent targeting you, clamped to 0.1..0.95",
+    )
+    pvp: bool = Field(default=False, description="whether players may attack players")
+    arrival_ward_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="after entering the world, hostile NPCs leave a character alone this long",
+    )
+    unarmed_damage: int = Field(
+        default=2, ge=1, le=100, description="damage of an unarmed blow, before the damage bonus"
+    )
+    dp_regen_ticks: int = Field(
+        default=30, ge=1, le=100000, description="out of combat, +1 DP every this many ticks"
+    )
 
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
@@ -189,6 +212,12 @@ class GameSettings(BaseSettings):
             inventory_slots=self.inventory_slots,
             room_items_max=self.room_items_max,
             spawn_period_scale=self.spawn_period_scale,
+            combat_round_ticks=self.combat_round_ticks,
+            flee_chance=self.flee_chance,
+            pvp=self.pvp,
+            arrival_ward_seconds=self.arrival_ward_seconds,
+            unarmed_damage=self.unarmed_damage,
+            dp_regen_ticks=self.dp_regen_ticks,
         )
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mythos_contracts.events import ItemEventData
+from mythos_contracts.events import Combatant, ItemEventData
 
 from mythos_game.domain import npc_life
 from mythos_game.domain.item_views import item_view
@@ -54,15 +54,17 @@ def _spawn_item(ctx: TickContext, room: Room, rule: SpawnRule, outcome: TickOutc
     return True
 
 
-def appeared(item: Item, room_id: str, actor: None = None) -> Outgoing:
-    """The room's ``item_event`` for an item that a spawn rule put on its floor."""
+def appeared(item: Item, room_id: str, actor: Combatant | None = None) -> Outgoing:
+    """The room's ``item_event`` for an item put on its floor by a spawn rule, or by an
+    admin (``actor``, who reads the command's response instead)."""
     data = ItemEventData(
         action="spawn",
         actor=actor,
         item=item_view(item),
         text=f"{capitalized(item.name)} appears.",
     )
-    return Outgoing("item_event", ToRoom(room_id), data, room_id)
+    exclude = frozenset({actor.id}) if actor is not None else frozenset()
+    return Outgoing("item_event", ToRoom(room_id, exclude), data, room_id)
 
 
 SPAWN_KINDS: dict[str, SpawnKind] = {

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mythos_game.domain import npc_life
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import LinkView, NoLinks
 from mythos_game.domain.outgoing import Outgoing
@@ -53,8 +54,11 @@ System = Callable[[TickContext, TickOutcome], None]
 SYSTEMS: tuple[tuple[str, System], ...] = (
     # 1. link-dead expiry: before these, in Sessions.tick.
     ("spawn rules", run_spawn_rules),
-    # 3. NPC wandering, 4. hostile NPCs engaging, 5. combat rounds (rooms in id order),
-    # 6. bleeding, 7. regeneration, 8. lucidity minute, 9. hallucinations,
+    ("npc wandering", npc_life.wander),
+    # 4. hostile NPCs engaging, 5. combat rounds (rooms in id order),
+    # 6. bleeding,
+    ("regeneration", npc_life.regenerate),
+    # 8. lucidity minute, 9. hallucinations,
     # 10. auto-respawn: each a row here, in this order, as it is built.
     # 11. the game_tick broadcast: after these, in Dispatcher.tick.
 )

@@ -18,7 +18,20 @@ from mythos_game.domain.world import DIRECTION_WORDS
 from mythos_game.settings import GameSettings
 
 DEFAULT_PATH = Path(__file__).resolve().parents[5] / "docs" / "commands.md"
-_LIMIT_PREFIXES = ("chat_", "alias_", "mute_", "inventory_", "room_items_", "spawn_")
+_LIMIT_PREFIXES = (
+    "chat_",
+    "alias_",
+    "mute_",
+    "inventory_",
+    "room_items_",
+    "spawn_",
+    "combat_",
+    "flee_",
+    "pvp",
+    "arrival_ward_",
+    "unarmed_",
+    "dp_regen_",
+)
 
 _INTRO = """\
 # Commands

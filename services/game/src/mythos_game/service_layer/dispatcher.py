@@ -295,6 +295,7 @@ class Dispatcher:
             role=msg.player_role,
             links=self._sessions.links,
             state=self.state,
+            tick=self._tick_number,
         )
         try:
             return parsed.spec.run(ctx, parsed.args)

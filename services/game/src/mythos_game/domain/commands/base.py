@@ -38,6 +38,8 @@ class Context:
     """How the players are connected, as far as commands show it (link-dead, role)."""
     state: GameState = field(default_factory=GameState)
     """Items, NPCs and fights: what the world holds besides the players."""
+    tick: int = 0
+    """The game clock's last tick (fights count their rounds in ticks)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.items import parse_target, select
+from mythos_game.domain.npc_life import describe_npc, fighting_whom, npcs_in
 from mythos_game.domain.views import describe_exit, describe_player, describe_room_for
 from mythos_game.domain.world import canonical_direction
 
@@ -27,20 +29,29 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         (p for p in ctx.roster.in_room(ctx.actor.room_id) if p.name.lower() == wanted.lower()),
         None,
     )
-    if here is None:
-        return refused(f"You see no one called '{wanted}' here.")
-    return Outcome(True, describe_player(here, ctx.actor))
+    if here is not None:
+        return Outcome(True, describe_player(here, ctx.actor))
+    target = parse_target(wanted)
+    creatures = select(npcs_in(ctx.state, ctx.actor.room_id), target) if target else []
+    if creatures:
+        npc = creatures[0]
+        return Outcome(True, describe_npc(npc, fighting_whom(ctx.state, ctx.roster, npc.id)))
+    return refused(f"You see no one called '{wanted}' here.")
 
 
 SPEC = CommandSpec(
     name="look",
     aliases=("l",),
     category="World",
-    usage="look [<direction> | <player>]",
+    usage="look [<direction> | <player> | <creature>]",
     summary=(
-        "Describe the room you stand in, its exits and who is here; "
-        "or what lies in one direction; or another player in the room."
+        "Describe the room you stand in, its exits, who and what is here; "
+        "or what lies in one direction; or a player or creature in the room."
     ),
-    examples=("look", "look north", "l up", "look Alice", "look at Alice"),
+    details=(
+        "A creature is named by a word of its name ('look ghoul'); '2.ghoul' is the second. "
+        "It shows how hurt it is and whom it fights."
+    ),
+    examples=("look", "look north", "l up", "look Alice", "look at Alice", "look ghoul"),
     run=run,
 )
