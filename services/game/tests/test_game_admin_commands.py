@@ -78,6 +78,7 @@ ADMIN_COMMANDS = [
     ("ban", ["Carol"]),
     ("broadcast", ["hello"]),
     ("admin", ["status"]),
+    ("spawn", ["ghoul"]),
 ]
 
 
