@@ -22,6 +22,9 @@ export const EVENT_TYPES = [
   'npc_left',
   'combat_event',
   'room_message',
+  'character_roll',
+  'character_list',
+  'status_update',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -65,6 +68,57 @@ export interface AuthOkData {
   expires_at: string;
   /** seconds until then, by the server's clock */
   expires_in: number;
+}
+
+/**
+ * `character_list`: the account's characters (after `characters`, `create`,
+ * `chardelete`).
+ */
+export interface CharacterListData {
+  characters: CharacterSummary[];
+  /** how many characters an account may keep */
+  max: number;
+}
+
+/** `character_roll`: the roll you just made (your pending roll until `create`). */
+export interface CharacterRollData {
+  method: '3d6' | '4d6';
+  characteristics: Characteristics;
+  derived: Derived;
+  /** ids of the professions this roll qualifies for, in the professions file's order */
+  professions: string[];
+}
+
+/** One of an account's characters, as `character_list` shows it. */
+export interface CharacterSummary {
+  id: string;
+  name: string;
+  profession: string;
+  /** the character this connection plays now */
+  playing: boolean;
+  /** None until the character is first played */
+  room_id: string | null;
+  condition: 'healthy' | 'bleeding' | 'dead';
+}
+
+/** What `game_state` says of the character you play. */
+export interface CharacterView {
+  profession: string;
+  characteristics: Characteristics;
+  status: Status;
+}
+
+/** The nine characteristics, each a whole number 1..99. */
+export interface Characteristics {
+  str: number;
+  con: number;
+  siz: number;
+  dex: number;
+  cha: number;
+  int: number;
+  pow: number;
+  edu: number;
+  luck: number;
 }
 
 /** A line someone said. `history` marks lines from before you logged in. */
@@ -149,6 +203,15 @@ export interface CommandResponseData {
   retry_after?: number | null;
 }
 
+/** What a roll's characteristics make of a character. */
+export interface Derived {
+  max_dp: number;
+  max_mp: number;
+  max_lucidity: number;
+  /** pounds one can carry */
+  max_weight: number;
+}
+
 /** The server ends this session; the edge closes the socket with `code` after sending it. */
 export interface DisconnectData {
   /** WebSocket close code, see docs/protocol.md */
@@ -174,6 +237,8 @@ export interface GameStateData {
   resync: boolean;
   /** seconds between heartbeats; a client derives its silence timeout from it */
   heartbeat_interval_seconds: number | null;
+  /** the character you play (`player` is its id and name) */
+  character: CharacterView | null;
 }
 
 /** The world's clock, sent to everyone at a low rate (every 60 ticks by default). */
@@ -293,6 +358,41 @@ export interface RoomView {
   npcs: RoomThing[];
 }
 
+/** A character's vitals: what `status_update` carries whole. */
+export interface Status {
+  /** determination (hit points); -10 is death */
+  dp: number;
+  max_dp: number;
+  mp: number;
+  max_mp: number;
+  lucidity: number;
+  max_lucidity: number;
+  tier: 'lucid' | 'uneasy' | 'fractured' | 'deranged' | 'catatonic';
+  condition: 'healthy' | 'bleeding' | 'dead';
+  in_combat: boolean;
+  xp: number;
+}
+
+/**
+ * `status_update`: your vitals whole, what changed (net deltas) and why; at most one
+ * per command or tick, after its other events.
+ */
+export interface StatusUpdateData {
+  status: Status;
+  /** field -> net change, e.g. {'dp': -3} */
+  changes: { [key: string]: number };
+  tier_changed: TierChange | null;
+  /** the cause of the first change */
+  reason: 'combat' | 'encounter' | 'ambience' | 'witnessed_death' | 'catatonia' | 'bleeding' | 'aid' | 'regen' | 'respawn' | 'item' | 'meditate' | 'pray' | 'ground' | 'asylum' | 'xp' | 'admin' | 'requested' | 'restart';
+  /** the texts of every cause, one per line; null when no cause has one */
+  text: string | null;
+}
+
+export interface TierChange {
+  from: 'lucid' | 'uneasy' | 'fractured' | 'deranged' | 'catatonic';
+  to: 'lucid' | 'uneasy' | 'fractured' | 'deranged' | 'catatonic';
+}
+
 /** What every server message shares; `data` depends on `event_type`. */
 export interface Envelope {
   event_type: EventType;
@@ -393,6 +493,21 @@ export type RoomMessageEvent = Omit<Envelope, 'data' | 'event_type'> & {
   data: RoomMessageData;
 };
 
+export type CharacterRollEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'character_roll';
+  data: CharacterRollData;
+};
+
+export type CharacterListEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'character_list';
+  data: CharacterListData;
+};
+
+export type StatusUpdateEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'status_update';
+  data: StatusUpdateData;
+};
+
 /** What a client receives: one message of its stream, or a control message. */
 export type ServerMessage =
   | GameStateEvent
@@ -412,7 +527,10 @@ export type ServerMessage =
   | NpcEnteredEvent
   | NpcLeftEvent
   | CombatEventEvent
-  | RoomMessageEvent;
+  | RoomMessageEvent
+  | CharacterRollEvent
+  | CharacterListEvent
+  | StatusUpdateEvent;
 
 /** Every command of the game, by name (what `help` lists, admin ones included). */
 export const COMMANDS: readonly CommandInfo[] = [
@@ -567,6 +685,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: 'Make items or creatures appear in your room.',
     category: 'Admin',
     admin: true,
+  },
+  {
+    name: 'status',
+    aliases: ['score', 'sheet'],
+    usage: 'status',
+    summary: 'Your character sheet: characteristics, determination, magic, lucidity, experience.',
+    category: 'Character',
+    admin: false,
   },
   {
     name: 'summon',

@@ -12,6 +12,7 @@ import pytest
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EventEnvelope, PlayerCommand
 from mythos_contracts.persistence import (
+    CharacterNamesReply,
     ChatHistoryReply,
     HandoffReply,
     HandoffSaved,
@@ -85,6 +86,9 @@ async def attach_peer(bus: Bus) -> Peer:
     async def persistence(delivery: Delivery) -> None:
         if delivery.routing_key == load_request_key("chat_history"):
             await bus.reply(delivery, ChatHistoryReply(lines=[]).model_dump_json().encode())
+            return
+        if delivery.routing_key == load_request_key("character_names"):
+            await bus.reply(delivery, CharacterNamesReply(names=[]).model_dump_json().encode())
             return
         if delivery.routing_key == load_request_key("save_handoff"):
             part = SaveHandoffRequest.model_validate_json(delivery.body)

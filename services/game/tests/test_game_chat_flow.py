@@ -283,7 +283,9 @@ async def test_aliases_and_mutes_are_loaded_and_saved(game: Game) -> None:
     last = PlayerStateChanged.model_validate_json(
         [b for k, b in game.saves if k == "save.player"][-1]
     )
-    assert last.aliases == {"gq": "go north", "hm": "say hmm"} and last.version == 6
+    # v5: the login created the account's first character; v6: the walk; v7: the alias.
+    assert last.aliases == {"gq": "go north", "hm": "say hmm"} and last.version == 7
+    assert last.active_character_id == "alice"
     assert last.muted_until is not None and last.room_id == QUAD
 
 

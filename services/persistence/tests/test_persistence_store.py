@@ -61,8 +61,9 @@ async def test_migrations_create_the_players_table_once(engine: AsyncEngine) -> 
         "updated_at",
         "aliases",
         "muted_until",
+        "active_character_id",
     }
-    assert revision == "0004"
+    assert revision == "0005"
 
 
 async def test_unknown_player_loads_as_none(store: SqlPlayerStore) -> None:

@@ -25,6 +25,9 @@ EventType = Literal[
     "npc_left",
     "combat_event",
     "room_message",
+    "character_roll",
+    "character_list",
+    "status_update",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -46,6 +49,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "npc_left",
     "combat_event",
     "room_message",
+    "character_roll",
+    "character_list",
+    "status_update",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
@@ -100,6 +106,123 @@ class RoomView(Payload):
     )
 
 
+Tier = Literal["lucid", "uneasy", "fractured", "deranged", "catatonic"]
+"""How lucid a character is, from their lucidity (docs/protocol.md, "Characters")."""
+
+Condition = Literal["healthy", "bleeding", "dead"]
+"""``healthy`` (DP >= 1), ``bleeding`` (-10 < DP <= 0) or ``dead`` (DP <= -10)."""
+
+STATUS_REASONS: tuple[str, ...] = (
+    "combat",
+    "encounter",
+    "ambience",
+    "witnessed_death",
+    "catatonia",
+    "bleeding",
+    "aid",
+    "regen",
+    "respawn",
+    "item",
+    "meditate",
+    "pray",
+    "ground",
+    "asylum",
+    "xp",
+    "admin",
+    "requested",
+    "restart",
+)
+StatusReason = Literal[
+    "combat",
+    "encounter",
+    "ambience",
+    "witnessed_death",
+    "catatonia",
+    "bleeding",
+    "aid",
+    "regen",
+    "respawn",
+    "item",
+    "meditate",
+    "pray",
+    "ground",
+    "asylum",
+    "xp",
+    "admin",
+    "requested",
+    "restart",
+]
+
+
+class Characteristics(Payload):
+    """The nine characteristics, each a whole number 1..99."""
+
+    str_: int = Field(alias="str", ge=1, le=99)
+    con: int = Field(ge=1, le=99)
+    siz: int = Field(ge=1, le=99)
+    dex: int = Field(ge=1, le=99)
+    cha: int = Field(ge=1, le=99)
+    int_: int = Field(alias="int", ge=1, le=99)
+    pow: int = Field(ge=1, le=99)
+    edu: int = Field(ge=1, le=99)
+    luck: int = Field(ge=1, le=99)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+    def as_dict(self) -> dict[str, int]:
+        """Key -> value in the order shown (``str``, ``con``, ... ``luck``)."""
+        return self.model_dump(by_alias=True)
+
+
+class Derived(Payload):
+    """What a roll's characteristics make of a character."""
+
+    max_dp: int
+    max_mp: int
+    max_lucidity: int
+    max_weight: int = Field(description="pounds one can carry")
+
+
+class Status(Payload):
+    """A character's vitals: what ``status_update`` carries whole."""
+
+    dp: int = Field(description="determination (hit points); -10 is death")
+    max_dp: int
+    mp: int
+    max_mp: int
+    lucidity: int = Field(ge=-100, le=100)
+    max_lucidity: int = 100
+    tier: Tier
+    condition: Condition
+    in_combat: bool = False
+    xp: int = Field(default=0, ge=0)
+
+
+class CharacterSummary(Payload):
+    """One of an account's characters, as ``character_list`` shows it."""
+
+    id: str
+    name: str
+    profession: str
+    playing: bool = Field(description="the character this connection plays now")
+    room_id: str | None = Field(description="None until the character is first played")
+    condition: Condition
+
+
+class CharacterView(Payload):
+    """What ``game_state`` says of the character you play."""
+
+    profession: str
+    characteristics: Characteristics
+    status: Status
+
+
 class GameStateData(Payload):
     """First message of every stream: who you are and where you stand."""
 
@@ -115,6 +238,9 @@ class GameStateData(Payload):
         default=None,
         gt=0,
         description="seconds between heartbeats; a client derives its silence timeout from it",
+    )
+    character: CharacterView | None = Field(
+        default=None, description="the character you play (``player`` is its id and name)"
     )
 
 
@@ -293,6 +419,51 @@ class RoomMessageData(Payload):
     text: str
 
 
+class CharacterRollData(Payload):
+    """``character_roll``: the roll you just made (your pending roll until ``create``)."""
+
+    method: Literal["3d6", "4d6"]
+    characteristics: Characteristics
+    derived: Derived
+    professions: list[str] = Field(
+        description="ids of the professions this roll qualifies for, in the professions file's order"
+    )
+
+
+class CharacterListData(Payload):
+    """``character_list``: the account's characters (after ``characters``, ``create``,
+    ``chardelete``)."""
+
+    characters: list[CharacterSummary]
+    max: int = Field(description="how many characters an account may keep")
+
+
+class TierChange(Payload):
+    from_: Tier = Field(alias="from")
+    to: Tier
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+
+class StatusUpdateData(Payload):
+    """``status_update``: your vitals whole, what changed (net deltas) and why; at most one
+    per command or tick, after its other events."""
+
+    status: Status
+    changes: dict[str, int] = Field(description="field -> net change, e.g. {'dp': -3}")
+    tier_changed: TierChange | None = None
+    reason: StatusReason = Field(description="the cause of the first change")
+    text: str | None = Field(
+        description="the texts of every cause, one per line; null when no cause has one"
+    )
+
+
 EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "game_state": GameStateData,
     "room_update": RoomUpdateData,
@@ -312,5 +483,8 @@ EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "npc_left": NpcPresenceData,
     "combat_event": CombatEventData,
     "room_message": RoomMessageData,
+    "character_roll": CharacterRollData,
+    "character_list": CharacterListData,
+    "status_update": StatusUpdateData,
 }
 """The ``data`` of each event type (what docs/protocol.md's table lists)."""

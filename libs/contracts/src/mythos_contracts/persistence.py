@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mythos_contracts.envelope import EventEnvelope
-from mythos_contracts.events import CommandResponseData
+from mythos_contracts.events import Characteristics, CommandResponseData
 
 
 class _Message(BaseModel):
@@ -68,6 +68,63 @@ class LoadFloorItemsReply(_Message):
     items: list[ItemRecord] = Field(default_factory=list)
 
 
+class CharacterState(_Message):
+    """What changes of a character in play, stored whole as one JSON value (new fields
+    need defaults: older rows lack them)."""
+
+    dp: int = Field(ge=-10, description="determination; -10 is death")
+    mp: int = Field(ge=0)
+    lucidity: int = Field(ge=-100, le=100)
+    xp: int = Field(default=0, ge=0)
+    fell_at: datetime | None = Field(default=None, description="when DP last fell to 0 or below")
+    died_at: datetime | None = Field(default=None, description="when the character died")
+    catatonic_since: datetime | None = None
+    cooldowns: dict[str, datetime] = Field(
+        default_factory=dict, description="name -> when it ends (UTC), e.g. meditate"
+    )
+    encounters: dict[str, int] = Field(
+        default_factory=dict, description="NPC archetype -> times met in a fight"
+    )
+
+
+class CharacterRecord(_Message):
+    """One of an account's characters, as stored."""
+
+    character_id: str
+    account_id: str
+    name: str
+    profession: str
+    characteristics: Characteristics
+    state: CharacterState
+    room_id: str | None = Field(description="None until the character is first played")
+    version: int = Field(ge=1)
+
+
+class CharacterStateChanged(CharacterRecord):
+    """``save.character``: a character's whole stored state. Idempotent: a version not above
+    the stored one is ignored. Versions are ``max(previous + 1, wall-clock ms)``, so they
+    keep rising across game restarts."""
+
+    deleted: bool = Field(
+        default=False, description="soft-deleted: the name and the slot are free again"
+    )
+
+
+class CharacterName(_Message):
+    character_id: str
+    account_id: str
+    name: str
+
+
+class CharacterNamesRequest(_Message):
+    """Request/reply (``request.character_names``): every active character's name, so the
+    game checks names in memory."""
+
+
+class CharacterNamesReply(_Message):
+    names: list[CharacterName]
+
+
 class LoadPlayerReply(_Message):
     player_id: str
     name: str
@@ -81,6 +138,12 @@ class LoadPlayerReply(_Message):
     )
     items: list[ItemRecord] = Field(
         default_factory=list, description="what the account's characters carry and wear"
+    )
+    characters: list[CharacterRecord] = Field(
+        default_factory=list, description="the account's active characters, oldest first"
+    )
+    active_character_id: str | None = Field(
+        default=None, description="the character last played; None before the first"
     )
 
 
@@ -96,6 +159,9 @@ class PlayerStateChanged(_Message):
     )
     muted_until: datetime | None = Field(
         default=None, description="when an admin's mute ends (UTC); None when not muted"
+    )
+    active_character_id: str | None = Field(
+        default=None, description="the character last played; None leaves the stored one"
     )
 
 

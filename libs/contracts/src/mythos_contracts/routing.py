@@ -175,3 +175,10 @@ TOPIC_EXCHANGES: tuple[str, ...] = (
 def health_probe_key(service: str) -> str:
     """Key of a broker liveness probe: bound to no queue, so only the publisher confirm matters."""
     return f"{HEALTH_KEYS}.{_word(service, 'service name')}"
+
+
+# The persistence calls and saves of characters (docs/architecture.md, the table).
+SAVE_CHARACTER_KEY = save_key("character")
+"""``save.character``: a ``CharacterStateChanged``."""
+CHARACTER_NAMES_REQUEST_KEY = load_request_key("character_names")
+"""``request.character_names``: a ``CharacterNamesRequest``, answered by ``CharacterNamesReply``."""

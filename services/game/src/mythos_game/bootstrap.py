@@ -27,6 +27,7 @@ from mythos_contracts.routing import (
 from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
+from mythos_game.domain.characters import CharacterNames
 from mythos_game.domain.roster import Roster
 from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.account_requests import AccountRequests
@@ -73,6 +74,7 @@ class GameService:
         self._stopping = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._history_loader: asyncio.Task[None] | None = None
+        self._names_loader: asyncio.Task[None] | None = None
         self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
 
     @property
@@ -132,6 +134,12 @@ class GameService:
             return world.room(room_id).subzone_id
 
         publisher = EventPublisher(self._bus, roster, links, sequencer, subzone_of)
+        names = CharacterNames()
+        # Before anyone is adopted: a first login picks a free name from these.
+        if not await self._load_names(store, names):
+            self._names_loader = asyncio.create_task(
+                self._keep_loading_names(store, names), name="character names"
+            )
         settings = self._settings
         history = ChatHistory(
             store,
@@ -152,6 +160,7 @@ class GameService:
                 edge_timeout=settings.edge_timeout_seconds,
             ),
             welcome=history.welcome,
+            names=names,
         )
         dispatcher = Dispatcher(
             world,
@@ -181,6 +190,25 @@ class GameService:
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
         self._intake = intake
+
+    async def _load_names(self, store: PersistenceClient, names: CharacterNames) -> bool:
+        """Every active character's name; False (and ``create`` waits) when not loaded."""
+        try:
+            loaded = await store.character_names()
+        except PlayerStoreUnavailable as exc:
+            log.warning("character names not loaded yet (%s); 'create' waits for them", exc)
+            return False
+        names.load({entry.name: entry.character_id for entry in loaded})
+        log.info("loaded %d character name(s)", len(loaded))
+        return True
+
+    async def _keep_loading_names(
+        self, store: PersistenceClient, names: CharacterNames, every: float = 5.0
+    ) -> None:
+        while True:
+            if await self._load_names(store, names):
+                return
+            await asyncio.sleep(every)
 
     async def _take_handoff(self, store: PersistenceClient) -> list[StreamHandoff]:
         """The streams the previous game handed over (none after a crash)."""
@@ -273,7 +301,7 @@ class GameService:
         if self._ticker is not None:
             # The clock saw the stop; a tick under way may finish in the time left.
             await asyncio.wait({self._ticker}, timeout=max(0.0, deadline - loop.time()))
-        for task in (self._ticker, self._history_loader):
+        for task in (self._ticker, self._history_loader, self._names_loader):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

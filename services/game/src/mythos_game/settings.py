@@ -186,6 +186,14 @@ class GameSettings(BaseSettings):
         default=30, ge=1, le=100000, description="out of combat, +1 DP every this many ticks"
     )
 
+    # Characters (docs/commands.md, "Character").
+    max_characters: int = Field(
+        default=3, ge=1, le=20, description="characters an account may keep"
+    )
+    rolls_per_minute: int = Field(
+        default=30, ge=0, description="'roll' commands per account per minute (0 = unlimited)"
+    )
+
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
         rates = (
@@ -218,6 +226,8 @@ class GameSettings(BaseSettings):
             arrival_ward_seconds=self.arrival_ward_seconds,
             unarmed_damage=self.unarmed_damage,
             dp_regen_ticks=self.dp_regen_ticks,
+            max_characters=self.max_characters,
+            rolls_per_minute=self.rolls_per_minute,
         )
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import PERSISTENCE_EXCHANGE, health_probe_key
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mythos_persistence.adapters.character_store import SqlCharacterStore
 from mythos_persistence.adapters.chat_store import SqlChatStore
 from mythos_persistence.adapters.database import make_engine
 from mythos_persistence.adapters.handoff_store import SqlHandoffStore
@@ -63,7 +64,10 @@ class PersistenceService:
         chat = SqlChatStore(self._engine, keep=self._settings.chat_lines_kept)
         handoffs = SqlHandoffStore(self._engine)
         items = SqlItemStore(self._engine)
-        self._consumers = Consumers(self._bus, self._store, backoff, chat, handoffs, items)
+        characters = SqlCharacterStore(self._engine)
+        self._consumers = Consumers(
+            self._bus, self._store, backoff, chat, handoffs, items, characters
+        )
         await self._consumers.start()
         log.info("persistence service started")
 

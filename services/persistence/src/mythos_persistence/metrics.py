@@ -11,8 +11,17 @@ from typing import Literal, get_args
 from prometheus_client import Counter, Histogram
 
 # take_handoff is a write: it deletes every handed-off stream in the transaction that reads them.
-WriteOperation = Literal["save_player", "append_chat", "save_handoff", "take_handoff", "save_item"]
-ReadOperation = Literal["load_player", "chat_history", "load_floor_items", "load_held_items"]
+WriteOperation = Literal[
+    "save_player", "append_chat", "save_handoff", "take_handoff", "save_item", "save_character"
+]
+ReadOperation = Literal[
+    "load_player",
+    "chat_history",
+    "load_floor_items",
+    "load_held_items",
+    "load_characters",
+    "character_names",
+]
 WRITE_OPERATIONS: tuple[WriteOperation, ...] = get_args(WriteOperation)
 READ_OPERATIONS: tuple[ReadOperation, ...] = get_args(ReadOperation)
 

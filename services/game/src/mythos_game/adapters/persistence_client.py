@@ -6,6 +6,10 @@ import logging
 
 from mythos_contracts.bus import Bus, RequestTimeout
 from mythos_contracts.persistence import (
+    CharacterName,
+    CharacterNamesReply,
+    CharacterNamesRequest,
+    CharacterStateChanged,
     ChatHistoryReply,
     ChatLine,
     HandoffReply,
@@ -19,7 +23,13 @@ from mythos_contracts.persistence import (
     StreamHandoff,
     TakeHandoffRequest,
 )
-from mythos_contracts.routing import PERSISTENCE_EXCHANGE, load_request_key, save_key
+from mythos_contracts.routing import (
+    CHARACTER_NAMES_REQUEST_KEY,
+    PERSISTENCE_EXCHANGE,
+    SAVE_CHARACTER_KEY,
+    load_request_key,
+    save_key,
+)
 from pydantic import ValidationError
 
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
@@ -63,6 +73,20 @@ class PersistenceClient:
         await self._bus.publish(
             PERSISTENCE_EXCHANGE, save_key("player"), change.model_dump_json().encode()
         )
+
+    async def save_character(self, change: CharacterStateChanged) -> None:
+        await self._bus.publish(
+            PERSISTENCE_EXCHANGE, SAVE_CHARACTER_KEY, change.model_dump_json().encode()
+        )
+
+    async def character_names(self) -> list[CharacterName]:
+        """Every active character's name (one request; the caller retries)."""
+        body = CharacterNamesRequest().model_dump_json().encode()
+        raw = await self._ask(CHARACTER_NAMES_REQUEST_KEY, body, self._timeout)
+        try:
+            return CharacterNamesReply.model_validate_json(raw).names
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"character_names refused: {_reason(raw)}") from exc
 
     async def load_chat_history(self, limit: int, timeout: float) -> list[ChatLine]:
         """One attempt, ``timeout`` seconds at most: history is never worth a wait."""

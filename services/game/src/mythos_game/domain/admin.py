@@ -23,7 +23,7 @@ def system_line(ctx: Context, to: Player, text: str) -> Outgoing:
     """A ``system`` chat line to one player, signed by the acting admin."""
     data = ChatMessageData(
         channel="system",
-        player_id=ctx.actor.id,
+        player_id=ctx.actor.character_id,
         player_name=ctx.actor.name,
         message=text,
         text=f"[system] {text}",

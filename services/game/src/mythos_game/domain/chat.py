@@ -67,7 +67,7 @@ def spoke(ctx: Context, channel: str, bucket: str = "") -> None:
 def line(channel: ChatChannel, speaker: Player, message: str, text: str) -> ChatMessageData:
     return ChatMessageData(
         channel=channel,
-        player_id=speaker.id,
+        player_id=speaker.character_id,
         player_name=speaker.name,
         message=message,
         text=text,

@@ -23,7 +23,7 @@ def move_player(
     to tell: the room left, the room entered (never the mover), and the mover's new room.
     A pose describes the player where they stood, so it is cleared."""
     origin = player.room_id
-    presence = PresenceData(player_id=player.id, player_name=player.name)
+    presence = PresenceData(player_id=player.character_id, player_name=player.name)
     player.pose = None
     roster.move(player, target)
     view = room_view(world, roster, target, state)

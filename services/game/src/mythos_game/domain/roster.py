@@ -1,7 +1,10 @@
 """Who is online and where: the mutable game state the commands work on.
 
-A ``Player`` is the character only; how they are connected (connection, edge, token
-role, link-dead time, answered commands) is their link, kept by the service layer
+A ``Player`` is an account in the world: the character it plays (``character``; its
+name and room are the player's), its other characters, and what belongs to the account
+(aliases, mute). ``id`` is the account's id, which owns the event stream; in-world ids
+(presence, chat) are ``character_id``. How the player is connected (connection, edge,
+token role, link-dead time, answered commands) is their link, kept by the service layer
 (``service_layer/links.py``).
 """
 
@@ -9,15 +12,27 @@ from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass, field
 
+from mythos_game.domain.characters import Character, standard_investigator
+
 
 @dataclass
 class Player:
     id: str
+    """The account's id (the token's ``sub``): the owner of the stream."""
     name: str
+    """The name of the character played."""
     room_id: str
+    """Where the character played stands."""
     version: int
     """Version of the stored state; every change that must be saved bumps it."""
     _: KW_ONLY
+    character: Character = None  # type: ignore[assignment]  # set in __post_init__
+    """The character played; by default the standard investigator with the account's id
+    and the player's name."""
+    characters: dict[str, Character] = field(default_factory=dict)
+    """Every active character of the account by id, the one played included."""
+    account_name: str = ""
+    """The account's username (the name stored with the account); defaults to ``name``."""
     pose: str | None = None
     """A standing description shown by ``look``; lasts until cleared or the player leaves."""
     aliases: dict[str, str] = field(default_factory=dict)
@@ -26,6 +41,27 @@ class Player:
     """Wall-clock time (epoch seconds) an admin's mute ends (stored); None when not muted."""
     last_whisper_from: str | None = None
     """Id of the last player who whispered to this one (the target of ``reply``)."""
+
+    def __post_init__(self) -> None:
+        if self.character is None:
+            self.character = standard_investigator(self.id, self.id, self.name)
+        self.character.room_id = self.room_id
+        self.characters.setdefault(self.character.id, self.character)
+        if not self.account_name:
+            self.account_name = self.name
+
+    @property
+    def character_id(self) -> str:
+        """The in-world id (presence events, chat lines): the character's."""
+        return self.character.id
+
+    def play(self, character: Character, room_id: str) -> None:
+        """Become ``character`` (one of the account's), standing in ``room_id``; the
+        roster's own bookkeeping is ``Roster.switch``."""
+        self.character = character
+        self.name = character.name
+        self.room_id = room_id
+        character.room_id = room_id
 
     def muted_for(self, now: float) -> float:
         """Seconds of mute left at ``now``; 0 when the player may speak."""
@@ -63,6 +99,15 @@ class Roster:
     def move(self, player: Player, room_id: str) -> None:
         self._leave(player)
         player.room_id = room_id
+        player.character.room_id = room_id
+        player.version += 1
+        self._by_room.setdefault(room_id, set()).add(player.id)
+        self._moved.add(player.id)
+
+    def switch(self, player: Player, character: Character, room_id: str) -> None:
+        """``player`` now plays ``character``, standing in ``room_id`` (a move)."""
+        self._leave(player)
+        player.play(character, room_id)
         player.version += 1
         self._by_room.setdefault(room_id, set()).add(player.id)
         self._moved.add(player.id)

@@ -58,6 +58,10 @@ class Rules:
     """Damage of an unarmed blow, before the damage bonus."""
     dp_regen_ticks: int = 30
     """Out of combat, +1 DP every this many ticks (NPCs and healthy characters)."""
+    max_characters: int = 3
+    """Characters an account may keep."""
+    rolls_per_minute: int = 30
+    """``roll`` per account per minute; 0 means unlimited."""
 
 
 class ChatLimiter:

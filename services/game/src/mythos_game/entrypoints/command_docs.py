@@ -31,6 +31,8 @@ _LIMIT_PREFIXES = (
     "arrival_ward_",
     "unarmed_",
     "dp_regen_",
+    "max_characters",
+    "rolls_",
 )
 
 _INTRO = """\
@@ -127,6 +129,8 @@ def _command(spec: CommandSpec) -> str:
         out += ["", spec.details]
     if spec.examples:
         out += ["", "Examples: " + ", ".join(f"`{e}`" for e in spec.examples)]
+    if not spec.admin:
+        out += ["", spec.states_text()]
     out.append("")
     return "\n".join(out)
 

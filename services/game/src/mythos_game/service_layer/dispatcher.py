@@ -36,13 +36,17 @@ from mythos_contracts.envelope import (
 from mythos_contracts.events import CommandResponseData, ErrorData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
 
+from mythos_game.domain.character import Characteristics
+from mythos_game.domain.characters import Character
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse, resolve
+from mythos_game.domain.conditions import refusal
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.spawning import fill_spawns
+from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
 from mythos_game.domain.world import World
 from mythos_game.service_layer.account_requests import AccountRequests
@@ -90,7 +94,8 @@ class Dispatcher:
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
-        is refused); ``items`` stores every item that moved (without it, none is)."""
+        is refused); ``items`` stores every item that moved (without it, none is); ``rng``
+        is every chance in play (tests seed it)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -107,6 +112,7 @@ class Dispatcher:
         self.state: GameState = sessions.state
         self._items = items
         self._rng = rng or random.Random()
+        self._pending_rolls: dict[str, Characteristics] = {}
 
     async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
         if isinstance(message, AccountRevoked):
@@ -241,14 +247,12 @@ class Dispatcher:
             )
             handling.outcome = "ok" if original.success else "rejected"
             return
-        outcome = self._run(player, msg, handling)
+        ledger = StatusLedger()
+        outcome = self._run(player, msg, handling, ledger)
         # Before any event goes out: a mover's room events go by their player key until
         # their edge confirms it bound the new room.
         self._sessions.unbind_moved()
-        if outcome.state_changed:
-            await self._sessions.save(player)
-        for other in outcome.changed_players:
-            await self._sessions.save(other)
+        await self._save(player, outcome, ledger)
         await self._save_items()
         if self._history is not None:
             for line in outcome.history:
@@ -266,15 +270,41 @@ class Dispatcher:
         )
         if msg.command_id is not None:
             link.remember(msg.command_id, response)
+        # A character's status_update comes after the command's other events.
+        events = [*outcome.events, *ledger.events()]
+        after: list[Outgoing] = []
+        if outcome.switch_to is not None:
+            # ``play``: what the old character caused goes out in the old epoch; the
+            # response opens the new one, after its game_state.
+            await self._publisher.publish(events)
+            events = []
+            after = await self._sessions.switch_character(player, outcome.switch_to)
         await self._publisher.publish(
-            [*outcome.events, Outgoing("command_response", ToPlayer(player.id), response)]
+            [*events, Outgoing("command_response", ToPlayer(player.id), response), *after]
         )
         for ending in outcome.disconnects:
             await self._sessions.disconnect(ending)
         if handling.outcome != "error":
             handling.outcome = "ok" if outcome.success else "rejected"
 
-    def _run(self, player: Player, msg: PlayerCommand, handling: _Handling) -> Outcome:
+    async def _save(self, player: Player, outcome: Outcome, ledger: StatusLedger) -> None:
+        """Queue the saves of what a command changed: players' rows, then characters
+        (each once)."""
+        characters: dict[str, Character] = {}
+        if outcome.state_changed:
+            await self._sessions.save_player_row(player)
+            characters[player.character.id] = player.character
+        for other in outcome.changed_players:
+            await self._sessions.save_player_row(other)
+            characters[other.character.id] = other.character
+        for character in [*outcome.changed_characters, *ledger.changed()]:
+            characters[character.id] = character
+        for character in characters.values():
+            await self._sessions.save_character(character)
+
+    def _run(
+        self, player: Player, msg: PlayerCommand, handling: _Handling, ledger: StatusLedger
+    ) -> Outcome:
         parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
         if isinstance(parsed, str):
             handling.outcome = "rejected"
@@ -282,6 +312,13 @@ class Dispatcher:
         # A player's own alias is labelled with the command it stands for.
         handling.command = parsed.spec.name
         handling.outcome = "ok"  # provisional: ok or rejected once answered, unless it fails
+        spec = parsed.spec
+        if not spec.admin:
+            # What the character's state allows (admins' commands may always run).
+            why_not = refusal(player.character, spec.allowed_when, spec.fighting_refusal)
+            if why_not is not None:
+                handling.outcome = "rejected"
+                return Outcome(False, why_not)
         ctx = Context(
             self._world,
             self._roster,
@@ -296,6 +333,10 @@ class Dispatcher:
             links=self._sessions.links,
             state=self.state,
             tick=self._tick_number,
+            rng=self._rng,
+            status=ledger,
+            names=self._sessions.names,
+            pending_rolls=self._pending_rolls,
         )
         try:
             return parsed.spec.run(ctx, parsed.args)

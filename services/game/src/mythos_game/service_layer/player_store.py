@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from mythos_contracts.persistence import LoadPlayerReply, PlayerStateChanged
+from mythos_contracts.persistence import (
+    CharacterName,
+    CharacterStateChanged,
+    LoadPlayerReply,
+    PlayerStateChanged,
+)
 
 
 class PlayerStoreUnavailable(RuntimeError):
@@ -16,3 +21,9 @@ class PlayerStore(Protocol):
 
     async def save(self, change: PlayerStateChanged) -> None:
         """Durably queue the change; returns once the broker holds it."""
+
+    async def save_character(self, change: CharacterStateChanged) -> None:
+        """Durably queue a character's change; returns once the broker holds it."""
+
+    async def character_names(self) -> list[CharacterName]:
+        """Every active character's name; raises ``PlayerStoreUnavailable``."""

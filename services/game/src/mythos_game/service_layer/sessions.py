@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
 from mythos_contracts.close_codes import CloseCode
@@ -38,6 +38,7 @@ from mythos_contracts.events import (
 )
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
+from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
@@ -47,7 +48,12 @@ from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.links import Link, Links
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import Sequencer
-from mythos_game.service_layer.stored_state import StoredState, change_of
+from mythos_game.service_layer.stored_state import (
+    StoredState,
+    change_of,
+    character_change,
+    next_version,
+)
 from mythos_game.service_layer.stream_handoff import HandedOver, continue_stream
 
 Welcome = Callable[[Player], list[Outgoing]]
@@ -81,6 +87,8 @@ class Sessions:
         clock: Callable[[], float] = time.monotonic,
         welcome: Welcome | None = None,
         state: GameState | None = None,
+        names: CharacterNames | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -97,6 +105,9 @@ class Sessions:
         self._welcome = welcome
         self.state = state or GameState()
         """Items, NPCs and fights: what rooms show besides the players."""
+        self.names = names if names is not None else CharacterNames()
+        """Every active character's name (loaded at start; shared with the commands)."""
+        self._wall_clock = wall_clock
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
 
@@ -188,12 +199,29 @@ class Sessions:
                 connection_id,
             )
             return None
-        room_id = stored.room_id or self._world.start_room
-        player = Player(player_id, name, room_id, stored.version)
+        character = stored.active()
+        first = character is None
+        if character is None:
+            # The first login creates the first character: the account's id, its
+            # username (or the first free variant of it), the standard investigator.
+            character = standard_investigator(
+                player_id, player_id, self.names.first_free(name, player_id)
+            )
+            character.room_id = stored.room_id
+            self.names.take(character.name, character.id)
+        room_id = self._placed(character.room_id or stored.room_id)
+        player = Player(
+            player_id,
+            character.name,
+            room_id,
+            stored.version,
+            character=character,
+            account_name=name,
+        )
         stored.apply_to(player)
         link = Link(connection_id, edge_id, role, last_heartbeat=self._clock())
-        if not stored.version:
-            player.version = 1
+        if not stored.version or first or stored.active_character_id != character.id:
+            player.version = stored.version + 1
             await self._save(player)
         self._roster.add(player)
         self.links.add(player_id, link)
@@ -210,7 +238,7 @@ class Sessions:
                     return player
         await self._start_stream(player, resync=resync)
         await self._greet(player)
-        presence = PresenceData(player_id=player.id, player_name=player.name)
+        presence = PresenceData(player_id=player.character_id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_entered", ToRoom(room_id, frozenset({player.id})), presence, room_id)]
         )
@@ -236,13 +264,36 @@ class Sessions:
         known = self._offline.get(player_id)
         if known is None:
             known = StoredState.from_reply(await self._store.load(player_id, name))
-            if known.room_id is None:
-                known = replace(known, room_id=self._world.arrival_room())
-        room_id = known.room_id
-        if room_id is None or not self._world.has_room(room_id):
-            log.warning("player %s stood in unknown room %s; moving to start", player_id, room_id)
-            return replace(known, room_id=self._world.start_room)
         return known
+
+    def _placed(self, room_id: str | None) -> str:
+        """Where a character entering the world stands: its room, the arrival room when
+        it never stood anywhere, the start room when its room is gone from the world."""
+        if room_id is None:
+            return self._world.arrival_room()
+        if not self._world.has_room(room_id):
+            log.warning("a character stood in unknown room %s; moving to start", room_id)
+            return self._world.start_room
+        return room_id
+
+    async def switch_character(self, player: Player, character: Character) -> list[Outgoing]:
+        """``play``: the old character leaves its room, the account's stream starts a new
+        epoch (``game_state``, the history) as at a login, and the new character is
+        placed; returns its ``player_entered`` to send with the command's response."""
+        old_room = player.room_id
+        left = PresenceData(player_id=player.character_id, player_name=player.name)
+        player.pose = None
+        self._roster.switch(player, character, self._placed(character.room_id))
+        self.unbind_moved()
+        await self._publisher.publish(
+            [Outgoing("player_left", ToRoom(old_room, frozenset({player.id})), left, old_room)]
+        )
+        await self._start_stream(player, resync=False)
+        await self._greet(player)
+        await self._save(player)
+        entered = PresenceData(player_id=player.character_id, player_name=player.name)
+        room = player.room_id
+        return [Outgoing("player_entered", ToRoom(room, frozenset({player.id})), entered, room)]
 
     async def _greet(self, player: Player) -> None:
         if self._welcome is not None:
@@ -258,6 +309,7 @@ class Sessions:
             session_id=stream.session_id,
             resync=resync,
             heartbeat_interval_seconds=self._timings.heartbeat_interval,
+            character=player.character.view(),
         )
         await self._publisher.publish_to_connection(
             "game_state", player.id, connection_id, state.model_dump(mode="json")
@@ -278,7 +330,7 @@ class Sessions:
         self.links.remove(player.id)
         self._sequencer.close(player.id)
         self._offline[player.id] = StoredState.of(player)
-        presence = PresenceData(player_id=player.id, player_name=player.name)
+        presence = PresenceData(player_id=player.character_id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
         )
@@ -363,6 +415,16 @@ class Sessions:
         )
 
     async def _save(self, player: Player) -> None:
-        await self._store.save(change_of(player))
+        """Save the player (the account's row) and the character played."""
+        await self.save_player_row(player)
+        await self.save_character(player.character)
 
     save = _save
+
+    async def save_player_row(self, player: Player) -> None:
+        await self._store.save(change_of(player))
+
+    async def save_character(self, character: Character) -> None:
+        """Save a character at its next version (``max(previous + 1, wall-clock ms)``)."""
+        character.version = next_version(character.version, self._wall_clock())
+        await self._store.save_character(character_change(character))

@@ -31,14 +31,15 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision (a no-op when it already is)."""
+async def upgrade_to_head(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to the newest revision (a no-op when it already is); tests of a
+    migration's data upgrade stop at an older ``revision`` first."""
     lock = _LOOP_LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with lock, engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, revision)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str = "head") -> None:
     if connection.dialect.name == "postgresql":
         # Two instances starting together must not both create the tables; the
         # lock is released when this transaction ends.
@@ -48,4 +49,4 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     # env.py runs the migrations on this connection instead of opening its own.
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)

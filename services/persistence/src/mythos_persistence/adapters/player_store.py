@@ -35,6 +35,7 @@ class SqlPlayerStore(SqlStore):
                 updated_at=_utc(values["updated_at"]),
                 aliases=dict(values["aliases"] or {}),
                 muted_until=_utc(values["muted_until"]),
+                active_character_id=values["active_character_id"],
             )
 
         return await self._read("load_player", query)
@@ -62,6 +63,8 @@ class SqlPlayerStore(SqlStore):
         }
         if state.aliases is not None:  # None: a sender that does not know aliases
             values["aliases"] = state.aliases
+        if state.active_character_id is not None:  # None: leave the stored one
+            values["active_character_id"] = state.active_character_id
         statement = insert_for(self._engine)(players).values(**values)
         excluded = statement.excluded
         return statement.on_conflict_do_update(

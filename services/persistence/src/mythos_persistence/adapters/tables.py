@@ -19,6 +19,28 @@ players = sa.Table(
     # name -> expansion; NULL for a player saved before aliases existed (read as none).
     sa.Column("aliases", sa.JSON(), nullable=True),
     sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True),
+    # The character the account last played; NULL before its first.
+    sa.Column("active_character_id", sa.String(), nullable=True),
+)
+
+# An account's characters. ``characteristics`` and ``state`` are the contract's models as
+# JSON (stored whole, never queried into); a deleted character keeps its row (soft delete,
+# ``deleted_at``), and active names are unique case-insensitively (a partial index).
+characters = sa.Table(
+    "characters",
+    metadata,
+    sa.Column("character_id", sa.String(), primary_key=True),
+    sa.Column("account_id", sa.String(), nullable=False),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("profession", sa.String(), nullable=False),
+    sa.Column("characteristics", sa.JSON(), nullable=False),
+    sa.Column("state", sa.JSON(), nullable=False),
+    sa.Column("room_id", sa.String(), nullable=True),
+    sa.Column("version", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_characters_account_id", "account_id"),
 )
 
 # The recent ``local`` and ``global`` lines (the chat history shown at login), pruned

@@ -20,6 +20,9 @@ from typing import Any, Generic, TypeVar
 from mythos_contracts.bus import Bus, Delivery, Handler
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.persistence import (
+    CharacterNamesReply,
+    CharacterNamesRequest,
+    CharacterStateChanged,
     ChatHistoryReply,
     ChatLine,
     HandoffReply,
@@ -36,15 +39,21 @@ from mythos_contracts.persistence import (
     TakeHandoffRequest,
 )
 from mythos_contracts.routing import (
+    CHARACTER_NAMES_REQUEST_KEY,
     ITEM_SAVE_KEY,
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    SAVE_CHARACTER_KEY,
     load_request_key,
     save_key,
 )
 from pydantic import BaseModel, ValidationError
 
+from mythos_persistence.service_layer.character_handlers import (
+    handle_character_names,
+    handle_character_save,
+)
 from mythos_persistence.service_layer.chat_handlers import handle_chat_history, handle_chat_save
 from mythos_persistence.service_layer.handlers import handle_load, handle_save
 from mythos_persistence.service_layer.handoff_handlers import (
@@ -52,7 +61,13 @@ from mythos_persistence.service_layer.handoff_handlers import (
     handle_take_handoff,
 )
 from mythos_persistence.service_layer.item_handlers import handle_floor_items, handle_item_save
-from mythos_persistence.service_layer.ports import ChatStore, HandoffStore, ItemStore, PlayerStore
+from mythos_persistence.service_layer.ports import (
+    CharacterStore,
+    ChatStore,
+    HandoffStore,
+    ItemStore,
+    PlayerStore,
+)
 from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -67,6 +82,7 @@ Reply = (
     | HandoffSaved
     | HandoffReply
     | LoadFloorItemsReply
+    | CharacterNamesReply
     | PersistenceError
 )
 M = TypeVar("M", bound=BaseModel)
@@ -96,13 +112,22 @@ def request_routes(
     chat: ChatStore | None,
     handoffs: HandoffStore | None,
     items: ItemStore | None = None,
+    characters: CharacterStore | None = None,
 ) -> dict[str, Route[Any, Reply]]:
     """Request/reply handlers by routing key; a store this instance lacks serves nothing."""
     routes: dict[str, Route[Any, Reply]] = {
         load_request_key("load_player"): Route(
-            "load_player request", LoadPlayerRequest, partial(handle_load, store, items=items)
+            "load_player request",
+            LoadPlayerRequest,
+            partial(handle_load, store, items=items, characters=characters),
         ),
     }
+    if characters is not None:
+        routes[CHARACTER_NAMES_REQUEST_KEY] = Route(
+            "character_names request",
+            CharacterNamesRequest,
+            partial(handle_character_names, characters),
+        )
     if items is not None:
         routes[LOAD_FLOOR_ITEMS_KEY] = Route(
             "load_floor_items request", LoadFloorItemsRequest, partial(handle_floor_items, items)
@@ -122,7 +147,11 @@ def request_routes(
 
 
 def save_routes(
-    store: PlayerStore, chat: ChatStore | None, backoff: Backoff, items: ItemStore | None = None
+    store: PlayerStore,
+    chat: ChatStore | None,
+    backoff: Backoff,
+    items: ItemStore | None = None,
+    characters: CharacterStore | None = None,
 ) -> dict[str, Route[Any, object]]:
     """Save handlers by routing key (their result is not used). Database outages are
     waited out inside them."""
@@ -138,6 +167,12 @@ def save_routes(
     if items is not None:
         routes[ITEM_SAVE_KEY] = Route(
             "item save", ItemStateChanged, partial(handle_item_save, items, backoff=backoff)
+        )
+    if characters is not None:
+        routes[SAVE_CHARACTER_KEY] = Route(
+            "character save",
+            CharacterStateChanged,
+            partial(handle_character_save, characters, backoff=backoff),
         )
     return routes
 
@@ -159,10 +194,11 @@ class Consumers:
         chat: ChatStore | None = None,
         handoffs: HandoffStore | None = None,
         items: ItemStore | None = None,
+        characters: CharacterStore | None = None,
     ) -> None:
         self._bus = bus
-        self._requests = request_routes(store, chat, handoffs, items)
-        self._saves = save_routes(store, chat, backoff, items)
+        self._requests = request_routes(store, chat, handoffs, items, characters)
+        self._saves = save_routes(store, chat, backoff, items, characters)
 
     async def start(self) -> None:
         # One consumer per queue: a save waiting out a database outage holds up

@@ -13,7 +13,12 @@ from mythos_contracts.persistence import (
     PlayerStateChanged,
 )
 
-from mythos_persistence.service_layer.ports import ItemStore, PlayerStore, StoreUnavailable
+from mythos_persistence.service_layer.ports import (
+    CharacterStore,
+    ItemStore,
+    PlayerStore,
+    StoreUnavailable,
+)
 from mythos_persistence.service_layer.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -24,10 +29,14 @@ DEFAULT_BACKOFF = Backoff()
 
 
 async def handle_load(
-    store: PlayerStore, request: LoadPlayerRequest, items: ItemStore | None = None
+    store: PlayerStore,
+    request: LoadPlayerRequest,
+    items: ItemStore | None = None,
+    characters: CharacterStore | None = None,
 ) -> LoadPlayerReply | PersistenceError:
-    """The stored state of a player, with what they carry and wear (from ``items``);
-    version 0 and no room when never saved.
+    """The stored state of a player, with the account's active characters (from
+    ``characters``) and what they carry and wear (from ``items``); version 0 and no room
+    when never saved.
 
     Never raises for a database problem: the caller is waiting on a reply, and a
     clear error beats a timeout. Nothing is written: a player exists in the table
@@ -35,7 +44,10 @@ async def handle_load(
     """
     try:
         stored = await store.load(request.player_id)
-        held = await items.held_by([request.player_id]) if items is not None else []
+        records = [] if characters is None else await characters.for_account(request.player_id)
+        # What every one of the account's characters carries (the first has its id).
+        holders = [r.character_id for r in records] or [request.player_id]
+        held = await items.held_by(holders) if items is not None else []
     except StoreUnavailable as exc:
         log.warning("load_player %s: database unavailable (%s)", request.player_id, exc)
         return PersistenceError(error=f"database unavailable, try again later: {exc}")
@@ -44,7 +56,12 @@ async def handle_load(
         return PersistenceError(error=f"load_player failed: {type(exc).__name__}")
     if stored is None:
         return LoadPlayerReply(
-            player_id=request.player_id, name=request.name, room_id=None, version=0, items=held
+            player_id=request.player_id,
+            name=request.name,
+            room_id=None,
+            version=0,
+            items=held,
+            characters=records,
         )
     return LoadPlayerReply(
         player_id=stored.player_id,
@@ -54,6 +71,8 @@ async def handle_load(
         aliases=stored.aliases,
         muted_until=stored.muted_until,
         items=held,
+        characters=records,
+        active_character_id=stored.active_character_id,
     )
 
 

@@ -8,6 +8,9 @@ from datetime import datetime
 from typing import Protocol
 
 from mythos_contracts.persistence import (
+    CharacterName,
+    CharacterRecord,
+    CharacterStateChanged,
     ChatLine,
     ItemRecord,
     ItemStateChanged,
@@ -33,6 +36,7 @@ class StoredPlayer:
     updated_at: datetime
     aliases: dict[str, str] = field(default_factory=dict)
     muted_until: datetime | None = None
+    active_character_id: str | None = None
 
 
 class PlayerStore(Protocol):
@@ -44,6 +48,18 @@ class PlayerStore(Protocol):
 
         Returns True when the row was written, False when the change was stale.
         """
+
+
+class CharacterStore(Protocol):
+    async def for_account(self, account_id: str) -> list[CharacterRecord]:
+        """The account's active (not deleted) characters, oldest first."""
+
+    async def active_names(self) -> list[CharacterName]:
+        """Every active character's name, of every account."""
+
+    async def save_if_newer(self, change: CharacterStateChanged) -> bool:
+        """Write ``change`` atomically unless the stored version is >= its version (a
+        deleted character is kept, marked deleted). True when written, False when stale."""
 
 
 class ChatStore(Protocol):

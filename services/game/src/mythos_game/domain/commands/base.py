@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,11 +10,15 @@ from dataclasses import dataclass, field
 from mythos_contracts.accounts import BanRequest
 from mythos_contracts.events import ChatMessageData
 
+from mythos_game.domain.character import Characteristics
+from mythos_game.domain.characters import Character, CharacterNames
+from mythos_game.domain.conditions import ANY_STATE, FIGHTING, State
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE, LinkView, NoLinks
 from mythos_game.domain.outgoing import Disconnect, Outgoing
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
+from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.world import World
 
 
@@ -40,6 +45,15 @@ class Context:
     """Items, NPCs and fights: what the world holds besides the players."""
     tick: int = 0
     """The game clock's last tick (fights count their rounds in ticks)."""
+    rng: random.Random = field(default_factory=random.Random)
+    """Every chance in play comes from here; unit tests seed it."""
+    status: StatusLedger = field(default_factory=StatusLedger)
+    """Causes of status changes of this command: each noted character gets one
+    ``status_update`` after the command's other events."""
+    names: CharacterNames = field(default_factory=CharacterNames)
+    """Every active character's name, for uniqueness."""
+    pending_rolls: dict[str, Characteristics] = field(default_factory=dict)
+    """Account id -> its last ``roll``, until ``create`` uses it (not stored)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,11 @@ class Outcome:
     """True when the actor's stored state changed and must be saved."""
     changed_players: list[Player] = field(default_factory=list)
     """Other players whose stored state changed (e.g. moved by an admin)."""
+    changed_characters: list[Character] = field(default_factory=list)
+    """Characters whose stored state changed besides the played ones saved with their
+    players and those noted in ``Context.status`` (e.g. one created or deleted)."""
+    switch_to: Character | None = None
+    """``play``: the actor becomes this character once the command's events are out."""
     disconnects: list[Disconnect] = field(default_factory=list)
     """Connections to close once the events are out (``quit``, ``kick``)."""
     history: list[HistoryLine] = field(default_factory=list)
@@ -119,16 +138,32 @@ class CommandSpec:
     """Only admins may run it (checked by ``run`` itself); listed to admins only."""
     details: str = ""
     """More rules, shown by ``help <command>`` and in docs/commands.md."""
+    allowed_when: frozenset[State] = frozenset({FIGHTING})
+    """The states of the character (fighting, bleeding, dead, catatonic) in which the
+    command may run; checked before ``run`` (admin commands run in any state)."""
+    fighting_refusal: str = "You cannot do that in the middle of a fight."
+    """The refusal while fighting, when fighting is not in ``allowed_when``."""
 
     def help_text(self) -> str:
         lines = [f"{self.name}: {self.summary}", f"Usage: {self.usage}"]
         if self.details:
             lines.append(self.details)
+        if not self.admin:
+            lines.append(self.states_text())
         if self.aliases:
             lines.append("Aliases: " + ", ".join(self.aliases))
         if self.examples:
             lines.append("Examples: " + "; ".join(self.examples))
         return "\n".join(lines)
+
+    def states_text(self) -> str:
+        """When it can be used, e.g. ``Usable while fighting, bleeding or dead.``."""
+        states = [state for state in ANY_STATE if state in self.allowed_when]
+        if not states:
+            return "Usable only when healthy and not fighting."
+        if len(states) == 1:
+            return f"Usable while {states[0]}."
+        return f"Usable while {', '.join(states[:-1])} or {states[-1]}."
 
     def __post_init__(self) -> None:
         if self.admin and not getattr(self.run, "admin_guarded", False):

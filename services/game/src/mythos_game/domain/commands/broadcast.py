@@ -22,7 +22,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     actor = ctx.actor
     data = ChatMessageData(
         channel="system",
-        player_id=actor.id,
+        player_id=actor.character_id,
         player_name=actor.name,
         message=message,
         text=f"[system] {message}",

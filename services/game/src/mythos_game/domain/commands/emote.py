@@ -1,5 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import SPEAKING
 from mythos_game.domain.outgoing import Outgoing, ToRoom
 
 
@@ -28,5 +29,6 @@ SPEC = CommandSpec(
     summary="Act something out for the room: 'emote laughs.' shows 'Alice laughs.'",
     details="You read the same line as the others in the room.",
     examples=("emote laughs.", "me shivers in the fog.", "emote 's lantern gutters."),
+    allowed_when=SPEAKING,
     run=run,
 )

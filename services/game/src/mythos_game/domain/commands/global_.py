@@ -2,6 +2,7 @@ from mythos_contracts.persistence import GLOBAL_SCOPE
 
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, HistoryLine, Outcome, refused
+from mythos_game.domain.conditions import SPEAKING
 from mythos_game.domain.outgoing import Outgoing, ToEveryone
 
 
@@ -31,5 +32,6 @@ SPEC = CommandSpec(
         "The last lines are shown to players as they log in."
     ),
     examples=("global Good evening, Arkham.",),
+    allowed_when=SPEAKING,
     run=run,
 )

@@ -1,4 +1,5 @@
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import AT_PEACE
 from mythos_game.domain.movement import arrival_text, move_player
 from mythos_game.domain.world import canonical_direction
 
@@ -29,5 +30,7 @@ SPEC = CommandSpec(
     summary="Walk through an exit of the room.",
     details="Walking away ends your pose.",
     examples=("go north", "n", "up"),
+    allowed_when=AT_PEACE,
+    fighting_refusal="You are fighting! Flee first.",
     run=run,
 )

@@ -1,6 +1,7 @@
 from itertools import groupby
 
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import OUT_OF_CHARACTER
 from mythos_game.domain.links import ADMIN_ROLE
 
 
@@ -26,5 +27,6 @@ SPEC = CommandSpec(
     summary="List the commands by category, or explain one (its usage and examples).",
     details="Admin commands are listed to admins only.",
     examples=("help", "help go"),
+    allowed_when=OUT_OF_CHARACTER,
     run=run,
 )

@@ -1,5 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, HistoryLine, Outcome, refused
+from mythos_game.domain.conditions import SPEAKING
 from mythos_game.domain.outgoing import Outgoing, ToSubzone
 
 
@@ -30,5 +31,6 @@ SPEC = CommandSpec(
         "reads '[local] Alice: <text>'. The last lines are shown to players who log in there."
     ),
     examples=("local Anyone near the town hall?",),
+    allowed_when=SPEAKING,
     run=run,
 )

@@ -1,4 +1,5 @@
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import LOOKING
 from mythos_game.domain.items import parse_target, select
 from mythos_game.domain.npc_life import describe_npc, fighting_whom, npcs_in
 from mythos_game.domain.views import describe_exit, describe_player, describe_room_for
@@ -53,5 +54,6 @@ SPEC = CommandSpec(
         "It shows how hurt it is and whom it fights."
     ),
     examples=("look", "look north", "l up", "look Alice", "look at Alice", "look ghoul"),
+    allowed_when=LOOKING,
     run=run,
 )

@@ -1,6 +1,7 @@
 from mythos_contracts.close_codes import CloseCode
 
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.conditions import BLEEDING, CATATONIC, DEAD
 from mythos_game.domain.outgoing import Disconnect
 
 CLOSE_NORMAL = CloseCode.NORMAL
@@ -21,5 +22,7 @@ SPEC = CommandSpec(
         "The room sees you leave at once (no link-dead wait); your place and aliases are "
         "kept for your next visit."
     ),
+    allowed_when=frozenset({BLEEDING, DEAD, CATATONIC}),
+    fighting_refusal="You cannot quit in the middle of a fight.",
     run=run,
 )

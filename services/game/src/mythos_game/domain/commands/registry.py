@@ -25,6 +25,7 @@ from mythos_game.domain.commands import (
     reply,
     say,
     spawn,
+    status,
     summon,
     teleport,
     unalias,
@@ -63,6 +64,7 @@ _MODULES = (
     ban,
     broadcast,
     admin,
+    status,
 )
 
 COMMANDS = CommandTable([m.SPEC for m in _MODULES])

@@ -1,6 +1,7 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.commands.whisper import whisper_to
+from mythos_game.domain.conditions import SPEAKING
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -23,5 +24,6 @@ SPEC = CommandSpec(
     usage="reply <text>",
     summary="Whisper back to the last player who whispered to you.",
     examples=("reply On my way.",),
+    allowed_when=SPEAKING,
     run=run,
 )

@@ -1,5 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import SPEAKING
 from mythos_game.domain.outgoing import Outgoing, ToRoom
 
 
@@ -26,5 +27,6 @@ SPEC = CommandSpec(
     summary="Speak to everyone in the room.",
     details="The others in the room read 'Alice says: <text>'; nobody in another room hears it.",
     examples=("say Has anyone seen the professor?", "'Over here!"),
+    allowed_when=SPEAKING,
     run=run,
 )

@@ -1,5 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.conditions import SPEAKING
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
 from mythos_game.domain.roster import Player
 
@@ -37,5 +38,6 @@ SPEC = CommandSpec(
     summary="Say something only one player hears, wherever they are.",
     details="They read 'Alice whispers to you: <text>' and can answer with 'reply'.",
     examples=("whisper Bob Meet me at the library.",),
+    allowed_when=SPEAKING,
     run=run,
 )

@@ -1,4 +1,5 @@
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.conditions import OUT_OF_CHARACTER
 from mythos_game.domain.links import ADMIN_ROLE
 from mythos_game.domain.views import zone_label
 
@@ -19,5 +20,6 @@ SPEC = CommandSpec(
     usage="who",
     summary="List the players online and where they are (room and zone).",
     details="Players whose connection dropped are marked (link-dead) until they return or leave.",
+    allowed_when=OUT_OF_CHARACTER,
     run=run,
 )

@@ -1,5 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
+from mythos_game.domain.conditions import OUT_OF_CHARACTER
 from mythos_game.domain.links import ADMIN_ROLE
 from mythos_game.domain.views import zone_label
 
@@ -26,5 +27,6 @@ SPEC = CommandSpec(
     category="People",
     usage="whoami",
     summary="Who you are, where you stand, and anything that limits you (a mute).",
+    allowed_when=OUT_OF_CHARACTER,
     run=run,
 )

@@ -1,0 +1,93 @@
+"""The characters table behind the ``CharacterStore`` port (PostgreSQL or SQLite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from mythos_contracts.persistence import CharacterName, CharacterRecord, CharacterStateChanged
+
+from mythos_persistence.adapters.sql_store import SqlStore, insert_for
+from mythos_persistence.adapters.tables import characters
+
+_ACTIVE = characters.c.deleted_at.is_(None)
+
+
+class SqlCharacterStore(SqlStore):
+    """Reads and versioned upserts of the ``characters`` table."""
+
+    async def for_account(self, account_id: str) -> list[CharacterRecord]:
+        async def query() -> list[CharacterRecord]:
+            statement = (
+                sa.select(characters)
+                .where(characters.c.account_id == account_id, _ACTIVE)
+                .order_by(characters.c.created_at, characters.c.character_id)
+            )
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(statement)).all()
+            return [_record(row._mapping) for row in rows]
+
+        return await self._read("load_characters", query)
+
+    async def active_names(self) -> list[CharacterName]:
+        async def query() -> list[CharacterName]:
+            statement = sa.select(
+                characters.c.character_id, characters.c.account_id, characters.c.name
+            ).where(_ACTIVE)
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(statement)).all()
+            return [
+                CharacterName(character_id=cid, account_id=aid, name=name)
+                for cid, aid, name in rows
+            ]
+
+        return await self._read("character_names", query)
+
+    async def save_if_newer(self, change: CharacterStateChanged) -> bool:
+        async def upsert() -> bool:
+            async with self._engine.begin() as connection:
+                # A row comes back only when inserted or actually updated: the conflict
+                # clause's WHERE filters stale versions out, inside the one statement.
+                return (await connection.execute(self._upsert(change))).first() is not None
+
+        return await self._write("save_character", upsert)
+
+    def _upsert(self, change: CharacterStateChanged) -> Any:
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "character_id": change.character_id,
+            "account_id": change.account_id,
+            "name": change.name,
+            "profession": change.profession,
+            "characteristics": change.characteristics.as_dict(),
+            "state": change.state.model_dump(mode="json"),
+            "room_id": change.room_id,
+            "version": change.version,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": now if change.deleted else None,
+        }
+        statement = insert_for(self._engine)(characters).values(**values)
+        excluded = statement.excluded
+        kept = ("character_id", "created_at")
+        return statement.on_conflict_do_update(
+            index_elements=[characters.c.character_id],
+            set_={column: excluded[column] for column in values if column not in kept},
+            where=characters.c.version < excluded.version,
+        ).returning(characters.c.version)
+
+
+def _record(values: Any) -> CharacterRecord:
+    return CharacterRecord.model_validate(
+        {
+            "character_id": values["character_id"],
+            "account_id": values["account_id"],
+            "name": values["name"],
+            "profession": values["profession"],
+            "characteristics": values["characteristics"],
+            "state": values["state"],
+            "room_id": values["room_id"],
+            "version": values["version"],
+        }
+    )
