@@ -16,6 +16,9 @@ from mythos_contracts.persistence import (
     ChatHistoryReply,
     HandoffReply,
     HandoffSaved,
+    ItemRecord,
+    ItemStateChanged,
+    LoadFloorItemsReply,
     LoadPlayerReply,
     LoadPlayerRequest,
     SaveHandoffRequest,
@@ -25,6 +28,8 @@ from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     EVENTS_EXCHANGE,
     GAME_SYNC_KEY,
+    ITEM_SAVE_KEY,
+    LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
     command_key,
@@ -42,6 +47,8 @@ class Peer:
     answer_loads: asyncio.Event = field(default_factory=asyncio.Event)
     """While clear, player loads get no answer: the command that needs one stays in hand."""
     handoffs: dict[str, StreamHandoff] = field(default_factory=dict)
+    items: dict[str, ItemRecord] = field(default_factory=dict)
+    """The stored items, by id, as persistence would keep them (versioned upserts)."""
     """Streams a stopping game handed over, by player, until a starting game takes them."""
 
     async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
@@ -90,6 +97,10 @@ async def attach_peer(bus: Bus) -> Peer:
         if delivery.routing_key == load_request_key("character_names"):
             await bus.reply(delivery, CharacterNamesReply(names=[]).model_dump_json().encode())
             return
+        if delivery.routing_key == LOAD_FLOOR_ITEMS_KEY:
+            floor = [i for i in peer.items.values() if i.location_kind == "room"]
+            await bus.reply(delivery, LoadFloorItemsReply(items=floor).model_dump_json().encode())
+            return
         if delivery.routing_key == load_request_key("save_handoff"):
             part = SaveHandoffRequest.model_validate_json(delivery.body)
             peer.handoffs.update({s.player_id: s for s in part.streams})
@@ -104,13 +115,22 @@ async def attach_peer(bus: Bus) -> Peer:
         request = LoadPlayerRequest.model_validate_json(delivery.body)
         peer.loads.append(request.player_id)
         await peer.answer_loads.wait()
+        held = [
+            i
+            for i in peer.items.values()
+            if i.location_kind in ("carried", "worn") and i.location_id == request.player_id
+        ]
         reply = LoadPlayerReply(
-            player_id=request.player_id, name=request.name, room_id=None, version=0
+            player_id=request.player_id, name=request.name, room_id=None, version=0, items=held
         )
         await bus.reply(delivery, reply.model_dump_json().encode())
 
     async def saved(delivery: Delivery) -> None:
-        pass
+        if delivery.routing_key == ITEM_SAVE_KEY:
+            change = ItemStateChanged.model_validate_json(delivery.body)
+            known = peer.items.get(change.item_id)
+            if known is None or (known.version < change.version and known.location_kind != "gone"):
+                peer.items[change.item_id] = change
 
     await bus.declare_queue("test.events", exclusive=True, dead_letter=False)
     await bus.bind("test.events", EVENTS_EXCHANGE, "#")

@@ -79,6 +79,7 @@ ADMIN_COMMANDS = [
     ("broadcast", ["hello"]),
     ("admin", ["status"]),
     ("spawn", ["ghoul"]),
+    ("purge", []),
 ]
 
 

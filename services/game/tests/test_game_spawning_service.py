@@ -37,3 +37,52 @@ async def test_the_start_room_shows_the_paper_its_rule_put_there(
         await service.stop()
         await bus.close()
         await peer.bus.close()
+
+
+async def test_items_outlive_a_restart_once_each(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """What a player picked up comes back with them, the floor keeps what lay there, and
+    the spawn rules count it: nothing is lost, nothing doubled."""
+    broker = InMemoryBroker()
+    peer = await peer_on(InMemoryBus(broker))
+
+    async def game() -> tuple[GameService, InMemoryBus]:
+        bus = InMemoryBus(broker)
+        await bus.connect()
+        service = GameService(game_settings(handoff=False), bus)
+        await service.start()
+        return service, bus
+
+    service, bus = await game()
+    try:
+        await peer.send_command("alice", "get", "paper", command_id="a-1")
+        await peer.wait_until(lambda: peer.responses("alice"))
+        assert (
+            peer.responses("alice")[0]["result"] == "You pick up a copy of the Arkham Advertiser."
+        )
+        await peer.wait_until(
+            lambda: any(i.location_kind == "carried" for i in peer.items.values())
+        )
+    finally:
+        await service.stop()
+        await bus.close()
+    (held,) = [i for i in peer.items.values() if i.location_kind == "carried"]
+    floor_before = {i.item_id for i in peer.items.values() if i.location_kind == "room"}
+
+    service, bus = await game()
+    try:
+        await peer.send_command("alice", "inventory", command_id="a-2")
+        await peer.wait_until(lambda: len(peer.responses("alice")) == 2)
+        assert peer.responses("alice")[1]["result"].splitlines()[1] == (
+            "  a copy of the Arkham Advertiser"
+        )
+        # The square's rule refilled its floor once at the second start (the paper
+        # taken no longer counts for it); the lantern shop's stock was already there.
+        floor_after = {i.item_id for i in peer.items.values() if i.location_kind == "room"}
+        assert floor_before <= floor_after and len(floor_after - floor_before) == 1
+        assert peer.items[held.item_id].location_kind == "carried"
+    finally:
+        await service.stop()
+        await bus.close()
+        await peer.bus.close()

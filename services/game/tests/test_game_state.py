@@ -38,15 +38,15 @@ def test_a_two_handed_weapon_fills_both_hands_and_leaves_both() -> None:
     assert state.worn_by("ada") == {} and state.carried_by("ada") == [axe]
 
 
-def test_a_destroyed_item_is_saved_as_gone_then_forgotten() -> None:
+def test_a_destroyed_item_is_saved_as_gone_and_forgotten() -> None:
     state = GameState()
     tonic = _item("nerve-tonic")
     state.give_to("ada", tonic, loaded=True)
     assert state.take_changed() == []  # loaded: already stored so
     state.destroy(tonic)
     assert state.carried_by("ada") == []
-    assert state.take_changed() == [(tonic, GONE)]
     assert state.item(tonic.id) is None and state.place_of(tonic.id) == GONE
+    assert state.take_changed() == [(tonic, GONE)]
 
 
 def test_forgetting_a_character_drops_their_items_from_memory_only() -> None:
@@ -57,3 +57,11 @@ def test_forgetting_a_character_drops_their_items_from_memory_only() -> None:
     assert sorted(i.id for i in state.forget_character("ada")) == sorted([coat.id, stick.id])
     assert state.carried == {} and state.worn == {} and state.take_changed() == []
     assert state.item(coat.id) is None
+
+
+def test_a_move_noted_before_its_owner_left_is_still_saved() -> None:
+    state = GameState()
+    paper = _item("arkham-advertiser")
+    state.give_to("ada", paper)
+    state.forget_character("ada")
+    assert state.take_changed() == [(paper, Place("carried", "ada"))]

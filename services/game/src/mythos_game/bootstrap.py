@@ -34,6 +34,7 @@ from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
@@ -161,6 +162,7 @@ class GameService:
             ),
             welcome=history.welcome,
             names=names,
+            items=ItemSaves(ItemRecords(world), store),
         )
         dispatcher = Dispatcher(
             world,
@@ -178,6 +180,8 @@ class GameService:
         # Before anyone is (re)adopted, so they get the history too; never for long.
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
+        # Spawn rules count the items on the floors: never before those are loaded.
+        await self._load_floor_items(store, sessions)
         await dispatcher.start_spawns()
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
@@ -209,6 +213,21 @@ class GameService:
             if await self._load_names(store, names):
                 return
             await asyncio.sleep(every)
+
+    async def _load_floor_items(self, store: PersistenceClient, sessions: Sessions) -> None:
+        """Every item lying on a floor, asked for until persistence answers (a spawn rule
+        that counted an empty floor instead would duplicate what lies there)."""
+        delay = 0.5
+        while True:
+            try:
+                records = await store.load_floor_items(timeout=self._settings.persistence_timeout)
+                break
+            except PlayerStoreUnavailable as exc:
+                log.warning("floor items not loaded (%s); asking again in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        placed = sessions.items.records.place(sessions.state, records)
+        log.info("loaded %d floor item(s)", placed)
 
     async def _take_handoff(self, store: PersistenceClient) -> list[StreamHandoff]:
         """The streams the previous game handed over (none after a crash)."""

@@ -14,7 +14,11 @@ from mythos_contracts.persistence import (
     ChatLine,
     HandoffReply,
     HandoffSaved,
+    ItemRecord,
+    ItemStateChanged,
     LoadChatHistoryRequest,
+    LoadFloorItemsReply,
+    LoadFloorItemsRequest,
     LoadPlayerReply,
     LoadPlayerRequest,
     PersistenceError,
@@ -25,6 +29,8 @@ from mythos_contracts.persistence import (
 )
 from mythos_contracts.routing import (
     CHARACTER_NAMES_REQUEST_KEY,
+    ITEM_SAVE_KEY,
+    LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_EXCHANGE,
     SAVE_CHARACTER_KEY,
     load_request_key,
@@ -87,6 +93,20 @@ class PersistenceClient:
             return CharacterNamesReply.model_validate_json(raw).names
         except ValidationError as exc:
             raise PlayerStoreUnavailable(f"character_names refused: {_reason(raw)}") from exc
+
+    async def save_item(self, change: ItemStateChanged) -> None:
+        await self._bus.publish(
+            PERSISTENCE_EXCHANGE, ITEM_SAVE_KEY, change.model_dump_json().encode()
+        )
+
+    async def load_floor_items(self, timeout: float) -> list[ItemRecord]:
+        """Every item on a floor; raises ``PlayerStoreUnavailable`` when not answered."""
+        body = LoadFloorItemsRequest().model_dump_json().encode()
+        raw = await self._ask(LOAD_FLOOR_ITEMS_KEY, body, timeout)
+        try:
+            return LoadFloorItemsReply.model_validate_json(raw).items
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"load_floor_items refused: {_reason(raw)}") from exc
 
     async def load_chat_history(self, limit: int, timeout: float) -> list[ChatLine]:
         """One attempt, ``timeout`` seconds at most: history is never worth a wait."""

@@ -59,7 +59,8 @@ class GameState:
     """Makes the id of a new item (tests pass a counter)."""
     _where: dict[str, Place] = field(default_factory=dict, repr=False)
     _items: dict[str, Item] = field(default_factory=dict, repr=False)
-    _changed: dict[str, None] = field(default_factory=dict, repr=False)
+    _changed: dict[str, tuple[Item, Place]] = field(default_factory=dict, repr=False)
+    """Item id -> the item and its place after its last change, until taken."""
 
     # -- reading ---------------------------------------------------------------
 
@@ -128,9 +129,9 @@ class GameState:
     def destroy(self, item: Item) -> None:
         """Gone for good (used, purged, its owner deleted): saved as a tombstone."""
         self._detach(item.id)
-        self._where[item.id] = GONE
-        self._items[item.id] = item
-        self._changed[item.id] = None
+        self._where.pop(item.id, None)
+        self._items.pop(item.id, None)
+        self._changed[item.id] = (item, GONE)
 
     def forget_character(self, character_id: str) -> list[Item]:
         """Take a character's items out of memory (they left the world; their items stay
@@ -145,21 +146,17 @@ class GameState:
         return gone
 
     def take_changed(self) -> list[tuple[Item, Place]]:
-        """The items moved, made or destroyed since the last call, where they are now;
-        destroyed ones are forgotten once taken."""
-        changed = [(self._items[i], self._where[i]) for i in self._changed]
+        """The items moved, made or destroyed since the last call, each once, where it
+        went last (``GONE`` for a destroyed one)."""
+        changed = list(self._changed.values())
         self._changed.clear()
-        for item, place in changed:
-            if place.kind == "gone":
-                self._where.pop(item.id, None)
-                self._items.pop(item.id, None)
         return changed
 
     def _at(self, item: Item, place: Place, loaded: bool) -> None:
         self._where[item.id] = place
         self._items[item.id] = item
         if not loaded:
-            self._changed[item.id] = None
+            self._changed[item.id] = (item, place)
 
     def _detach(self, item_id: str) -> None:
         place = self._where.get(item_id)

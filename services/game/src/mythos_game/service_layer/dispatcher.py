@@ -52,7 +52,6 @@ from mythos_game.domain.world import World
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
-from mythos_game.service_layer.item_store import ItemStore
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
     UNKNOWN_COMMAND,
@@ -89,13 +88,11 @@ class Dispatcher:
         history: ChatHistory | None = None,
         clock: Callable[[], float] = time.time,
         account_requests: AccountRequests | None = None,
-        items: ItemStore | None = None,
         rng: random.Random | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
-        is refused); ``items`` stores every item that moved (without it, none is); ``rng``
-        is every chance in play (tests seed it)."""
+        is refused); ``rng`` is every chance in play (tests seed it)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -110,7 +107,6 @@ class Dispatcher:
         self._started_at = clock()
         self._account_requests = account_requests
         self.state: GameState = sessions.state
-        self._items = items
         self._rng = rng or random.Random()
         self._pending_rolls: dict[str, Characteristics] = {}
 
@@ -192,10 +188,7 @@ class Dispatcher:
         await self._publisher.publish(outcome.events)
 
     async def _save_items(self) -> None:
-        changed = self.state.take_changed()
-        if self._items is not None:
-            for item, place in changed:
-                await self._items.save(item, place)
+        await self._sessions.items.save_changed(self.state)
 
     async def _handle(self, message: EdgeMessage) -> None:
         sessions = self._sessions

@@ -45,6 +45,7 @@ from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.links import Link, Links
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import Sequencer
@@ -89,6 +90,7 @@ class Sessions:
         state: GameState | None = None,
         names: CharacterNames | None = None,
         wall_clock: Callable[[], float] = time.time,
+        items: ItemSaves | None = None,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -108,6 +110,8 @@ class Sessions:
         self.names = names if names is not None else CharacterNames()
         """Every active character's name (loaded at start; shared with the commands)."""
         self._wall_clock = wall_clock
+        self.items = items or ItemSaves(ItemRecords(world))
+        """Where the items that moved are saved, and how stored ones are placed."""
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
 
@@ -219,6 +223,7 @@ class Sessions:
             account_name=name,
         )
         stored.apply_to(player)
+        self.items.records.place(self.state, stored.items)
         link = Link(connection_id, edge_id, role, last_heartbeat=self._clock())
         if not stored.version or first or stored.active_character_id != character.id:
             player.version = stored.version + 1
@@ -329,7 +334,10 @@ class Sessions:
         self._roster.remove(player.id)
         self.links.remove(player.id)
         self._sequencer.close(player.id)
-        self._offline[player.id] = StoredState.of(player)
+        held = tuple(r for cid in player.characters for r in self.items.held(self.state, cid))
+        for cid in player.characters:
+            self.items.records.forget(self.state.forget_character(cid))
+        self._offline[player.id] = StoredState.of(player, held)
         presence = PresenceData(player_id=player.character_id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]

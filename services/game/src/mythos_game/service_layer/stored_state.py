@@ -10,6 +10,7 @@ from mythos_contracts.persistence import (
     CharacterRecord,
     CharacterState,
     CharacterStateChanged,
+    ItemRecord,
     LoadPlayerReply,
     PlayerStateChanged,
 )
@@ -30,6 +31,8 @@ class StoredState:
     characters: tuple[Character, ...] = ()
     """The account's active characters, oldest first."""
     active_character_id: str | None = None
+    items: tuple[ItemRecord, ...] = ()
+    """What the player carries and wears."""
 
     @classmethod
     def from_reply(cls, reply: LoadPlayerReply) -> StoredState:
@@ -41,10 +44,11 @@ class StoredState:
             muted,
             tuple(character_of(record) for record in reply.characters),
             reply.active_character_id,
+            tuple(reply.items),
         )
 
     @classmethod
-    def of(cls, player: Player) -> StoredState:
+    def of(cls, player: Player, items: tuple[ItemRecord, ...] = ()) -> StoredState:
         return cls(
             player.room_id,
             player.version,
@@ -52,6 +56,7 @@ class StoredState:
             player.muted_until,
             tuple(player.characters.values()),
             player.character.id,
+            items,
         )
 
     def active(self) -> Character | None:

@@ -2,6 +2,8 @@ from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refu
 from mythos_game.domain.conditions import LOOKING
 from mythos_game.domain.items import parse_target, select
 from mythos_game.domain.npc_life import describe_npc, fighting_whom, npcs_in
+from mythos_game.domain.possessions import find_item, worn_lines
+from mythos_game.domain.roster import Player
 from mythos_game.domain.views import describe_exit, describe_player, describe_room_for
 from mythos_game.domain.world import canonical_direction
 
@@ -25,35 +27,51 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return Outcome(True, describe_exit(ctx.world, direction, way))
 
     if wanted.lower() in _SELF_WORDS:
-        return Outcome(True, describe_player(ctx.actor, ctx.actor))
+        return Outcome(True, _person(ctx, ctx.actor))
     here = next(
         (p for p in ctx.roster.in_room(ctx.actor.room_id) if p.name.lower() == wanted.lower()),
         None,
     )
     if here is not None:
-        return Outcome(True, describe_player(here, ctx.actor))
+        return Outcome(True, _person(ctx, here))
     target = parse_target(wanted)
     creatures = select(npcs_in(ctx.state, ctx.actor.room_id), target) if target else []
     if creatures:
         npc = creatures[0]
         return Outcome(True, describe_npc(npc, fighting_whom(ctx.state, ctx.roster, npc.id)))
+    thing = find_item(ctx, wanted)
+    if thing is not None:
+        return Outcome(True, thing)
     return refused(f"You see no one called '{wanted}' here.")
+
+
+def _person(ctx: Context, player: Player) -> str:
+    return "\n".join([describe_player(player, ctx.actor), *worn_lines(ctx.state, player)])
 
 
 SPEC = CommandSpec(
     name="look",
     aliases=("l",),
     category="World",
-    usage="look [<direction> | <player> | <creature>]",
+    usage="look [<direction> | <player> | <creature> | <item>]",
     summary=(
         "Describe the room you stand in, its exits, who and what is here; "
         "or what lies in one direction; or a player or creature in the room."
     ),
     details=(
         "A creature is named by a word of its name ('look ghoul'); '2.ghoul' is the second. "
-        "It shows how hurt it is and whom it fights."
+        "It shows how hurt it is and whom it fights. A thing you wear, carry or see on the "
+        "ground is named the same way ('look lantern'), looked for in that order."
     ),
-    examples=("look", "look north", "l up", "look Alice", "look at Alice", "look ghoul"),
+    examples=(
+        "look",
+        "look north",
+        "l up",
+        "look Alice",
+        "look at Alice",
+        "look ghoul",
+        "look lantern",
+    ),
     allowed_when=LOOKING,
     run=run,
 )
