@@ -80,6 +80,7 @@ ADMIN_COMMANDS = [
     ("admin", ["status"]),
     ("spawn", ["ghoul"]),
     ("purge", []),
+    ("setstat", ["Carol", "lcd", "30"]),
 ]
 
 

@@ -20,6 +20,7 @@ from mythos_game.domain.outgoing import Outgoing
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
 from mythos_game.domain.spawning import run_spawn_rules
+from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.world import World
 
 
@@ -35,6 +36,9 @@ class TickContext:
     rng: random.Random
     rules: Rules = field(default_factory=Rules)
     links: LinkView = field(default_factory=NoLinks)
+    status: StatusLedger = field(default_factory=StatusLedger)
+    """Causes of status changes in this tick (note before changing): each noted character
+    gets one ``status_update`` after the tick's other events, and is saved."""
 
 
 @dataclass

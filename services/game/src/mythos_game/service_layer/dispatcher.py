@@ -162,7 +162,8 @@ class Dispatcher:
             self._tick_number += 1
             await self._sessions.tick()
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
-            await self._apply_tick(run_tick(self._tick_context()))
+            ctx = self._tick_context()
+            await self._apply_tick(run_tick(ctx), ctx.status)
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
@@ -180,12 +181,21 @@ class Dispatcher:
             self._sessions.links,
         )
 
-    async def _apply_tick(self, outcome: TickOutcome) -> None:
+    async def _apply_tick(self, outcome: TickOutcome, ledger: StatusLedger | None = None) -> None:
         self._sessions.unbind_moved()
+        saved: set[str] = set()
         for player in outcome.changed_players:
             await self._sessions.save(player)
+            saved.add(player.character.id)
+        events = list(outcome.events)
+        if ledger is not None:
+            for character in ledger.changed():
+                if character.id not in saved:
+                    await self._sessions.save_character(character)
+            # At most one status_update per character per tick, after the tick's events.
+            events += ledger.events()
         await self._save_items()
-        await self._publisher.publish(outcome.events)
+        await self._publisher.publish(events)
 
     async def _save_items(self) -> None:
         await self._sessions.items.save_changed(self.state)
