@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'character_roll',
   'character_list',
   'status_update',
+  'hallucination',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -106,8 +107,6 @@ export interface CharacterView {
   profession: string;
   characteristics: Characteristics;
   status: Status;
-  /** what you carry and wear (always sent in game_state) */
-  inventory: InventoryView | null;
 }
 
 /** The nine characteristics, each a whole number 1..99. */
@@ -132,6 +131,8 @@ export interface ChatMessageData {
   /** the line as a player reads it, e.g. 'Alice says: hello' */
   text: string;
   history: boolean;
+  /** what a troubled mind did to this line: the speaker's (strained, glyph), then this reader's own (muffled, scrambled) */
+  distortion: ('strained' | 'glyph' | 'muffled' | 'scrambled')[];
 }
 
 /** What a client sends over the WebSocket. */
@@ -247,6 +248,12 @@ export interface GameStateData {
 export interface GameTickData {
   tick_number: number;
   timestamp: string;
+}
+
+/** Something only you perceive (a troubled mind); no other stream is told. */
+export interface HallucinationData {
+  kind: 'whisper' | 'shadow' | 'overlay';
+  text: string;
 }
 
 /** Sent every interval; `sequence_number` is the last number issued to you. */
@@ -510,6 +517,11 @@ export type StatusUpdateEvent = Omit<Envelope, 'data' | 'event_type'> & {
   data: StatusUpdateData;
 };
 
+export type HallucinationEvent = Omit<Envelope, 'data' | 'event_type'> & {
+  event_type: 'hallucination';
+  data: HallucinationData;
+};
+
 /** What a client receives: one message of its stream, or a control message. */
 export type ServerMessage =
   | GameStateEvent
@@ -532,7 +544,8 @@ export type ServerMessage =
   | RoomMessageEvent
   | CharacterRollEvent
   | CharacterListEvent
-  | StatusUpdateEvent;
+  | StatusUpdateEvent
+  | HallucinationEvent;
 
 /** Every command of the game, by name (what `help` lists, admin ones included). */
 export const COMMANDS: readonly CommandInfo[] = [
@@ -665,6 +678,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     admin: true,
   },
   {
+    name: 'ground',
+    aliases: [],
+    usage: 'ground <player>',
+    summary: 'Talk a catatonic investigator in this room back to the world (to 1 lucidity).',
+    category: 'Mind',
+    admin: false,
+  },
+  {
     name: 'help',
     aliases: ['?'],
     usage: 'help [command]',
@@ -705,6 +726,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     admin: false,
   },
   {
+    name: 'meditate',
+    aliases: [],
+    usage: 'meditate',
+    summary: 'Sit still and steady your mind: +6 lucidity (up to 100).',
+    category: 'Mind',
+    admin: false,
+  },
+  {
     name: 'mute',
     aliases: [],
     usage: 'mute <player> [minutes]',
@@ -726,6 +755,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'pose [<description>]',
     summary: "Set how others see you standing here (shown by 'look'); 'pose' alone clears it.",
     category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'pray',
+    aliases: [],
+    usage: 'pray',
+    summary: 'Pray in a holy place: +8 lucidity (up to 100).',
+    category: 'Mind',
     admin: false,
   },
   {

@@ -28,6 +28,7 @@ EventType = Literal[
     "character_roll",
     "character_list",
     "status_update",
+    "hallucination",
 ]
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -52,6 +53,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "character_roll",
     "character_list",
     "status_update",
+    "hallucination",
 )
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
@@ -59,6 +61,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
 CONTROL_EVENT_TYPES: frozenset[str] = frozenset({"disconnect", "heartbeat", "pong", "auth_ok"})
 
 ChatChannel = Literal["say", "emote", "local", "global", "whisper", "system"]
+Distortion = Literal["strained", "glyph", "muffled", "scrambled"]
+HallucinationKind = Literal["whisper", "shadow", "overlay"]
 
 
 class Payload(BaseModel):
@@ -215,29 +219,12 @@ class CharacterSummary(Payload):
     condition: Condition
 
 
-Slot = Literal["head", "body", "hands", "feet", "neck", "main_hand", "off_hand"]
-
-
-class InventoryView(Payload):
-    """What a character carries and wears; worn items count toward weight, not things."""
-
-    carried: list[ItemView]
-    worn: dict[Slot, ItemView] = Field(description="slot -> item; a two-handed item is in both")
-    weight: float = Field(description="pounds, carried and worn")
-    max_weight: float
-    things: int = Field(description="items carried (worn ones do not count)")
-    max_things: int
-
-
 class CharacterView(Payload):
     """What ``game_state`` says of the character you play."""
 
     profession: str
     characteristics: Characteristics
     status: Status
-    inventory: InventoryView | None = Field(
-        default=None, description="what you carry and wear (always sent in game_state)"
-    )
 
 
 class GameStateData(Payload):
@@ -283,6 +270,11 @@ class ChatMessageData(Payload):
     message: str
     text: str = Field(description="the line as a player reads it, e.g. 'Alice says: hello'")
     history: bool = False
+    distortion: list[Distortion] = Field(
+        default_factory=list,
+        description="what a troubled mind did to this line: the speaker's (strained, glyph), "
+        "then this reader's own (muffled, scrambled)",
+    )
 
 
 class CommandResponseData(Payload):
@@ -339,6 +331,7 @@ class GameTickData(Payload):
     timestamp: str
 
 
+Slot = Literal["head", "body", "hands", "feet", "neck", "main_hand", "off_hand"]
 ItemAction = Literal["get", "drop", "give", "equip", "unequip", "use", "spawn", "loot", "purge"]
 
 
@@ -348,6 +341,17 @@ class Combatant(Payload):
     id: str
     name: str
     kind: Literal["player", "npc"]
+
+
+class InventoryView(Payload):
+    """What a character carries and wears; worn items count toward weight, not things."""
+
+    carried: list[ItemView]
+    worn: dict[Slot, ItemView] = Field(description="slot -> item; a two-handed item is in both")
+    weight: float = Field(description="pounds, carried and worn")
+    max_weight: float
+    things: int = Field(description="items carried (worn ones do not count)")
+    max_things: int
 
 
 class InventoryUpdateData(Payload):
@@ -469,6 +473,13 @@ class StatusUpdateData(Payload):
     )
 
 
+class HallucinationData(Payload):
+    """Something only you perceive (a troubled mind); no other stream is told."""
+
+    kind: HallucinationKind
+    text: str
+
+
 EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "game_state": GameStateData,
     "room_update": RoomUpdateData,
@@ -491,5 +502,6 @@ EVENT_PAYLOADS: dict[EventType, type[Payload]] = {
     "character_roll": CharacterRollData,
     "character_list": CharacterListData,
     "status_update": StatusUpdateData,
+    "hallucination": HallucinationData,
 }
 """The ``data`` of each event type (what docs/protocol.md's table lists)."""

@@ -24,7 +24,7 @@ from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_IN
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mythos_game.domain.rules import ChatRates, Rules
+from mythos_game.domain.rules import ChatRates, RandomEffects, Rules
 
 _SOURCE_WORLD = Path(__file__).resolve().parents[2] / "world"
 
@@ -194,6 +194,28 @@ class GameSettings(BaseSettings):
         default=30, ge=0, description="'roll' commands per account per minute (0 = unlimited)"
     )
 
+    # Lucidity (docs/commands.md, "Mind").
+    lucidity_flux_ticks: int = Field(
+        default=60,
+        ge=1,
+        le=100000,
+        description="ticks in a game minute: place drains and anchors, catatonic drift",
+    )
+    lucidity_random_effects: RandomEffects = Field(
+        default="on",
+        description="on: chance-based lucidity effects fire by their chances; always: every "
+        "time (for tests); never: none of them",
+    )
+    meditate_cooldown_seconds: float = Field(
+        default=600.0, ge=0, le=86400, description="time between two 'meditate'"
+    )
+    pray_cooldown_seconds: float = Field(
+        default=900.0, ge=0, le=86400, description="time between two 'pray'"
+    )
+    terror_flee_cooldown_seconds: float = Field(
+        default=120.0, ge=0, le=86400, description="at most one flight in terror per this period"
+    )
+
     def rules(self) -> Rules:
         limited = self.chat_limits if self.chat_limits is not None else self.world != "bench"
         rates = (
@@ -228,6 +250,11 @@ class GameSettings(BaseSettings):
             dp_regen_ticks=self.dp_regen_ticks,
             max_characters=self.max_characters,
             rolls_per_minute=self.rolls_per_minute,
+            lucidity_flux_ticks=self.lucidity_flux_ticks,
+            lucidity_random_effects=self.lucidity_random_effects,
+            meditate_cooldown_seconds=self.meditate_cooldown_seconds,
+            pray_cooldown_seconds=self.pray_cooldown_seconds,
+            terror_flee_cooldown_seconds=self.terror_flee_cooldown_seconds,
         )
 
     @model_validator(mode="after")

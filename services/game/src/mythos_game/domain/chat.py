@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import re
 
-from mythos_contracts.events import ChatChannel, ChatMessageData
+from mythos_contracts.events import ChatChannel
 
+from mythos_game.domain import distortion
 from mythos_game.domain.commands.base import Context, Outcome, refused
-from mythos_game.domain.roster import Player
+from mythos_game.domain.distortion import Spoken
+from mythos_game.domain.outgoing import Audience, Outgoing
 
 # Line breaks and other control characters would let a line pose as several
 # (a fake "[global] Admin: ..." under your own); they become spaces.
@@ -64,18 +66,31 @@ def spoke(ctx: Context, channel: str, bucket: str = "") -> None:
     ctx.limiter.record(ctx.actor.id, bucket or channel, ctx.rules.rates.limit(channel), ctx.now)
 
 
-def line(channel: ChatChannel, speaker: Player, message: str, text: str) -> ChatMessageData:
-    return ChatMessageData(
-        channel=channel,
-        player_id=speaker.character_id,
-        player_name=speaker.name,
-        message=message,
-        text=text,
-    )
-
-
 def acted(name: str, action: str) -> str:
     """``Alice`` + ``laughs.`` -> ``Alice laughs.``; ``Alice`` + ``'s eyes narrow`` ->
     ``Alice's eyes narrow`` (no space before a possessive or a comma)."""
+    return acting(name, action) + action
+
+
+def acting(name: str, action: str) -> str:
+    """What comes before ``action`` in ``acted``: the name, and a space unless the action
+    starts with a possessive or a comma."""
     joiner = "" if action[:1] in ("'", ",", ":") else " "
-    return f"{name}{joiner}{action}"
+    return f"{name}{joiner}"
+
+
+def said(
+    ctx: Context,
+    channel: ChatChannel,
+    message: str,
+    prefix: str,
+    audience: Audience,
+    room_id: str | None = None,
+    strained_prefix: str | None = None,
+) -> tuple[Spoken, list[Outgoing]]:
+    """The actor's line (read as ``prefix`` + message) and the events that carry it to
+    ``audience``, as each troubled mind speaks and hears it (§8.6)."""
+    mode = ctx.rules.lucidity_random_effects
+    spoken = distortion.speak(channel, ctx.actor, message, prefix, ctx.rng, mode, strained_prefix)
+    events = distortion.deliver(spoken, audience, ctx.world, ctx.roster, ctx.rng, mode, room_id)
+    return spoken, events

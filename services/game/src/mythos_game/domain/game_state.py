@@ -50,6 +50,9 @@ class GameState:
     """NPC id -> NPC instance (``domain/npcs.py``); not stored."""
     fights: dict[str, Any] = field(default_factory=dict)
     """Fights by id (``domain/combat.py``); not stored."""
+    ambience: dict[str, float] = field(default_factory=dict)
+    """Character id -> the fraction of a lucidity point their surroundings have built up
+    (``domain/lucidity.py``); not stored."""
     spawn_due: dict[str, float] = field(default_factory=dict)
     """Spawn rule id -> when (epoch seconds) its next item or NPC appears; a rule at its
     ``max`` has no entry."""

@@ -5,8 +5,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal
 
 RATE_WINDOW_SECONDS = 60.0
+
+RandomEffects = Literal["on", "always", "never"]
+RANDOM_EFFECTS: tuple[RandomEffects, ...] = ("on", "always", "never")
+"""How the chance-based lucidity effects fire: ``on`` by their chances, ``always`` every
+time (for tests), ``never`` (the ``strained`` whisper is not chance-based and stays)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class Rules:
     """Characters an account may keep."""
     rolls_per_minute: int = 30
     """``roll`` per account per minute; 0 means unlimited."""
+    lucidity_flux_ticks: int = 60
+    """Ticks in a "game minute": place drains and anchors, catatonic drift."""
+    lucidity_random_effects: RandomEffects = "on"
+    meditate_cooldown_seconds: float = 600.0
+    pray_cooldown_seconds: float = 900.0
+    terror_flee_cooldown_seconds: float = 120.0
+    """At most one flight in terror per this period."""
 
 
 class ChatLimiter:

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mythos_game.domain import npc_life
+from mythos_game.domain import lucidity_ticks, npc_life
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import LinkView, NoLinks
 from mythos_game.domain.outgoing import Outgoing
@@ -62,7 +62,8 @@ SYSTEMS: tuple[tuple[str, System], ...] = (
     # 4. hostile NPCs engaging, 5. combat rounds (rooms in id order),
     # 6. bleeding,
     ("regeneration", npc_life.regenerate),
-    # 8. lucidity minute, 9. hallucinations,
+    ("lucidity minute", lucidity_ticks.lucidity_minute),
+    ("hallucinations", lucidity_ticks.hallucinate),
     # 10. auto-respawn: each a row here, in this order, as it is built.
     # 11. the game_tick broadcast: after these, in Dispatcher.tick.
 )

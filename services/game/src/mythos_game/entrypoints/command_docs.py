@@ -33,6 +33,10 @@ _LIMIT_PREFIXES = (
     "dp_regen_",
     "max_characters",
     "rolls_",
+    "lucidity_",
+    "meditate_",
+    "pray_",
+    "terror_",
 )
 
 _INTRO = """\
@@ -77,6 +81,17 @@ log in to are sent right after your `game_state`, oldest first, each marked
 `history: true`, before anything live. They are kept by the persistence service, so
 they outlive a restart of the game. A resumed connection gets no history (it missed
 nothing).
+
+**A troubled mind** (lucidity, see the Mind commands) bends chat on every channel but
+`system`, and `chat_message.distortion` lists what was done to the line. The speaker's
+own effects reach everyone (and the history): an uneasy speaker's whispers and replies
+read `Alice whispers to you (strained): X` (`strained`, always); a fractured speaker's
+line may gain ` ✶` at the end of `message` (`glyph`, 20 %), the speaker's `result` too.
+The listener's effects are rolled per line per listener, who then gets a copy of their
+own: fractured listeners may hear it `muffled` (30 %: `.,!?;:"` removed from `message`
+and from the message part of `text`), deranged ones `scrambled` (10 %: the words swap in
+pairs, 1<->2, 3<->4, ...). `GAME_LUCIDITY_RANDOM_EFFECTS=always` makes every chance
+effect happen, `never` none of them (`strained` stays).
 
 **Refusals** (`success: false`, nothing is sent): an empty line; a line over the length
 limit; a muted player ("You are muted for 4 minutes 10 seconds more: ..."); a player over

@@ -1,7 +1,7 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.conditions import SPEAKING
-from mythos_game.domain.outgoing import Outgoing, ToRoom
+from mythos_game.domain.outgoing import ToRoom
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -13,12 +13,10 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return problem
     chat.spoke(ctx, "emote")
     actor = ctx.actor
-    text = chat.acted(actor.name, action)
-    data = chat.line("emote", actor, action, text)
-    event = Outgoing(
-        "chat_message", ToRoom(actor.room_id, frozenset({actor.id})), data, actor.room_id
-    )
-    return Outcome(True, text, [event])
+    audience = ToRoom(actor.room_id, frozenset({actor.id}))
+    prefix = chat.acting(actor.name, action)
+    spoken, events = chat.said(ctx, "emote", action, prefix, audience, actor.room_id)
+    return Outcome(True, spoken.data.text, events)
 
 
 SPEC = CommandSpec(

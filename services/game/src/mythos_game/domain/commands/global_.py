@@ -3,7 +3,7 @@ from mythos_contracts.persistence import GLOBAL_SCOPE
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, HistoryLine, Outcome, refused
 from mythos_game.domain.conditions import SPEAKING
-from mythos_game.domain.outgoing import Outgoing, ToEveryone
+from mythos_game.domain.outgoing import ToEveryone
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -15,10 +15,10 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return problem
     chat.spoke(ctx, "global")
     actor = ctx.actor
-    text = f"[global] {actor.name}: {message}"
-    data = chat.line("global", actor, message, text)
-    event = Outgoing("chat_message", ToEveryone(frozenset({actor.id})), data)
-    return Outcome(True, text, [event], history=[HistoryLine(GLOBAL_SCOPE, data)])
+    audience = ToEveryone(frozenset({actor.id}))
+    spoken, events = chat.said(ctx, "global", message, f"[global] {actor.name}: ", audience)
+    history = [HistoryLine(GLOBAL_SCOPE, spoken.data)]  # with the speaker's effects only
+    return Outcome(True, spoken.data.text, events, history=history)
 
 
 SPEC = CommandSpec(

@@ -1,7 +1,7 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, HistoryLine, Outcome, refused
 from mythos_game.domain.conditions import SPEAKING
-from mythos_game.domain.outgoing import Outgoing, ToSubzone
+from mythos_game.domain.outgoing import ToSubzone
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -14,11 +14,11 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     chat.spoke(ctx, "local")
     actor = ctx.actor
     room = ctx.world.room(actor.room_id)
-    text = f"[local] {actor.name}: {message}"
-    data = chat.line("local", actor, message, text)
     audience = ToSubzone(room.subzone_id, frozenset({actor.id}))
-    event = Outgoing("chat_message", audience, data, room.id)
-    return Outcome(True, text, [event], history=[HistoryLine(room.subzone_id, data)])
+    prefix = f"[local] {actor.name}: "
+    spoken, events = chat.said(ctx, "local", message, prefix, audience, room.id)
+    history = [HistoryLine(room.subzone_id, spoken.data)]  # with the speaker's effects only
+    return Outcome(True, spoken.data.text, events, history=history)
 
 
 SPEC = CommandSpec(

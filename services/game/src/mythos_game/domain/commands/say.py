@@ -1,7 +1,7 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.conditions import SPEAKING
-from mythos_game.domain.outgoing import Outgoing, ToRoom
+from mythos_game.domain.outgoing import ToRoom
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -13,11 +13,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return problem
     chat.spoke(ctx, "say")
     actor = ctx.actor
-    data = chat.line("say", actor, message, f"{actor.name} says: {message}")
-    event = Outgoing(
-        "chat_message", ToRoom(actor.room_id, frozenset({actor.id})), data, actor.room_id
-    )
-    return Outcome(True, f"You say: {message}", [event])
+    audience = ToRoom(actor.room_id, frozenset({actor.id}))
+    spoken, events = chat.said(ctx, "say", message, f"{actor.name} says: ", audience, actor.room_id)
+    return Outcome(True, f"You say: {spoken.message}", events)
 
 
 SPEC = CommandSpec(

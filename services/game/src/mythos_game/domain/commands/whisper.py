@@ -1,7 +1,7 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.conditions import SPEAKING
-from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.outgoing import ToPlayer
 from mythos_game.domain.roster import Player
 
 
@@ -16,9 +16,15 @@ def whisper_to(ctx: Context, target: Player, message: str) -> Outcome:
         return problem
     chat.spoke(ctx, "whisper", bucket)
     target.last_whisper_from = actor.id
-    data = chat.line("whisper", actor, message, f"{actor.name} whispers to you: {message}")
-    event = Outgoing("chat_message", ToPlayer(target.id), data)
-    return Outcome(True, f"You whisper to {target.name}: {message}", [event])
+    spoken, events = chat.said(
+        ctx,
+        "whisper",
+        message,
+        f"{actor.name} whispers to you: ",
+        ToPlayer(target.id),
+        strained_prefix=f"{actor.name} whispers to you (strained): ",
+    )
+    return Outcome(True, f"You whisper to {target.name}: {spoken.message}", events)
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
