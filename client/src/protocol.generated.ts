@@ -107,6 +107,8 @@ export interface CharacterView {
   profession: string;
   characteristics: Characteristics;
   status: Status;
+  /** what you carry and wear (always sent in game_state) */
+  inventory: InventoryView | null;
 }
 
 /** The nine characteristics, each a whole number 1..99. */

@@ -4,10 +4,11 @@ use, look, purge; their texts, their events and where the items end up."""
 from __future__ import annotations
 
 import itertools
+import random
 from pathlib import Path
 
 import pytest
-from mythos_contracts.events import InventoryUpdateData, ItemEventData
+from mythos_contracts.events import InventoryUpdateData, ItemEventData, StatusUpdateData
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.commands.base import Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse
@@ -17,6 +18,7 @@ from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE
 from mythos_game.domain.outgoing import ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
+from mythos_game.domain.status import StatusLedger
 
 WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 START = WORLD.start_room
@@ -49,7 +51,15 @@ class Table:
             self.state.give_to(who.id, item, loaded=True)
         return items
 
-    def run(self, actor: Player, command: str, *args: str, admin: bool = False) -> Outcome:
+    def run(
+        self,
+        actor: Player,
+        command: str,
+        *args: str,
+        admin: bool = False,
+        status: StatusLedger | None = None,
+        rng: random.Random | None = None,
+    ) -> Outcome:
         parsed = parse(command, list(args))
         assert parsed is not None, command
         ctx = Context(
@@ -60,6 +70,8 @@ class Table:
             rules=self.rules,
             role=ADMIN_ROLE if admin else PLAYER_ROLE,
             state=self.state,
+            status=status if status is not None else StatusLedger(),
+            rng=rng or random.Random(1),
         )
         return parsed.spec.run(ctx, parsed.args)
 
@@ -221,6 +233,9 @@ def test_give_refusals(t: Table) -> None:
     assert t.run(t.ada, "give", "lantern", "Zed").text == "You see no one called 'Zed' here."
     assert t.run(t.ada, "give", "lantern", "Ada").text == "You already have it."
     assert t.run(t.ada, "give", "paper", "Bob").text == "You are not carrying any 'paper'."
+    t.bob.character.dp = 0  # bleeding
+    assert t.run(t.ada, "give", "lantern", "Bob").text == "Bob cannot take anything right now."
+    t.bob.character.dp = 20
     t.carry(t.bob, *["ghoul-tooth"] * 20)
     assert t.run(t.ada, "give", "lantern", "Bob").text == "Bob cannot carry a brass lantern."
     assert t.names(t.ada) == ["brass-lantern"]
@@ -289,6 +304,36 @@ def test_use_a_consumable_destroys_it(t: Table) -> None:
     assert item_events(out) == [(OTHERS, "use", "Ada drinks a bottle of nerve tonic.")]
     assert t.names(t.ada) == ["brass-lantern"]
     assert (tonic, Place("gone")) in t.state.take_changed()
+
+
+def test_a_tonic_restores_lucidity_up_to_the_maximum(t: Table) -> None:
+    t.carry(t.ada, "nerve-tonic", "nerve-tonic")
+    t.ada.character.lucidity = 90
+    ctx_status = StatusLedger()
+    t.run(t.ada, "drink", "tonic", status=ctx_status)
+    assert t.ada.character.lucidity == 93
+    (update,) = [e.data for e in ctx_status.events()]
+    assert isinstance(update, StatusUpdateData)
+    assert (update.reason, update.changes) == ("item", {"lucidity": 3})
+    assert update.text == "A bitter warmth spreads through your chest."
+    t.ada.character.lucidity = 99
+    t.run(t.ada, "drink", "tonic")
+    assert t.ada.character.lucidity == 100
+
+
+def test_a_deranged_mind_sometimes_fumbles_and_keeps_the_item(t: Table) -> None:
+    t.carry(t.ada, "nerve-tonic")
+    t.ada.character.lucidity = 10  # deranged: one use in four fails
+    outcomes = [t.run(t.ada, "drink", "tonic", rng=AlwaysLow()) for _ in range(2)]
+    assert [o.text for o in outcomes] == ["Your hands will not do what you ask."] * 2
+    assert t.names(t.ada) == ["nerve-tonic"]
+    t.ada.character.lucidity = 80  # lucid: never
+    assert t.run(t.ada, "drink", "tonic", rng=AlwaysLow()).success
+
+
+class AlwaysLow(random.Random):
+    def random(self) -> float:
+        return 0.01
 
 
 def test_look_at_items_and_at_what_a_player_wears(t: Table) -> None:

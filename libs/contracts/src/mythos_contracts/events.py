@@ -219,12 +219,29 @@ class CharacterSummary(Payload):
     condition: Condition
 
 
+Slot = Literal["head", "body", "hands", "feet", "neck", "main_hand", "off_hand"]
+
+
+class InventoryView(Payload):
+    """What a character carries and wears; worn items count toward weight, not things."""
+
+    carried: list[ItemView]
+    worn: dict[Slot, ItemView] = Field(description="slot -> item; a two-handed item is in both")
+    weight: float = Field(description="pounds, carried and worn")
+    max_weight: float
+    things: int = Field(description="items carried (worn ones do not count)")
+    max_things: int
+
+
 class CharacterView(Payload):
     """What ``game_state`` says of the character you play."""
 
     profession: str
     characteristics: Characteristics
     status: Status
+    inventory: InventoryView | None = Field(
+        default=None, description="what you carry and wear (always sent in game_state)"
+    )
 
 
 class GameStateData(Payload):
@@ -331,7 +348,6 @@ class GameTickData(Payload):
     timestamp: str
 
 
-Slot = Literal["head", "body", "hands", "feet", "neck", "main_hand", "off_hand"]
 ItemAction = Literal["get", "drop", "give", "equip", "unequip", "use", "spawn", "loot", "purge"]
 
 
@@ -341,17 +357,6 @@ class Combatant(Payload):
     id: str
     name: str
     kind: Literal["player", "npc"]
-
-
-class InventoryView(Payload):
-    """What a character carries and wears; worn items count toward weight, not things."""
-
-    carried: list[ItemView]
-    worn: dict[Slot, ItemView] = Field(description="slot -> item; a two-handed item is in both")
-    weight: float = Field(description="pounds, carried and worn")
-    max_weight: float
-    things: int = Field(description="items carried (worn ones do not count)")
-    max_things: int
 
 
 class InventoryUpdateData(Payload):

@@ -163,6 +163,7 @@ class GameService:
             welcome=history.welcome,
             names=names,
             items=ItemSaves(ItemRecords(world), store),
+            inventory_slots=settings.inventory_slots,
         )
         dispatcher = Dispatcher(
             world,

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mythos_contracts.events import Combatant, InventoryUpdateData, ItemAction, ItemEventData
+from mythos_contracts.events import (
+    Combatant,
+    InventoryUpdateData,
+    InventoryView,
+    ItemAction,
+    ItemEventData,
+)
 
 from mythos_game.domain.character import derive
 from mythos_game.domain.commands.base import Context
@@ -81,16 +87,18 @@ def refuse_carry(state: GameState, player: Player, item: Item, rules: Rules) -> 
 
 
 def combatant(player: Player) -> Combatant:
-    return Combatant(id=player.id, name=player.name, kind="player")
+    return Combatant(id=player.character_id, name=player.name, kind="player")
+
+
+def inventory_of(state: GameState, player: Player, max_things: int) -> InventoryView:
+    """The character's inventory as the protocol shows it."""
+    return inventory_view(
+        state, holder(player), max_weight=max_weight(player), max_things=max_things
+    )
 
 
 def inventory_update(ctx: Context, player: Player) -> Outgoing:
-    view = inventory_view(
-        ctx.state,
-        holder(player),
-        max_weight=max_weight(player),
-        max_things=ctx.rules.inventory_slots,
-    )
+    view = inventory_of(ctx.state, player, ctx.rules.inventory_slots)
     return Outgoing("inventory_update", ToPlayer(player.id), InventoryUpdateData(inventory=view))
 
 

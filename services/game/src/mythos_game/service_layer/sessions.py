@@ -41,6 +41,7 @@ from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_IN
 from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.possessions import inventory_of
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
@@ -91,6 +92,7 @@ class Sessions:
         names: CharacterNames | None = None,
         wall_clock: Callable[[], float] = time.time,
         items: ItemSaves | None = None,
+        inventory_slots: int = 20,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -112,6 +114,8 @@ class Sessions:
         self._wall_clock = wall_clock
         self.items = items or ItemSaves(ItemRecords(world))
         """Where the items that moved are saved, and how stored ones are placed."""
+        self.inventory_slots = inventory_slots
+        """``GAME_INVENTORY_SLOTS``, shown in the inventory of ``game_state``."""
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
 
@@ -314,7 +318,9 @@ class Sessions:
             session_id=stream.session_id,
             resync=resync,
             heartbeat_interval_seconds=self._timings.heartbeat_interval,
-            character=player.character.view(),
+            character=player.character.view().model_copy(
+                update={"inventory": inventory_of(self.state, player, self.inventory_slots)}
+            ),
         )
         await self._publisher.publish_to_connection(
             "game_state", player.id, connection_id, state.model_dump(mode="json")

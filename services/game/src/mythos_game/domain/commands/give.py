@@ -41,6 +41,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if not found or word.lower() == "all" or word.lower().startswith("all."):
         return refused(f"You are not carrying any '{word}'.")
     (item,) = found
+    taker = recipient.character
+    if taker.condition != "healthy" or taker.tier == "catatonic":
+        return refused(f"{recipient.name} cannot take anything right now.")
     if refuse_carry(ctx.state, recipient, item, ctx.rules) is not None:
         return refused(f"{recipient.name} cannot carry {item.name}.")
     if "no_give" in item.prototype.flags:

@@ -1,8 +1,13 @@
+from mythos_game.domain.character import LUCIDITY_MAX, LUCIDITY_MIN
+from mythos_game.domain.characters import DP_DEATH
 from mythos_game.domain.combat_text import conjugate
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.possessions import holder, inventory_update, named, room_item_event
 
 USAGE = "use <item>"
+
+MISFIRE_CHANCE = {"fractured": 0.10, "deranged": 0.25}
+"""A troubled mind fumbles: the chance, by lucidity tier, that a use does nothing."""
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -16,7 +21,17 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     consumable = item.prototype.consumable
     if consumable is None:
         return refused(f"You cannot use {item.name} that way.")
+    character = ctx.actor.character
+    if ctx.rng.random() < MISFIRE_CHANCE.get(character.tier, 0.0):
+        return refused("Your hands will not do what you ask.")
     ctx.state.destroy(item)
+    if consumable.dp or consumable.mp or consumable.lucidity:
+        ctx.status.note(character, "item", consumable.message)
+        character.dp = _toward(character.dp, consumable.dp, DP_DEATH, character.max_dp)
+        character.mp = _toward(character.mp, consumable.mp, 0, character.max_mp)
+        character.lucidity = _toward(
+            character.lucidity, consumable.lucidity, LUCIDITY_MIN, LUCIDITY_MAX
+        )
     verb = consumable.verb
     events = [
         room_item_event(ctx, "use", item, f"{ctx.actor.name} {conjugate(verb)} {item.name}."),
@@ -25,13 +40,25 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     return Outcome(True, f"You {verb} {item.name}. {consumable.message}", events)
 
 
+def _toward(value: int, change: int, lowest: int, highest: int) -> int:
+    """``value + change`` kept within ``lowest..highest``; a gain never lowers a value
+    already above ``highest``."""
+    if change >= 0:
+        return max(value, min(highest, value + change))
+    return max(lowest, value + change)
+
+
 SPEC = CommandSpec(
     name="use",
     aliases=("drink", "eat"),
     category="Items",
     usage=USAGE,
     summary="Drink, eat or otherwise use up something you carry.",
-    details="Only consumables can be used; each is gone once used, and its effect applies at once.",
+    details=(
+        "Only consumables can be used; each is gone once used, and its effect applies at "
+        "once, up to your maxima. A fractured mind fumbles one use in ten, a deranged one "
+        "one in four (the thing is kept)."
+    ),
     examples=("drink tonic", "use tonic"),
     run=run,
 )
