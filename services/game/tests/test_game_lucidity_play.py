@@ -20,6 +20,7 @@ from mythos_game.domain.commands.base import Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse
 from mythos_game.domain.conditions import refusal
 from mythos_game.domain.game_state import GameState
+from mythos_game.domain.items import Item
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer, ToRoom, ToSubzone
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import RandomEffects, Rules
@@ -52,6 +53,7 @@ def _run(
     mode: RandomEffects = "always",
     now: float = 1000.0,
     ledger: StatusLedger | None = None,
+    role: str = "player",
 ) -> tuple[Outcome, Context]:
     command, *args = line.split()
     parsed = parse(command, args)
@@ -68,8 +70,9 @@ def _run(
         rules=rules,
         rng=random.Random(4),
         status=ledger or StatusLedger(),
+        role=role,
     )
-    if why_not is not None:
+    if why_not is not None and not spec.admin:
         return Outcome(False, why_not), ctx
     return spec.run(ctx, parsed.args), ctx
 
@@ -382,3 +385,45 @@ def test_an_uneasy_mind_may_see_something_on_walking_in() -> None:
     ada = _player("a", "Ada", 50)
     outcome, _ = _run(_roster(ada), ada, "go north", mode="never")
     assert "hallucination" not in [e.event_type for e in outcome.events]
+
+
+def test_setstat_lcd_follows_the_rules_of_play() -> None:
+    boss, bob, cy = _player("z", "Boss"), _player("b", "Bob"), _player("c", "Cy")
+    roster = _roster(boss, bob, cy)
+    outcome, ctx = _run(roster, boss, "setstat Bob lcd 0", role="admin")
+    assert outcome.text == "Set Bob's lucidity to 0 (was 100)."
+    assert bob.character.tier == "catatonic" and bob.character.catatonic_since == 1000.0
+    rigid = [e for e in outcome.events if e.event_type == "room_message"]
+    assert [e.audience for e in rigid] == [ToRoom(START, frozenset({"b"}))]
+    assert isinstance(rigid[0].data, RoomMessageData)
+    assert rigid[0].data.text == "Bob goes rigid, staring at nothing."
+    update = _updates(ctx)["b"]
+    assert (update.reason, update.changes) == ("admin", {"lucidity": -100})
+    outcome, ctx = _run(roster, boss, "setstat Bob lcd -100", role="admin")
+    assert bob.room_id == "sanitarium-ward" and bob.character.lucidity == 1
+    assert [e.event_type for e in outcome.events] == [
+        "room_message",
+        "player_left",
+        "player_entered",
+        "room_update",
+        "chat_message",
+    ]
+    assert _updates(ctx)["b"].text is not None
+
+
+def test_a_troubled_mind_fumbles_a_use_unless_chance_effects_are_off() -> None:
+    ada = _player("a", "Ada", 30)
+    roster = _roster(ada)
+    proto = WORLD.items["nerve-tonic"]
+    state = GameState()
+    state.give_to(ada.character.id, Item("it-1", proto))
+    command, *args = ["drink", "tonic"]
+    modes: tuple[tuple[RandomEffects, bool], ...] = (("always", True), ("never", False))
+    for mode, fumbled in modes:
+        parsed = parse(command, args)
+        assert parsed is not None
+        rules = replace(Rules(), lucidity_random_effects=mode)
+        ctx = Context(WORLD, roster, ada, COMMANDS, rules=rules, state=state)
+        outcome = parsed.spec.run(ctx, parsed.args)
+        assert (outcome.text == "Your hands will not do what you ask.") is fumbled
+    assert ada.character.lucidity == 33

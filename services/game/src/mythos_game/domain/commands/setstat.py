@@ -1,6 +1,8 @@
 from mythos_contracts.events import Combatant
 
+from mythos_game.domain import lucidity
 from mythos_game.domain.admin import online, system_line
+from mythos_game.domain.breakdown import fallout
 from mythos_game.domain.character import CHARACTERISTICS
 from mythos_game.domain.characters import DP_DEATH, Character
 from mythos_game.domain.combat import Died, Fell
@@ -97,11 +99,9 @@ def _set(ctx: Context, target: Player, stat: str, value: int) -> list[Outgoing]:
     elif stat == "mp":
         character.mp = value
     elif stat == "lcd":
-        character.lucidity = value
-        if value <= 0 and character.catatonic_since is None:
-            character.catatonic_since = ctx.now
-        elif value > 0:
-            character.catatonic_since = None
+        # As play would: catatonia, the room's line, the sanitarium at -100.
+        change = lucidity.set_to(character, value, ctx.status, "admin", None, ctx.now)
+        return fallout(ctx.world, ctx.roster, ctx.state, target, change, ctx.status, ctx.now)
     elif stat == "xp":
         character.xp = value
     else:

@@ -1,13 +1,13 @@
+from mythos_game.domain import lucidity
+from mythos_game.domain.breakdown import fallout
 from mythos_game.domain.character import LUCIDITY_MAX, LUCIDITY_MIN
 from mythos_game.domain.characters import DP_DEATH
 from mythos_game.domain.combat_text import conjugate
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
+from mythos_game.domain.lucidity import Shift
 from mythos_game.domain.possessions import holder, inventory_update, named, room_item_event
 
 USAGE = "use <item>"
-
-MISFIRE_CHANCE = {"fractured": 0.10, "deranged": 0.25}
-"""A troubled mind fumbles: the chance, by lucidity tier, that a use does nothing."""
 
 
 def run(ctx: Context, args: list[str]) -> Outcome:
@@ -22,21 +22,23 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if consumable is None:
         return refused(f"You cannot use {item.name} that way.")
     character = ctx.actor.character
-    if ctx.rng.random() < MISFIRE_CHANCE.get(character.tier, 0.0):
-        return refused("Your hands will not do what you ask.")
+    if lucidity.misfires(character.tier, ctx.rng, ctx.rules.lucidity_random_effects):
+        return refused(lucidity.MISFIRE_TEXT)
     ctx.state.destroy(item)
+    change: Shift | None = None
     if consumable.dp or consumable.mp or consumable.lucidity:
         ctx.status.note(character, "item", consumable.message)
         character.dp = _toward(character.dp, consumable.dp, DP_DEATH, character.max_dp)
         character.mp = _toward(character.mp, consumable.mp, 0, character.max_mp)
-        character.lucidity = _toward(
-            character.lucidity, consumable.lucidity, LUCIDITY_MIN, LUCIDITY_MAX
-        )
+        value = _toward(character.lucidity, consumable.lucidity, LUCIDITY_MIN, LUCIDITY_MAX)
+        change = lucidity.set_to(character, value, ctx.status, "item", None, ctx.now)
     verb = consumable.verb
     events = [
         room_item_event(ctx, "use", item, f"{ctx.actor.name} {conjugate(verb)} {item.name}."),
         inventory_update(ctx, ctx.actor),
     ]
+    if change is not None:  # a draught that darkens the mind has its consequences too
+        events += fallout(ctx.world, ctx.roster, ctx.state, ctx.actor, change, ctx.status, ctx.now)
     return Outcome(True, f"You {verb} {item.name}. {consumable.message}", events)
 
 
