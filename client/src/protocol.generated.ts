@@ -576,6 +576,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     admin: false,
   },
   {
+    name: 'attack',
+    aliases: ['hit', 'kill', 'fight'],
+    usage: 'attack <target>',
+    summary: 'Attack a creature in the room, or turn on another one in your fight.',
+    category: 'Combat',
+    admin: false,
+  },
+  {
     name: 'ban',
     aliases: [],
     usage: 'ban <player> [duration] [reason]',
@@ -637,6 +645,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'equip <item>',
     summary: 'Wield a weapon, wear armour or hold a thing you carry.',
     category: 'Items',
+    admin: false,
+  },
+  {
+    name: 'flee',
+    aliases: [],
+    usage: 'flee',
+    summary: 'Try to run from your fight through a random way out.',
+    category: 'Combat',
     admin: false,
   },
   {

@@ -53,6 +53,9 @@ class GameState:
     ambience: dict[str, float] = field(default_factory=dict)
     """Character id -> the fraction of a lucidity point their surroundings have built up
     (``domain/lucidity.py``); not stored."""
+    wards: dict[str, float] = field(default_factory=dict)
+    """Character id -> when (epoch seconds) their arrival ward ends: until then hostile
+    NPCs leave them alone; not stored."""
     spawn_due: dict[str, float] = field(default_factory=dict)
     """Spawn rule id -> when (epoch seconds) its next item or NPC appears; a rule at its
     ``max`` has no entry."""

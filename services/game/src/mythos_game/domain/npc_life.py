@@ -253,7 +253,7 @@ def fighting_whom(state: GameState, roster: Roster, fighter_id: str) -> str | No
     npc = state.npcs.get(target)
     if npc is not None:
         return str(npc.name)
-    player = next((p for p in roster.online() if p.id == target), None)
+    player = next((p for p in roster.online() if p.character.id == target), None)
     return player.name if player is not None else None
 
 
@@ -268,7 +268,7 @@ def creature_labels(state: GameState, roster: Roster, room_id: str) -> list[str]
 
 def person_mark(state: GameState, player: Player) -> str:
     """What the room ``look`` adds to a player's name: `` (fighting)`` while they fight."""
-    return " (fighting)" if fight_of(state.fights, player.id) is not None else ""
+    return " (fighting)" if fight_of(state.fights, player.character.id) is not None else ""
 
 
 def condition_line(npc: Npc) -> str:

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mythos_game.domain import lucidity_ticks, npc_life
+from mythos_game.domain import fighting, lucidity_ticks, npc_life
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import LinkView, NoLinks
 from mythos_game.domain.outgoing import Outgoing
@@ -59,7 +59,8 @@ SYSTEMS: tuple[tuple[str, System], ...] = (
     # 1. link-dead expiry: before these, in Sessions.tick.
     ("spawn rules", run_spawn_rules),
     ("npc wandering", npc_life.wander),
-    # 4. hostile NPCs engaging, 5. combat rounds (rooms in id order),
+    ("hostile engaging", fighting.engaging),
+    ("combat rounds", fighting.rounds),
     # 6. bleeding,
     ("regeneration", npc_life.regenerate),
     ("lucidity minute", lucidity_ticks.lucidity_minute),

@@ -107,6 +107,8 @@ class Dispatcher:
         self._started_at = clock()
         self._account_requests = account_requests
         self.state: GameState = sessions.state
+        self._present: set[str] = set()
+        """Ids of the characters in the world at the last ``_ward_arrivals``."""
         self._rng = rng or random.Random()
         self._pending_rolls: dict[str, Characteristics] = {}
 
@@ -126,6 +128,7 @@ class Dispatcher:
         ):
             async with self._lock:
                 await self._handle(message)
+                self._ward_arrivals()
                 PLAYERS_ONLINE.set(len(self._roster))
 
     async def _handle_command(self, msg: PlayerCommand) -> None:
@@ -137,6 +140,7 @@ class Dispatcher:
         ):
             try:
                 async with self._lock:
+                    self._ward_arrivals()  # one adopted by this very command is new
                     await self._command(msg, handling)
                     PLAYERS_ONLINE.set(len(self._roster))
             except asyncio.CancelledError:
@@ -154,14 +158,16 @@ class Dispatcher:
         ``state`` (counting fewer would duplicate them)."""
         async with self._lock:
             outcome = TickOutcome()
-            fill_spawns(self._tick_context(), outcome)
-            await self._apply_tick(outcome)
+            ctx = self._tick_context()
+            fill_spawns(ctx, outcome)
+            await self._apply_tick(ctx, outcome)
 
     async def tick(self) -> None:
         async with self._lock:
             self._tick_number += 1
             await self._sessions.tick()
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
+            self._ward_arrivals()
             ctx = self._tick_context()
             await self._apply_tick(run_tick(ctx), ctx.status)
             if self._tick_number % self._tick_broadcast_every == 0:
@@ -196,6 +202,17 @@ class Dispatcher:
             events += ledger.events()
         await self._save_items()
         await self._publisher.publish(events)
+
+    def _ward_arrivals(self) -> None:
+        """Characters new in the world since the last look (a login, ``play``) are left
+        alone by hostile NPCs for ``arrival_ward_seconds``."""
+        present = {p.character.id for p in self._roster.online()}
+        until = self._clock() + self._rules.arrival_ward_seconds
+        for character_id in present - self._present:
+            self.state.wards[character_id] = until
+        for character_id in self._present - present:
+            self.state.wards.pop(character_id, None)
+        self._present = present
 
     async def _save_items(self) -> None:
         await self._sessions.items.save_changed(self.state)

@@ -1,5 +1,6 @@
 from mythos_contracts.events import ItemEventData
 
+from mythos_game.domain.commands.attack import arena_of
 from mythos_game.domain.commands.base import (
     AuditEntry,
     CommandSpec,
@@ -7,6 +8,7 @@ from mythos_game.domain.commands.base import (
     Outcome,
     admin_only,
 )
+from mythos_game.domain.fighting import end_fights_in
 from mythos_game.domain.item_views import item_view
 from mythos_game.domain.npc_life import npcs_in, remove_npc
 from mythos_game.domain.outgoing import Outgoing, ToRoom
@@ -17,7 +19,9 @@ from mythos_game.domain.possessions import combatant, title
 def run(ctx: Context, args: list[str]) -> Outcome:
     room_id = ctx.actor.room_id
     others = ToRoom(room_id, frozenset({ctx.actor.id}))
-    events: list[Outgoing] = []
+    arena = arena_of(ctx)
+    end_fights_in(arena, room_id)  # each character in the room's fight is told it is over
+    events: list[Outgoing] = list(arena.events)
     creatures = npcs_in(ctx.state, room_id)
     for npc in creatures:
         events.append(remove_npc(ctx.state, npc, "purged"))
@@ -42,7 +46,8 @@ SPEC = CommandSpec(
     usage="purge",
     summary="Remove every creature and every thing on the floor of your room.",
     details=(
-        "The things are destroyed for good; the room's spawn rules bring theirs back in time."
+        "A fight in the room ends. The things are destroyed for good; the room's spawn "
+        "rules bring theirs back in time."
     ),
     admin=True,
     run=run,

@@ -9,6 +9,7 @@ from mythos_game.domain.commands import (
     admin,
     alias,
     aliases,
+    attack,
     ban,
     broadcast,
     characters,
@@ -17,6 +18,7 @@ from mythos_game.domain.commands import (
     drop,
     emote,
     equip,
+    flee,
     get,
     give,
     global_,
@@ -101,6 +103,8 @@ _MODULES = (
     play,
     chardelete,
     setstat,
+    attack,
+    flee,
 )
 
 COMMANDS = CommandTable([m.SPEC for m in _MODULES])

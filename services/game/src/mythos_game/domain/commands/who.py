@@ -1,6 +1,7 @@
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
 from mythos_game.domain.conditions import OUT_OF_CHARACTER
 from mythos_game.domain.links import ADMIN_ROLE
+from mythos_game.domain.npc_life import person_mark
 from mythos_game.domain.views import zone_label
 
 
@@ -10,6 +11,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     for p in players:
         admin = " [admin]" if ctx.links.role(p.id) == ADMIN_ROLE else ""
         marks = admin + (" (link-dead)" if ctx.links.linkdead(p.id) else "")
+        marks += person_mark(ctx.state, p)
         lines.append(f"  {p.name}{marks} - {zone_label(ctx.world.room(p.room_id))}")
     return Outcome(True, "\n".join([f"Players online ({len(players)}):", *lines]))
 
@@ -19,7 +21,10 @@ SPEC = CommandSpec(
     category="People",
     usage="who",
     summary="List the players online and where they are (room and zone).",
-    details="Players whose connection dropped are marked (link-dead) until they return or leave.",
+    details=(
+        "Players whose connection dropped are marked (link-dead) until they return or "
+        "leave; those in a fight, (fighting)."
+    ),
     allowed_when=OUT_OF_CHARACTER,
     run=run,
 )

@@ -1,0 +1,225 @@
+"""Fights in the game as pure rules: attack, the rounds and hostile NPCs on the tick, XP,
+loot, flee, purge, and what look and who show. Seeded randomness, the shipped world."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from mythos_contracts.events import CombatEventData, ItemEventData, NpcPresenceData
+from mythos_game.adapters.world_files import load_world
+from mythos_game.domain.combat import fight_in
+from mythos_game.domain.commands.base import Context, Outcome
+from mythos_game.domain.commands.registry import COMMANDS, parse
+from mythos_game.domain.game_state import GameState
+from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE
+from mythos_game.domain.npc_life import Npc, npcs_in, spawn_npc
+from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.rules import Rules
+from mythos_game.domain.status import StatusLedger
+from mythos_game.domain.ticks import TickContext, run_tick
+
+WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
+ROOM = "burying-ground"
+NOW = 1_000_000.0
+
+
+class Game:
+    def __init__(self, seed: int = 1, **rules: object) -> None:
+        self.state = GameState()
+        self.roster = Roster()
+        self.rng = random.Random(seed)
+        self.rules = Rules(**rules)  # type: ignore[arg-type]
+        self.tick = 0
+        self.ada = self.add("ada", "Ada")
+        self.bob = self.add("bob", "Bob")
+
+    def add(self, pid: str, name: str, room: str = ROOM) -> Player:
+        player = Player(pid, name, room, 1)
+        self.roster.add(player)
+        return player
+
+    def npc(self, prototype: str, room: str = ROOM) -> Npc:
+        npc, _ = spawn_npc(self.state, WORLD, WORLD.npcs[prototype], room, tick=self.tick)
+        return npc
+
+    def run(self, actor: Player, line: str, role: str = PLAYER_ROLE) -> tuple[Outcome, list]:  # type: ignore[type-arg]
+        command, *args = line.split()
+        parsed = parse(command, args)
+        assert parsed is not None
+        ledger = StatusLedger()
+        ctx = Context(
+            WORLD,
+            self.roster,
+            actor,
+            COMMANDS,
+            now=NOW,
+            rules=self.rules,
+            role=role,
+            state=self.state,
+            tick=self.tick,
+            rng=self.rng,
+            status=ledger,
+        )
+        outcome = parsed.spec.run(ctx, parsed.args)
+        return outcome, ledger.events()
+
+    def advance(self, ticks: int = 1) -> list[Outgoing]:
+        events: list[Outgoing] = []
+        for _ in range(ticks):
+            self.tick += 1
+            ctx = TickContext(
+                WORLD, self.roster, self.state, self.tick, NOW + self.tick, self.rng, self.rules
+            )
+            events += run_tick(ctx).events + ctx.status.events()
+        return events
+
+
+def combat_texts(events: list[Outgoing]) -> list[tuple[object, str]]:
+    return [
+        (e.audience, e.data.text)
+        for e in events
+        if e.event_type == "combat_event" and isinstance(e.data, CombatEventData)
+    ]
+
+
+def test_attack_engages_with_an_opening_blow_and_the_room_sees_it() -> None:
+    game = Game()
+    cat = game.npc("stray-cat")
+    outcome, statuses = game.run(game.ada, "attack cat")
+    assert (outcome.success, outcome.text) == (True, "You attack a stray cat!")
+    others = ToRoom(ROOM, frozenset({"ada"}))
+    assert combat_texts(outcome.events) == [
+        (others, "Ada attacks a stray cat!"),
+        (ToPlayer("ada"), "You punch a stray cat for 2 damage. (1/3 DP)"),
+        (others, "Ada punches a stray cat for 2 damage. (1/3 DP)"),
+    ]
+    engage = outcome.events[0].data
+    assert isinstance(engage, CombatEventData) and engage.round == 0 and engage.combat_id
+    assert cat.dp == 1 and game.ada.character.in_combat
+    [update] = statuses
+    assert update.data.status.in_combat is True  # type: ignore[attr-defined]
+    again, _ = game.run(game.ada, "attack cat")
+    assert (again.success, again.text) == (False, "You are already fighting a stray cat.")
+    assert "Ada (fighting)" in game.run(game.bob, "look")[0].text
+    assert "Creatures: a stray cat (fighting Ada)" in game.run(game.bob, "look")[0].text
+    assert "  Ada (fighting) - " in game.run(game.bob, "who")[0].text
+
+
+def test_a_round_on_the_tick_kills_gives_xp_and_ends_the_fight() -> None:
+    game = Game(combat_round_ticks=2)
+    game.npc("stray-cat")
+    game.run(game.ada, "attack cat")
+    assert combat_texts(game.advance(1)) == []  # the first round comes 2 ticks later
+    events = game.advance(1)
+    others = ToRoom(ROOM, frozenset({"ada"}))
+    assert combat_texts(events) == [
+        (ToPlayer("ada"), "A stray cat scratches you for 1 damage. (19/20 DP)"),
+        (others, "A stray cat scratches Ada for 1 damage. (19/20 DP)"),
+        (ToPlayer("ada"), "You punch a stray cat for 2 damage. (0/3 DP)"),
+        (others, "Ada punches a stray cat for 2 damage. (0/3 DP)"),
+        (ToPlayer("ada"), "A stray cat dies. You gain 1 experience."),
+        (others, "A stray cat dies."),
+        (ToPlayer("ada"), "The fight is over."),
+    ]
+    left = [e.data for e in events if e.event_type == "npc_left"]
+    assert [(d.reason, d.text) for d in left if isinstance(d, NpcPresenceData)] == [("died", None)]
+    [update] = [e for e in events if e.event_type == "status_update"]
+    assert events[-1] is update  # last among the tick's events
+    assert update.data.changes == {"dp": -1, "xp": 1}  # type: ignore[attr-defined]
+    assert update.data.status.in_combat is False  # type: ignore[attr-defined]
+    assert game.ada.character.xp == 1 and not game.ada.character.in_combat
+    assert npcs_in(game.state, ROOM) == [] and fight_in(game.state.fights, ROOM) is None
+
+
+def test_a_ghoul_drops_its_tooth() -> None:
+    game = Game()
+    ghoul = game.npc("ghoul")
+    ghoul.dp = 1
+    outcome, _ = game.run(game.ada, "kill ghoul")
+    loot = [e.data for e in outcome.events if e.event_type == "item_event"]
+    assert [d.text for d in loot if isinstance(d, ItemEventData)] == [
+        "A yellowed ghoul tooth falls to the ground."
+    ]
+    assert [i.prototype.id for i in game.state.floor(ROOM)] == ["ghoul-tooth"]
+    assert game.ada.character.xp == 10
+
+
+def test_a_hostile_npc_engages_after_the_ward_and_never_an_admin_first() -> None:
+    game = Game()
+    game.roster.remove("bob")
+    game.state.wards["ada"] = NOW + 5
+    game.npc("ghoul")
+    assert combat_texts(game.advance(3)) == []  # warded until NOW + 5
+    events = game.advance(3)
+    assert combat_texts(events)[:2] == [
+        (ToPlayer("ada"), "A ghoul lunges at you!"),
+        (ToRoom(ROOM, frozenset({"ada"})), "A ghoul lunges at Ada!"),
+    ]
+    assert game.ada.character.in_combat
+
+
+def test_flee_leaves_the_fight_and_the_room() -> None:
+    game = Game(flee_chance=1.0)
+    game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    outcome, statuses = game.run(game.ada, "flee")
+    assert outcome.success and outcome.text.startswith("You flee ")
+    direction = outcome.text.split()[2].rstrip("!")
+    assert combat_texts(outcome.events) == [
+        (ToRoom(ROOM, frozenset({"ada"})), f"Ada flees {direction}!")
+    ]
+    kinds = [e.event_type for e in outcome.events]
+    assert kinds[:4] == ["combat_event", "player_left", "player_entered", "room_update"]
+    assert game.ada.room_id != ROOM and not game.ada.character.in_combat
+    assert statuses[0].data.status.in_combat is False  # type: ignore[attr-defined]
+    assert fight_in(game.state.fights, ROOM) is None
+    not_fighting, _ = game.run(game.ada, "flee")
+    assert not_fighting.text == "You are not fighting anyone."
+
+
+def test_a_failed_flee_costs_the_next_blow() -> None:
+    game = Game(flee_chance=0.0, combat_round_ticks=1)
+    deep = game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    outcome, _ = game.run(game.ada, "flee")
+    assert (outcome.success, outcome.text) == (False, "You try to flee but cannot get away!")
+    assert combat_texts(outcome.events) == [
+        (ToRoom(ROOM, frozenset({"ada"})), "Ada tries to flee but cannot get away!")
+    ]
+    before = deep.dp
+    texts = [t for _, t in combat_texts(game.advance(1))]
+    assert not [t for t in texts if t.startswith("You punch")] and deep.dp == before
+
+
+def test_refusals() -> None:
+    game = Game()
+    game.npc("night-librarian")
+    assert game.run(game.ada, "attack")[0].text == "Attack what? Usage: attack <target>"
+    assert game.run(game.ada, "attack ghoul")[0].text == "You see no 'ghoul' here."
+    assert game.run(game.ada, "attack ada")[0].text == "You cannot attack yourself."
+    assert game.run(game.ada, "attack bob")[0].text == (
+        "You will not raise a hand against another investigator."
+    )
+    assert game.run(game.ada, "attack librarian")[0].text == (
+        "The night librarian is not someone you can fight."
+    )
+    chapel = game.add("carol", "Carol", "university-chapel")
+    game.npc("stray-cat", "university-chapel")
+    assert game.run(chapel, "attack cat")[0].text == (
+        "This is a place of peace; violence has no place here."
+    )
+
+
+def test_purge_ends_the_fight_and_clears_the_room() -> None:
+    game = Game()
+    game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    game.run(game.ada, "spawn brass-lantern", ADMIN_ROLE)
+    outcome, _ = game.run(game.bob, "purge", ADMIN_ROLE)
+    assert outcome.text == "You purge the room: 1 creatures and 1 things are gone."
+    end = [e for e in outcome.events if e.event_type == "combat_event"]
+    assert [(e.audience, e.data.reason) for e in end] == [(ToPlayer("ada"), "gone")]  # type: ignore[attr-defined]
+    assert not game.ada.character.in_combat and game.state.floor(ROOM) == []
+    assert npcs_in(game.state, ROOM) == []
