@@ -61,3 +61,96 @@ async def test_a_creature_called_forth_is_seen_in_the_room(start_system: Any, pl
     nothing = await admin.run("spawn", "shoggoth")
     assert nothing["result"] == "There is no item or creature called 'shoggoth'."
     await settled(bob, carol)
+
+
+FIGHT_ENV = {
+    "GAME_TICK_SECONDS": "0.2",
+    "GAME_COMBAT_ROUND_TICKS": "2",
+    "GAME_FLEE_CHANCE": "1",
+    # Nobody here is started on by a hostile creature: the fights are the players' own.
+    "GAME_ARRIVAL_WARD_SECONDS": "600",
+}
+
+
+def combat_texts(player: Any) -> list[str]:
+    return [m["data"]["text"] for m in player.received if m["event_type"] == "combat_event"]
+
+
+async def test_a_fight_read_by_the_fighter_and_an_onlooker_a_kill_and_a_flight(
+    start_system: Any, players: Any
+) -> None:
+    system = start(start_system, **FIGHT_ENV)
+    admin = await join(system, players, "Ada")
+    admin = await grant_admin(system, players, admin.name)
+    bob = await join(system, players, "Bob")
+    carol = await join(system, players, "Carol")
+    assert (await admin.run("spawn", "stray-cat"))["success"]
+    cat = (await bob.event("npc_entered", prototype="stray-cat"))["data"]["npc_id"]
+
+    attacked = await bob.run("attack", "cat")
+    assert attacked["success"] and attacked["result"] == "You attack a stray cat!"
+    await carol.event("npc_left", npc_id=cat, reason="died")
+    await bob.event("combat_event", kind="end")
+    # The standard investigator punches for 2; the cat (DEX 80) scratches first in a round.
+    assert combat_texts(bob) == [
+        "You punch a stray cat for 2 damage. (1/3 DP)",
+        "A stray cat scratches you for 1 damage. (19/20 DP)",
+        "You punch a stray cat for 2 damage. (0/3 DP)",
+        "A stray cat dies. You gain 1 experience.",
+        "The fight is over.",
+    ]
+    assert combat_texts(carol) == [
+        f"{bob.name} attacks a stray cat!",
+        f"{bob.name} punches a stray cat for 2 damage. (1/3 DP)",
+        f"A stray cat scratches {bob.name} for 1 damage. (19/20 DP)",
+        f"{bob.name} punches a stray cat for 2 damage. (0/3 DP)",
+        "A stray cat dies.",
+    ]
+    hits = [
+        m["data"]
+        for m in carol.received
+        if m["event_type"] == "combat_event" and m["data"]["kind"] == "hit"
+    ]
+    assert [(h["actor"]["kind"], h["target"]["kind"], h["round"]) for h in hits] == [
+        ("player", "npc", 0),
+        ("npc", "player", 1),
+        ("player", "npc", 1),
+    ]
+    death = [m for m in bob.received if m["event_type"] == "combat_event"][-2]["data"]
+    assert (death["kind"], death["xp"], death["actor"]["name"]) == ("death", 1, bob.name)
+    # The tick's status_update comes after its other events.
+    status = (
+        await bob.wait_for(
+            lambda m: m["event_type"] == "status_update" and m["data"]["changes"].get("xp"),
+            what="the status_update of the kill",
+        )
+    )["data"]
+    assert status["status"]["xp"] == 1 and status["status"]["dp"] == 19
+    assert status["status"]["in_combat"] is False and status["changes"]["xp"] == 1
+    assert "Experience: 1" in (await bob.run("status"))["result"]
+
+    # A fight one flees: the onlooker reads the flight, then sees the fighter go.
+    assert (await admin.run("spawn", "deep-one"))["success"]
+    await bob.event("npc_entered", prototype="deep-one")
+    assert (await bob.run("attack", "deep"))["success"]
+    assert "(fighting)" in (await carol.run("who"))["result"]
+    refused = await bob.run("north")
+    assert refused == {**refused, "success": False, "result": "You are fighting! Flee first."}
+    fled = await bob.run("flee")
+    assert fled["success"] and fled["result"].startswith("You flee ")
+    direction = fled["result"].split("\n")[0].removeprefix("You flee ").rstrip("!")
+    flight = await carol.event("combat_event", kind="flee")
+    assert flight["data"]["text"] == f"{bob.name} flees {direction}!"
+    assert flight["data"]["direction"] == direction
+    carol_seen = [m["event_type"] for m in carol.received]
+    assert carol_seen.index("player_left") > carol_seen.index("combat_event")
+    await bob.wait_for(
+        lambda m: m["event_type"] == "status_update" and not m["data"]["status"]["in_combat"],
+        what="in_combat false",
+    )
+    assert (await bob.run("flee"))["result"] == "You are not fighting anyone."
+    purged = await admin.run("purge")
+    # The square's spawn rule keeps a newspaper on its floor: a thing purged too.
+    assert purged["result"] == "You purge the room: 1 creatures and 1 things are gone."
+    await carol.event("npc_left", reason="purged", text="A deep one is gone.")
+    await settled(bob, carol)
