@@ -158,9 +158,8 @@ class Dispatcher:
         ``state`` (counting fewer would duplicate them)."""
         async with self._lock:
             outcome = TickOutcome()
-            ctx = self._tick_context()
-            fill_spawns(ctx, outcome)
-            await self._apply_tick(ctx, outcome)
+            fill_spawns(self._tick_context(), outcome)
+            await self._apply_tick(outcome)
 
     async def tick(self) -> None:
         async with self._lock:
