@@ -223,3 +223,16 @@ def test_purge_ends_the_fight_and_clears_the_room() -> None:
     assert [(e.audience, e.data.reason) for e in end] == [(ToPlayer("ada"), "gone")]  # type: ignore[attr-defined]
     assert not game.ada.character.in_combat and game.state.floor(ROOM) == []
     assert npcs_in(game.state, ROOM) == []
+
+
+def test_a_character_felled_by_setstat_leaves_the_fight_at_the_next_round() -> None:
+    game = Game(combat_round_ticks=1)
+    deep = game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    game.run(game.bob, "setstat Ada dp -2", ADMIN_ROLE)
+    assert game.ada.character.condition == "bleeding"
+    events = game.advance(1)
+    assert not [t for _, t in combat_texts(events) if "rakes" in t]  # nobody hits the fallen
+    assert combat_texts(events) == []  # the end is told to those still in it: nobody
+    assert not game.ada.character.in_combat and deep.dp < deep.max_dp
+    assert fight_in(game.state.fights, ROOM) is None

@@ -128,7 +128,7 @@ def account_of(roster: Roster, character_id: str) -> str | None:
 
 def bodies(arena: Arena, fight: Fight) -> dict[str, Body]:
     """Every fighter still in the fight's room as a body; those gone from it (teleported,
-    kicked, timed out) leave the fight."""
+    kicked, timed out) or no longer able to fight (fallen, dead, catatonic) leave it."""
     found: dict[str, Body] = {}
     for fighter_id in list(fight.fighters):
         npc = arena.state.npcs.get(fighter_id)
@@ -136,10 +136,14 @@ def bodies(arena: Arena, fight: Fight) -> dict[str, Body]:
             found[fighter_id] = npc
             continue
         player = player_of(arena.roster, fighter_id)
-        if player is not None and player.room_id == fight.room_id:
+        if player is None or player.room_id != fight.room_id:
+            fight.leave(fighter_id, "left")
+        elif player.character.condition != "healthy" or player.character.tier == "catatonic":
+            # Fallen, dead or lost in the dark some other way (setstat, lucidity): out of
+            # the fight, and no longer anyone's target.
+            fight.leave(fighter_id, "fell")
+        else:
             found[fighter_id] = CharacterBody(arena, player)
-            continue
-        fight.leave(fighter_id, "left")
     return found
 
 
