@@ -427,3 +427,24 @@ def test_a_troubled_mind_fumbles_a_use_unless_chance_effects_are_off() -> None:
         outcome = parsed.spec.run(ctx, parsed.args)
         assert (outcome.text == "Your hands will not do what you ask.") is fumbled
     assert ada.character.lucidity == 33
+
+
+def test_look_shows_a_troubled_mind_and_a_fallen_body() -> None:
+    ada, bob = _player("a", "Ada"), _player("b", "Bob")
+    roster = _roster(ada, bob)
+    expected = {
+        100: None,
+        50: None,
+        30: "Bob keeps glancing at empty corners.",
+        10: "Bob mutters to no one, eyes wide.",
+        0: "Bob stands rigid, staring at nothing.",
+    }
+    for lcd, line in expected.items():
+        bob.character.lucidity = lcd
+        text = _run(roster, ada, "look Bob")[0].text.splitlines()
+        assert text[:2] == ["Bob", "Bob is here, looking back at you."]
+        assert (text[2] if len(text) > 2 else None) == line, lcd
+    bob.character.dp = 0
+    assert "Bob lies bleeding on the ground." in _run(roster, ada, "look Bob")[0].text
+    bob.character.dp = -10
+    assert _run(roster, ada, "look Bob")[0].text.splitlines()[2] == "Bob lies dead."

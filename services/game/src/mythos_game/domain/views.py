@@ -118,10 +118,33 @@ def player_pose(player: Player) -> str | None:
 
 
 def describe_player(player: Player, viewer: Player) -> str:
-    """What ``look <player>`` shows: the name, and the pose when one is set."""
+    """What ``look <player>`` shows: the name, the pose when one is set, and how they
+    are when it shows (``state_line``)."""
     pose = player_pose(player)
     if player.id == viewer.id:
-        return f"{player.name} (you)\n{pose}" if pose else f"{player.name} (you)\nThat is you."
-    if pose:
-        return f"{player.name}\n{pose}"
-    return f"{player.name}\n{player.name} is here, looking back at you."
+        text = f"{player.name} (you)\n{pose}" if pose else f"{player.name} (you)\nThat is you."
+    elif pose:
+        text = f"{player.name}\n{pose}"
+    else:
+        text = f"{player.name}\n{player.name} is here, looking back at you."
+    state = state_line(player)
+    return f"{text}\n{state}" if state else text
+
+
+_TIER_LOOKS = {
+    "fractured": "{name} keeps glancing at empty corners.",
+    "deranged": "{name} mutters to no one, eyes wide.",
+    "catatonic": "{name} stands rigid, staring at nothing.",
+}
+
+
+def state_line(player: Player) -> str | None:
+    """How a character visibly is: dead, else bleeding, else a troubled mind (fractured,
+    deranged, catatonic); None for the healthy and the lucid or uneasy."""
+    character = player.character
+    if character.condition == "dead":
+        return f"{player.name} lies dead."
+    if character.condition == "bleeding":
+        return f"{player.name} lies bleeding on the ground."
+    look = _TIER_LOOKS.get(character.tier)
+    return None if look is None else look.format(name=player.name)
