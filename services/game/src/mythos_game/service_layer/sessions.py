@@ -312,7 +312,7 @@ class Sessions:
         connection_id = self.links[player.id].connection_id
         stream = self._sequencer.open(player.id, connection_id)
         state = GameStateData(
-            player=PlayerView(id=player.id, name=player.name),
+            player=PlayerView(id=player.character_id, name=player.name),
             room=room_view(self._world, self._roster, player.room_id, self.state),
             epoch=stream.epoch,
             session_id=stream.session_id,
