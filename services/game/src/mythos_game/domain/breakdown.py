@@ -3,8 +3,11 @@ mind go catatonic, and a mind at the floor is carried to the sanitarium."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mythos_contracts.events import Combatant, RoomMessageData
 
+from mythos_game.domain import lucidity
 from mythos_game.domain.character import LUCIDITY_MAX
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.lucidity import Shift, set_to
@@ -13,6 +16,9 @@ from mythos_game.domain.outgoing import Outgoing, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.world import World
+
+if TYPE_CHECKING:
+    from mythos_game.domain.npc_life import Npc
 
 ASYLUM_LUCIDITY = 1
 """Where the sanitarium (and ``ground``) bring a mind back to: barely, deranged."""
@@ -70,4 +76,43 @@ def to_asylum(
     set_to(player.character, ASYLUM_LUCIDITY, ledger, "asylum", ASYLUM_TEXT, now)
     if player.room_id != world.asylum_room:
         events += move_player(world, roster, player, world.asylum_room, state)
+    return events
+
+
+def encounter_shock(
+    world: World,
+    roster: Roster,
+    state: GameState,
+    player: Player,
+    npc: Npc,
+    ledger: StatusLedger,
+    now: float,
+) -> list[Outgoing]:
+    """``player`` became engaged in a fight with ``npc``: if it is a horror, the shock
+    (§8.4), once per NPC instance; what the shock leads to."""
+    horror = npc.definition.lucidity
+    character = player.character
+    if horror is None or character.id in npc.shocked or character.condition == "dead":
+        return []
+    npc.shocked.add(character.id)
+    change = lucidity.encounter(character, npc.name, horror, ledger, now)
+    return fallout(world, roster, state, player, change, ledger, now)
+
+
+def witnesses_of_death(
+    world: World,
+    roster: Roster,
+    state: GameState,
+    dead: Player,
+    ledger: StatusLedger,
+    now: float,
+) -> list[Outgoing]:
+    """A character died: every other character in the room, neither dead nor catatonic,
+    is shaken (§8.4)."""
+    events: list[Outgoing] = []
+    for other in sorted(roster.in_room(dead.room_id), key=lambda p: p.id):
+        if other.id == dead.id or not lucidity.shaken_by_death(other.character):
+            continue
+        change = lucidity.witnessed_death(other.character, dead.name, ledger, now)
+        events += fallout(world, roster, state, other, change, ledger, now)
     return events

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from mythos_contracts.events import Combatant, ItemEventData
 
 from mythos_game.domain import combat
+from mythos_game.domain.breakdown import encounter_shock, witnesses_of_death
 from mythos_game.domain.characters import Character
 from mythos_game.domain.combat import Act, Body, Fight, Strike
 from mythos_game.domain.combat_text import combat_events
@@ -168,6 +169,7 @@ def engage_npc(arena: Arena, attacker: Player, npc: Npc) -> list[Outgoing]:
     acts += combat.blow(fight, body, npc, arena.rng)
     acts += combat.settle(fight, bodies(arena, fight))
     carry_out(arena, fight, acts)
+    _shaken(arena, attacker, npc)
     return arena.events
 
 
@@ -187,6 +189,23 @@ def npc_engages(arena: Arena, npc: Npc, player: Player) -> None:
         Name=capitalized(definition.name), name=definition.name, target="{target}"
     )
     carry_out(arena, fight, [combat.Engaged(combat.ref(npc), combat.ref(body), message)])
+    _shaken(arena, player, npc)
+
+
+def _witnessed(arena: Arena, character_id: str) -> None:
+    """A character died in a fight: the others in the room are shaken."""
+    dead = player_of(arena.roster, character_id)
+    if dead is not None:
+        arena.events += witnesses_of_death(
+            arena.world, arena.roster, arena.state, dead, arena.status, arena.now
+        )
+
+
+def _shaken(arena: Arena, player: Player, npc: Npc) -> None:
+    """Meeting a horror in a fight costs lucidity (``breakdown.encounter_shock``)."""
+    arena.events += encounter_shock(
+        arena.world, arena.roster, arena.state, player, npc, arena.status, arena.now
+    )
 
 
 def run_round(arena: Arena, fight: Fight) -> None:
@@ -231,6 +250,8 @@ def carry_out(arena: Arena, fight: Fight, acts: list[Act]) -> None:
         )
         if isinstance(act, combat.Died) and act.target.kind == "npc":
             _npc_died(arena, act)
+        elif isinstance(act, combat.Died):
+            _witnessed(arena, act.target.id)
         elif isinstance(act, combat.Fled) and act.actor.kind == "npc":
             npc = arena.state.npcs.get(act.actor.id)
             if isinstance(npc, Npc):

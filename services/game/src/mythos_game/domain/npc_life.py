@@ -53,6 +53,8 @@ class Npc:
     seen: dict[str, int] = field(default_factory=dict)
     """Character id -> the tick this (hostile) NPC first saw them in its room."""
     in_combat: bool = False
+    shocked: set[str] = field(default_factory=set)
+    """Character ids this (horrifying) NPC already cost lucidity: once per instance."""
     kind: Literal["npc"] = "npc"
 
     @property

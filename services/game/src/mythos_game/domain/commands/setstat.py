@@ -2,7 +2,7 @@ from mythos_contracts.events import Combatant
 
 from mythos_game.domain import lucidity
 from mythos_game.domain.admin import online, system_line
-from mythos_game.domain.breakdown import fallout
+from mythos_game.domain.breakdown import fallout, witnesses_of_death
 from mythos_game.domain.character import CHARACTERISTICS
 from mythos_game.domain.characters import DP_DEATH, Character
 from mythos_game.domain.combat import Died, Fell
@@ -125,7 +125,7 @@ def _set_dp(ctx: Context, target: Player, value: int) -> list[Outgoing]:
     else:
         character.fell_at = ctx.now
         acts = [Fell(me, None)]
-    return combat_events(
+    events = combat_events(
         list(acts),
         target.room_id,
         None,
@@ -133,6 +133,9 @@ def _set_dp(ctx: Context, target: Player, value: int) -> list[Outgoing]:
         lambda cid: target.id if cid == character.id else None,
         lambda who: f"{who.name} dies.",
     )
+    if after == "dead":  # the others in the room watched it
+        events += witnesses_of_death(ctx.world, ctx.roster, ctx.state, target, ctx.status, ctx.now)
+    return events
 
 
 run = admin_only("setstat")(run_guarded)
