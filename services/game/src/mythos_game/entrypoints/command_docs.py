@@ -53,6 +53,13 @@ category and `help <command>` shows one, from the same definitions as this page.
 
 Each command gets exactly one `command_response` (`success`, `result`: the text you
 read). What others see arrives as events (see docs/protocol.md).
+
+What your character's state allows is checked before any command: each command says
+when it is usable (while fighting, bleeding, dead or catatonic). Otherwise it is refused
+with one line: bleeding `You are bleeding and can barely move. Someone must 'aid' you.`,
+dead `You are dead. Type 'respawn' to return to the living.`, catatonic `Your body will
+not answer you. Someone must 'ground' you.`, fighting the command's own (`go`: `You are
+fighting! Flee first.`). Admin commands are usable in any state.
 """
 
 _CHANNELS = """\
