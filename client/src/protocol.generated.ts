@@ -283,7 +283,7 @@ export interface InventoryView {
 
 /** Something happened to an item in your room (you did not do it yourself). */
 export interface ItemEventData {
-  action: 'get' | 'drop' | 'give' | 'equip' | 'unequip' | 'use' | 'spawn' | 'loot' | 'purge';
+  action: 'get' | 'drop' | 'give' | 'equip' | 'unequip' | 'use' | 'spawn' | 'loot' | 'purge' | 'decay';
   /** who did it; null when nobody did (a spawn) */
   actor: Combatant | null;
   item: ItemView;

@@ -10,6 +10,7 @@ import pytest
 from mythos_contracts.events import ItemEventData
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain import spawning
+from mythos_game.domain.floor_decay import decay_floors
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.items import Item
 from mythos_game.domain.roster import Roster
@@ -23,6 +24,7 @@ SQUARE = "independence-square"
 SQUARE_RULE = f"{SQUARE}/0"
 DESIGN_ORDER = (
     "spawn rules",
+    "floor decay",
     "npc wandering",
     "hostile engaging",
     "combat rounds",
@@ -180,3 +182,45 @@ def test_a_kind_nobody_registered_is_left_alone_and_a_registered_one_is_used(
     made[npc_rules[0].id] = 0
     run_spawn_rules(_ctx(state, now=2000.0), TickOutcome())
     assert state.spawn_due[npc_rules[0].id] == 2005.0
+
+
+def test_what_players_leave_on_a_floor_decays_and_rule_stock_stays() -> None:
+    state = _state()
+    fill_spawns(_ctx(state, now=0.0), TickOutcome())
+    [paper] = state.floor(SQUARE)
+    lantern = Item("it-lantern", WORLD.items["brass-lantern"])
+    state.put_on_floor(SQUARE, lantern)
+    decay_floors(_ctx(state, now=100.0, floor_item_hours=1), TickOutcome())
+    early = TickOutcome()
+    decay_floors(_ctx(state, now=100.0 + 3599, floor_item_hours=1), early)
+    assert early.events == [] and len(state.floor(SQUARE)) == 2
+    due = TickOutcome()
+    decay_floors(_ctx(state, now=100.0 + 3600, floor_item_hours=1), due)
+    assert state.floor(SQUARE) == [paper]
+    [event] = due.events
+    assert isinstance(event.data, ItemEventData)
+    assert (event.data.action, event.data.actor, event.data.text) == (
+        "decay",
+        None,
+        "A brass lantern is gone.",
+    )
+    assert state.floor_since == {}
+    assert ("it-lantern", "gone") in [(i.id, p.kind) for i, p in state.take_changed()]
+
+
+def test_picking_a_thing_up_restarts_its_decay_and_zero_hours_keep_it() -> None:
+    state = _state()
+    lantern = Item("it-lantern", WORLD.items["brass-lantern"])
+    state.put_on_floor(SQUARE, lantern)
+    decay_floors(_ctx(state, now=0.0, floor_item_hours=1), TickOutcome())
+    state.put_on_floor(SQUARE, state.give_to("ada", lantern))
+    decay_floors(_ctx(state, now=3000.0, floor_item_hours=1), TickOutcome())  # still lying
+    state.give_to("ada", lantern)
+    decay_floors(_ctx(state, now=3001.0, floor_item_hours=1), TickOutcome())
+    assert state.floor_since == {}
+    state.put_on_floor(SQUARE, lantern)
+    decay_floors(_ctx(state, now=4000.0, floor_item_hours=1), TickOutcome())
+    decay_floors(_ctx(state, now=5000.0, floor_item_hours=1), TickOutcome())
+    assert state.floor(SQUARE) != []
+    decay_floors(_ctx(state, now=10**9, floor_item_hours=0), TickOutcome())
+    assert state.floor(SQUARE) != []

@@ -348,7 +348,9 @@ class GameTickData(Payload):
     timestamp: str
 
 
-ItemAction = Literal["get", "drop", "give", "equip", "unequip", "use", "spawn", "loot", "purge"]
+ItemAction = Literal[
+    "get", "drop", "give", "equip", "unequip", "use", "spawn", "loot", "purge", "decay"
+]
 
 
 class Combatant(Payload):

@@ -156,6 +156,11 @@ class GameSettings(BaseSettings):
     room_items_max: int = Field(
         default=50, ge=1, le=10000, description="things that may lie on one room's floor"
     )
+    floor_item_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="things players leave on a floor are gone after this many hours (0: never)",
+    )
     spawn_period_scale: float = Field(
         default=1.0,
         gt=0,
@@ -242,6 +247,7 @@ class GameSettings(BaseSettings):
             inventory_slots=self.inventory_slots,
             room_items_max=self.room_items_max,
             spawn_period_scale=self.spawn_period_scale,
+            floor_item_hours=self.floor_item_hours,
             combat_round_ticks=self.combat_round_ticks,
             flee_chance=self.flee_chance,
             pvp=self.pvp,

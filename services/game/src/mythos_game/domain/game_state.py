@@ -59,6 +59,9 @@ class GameState:
     spawn_due: dict[str, float] = field(default_factory=dict)
     """Spawn rule id -> when (epoch seconds) its next item or NPC appears; a rule at its
     ``max`` has no entry."""
+    floor_since: dict[str, float] = field(default_factory=dict)
+    """Item id -> since when (epoch seconds) it has lain on a floor with no spawn-rule
+    origin, as first seen by the floor decay (``floor_decay.py``)."""
     spawns_started: bool = False
     """True once every rule was filled at start (after the floors were loaded)."""
     new_id: Callable[[], str] = new_item_id

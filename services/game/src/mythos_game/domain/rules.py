@@ -50,6 +50,8 @@ class Rules:
     """Things a character may carry (worn items do not count)."""
     room_items_max: int = 50
     """Things that may lie on one room's floor."""
+    floor_item_hours: float = 24.0
+    """Things players leave on a floor are gone after this long; 0 keeps them for ever."""
     spawn_period_scale: float = 1.0
     """Multiplies every spawn and respawn period of the data files."""
     combat_round_ticks: int = 3

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mythos_game.domain import fighting, lucidity_ticks, npc_life
+from mythos_game.domain.floor_decay import decay_floors
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import LinkView, NoLinks
 from mythos_game.domain.outgoing import Outgoing
@@ -58,6 +59,7 @@ System = Callable[[TickContext, TickOutcome], None]
 SYSTEMS: tuple[tuple[str, System], ...] = (
     # 1. link-dead expiry: before these, in Sessions.tick.
     ("spawn rules", run_spawn_rules),
+    ("floor decay", decay_floors),
     ("npc wandering", npc_life.wander),
     ("hostile engaging", fighting.engaging),
     ("combat rounds", fighting.rounds),

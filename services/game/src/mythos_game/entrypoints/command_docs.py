@@ -25,6 +25,7 @@ _LIMIT_PREFIXES = (
     "inventory_",
     "room_items_",
     "spawn_",
+    "floor_",
     "combat_",
     "flee_",
     "pvp",
