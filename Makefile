@@ -17,7 +17,7 @@ CLIENT_SOURCES := $(shell find client/src client/public -type f 2>/dev/null) cli
 
 .PHONY: help install client chromium run run-embedded run-distributed run-auth run-edge run-game \
         run-persistence test test-fast test-tools test-python test-client test-e2e screenshots lint \
-        format typecheck docs protocol bench clean
+        format typecheck docs protocol bench chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -89,7 +89,8 @@ format: ## Apply ruff's formatting and safe fixes
 	$(UV) run --frozen ruff format .
 
 typecheck: ## mypy: strict on the contract package, the default checks on every service
-	$(UV) run --frozen mypy libs/contracts/src services/auth/src services/ws-edge/src services/game/src services/persistence/src
+	$(UV) run --frozen mypy libs/contracts/src services/auth/src services/ws-edge/src services/game/src services/persistence/src \
+	  infra/chaos/src
 
 test-python: install $(CLIENT_BUNDLE) ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests (the system serves the client)
 	$(PYTEST)
@@ -105,6 +106,9 @@ protocol: install ## Regenerate the protocol's JSON Schema and the client's type
 
 bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench
+
+chaos: install ## Faults under 40 talking players, each on a fresh distributed system; writes docs/reliability.md (~7 min)
+	$(UV) run --frozen python -m mythos_chaos
 
 test-e2e: install chromium ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
 	$(NPM) run test:e2e

@@ -1,0 +1,1 @@
+"""Faults under load: what each costs the players (``make chaos``)."""

@@ -1,0 +1,121 @@
+"""``make chaos``: each fault on its own fresh distributed system (its own vhost and
+databases, dropped afterwards), under talking players through the public origin; one
+table row per fault, written to docs/reliability.md. Exit status 1 when a fault falls
+short of the goal (all zeros, recovery within 5 s).
+
+    uv run python -m mythos_chaos [--players 40] [--observe 20] [--faults game-kill,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from mythos_bench.__main__ import raise_fd_limit
+from mythos_bench.stack import Stack
+from mythos_bench.tokens import TokenMint
+
+from mythos_chaos.faults import FAULTS, Target
+from mythos_chaos.player import ChaosPlayer, Ledger
+from mythos_chaos.report import Meta, console_line, table, write_results
+from mythos_chaos.run import Phases, run_fault
+from mythos_chaos.tally import Row
+
+REPO = Path(__file__).resolve().parents[4]
+EDGES = 2
+
+# The services' defaults, except the one cap a load from one machine trips over: every
+# player comes from 127.0.0.1, and after an edge dies all of them are on the other one.
+CHAOS_TUNING = {"EDGE_MAX_CONNECTIONS_PER_IP": "0"}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="mythos_chaos", description=__doc__)
+    p.add_argument("--players", type=int, default=40, help="talking players (default 40)")
+    p.add_argument("--room-size", type=int, default=10, help="players per room (default 10)")
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before the fault")
+    p.add_argument("--observe", type=float, default=20.0, help="seconds of load after it")
+    p.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the answers")
+    p.add_argument("--faults", default=",".join(FAULTS), help="comma-separated, in this order")
+    p.add_argument("--doc", type=Path, default=REPO / "docs" / "reliability.md")
+    p.add_argument("--no-write", action="store_true", help="print the table only")
+    args = p.parse_args(argv)
+    unknown = [f for f in args.faults.split(",") if f not in FAULTS]
+    if unknown:
+        p.error(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
+    if args.players < 2:
+        p.error("--players: at least 2 (a line needs someone to hear it)")
+    return args
+
+
+async def one_fault(name: str, args: argparse.Namespace, phases: Phases) -> Row:
+    rooms = max(1, args.players // args.room_size)
+    stack = Stack(REPO, edges=EDGES, rooms=rooms, cpus=None, name="chaos", tuning=CHAOS_TUNING)
+    stack.start()
+    try:
+        mint = TokenMint(stack.key_file, stack.public_url)
+        ledger = Ledger()
+        players = [
+            ChaosPlayer(f"c{i}", mint.mint(f"c{i}")[1], stack.public_ws, ledger)
+            for i in range(args.players)
+        ]
+        target = Target(_pids(stack.data_dir), stack.run_id)
+        return await run_fault(FAULTS[name], target, players, ledger, phases)
+    finally:
+        stack.stop()
+
+
+def _pids(data_dir: Path) -> Callable[[str], int]:
+    """A service's current pid, from the launcher's pid file (it changes on a restart)."""
+
+    def pid(service: str) -> int:
+        return int(json.loads((data_dir / "processes.json").read_text())[service])
+
+    return pid
+
+
+def commit() -> str:
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    dirty = (
+        " (with uncommitted changes)"
+        if git("status", "--porcelain", "--untracked-files=no")
+        else ""
+    )
+    return git("rev-parse", "--short", "HEAD") + dirty
+
+
+async def main(args: argparse.Namespace) -> int:
+    raise_fd_limit()
+    measured_at = commit()  # what is measured is the code as the run starts
+    phases = Phases(args.warmup, args.observe, args.drain)
+    rows = []
+    for name in args.faults.split(","):
+        print(f"==> {name}: {FAULTS[name].what}", flush=True)
+        rows.append(await one_fault(name, args, phases))
+        print(console_line(rows[-1]), flush=True)
+    print("\n".join(["", *table(rows)]))
+    if not args.no_write:
+        meta = Meta(
+            date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            commit=measured_at,
+            command="uv run python -m mythos_chaos " + shlex.join(sys.argv[1:]),
+            setup=f"{args.players} players in rooms of {args.room_size}, {EDGES} edges, "
+            f"one say a second each; per fault {args.warmup:.0f} s of load, the fault, "
+            f"{args.observe:.0f} s of load, up to {args.drain:.0f} s for the last answers",
+        )
+        write_results(args.doc, rows, meta)
+        print(f"wrote {args.doc}")
+    return 1 if any(row.misses() for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse(sys.argv[1:]))))

@@ -1,0 +1,85 @@
+"""The faults, one table: each strikes a running system and says when it took effect."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+
+STALL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a fault needs of a running system: a service's current pid (``game``,
+    ``persistence``, ``edge-1``... as the launcher's ``processes.json`` names them) and
+    the run's RabbitMQ vhost."""
+
+    pid: Callable[[str], int]
+    vhost: str
+
+
+# ``struck()`` marks the moment the fault took effect; a fault may go on after it
+# (a stall ends itself) and the run keeps its load going meanwhile.
+Strike = Callable[[Target, Callable[[], None]], Coroutine[None, None, None]]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    what: str
+    strike: Strike
+
+
+def _signal(service: str, sig: signal.Signals) -> Strike:
+    async def strike(target: Target, struck: Callable[[], None]) -> None:
+        os.kill(target.pid(service), sig)
+        struck()
+
+    return strike
+
+
+async def _drop_broker_connections(target: Target, struck: Callable[[], None]) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "close_all_connections", "--vhost", target.vhost, "chaos: drop",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await proc.communicate()
+    # The connections are closed when the command returns; its own start (an Erlang VM,
+    # about a second) is not part of the fault.
+    struck()
+    if proc.returncode:
+        raise RuntimeError(f"rabbitmqctl close_all_connections failed: {err.decode().strip()}")
+
+
+async def _stall_persistence(target: Target, struck: Callable[[], None]) -> None:
+    pid = target.pid("persistence")
+    os.kill(pid, signal.SIGSTOP)
+    struck()
+    try:
+        await asyncio.sleep(STALL_SECONDS)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault("game-kill", "kill -9 of the game", _signal("game", signal.SIGKILL)),
+        Fault("game-term", "SIGTERM of the game (a rollout)", _signal("game", signal.SIGTERM)),
+        Fault("edge-kill", "kill -9 of edge 1 of 2", _signal("edge-1", signal.SIGKILL)),
+        Fault(
+            "broker-drop",
+            "every service's broker connection closed (rabbitmqctl close_all_connections)",
+            _drop_broker_connections,
+        ),
+        Fault(
+            "persistence-stall",
+            f"persistence stopped for {STALL_SECONDS:.0f} s (SIGSTOP, then SIGCONT)",
+            _stall_persistence,
+        ),
+    )
+}
