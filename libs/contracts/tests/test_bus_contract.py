@@ -489,3 +489,39 @@ async def test_publishes_started_together_arrive_in_the_order_they_were_called(
     await got.wait_for(7)
     await asyncio.sleep(0.2)
     assert [d.body for d in got.items] == [b"%d" % n for n in range(7)]
+
+
+async def test_a_consumer_goes_on_after_its_connection_drops_with_deliveries_waiting(
+    amqp_url: str,
+) -> None:
+    """Deliveries prefetched on a channel that then closed are left to the broker, which
+    delivers them again on the new channel; the consumer must live on to handle them."""
+    edge = AmqpBus(amqp_url, connection_name="edge")
+    game = AmqpBus(amqp_url, connection_name="game")
+    await edge.connect()
+    await game.connect()
+    release, first, every = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    seen: list[bytes] = []
+
+    async def handler(delivery: Delivery) -> None:
+        seen.append(delivery.body)
+        first.set()
+        if {str(i).encode() for i in range(5)} <= set(seen):
+            every.set()
+        await release.wait()  # the first one is in hand while the others wait behind it
+
+    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    for i in range(5):
+        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+    async with asyncio.timeout(10):
+        await first.wait()
+    vhost = unquote(urlsplit(amqp_url).path[1:])
+    dropped = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", "close_all_connections", "--vhost", vhost, "test: drop",
+    )  # fmt: skip
+    assert await dropped.wait() == 0
+    release.set()
+    async with asyncio.timeout(30):  # the robust connection comes back within seconds
+        await every.wait()
+    await game.close()
+    await edge.close()

@@ -22,7 +22,12 @@ from aio_pika.abc import (
     AbstractRobustExchange,
     AbstractRobustQueue,
 )
-from aiormq.exceptions import AMQPError, ChannelAccessRefused, ChannelPreconditionFailed
+from aiormq.exceptions import (
+    AMQPError,
+    ChannelAccessRefused,
+    ChannelInvalidStateError,
+    ChannelPreconditionFailed,
+)
 
 from mythos_contracts.bus.correlation import incoming_headers, outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
@@ -332,7 +337,7 @@ class AmqpBus:
                     await consumer.worker
             while not consumer.inbox.empty():
                 message = consumer.inbox.get_nowait()
-                if not message.channel.is_closed:
+                if not _channel_closed(message):
                     await _settle(message.nack(requeue=True))
         self._consumers.clear()
 
@@ -341,7 +346,7 @@ class AmqpBus:
         dead_lettered = BUS_DELIVERED.labels(queue, "dead_letter")
         while not consumer.stopping:
             message = await consumer.inbox.get()
-            if message.channel.is_closed:
+            if _channel_closed(message):
                 continue  # its channel died: the broker redelivers it on the new one
             consumer.busy = True  # no await since get(): a stop now waits for this one
             delivery = Delivery(
@@ -420,6 +425,15 @@ class _Consumer:
 def _count_reconnect(*_: object) -> None:
     BUS_RECONNECTS.inc()
     BUS_CONNECTED.set(1)
+
+
+def _channel_closed(message: AbstractIncomingMessage) -> bool:
+    # aio-pika's ``message.channel`` raises, rather than answers, once that channel has
+    # closed: asking it must not kill the consumer's worker (it did after a broker drop).
+    try:
+        return message.channel.is_closed
+    except ChannelInvalidStateError:
+        return True
 
 
 async def _settle(outcome: Any) -> None:
