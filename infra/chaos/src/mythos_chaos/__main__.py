@@ -107,7 +107,7 @@ async def main(args: argparse.Namespace) -> int:
         meta = Meta(
             date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             commit=measured_at,
-            command="uv run python -m mythos_chaos " + shlex.join(sys.argv[1:]),
+            command=" ".join(["uv run python -m mythos_chaos", *map(shlex.quote, sys.argv[1:])]),
             setup=f"{args.players} players in rooms of {args.room_size}, {EDGES} edges, "
             f"one say a second each; per fault {args.warmup:.0f} s of load, the fault, "
             f"{args.observe:.0f} s of load, up to {args.drain:.0f} s for the last answers",
