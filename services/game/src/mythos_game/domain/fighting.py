@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from mythos_contracts.events import Combatant, ItemEventData
 
-from mythos_game.domain import combat
+from mythos_game.domain import combat, lucidity
 from mythos_game.domain.breakdown import encounter_shock, witnesses_of_death
 from mythos_game.domain.characters import Character
 from mythos_game.domain.combat import Act, Body, Fight, Strike
@@ -28,6 +28,7 @@ from mythos_game.domain.game_state import GameState
 from mythos_game.domain.item_views import item_view
 from mythos_game.domain.items import Item
 from mythos_game.domain.links import ADMIN_ROLE, LinkView, NoLinks
+from mythos_game.domain.movement import move_player
 from mythos_game.domain.npc_life import Npc, move_npc, npcs_in, remove_npc, ways_out
 from mythos_game.domain.npcs import capitalized
 from mythos_game.domain.outgoing import Outgoing, ToRoom
@@ -192,6 +193,34 @@ def npc_engages(arena: Arena, npc: Npc, player: Player) -> None:
     _shaken(arena, player, npc)
 
 
+def _terror(arena: Arena, fight: Fight, hit: combat.Hit) -> None:
+    """Terror flight (§8.6): the struck character flees at once (reason ``terror``)."""
+    player = player_of(arena.roster, hit.target.id)
+    if player is None or player.room_id != fight.room_id:
+        return
+    room = arena.world.room(player.room_id)
+    ways = [d for d, way in room.exits.items() if not way.locked and not way.hidden]
+    rules = arena.rules
+    direction = lucidity.terror_way(
+        player.character,
+        hit.damage,
+        ways,
+        rules.terror_flee_cooldown_seconds,
+        arena.rng,
+        rules.lucidity_random_effects,
+        arena.now,
+    )
+    if direction is None:
+        return
+    fled = combat.Fled(hit.target, direction, "terror")
+    arena.events += combat_events(
+        [fled], room.id, fight.id, fight.round, lambda cid: account_of(arena.roster, cid), str
+    )
+    leave_fight(arena, player, "fled")
+    target = room.exits[direction].target
+    arena.events += move_player(arena.world, arena.roster, player, target, arena.state)
+
+
 def _witnessed(arena: Arena, character_id: str) -> None:
     """A character died in a fight: the others in the room are shaken."""
     dead = player_of(arena.roster, character_id)
@@ -239,6 +268,7 @@ def carry_out(arena: Arena, fight: Fight, acts: list[Act]) -> None:
     dead NPC goes with its loot and its killer's XP, the fled NPC walks out. Last, the
     characters' ``in_combat`` follow the fights, and ended fights are forgotten."""
     room_id = fight.room_id
+    struck: list[combat.Hit] = []
     for act in acts:
         arena.events += combat_events(
             [act],
@@ -252,12 +282,16 @@ def carry_out(arena: Arena, fight: Fight, acts: list[Act]) -> None:
             _npc_died(arena, act)
         elif isinstance(act, combat.Died):
             _witnessed(arena, act.target.id)
+        elif isinstance(act, combat.Hit) and act.target.kind == "player":
+            struck.append(act)
         elif isinstance(act, combat.Fled) and act.actor.kind == "npc":
             npc = arena.state.npcs.get(act.actor.id)
             if isinstance(npc, Npc):
                 arena.events += move_npc(
                     arena.state, arena.world, npc, act.direction, "fled", arena.tick
                 )
+    for hit in struck:  # after the round's story: a deranged mind may run from a hard blow
+        _terror(arena, fight, hit)
     sync_in_combat(arena, arena.roster.in_room(room_id))
     forget_ended(arena.state)
 

@@ -254,3 +254,19 @@ def terror_strikes(
         return False
     character.cooldowns["terror"] = now + cooldown_seconds
     return True
+
+
+def terror_way(
+    character: Character,
+    damage: int,
+    ways: list[str],
+    cooldown_seconds: float,
+    rng: random.Random,
+    mode: RandomEffects,
+    now: float,
+) -> str | None:
+    """The way a deranged ``character`` hit for ``damage`` flees in terror (a random one
+    of ``ways``, the usable exits), or None when they hold (or cannot run)."""
+    if not ways or not terror_strikes(character, damage, cooldown_seconds, rng, mode, now):
+        return None
+    return rng.choice(ways)
