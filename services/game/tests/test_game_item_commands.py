@@ -15,6 +15,7 @@ from mythos_game.domain.commands.registry import COMMANDS, parse
 from mythos_game.domain.game_state import GameState, Place
 from mythos_game.domain.items import Item
 from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE
+from mythos_game.domain.npc_life import spawn_npc
 from mythos_game.domain.outgoing import ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
@@ -372,3 +373,11 @@ def test_purge_empties_the_floor_for_good(t: Table) -> None:
     assert t.state.floor(START) == []
     gone = {item.id for item, place in t.state.take_changed() if place.kind == "gone"}
     assert gone == {lantern.id, paper.id}
+
+
+def test_a_creature_does_not_want_a_gift(t: Table) -> None:
+    spawn_npc(t.state, WORLD, WORLD.npcs["stray-cat"], START, tick=0)
+    t.carry(t.ada, "brass-lantern")
+    out = t.run(t.ada, "give", "lantern", "to", "cat")
+    assert (out.success, out.text) == (False, "A stray cat does not want it.")
+    assert t.names(t.ada) == ["brass-lantern"]
