@@ -1,4 +1,5 @@
-"""Test fixtures for the real RabbitMQ and PostgreSQL, shared by every test folder.
+"""Test fixtures for the real RabbitMQ and PostgreSQL, shared by every test folder, and
+one for a service that refuses its settings.
 
 Each test run gets its own RabbitMQ vhost and its own databases, created here and
 dropped afterwards, so runs never see each other's queues or rows. When a service
@@ -9,10 +10,14 @@ is unreachable the tests that need it skip with a loud reason, except under
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from mythos_local.provisioning import (
@@ -114,3 +119,38 @@ def make_database(postgres: None) -> Iterator[Callable[[], str]]:
 def database_url(make_database: Callable[[], str]) -> str:
     """A SQLAlchemy asyncpg URL of a database of this test's own."""
     return make_database()
+
+
+# Every service's settings: its prefix, and the shared names (mythos_contracts.settings).
+_SETTINGS_NAMES = ("AUTH_", "EDGE_", "GAME_", "PERSISTENCE_", "MYTHOS_", "AMQP_URL", "DATABASE_URL")
+
+
+@pytest.fixture
+def refused_start(tmp_path: Path) -> Callable[..., str]:
+    """``refused_start("mythos_game", GAME_ENVIRONMENT="production", ...)`` runs the
+    service's entry point in an empty folder with only those settings (none of the
+    services' settings from this shell), checks that it refused to start the
+    way every service does (exit status 2, one JSON error line, nothing written) and
+    returns the line's message."""
+
+    def run(module: str, **settings: str) -> str:
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.upper().startswith(_SETTINGS_NAMES)
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", module],
+            env=env | settings,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        [line] = [json.loads(text) for text in done.stdout.splitlines()]
+        assert line["level"] == "error"
+        assert list(tmp_path.iterdir()) == []  # no database, no key, no data folder
+        return str(line["msg"])
+
+    return run

@@ -15,9 +15,9 @@ from mythos_auth.adapters.signing_keys import (
     generate_key_file,
     load_or_create_signing_key,
 )
-from mythos_auth.bootstrap import UnsafeConfiguration
 from mythos_auth.entrypoints.api import create_app
 from mythos_auth.settings import DEFAULT_DATABASE_URL, AuthSettings
+from pydantic import ValidationError
 
 
 @pytest.fixture
@@ -96,15 +96,16 @@ async def test_a_world_readable_key_is_refused(production: AuthSettings) -> None
         ({"access_token_ttl_seconds": 86400}, "AUTH_ACCESS_TOKEN_TTL_SECONDS is 86400"),
     ],
 )
-async def test_unsafe_settings_are_refused(
+def test_unsafe_settings_are_refused(
     production: AuthSettings, configure: Any, changes: dict[str, Any], problem: str
 ) -> None:
-    settings = configure(production, **changes)
+    # The same settings are fine for development...
+    settings = configure(production, environment="development", **changes)
     assert any(problem in p for p in settings.production_problems())
-    with pytest.raises(UnsafeConfiguration, match="refusing to start with AUTH_ENVIRONMENT"):
-        await _start(settings)
-    # The same settings are fine for development.
-    assert configure(settings, environment="development").is_production is False
+    # ...and refused as they are read in production.
+    with pytest.raises(ValidationError, match="refusing to start with AUTH_ENVIRONMENT") as no:
+        configure(settings, environment="production")
+    assert problem in str(no.value)
 
 
 async def test_the_swagger_ui_is_off_in_production_unless_asked_for(
@@ -149,6 +150,20 @@ def test_the_service_exits_with_a_readable_reason(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # no database, no key
 
 
+def test_the_shared_check_refuses_the_guest_broker_account(refused_start: Any) -> None:
+    # Auth's broker is optional; when it has one, the shared production rule applies.
+    message = refused_start(
+        "mythos_auth",
+        AUTH_ENVIRONMENT="production",
+        AUTH_DATABASE_URL="postgresql://auth:pw@127.0.0.1:1/auth",
+        AUTH_AMQP_URL="amqp://guest:guest@127.0.0.1:1/",
+    )
+    assert message == (
+        "refusing to start with AUTH_ENVIRONMENT=production: AUTH_AMQP_URL uses the default "
+        "guest account (give each service its own broker user)"
+    )
+
+
 def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("AUTH_"):
@@ -169,6 +184,7 @@ def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     assert defaults.login_per_username_per_hour == 100
     assert (defaults.password_hash_memory_mib, defaults.password_hash_wait_seconds) == (256, 5.0)
     monkeypatch.setenv("AUTH_ENVIRONMENT", "production")
+    monkeypatch.setenv("AUTH_DATABASE_URL", "postgresql://auth:pw@db/auth")
     monkeypatch.setenv("AUTH_KEY_DIR", "/keys")
     monkeypatch.setenv("AUTH_ACTIVE_KID", "abc")
     monkeypatch.setenv("AUTH_REQUIRE_INVITE", "true")

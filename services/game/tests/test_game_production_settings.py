@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from mythos_game.settings import GameSettings
 from pydantic import ValidationError
@@ -34,3 +36,14 @@ def test_production_parses_the_broker_url_for_the_guest_account(
     # Text that merely looks like the account elsewhere in the URL is not refused.
     monkeypatch.setenv("GAME_AMQP_URL", "amqp://mythos:guest:guest@rabbit/")
     assert GameSettings().environment == "production"
+
+
+def test_the_game_refuses_the_guest_account_before_it_starts(refused_start: Any) -> None:
+    # The shared names configure the game too; the message names the game's own.
+    message = refused_start(
+        "mythos_game", MYTHOS_ENVIRONMENT="production", AMQP_URL="amqp://guest:x@127.0.0.1:1/"
+    )
+    assert message == (
+        "refusing to start with GAME_ENVIRONMENT=production: GAME_AMQP_URL uses the default "
+        "guest account (give each service its own broker user)"
+    )

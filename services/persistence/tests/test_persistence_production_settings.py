@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from mythos_persistence.settings import PersistenceSettings
 from pydantic import ValidationError
@@ -35,3 +37,17 @@ def test_production_parses_urls_instead_of_matching_text(
     monkeypatch.setenv("PERSISTENCE_DATABASE_URL", database_url)
     with pytest.raises(ValidationError, match=problem):
         PersistenceSettings()
+
+
+def test_persistence_refuses_the_guest_account_before_it_starts(refused_start: Any) -> None:
+    # The SQLite default is refused without the file being created (checked by the fixture).
+    message = refused_start(
+        "mythos_persistence",
+        PERSISTENCE_ENVIRONMENT="production",
+        AMQP_URL="amqp://guest:guest@127.0.0.1:1/",
+    )
+    assert message == (
+        "refusing to start with PERSISTENCE_ENVIRONMENT=production: PERSISTENCE_AMQP_URL uses "
+        "the default guest account (give each service its own broker user); "
+        "PERSISTENCE_DATABASE_URL is the local SQLite default"
+    )

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from mythos_edge.settings import EdgeSettings
 from pydantic import ValidationError
@@ -45,3 +47,15 @@ def test_a_remote_jwks_url_mentioning_a_loopback_address_is_accepted(
     monkeypatch.setenv("EDGE_AMQP_URL", "amqp://m:pw@rabbit/")
     monkeypatch.setenv("EDGE_JWKS_URL", "https://auth.example.org/keys?from=127.0.0.1")
     assert EdgeSettings().environment == "production"
+
+
+def test_the_edge_refuses_the_guest_account_before_it_starts(refused_start: Any) -> None:
+    message = refused_start(
+        "mythos_edge", EDGE_ENVIRONMENT="production", EDGE_AMQP_URL="amqp://127.0.0.1:1/"
+    )
+    # The shared rule first, then the edge's own (the default JWKS URL is local).
+    assert message == (
+        "refusing to start with EDGE_ENVIRONMENT=production: EDGE_AMQP_URL uses the default "
+        "guest account (give each service its own broker user); EDGE_JWKS_URL points at this "
+        "machine (the local default)"
+    )

@@ -2,9 +2,10 @@
 services: each service declares what it is (a ``Service`` with its bus, its HTTP app
 and its settings) and ``run_service`` does the rest, the same way for all four.
 
-1. Read the settings once; a bad value exits with the reasons, never the values (they
-   may hold credentials).
-2. Configure the log lines.
+1. Read the settings once (``mythos_contracts.settings``); a bad value exits with the
+   reasons, never the values (they may hold credentials).
+2. Configure the log lines. Settings refused for production (``UnsafeSettings``) are one
+   log line naming each problem and exit status 2, before anything else.
 3. Connect the bus, waiting out a broker that is not up yet (a stop signal ends the
    wait).
 4. ``service.start()``, freeze what it built out of the garbage collector's sight
@@ -26,7 +27,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 import uvloop
@@ -35,22 +36,12 @@ from starlette.types import ASGIApp
 
 from mythos_contracts.bus.port import Bus
 from mythos_contracts.ops.log_lines import configure_logging
+from mythos_contracts.settings import ServiceSettings, UnsafeSettings
 
 log = logging.getLogger(__name__)
 
 BACKOFF_INITIAL_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 10.0
-
-
-class RuntimeSettings(Protocol):
-    """The fields ``run_service`` reads: every service's settings have them."""
-
-    @property
-    def log_level(self) -> str: ...
-    @property
-    def log_format(self) -> Literal["json", "text"]: ...
-    @property
-    def shutdown_grace_seconds(self) -> float: ...
 
 
 class Service(Protocol):
@@ -89,7 +80,7 @@ class Plan:
     """Connected before ``service.start()`` and closed after ``service.stop()``."""
 
 
-S = TypeVar("S", bound=RuntimeSettings)
+S = TypeVar("S", bound=ServiceSettings)
 
 
 class ServeError(RuntimeError):
@@ -100,10 +91,16 @@ def read_settings(name: str, load: Callable[[], S]) -> S:
     try:
         return load()
     except ValidationError as exc:
-        # Only the reasons: the input may hold credentials (broker or database URLs).
-        sys.exit(f"{name}: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
-    except ValueError as exc:  # a production check that refused the settings
-        sys.exit(f"{name}: {exc}")
+        unsafe = UnsafeSettings.within(exc)
+        if unsafe is None:
+            # Only the reasons: the input may hold credentials (broker or database URLs).
+            sys.exit(f"{name}: bad settings: " + "; ".join(e["msg"] for e in exc.errors()))
+        # Valid values, refused for production: a log line like any other, in the
+        # format the refused settings ask for.
+        refused = unsafe.settings
+        configure_logging(name, level=refused.log_level, fmt=refused.log_format)
+        log.error("%s", unsafe)
+        sys.exit(2)
 
 
 def run_service(
@@ -116,8 +113,8 @@ def run_service(
     """Run one service until SIGTERM or SIGINT, as the module docstring says.
 
     ``cannot_start``: errors of ``assemble`` or ``service.start()`` that mean the service
-    cannot run as configured (unsafe production settings, a broken world file): logged
-    as one line, exit status 2, no traceback."""
+    cannot run as configured (a broken world file): logged as one line, exit status 2,
+    no traceback, like settings refused for production."""
     settings = read_settings(name, load)
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)
     refused: tuple[type[Exception], ...] = (ServeError, *cannot_start)

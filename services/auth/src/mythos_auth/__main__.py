@@ -1,23 +1,21 @@
 """Run the auth service: ``mythos-auth`` or ``python -m mythos_auth``.
 
 The contract's lifecycle runs it (``mythos_contracts.runtime``). Unsafe production
-settings stop it before anything is touched: one log line, exit status 2. On SIGTERM the
-requests in flight finish (within ``AUTH_SHUTDOWN_GRACE_SECONDS``) before it closes.
+settings are refused as they are read, before anything is touched: one log line, exit
+status 2. On SIGTERM the requests in flight finish (within
+``AUTH_SHUTDOWN_GRACE_SECONDS``) before it closes.
 """
 
 from __future__ import annotations
 
 from mythos_contracts.runtime import Plan, Served, run_service
 
-from mythos_auth.bootstrap import UnsafeConfiguration, check_startup_settings
 from mythos_auth.entrypoints.api import auth_service, create_app
 from mythos_auth.entrypoints.observability import SERVICE
 from mythos_auth.settings import AuthSettings
 
 
 def assemble(settings: AuthSettings) -> Plan:
-    # Also checked when the service starts; here it fails fast with one readable line.
-    check_startup_settings(settings)
     app = create_app(settings)
     return Plan(
         service=auth_service(app),
@@ -41,7 +39,7 @@ def assemble(settings: AuthSettings) -> Plan:
 
 
 def main() -> None:
-    run_service(SERVICE, AuthSettings, assemble, cannot_start=(UnsafeConfiguration,))
+    run_service(SERVICE, AuthSettings, assemble)
 
 
 if __name__ == "__main__":

@@ -41,27 +41,11 @@ from mythos_auth.settings import AuthSettings
 log = logging.getLogger(__name__)
 
 
-class UnsafeConfiguration(RuntimeError):
-    """Production mode found settings it will not run with."""
-
-
-def check_startup_settings(settings: AuthSettings) -> None:
-    """Raise ``UnsafeConfiguration`` if production mode finds unsafe settings."""
-    if not settings.is_production:
-        return
-    problems = settings.production_problems()
-    if problems:
-        raise UnsafeConfiguration(
-            "refusing to start with AUTH_ENVIRONMENT=production: " + "; ".join(problems)
-        )
-
-
 class AuthService:
-    """``start`` opens everything (unsafe settings stop it before anything is touched);
-    ``drain`` has nothing to do (requests in flight finish as the server stops);
-    ``stop`` ends the background work and releases the database, the hasher and the
-    bus (which the revocation relay connects in the background: a login never waits for
-    the broker)."""
+    """``start`` opens everything; ``drain`` has nothing to do (requests in flight finish
+    as the server stops); ``stop`` ends the background work and releases the database,
+    the hasher and the bus (which the revocation relay connects in the background: a
+    login never waits for the broker)."""
 
     def __init__(self, app: FastAPI, settings: AuthSettings, clock: Clock, bus: Bus | None) -> None:
         self._app = app
@@ -73,8 +57,8 @@ class AuthService:
         self._hasher: Argon2PasswordHasher | None = None
 
     async def start(self) -> None:
-        # Unsafe settings and missing keys stop startup before anything is touched.
-        check_startup_settings(self._settings)
+        # Missing keys stop startup before anything is touched (unsafe production
+        # settings never get this far: they are refused as they are read).
         if self._settings.trust_forwarded_for:
             warn_if_wide("AUTH_TRUSTED_PROXIES", self._settings.trusted_proxies, log)
         keys = await asyncio.to_thread(

@@ -5,13 +5,10 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
 
-from mythos_contracts.bus.access import Declare
-from mythos_contracts.bus.amqp import QueueType
-from mythos_contracts.ops.log_lines import LogFormat, LogLevel
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from mythos_contracts.settings import SHARED_ENV, ServiceSettings
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -56,25 +53,24 @@ def development_database_problem(url: str) -> str | None:
     return None
 
 
-class AuthSettings(BaseSettings):
-    """Every knob of the service; construct once in ``main`` and pass it down explicitly."""
+class AuthSettings(ServiceSettings):
+    """Every knob of the service; construct once in ``main`` and pass it down explicitly.
+
+    The shared fields (environment, broker, log lines, grace) come from the contract's
+    ``ServiceSettings``. "production" refuses unsafe settings as they are read and never
+    generates a signing key."""
 
     # Frozen so nothing can quietly change the configuration after startup.
-    model_config = SettingsConfigDict(env_prefix="AUTH_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="AUTH_", frozen=True)
+    # Only AUTH_ENVIRONMENT sets auth's mode, and only AUTH_AMQP_URL gives it a broker
+    # (unset: none); the queue type and declaring follow the shared MYTHOS_* names.
+    shared_env = {name: SHARED_ENV[name] for name in ("amqp_queue_type", "amqp_declare")}
 
-    # "production" refuses to start on unsafe settings and never generates a signing key.
-    environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=54732, ge=1, le=65535)
     # Relative SQLite paths resolve against the working directory; the parent directory is
     # created at startup so a fresh checkout runs without any preparation.
     database_url: str = DEFAULT_DATABASE_URL
-
-    # One JSON object per line for log pipelines; "text" for a developer's terminal.
-    log_level: LogLevel = "INFO"
-    log_format: LogFormat = "json"
-    # On SIGTERM, how long the requests in flight may take before the server closes.
-    shutdown_grace_seconds: float = Field(default=10.0, gt=0)
 
     # Signing keys. With ``key_dir`` unset, the single key in ``key_file`` signs (generated on
     # first start in development, mode 0600). With ``key_dir`` set, every ``*.pem`` in it is
@@ -93,20 +89,12 @@ class AuthSettings(BaseSettings):
     issuer: str = "mythos-auth"
     audience: str = "mythos"
 
-    # The broker, for revocations (published) and in-game bans (consumed). Unset: no bus;
-    # revocations wait in the outbox (an access-token lifetime at most) and sockets of a
-    # revoked login last until their token expires. Login never waits for the broker.
-    amqp_url: str | None = None
-    amqp_queue_type: QueueType = Field(
-        default="classic",
-        validation_alias=AliasChoices("AUTH_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
-    )
-    # own: declare only auth's request queue and check that the exchanges exist, for its
-    # own least-privilege broker user (make run, the manifests); all: declare everything.
-    amqp_declare: Declare = Field(
-        default="all",
-        validation_alias=AliasChoices("AUTH_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
-    )
+    # The broker (amqp_url, shared field), for revocations (published) and in-game bans
+    # (consumed). Unset: no bus; revocations wait in the outbox (an access-token lifetime
+    # at most) and sockets of a revoked login last until their token expires. Login never
+    # waits for the broker. AUTH_AMQP_DECLARE=own declares only auth's request queue and
+    # checks that the exchanges exist, for its own least-privilege broker user.
+
     # How often the outbox is read for revocations written by another process (the admin
     # CLI); the service's own ones are published at once.
     revocation_poll_seconds: float = Field(default=1.0, gt=0)
@@ -176,19 +164,12 @@ class AuthSettings(BaseSettings):
         return PROCESS_MEMORY_MIB + self.password_hash_memory_mib
 
     @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
-    @property
     def serves_api_docs(self) -> bool:
         return not self.is_production if self.api_docs is None else self.api_docs
 
-    def production_problems(self) -> list[str]:
-        """What makes these settings unsafe for production; empty when they are fine.
-
-        Only checks the settings themselves; the signing key's presence and file mode are
-        checked when it is loaded.
-        """
+    def extra_production_problems(self) -> list[str]:
+        """Auth's own production rules. Only the settings themselves: the signing key's
+        presence and file mode are checked when it is loaded."""
         problems: list[str] = []
         database_problem = development_database_problem(self.database_url)
         if database_problem is not None:

@@ -16,44 +16,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from mythos_contracts.bus.access import Declare
-from mythos_contracts.bus.amqp import QueueType
-from mythos_contracts.ops.log_lines import LogFormat, LogLevel
-from mythos_contracts.ops.urls import uses_default_amqp_account
+from mythos_contracts.settings import BusServiceSettings, GraceSeconds
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
 
 from mythos_game.domain.rules import ChatRates, RandomEffects, Rules
 
 _SOURCE_WORLD = Path(__file__).resolve().parents[2] / "world"
 
 
-class GameSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GAME_", extra="ignore")
+class GameSettings(BusServiceSettings):
+    """The shared fields (environment, broker, log lines, grace) come from the contract's
+    ``BusServiceSettings``, read as ``GAME_<NAME>`` or their shared ``MYTHOS_*`` name."""
 
-    environment: Literal["development", "production"] = Field(
-        default="development",
-        validation_alias=AliasChoices("GAME_ENVIRONMENT", "MYTHOS_ENVIRONMENT"),
-        description="production refuses to start on default credentials or local defaults",
-    )
+    model_config = SettingsConfigDict(env_prefix="GAME_")
 
-    amqp_url: str = Field(
-        default="amqp://guest:guest@127.0.0.1:5672/",
-        validation_alias=AliasChoices("GAME_AMQP_URL", "AMQP_URL"),
-    )
-    amqp_queue_type: QueueType = Field(
-        default="classic",
-        validation_alias=AliasChoices("GAME_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
-        description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
-        "service of a vhost",
-    )
-    amqp_declare: Declare = Field(
-        default="all",
-        validation_alias=AliasChoices("GAME_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
-        description="own: declare only this service's queues, the exchanges must exist "
-        "(a least-privilege broker user); all: declare everything (development)",
-    )
     command_publisher: str = Field(
         default="",
         description="the edges' broker user: commands published by any other user are "
@@ -98,13 +76,8 @@ class GameSettings(BaseSettings):
     )
     health_host: str = "127.0.0.1"
     health_port: int = 54735
-    log_level: LogLevel = Field(default="INFO", description="lowest level logged")
-    log_format: LogFormat = Field(
-        default="json", description="json: one object per line; text: for a terminal"
-    )
-    shutdown_grace_seconds: float = Field(
+    shutdown_grace_seconds: GraceSeconds = Field(
         default=20.0,
-        gt=0,
         description="on SIGTERM, how long the command in hand may take before it is abandoned",
     )
     handoff: bool = Field(
@@ -262,18 +235,3 @@ class GameSettings(BaseSettings):
             pray_cooldown_seconds=self.pray_cooldown_seconds,
             terror_flee_cooldown_seconds=self.terror_flee_cooldown_seconds,
         )
-
-    @model_validator(mode="after")
-    def _safe_for_production(self) -> GameSettings:
-        """In production, refuse defaults that only make sense on a developer's machine."""
-        if self.environment != "production":
-            return self
-        problems = [
-            "the broker URL uses the default guest account"
-            if uses_default_amqp_account(self.amqp_url)
-            else ""
-        ]
-        problems = [p for p in problems if p]
-        if problems:
-            raise ValueError("refusing to start in production: " + "; ".join(problems))
-        return self

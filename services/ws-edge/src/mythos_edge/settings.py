@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
-from mythos_contracts.bus.access import Declare
-from mythos_contracts.bus.amqp import QueueType
-from mythos_contracts.ops.log_lines import LogFormat, LogLevel
-from mythos_contracts.ops.urls import is_local_url, uses_default_amqp_account
+from mythos_contracts.ops.urls import is_local_url
+from mythos_contracts.settings import BusServiceSettings, GraceSeconds
 from mythos_contracts.timing import EDGE_HEARTBEAT_SECONDS, EDGE_IDLE_TIMEOUT_SECONDS
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
 
 
-class EdgeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore")
+class EdgeSettings(BusServiceSettings):
+    """The shared fields (environment, broker, log lines, grace) come from the contract's
+    ``BusServiceSettings``, read as ``EDGE_<NAME>`` or their shared ``MYTHOS_*`` name."""
 
-    environment: Literal["development", "production"] = Field(
-        default="development",
-        validation_alias=AliasChoices("EDGE_ENVIRONMENT", "MYTHOS_ENVIRONMENT"),
-        description="production refuses to start on default credentials or local defaults",
-    )
+    model_config = SettingsConfigDict(env_prefix="EDGE_")
 
-    amqp_url: str = Field(
-        default="amqp://guest:guest@127.0.0.1:5672/",
-        validation_alias=AliasChoices("EDGE_AMQP_URL", "AMQP_URL"),
-    )
-    amqp_queue_type: QueueType = Field(
-        default="classic",
-        validation_alias=AliasChoices("EDGE_AMQP_QUEUE_TYPE", "MYTHOS_AMQP_QUEUE_TYPE"),
-        description="quorum on a RabbitMQ cluster (replicated queues); the same for every "
-        "service of a vhost",
-    )
-    amqp_declare: Declare = Field(
-        default="all",
-        validation_alias=AliasChoices("EDGE_AMQP_DECLARE", "MYTHOS_AMQP_DECLARE"),
-        description="own: declare only this service's queues, the exchanges must exist "
-        "(a least-privilege broker user); all: declare everything (development)",
-    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         validation_alias=AliasChoices("FORWARDED_ALLOW_IPS"),
@@ -140,33 +118,15 @@ class EdgeSettings(BaseSettings):
     revoked_login_memory_max: int = Field(
         default=100_000, ge=1, description="revoked logins remembered, oldest forgotten first"
     )
-    log_level: LogLevel = Field(default="INFO", description="least severe level written")
-    log_format: LogFormat = Field(
-        default="json", description="json (one object per line) or text (a developer's terminal)"
-    )
-    shutdown_grace_seconds: float = Field(
+    shutdown_grace_seconds: GraceSeconds = Field(
         default=10.0,
-        gt=0,
         description="on SIGTERM, how long clients have to leave (1012) before the edge stops",
     )
 
     def origin_list(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
-    @model_validator(mode="after")
-    def _safe_for_production(self) -> EdgeSettings:
-        """In production, refuse defaults that only make sense on a developer's machine."""
-        if self.environment != "production":
-            return self
-        problems = [
-            "the broker URL uses the default guest account"
-            if uses_default_amqp_account(self.amqp_url)
-            else "",
-            "the signing keys are fetched from this machine (the local default)"
-            if is_local_url(self.jwks_url)
-            else "",
-        ]
-        problems = [p for p in problems if p]
-        if problems:
-            raise ValueError("refusing to start in production: " + "; ".join(problems))
-        return self
+    def extra_production_problems(self) -> list[str]:
+        if is_local_url(self.jwks_url):
+            return [f"{self.variable('jwks_url')} points at this machine (the local default)"]
+        return []
