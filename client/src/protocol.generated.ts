@@ -560,6 +560,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     admin: true,
   },
   {
+    name: 'aid',
+    aliases: [],
+    usage: 'aid <player>',
+    summary: 'Bind the wounds of a bleeding player in the room: they get up with 1 DP.',
+    category: 'Combat',
+    admin: false,
+  },
+  {
     name: 'alias',
     aliases: [],
     usage: 'alias <name> <command...>',
@@ -813,6 +821,14 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: 'reply <text>',
     summary: 'Whisper back to the last player who whispered to you.',
     category: 'Talking',
+    admin: false,
+  },
+  {
+    name: 'respawn',
+    aliases: [],
+    usage: 'respawn',
+    summary: 'Return to the living, at the sanitarium, with full determination and magic.',
+    category: 'Combat',
     admin: false,
   },
   {

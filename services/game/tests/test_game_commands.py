@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,8 @@ def test_help_is_generated_from_the_definitions(world: World) -> None:
     roster, (alice,) = _setup(world, "Alice")
     listing = _run(world, roster, alice, "help").text
     for spec in COMMANDS.specs:
-        assert (spec.name in listing) != spec.admin  # admin commands: listed to admins only
+        # Admin commands are listed to admins only (whole words: "spawn" is in "respawn").
+        assert bool(re.search(rf"\b{spec.name}\b", listing)) != spec.admin, spec.name
     detail = _run(world, roster, alice, "help", "say").text
     assert COMMANDS.find("say").usage in detail  # type: ignore[union-attr]
     assert not _run(world, roster, alice, "help", "nonsense").success

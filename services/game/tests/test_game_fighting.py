@@ -1,12 +1,19 @@
 """Fights in the game as pure rules: attack, the rounds and hostile NPCs on the tick, XP,
-loot, flee, purge, and what look and who show. Seeded randomness, the shipped world."""
+loot, flee, purge, and what look and who show; then wounds: bleeding, death and its
+witnesses, aid, respawn and regeneration. Seeded randomness, the shipped world."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from mythos_contracts.events import CombatEventData, ItemEventData, NpcPresenceData
+from mythos_contracts.events import (
+    CombatEventData,
+    ItemEventData,
+    NpcPresenceData,
+    RoomMessageData,
+    StatusUpdateData,
+)
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.combat import fight_in
 from mythos_game.domain.commands.base import Context, Outcome
@@ -236,3 +243,100 @@ def test_a_character_felled_by_setstat_leaves_the_fight_at_the_next_round() -> N
     assert combat_texts(events) == []  # the end is told to those still in it: nobody
     assert not game.ada.character.in_combat and deep.dp < deep.max_dp
     assert fight_in(game.state.fights, ROOM) is None
+
+
+# -- wounds ---------------------------------------------------------------------
+
+
+def statuses(events: list[Outgoing], account: str) -> list[StatusUpdateData]:
+    return [
+        e.data
+        for e in events
+        if e.event_type == "status_update"
+        and e.audience == ToPlayer(account)
+        and isinstance(e.data, StatusUpdateData)
+    ]
+
+
+def test_a_bleeding_character_loses_a_dp_every_bleed_period_and_dies_at_minus_ten() -> None:
+    game = Game(bleed_ticks=2)
+    game.run(game.bob, "setstat Ada dp -8", ADMIN_ROLE)
+    assert statuses(game.advance(1), "ada") == []  # every 2 ticks
+    events = game.advance(1)
+    [update] = statuses(events, "ada")
+    assert (update.reason, update.text) == ("bleeding", "You are bleeding. (-9/20 DP)")
+    assert game.ada.character.dp == -9
+    events = game.advance(2)
+    assert combat_texts(events) == [
+        (ToPlayer("ada"), "You have died."),
+        (ToRoom(ROOM, frozenset({"ada"})), "Ada has died."),
+    ]
+    death = next(e.data for e in events if e.event_type == "combat_event")
+    assert isinstance(death, CombatEventData) and death.combat_id is None and death.actor is None
+    assert game.ada.character.condition == "dead" and game.ada.character.died_at is not None
+    [shaken] = statuses(events, "bob")
+    assert shaken.reason == "witnessed_death"
+    assert shaken.text == "Watching Ada die shakes you. (-4 lucidity)"
+    assert game.bob.character.lucidity == 96
+    assert statuses(game.advance(4), "ada") == [] and game.ada.character.dp == -10  # no more
+
+
+def test_aid_binds_the_wounds_of_the_bleeding() -> None:
+    game = Game()
+    carol = game.add("carol", "Carol")
+    assert game.run(game.bob, "aid Ada")[0].text == "Ada is not bleeding."
+    game.run(carol, "setstat Ada dp -3", ADMIN_ROLE)
+    assert game.run(game.bob, "aid Bob")[0].text == "You cannot tend your own wounds like that."
+    assert game.run(game.bob, "aid Zed")[0].text == "You see no one called 'Zed' here."
+    outcome, updates = game.run(game.bob, "aid ada")
+    assert (outcome.success, outcome.text) == (True, "You bind Ada's wounds. They will live.")
+    [line] = outcome.events
+    assert line.audience == ToRoom(ROOM, frozenset({"bob", "ada"}))
+    assert isinstance(line.data, RoomMessageData) and line.data.text == "Bob binds Ada's wounds."
+    [update] = statuses(updates, "ada")
+    assert (update.reason, update.text) == ("aid", "Bob binds your wounds. (1/20 DP)")
+    assert game.ada.character.dp == 1 and game.ada.character.condition == "healthy"
+
+
+def test_respawn_brings_the_dead_back_at_the_respawn_room() -> None:
+    game = Game()
+    assert game.run(game.ada, "respawn")[0].text == "You are not dead."
+    game.run(game.bob, "setstat Ada dp -10", ADMIN_ROLE)
+    game.ada.character.lucidity = 50
+    outcome, updates = game.run(game.ada, "respawn")
+    lobby = WORLD.room(WORLD.respawn_room)
+    assert outcome.success and outcome.text.startswith(f"You come to in {lobby.name}, alive.\n")
+    assert game.ada.room_id == lobby.id == "sanitarium-lobby"
+    kinds = [e.event_type for e in outcome.events]
+    assert kinds == ["player_left", "player_entered", "room_message", "room_update"]
+    line = outcome.events[2].data
+    assert isinstance(line, RoomMessageData) and line.text == "Ada stumbles in, pale and shaking."
+    [update] = statuses(updates, "ada")
+    assert update.reason == "respawn" and update.status.dp == 20 and update.status.lucidity == 50
+    assert update.status.condition == "healthy"
+    assert game.state.wards["ada"] > 0  # the arrival ward applies
+
+
+def test_the_dead_respawn_by_themselves_after_a_while() -> None:
+    game = Game(auto_respawn_seconds=3)
+    game.run(game.bob, "setstat Ada dp -10", ADMIN_ROLE)
+    game.advance(3)
+    assert game.ada.room_id == ROOM
+    events = game.advance(1)
+    assert game.ada.room_id == WORLD.respawn_room
+    [update] = statuses(events, "ada")
+    assert update.text == "You come to in Sanitarium Lobby, alive."
+
+
+def test_healthy_characters_out_of_combat_regain_dp_and_mp() -> None:
+    game = Game(dp_regen_ticks=3, mp_regen_ticks=2)
+    game.ada.character.dp = 10
+    game.ada.character.mp = 5
+    game.advance(6)
+    assert (game.ada.character.dp, game.ada.character.mp) == (12, 8)
+    game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    before = game.ada.character.mp
+    game.ada.character.dp = 19
+    game.advance(1)
+    assert game.ada.character.mp == before  # not while fighting

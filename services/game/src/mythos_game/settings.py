@@ -163,6 +163,18 @@ class GameSettings(BusServiceSettings):
     dp_regen_ticks: int = Field(
         default=30, ge=1, le=100000, description="out of combat, +1 DP every this many ticks"
     )
+    mp_regen_ticks: int = Field(
+        default=30, ge=1, le=100000, description="out of combat, +1 MP every this many ticks"
+    )
+    bleed_ticks: int = Field(
+        default=5, ge=1, le=100000, description="a bleeding character loses 1 DP every N ticks"
+    )
+    auto_respawn_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="the dead respawn by themselves after this long in the world",
+    )
 
     # Characters (docs/commands.md, "Character").
     max_characters: int = Field(
@@ -227,6 +239,9 @@ class GameSettings(BusServiceSettings):
             arrival_ward_seconds=self.arrival_ward_seconds,
             unarmed_damage=self.unarmed_damage,
             dp_regen_ticks=self.dp_regen_ticks,
+            mp_regen_ticks=self.mp_regen_ticks,
+            bleed_ticks=self.bleed_ticks,
+            auto_respawn_seconds=self.auto_respawn_seconds,
             max_characters=self.max_characters,
             rolls_per_minute=self.rolls_per_minute,
             lucidity_flux_ticks=self.lucidity_flux_ticks,

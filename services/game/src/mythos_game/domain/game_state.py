@@ -53,6 +53,12 @@ class GameState:
     ambience: dict[str, float] = field(default_factory=dict)
     """Character id -> the fraction of a lucidity point their surroundings have built up
     (``domain/lucidity.py``); not stored."""
+    bleed_ticks: dict[str, int] = field(default_factory=dict)
+    """Character id -> ticks bled since their last lost DP; not stored."""
+    regen_ticks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Character id -> ticks toward their next DP and MP; not stored."""
+    dead_since: dict[str, float] = field(default_factory=dict)
+    """Character id -> since when (epoch seconds) they lie dead in the world."""
     wards: dict[str, float] = field(default_factory=dict)
     """Character id -> when (epoch seconds) their arrival ward ends: until then hostile
     NPCs leave them alone; not stored."""

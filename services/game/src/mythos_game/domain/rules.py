@@ -66,6 +66,12 @@ class Rules:
     """Damage of an unarmed blow, before the damage bonus."""
     dp_regen_ticks: int = 30
     """Out of combat, +1 DP every this many ticks (NPCs and healthy characters)."""
+    mp_regen_ticks: int = 30
+    """Out of combat, +1 MP every this many ticks (healthy characters)."""
+    bleed_ticks: int = 5
+    """A bleeding character loses 1 DP every this many ticks."""
+    auto_respawn_seconds: float = 300.0
+    """The dead respawn by themselves after this long in the world."""
     max_characters: int = 3
     """Characters an account may keep."""
     rolls_per_minute: int = 30

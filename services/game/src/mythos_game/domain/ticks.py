@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mythos_game.domain import fighting, lucidity_ticks, npc_life
+from mythos_game.domain import fighting, lucidity_ticks, npc_life, wounds
 from mythos_game.domain.floor_decay import decay_floors
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import LinkView, NoLinks
@@ -63,11 +63,11 @@ SYSTEMS: tuple[tuple[str, System], ...] = (
     ("npc wandering", npc_life.wander),
     ("hostile engaging", fighting.engaging),
     ("combat rounds", fighting.rounds),
-    # 6. bleeding,
-    ("regeneration", npc_life.regenerate),
+    ("bleeding", wounds.bleeding),
+    ("regeneration", wounds.regeneration),
     ("lucidity minute", lucidity_ticks.lucidity_minute),
     ("hallucinations", lucidity_ticks.hallucinate),
-    # 10. auto-respawn: each a row here, in this order, as it is built.
+    ("auto-respawn", wounds.auto_respawn),
     # 11. the game_tick broadcast: after these, in Dispatcher.tick.
 )
 """The timed systems, by name, in the order they run within a tick."""

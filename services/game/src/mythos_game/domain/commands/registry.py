@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mythos_game.domain.alias_table import expand
 from mythos_game.domain.commands import (
     admin,
+    aid,
     alias,
     aliases,
     attack,
@@ -39,6 +40,7 @@ from mythos_game.domain.commands import (
     purge,
     quit,
     reply,
+    respawn,
     roll,
     say,
     setstat,
@@ -105,6 +107,8 @@ _MODULES = (
     setstat,
     attack,
     flee,
+    aid,
+    respawn,
 )
 
 COMMANDS = CommandTable([m.SPEC for m in _MODULES])
