@@ -19,6 +19,7 @@ from mythos_game.domain.conditions import refusal
 from mythos_game.domain.outgoing import ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.status import StatusLedger
+from mythos_game.service_layer.stored_state import next_version
 
 WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 START = WORLD.start_room
@@ -171,3 +172,10 @@ def test_names_are_unique_in_any_case_and_first_logins_take_a_free_variant() -> 
     assert names.first_free("Ada", "c1") == "Ada"  # its own name
     names.free("Ada", "c1")
     assert names.first_free("Ada", "acct") == "Ada"
+
+
+def test_character_versions_rise_above_the_wall_clock_and_always_by_one_at_least() -> None:
+    # A game that reloads version v while v + 1 is still queued never issues its own v + 1.
+    assert next_version(5, now=1_700_000_000.0) == 1_700_000_000_000
+    assert next_version(1_700_000_000_000, now=1_700_000_000.0) == 1_700_000_000_001
+    assert next_version(5, now=0.0) == 6

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
 from mythos_contracts.close_codes import CloseCode
@@ -273,6 +273,10 @@ class Sessions:
         known = self._offline.get(player_id)
         if known is None:
             known = StoredState.from_reply(await self._store.load(player_id, name))
+            # A save of a game that crashed may still be queued above the version just
+            # read: count on from wall-clock milliseconds, so no later save of this game
+            # is taken for stale (a redelivered one still is).
+            known = replace(known, version=max(known.version, int(self._wall_clock() * 1000)))
         return known
 
     def _placed(self, room_id: str | None) -> str:
