@@ -154,3 +154,69 @@ async def test_a_fight_read_by_the_fighter_and_an_onlooker_a_kill_and_a_flight(
     assert purged["result"] == "You purge the room: 1 creatures and 1 things are gone."
     await carol.event("npc_left", reason="purged", text="A deep one is gone.")
     await settled(bob, carol)
+
+
+async def test_falling_bleeding_aid_death_respawn_and_a_hostile_creature(
+    start_system: Any, players: Any
+) -> None:
+    system = start(
+        start_system,
+        GAME_TICK_SECONDS="0.2",
+        GAME_BLEED_TICKS="2",
+        GAME_ARRIVAL_WARD_SECONDS="1",
+        GAME_COMBAT_ROUND_TICKS="50",
+    )
+    admin = await join(system, players, "Ada")
+    admin = await grant_admin(system, players, admin.name)
+    bob = await join(system, players, "Bob")
+    carol = await join(system, players, "Carol")
+
+    # Felled by an admin: the room sees the fall, and Bob bleeds on the clock.
+    assert (await admin.run("setstat", bob.name, "dp", "0"))["success"]
+    fall = await carol.event("combat_event", kind="fall")
+    assert fall["data"]["text"] == f"{bob.name} collapses, bleeding!"
+    bled = await bob.wait_for(
+        lambda m: m["event_type"] == "status_update" and m["data"]["reason"] == "bleeding",
+        what="a bleeding status_update",
+    )
+    assert bled["data"]["text"] == "You are bleeding. (-1/20 DP)"
+    stuck = await bob.run("north")
+    assert stuck["result"] == "You are bleeding and can barely move. Someone must 'aid' you."
+
+    # Carol binds his wounds; Ada reads it as narration.
+    aided = await carol.run("aid", bob.name)
+    assert aided["success"] and aided["result"] == f"You bind {bob.name}'s wounds. They will live."
+    told = await bob.wait_for(
+        lambda m: m["event_type"] == "status_update" and m["data"]["reason"] == "aid",
+        what="the aid status_update",
+    )
+    assert told["data"]["text"] == f"{carol.name} binds your wounds. (1/20 DP)"
+    assert told["data"]["status"]["condition"] == "healthy"
+    line = await admin.event("room_message", kind="aid")
+    assert line["data"]["text"] == f"{carol.name} binds {bob.name}'s wounds."
+
+    # Killed outright: everyone here reads it; Bob comes back at the sanitarium.
+    assert (await bob.run("respawn"))["result"] == "You are not dead."
+    assert (await admin.run("setstat", bob.name, "dp", "-10"))["success"]
+    died = await carol.event("combat_event", kind="death")
+    assert died["data"]["text"] == f"{bob.name} has died."
+    assert (await bob.event("combat_event", kind="death"))["data"]["text"] == "You have died."
+    back = await bob.run("respawn")
+    assert back["success"]
+    assert back["result"].startswith("You come to in Sanitarium Lobby, alive.\n")
+    lobby = [m for m in bob.received if m["event_type"] == "room_update"][-1]["data"]["room"]
+    assert lobby["id"] == "sanitarium-lobby"
+    await carol.event("player_left", player_name=bob.name)
+    revived = [m["data"] for m in bob.received if m["event_type"] == "status_update"][-1]
+    assert revived["reason"] == "respawn" and revived["status"]["dp"] == 20
+
+    # A hostile creature starts on the one character here past their ward, never the admin.
+    assert (await admin.run("spawn", "ghoul"))["success"]
+    lunge = await carol.event("combat_event", kind="engage")
+    assert lunge["data"]["text"] == "A ghoul lunges at you!"
+    seen = await admin.event("combat_event", kind="engage")
+    assert seen["data"]["text"] == f"A ghoul lunges at {carol.name}!"
+    assert seen["data"]["actor"]["kind"] == "npc" and seen["data"]["target"]["name"] == carol.name
+    assert (await admin.run("purge"))["success"]
+    await carol.event("combat_event", kind="end", reason="gone")
+    await settled(bob, carol)
