@@ -15,9 +15,12 @@ from mythos_contracts.events import (
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.characters import CharacterNames
+from mythos_game.domain.combat import Fight, Fighter
 from mythos_game.domain.commands.base import Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse
 from mythos_game.domain.game_state import GameState
+from mythos_game.domain.npc_life import spawn_npc
+from mythos_game.domain.outgoing import ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 
@@ -318,3 +321,28 @@ def test_setstat_changes_through_the_rules_and_tells_the_player() -> None:
     texts = [e.data.text for e in died.events if isinstance(e.data, CombatEventData)]
     assert texts == ["You have died.", "Bob has died."]
     assert bob.character.condition == "dead"
+
+
+def test_status_names_whom_you_fight() -> None:
+    t = Table()
+    ada = t.join("a", "Ada")
+    ghoul, _ = spawn_npc(t.state, WORLD, WORLD.npcs["ghoul"], START, tick=0, npc_id="npc-1")
+    fight = Fight("cb-1", START, next_round_tick=3)
+    fight.fighters[ada.character_id] = Fighter(ada.character_id, "player", 1, target=ghoul.id)
+    t.state.fights[fight.id] = fight
+    ada.character.in_combat = True
+    assert t.run(ada, "status").text.splitlines()[-1] == "Fighting: a ghoul"
+    ada.character.in_combat = False
+    fight.over = True
+    assert t.run(ada, "status").text.splitlines()[-1] == "Not fighting."
+
+
+def test_setstat_of_a_characteristic_sends_the_new_carrying_limit() -> None:
+    t = Table()
+    boss = t.join("boss", "Boss")
+    t.join("b", "Bob")
+    t.links.admins.add("boss")
+    done = t.run(boss, "setstat", "Bob", "str", "80")
+    update = next(e for e in done.events if e.event_type == "inventory_update")
+    assert update.audience == ToPlayer("b")
+    assert update.data.inventory.max_weight == 50  # type: ignore[attr-defined]

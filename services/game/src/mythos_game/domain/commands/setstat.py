@@ -16,6 +16,7 @@ from mythos_game.domain.commands.base import (
     refused,
 )
 from mythos_game.domain.outgoing import Outgoing
+from mythos_game.domain.possessions import inventory_update
 from mythos_game.domain.roster import Player
 
 USAGE = "setstat <player> <stat> <value>"
@@ -96,7 +97,9 @@ def _set(ctx: Context, target: Player, stat: str, value: int) -> list[Outgoing]:
     character = target.character
     if stat in CHARACTERISTICS:
         character.set_characteristics({**character.characteristics, stat: value})
-    elif stat == "mp":
+        # The carrying limit follows STR.
+        return [inventory_update(ctx, target)]
+    if stat == "mp":
         character.mp = value
     elif stat == "lcd":
         # As play would: catatonia, the room's line, the sanitarium at -100.
