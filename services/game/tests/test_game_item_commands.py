@@ -381,3 +381,18 @@ def test_a_creature_does_not_want_a_gift(t: Table) -> None:
     out = t.run(t.ada, "give", "lantern", "to", "cat")
     assert (out.success, out.text) == (False, "A stray cat does not want it.")
     assert t.names(t.ada) == ["brass-lantern"]
+
+
+def test_an_admin_conjures_things_the_others_see_appear(t: Table) -> None:
+    out = t.run(t.ada, "spawn", "nerve-tonic", "2", admin=True)
+    assert out.text == "You conjure 2 × a bottle of nerve tonic."  # noqa: RUF001
+    assert item_events(out) == [(OTHERS, "spawn", "A bottle of nerve tonic appears.")] * 2
+    event = out.events[0].data
+    assert isinstance(event, ItemEventData) and event.actor is not None
+    assert (event.actor.id, event.actor.kind) == (t.ada.character_id, "player")
+    assert [i.origin for i in t.state.floor(START)] == [None, None]
+    full = Table(room_items_max=1)
+    full.floor("ghoul-tooth")
+    refused = full.run(full.ada, "spawn", "nerve-tonic", admin=True)
+    assert refused.text == "There is no room left here for that."
+    assert t.run(t.ada, "spawn", "nerve-tonic").text == "Only admins may use 'spawn'."

@@ -1,5 +1,3 @@
-from mythos_contracts.events import Combatant
-
 from mythos_game.domain.commands.base import (
     AuditEntry,
     CommandSpec,
@@ -10,6 +8,7 @@ from mythos_game.domain.commands.base import (
 )
 from mythos_game.domain.items import Item
 from mythos_game.domain.npc_life import spawn_npc
+from mythos_game.domain.possessions import combatant
 from mythos_game.domain.spawning import appeared
 
 MAX_COUNT = 10
@@ -41,12 +40,13 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return refused(f"There is no item or creature called '{args[0]}'.")
     if len(ctx.state.floors.get(room_id, ())) + count > ctx.rules.room_items_max:
         return refused("There is no room left here for that.")
-    me = Combatant(id=ctx.actor.id, name=ctx.actor.name, kind="player")
+    me = combatant(ctx.actor)
+    myself = frozenset({ctx.actor.id})
     events = []
     for _ in range(count):
         item = Item(ctx.state.new_id(), prototype)
         ctx.state.put_on_floor(room_id, item)
-        events.append(appeared(item, room_id, actor=me))
+        events.append(appeared(item, room_id, actor=me, exclude=myself))
     return Outcome(True, f"You conjure {_counted(count, prototype.name)}.", events, audit=audit)
 
 
