@@ -151,6 +151,7 @@ async def test_catatonia_locks_a_character_out_until_another_grounds_them(
     assert (await ada.run("say", "thank you"))["success"]
 
     # At -100 the orderlies carry one to the sanitarium's ward, at 1.
+    await set_lucidity(boss, ada, 100)
     fresh(ada, bob)
     await boss.run("setstat", ada.name, "lcd", "-100")
     carried = (await bob.event("room_message", kind="asylum"))["data"]
@@ -158,6 +159,10 @@ async def test_catatonia_locks_a_character_out_until_another_grounds_them(
     await bob.event("player_left", player_name=ada.name)
     room = (await ada.event("room_update"))["data"]["room"]
     assert room["id"] == "sanitarium-ward" and room["id"] != START
-    update = (await ada.event("status_update", reason="admin"))["data"]
+    update = (await ada.event("status_update", reason="asylum"))["data"]
     assert update["status"]["lucidity"] == 1
-    assert "You wake in a narrow iron bed in the sanitarium's east ward. (1/100)" in update["text"]
+    assert update["tier_changed"] == {"from": "lucid", "to": "deranged"}
+    assert update["text"] == (
+        "You wake in a narrow iron bed in the sanitarium's east ward. (1/100)\n"
+        "Reason slips its moorings; you are deranged."
+    )

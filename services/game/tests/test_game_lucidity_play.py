@@ -30,6 +30,10 @@ from mythos_game.domain.ticks import TickContext, TickOutcome
 WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 START = WORLD.start_room
 CHAPEL = "university-chapel"
+ASYLUM_TEXT = (
+    "You wake in a narrow iron bed in the sanitarium's east ward. (1/100)\n"
+    "Reason slips its moorings; you are deranged."
+)
 
 
 def _player(pid: str, name: str, lcd: int = 100, room: str = START) -> Player:
@@ -350,11 +354,8 @@ def test_at_the_floor_the_orderlies_carry_one_to_the_sanitarium() -> None:
     assert carried.data.text == "Orderlies in white come and carry Ada away."
     assert outcome.changed_players == [ada]
     update = _updates_of(ctx)["a"]
-    assert update.text is not None
-    assert update.text.splitlines()[-2:] == [
-        "You wake in a narrow iron bed in the sanitarium's east ward. (1/100)",
-        "Reason slips its moorings; you are deranged.",
-    ]
+    assert (update.reason, update.changes) == ("asylum", {"lucidity": 100})
+    assert update.text == ASYLUM_TEXT
 
 
 def test_hallucinations_come_on_their_period_to_the_one_mind_only() -> None:
@@ -408,7 +409,8 @@ def test_setstat_lcd_follows_the_rules_of_play() -> None:
         "room_update",
         "chat_message",
     ]
-    assert _updates(ctx)["b"].text is not None
+    update = _updates(ctx)["b"]
+    assert (update.reason, update.text) == ("asylum", ASYLUM_TEXT)
 
 
 def test_a_troubled_mind_fumbles_a_use_unless_chance_effects_are_off() -> None:

@@ -219,3 +219,24 @@ def test_hallucinations_by_tier_trigger_and_period() -> None:
     assert hallucinations.on_clock("uneasy", 60, rng, "always") is None
     kinds = {kind for kind, _ in hallucinations.VISIONS}
     assert kinds == {"whisper", "shadow", "overlay"}
+
+
+def test_what_is_stored_of_a_mind_survives_a_save_and_a_load() -> None:
+    from mythos_contracts.persistence import CharacterRecord
+    from mythos_game.service_layer.stored_state import character_change, character_of
+
+    ada, ledger = _ada(5), StatusLedger()
+    ada.version = 7
+    lucidity.shift(ada, -10, ledger, "encounter", None, 1_700_000_000.5)
+    lucidity.encounter(ada, "a ghoul", Horror("disturbing", "ghoul"), ledger, 1_700_000_001.0)
+    ada.cooldowns.update({"meditate": 1_700_000_600.25, "pray": 1_700_000_900.0})
+    ada.cooldowns["terror"] = 1_700_000_120.0
+    saved = character_change(ada)
+    stored = saved.model_dump(mode="json", exclude={"deleted"})  # as persistence keeps it
+    loaded = character_of(CharacterRecord.model_validate(stored))
+    assert (loaded.lucidity, loaded.tier) == (-11, "catatonic")
+    assert loaded.catatonic_since == 1_700_000_000.5
+    assert loaded.cooldowns == ada.cooldowns
+    assert loaded.encounters == {"ghoul": 1}
+    # Absolute times: a reload later still waits out the rest, not the whole period.
+    assert lucidity.cooldown_left(loaded, "meditate", 1_700_000_300.25) == 300.0

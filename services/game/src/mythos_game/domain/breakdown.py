@@ -73,7 +73,9 @@ def to_asylum(
 ) -> list[Outgoing]:
     """Orderlies carry ``player`` to the world's asylum room; they wake there at 1."""
     events = [room_line(player, "asylum", f"Orderlies in white come and carry {player.name} away.")]
-    set_to(player.character, ASYLUM_LUCIDITY, ledger, "asylum", ASYLUM_TEXT, now)
+    set_to(player.character, ASYLUM_LUCIDITY, ledger, "asylum", None, now)
+    # What brought them to the floor is behind them: they read only where they woke.
+    ledger.supersede(player.character, "asylum", ASYLUM_TEXT)
     if player.room_id != world.asylum_room:
         events += move_player(world, roster, player, world.asylum_room, state)
     return events

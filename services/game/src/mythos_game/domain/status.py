@@ -51,6 +51,14 @@ class StatusLedger:
         if text:
             noted.texts.append(text)
 
+    def supersede(self, character: Character, reason: StatusReason, text: str) -> None:
+        """Record a cause that outweighs the ones noted before (the sanitarium): it gives
+        the reason and the only text; the changes stay net from the first note."""
+        self.note(character, reason)
+        noted = self._noted[character.id]
+        noted.reason = reason
+        noted.texts = [text]
+
     def characters(self) -> list[Character]:
         """The characters noted so far."""
         return [noted.character for noted in self._noted.values()]
