@@ -112,6 +112,7 @@ def test_attack_engages_with_an_opening_blow_and_the_room_sees_it() -> None:
     assert "Ada (fighting)" in game.run(game.bob, "look")[0].text
     assert "Creatures: a stray cat (fighting Ada)" in game.run(game.bob, "look")[0].text
     assert "  Ada (fighting) - " in game.run(game.bob, "who")[0].text
+    assert "Fighting: a stray cat" in game.run(game.ada, "status")[0].text.splitlines()
 
 
 def test_a_round_on_the_tick_kills_gives_xp_and_ends_the_fight() -> None:
@@ -274,6 +275,7 @@ def test_a_bleeding_character_loses_a_dp_every_bleed_period_and_dies_at_minus_te
     death = next(e.data for e in events if e.event_type == "combat_event")
     assert isinstance(death, CombatEventData) and death.combat_id is None and death.actor is None
     assert game.ada.character.condition == "dead" and game.ada.character.died_at is not None
+    assert "Here: Ada (dead), Bob" in game.run(game.bob, "look")[0].text
     [shaken] = statuses(events, "bob")
     assert shaken.reason == "witnessed_death"
     assert shaken.text == "Watching Ada die shakes you. (-4 lucidity)"
@@ -286,6 +288,7 @@ def test_aid_binds_the_wounds_of_the_bleeding() -> None:
     carol = game.add("carol", "Carol")
     assert game.run(game.bob, "aid Ada")[0].text == "Ada is not bleeding."
     game.run(carol, "setstat Ada dp -3", ADMIN_ROLE)
+    assert "Here: Ada (bleeding), Bob, Carol" in game.run(game.bob, "look")[0].text
     assert game.run(game.bob, "aid Bob")[0].text == "You cannot tend your own wounds like that."
     assert game.run(game.bob, "aid Zed")[0].text == "You see no one called 'Zed' here."
     outcome, updates = game.run(game.bob, "aid ada")

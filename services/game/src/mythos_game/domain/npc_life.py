@@ -269,8 +269,19 @@ def creature_labels(state: GameState, roster: Roster, room_id: str) -> list[str]
 
 
 def person_mark(state: GameState, player: Player) -> str:
-    """What the room ``look`` adds to a player's name: `` (fighting)`` while they fight."""
+    """What ``who`` adds to a player's name: `` (fighting)`` while they fight."""
     return " (fighting)" if fight_of(state.fights, player.character.id) is not None else ""
+
+
+def here_mark(state: GameState, player: Player) -> str:
+    """What the room ``look`` adds to a player's name: `` (dead)``, `` (bleeding)``,
+    `` (catatonic)`` or `` (fighting)``, the first that applies."""
+    character = player.character
+    if character.condition != "healthy":
+        return f" ({character.condition})"
+    if character.tier == "catatonic":
+        return " (catatonic)"
+    return person_mark(state, player)
 
 
 def condition_line(npc: Npc) -> str:

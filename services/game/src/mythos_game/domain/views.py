@@ -6,7 +6,7 @@ from mythos_contracts.events import RoomView
 
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.item_views import room_things
-from mythos_game.domain.npc_life import creature_labels, npc_things, person_mark
+from mythos_game.domain.npc_life import creature_labels, here_mark, npc_things
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import Exit, Room, World
 
@@ -83,7 +83,7 @@ def describe_room_for(
         view,
         world.room(room_id),
         poses_in(roster, room_id),
-        people=[p.name + person_mark(state, p) for p in people],
+        people=[p.name + here_mark(state, p) for p in people],
         creatures=creature_labels(state, roster, room_id),
     )
 
