@@ -164,6 +164,16 @@ def test_the_shared_check_refuses_the_guest_broker_account(refused_start: Any) -
     )
 
 
+def test_a_missing_key_stops_the_service_the_same_way(refused_start: Any) -> None:
+    message = refused_start(
+        "mythos_auth",
+        AUTH_ENVIRONMENT="production",
+        AUTH_DATABASE_URL="postgresql://auth:pw@127.0.0.1:1/auth",
+        AUTH_KEY_FILE="/nonexistent/ed25519.pem",
+    )
+    assert "no signing key at /nonexistent/ed25519.pem (AUTH_KEY_FILE)" in message
+
+
 def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("AUTH_"):

@@ -2,14 +2,15 @@
 
 The contract's lifecycle runs it (``mythos_contracts.runtime``). Unsafe production
 settings are refused as they are read, before anything is touched: one log line, exit
-status 2. On SIGTERM the requests in flight finish (within
-``AUTH_SHUTDOWN_GRACE_SECONDS``) before it closes.
+status 2; so is a missing or world-readable signing key, found as it starts. On SIGTERM
+the requests in flight finish (within ``AUTH_SHUTDOWN_GRACE_SECONDS``) before it closes.
 """
 
 from __future__ import annotations
 
 from mythos_contracts.runtime import Plan, Served, run_service
 
+from mythos_auth.adapters.signing_keys import KeyConfigurationError
 from mythos_auth.entrypoints.api import auth_service, create_app
 from mythos_auth.entrypoints.observability import SERVICE
 from mythos_auth.settings import AuthSettings
@@ -39,7 +40,9 @@ def assemble(settings: AuthSettings) -> Plan:
 
 
 def main() -> None:
-    run_service(SERVICE, AuthSettings, assemble)
+    # A missing or world-readable signing key is found as the service starts: refused the
+    # same way as unsafe settings.
+    run_service(SERVICE, AuthSettings, assemble, cannot_start=(KeyConfigurationError,))
 
 
 if __name__ == "__main__":
