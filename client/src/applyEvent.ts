@@ -1,9 +1,11 @@
+import { applyGameplay, type GameplayView } from './applyGameplay';
 import { addChatLine, type ChatState } from './chat';
 import { formatGameEvent, type LineKind } from './format';
 import {
   decodeEvent,
   decodeStats,
   isObject,
+  type GameEvent,
   type PlayerRef,
   type Room,
   type ServerMessage,
@@ -20,15 +22,18 @@ export interface LogLine {
   seq: number | null;
   /** for chat lines: the channel */
   channel?: string;
+  /** what kind of combat event, narration or hallucination it is (for styling) */
+  variant?: string;
+  /** for chat lines: what a troubled mind did to it (muffled, scrambled, glyph, strained) */
+  distortion?: readonly string[];
 }
 
 /** What the screen shows, built from the stream in order. */
-export interface GameView {
+export interface GameView extends GameplayView {
   player: PlayerRef | null;
   stats: readonly Stat[];
   /** the world's clock, when the game sends it */
   tick: number | null;
-  room: Room | null;
   log: readonly LogLine[];
   chat: ChatState;
   /** command ids whose response is already in the log (a re-sent command is answered again) */
@@ -56,6 +61,22 @@ function commandWord(command: string): string {
   return command.trim().replace(/^\//, '').toLowerCase();
 }
 
+/** What a line keeps of its event besides the text: the chat channel, the kind of fight or vision. */
+function lineDetails(event: GameEvent): Partial<LogLine> {
+  switch (event.type) {
+    case 'chat_message':
+      return event.data.distortion.length > 0
+        ? { channel: event.data.channel, distortion: event.data.distortion }
+        : { channel: event.data.channel };
+    case 'combat_event':
+    case 'room_message':
+    case 'hallucination':
+      return { variant: event.data.kind };
+    default:
+      return {};
+  }
+}
+
 /** Append lines, keeping only the newest `max`. */
 export function appendLines(log: readonly LogLine[], lines: LogLine[], max = MAX_LOG_LINES): LogLine[] {
   const next = [...log, ...lines];
@@ -70,10 +91,8 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
   const event = decodeEvent(message);
   const seq = message.sequence_number;
   const lines: LogLine[] = [];
-  const log = (kind: LineKind, text: string, channel?: string) => {
-    const line: LogLine = { id: nextId(), kind, text, seq };
-    if (channel !== undefined) line.channel = channel;
-    lines.push(line);
+  const log = (kind: LineKind, text: string, extra: Partial<LogLine> = {}) => {
+    lines.push({ ...extra, id: nextId(), kind, text, seq });
   };
   let next: GameView = view;
 
@@ -110,6 +129,7 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
           text: data.text,
           own: data.player_id !== '' && data.player_id === view.player?.id,
           history: data.history,
+          distortion: data.distortion,
         }),
       };
       break;
@@ -123,7 +143,14 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
       if (data.success && commandWord(data.command) === 'say') {
         next = {
           ...next,
-          chat: addChatLine(next.chat, { id: nextId(), channel: 'say', text: data.result, own: true, history: false }),
+          chat: addChatLine(next.chat, {
+            id: nextId(),
+            channel: 'say',
+            text: data.result,
+            own: true,
+            history: false,
+            distortion: [],
+          }),
         };
       }
       break;
@@ -135,10 +162,11 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
       break;
   }
 
+  next = applyGameplay(next, event);
   if (event.type !== 'game_state' && isObject(message.data) && isObject(message.data['stats'])) {
     next = { ...next, stats: decodeStats(message.data['stats']) };
   }
   const line = formatGameEvent(event);
-  log(line.kind, line.text, event.type === 'chat_message' ? event.data.channel : undefined);
+  if (line.text !== '') log(line.kind, line.text, lineDetails(event));
   return { ...next, log: appendLines(next.log, lines) };
 }

@@ -11,6 +11,8 @@ export interface ChatLine {
   own: boolean;
   /** sent to catch you up on what was said before you arrived */
   history: boolean;
+  /** what a troubled mind did to the line: strained, glyph, muffled, scrambled */
+  distortion: readonly string[];
 }
 
 export interface ChatState {

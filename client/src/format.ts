@@ -2,7 +2,10 @@ import { decodeEvent, type GameEvent, type Room, type ServerMessage } from './pr
 
 /**
  * How a log line is styled. `input` echoes what the player typed, `system` is the
- * client's own notices (connection lost, ...), the rest come from server events.
+ * client's own notices (connection lost, ...), the rest come from server events:
+ * `combat` the fight, `narration` what the game tells of others (aid, prayer...),
+ * `item` things moved by others, `status` changes to your vitals, `hallucination`
+ * what only your troubled mind perceives.
  */
 export type LineKind =
   | 'room'
@@ -12,9 +15,17 @@ export type LineKind =
   | 'error'
   | 'system'
   | 'input'
+  | 'combat'
+  | 'narration'
+  | 'item'
+  | 'status'
+  | 'hallucination'
   | 'unknown';
 
-/** One line (possibly spanning several text lines) for the game log. Plain text only. */
+/**
+ * One line (possibly spanning several text lines) for the game log. Plain text only.
+ * An empty text means the event adds no line (its effect shows in a panel).
+ */
 export interface FormattedLine {
   kind: LineKind;
   text: string;
@@ -36,6 +47,8 @@ export function formatRoom(room: Room, you?: string): string {
   if (others.length > 0) {
     lines.push(`${listWords(others)} ${others.length === 1 ? 'is' : 'are'} here.`);
   }
+  if (room.npcs.length > 0) lines.push(`Creatures: ${listWords(room.npcs.map((npc) => npc.name))}.`);
+  if (room.items.length > 0) lines.push(`On the ground: ${listWords(room.items.map((item) => item.name))}.`);
   return lines.join('\n');
 }
 
@@ -82,6 +95,24 @@ export function formatGameEvent(event: GameEvent): FormattedLine {
       const reason = event.data.reason !== '' ? `: ${event.data.reason}` : '.';
       return { kind: 'system', text: `The server is closing the connection${reason}` };
     }
+    case 'status_update':
+      return { kind: 'status', text: event.data.text ?? '' };
+    case 'inventory_update':
+    case 'character_list':
+    case 'character_roll':
+      // The panels show these, and the command's response tells the rest.
+      return { kind: 'response', text: '' };
+    case 'item_event':
+      return { kind: 'item', text: event.data.text };
+    case 'npc_entered':
+    case 'npc_left':
+      return { kind: 'movement', text: event.data.text ?? '' };
+    case 'combat_event':
+      return { kind: 'combat', text: event.data.text };
+    case 'room_message':
+      return { kind: 'narration', text: event.data.text };
+    case 'hallucination':
+      return { kind: 'hallucination', text: event.data.text };
     case 'unknown':
       return { kind: 'unknown', text: describeUnknown(event.eventType, event.data) };
   }

@@ -60,6 +60,7 @@ describe('decodeEvent', () => {
         resync: false,
         heartbeat_interval_seconds: null,
         stats: [],
+        character: null,
       },
     });
     expect(decodeEvent(gameState(1, ROOM, { heartbeat_interval_seconds: 25 }))).toMatchObject({

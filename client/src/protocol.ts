@@ -7,6 +7,7 @@
  */
 
 import * as wire from './protocol.generated';
+import { decodeCharacter, decodeDistortion, decodeGameplayEvent, type GameplayEvent } from './protocolGameplay';
 
 // The wire types are generated from the contract (libs/contracts/schema/protocol.schema.json,
 // `make protocol`). What the decoders below return follows them; where this client accepts
@@ -65,6 +66,7 @@ export type GameEvent =
   | { type: 'error'; data: ErrorData }
   | { type: 'disconnect'; data: DisconnectData }
   | { type: 'game_tick'; data: GameTickData }
+  | GameplayEvent
   /** an event type this client does not know, or a known one whose data did not check out */
   | { type: 'unknown'; eventType: string; data: unknown };
 
@@ -221,6 +223,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
           resync: data['resync'] === true,
           heartbeat_interval_seconds: positiveSeconds(data['heartbeat_interval_seconds']),
           stats: stats.length > 0 ? stats : isObject(rawPlayer) ? decodeStats(rawPlayer['stats']) : [],
+          character: decodeCharacter(data['character']),
         },
       };
     }
@@ -247,6 +250,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
           message: message ?? '',
           text: text ?? `${playerName ?? ''} says: ${message ?? ''}`,
           history: data['history'] === true,
+          distortion: decodeDistortion(data['distortion']),
         },
       };
     }
@@ -286,7 +290,7 @@ function decodeData(eventType: string, data: unknown): GameEvent | null {
         : null;
     }
     default:
-      return null;
+      return decodeGameplayEvent(eventType, data);
   }
 }
 

@@ -36,6 +36,8 @@ export function gameState(
     resync?: boolean;
     stats?: unknown;
     heartbeat_interval_seconds?: number;
+    character?: unknown;
+    player?: { id: string; name: string };
   } = {},
 ): ServerMessage {
   return message(seq, 'game_state', {
@@ -64,4 +66,23 @@ export function say(seq: number, name: string, text: string): ServerMessage {
     message: text,
     text: `${name} says: ${text}`,
   });
+}
+
+export const STATUS = {
+  dp: 20, max_dp: 20, mp: 10, max_mp: 10, lucidity: 100, max_lucidity: 100,
+  tier: 'lucid', condition: 'healthy', in_combat: false, xp: 0,
+};
+
+export const CHARACTERISTICS = { str: 50, con: 50, siz: 50, dex: 50, cha: 50, int: 50, pow: 50, edu: 50, luck: 50 };
+
+export const LANTERN = { id: 'it-1', prototype: 'brass-lantern', name: 'a brass lantern', weight: 3 };
+export const STICK = { id: 'it-2', prototype: 'walking-stick', name: 'a blackthorn walking stick', weight: 2 };
+export const GHOUL = { id: 'npc-1', prototype: 'ghoul', name: 'a ghoul' };
+
+export function inventory(carried: unknown[] = [], worn: Record<string, unknown> = {}, weight = 0): unknown {
+  return { carried, worn, weight, max_weight: 35, things: carried.length, max_things: 20 };
+}
+
+export function character(status: Partial<typeof STATUS> = {}, inv: unknown = inventory()): unknown {
+  return { profession: 'drifter', characteristics: CHARACTERISTICS, status: { ...STATUS, ...status }, inventory: inv };
 }
