@@ -25,15 +25,11 @@ from mythos_bench.tokens import TokenMint
 from mythos_chaos.faults import FAULTS, Target
 from mythos_chaos.player import ChaosPlayer, Ledger
 from mythos_chaos.report import Meta, console_line, table, write_results
-from mythos_chaos.run import Phases, run_fault
+from mythos_chaos.run import CHAOS_TUNING, Phases, run_fault
 from mythos_chaos.tally import Row
 
 REPO = Path(__file__).resolve().parents[4]
 EDGES = 2
-
-# The services' defaults, except the one cap a load from one machine trips over: every
-# player comes from 127.0.0.1, and after an edge dies all of them are on the other one.
-CHAOS_TUNING = {"EDGE_MAX_CONNECTIONS_PER_IP": "0"}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
