@@ -176,7 +176,7 @@ def test_a_missing_key_stops_the_service_the_same_way(refused_start: Any) -> Non
 
 def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("AUTH_"):
+        if name.startswith("AUTH_") or name == "MYTHOS_ENVIRONMENT":
             monkeypatch.delenv(name)
     defaults = AuthSettings()
     assert defaults.environment == "development"
@@ -223,3 +223,18 @@ def test_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None
     assert configured.password_hash_wait_seconds == 0.5
     with pytest.raises(ValueError):
         AuthSettings(environment="staging")  # type: ignore[arg-type]
+
+
+def test_the_shared_production_switch_puts_auth_in_production_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One MYTHOS_ENVIRONMENT=production for every service: auth must not stay in
+    development (where it would generate its own signing key); its own name still wins."""
+    for name in list(os.environ):
+        if name.startswith("AUTH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MYTHOS_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="AUTH_DATABASE_URL"):
+        AuthSettings()
+    monkeypatch.setenv("AUTH_ENVIRONMENT", "development")
+    assert AuthSettings().environment == "development"

@@ -62,9 +62,12 @@ class AuthSettings(ServiceSettings):
 
     # Frozen so nothing can quietly change the configuration after startup.
     model_config = SettingsConfigDict(env_prefix="AUTH_", frozen=True)
-    # Only AUTH_ENVIRONMENT sets auth's mode, and only AUTH_AMQP_URL gives it a broker
-    # (unset: none); the queue type and declaring follow the shared MYTHOS_* names.
-    shared_env = {name: SHARED_ENV[name] for name in ("amqp_queue_type", "amqp_declare")}
+    # Auth's mode follows MYTHOS_ENVIRONMENT like every service's (a shared "production"
+    # must never leave auth generating its own key); only AUTH_AMQP_URL gives it a broker
+    # (unset: none), and the queue type and declaring follow the shared MYTHOS_* names.
+    shared_env = {
+        name: SHARED_ENV[name] for name in ("environment", "amqp_queue_type", "amqp_declare")
+    }
 
     host: str = "127.0.0.1"
     port: int = Field(default=54732, ge=1, le=65535)
