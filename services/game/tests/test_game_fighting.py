@@ -343,3 +343,27 @@ def test_healthy_characters_out_of_combat_regain_dp_and_mp() -> None:
     game.ada.character.dp = 19
     game.advance(1)
     assert game.ada.character.mp == before  # not while fighting
+
+
+def test_a_fighter_taken_away_by_an_admin_is_out_of_the_fight_at_the_next_round() -> None:
+    game = Game(combat_round_ticks=1)
+    game.npc("deep-one")
+    game.run(game.ada, "attack deep")
+    game.run(game.bob, "teleport Ada miskatonic-quad", ADMIN_ROLE)
+    game.advance(1)
+    assert not game.ada.character.in_combat and fight_in(game.state.fights, ROOM) is None
+
+
+def test_a_creature_below_its_threshold_flees_into_its_sub_zone() -> None:
+    game = Game(combat_round_ticks=1)
+    cultist = game.npc("cultist")
+    cultist.dp = 5
+    game.run(game.ada, "attack cultist")  # 2 damage: 3 left, below 4
+    events = game.advance(1)
+    fled = [t for _, t in combat_texts(events) if "flees" in t]
+    assert len(fled) == 1 and fled[0].startswith("A hooded cultist flees ")
+    assert cultist.room_id != ROOM
+    assert WORLD.room(cultist.room_id).subzone_id == WORLD.room(ROOM).subzone_id
+    kinds = [(e.event_type, getattr(e.data, "reason", None)) for e in events]
+    assert ("npc_left", "fled") in kinds and ("npc_entered", "fled") in kinds
+    assert [t for a, t in combat_texts(events) if a == ToPlayer("ada")][-1] == "The fight is over."

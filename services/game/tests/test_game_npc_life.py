@@ -154,3 +154,19 @@ def test_look_at_an_npc_shows_how_hurt_it_is_and_whom_it_fights() -> None:
     assert describe_npc(pell, None) == (
         f"the night librarian\n{WORLD.npcs['night-librarian'].description}"
     )
+
+
+def test_in_always_mode_a_wanderer_moves_as_soon_as_its_ticks_are_up() -> None:
+    state = GameState()
+    cat, _ = spawn_npc(state, WORLD, WORLD.npcs["stray-cat"], "fish-market", tick=0)
+    ctx = TickContext(
+        WORLD,
+        Roster(),
+        state,
+        20,
+        1000.0,
+        random.Random(1),
+        Rules(lucidity_random_effects="always"),
+    )
+    npc_life.wander(ctx, TickOutcome())
+    assert cat.room_id != "fish-market"

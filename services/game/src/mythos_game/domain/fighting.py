@@ -292,7 +292,9 @@ def carry_out(arena: Arena, fight: Fight, acts: list[Act]) -> None:
                 )
     for hit in struck:  # after the round's story: a deranged mind may run from a hard blow
         _terror(arena, fight, hit)
-    sync_in_combat(arena, arena.roster.in_room(room_id))
+    # Those still marked fighting elsewhere left the room some other way (teleport, kick).
+    concerned = [p for p in arena.roster.online() if p.room_id == room_id or p.character.in_combat]
+    sync_in_combat(arena, concerned)
     forget_ended(arena.state)
 
 

@@ -222,7 +222,11 @@ def wander(ctx: TickContext, outcome: TickOutcome) -> None:
         how = npc.definition.wander
         if how is None or ctx.tick - npc.moved_tick < how.every_ticks:
             continue
-        if fighting(ctx.state, npc.id) or ctx.rng.random() >= how.chance:
+        if fighting(ctx.state, npc.id):
+            continue
+        # In the tests' "always" mode every chance-based effect fires, wandering too.
+        always = ctx.rules.lucidity_random_effects == "always"
+        if not always and ctx.rng.random() >= how.chance:
             continue
         ways = ways_out(ctx.world, npc)
         if ways:

@@ -38,6 +38,7 @@ from mythos_contracts.ops.log_lines import log_context
 
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.characters import Character
+from mythos_game.domain.combat import fight_of
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
 from mythos_game.domain.commands.registry import COMMANDS, parse, resolve
 from mythos_game.domain.conditions import refusal
@@ -207,8 +208,15 @@ class Dispatcher:
         alone by hostile NPCs for ``arrival_ward_seconds``."""
         present = {p.character.id for p in self._roster.online()}
         until = self._clock() + self._rules.arrival_ward_seconds
-        for character_id in present - self._present:
-            self.state.wards[character_id] = until
+        for player in self._roster.online():
+            character = player.character
+            if character.id in self._present:
+                continue
+            self.state.wards[character.id] = until
+            if character.in_combat and fight_of(self.state.fights, character.id) is None:
+                # Fights are not stored: one who left the world mid-fight (a kick, a
+                # timeout) comes back out of it.
+                character.in_combat = False
         for character_id in self._present - present:
             self.state.wards.pop(character_id, None)
         self._present = present
