@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import unquote, urlsplit
 
+import aio_pika
 import pytest
 from aiormq.exceptions import AMQPError
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
@@ -309,6 +310,47 @@ async def test_stop_consuming_keeps_requests_working(bus_factory: BusFactory) ->
     assert await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"b") == b"B"
 
 
+async def test_an_ack_never_covers_a_delivery_whose_handler_has_not_finished(
+    bus_factory: BusFactory,
+) -> None:
+    """Acks may be batched (one ``multiple`` ack for many deliveries), but a crash in the
+    middle of a handler must give back exactly that delivery and those behind it."""
+    game = await _connected(bus_factory, "game")
+    started, handled = asyncio.Event(), list[bytes]()
+
+    async def handler(delivery: Delivery) -> None:
+        if delivery.body == b"2":
+            started.set()
+            await asyncio.Event().wait()  # still at work when the process dies
+        handled.append(delivery.body)
+
+    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    await game.publish_many(COMMANDS_EXCHANGE, [(command_key("p1"), b"%d" % n) for n in range(6)])
+    async with asyncio.timeout(5):
+        await started.wait()
+    await asyncio.sleep(0.2)  # whatever acks are due have been written
+    await game.close()  # no graceful stop: the delivery in hand is abandoned
+    assert handled == [b"0", b"1"]
+
+    successor = await _connected(bus_factory, "game-2")
+    rest = Collector()
+    await successor.consume(GAME_COMMANDS_QUEUE, rest)
+    await rest.wait_for(4)
+    await asyncio.sleep(0.2)
+    assert sorted(d.body for d in rest.items) == [b"2", b"3", b"4", b"5"]
+
+
+async def test_acks_keep_up_with_a_long_stream_of_deliveries(bus_factory: BusFactory) -> None:
+    # More deliveries than the prefetch window: batched acks must free it as they go.
+    game = await _connected(bus_factory, "game")
+    got = Collector()
+    await game.consume(GAME_COMMANDS_QUEUE, got, prefetch=8)
+    await game.publish_many(COMMANDS_EXCHANGE, [(command_key("p1"), b"%d" % n) for n in range(200)])
+    await got.wait_for(200, timeout=20)
+    assert [d.body for d in got.items] == [b"%d" % n for n in range(200)]
+    assert await game.queue_depths() == {GAME_COMMANDS_QUEUE: 0}
+
+
 async def test_both_adapters_count_published_and_delivered_messages(
     bus_factory: BusFactory,
 ) -> None:
@@ -357,6 +399,48 @@ async def test_quorum_buses_declare_replicated_durable_queues(amqp_url: str) -> 
     assert types[PERSISTENCE_SAVES_QUEUE] == "quorum"
     assert types[DEAD_LETTER_QUEUE] == "quorum"
     assert types["mythos.test.private"] == "classic"  # exclusive: one connection's anyway
+
+
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+async def test_a_batch_whose_confirms_fail_raises_and_counts_only_what_was_confirmed(
+    amqp_url: str, queue_type: QueueType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker refuses (nacks) what does not fit a full ``reject-publish`` queue: the
+    batch is reported failed, not lost in silence, and the bus goes on publishing."""
+    monkeypatch.setattr(amqp_module, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
+    game = AmqpBus(amqp_url, connection_name="game", queue_type=queue_type)
+    await game.connect()
+    admin = await aio_pika.connect(amqp_url)
+    try:
+        channel = await admin.channel()
+        # Classic whatever the bus's own queues are: a quorum queue applies
+        # reject-publish with a lag, so a burst may all fit.
+        full = await channel.declare_queue(
+            "mythos.test.full",
+            durable=True,
+            arguments={
+                "x-max-length": 2,
+                "x-overflow": "reject-publish",
+                "x-queue-type": "classic",
+            },
+        )
+        await full.bind(EVENTS_EXCHANGE, player_pattern("p7"))
+        published = (
+            REGISTRY.get_sample_value("mythos_bus_published_total", {"exchange": EVENTS_EXCHANGE})
+            or 0.0
+        )
+        key = player_key("p7", "chat_message")
+        with pytest.raises(AMQPError):
+            await game.publish_many(EVENTS_EXCHANGE, [(key, b"%d" % n) for n in range(4)])
+        assert (
+            REGISTRY.get_sample_value("mythos_bus_published_total", {"exchange": EVENTS_EXCHANGE})
+            == published + 2
+        )
+        await game.publish(EVENTS_EXCHANGE, player_key("p8", "chat_message"), b"still works")
+        assert [(await full.get()).body for _ in range(2)] == [b"0", b"1"]
+    finally:
+        await admin.close()
+        await game.close()
 
 
 async def test_a_command_id_travels_with_the_messages_published_for_it(

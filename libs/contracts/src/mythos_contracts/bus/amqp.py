@@ -2,6 +2,9 @@
 
 The robust connection re-opens channels and re-declares the queues, bindings and
 consumers made through it, so a broker restart heals without a service restart.
+The hot path bypasses aio-pika's per-message objects: publishes are pipelined on the
+one confirming channel (``amqp_publisher``), deliveries go straight to a consumer's
+inbox and are acked in batches (``amqp_consumer``).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
+import aiormq
 from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustChannel,
@@ -29,12 +33,13 @@ from aiormq.exceptions import (
     ChannelPreconditionFailed,
 )
 
-from mythos_contracts.bus.correlation import incoming_headers, outgoing_headers
+from mythos_contracts.bus import amqp_frames
+from mythos_contracts.bus.amqp_consumer import QueueConsumer
+from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
+from mythos_contracts.bus.correlation import outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
-from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.ops.metrics import (
     BUS_CONNECTED,
-    BUS_DELIVERED,
     BUS_PUBLISH_RETRIES,
     BUS_RECONNECTS,
     bus_published,
@@ -86,12 +91,14 @@ class AmqpBus:
         self._user_id = unquote(urlsplit(url).username or "") or "guest"
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
+        self._publish_underlay: aiormq.Channel | None = None  # the current one
+        self._pipeline = ConfirmingPipeline(self._underlay)
         self._exchanges: dict[str, AbstractRobustExchange] = {}
         self._queues: dict[str, AbstractRobustQueue] = {}
         self._queue_options: dict[str, dict[str, Any]] = {}
         self._consumed: dict[str, AbstractRobustQueue] = {}
         self._workers: list[asyncio.Task[None]] = []
-        self._consumers: list[_Consumer] = []
+        self._consumers: list[QueueConsumer] = []
         self._reply_queue: str | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
 
@@ -101,6 +108,15 @@ class AmqpBus:
             raise RuntimeError("bus is not connected")
         return self._publish_channel
 
+    def _underlay(self) -> aiormq.Channel:
+        if self._publish_underlay is None:
+            raise ChannelInvalidStateError("bus is not connected")
+        return self._publish_underlay
+
+    async def _track_underlay(self, *_: object) -> None:
+        # The robust channel opens a new aiormq channel after a reconnect.
+        self._publish_underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
+
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
             self._url, client_properties={"connection_name": self._name}
@@ -109,6 +125,8 @@ class AmqpBus:
         self._connection.reconnect_callbacks.add(_count_reconnect)
         BUS_CONNECTED.set(1)
         self._publish_channel = await self._connection.channel(publisher_confirms=True)
+        self._publish_channel.reopen_callbacks.add(self._track_underlay)
+        await self._track_underlay()
         for name in TOPIC_EXCHANGES:
             await self._exchange(name)
         if self._owned_queues is None:
@@ -147,6 +165,7 @@ class AmqpBus:
             await self._connection.close()
             self._connection = None
             self._publish_channel = None
+            self._publish_underlay = None
             self._consumed.clear()
             BUS_CONNECTED.set(0)
 
@@ -213,46 +232,32 @@ class AmqpBus:
         correlation_id: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        message = self._message(
-            body, persistent=persistent, correlation_id=correlation_id, reply_to=reply_to
-        )
-        await self._publish_in_order(exchange, [(routing_key, message)])
+        props = self._properties(persistent, correlation_id=correlation_id, reply_to=reply_to)
+        await self._publish_in_order(exchange, [Outgoing(exchange, routing_key, body, props)])
 
     async def publish_many(
         self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
     ) -> None:
         if not messages:
             return
+        props = self._properties(persistent)
         await self._publish_in_order(
-            exchange,
-            [(key, self._message(body, persistent=persistent)) for key, body in messages],
+            exchange, [Outgoing(exchange, key, body, props) for key, body in messages]
         )
 
-    def _message(
-        self,
-        body: bytes,
-        *,
-        persistent: bool,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-    ) -> aio_pika.Message:
-        return aio_pika.Message(
-            body,
+    def _properties(
+        self, persistent: bool, *, correlation_id: str | None = None, reply_to: str | None = None
+    ) -> bytes:
+        return amqp_frames.properties(
             content_type="application/json",
-            delivery_mode=(
-                aio_pika.DeliveryMode.PERSISTENT
-                if persistent
-                else aio_pika.DeliveryMode.NOT_PERSISTENT
-            ),
+            persistent=persistent,
+            user_id=self._user_id,
+            headers=outgoing_headers() or None,
             correlation_id=correlation_id,
             reply_to=reply_to,
-            user_id=self._user_id,
-            headers=dict(outgoing_headers()) or None,
         )
 
-    async def _publish_in_order(
-        self, exchange: str, pending: list[tuple[str, aio_pika.Message]]
-    ) -> None:
+    async def _publish_in_order(self, exchange: str, pending: list[Outgoing]) -> None:
         published = bus_published(exchange)
         deadline = asyncio.get_running_loop().time() + PUBLISH_RETRY_SECONDS
         while True:
@@ -277,33 +282,31 @@ class AmqpBus:
                 or asyncio.get_running_loop().time() > deadline
             ):
                 raise error
-            log.warning("publish to %s failed (%s); retrying", pending[confirmed][0], error)
+            log.warning(
+                "publish to %s failed (%s); retrying", pending[confirmed].routing_key, error
+            )
             BUS_PUBLISH_RETRIES.inc()
             pending = pending[confirmed:]
             await asyncio.sleep(0.5)
 
-    async def _send(self, exchange: str, pending: list[tuple[str, aio_pika.Message]]) -> list[Any]:
+    async def _send(self, exchange: str, pending: list[Outgoing]) -> list[Any]:
         """Publish back to back on the one confirming channel, then wait for every confirm;
         each message's outcome (its confirm, or the exception it met), in order.
 
-        Order holds, within a call and across calls: each message gets its own task, made
-        with no suspension since the caller's call (the exchange is cached after its first
-        use); tasks start in the order they were made and run up to the channel's lock
-        without suspending (the robust channel's ``ready`` returns at once while
-        connected); the lock is handed over first come, first served, the writer sends
-        frames in the order they were queued, and AMQP keeps one channel's order into a
-        queue. Only the confirms are awaited together. (Publishing a lone message in the
-        caller's task would let it overtake an earlier call's tasks not yet started.)"""
-        if exchange == "":
-            target = self._channel.default_exchange
-        else:
-            target = await self._exchange(exchange)
-        # Unroutable events are normal (a room nobody's edge listens to); fixed queues
-        # always exist because every bus declares them on connect.
-        return await asyncio.gather(
-            *(target.publish(message, key, mandatory=False) for key, message in pending),
-            return_exceptions=True,
-        )
+        Order holds, within a call and across calls: the pipeline takes a call's messages
+        with no suspension since the call (the exchange is checked once, on its first
+        use), and writes them in the order it took them. Only the confirms are awaited
+        together."""
+        if exchange and exchange not in self._exchanges:
+            await self._exchange(exchange)
+        # Unroutable events are normal (a room nobody's edge listens to): not mandatory.
+        confirms = self._pipeline.submit(pending)
+        if len(confirms) == 1:
+            try:
+                return [await confirms[0]]
+            except Exception as exc:
+                return [exc]
+        return await asyncio.gather(*confirms, return_exceptions=True)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         assert self._connection is not None, "bus is not connected"
@@ -313,65 +316,28 @@ class AmqpBus:
         # re-declares it and restarts this consumer after a reconnect.
         robust_queue = await channel.declare_queue(queue, **self._queue_options[queue])
         self._consumed[queue] = robust_queue
-        consumer = _Consumer(robust_queue)
-        # Deliveries are handled one at a time, in order, by a single worker.
-        consumer.tag = await robust_queue.consume(consumer.inbox.put)
-        worker = asyncio.create_task(self._work(queue, consumer, handler), name=f"consume {queue}")
-        consumer.worker = worker
+        consumer = QueueConsumer(queue, robust_queue, handler)
+        await consumer.start()
+        assert consumer.worker is not None
         self._consumers.append(consumer)
-        self._workers.append(worker)
+        self._workers.append(consumer.worker)
 
     async def stop_consuming(self) -> None:
         # Cancel first, so the broker sends nothing more; then let each handler in flight
-        # finish and settle; what was prefetched but not started goes back to the queue.
+        # finish and be acked; what was prefetched but not started goes back to the queue.
         for consumer in self._consumers:
             with contextlib.suppress(Exception):
                 await consumer.queue.cancel(consumer.tag)
         for consumer in self._consumers:
             consumer.stopping = True
             if not consumer.busy and consumer.worker is not None:
-                consumer.worker.cancel()  # idle in inbox.get(): nothing is lost by this
+                consumer.worker.cancel()  # idle in inbox.get(), all acked: nothing is lost
         for consumer in self._consumers:
             if consumer.worker is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await consumer.worker
-            while not consumer.inbox.empty():
-                message = consumer.inbox.get_nowait()
-                if not _channel_closed(message):
-                    await _settle(message.nack(requeue=True))
+            await consumer.hand_back()
         self._consumers.clear()
-
-    async def _work(self, queue: str, consumer: _Consumer, handler: Handler) -> None:
-        acked = BUS_DELIVERED.labels(queue, "ack")
-        dead_lettered = BUS_DELIVERED.labels(queue, "dead_letter")
-        while not consumer.stopping:
-            message = await consumer.inbox.get()
-            if _channel_closed(message):
-                continue  # its channel died: the broker redelivers it on the new one
-            consumer.busy = True  # no await since get(): a stop now waits for this one
-            delivery = Delivery(
-                routing_key=message.routing_key or "",
-                body=message.body,
-                correlation_id=message.correlation_id,
-                reply_to=message.reply_to,
-                redelivered=bool(message.redelivered),
-                headers=incoming_headers(message.headers),
-                user_id=message.user_id,
-            )
-            try:
-                with log_context(**delivery.headers):
-                    await handler(delivery)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
-                await _settle(message.reject(requeue=False))
-                dead_lettered.inc()
-            else:
-                await _settle(message.ack())
-                acked.inc()
-            finally:
-                consumer.busy = False
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
@@ -412,36 +378,9 @@ class AmqpBus:
         )
 
 
-class _Consumer:
-    def __init__(self, queue: AbstractRobustQueue) -> None:
-        self.queue = queue
-        self.inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self.tag = ""
-        self.worker: asyncio.Task[None] | None = None
-        self.busy = False
-        self.stopping = False
-
-
 def _count_reconnect(*_: object) -> None:
     BUS_RECONNECTS.inc()
     BUS_CONNECTED.set(1)
-
-
-def _channel_closed(message: AbstractIncomingMessage) -> bool:
-    # aio-pika's ``message.channel`` raises, rather than answers, once that channel has
-    # closed: asking it must not kill the consumer's worker (it did after a broker drop).
-    try:
-        return message.channel.is_closed
-    except ChannelInvalidStateError:
-        return True
-
-
-async def _settle(outcome: Any) -> None:
-    # After a reconnect the delivery's channel is gone; the broker redelivers it.
-    try:
-        await outcome
-    except Exception as exc:
-        log.warning("could not settle a delivery (%s); the broker will redeliver it", exc)
 
 
 async def declare_topology(url: str, *, queue_type: QueueType = "classic") -> None:

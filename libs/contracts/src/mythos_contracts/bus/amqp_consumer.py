@@ -1,0 +1,212 @@
+"""One queue's consumer: deliveries handled one at a time, in order, acks batched.
+
+aio-pika registers the consumer, so its robust channel re-declares the queue and
+restarts the consumer after a reconnect. Deliveries then skip aio-pika's message object
+and its task: the aiormq channel hands each one straight to the inbox (the first
+deliveries after a (re)start go through aio-pika once, which installs the direct route
+on that channel).
+
+Acks: a delivery's handler has finished before the next one starts, and a channel's
+delivery tags grow in delivery order, so one ``basic.ack`` with ``multiple`` set covers
+every delivery handled since the last. It is written at the end of the loop turn in
+which handlers finished (a burst handled without suspending is acked once; a handler
+that waits lets the ack of those before it go out meanwhile), before a reject (a poison
+message is dead-lettered on its own tag), and before the worker stops. It never covers a
+delivery whose handler has not returned: those come later in the channel's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any, NamedTuple, cast
+
+import aiormq
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustQueue
+from aiormq.abc import AbstractChannel, ChannelFrame, DeliveredMessage
+from aiormq.exceptions import ChannelInvalidStateError
+from pamqp import commands as spec
+
+from mythos_contracts.bus.amqp_publisher import write_when_room
+from mythos_contracts.bus.correlation import incoming_headers
+from mythos_contracts.bus.port import Delivery, Handler
+from mythos_contracts.ops.log_lines import log_context
+from mythos_contracts.ops.metrics import BUS_DELIVERED
+
+log = logging.getLogger(__name__)
+
+
+class Arrived(NamedTuple):
+    channel: AbstractChannel
+    tag: int
+    delivery: Delivery
+
+
+class QueueConsumer:
+    def __init__(self, name: str, queue: AbstractRobustQueue, handler: Handler) -> None:
+        self.name = name
+        self.queue = queue
+        self.handler = handler
+        self.inbox: asyncio.Queue[Arrived] = asyncio.Queue()
+        self.tag = ""
+        self.worker: asyncio.Task[None] | None = None
+        self.busy = False
+        self.stopping = False
+        self._acked = BUS_DELIVERED.labels(name, "ack")
+        self._dead_lettered = BUS_DELIVERED.labels(name, "dead_letter")
+        self._unacked_channel: AbstractChannel | None = None
+        self._unacked_tag = 0
+        self._unacked = 0
+        self._ack_scheduled = False
+        self._ack_blocked: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.tag = await self.queue.consume(self._through_aio_pika)
+        self.worker = asyncio.create_task(self._work(), name=f"consume {self.name}")
+
+    async def _through_aio_pika(self, message: AbstractIncomingMessage) -> None:
+        # Only until the direct route is installed on this (new) channel.
+        try:
+            channel = cast(aiormq.Channel, message.channel)
+        except ChannelInvalidStateError:
+            return  # its channel died: the broker redelivers it on the new one
+        channel.consumers[self.tag] = self._direct
+        self.inbox.put_nowait(
+            Arrived(
+                channel,
+                message.delivery_tag or 0,
+                Delivery(
+                    routing_key=message.routing_key or "",
+                    body=message.body,
+                    correlation_id=message.correlation_id,
+                    reply_to=message.reply_to,
+                    redelivered=bool(message.redelivered),
+                    headers=incoming_headers(message.headers),
+                    user_id=message.user_id,
+                ),
+            )
+        )
+
+    async def _direct(self, message: DeliveredMessage) -> None:
+        properties = message.header.properties
+        frame: Any = message.delivery
+        self.inbox.put_nowait(
+            Arrived(
+                message.channel,
+                frame.delivery_tag,
+                Delivery(
+                    routing_key=frame.routing_key or "",
+                    body=message.body,
+                    correlation_id=properties.correlation_id,
+                    reply_to=properties.reply_to,
+                    redelivered=bool(frame.redelivered),
+                    headers=incoming_headers(properties.headers),
+                    user_id=properties.user_id,
+                ),
+            )
+        )
+
+    async def _work(self) -> None:
+        inbox = self.inbox
+        while not self.stopping:
+            channel, tag, delivery = await inbox.get()
+            if channel.is_closed:
+                continue  # its channel died: the broker redelivers it on the new one
+            self.busy = True  # no await since get(): a stop now waits for this one
+            try:
+                if self._unacked and channel is not self._unacked_channel:
+                    await self._ack_now()  # a new channel (reconnect) numbers anew
+                try:
+                    with log_context(**delivery.headers):
+                        await self.handler(delivery)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
+                    await self._ack_now()
+                    await _settle(channel.basic_reject(tag, requeue=False, wait=False))
+                    self._dead_lettered.inc()
+                else:
+                    self._handled(channel, tag)
+            finally:
+                self.busy = False
+        await self._ack_now()
+
+    def _handled(self, channel: AbstractChannel, tag: int) -> None:
+        self._unacked_channel, self._unacked_tag = channel, tag
+        self._unacked += 1
+        if not self._ack_scheduled:
+            self._ack_scheduled = True
+            asyncio.get_running_loop().call_soon(self._ack_soon)
+
+    def _take_ack(self) -> tuple[aiormq.Channel, ChannelFrame, int] | None:
+        if not self._unacked or self._unacked_channel is None:
+            return None
+        channel = cast(aiormq.Channel, self._unacked_channel)
+        count, self._unacked = self._unacked, 0
+        if channel.is_closed:
+            log.warning("could not ack %d deliveries: their channel closed; they come back", count)
+            return None
+        ack = spec.Basic.Ack(delivery_tag=self._unacked_tag, multiple=True)
+        return channel, ChannelFrame.marshall(channel.number, [ack]), count
+
+    def _ack_soon(self) -> None:
+        """At the end of the loop turn in which handlers finished: one ack for them all."""
+        self._ack_scheduled = False
+        if self._ack_blocked is not None:
+            return  # the blocked ack acks these too once it is written
+        taken = self._take_ack()
+        if taken is None:
+            return
+        channel, frame, count = taken
+        try:
+            channel.write_queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._ack_blocked = asyncio.get_running_loop().create_task(
+                self._ack_when_room(channel, frame, count)
+            )
+        else:
+            self._acked.inc(count)
+
+    async def _ack_when_room(
+        self, channel: aiormq.Channel, frame: ChannelFrame, count: int
+    ) -> None:
+        try:
+            await write_when_room(channel, frame)
+            self._acked.inc(count)
+        except Exception as exc:
+            log.warning("could not ack %d deliveries (%s); they come back", count, exc)
+        finally:
+            self._ack_blocked = None
+            if self._unacked and not self._ack_scheduled:
+                self._ack_scheduled = True
+                asyncio.get_running_loop().call_soon(self._ack_soon)
+
+    async def _ack_now(self) -> None:
+        """Write the ack of what was handled before going on (a reject, a stop)."""
+        if self._ack_blocked is not None:
+            with contextlib.suppress(Exception):
+                await self._ack_blocked
+        taken = self._take_ack()
+        if taken is not None:
+            channel, frame, count = taken
+            await self._ack_when_room(channel, frame, count)
+
+    async def hand_back(self) -> None:
+        """Requeue what was delivered but not started (the worker has stopped)."""
+        while not self.inbox.empty():
+            channel, tag, _ = self.inbox.get_nowait()
+            if not channel.is_closed:
+                await _settle(channel.basic_nack(tag, requeue=True, wait=False))
+
+
+async def _settle(outcome: Awaitable[Any]) -> bool:
+    # After a reconnect the delivery's channel is gone; the broker redelivers it.
+    try:
+        await outcome
+    except Exception as exc:
+        log.warning("could not settle a delivery (%s); the broker will redeliver it", exc)
+        return False
+    return True
