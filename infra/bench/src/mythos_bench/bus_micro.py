@@ -25,7 +25,6 @@ import time
 import uuid
 
 import uvloop
-
 from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
@@ -33,13 +32,14 @@ from mythos_contracts.routing import (
     EVENTS_EXCHANGE,
     GAME_COMMANDS_QUEUE,
     command_key,
+    edge_queue,
     player_key,
     player_pattern,
 )
 from mythos_local.provisioning import delete_vhost, ensure_vhost
 
 BODY = b'{"type":"chat_message","payload":{"speaker":"Armitage","text":"' + b"x" * 120 + b'"}}'
-QUEUE = "mythos.edge.bench"
+QUEUE = edge_queue("bench")
 
 
 async def run(url: str, shape: str, messages: int, batch: int, inflight: int) -> None:

@@ -67,12 +67,19 @@ class QueueConsumer:
         self.worker = asyncio.create_task(self._work(), name=f"consume {self.name}")
 
     async def _through_aio_pika(self, message: AbstractIncomingMessage) -> None:
-        # Only until the direct route is installed on this (new) channel.
+        # Only until the direct route is installed on this (new) channel. Order holds:
+        # a delivery read after the switch was read after the reader last suspended,
+        # so the earlier ones' aio-pika tasks (two hops) were all queued before the
+        # direct route's task (one hop) was made.
         try:
             channel = cast(aiormq.Channel, message.channel)
         except ChannelInvalidStateError:
             return  # its channel died: the broker redelivers it on the new one
-        channel.consumers[self.tag] = self._direct
+        # The message's tag: start() may not have its own yet (deliveries can be read
+        # before the consume call returns).
+        tag = message.consumer_tag or self.tag
+        if tag in channel.consumers:  # not if it was cancelled meanwhile
+            channel.consumers[tag] = self._direct
         self.inbox.put_nowait(
             Arrived(
                 channel,
