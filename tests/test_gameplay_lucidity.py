@@ -4,6 +4,8 @@ cooldown, catatonia, ground, and the sanitarium. Chance effects always fire
 
 from __future__ import annotations
 
+import re
+import signal
 from typing import Any
 
 from test_gameplay_support import START, chats, grant_admin, join, settled, start
@@ -166,3 +168,31 @@ async def test_catatonia_locks_a_character_out_until_another_grounds_them(
         "You wake in a narrow iron bed in the sanitarium's east ward. (1/100)\n"
         "Reason slips its moorings; you are deranged."
     )
+
+
+async def test_lucidity_and_a_ritual_cooldown_outlive_a_killed_game(
+    start_system: Any, players: Any
+) -> None:
+    system = start(start_system)
+    boss = await join(system, players, "Boss")
+    boss = await grant_admin(system, players, boss.name)
+    ada = await join(system, players, "Ada")
+    await set_lucidity(boss, ada, 50)
+    assert (await ada.run("meditate"))["success"]
+
+    fresh(ada)
+    old = system.signal("game", signal.SIGKILL)
+    await system.wait_restarted("game", old)
+    resync = await ada.wait_for(
+        lambda m: m["event_type"] == "game_state" and m["data"]["resync"],
+        timeout=60,
+        what="the resync after the kill",
+    )
+    status = resync["data"]["character"]["status"]
+    assert (status["lucidity"], status["tier"]) == (56, "uneasy")
+    again = await ada.run("meditate")  # the cooldown is an absolute time, stored
+    wait = re.fullmatch(
+        r"You cannot find that calm again yet\. Try again in (\d+) minutes\.", again["result"]
+    )
+    # 600 s from the meditation, less what the restart took (rounded up to minutes).
+    assert again["success"] is False and wait is not None and 8 <= int(wait[1]) <= 10, again
