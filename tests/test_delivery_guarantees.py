@@ -115,6 +115,55 @@ async def test_a_resent_command_id_is_executed_once(start_system: Any, players: 
     await bob.stop()
 
 
+async def test_a_says_answer_is_its_own_message_and_a_resume_gives_it_back_unchanged(
+    start_system: Any, players: Any
+) -> None:
+    # Between the game and the edges the speaker's answer rides on the room event; the
+    # client must not see a difference, before or after a resume.
+    system = start_system("distributed", **FAST)
+    alice = await _client(system, players, "Alice")
+    bob = await _client(system, players, "Bob")
+    for client in (alice, bob):
+        await client.run("look")  # by now each edge has bound the room for its player
+    said = [f"folded-{i}" for i in range(3)]
+    for text in said:
+        assert (await alice.run("say", text))["result"] == f"You say: {text}"
+    await bob.wait_for(lambda m: m["data"].get("message") == said[-1], what="the last line")
+    assert bob.chat_lines() == said
+    answers = [m for m in alice.stream if m["event_type"] == "command_response"]
+    assert [m["data"]["result"] for m in answers[-3:]] == [f"You say: {t}" for t in said]
+    # Each answer comes once, right after what came before it in Alice's stream.
+    assert len({m["data"]["command_id"] for m in answers}) == len(answers)
+    answer = answers[-1]
+    assert answer is alice.stream[-1]
+
+    # Drop, and resume from just before the last answer, as if it had been lost.
+    alice.auto_resume = False
+    alice.drop()
+    await alice.disconnected()
+    alice.last_seq = answer["sequence_number"] - 1
+    alice.auto_resume = True
+    await alice.start()
+    again = await alice.wait_for(
+        lambda m: m is not answer and m["sequence_number"] == answer["sequence_number"],
+        what="the answer again",
+    )
+    assert again == answer, "the replayed answer differs from the one first sent"
+    await alice.wait_for(
+        lambda m: (
+            m["event_type"] == "room_update" and m["sequence_number"] > answer["sequence_number"]
+        ),
+        what="room_update after the replay",
+    )
+    assert alice.resyncs == 0
+    await alice.run("say", "after")
+    await bob.wait_for(lambda m: m["data"].get("message") == "after", what="the live line")
+    assert bob.chat_lines() == [*said, "after"]
+    _assert_clean(alice, bob)
+    await alice.stop()
+    await bob.stop()
+
+
 async def test_a_second_connection_replaces_the_first(start_system: Any, players: Any) -> None:
     system = start_system("distributed", **FAST)
     first = await _client(system, players, "Alice")

@@ -134,3 +134,45 @@ async def test_every_service_reports_health_metrics_and_json_logs(
     text = system.log_text()
     assert alice.token not in text and bob.token not in text
     assert PASSWORD not in text
+
+
+@pytest.mark.services
+async def test_a_say_costs_the_game_one_publish(start_system: Any, players: Any) -> None:
+    # The speaker's answer rides on the room event its edge receives anyway (the
+    # broker's cheapest message is the one not sent): counted at the game's bus.
+    system = start_system("distributed")
+    game = _internal_ports(system)["game"]
+    alice = await players.register_and_login(system.url, f"Ops{uuid.uuid4().hex[:6]}")
+    bob = await players.register_and_login(system.url, f"Ops{uuid.uuid4().hex[:6]}")
+    await alice.connect(system.url)
+    await bob.connect(system.url)
+    await alice.event("game_state")
+    await bob.event("game_state")
+    for player in (alice, bob):  # by the answer, each edge has bound the room
+        await player.response(await player.send("look"))
+
+    async def one_say(text: str) -> tuple[float, float]:
+        """(bus publishes on the events exchange, event messages) the say caused, besides
+        heartbeats and ticks, which run on their own clock."""
+        before = await _metrics(http, game)
+        said = await alice.send("say", text)
+        assert (await alice.response(said))["result"] == f"You say: {text}"
+        await bob.event("chat_message", message=text)
+        after = await _metrics(http, game)
+
+        def moved(name: str, **labels: str) -> float:
+            return _samples(after, name, **labels) - _samples(before, name, **labels)
+
+        clocked = sum(moved("mythos_game_events_total", type=t) for t in ("heartbeat", "game_tick"))
+        published = moved("mythos_bus_published_total", exchange="mythos.events") - clocked
+        return published, moved("mythos_game_events_total") - clocked
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        counts = [await one_say(f"counted {i}") for i in range(3)]
+    # Each say is two messages (Bob's line, Alice's answer), and never more than two
+    # publishes; it is one as soon as Alice's room is bound, which the look made sure of.
+    assert all(events == 2 for _, events in counts), counts
+    assert all(published in (1, 2) for published, _ in counts), counts
+    assert (1, 2) in counts, counts
+    await alice.close()
+    await bob.close()

@@ -88,7 +88,8 @@ async def attach_peer(bus: Bus) -> Peer:
     async def record(delivery: Delivery) -> None:
         if delivery.routing_key == GAME_SYNC_KEY:
             return  # the game asking edges who is connected: no edge here
-        peer.events.append(EventEnvelope.model_validate_json(delivery.body))
+        # As an edge reads it: a response folded into a room event counts as its own.
+        peer.events.extend(EventEnvelope.model_validate_json(delivery.body).carried())
 
     async def persistence(delivery: Delivery) -> None:
         if delivery.routing_key == load_request_key("chat_history"):

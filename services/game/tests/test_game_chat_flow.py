@@ -136,9 +136,9 @@ async def make_game(rules: Rules | None = None) -> Game:
     game = Game(dispatcher, bus, roster, history, clock)
 
     async def spy(delivery: Delivery) -> None:
-        game.published.append(
-            (delivery.routing_key, EventEnvelope.model_validate_json(delivery.body))
-        )
+        # As an edge reads it: a response folded into a room event counts as its own.
+        envelope = EventEnvelope.model_validate_json(delivery.body)
+        game.published.extend((delivery.routing_key, e) for e in envelope.carried())
 
     async def persistence(delivery: Delivery) -> None:
         if not game.persistence_up:

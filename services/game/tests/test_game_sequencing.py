@@ -90,9 +90,9 @@ async def _game(history: HistoryLimits | None = None) -> Game:
     await bus.bind("spy", EVENTS_EXCHANGE, "#")
 
     async def spy(delivery: Delivery) -> None:
-        game.published.append(
-            (delivery.routing_key, EventEnvelope.model_validate_json(delivery.body))
-        )
+        # As an edge reads it: a response folded into a room event counts as its own.
+        envelope = EventEnvelope.model_validate_json(delivery.body)
+        game.published.extend((delivery.routing_key, e) for e in envelope.carried())
 
     async def persistence(delivery: Delivery) -> None:
         request = LoadPlayerRequest.model_validate_json(delivery.body)

@@ -8,6 +8,7 @@ one ``ServerMessage`` per local recipient with that recipient's own number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -71,6 +72,22 @@ class EventEnvelope(BaseModel):
         description="on heartbeats only, for the edge: each recipient's current epoch, so an "
         "edge that missed a game_state notices and asks for the stream from its start",
     )
+    folded: list[EventEnvelope] = Field(
+        default_factory=list,
+        # Never written by a dump: it exists only on the wire (``fold``), so what history
+        # keeps and replays is each envelope alone, as if it had travelled alone.
+        exclude=True,
+        description="envelopes that travel inside this one (a command's response riding on "
+        "its room event); an edge delivers them after this one, as if each had arrived "
+        "alone, in this order",
+    )
+
+    def carried(self) -> list[EventEnvelope]:
+        """This envelope, then every envelope folded into it: what arrived, in the order
+        an edge delivers it."""
+        if not self.folded:
+            return [self]
+        return [self, *(e for f in self.folded for e in f.carried())]
 
     def for_recipient(self, player_id: str) -> ServerMessage | None:
         """The message ``player_id`` reads, or None when this event is not for them."""
@@ -111,6 +128,18 @@ class EventEnvelope(BaseModel):
 
 
 _JSON_STR: TypeAdapter[str] = TypeAdapter(str)
+
+
+def fold(carrier: bytes, folded: Sequence[bytes]) -> bytes:
+    """One message for the bus: ``carrier`` (an ``EventEnvelope``'s JSON) with the envelopes
+    ``folded`` (their JSON, in delivery order) riding in it, so their recipients' edges
+    get them without a publish of their own. Each part stays byte for byte what it was:
+    a part's recipients must be reachable by the carrier's routing key."""
+    if not folded:
+        return carrier
+    if not carrier.endswith(b"}"):
+        raise ValueError("the carrier is not a JSON object")
+    return b"".join((carrier[:-1], b',"folded":[', b",".join(folded), b"]}"))
 
 
 # --- edge -> game -------------------------------------------------------------

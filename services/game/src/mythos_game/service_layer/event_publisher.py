@@ -6,15 +6,22 @@ room (it just arrived) gets its own copy on its player key instead, so a move
 never opens a window in which a line could be lost. Every stamped message is
 kept in the recipient's history before it is published, so whatever fails to
 arrive can be replayed.
+
+A one-player message that directly follows, in the same batch, a message its
+player's edge receives anyway (a room event of the room that edge has bound, a global
+one, or one on the player's own key) travels inside it (``fold``): a ``say`` is one
+publish, not two. The
+player's number and history entry are its own, as if it had travelled alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.envelope import EventEnvelope, fold
 from mythos_contracts.events import EventType
 from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
 from pydantic import TypeAdapter
@@ -47,14 +54,44 @@ class EventPublisher:
         Every message is stamped and kept in history first (numbering stays synchronous,
         in event order), then all go out back to back on the one channel, their confirms
         awaited together: the order on the wire is the numbering order."""
-        stamped = [pair for event in events for pair in self._envelopes(event)]
-        if not stamped:
+        wire: list[_Routed] = []
+        for event in events:
+            for routed in self._envelopes(event):
+                if wire and self._rides_on(routed, wire[-1]):
+                    wire[-1].folded.append(routed.message)
+                else:
+                    wire.append(routed)
+        if not wire:
             return
         await self._bus.publish_many(
-            EVENTS_EXCHANGE, [(key, m.body) for key, m in stamped], persistent=False
+            EVENTS_EXCHANGE, [(r.key, r.body()) for r in wire], persistent=False
         )
-        for _, message in stamped:
-            events_published(message.event_type).inc()
+        for routed in wire:
+            events_published(routed.message.event_type).inc()
+            for message in routed.folded:
+                events_published(message.event_type).inc()
+
+    def _rides_on(self, routed: _Routed, carrier: _Routed) -> bool:
+        """Whether ``routed`` (a message for one player) may travel inside ``carrier``, the
+        message just before it: only if the player's edge receives ``carrier`` anyway (a
+        global key, the player's own key, or the room key of the room it has bound). Only
+        the last one: the player's number is the batch's latest, and an earlier carrier
+        would overtake messages between them (possibly the player's own)."""
+        player_id = routed.alone
+        if player_id is None:
+            return False
+        if carrier.everyone or carrier.alone == player_id:
+            return True
+        if carrier.room_id is None:
+            return False
+        player = self._roster.get(player_id)
+        link = self._links.get(player_id)
+        return (
+            player is not None
+            and player.room_id == carrier.room_id
+            and link is not None
+            and link.room_bound
+        )
 
     async def publish_to_connection(
         self, event_type: EventType, player_id: str, connection_id: str, data: dict[str, Any]
@@ -113,14 +150,13 @@ class EventPublisher:
         await self._bus.publish(EVENTS_EXCHANGE, key, message.body, persistent=False)
         events_published(message.event_type).inc()
 
-    def _envelopes(self, event: Outgoing) -> list[tuple[str, _Message]]:
+    def _envelopes(self, event: Outgoing) -> list[_Routed]:
         data = event.data.model_dump(mode="json")
         audience = event.audience
         if isinstance(audience, ToPlayer):
             if not self._sequencer.has_stream(audience.player_id):
                 return []
-            envelope = self._stamp(event, data, [audience.player_id])
-            return [(player_key(audience.player_id, event.event_type), envelope)]
+            return [self._to_player(event, data, audience.player_id)]
 
         if isinstance(audience, ToEveryone):
             everyone = [
@@ -130,7 +166,8 @@ class EventPublisher:
             ]
             if not everyone:
                 return []
-            return [(global_key(event.event_type), self._stamp(event, data, everyone))]
+            message = self._stamp(event, data, everyone)
+            return [_Routed(global_key(event.event_type), message, everyone=True)]
         if isinstance(audience, ToSubzone):
             rooms = [
                 r
@@ -144,21 +181,23 @@ class EventPublisher:
 
     def _room_envelopes(
         self, event: Outgoing, data: dict[str, Any], room_id: str, exclude: frozenset[str]
-    ) -> list[tuple[str, _Message]]:
+    ) -> list[_Routed]:
         bound: list[str] = []
         arriving: list[str] = []
         for player in self._roster.in_room(room_id):
             if player.id in exclude or not self._sequencer.has_stream(player.id):
                 continue
             (bound if self._links[player.id].room_bound else arriving).append(player.id)
-        out: list[tuple[str, _Message]] = []
+        out: list[_Routed] = []
         if bound:
-            out.append((room_key(room_id, event.event_type), self._stamp(event, data, bound)))
-        for player_id in arriving:
-            out.append(
-                (player_key(player_id, event.event_type), self._stamp(event, data, [player_id]))
-            )
+            message = self._stamp(event, data, bound)
+            out.append(_Routed(room_key(room_id, event.event_type), message, room_id=room_id))
+        out.extend(self._to_player(event, data, player_id) for player_id in arriving)
         return out
+
+    def _to_player(self, event: Outgoing, data: dict[str, Any], player_id: str) -> _Routed:
+        message = self._stamp(event, data, [player_id])
+        return _Routed(player_key(player_id, event.event_type), message, alone=player_id)
 
     def _stamp(self, event: Outgoing, data: dict[str, Any], recipients: list[str]) -> _Message:
         envelope = EventEnvelope(
@@ -181,6 +220,25 @@ class _Message:
     def __init__(self, envelope: EventEnvelope) -> None:
         self.event_type: str = envelope.event_type
         self.body = envelope.model_dump_json().encode()
+
+
+@dataclass(slots=True)
+class _Routed:
+    """A stamped message, where it goes, and who that reaches (for folding)."""
+
+    key: str
+    message: _Message
+    room_id: str | None = None
+    """On the room key of this room: every edge that bound the room receives it."""
+    everyone: bool = False
+    """On a global key: every edge receives it."""
+    alone: str | None = None
+    """On this one player's key."""
+    folded: list[_Message] = field(default_factory=list)
+
+    def body(self) -> bytes:
+        """What is published: the message, with what rides on it."""
+        return fold(self.message.body, [m.body for m in self.folded])
 
 
 _RECIPIENTS = b',"recipients":'

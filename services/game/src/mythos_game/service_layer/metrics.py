@@ -35,7 +35,8 @@ COMMAND_SECONDS = Histogram(
 EVENTS_PUBLISHED = Counter(
     "mythos_game_events",
     "Event messages the game published on the events exchange, by event type "
-    "(replays of messages already counted are not counted again).",
+    "(replays of messages already counted are not counted again; a response folded "
+    "into a room event counts, though it shares that event's publish).",
     ["type"],
 )
 UNTRUSTED_COMMANDS = Counter(

@@ -1,7 +1,9 @@
 """Delivers the events arriving on this edge's queue to its local connections, in order.
 
 One delivery per room event reaches this edge; each local recipient gets its own
-copy stamped with its own sequence number. Each connection follows its stream:
+copy stamped with its own sequence number. A delivery may carry further envelopes
+folded into it (the speaker's ``command_response`` with the room event it caused):
+they are delivered right after it, each exactly as if it had arrived alone. Each connection follows its stream:
 a number already delivered is dropped (duplicate), a number ahead of the next
 one is held while the game is asked to replay the gap from its history. So a
 client sees every line once and in order, even across broker reconnects.
@@ -52,7 +54,12 @@ class Fanout:
         self._max_pending = max_pending
 
     async def on_event(self, delivery: Delivery) -> None:
-        envelope = EventEnvelope.model_validate_json(delivery.body)
+        # A delivery may carry envelopes folded into the first (a command's response riding
+        # on its room event): each is handled as if it had arrived alone, in order.
+        for envelope in EventEnvelope.model_validate_json(delivery.body).carried():
+            await self._route(envelope)
+
+    async def _route(self, envelope: EventEnvelope) -> None:
         if envelope.connection_id is not None:
             conn = self._registry.by_id(envelope.connection_id)
             if conn is not None:
