@@ -38,6 +38,15 @@ async def test_a_first_login_plays_the_standard_investigator(
         "profession": "drifter",
         "characteristics": STANDARD,
         "status": STANDARD_STATUS,
+        # Nothing carried, and the standard investigator's 35 lb.
+        "inventory": {
+            "carried": [],
+            "worn": {},
+            "weight": 0,
+            "max_weight": 35,
+            "things": 0,
+            "max_things": 20,
+        },
     }
 
     for word in ("status", "score", "sheet"):
