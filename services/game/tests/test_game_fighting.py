@@ -367,3 +367,27 @@ def test_a_creature_below_its_threshold_flees_into_its_sub_zone() -> None:
     kinds = [(e.event_type, getattr(e.data, "reason", None)) for e in events]
     assert ("npc_left", "fled") in kinds and ("npc_entered", "fled") in kinds
     assert [t for a, t in combat_texts(events) if a == ToPlayer("ada")][-1] == "The fight is over."
+
+
+def test_where_pvp_is_allowed_investigators_fight_each_other() -> None:
+    game = Game(pvp=True, combat_round_ticks=1)
+    outcome, _ = game.run(game.ada, "attack Bob")
+    assert (outcome.success, outcome.text) == (True, "You attack Bob!")
+    others = ToRoom(ROOM, frozenset({"ada", "bob"}))
+    assert combat_texts(outcome.events) == [
+        (ToPlayer("bob"), "Ada attacks you!"),
+        (others, "Ada attacks Bob!"),
+        (ToPlayer("ada"), "You punch Bob for 2 damage. (18/20 DP)"),
+        (ToPlayer("bob"), "Ada punches you for 2 damage. (18/20 DP)"),
+        (others, "Ada punches Bob for 2 damage. (18/20 DP)"),
+    ]
+    assert game.ada.character.in_combat and game.bob.character.in_combat
+    texts = [t for a, t in combat_texts(game.advance(1)) if a == ToPlayer("bob")]
+    assert texts == [  # the same DEX: the earlier joiner first
+        "Ada punches you for 2 damage. (16/20 DP)",
+        "You punch Ada for 2 damage. (18/20 DP)",
+    ]
+    game.bob.character.dp = 1
+    texts = [t for a, t in combat_texts(game.advance(1)) if a == ToPlayer("ada")]
+    assert texts[-2:] == ["Bob collapses, bleeding!", "The fight is over."]
+    assert game.run(game.ada, "attack Bob")[0].text == "Bob is in no state to fight."

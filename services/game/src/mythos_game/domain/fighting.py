@@ -174,6 +174,26 @@ def engage_npc(arena: Arena, attacker: Player, npc: Npc) -> list[Outgoing]:
     return arena.events
 
 
+def engage_character(arena: Arena, attacker: Player, victim: Player) -> list[Outgoing]:
+    """Where players may fight players: a character takes on another (engage, then the
+    opening blow, as against a creature)."""
+    body, target = CharacterBody(arena, attacker), CharacterBody(arena, victim)
+    fight = combat.engage(
+        arena.state.fights,
+        attacker.room_id,
+        body,
+        target,
+        tick=arena.tick,
+        round_ticks=arena.rules.combat_round_ticks,
+    )
+    arena.state.wards.pop(body.id, None)
+    acts: list[Act] = [combat.Engaged(combat.ref(body), combat.ref(target))]
+    acts += combat.blow(fight, body, target, arena.rng)
+    acts += combat.settle(fight, bodies(arena, fight))
+    carry_out(arena, fight, acts)
+    return arena.events
+
+
 def npc_engages(arena: Arena, npc: Npc, player: Player) -> None:
     """A hostile NPC starts on a character (its engage message to them and the room)."""
     body = CharacterBody(arena, player)
