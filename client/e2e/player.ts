@@ -65,7 +65,7 @@ export class PlayerPage {
 
   async occupants(): Promise<string[]> {
     const room = this.page.getByRole('region', { name: 'Room' });
-    const names = await room.locator('ul').last().locator('li').allTextContents();
+    const names = await room.getByRole('list', { name: 'Here', exact: true }).locator('li').allTextContents();
     return names.map((name) => name.replace(' (you)', '').trim());
   }
 

@@ -24,7 +24,7 @@ export function contrast(a: string, b: string): number {
 
 describe('theme contrast (WCAG AA: 4.5:1 for text)', () => {
   const colours = palette();
-  const texts = ['text', 'dim', 'accent', 'amber', 'error', 'chat', 'movement'];
+  const texts = ['text', 'dim', 'accent', 'amber', 'error', 'chat', 'movement', 'combat', 'narration', 'vision'];
   const backgrounds = ['bg', 'panel', 'panel-raised'];
 
   it('defines every colour it is checked with', () => {

@@ -82,8 +82,10 @@ export function ChatPanel({ chat, onSelect, onClicked }: ChatPanelProps) {
             <p
               key={line.id}
               className={`${styles.line} ${line.own ? styles.own : ''} ${line.history ? styles.history : ''}`}
+              data-distortion={line.distortion.length > 0 ? line.distortion.join(' ') : undefined}
             >
               {line.text}
+              {line.distortion.length > 0 && <span className={styles.distortion}> ({line.distortion.join(', ')})</span>}
             </p>
           ))
         )}

@@ -11,7 +11,8 @@ interface GameLogProps {
 
 /**
  * The scrolling game log, a polite live region. Lines are rendered as text, never as
- * HTML. It follows new lines while you are at the bottom and stays put while you scroll
+ * HTML. Combat and narration are styled apart from chat; a hallucination and a distorted
+ * chat line say so in words as well as in style (docs/client.md). It follows new lines while you are at the bottom and stays put while you scroll
  * back to read.
  */
 export function GameLog({ entries, scrollerRef }: GameLogProps) {
@@ -37,8 +38,12 @@ export function GameLog({ entries, scrollerRef }: GameLogProps) {
           data-kind={entry.kind}
           data-seq={entry.seq ?? undefined}
           data-channel={entry.channel}
+          data-variant={entry.variant}
+          data-distortion={entry.distortion?.join(' ')}
         >
+          {entry.kind === 'hallucination' && <span className={styles.tag}>only you perceive this: </span>}
           {entry.text}
+          {entry.distortion !== undefined && <span className={styles.tag}> ({entry.distortion.join(', ')})</span>}
         </div>
       ))}
     </div>

@@ -14,6 +14,7 @@ import { ChatPanel } from './ChatPanel';
 import { CommandInput } from './CommandInput';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { GameLog } from './GameLog';
+import { InventoryPanel } from './InventoryPanel';
 import { RoomPanel } from './RoomPanel';
 import { StatusPanel } from './StatusPanel';
 import styles from './GameScreen.module.css';
@@ -41,6 +42,8 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
   const player = useStore(store, (state) => state.player);
   const stats = useStore(store, (state) => state.stats);
   const tick = useStore(store, (state) => state.tick);
+  const character = useStore(store, (state) => state.character);
+  const inventory = useStore(store, (state) => state.inventory);
   const chat = useStore(store, (state) => state.chat);
   const selectChannel = useStore(store, (state) => state.selectChannel);
   const link = useRef<GameConnection | null>(null);
@@ -106,6 +109,15 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
     [sendLine],
   );
 
+  // A command picked from a creature's or an item's list: sent as if typed.
+  const handleCommand = useCallback(
+    (command: string) => {
+      sendLine(command);
+      input.current?.focus();
+    },
+    [sendLine],
+  );
+
   // The role only decides what completes; the server refuses admin commands to anyone else.
   const commands = useMemo(() => commandWords({ admin: tokenRole(auth.tokens.accessToken) === 'admin' }), [auth]);
 
@@ -158,10 +170,22 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
       </header>
 
       <main className={styles.main}>
-        <GameLog entries={log} scrollerRef={logScroller} />
-        <aside className={styles.side} aria-label="Character, room and chat">
-          <StatusPanel player={player} fallbackName={auth.username} stats={stats} tick={tick} />
-          <RoomPanel room={room} you={player?.name} canAct={status === 'connected'} onGo={handleGo} />
+        <div className={styles.log}>
+          <GameLog entries={log} scrollerRef={logScroller} />
+        </div>
+        <aside className={styles.sheet} aria-label="Character and inventory">
+          <StatusPanel player={player} fallbackName={auth.username} character={character} stats={stats} tick={tick} />
+          <InventoryPanel inventory={inventory} room={room} canAct={status === 'connected'} onCommand={handleCommand} />
+        </aside>
+        <aside className={styles.side} aria-label="Room and chat">
+          <RoomPanel
+            room={room}
+            you={player?.name}
+            canAct={status === 'connected'}
+            onGo={handleGo}
+            onCommand={handleCommand}
+            inventory={inventory}
+          />
           <ChatPanel chat={chat} onSelect={selectChannel} onClicked={() => input.current?.focus()} />
         </aside>
       </main>

@@ -1,4 +1,7 @@
 import type { Room } from '../protocol';
+import type { Inventory } from '../protocolGameplay';
+import { thingActions } from '../thingCommands';
+import { ThingMenu } from './ThingMenu';
 import styles from './RoomPanel.module.css';
 
 interface RoomPanelProps {
@@ -8,10 +11,17 @@ interface RoomPanelProps {
   /** whether commands can be sent (exit buttons are disabled otherwise) */
   canAct: boolean;
   onGo: (direction: string) => void;
+  /** send a command offered by a creature or a thing */
+  onCommand?: (command: string) => void;
+  /** what you carry (items are named among it for commands) */
+  inventory?: Inventory | null;
 }
 
-/** Where you are: the room's name, description, exits (as buttons) and who is here. */
-export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
+/**
+ * Where you are: the room's name, description, exits (as buttons), who is here, and the
+ * creatures and things, each offering its commands.
+ */
+export function RoomPanel({ room, you, canAct, onGo, onCommand = () => {}, inventory = null }: RoomPanelProps) {
   if (room === null) {
     return (
       <section className={styles.panel} aria-label="Room">
@@ -51,7 +61,7 @@ export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
       {room.occupants.length === 0 ? (
         <p className={styles.none}>Nobody.</p>
       ) : (
-        <ul className={styles.occupants}>
+        <ul className={styles.occupants} aria-label="Here">
           {room.occupants.map((name) => (
             <li key={name}>
               {name}
@@ -59,6 +69,42 @@ export function RoomPanel({ room, you, canAct, onGo }: RoomPanelProps) {
             </li>
           ))}
         </ul>
+      )}
+
+      {room.npcs.length > 0 && (
+        <>
+          <h3 className={styles.heading}>Creatures</h3>
+          <ul className={styles.things} aria-label="Creatures">
+            {room.npcs.map((npc) => (
+              <ThingMenu
+                key={npc.id}
+                name={npc.name}
+                actions={thingActions('npc', npc, room, inventory)}
+                canAct={canAct}
+                onCommand={onCommand}
+                tone="npc"
+              />
+            ))}
+          </ul>
+        </>
+      )}
+
+      {room.items.length > 0 && (
+        <>
+          <h3 className={styles.heading}>On the ground</h3>
+          <ul className={styles.things} aria-label="On the ground">
+            {room.items.map((item) => (
+              <ThingMenu
+                key={item.id}
+                name={item.name}
+                actions={thingActions('floor', item, room, inventory)}
+                canAct={canAct}
+                onCommand={onCommand}
+                tone="item"
+              />
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );
