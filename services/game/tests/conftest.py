@@ -12,7 +12,10 @@ import pytest
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.envelope import EventEnvelope, PlayerCommand
 from mythos_contracts.persistence import (
+    CharacterName,
     CharacterNamesReply,
+    CharacterRecord,
+    CharacterStateChanged,
     ChatHistoryReply,
     HandoffReply,
     HandoffSaved,
@@ -21,6 +24,7 @@ from mythos_contracts.persistence import (
     LoadFloorItemsReply,
     LoadPlayerReply,
     LoadPlayerRequest,
+    PlayerStateChanged,
     SaveHandoffRequest,
     StreamHandoff,
 )
@@ -32,8 +36,10 @@ from mythos_contracts.routing import (
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    SAVE_CHARACTER_KEY,
     command_key,
     load_request_key,
+    save_key,
 )
 from mythos_game.settings import GameSettings
 
@@ -46,6 +52,10 @@ class Peer:
     """Player ids the game asked persistence for, in order."""
     answer_loads: asyncio.Event = field(default_factory=asyncio.Event)
     """While clear, player loads get no answer: the command that needs one stays in hand."""
+    characters: dict[str, CharacterStateChanged] = field(default_factory=dict)
+    """Characters as saved (the newest version of each), by id."""
+    active: dict[str, str] = field(default_factory=dict)
+    """Account id -> the character last played, as saved."""
     handoffs: dict[str, StreamHandoff] = field(default_factory=dict)
     items: dict[str, ItemRecord] = field(default_factory=dict)
     """The stored items, by id, as persistence would keep them (versioned upserts)."""
@@ -96,7 +106,12 @@ async def attach_peer(bus: Bus) -> Peer:
             await bus.reply(delivery, ChatHistoryReply(lines=[]).model_dump_json().encode())
             return
         if delivery.routing_key == load_request_key("character_names"):
-            await bus.reply(delivery, CharacterNamesReply(names=[]).model_dump_json().encode())
+            names = [
+                CharacterName(character_id=c.character_id, account_id=c.account_id, name=c.name)
+                for c in peer.characters.values()
+                if not c.deleted
+            ]
+            await bus.reply(delivery, CharacterNamesReply(names=names).model_dump_json().encode())
             return
         if delivery.routing_key == LOAD_FLOOR_ITEMS_KEY:
             floor = [i for i in peer.items.values() if i.location_kind == "room"]
@@ -121,12 +136,34 @@ async def attach_peer(bus: Bus) -> Peer:
             for i in peer.items.values()
             if i.location_kind in ("carried", "worn") and i.location_id == request.player_id
         ]
+        mine = [
+            c
+            for c in peer.characters.values()
+            if c.account_id == request.player_id and not c.deleted
+        ]
         reply = LoadPlayerReply(
-            player_id=request.player_id, name=request.name, room_id=None, version=0, items=held
+            player_id=request.player_id,
+            name=request.name,
+            room_id=None,
+            version=0,
+            items=held,
+            characters=[
+                CharacterRecord.model_validate(c.model_dump(exclude={"deleted"})) for c in mine
+            ],
+            active_character_id=peer.active.get(request.player_id),
         )
         await bus.reply(delivery, reply.model_dump_json().encode())
 
     async def saved(delivery: Delivery) -> None:
+        if delivery.routing_key == SAVE_CHARACTER_KEY:
+            character = CharacterStateChanged.model_validate_json(delivery.body)
+            kept = peer.characters.get(character.character_id)
+            if kept is None or kept.version < character.version:
+                peer.characters[character.character_id] = character
+        if delivery.routing_key == save_key("player"):
+            player = PlayerStateChanged.model_validate_json(delivery.body)
+            if player.active_character_id is not None:
+                peer.active[player.player_id] = player.active_character_id
         if delivery.routing_key == ITEM_SAVE_KEY:
             change = ItemStateChanged.model_validate_json(delivery.body)
             known = peer.items.get(change.item_id)

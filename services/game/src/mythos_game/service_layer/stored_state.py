@@ -70,7 +70,10 @@ class StoredState:
         """Give a player entering the world what was stored besides their place."""
         player.aliases = dict(self.aliases)
         player.muted_until = self.muted_until
-        player.characters.update({c.id: c for c in self.characters})
+        # Oldest first, as stored (the one played was put first on making the player).
+        ordered = {c.id: c for c in self.characters}
+        ordered.update(player.characters)
+        player.characters = ordered
 
 
 def change_of(player: Player) -> PlayerStateChanged:
