@@ -31,6 +31,7 @@ async def test_each_channel_reaches_exactly_whom_it_should(start_system: Any, pl
         "message": "Has anyone seen the professor?",
         "text": f"{a} says: Has anyone seen the professor?",
         "history": False,
+        "distortion": [],  # a lucid speaker heard by a lucid listener
     }
     assert (await alice.run("'Over", "here!"))["result"] == "You say: Over here!"
     await bob.event("chat_message", text=f"{a} says: Over here!")
