@@ -12,9 +12,17 @@ export const VIEWPORTS = [
   { width: 1920, height: 1080 },
 ] as const;
 
-/** What is wrong with the page's layout, one line per problem (empty when all is well). */
-export function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+/** A phone held upright: the panels stack, and each may scroll in its own box. */
+export const NARROW = { width: 390, height: 844 } as const;
+
+/**
+ * What is wrong with the page's layout, one line per problem (empty when all is well).
+ * With `scrolling`, a control may also lie out of view inside a box that scrolls (a narrow
+ * screen cannot show every panel at once); it must still fit the window's width, and the
+ * controls in view must not be covered.
+ */
+export function layoutProblems(page: Page, scrolling = false): Promise<string[]> {
+  return page.evaluate((scrolling) => {
     const problems: string[] = [];
     // Sub-pixel rounding of borders is not a layout fault.
     const slack = 0.5;
@@ -33,23 +41,30 @@ export function layoutProblems(page: Page): Promise<string[]> {
         problems.push(`${name} is not displayed`);
         continue;
       }
-      if (box.left < -slack || box.top < -slack || box.right > innerWidth + slack || box.bottom > innerHeight + slack) {
+      if (box.left < -slack || box.right > innerWidth + slack) problems.push(`${name} lies outside the window`);
+      else if (!scrolling && (box.top < -slack || box.bottom > innerHeight + slack)) {
         problems.push(`${name} lies outside the window`);
       }
+      let hidden = false;
       for (let parent = control.parentElement; parent !== null; parent = parent.parentElement) {
         const style = getComputedStyle(parent);
         if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
         const clip = parent.getBoundingClientRect();
-        if (
+        const outside =
           box.top < clip.top - slack ||
           box.bottom > clip.bottom + slack ||
           box.left < clip.left - slack ||
-          box.right > clip.right + slack
-        ) {
+          box.right > clip.right + slack;
+        if (outside && scrolling && scrolls(style.overflowY) && box.left >= clip.left - slack && box.right <= clip.right + slack) {
+          hidden = true; // scrolled out of view, not cut off
+          break;
+        }
+        if (outside) {
           problems.push(`${name} is cut off by ${place(parent)}`);
           break;
         }
       }
+      if (hidden) continue;
       const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
       if (hit === null) problems.push(`${name}: nothing is hit at its centre`);
       else if (hit !== control && !control.contains(hit)) {
@@ -76,5 +91,5 @@ export function layoutProblems(page: Page): Promise<string[]> {
       }
     }
     return problems;
-  });
+  }, scrolling);
 }

@@ -69,6 +69,39 @@ export class PlayerPage {
     return names.map((name) => name.replace(' (you)', '').trim());
   }
 
+  /** The names in one of the room's lists of things: 'Creatures' or 'On the ground'. */
+  async things(list: 'Creatures' | 'On the ground'): Promise<string[]> {
+    const room = this.page.getByRole('region', { name: 'Room' });
+    const names = await room.getByRole('list', { name: list, exact: true }).locator('li > button').allTextContents();
+    return names.map((name) => name.trim());
+  }
+
+  /** Open a thing's commands in a list (a room's or the inventory's) and pick one, with the mouse. */
+  async pick(list: string, thing: string, command: string): Promise<void> {
+    const things = this.page.getByRole('list', { name: list, exact: true });
+    await things.getByRole('button', { name: thing, exact: true }).click();
+    await this.page.getByRole('group', { name: `Commands for ${thing}` }).getByRole('button', { name: command, exact: true }).click();
+  }
+
+  /** A bar of the status panel: its value, maximum and the words a screen reader hears. */
+  async bar(label: 'Determination' | 'Magic' | 'Lucidity'): Promise<{ now: number; max: number; text: string }> {
+    const bar = this.page.getByRole('progressbar', { name: label, exact: true });
+    return {
+      now: Number(await bar.getAttribute('aria-valuenow')),
+      max: Number(await bar.getAttribute('aria-valuemax')),
+      text: (await bar.getAttribute('aria-valuetext')) ?? '',
+    };
+  }
+
+  async statusText(): Promise<string> {
+    return (await this.page.getByRole('region', { name: 'Status' }).textContent()) ?? '';
+  }
+
+  /** The log lines of one kind (combat, narration, status...), in order. */
+  async logLinesOf(kind: string): Promise<string[]> {
+    return this.page.locator(`[role="log"] > div[data-kind="${kind}"]`).allTextContents();
+  }
+
   async roomName(): Promise<string> {
     return (await this.page.getByRole('region', { name: 'Room' }).getByRole('heading', { level: 2 }).textContent()) ?? '';
   }

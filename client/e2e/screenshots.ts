@@ -8,11 +8,8 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './system';
 
-/**
- * Every picture the e2e takes, by file name. `fight` is kept for combat: the fight e2e will
- * take it once the game has fights.
- */
-export type Shot = 'login' | 'talking' | 'reconnect';
+/** Every picture the e2e takes, by file name. */
+export type Shot = 'login' | 'talking' | 'reconnect' | 'fight' | 'fight-won';
 
 /** The window every player's browser has (and the size of every picture). */
 export const SCREEN = { width: 1280, height: 800 } as const;

@@ -69,13 +69,21 @@ export function requestedMode(env: NodeJS.ProcessEnv = process.env): 'auto' | Mo
   return env['REQUIRE_SERVICES'] === '1' ? 'distributed' : 'auto';
 }
 
-export async function startSystem(options: { edges?: number; timeoutMs?: number } = {}): Promise<RunningSystem> {
+export interface SystemOptions {
+  edges?: number;
+  timeoutMs?: number;
+  /** settings for the services (e.g. GAME_COMBAT_ROUND_TICKS), on top of this process's environment */
+  env?: Record<string, string>;
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const port = await freePortBlock();
   const runId = `mythos_e2e_${randomBytes(5).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'mythos-e2e-'));
   const edges = options.edges ?? 2;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...options.env,
     MYTHOS_MODE: requestedMode(),
     MYTHOS_PORT: String(port),
     MYTHOS_INTERNAL_PORT_BASE: String(port + 1),
