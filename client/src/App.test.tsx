@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { SESSION_KEY } from './authSession';
-import { gameState, message, say } from './testMessages';
+import { character, gameState, message, say, STATUS } from './testMessages';
 
 /** A stand-in for the browser's WebSocket that the test drives by hand. */
 class FakeWebSocket {
@@ -63,7 +63,7 @@ function fillIn(username: string, password: string) {
   fireEvent.change(screen.getByLabelText('Password'), { target: { value: password } });
 }
 
-async function loggedIn(): Promise<FakeWebSocket> {
+async function loggedIn(first = gameState(1)): Promise<FakeWebSocket> {
   vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, GRANT)));
   render(<App />);
   fillIn('alice', 'secret123');
@@ -73,7 +73,7 @@ async function loggedIn(): Promise<FakeWebSocket> {
   const socket = latestSocket();
   act(() => {
     socket.open();
-    socket.deliver(gameState(1));
+    socket.deliver(first);
   });
   return socket;
 }
@@ -162,6 +162,36 @@ describe('App: logging in', () => {
 });
 
 describe('App: playing', () => {
+  it('shows the character and a creature; its commands are sent as typed, and Space on it keeps the focus', async () => {
+    const socket = await loggedIn(gameState(1, undefined, { character: character() }));
+    const ghoul = { id: 'npc-1', prototype: 'ghoul', name: 'a ghoul' };
+    act(() =>
+      socket.deliver(
+        message(2, 'npc_entered', { npc_id: ghoul.id, npc_name: ghoul.name, prototype: 'ghoul', reason: 'spawned', direction: null, text: 'A ghoul claws its way up out of the soft earth.' }),
+      ),
+    );
+    act(() =>
+      socket.deliver(
+        message(3, 'status_update', { status: { ...STATUS, dp: 14, lucidity: 94 }, changes: { dp: -6 }, reason: 'combat', text: null }),
+      ),
+    );
+    const dp = screen.getByRole('progressbar', { name: 'Determination' });
+    expect(dp.getAttribute('aria-valuetext')).toBe('14 of 20');
+    expect(screen.getByRole('progressbar', { name: 'Lucidity' }).getAttribute('aria-valuenow')).toBe('94');
+    expect(screen.getByRole('log').textContent).toContain('A ghoul claws its way up out of the soft earth.');
+    const creatures = screen.getByRole('list', { name: 'Creatures' });
+    const button = within(creatures).getByRole('button', { name: 'a ghoul' });
+    button.focus();
+    fireEvent.keyDown(button, { key: ' ' });
+    expect(document.activeElement).toBe(button);
+    fireEvent.click(button);
+    fireEvent.click(screen.getByRole('button', { name: 'attack' }));
+    expect(socket.sent.at(-1)).toMatchObject({ command: 'attack', args: ['ghoul'] });
+    expect(screen.getByRole('log').textContent).toContain('> attack ghoul');
+    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Command' }));
+  });
+
+
   it('shows the room, the log and chat, sends typed commands and exit clicks', async () => {
     const socket = await loggedIn();
     expect(socket.url).toBe(`ws://${window.location.host}/api/ws`);

@@ -82,6 +82,8 @@ export function GameScreen({ auth, onLogout, onAuthLost }: GameScreenProps) {
     function handleKeyDown(event: KeyboardEvent) {
       if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
       if (isTypingTarget(event.target)) return;
+      // Space on a focused button presses it (a creature's commands, an exit).
+      if (event.key === ' ' && event.target instanceof HTMLButtonElement) return;
       input.current?.focus();
     }
     document.addEventListener('keydown', handleKeyDown);
