@@ -26,6 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 K8S_DIR = REPO_ROOT / "infra" / "k8s"
 OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
 OVERLAYS = ("dev", "prod")
+# The Python services: /healthz, /readyz and /metrics on one port each.
+SCRAPED = {"auth": "http", "ws-edge": "http", "game": "health", "persistence": "health"}
 
 Obj = dict[str, Any]
 
@@ -223,3 +225,13 @@ def documented_secrets(doc: Path = OPERATIONS_DOC) -> set[tuple[str, str]]:
         if len(names) == 1:
             pairs.update((names[0], key) for key in keys)
     return pairs
+
+
+def get(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    found = find(objects, kind, name)
+    assert found is not None, f"{kind}/{name} is missing"
+    return found
+
+
+def container(objects: list[dict[str, Any]], deployment: str) -> dict[str, Any]:
+    return get(objects, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
