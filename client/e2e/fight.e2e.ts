@@ -6,6 +6,8 @@
  * its claws determination), the ghoul leave the creatures when it dies, its tooth fall to
  * the ground, the experience go to whoever struck last, and the tooth move when Bob picks
  * it up. The panels must stay usable at 1280x800 during the fight and on a narrow screen.
+ * Last, Alice is made an admin (the operator CLI) and lowers Bob's lucidity: he alone sees
+ * a hallucination, told as his, and what she says reaches him muffled, marked as such.
  *
  * The system runs with slower combat rounds (so both can join before the first round) and
  * stronger fists (so two players win in a round or two, before anyone falls); hostile
@@ -18,7 +20,7 @@ import { launchChromium } from './browser';
 import { layoutProblems, NARROW } from './layout';
 import { PlayerPage } from './player';
 import { SCREEN, screenshot } from './screenshots';
-import { startSystem, type RunningSystem } from './system';
+import { grantAdmin, startSystem, type RunningSystem } from './system';
 
 const GHOUL = 'a ghoul';
 const TOOTH = 'a yellowed ghoul tooth';
@@ -41,6 +43,8 @@ beforeAll(async () => {
       // of the graveyard's air.
       GAME_DP_REGEN_TICKS: '100000',
       GAME_LUCIDITY_FLUX_TICKS: '100000',
+      // Every chance-based effect of a troubled mind happens (the last test relies on it).
+      GAME_LUCIDITY_RANDOM_EFFECTS: 'always',
       EDGE_IDLE_TIMEOUT_SECONDS: '600',
     },
   });
@@ -170,5 +174,37 @@ describe('two players fight a ghoul', () => {
     expect(input).not.toBeNull();
     expect((input?.y ?? 0) + (input?.height ?? 0)).toBeLessThanOrEqual(NARROW.height);
     await bob.page.setViewportSize(SCREEN);
+  });
+
+  it("an admin troubles Bob's mind: he alone sees a hallucination, and Alice's words reach him muffled", async () => {
+    await grantAdmin(system, 'Alice');
+    await alice.logInAgain();
+    await alice.type('setstat Bob lcd 60');
+    await alice.waitForLog("Set Bob's lucidity to 60");
+    await expect.poll(async () => (await bob.bar('Lucidity')).text).toBe('60 of 100, uneasy');
+    await bob.waitForLog('A quiet dread settles over you; you are uneasy.');
+
+    // Uneasy: entering a room brings a hallucination (every time, in this system), told as his alone.
+    await bob.type('go south');
+    await expect.poll(async () => (await bob.logLinesOf('hallucination')).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const [vision] = await bob.logLinesOf('hallucination');
+    expect(vision).toMatch(/^only you perceive this: ./);
+    expect(await alice.logLinesOf('hallucination')).toEqual([]);
+    await bob.type('go north');
+    await expect.poll(() => bob.roomName()).toBe('Old Burying Ground');
+
+    // Fractured: what others say arrives muffled, and the client says so.
+    await alice.type('setstat Bob lcd 30');
+    await expect.poll(async () => (await bob.bar('Lucidity')).text).toBe('30 of 100, fractured');
+    await alice.type('say Run, now!');
+    await bob.waitForLog('Alice says: Run now');
+    const muffled = bob.page.locator('[role="log"] > div[data-distortion]');
+    expect(await muffled.allTextContents()).toEqual(['Alice says: Run now (muffled)']);
+    expect(await muffled.getAttribute('data-distortion')).toBe('muffled');
+    expect(await bob.page.getByRole('tabpanel').textContent()).toContain('Alice says: Run now (muffled)');
+    // Alice's own line is as she said it.
+    await alice.waitForLog('You say: Run, now!');
+    await screenshot(bob.page, 'lucidity');
+    expect(await layoutProblems(bob.page)).toEqual([]);
   });
 });

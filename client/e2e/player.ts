@@ -33,6 +33,15 @@ export class PlayerPage {
     await this.waitConnected();
   }
 
+  /** Log out and in again (a new token: a role granted meanwhile takes effect). */
+  async logInAgain(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Log out' }).click();
+    await this.page.getByLabel('Name').fill(this.name);
+    await this.page.getByLabel('Password').fill(PASSWORD);
+    await this.page.getByRole('button', { name: 'Log in' }).click();
+    await this.waitConnected();
+  }
+
   async waitConnected(timeout = 30_000): Promise<void> {
     await this.page.locator('[data-status="connected"]').waitFor({ timeout });
   }

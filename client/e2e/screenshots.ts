@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './system';
 
 /** Every picture the e2e takes, by file name. */
-export type Shot = 'login' | 'talking' | 'reconnect' | 'fight' | 'fight-won';
+export type Shot = 'login' | 'talking' | 'reconnect' | 'fight' | 'fight-won' | 'lucidity';
 
 /** The window every player's browser has (and the size of every picture). */
 export const SCREEN = { width: 1280, height: 800 } as const;

@@ -17,6 +17,8 @@ export type Mode = 'distributed' | 'embedded';
 export interface RunningSystem {
   url: string;
   mode: Mode;
+  /** names this run's vhost and databases */
+  runId: string;
   dataDir: string;
   internalPortBase: number;
   edges: number;
@@ -138,6 +140,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   return {
     url: `http://127.0.0.1:${port}`,
     mode,
+    runId,
     dataDir,
     internalPortBase: port + 1,
     edges: mode === 'distributed' ? edges : 1,
@@ -190,4 +193,19 @@ export async function edgeConnections(system: RunningSystem): Promise<number[]> 
     }
   }
   return counts;
+}
+
+/** Make `name` an admin with the operator CLI (`python -m mythos_auth.admin grant`), on this run's auth database. */
+export async function grantAdmin(system: RunningSystem, name: string): Promise<void> {
+  const server = new URL(process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const database =
+    system.mode === 'distributed'
+      ? `postgresql+asyncpg://${server.username}@${server.host}/${system.runId}_auth`
+      : `sqlite+aiosqlite:///${join(system.dataDir, 'auth.db')}`;
+  const child = uv(['python', '-m', 'mythos_auth.admin', 'grant', name], { ...process.env, AUTH_DATABASE_URL: database });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', (exit) => done(exit)));
+  if (code !== 0 || !output.includes('is now admin')) throw new Error(`could not make ${name} an admin:\n${output}`);
 }
