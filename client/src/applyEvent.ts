@@ -1,5 +1,5 @@
 import { applyGameplay, type GameplayView } from './applyGameplay';
-import { addChatLine, type ChatState } from './chat';
+import { addChatLine, emptyChat, type ChatState } from './chat';
 import { formatGameEvent, type LineKind } from './format';
 import {
   decodeEvent,
@@ -101,8 +101,12 @@ export function applyEvent(view: GameView, message: ServerMessage, nextId: () =>
       const { data } = event;
       const resync = data.resync && view.player !== null;
       if (resync) log('system', RESYNC_NOTICE);
+      // `play` of another character: its chat history follows, as at a login, so the tabs
+      // start again rather than show the history twice.
+      const switched = view.player !== null && view.player.id !== data.player.id;
       next = {
         ...next,
+        ...(switched ? { chat: emptyChat() } : {}),
         player: data.player,
         room: data.room,
         stats: data.stats,

@@ -68,6 +68,19 @@ describe('game_state: the character', () => {
     expect(state.room?.npcs).toEqual([]);
     expect(state.stream.epoch).toBe('e2');
   });
+
+  it("a play switch starts the chat tabs again (the new character's history follows); a resync does not", () => {
+    const store = started();
+    const line = (seq: number) =>
+      message(seq, 'chat_message', { channel: 'global', player_id: 'c-x', player_name: 'X', message: 'hi', text: 'X: hi', history: true });
+    store.getState().ingest(line(2));
+    store.getState().ingest(gameState(1, ROOM, { epoch: 'e2', resync: true, character: character() }));
+    expect(store.getState().chat.lines['global']).toHaveLength(1);
+    store.getState().ingest(gameState(1, ROOM, { epoch: 'e3', player: { id: 'c-bob', name: 'Bob' }, character: character() }));
+    store.getState().ingest(line(2));
+    expect(store.getState().chat.lines['global']).toHaveLength(1);
+    expect(store.getState().log.some((l) => l.text.startsWith('Welcome to Arkham, Bob.'))).toBe(true);
+  });
 });
 
 describe('status_update', () => {
