@@ -109,6 +109,11 @@ async def test_a_graceful_restart_continues_every_stream(
         kinds = [e.event_type for _, e in after]
         assert "game_state" not in kinds, f"{pid}: no resync"
         assert "player_entered" not in kinds and "player_left" not in kinds, kinds
+        # Fights and creatures are not stored: each is told it fights no more, and its room.
+        assert kinds[:2] == ["room_update", "status_update"], kinds
+        told = after[1][1].data
+        assert told["reason"] == "restart" and told["status"]["in_combat"] is False
+        assert told["changes"] == {} and told["text"] is None
     chats = [e.data["message"] for _, e in _stream(peer, "bob") if e.event_type == "chat_message"]
     assert chats == ["before", "after"], "a-1 re-sent after the restart did not run again"
     assert [r["command_id"] for r in peer.responses("alice")] == ["a-1", "a-2", "a-1"]

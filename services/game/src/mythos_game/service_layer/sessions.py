@@ -56,7 +56,11 @@ from mythos_game.service_layer.stored_state import (
     character_change,
     next_version,
 )
-from mythos_game.service_layer.stream_handoff import HandedOver, continue_stream
+from mythos_game.service_layer.stream_handoff import (
+    HandedOver,
+    continue_stream,
+    told_of_the_restart,
+)
 
 Welcome = Callable[[Player], list[Outgoing]]
 """What a player gets right after the ``game_state`` of a login (the chat history)."""
@@ -241,9 +245,12 @@ class Sessions:
             if connection_id == handoff.connection_id and not handoff.linkdead:
                 link.room_bound = handoff.room_bound
                 log.info("continued %s's stream after a game restart", player_id)
+                view = room_view(self._world, self._roster, room_id, self.state)
+                await self._publisher.publish(told_of_the_restart(player, view))
                 return player
             if resume is not None and resume.session_id == handoff.session_id:
                 if await self._resume(player, resume):
+                    await self._publisher.publish(told_of_the_restart(player, None))
                     return player
         await self._start_stream(player, resync=resync)
         await self._greet(player)

@@ -17,8 +17,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.events import RoomUpdateData, RoomView, StatusUpdateData
 from mythos_contracts.persistence import HandoffEntry, StreamHandoff
 
+from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.roster import Player
 from mythos_game.service_layer.links import Link, Links
 from mythos_game.service_layer.sequencer import Sequencer, Stream
 
@@ -26,6 +29,26 @@ log = logging.getLogger(__name__)
 
 STREAMS_PER_PART = 100
 """Streams per save request: keeps each message a few MB at most."""
+
+
+def told_of_the_restart(player: Player, room: RoomView | None) -> list[Outgoing]:
+    """What a stream continued across a restart is told: fights and NPCs are not stored,
+    so its room as it is now (the creatures are new; ``None`` when a resume has just sent
+    it), then a ``status_update`` with reason ``restart`` (no longer fighting)."""
+    events = []
+    if room is not None:
+        events.append(
+            Outgoing("room_update", ToPlayer(player.id), RoomUpdateData(room=room), room.id)
+        )
+    status = StatusUpdateData(
+        status=player.character.status(),
+        changes={},
+        tier_changed=None,
+        reason="restart",
+        text=None,
+    )
+    events.append(Outgoing("status_update", ToPlayer(player.id), status))
+    return events
 
 
 class HandoffStore(Protocol):
