@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -64,30 +64,8 @@ EventType = Literal[
     "hallucination",
 ]
 
-EVENT_TYPES: tuple[EventType, ...] = (
-    "game_state",
-    "room_update",
-    "player_entered",
-    "player_left",
-    "chat_message",
-    "command_response",
-    "error",
-    "disconnect",
-    "heartbeat",
-    "pong",
-    "game_tick",
-    "auth_ok",
-    "inventory_update",
-    "item_event",
-    "npc_entered",
-    "npc_left",
-    "combat_event",
-    "room_message",
-    "character_roll",
-    "character_list",
-    "status_update",
-    "hallucination",
-)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+"""Every event type, in the order of ``EventType`` (one list, derived)."""
 
 # Control messages are outside the stream: their ``sequence_number`` is the last
 # number issued to that player (it does not advance), and they are never replayed.

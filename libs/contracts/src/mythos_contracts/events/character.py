@@ -4,7 +4,7 @@ account's characters."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import ConfigDict, Field
 
@@ -26,26 +26,6 @@ Tier = Literal["lucid", "uneasy", "fractured", "deranged", "catatonic"]
 Condition = Literal["healthy", "bleeding", "dead"]
 """``healthy`` (DP >= 1), ``bleeding`` (-10 < DP <= 0) or ``dead`` (DP <= -10)."""
 
-STATUS_REASONS: tuple[str, ...] = (
-    "combat",
-    "encounter",
-    "ambience",
-    "witnessed_death",
-    "catatonia",
-    "bleeding",
-    "aid",
-    "regen",
-    "respawn",
-    "item",
-    "meditate",
-    "pray",
-    "ground",
-    "asylum",
-    "xp",
-    "admin",
-    "requested",
-    "restart",
-)
 StatusReason = Literal[
     "combat",
     "encounter",
@@ -66,6 +46,9 @@ StatusReason = Literal[
     "requested",
     "restart",
 ]
+
+STATUS_REASONS: tuple[str, ...] = get_args(StatusReason)
+"""Every status reason, in the order of ``StatusReason`` (one list, derived)."""
 
 
 class Characteristics(Payload):
