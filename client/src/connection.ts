@@ -5,6 +5,7 @@ import { CLOSE_CODES } from './protocol.generated';
 import { toClientCommand, type ParsedLine } from './commandLine';
 import type { ConnectionView, GameStore } from './gameStore';
 import { CommandOutbox } from './outbox';
+import { CommandPacer, MIN_PACE_MS, rateRefusal } from './pacing';
 import {
   gameSocketProtocols,
   isControlMessage,
@@ -16,7 +17,8 @@ import {
   type ServerMessage,
 } from './protocol';
 import { MAX_HELD, resumePoint } from './stream';
-import { announcedHeartbeatMs, DEFAULT_HEARTBEAT_INTERVAL_MS, PING_INTERVAL_MS, silenceTimeoutMs } from './timing';
+import { LinkTimers } from './linkTimers';
+import { announcedHeartbeatMs } from './timing';
 
 /** The part of the browser's WebSocket this client uses (tests pass a fake). */
 export interface SocketLike {
@@ -57,7 +59,8 @@ export interface ConnectionOptions {
   gapTimeoutMs?: number;
 }
 
-export type SendResult = 'sent' | 'queued' | 'full';
+/** `paced`: queued behind a command the server refused for the rate, sent shortly. */
+export type SendResult = 'sent' | 'paced' | 'queued' | 'full';
 
 const OPEN = 1;
 /** Our own close code when we give up on a socket (silent, or a gap that does not heal). */
@@ -77,6 +80,8 @@ export class GameConnection {
   private readonly createSocket: SocketFactory;
   private readonly schedule: ReconnectSchedule;
   private readonly outbox = new CommandOutbox();
+  private readonly pacer = new CommandPacer(() => this.sendNextQueued());
+  private readonly link: LinkTimers;
   private socket: SocketLike | null = null;
   private phase: Phase = 'idle';
   private generation = 0;
@@ -84,19 +89,24 @@ export class GameConnection {
   private wasLive = false;
   /** a drop was already reported in the log for the current outage */
   private outageReported = false;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
-  private gapTimer: ReturnType<typeof setTimeout> | null = null;
-  /** a sequence number the server says exists (held message, heartbeat) */
-  private behindTarget = 0;
-  /** how often the server says it sends heartbeats; kept across reconnects */
-  private heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
     this.store = options.store;
     this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.schedule = new ReconnectSchedule(options.backoff);
+    this.link = new LinkTimers(
+      {
+        ping: () => {
+          const socket = this.socket;
+          if (socket !== null && socket.readyState === OPEN) socket.send(PING_FRAME);
+        },
+        silent: () => this.retry('silent'),
+        gapUnhealed: () => this.retry('gap'),
+        lastSeq: () => this.store.getState().stream.lastSeq,
+      },
+      options,
+    );
     this.store.getState().setConnection({ maxAttempts: this.schedule.maxAttempts });
   }
 
@@ -118,7 +128,7 @@ export class GameConnection {
     this.phase = 'stopped';
     this.generation += 1;
     this.schedule.cancel();
-    this.clearLinkTimers();
+    this.stopLinkTimers();
     this.detach(1000, 'client closed');
     this.setStatus({ status: 'disconnected', detail: '', retryAt: null, canReconnect: false });
   }
@@ -126,10 +136,10 @@ export class GameConnection {
   /** Send a typed command now, or queue it until the connection is back. */
   send(parsed: ParsedLine): SendResult {
     const command = toClientCommand(parsed);
-    if (this.phase === 'live' && this.write(command)) return 'sent';
+    if (this.phase === 'live' && !this.pacer.pacing && this.write(command)) return 'sent';
     if (!this.outbox.enqueue(command)) return 'full';
     this.setStatus({ queued: this.outbox.queuedCount });
-    return 'queued';
+    return this.phase === 'live' ? 'paced' : 'queued';
   }
 
   get unanswered(): number {
@@ -150,7 +160,7 @@ export class GameConnection {
     this.generation += 1;
     const generation = this.generation;
     this.schedule.cancel();
-    this.clearLinkTimers();
+    this.stopLinkTimers();
     this.detach(1000, 'reconnecting');
     this.phase = 'authorizing';
     this.setStatus({
@@ -189,7 +199,7 @@ export class GameConnection {
     socket.onopen = () => {
       opened = true;
       this.phase = 'open';
-      this.startLinkTimers();
+      this.link.start();
     };
     socket.onmessage = (event) => {
       this.receive(event.data);
@@ -206,8 +216,8 @@ export class GameConnection {
   private receive(raw: unknown): void {
     const message = parseServerMessage(raw);
     const announced = message === null ? null : announcedHeartbeatMs(message);
-    if (announced !== null) this.heartbeatIntervalMs = announced;
-    this.touch();
+    if (announced !== null) this.link.heartbeatIntervalMs = announced;
+    this.link.touch(this.phase === 'open' || this.phase === 'live');
     if (message === null) {
       this.store.getState().addLine('unknown', 'The server sent something this client cannot read.');
       return;
@@ -218,18 +228,22 @@ export class GameConnection {
     }
     const arrival = this.store.getState().ingest(message);
     if (arrival.kind === 'held') {
-      this.watchGap(Math.max(...this.store.getState().stream.held.keys()));
+      this.link.watchGap(Math.max(...this.store.getState().stream.held.keys()));
       if (this.store.getState().stream.held.size > MAX_HELD) this.retry('too far behind');
       return;
     }
     if (arrival.kind !== 'delivered') return;
     let ready = false;
     for (const delivered of arrival.ready) {
-      const id = answeredCommandId(delivered);
-      if (id !== null) this.outbox.answered(id);
+      const refusal = rateRefusal(delivered);
+      if (refusal !== null && this.outbox.refused(refusal.commandId)) this.paceAfterRefusal(refusal.retryAfterMs);
+      else {
+        const id = answeredCommandId(delivered);
+        if (id !== null) this.outbox.answered(id);
+      }
       if (delivered.event_type === 'game_state' || delivered.event_type === 'room_update') ready = true;
     }
-    if (this.store.getState().stream.lastSeq >= this.behindTarget) this.clearGapWatch();
+    this.link.delivered(this.store.getState().stream.lastSeq);
     if (ready && this.phase === 'open') this.goLive();
   }
 
@@ -239,7 +253,7 @@ export class GameConnection {
         // A number above ours means messages are missing on a live link: the edge heals
         // that itself; if it does not, resume.
         if (message.sequence_number > this.store.getState().stream.lastSeq) {
-          this.watchGap(message.sequence_number);
+          this.link.watchGap(message.sequence_number);
         }
         break;
       case 'disconnect': {
@@ -249,7 +263,7 @@ export class GameConnection {
         break;
       }
       default:
-        break; // pong: the touch() above is all it is for
+        break; // pong: the link.touch() above is all it is for
     }
   }
 
@@ -277,7 +291,7 @@ export class GameConnection {
   }
 
   private handleClose(code: number, opened: boolean): void {
-    this.clearLinkTimers();
+    this.stopLinkTimers();
     if (this.phase === 'stopped') return;
     this.phase = 'waiting';
     const policy = closePolicy(code);
@@ -340,6 +354,25 @@ export class GameConnection {
     this.handleClose(1006, true);
   }
 
+  /** Refused for the rate: send it again, and what follows it, `retry_after` apart. */
+  private paceAfterRefusal(retryAfterMs: number): void {
+    if (!this.pacer.pacing) {
+      const seconds = (Math.max(retryAfterMs, MIN_PACE_MS) / 1000).toFixed(1);
+      this.store.getState().addLine('system', `Sending it again in ${seconds} s; commands typed meanwhile follow it.`);
+    }
+    this.pacer.refused(retryAfterMs);
+    this.setStatus({ queued: this.outbox.queuedCount });
+  }
+
+  /** One paced command out; true while more wait. Off the live link, goLive sends them. */
+  private sendNextQueued(): boolean {
+    if (this.phase !== 'live') return false;
+    const next = this.outbox.takeNext();
+    if (next !== undefined) this.write(next);
+    this.setStatus({ queued: this.outbox.queuedCount });
+    return this.outbox.queuedCount > 0;
+  }
+
   private write(command: ClientCommand): boolean {
     const socket = this.socket;
     if (socket === null || socket.readyState !== OPEN) return false;
@@ -348,46 +381,9 @@ export class GameConnection {
     return true;
   }
 
-  // ---- timers -------------------------------------------------------------
-
-  private startLinkTimers(): void {
-    const interval = this.options.pingIntervalMs ?? PING_INTERVAL_MS;
-    this.pingTimer = setInterval(() => {
-      const socket = this.socket;
-      if (socket !== null && socket.readyState === OPEN) socket.send(PING_FRAME);
-    }, interval);
-    this.touch();
-  }
-
-  /** Something arrived: the link is alive. */
-  private touch(): void {
-    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
-    if (this.phase !== 'open' && this.phase !== 'live') return;
-    const silence = this.options.silenceTimeoutMs ?? silenceTimeoutMs(this.heartbeatIntervalMs);
-    this.silenceTimer = setTimeout(() => this.retry('silent'), silence);
-  }
-
-  private watchGap(target: number): void {
-    this.behindTarget = Math.max(this.behindTarget, target);
-    if (this.gapTimer !== null) return;
-    this.gapTimer = setTimeout(() => {
-      this.gapTimer = null;
-      if (this.store.getState().stream.lastSeq < this.behindTarget) this.retry('gap');
-    }, this.options.gapTimeoutMs ?? 10_000);
-  }
-
-  private clearGapWatch(): void {
-    if (this.gapTimer !== null) clearTimeout(this.gapTimer);
-    this.gapTimer = null;
-    this.behindTarget = 0;
-  }
-
-  private clearLinkTimers(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
-    this.pingTimer = null;
-    this.silenceTimer = null;
-    this.clearGapWatch();
+  private stopLinkTimers(): void {
+    this.link.stop();
+    this.pacer.stop();
   }
 
   private setStatus(changes: Partial<ConnectionView>): void {

@@ -7,6 +7,7 @@ export const MAX_QUEUED_COMMANDS = 50;
  *
  * - `queued`: typed while there was no live connection, sent in order once there is one
  *   (at most `limit`; more are refused rather than piling up).
+ *   A command the server refused for the rate goes back to the front of the queue.
  * - `unanswered`: sent, but no `command_response` with their `command_id` seen yet. After
  *   a reconnect they are sent again with the same id: the server runs each id once and
  *   answers a repeat with the original response.
@@ -35,6 +36,24 @@ export class CommandOutbox {
   /** Its `command_response` (or `error`) arrived. */
   answered(commandId: string): void {
     this.waiting.delete(commandId);
+  }
+
+  /**
+   * The server refused it for the rate without running it: it goes back to the front of
+   * the queue (even a full one: it was accepted from the player already). False when it
+   * was not waiting for an answer.
+   */
+  refused(commandId: string): boolean {
+    const command = this.waiting.get(commandId);
+    if (command === undefined) return false;
+    this.waiting.delete(commandId);
+    this.queue.unshift(command);
+    return true;
+  }
+
+  /** The first queued command, taken off the queue to be sent. */
+  takeNext(): ClientCommand | undefined {
+    return this.queue.shift();
   }
 
   /**
