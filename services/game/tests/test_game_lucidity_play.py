@@ -374,18 +374,15 @@ def test_hallucinations_come_on_their_period_to_the_one_mind_only() -> None:
     assert [e for e in outcome.events if e.event_type == "hallucination"] == []
 
 
-def test_an_uneasy_mind_may_see_something_on_walking_in() -> None:
+def test_walking_in_is_an_arrival_the_command_itself_rolls_nothing_for() -> None:
+    # The service layer rolls for every room entry (test_game_room_entries).
     ada = _player("a", "Ada", 50)
-    outcome, _ = _run(_roster(ada), ada, "go north")
+    roster = _roster(ada)
+    outcome, _ = _run(roster, ada, "go north")
     assert outcome.success
-    assert [e.event_type for e in outcome.events][-1] == "hallucination"
-    assert outcome.events[-1].audience == ToPlayer("a")
-    calm = _player("a", "Ada")
-    outcome, _ = _run(_roster(calm), calm, "go north")
     assert "hallucination" not in [e.event_type for e in outcome.events]
-    ada = _player("a", "Ada", 50)
-    outcome, _ = _run(_roster(ada), ada, "go north", mode="never")
-    assert "hallucination" not in [e.event_type for e in outcome.events]
+    assert roster.take_arrivals() == ["a"]
+    assert roster.take_arrivals() == []
 
 
 def test_setstat_lcd_follows_the_rules_of_play() -> None:

@@ -1,18 +1,22 @@
 """Hallucinations (§8.7): what only a troubled mind perceives, told to it alone.
 
-An uneasy mind may see one on entering a room; fractured and deranged minds on the
-game clock, every ``period`` ticks. A catatonic mind sees nothing. Pure rules, no I/O.
+An uneasy mind may see one on entering a room, however it got there (``on_arrivals``,
+rolled by the service layer for each room entry the roster recorded); fractured and
+deranged minds on the game clock, every ``period`` ticks. A catatonic mind sees nothing,
+nor does a dead one. Pure rules, no I/O.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mythos_contracts.events import HallucinationData, HallucinationKind, Tier
 
 from mythos_game.domain.lucidity import fires
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.roster import Player
 from mythos_game.domain.rules import RandomEffects
 
 VISIONS: tuple[tuple[HallucinationKind, str], ...] = (
@@ -56,6 +60,22 @@ def on_entry(tier: Tier, rng: random.Random, mode: RandomEffects) -> Hallucinati
     if chance is None or not fires(chance, rng, mode):
         return None
     return vision(rng)
+
+
+def on_arrivals(
+    arrivals: Iterable[Player], rng: random.Random, mode: RandomEffects
+) -> list[Outgoing]:
+    """One roll of ``on_entry`` for each room entry of ``arrivals`` (a player twice if
+    they entered two rooms), in order; the visions, each told to its mind alone."""
+    seen_by: list[Outgoing] = []
+    for player in arrivals:
+        character = player.character
+        if character.condition == "dead":
+            continue
+        seen = on_entry(character.tier, rng, mode)
+        if seen is not None:
+            seen_by.append(told_to(player.id, seen))
+    return seen_by
 
 
 def on_clock(

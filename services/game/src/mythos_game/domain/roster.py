@@ -75,6 +75,7 @@ class Roster:
         self._players: dict[str, Player] = {}
         self._by_room: dict[str, set[str]] = {}
         self._moved: set[str] = set()
+        self._arrivals: list[str] = []
 
     def get(self, player_id: str) -> Player | None:
         return self._players.get(player_id)
@@ -103,9 +104,11 @@ class Roster:
         player.version += 1
         self._by_room.setdefault(room_id, set()).add(player.id)
         self._moved.add(player.id)
+        self._arrivals.append(player.id)
 
     def switch(self, player: Player, character: Character, room_id: str) -> None:
-        """``player`` now plays ``character``, standing in ``room_id`` (a move)."""
+        """``player`` now plays ``character``, standing in ``room_id`` (a move, but not an
+        arrival: the character enters the world there, as at a login)."""
         self._leave(player)
         player.play(character, room_id)
         player.version += 1
@@ -117,6 +120,13 @@ class Roster:
         on after each command."""
         moved, self._moved = self._moved, set()
         return moved
+
+    def take_arrivals(self) -> list[str]:
+        """Ids of the players who entered a room (``move``) since the last call, once per
+        entry and in order: whatever moved them (walking, fleeing, an admin, a respawn,
+        the asylum), for the service layer to roll what an arrival may bring."""
+        arrivals, self._arrivals = self._arrivals, []
+        return arrivals
 
     def occupied_rooms(self) -> list[str]:
         return list(self._by_room)

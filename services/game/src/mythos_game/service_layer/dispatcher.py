@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.envelope import (
@@ -38,9 +37,8 @@ from mythos_contracts.ops.log_lines import log_context
 
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.characters import Character
-from mythos_game.domain.combat import fight_of
-from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
-from mythos_game.domain.commands.registry import COMMANDS, parse, resolve
+from mythos_game.domain.commands.base import Context, Outcome
+from mythos_game.domain.commands.registry import COMMANDS, resolve
 from mythos_game.domain.conditions import refusal
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Outgoing, ToEveryone, ToPlayer
@@ -51,29 +49,18 @@ from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
 from mythos_game.domain.world import World
 from mythos_game.service_layer.account_requests import AccountRequests
+from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.chat_history import ChatHistory
+from mythos_game.service_layer.command_log import Handling, audit, registered_name
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
-    UNKNOWN_COMMAND,
-    CommandOutcome,
     command_seconds,
     commands_handled,
 )
 from mythos_game.service_layer.sessions import Sessions
 
 log = logging.getLogger(__name__)
-audit_log = logging.getLogger("mythos_game.audit")
-
-
-@dataclass
-class _Handling:
-    """What one player command turned out to be, for its log line and metrics."""
-
-    command: str
-    """The canonical name of a registered command, else ``unknown``: a bounded label."""
-    outcome: CommandOutcome = "error"
-    """Stays ``error`` unless the handling reaches a verdict."""
 
 
 class Dispatcher:
@@ -108,8 +95,7 @@ class Dispatcher:
         self._started_at = clock()
         self._account_requests = account_requests
         self.state: GameState = sessions.state
-        self._present: set[str] = set()
-        """Ids of the characters in the world at the last ``_ward_arrivals``."""
+        self._arrivals = Arrivals(roster, self.state)
         self._rng = rng or random.Random()
         self._pending_rolls: dict[str, Characteristics] = {}
 
@@ -135,7 +121,7 @@ class Dispatcher:
     async def _handle_command(self, msg: PlayerCommand) -> None:
         # From arrival, lock wait included: that is the latency a player sees.
         started = time.perf_counter()
-        handling = _Handling(command=_registered_name(msg.command, msg.args))
+        handling = Handling(command=registered_name(msg.command, msg.args))
         with log_context(
             player_id=msg.player_id, command_id=msg.command_id, connection_id=msg.connection_id
         ):
@@ -193,7 +179,7 @@ class Dispatcher:
         for player in outcome.changed_players:
             await self._sessions.save(player)
             saved.add(player.character.id)
-        events = list(outcome.events)
+        events = [*outcome.events, *self._room_entries()]
         if ledger is not None:
             for character in ledger.changed():
                 if character.id not in saved:
@@ -204,22 +190,12 @@ class Dispatcher:
         await self._publisher.publish(events)
 
     def _ward_arrivals(self) -> None:
-        """Characters new in the world since the last look (a login, ``play``) are left
-        alone by hostile NPCs for ``arrival_ward_seconds``."""
-        present = {p.character.id for p in self._roster.online()}
-        until = self._clock() + self._rules.arrival_ward_seconds
-        for player in self._roster.online():
-            character = player.character
-            if character.id in self._present:
-                continue
-            self.state.wards[character.id] = until
-            if character.in_combat and fight_of(self.state.fights, character.id) is None:
-                # Fights are not stored: one who left the world mid-fight (a kick, a
-                # timeout) comes back out of it.
-                character.in_combat = False
-        for character_id in self._present - present:
-            self.state.wards.pop(character_id, None)
-        self._present = present
+        self._arrivals.ward_newcomers(self._clock(), self._rules.arrival_ward_seconds)
+
+    def _room_entries(self) -> list[Outgoing]:
+        """What the room entries of this command or tick may bring (an uneasy mind's
+        visions); before the status_updates, which come last."""
+        return self._arrivals.room_entries(self._rng, self._rules.lucidity_random_effects)
 
     async def _save_items(self) -> None:
         await self._sessions.items.save_changed(self.state)
@@ -258,7 +234,7 @@ class Dispatcher:
         link.role = msg.player_role
         return player
 
-    async def _command(self, msg: PlayerCommand, handling: _Handling) -> None:
+    async def _command(self, msg: PlayerCommand, handling: Handling) -> None:
         known = self._roster.get(msg.player_id) is not None
         player = await self._speaker(msg)
         if player is None:
@@ -285,7 +261,7 @@ class Dispatcher:
             for line in outcome.history:
                 await self._history.record(line)
         for entry in outcome.audit:
-            _audit(player, msg.player_role, entry)
+            audit(player, msg.player_role, entry)
         for request in outcome.bans:
             if self._account_requests is not None:
                 await self._account_requests.ban(request)
@@ -298,7 +274,7 @@ class Dispatcher:
         if msg.command_id is not None:
             link.remember(msg.command_id, response)
         # A character's status_update comes after the command's other events.
-        events = [*outcome.events, *ledger.events()]
+        events = [*outcome.events, *self._room_entries(), *ledger.events()]
         after: list[Outgoing] = []
         if outcome.switch_to is not None:
             # ``play``: what the old character caused goes out in the old epoch; the
@@ -330,7 +306,7 @@ class Dispatcher:
             await self._sessions.save_character(character)
 
     def _run(
-        self, player: Player, msg: PlayerCommand, handling: _Handling, ledger: StatusLedger
+        self, player: Player, msg: PlayerCommand, handling: Handling, ledger: StatusLedger
     ) -> Outcome:
         parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
         if isinstance(parsed, str):
@@ -396,14 +372,7 @@ class Dispatcher:
         )
 
 
-def _registered_name(command: str, args: list[str]) -> str:
-    """The canonical name of what was typed if it is a registered command, alias,
-    shorthand or direction; ``unknown`` otherwise (never the typed text: unbounded)."""
-    parsed = parse(command, args)
-    return UNKNOWN_COMMAND if parsed is None else parsed.spec.name
-
-
-def _handled(handling: _Handling, started: float) -> None:
+def _handled(handling: Handling, started: float) -> None:
     seconds = time.perf_counter() - started
     commands_handled(handling.command, handling.outcome).inc()
     command_seconds(handling.command).observe(seconds)
@@ -415,19 +384,4 @@ def _handled(handling: _Handling, started: float) -> None:
             "outcome": handling.outcome,
             "duration_ms": round(seconds * 1000, 3),
         },
-    )
-
-
-def _audit(actor: Player, role: str, entry: AuditEntry) -> None:
-    """One greppable line per admin action: ``admin action=kick allowed=yes actor=...``."""
-    audit_log.log(
-        logging.INFO if entry.allowed else logging.WARNING,
-        "admin action=%s allowed=%s actor=%s actor_id=%s role=%s target=%r detail=%r",
-        entry.action,
-        "yes" if entry.allowed else "no",
-        actor.name,
-        actor.id,
-        role,
-        entry.target,
-        entry.detail,
     )

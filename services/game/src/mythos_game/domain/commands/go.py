@@ -1,4 +1,3 @@
-from mythos_game.domain import hallucinations
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
 from mythos_game.domain.conditions import AT_PEACE
 from mythos_game.domain.movement import arrival_text, move_player
@@ -18,11 +17,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return refused(f"You cannot go {direction} from here.")
     if way.locked:
         return refused(f"The way {direction} is locked.")
+    # An uneasy mind may see something as it walks in: rolled for every room entry by
+    # the service layer (``service_layer/arrivals.py``), whatever caused it.
     events = move_player(ctx.world, ctx.roster, ctx.actor, way.target, ctx.state)
-    mode = ctx.rules.lucidity_random_effects
-    seen = hallucinations.on_entry(ctx.actor.character.tier, ctx.rng, mode)
-    if seen is not None:  # an uneasy mind may see something as it walks in
-        events.append(hallucinations.told_to(ctx.actor.id, seen))
     text = f"You go {direction}.\n{arrival_text(ctx.world, ctx.roster, way.target, ctx.state)}"
     return Outcome(True, text, events, state_changed=True)
 
