@@ -35,8 +35,8 @@ describe('rateRefusal', () => {
 describe('CommandOutbox.refused', () => {
   it('puts a refused command back at the front of the queue, once', () => {
     const outbox = new CommandOutbox(1);
-    const first = { command: 'say', args: ['one'], command_id: 'a' };
-    const second = { command: 'say', args: ['two'], command_id: 'b' };
+    const first = { command: 'say', args: ['one'], command_id: 'a', timestamp: '' };
+    const second = { command: 'say', args: ['two'], command_id: 'b', timestamp: '' };
     outbox.sent(first);
     expect(outbox.enqueue(second)).toBe(true);
     expect(outbox.refused('a')).toBe(true);
