@@ -104,8 +104,6 @@ def inventory_of(outcome: Outcome, who: Player) -> InventoryUpdateData:
 
 
 OTHERS = ToRoom(START, frozenset({"id-ada"}))
-EVERYONE = ToRoom(START)
-"""An admin's spawn and purge reach them too: their floor view has no other news of it."""
 
 
 def test_inventory_empty(t: Table) -> None:
@@ -369,8 +367,8 @@ def test_purge_empties_the_floor_for_good(t: Table) -> None:
     out = t.run(t.ada, "purge", admin=True)
     assert out.text == "You purge the room: 0 creatures and 2 things are gone."
     assert item_events(out) == [
-        (EVERYONE, "purge", "A brass lantern is gone."),
-        (EVERYONE, "purge", "A copy of the Arkham Advertiser is gone."),
+        (OTHERS, "purge", "A brass lantern is gone."),
+        (OTHERS, "purge", "A copy of the Arkham Advertiser is gone."),
     ]
     assert t.state.floor(START) == []
     gone = {item.id for item, place in t.state.take_changed() if place.kind == "gone"}
@@ -385,10 +383,10 @@ def test_a_creature_does_not_want_a_gift(t: Table) -> None:
     assert t.names(t.ada) == ["brass-lantern"]
 
 
-def test_an_admin_conjures_things_everyone_there_sees_appear(t: Table) -> None:
+def test_an_admin_conjures_things_the_others_see_appear(t: Table) -> None:
     out = t.run(t.ada, "spawn", "nerve-tonic", "2", admin=True)
     assert out.text == "You conjure 2 × a bottle of nerve tonic."  # noqa: RUF001
-    assert item_events(out) == [(EVERYONE, "spawn", "A bottle of nerve tonic appears.")] * 2
+    assert item_events(out) == [(OTHERS, "spawn", "A bottle of nerve tonic appears.")] * 2
     event = out.events[0].data
     assert isinstance(event, ItemEventData) and event.actor is not None
     assert (event.actor.id, event.actor.kind) == (t.ada.character_id, "player")

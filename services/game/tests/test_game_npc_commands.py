@@ -59,8 +59,7 @@ def test_spawn_conjures_items_and_refuses_what_does_not_exist() -> None:
     outcome = _run(state, roster, admin, "spawn brass-lantern", ADMIN_ROLE)
     assert outcome.text == "You conjure a brass lantern."
     [event] = outcome.events
-    # The admin too, as for a creature: their view of the floor learns the item's id.
-    assert event.audience == ToRoom(START)
+    assert event.audience == ToRoom(START, frozenset({admin.id}))
     assert isinstance(event.data, ItemEventData) and event.data.text == "A brass lantern appears."
     assert _run(state, roster, admin, "spawn nerve-tonic 3", ADMIN_ROLE).text == (
         "You conjure 3 × a bottle of nerve tonic."

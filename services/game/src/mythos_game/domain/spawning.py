@@ -54,16 +54,21 @@ def _spawn_item(ctx: TickContext, room: Room, rule: SpawnRule, outcome: TickOutc
     return True
 
 
-def appeared(item: Item, room_id: str, actor: Combatant | None = None) -> Outgoing:
+def appeared(
+    item: Item,
+    room_id: str,
+    actor: Combatant | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> Outgoing:
     """The room's ``item_event`` for an item put on its floor by a spawn rule, or by an
-    admin (``actor``), told to everyone there, the admin included."""
+    admin (``actor``; ``exclude`` their stream: they read the command's response)."""
     data = ItemEventData(
         action="spawn",
         actor=actor,
         item=item_view(item),
         text=f"{capitalized(item.name)} appears.",
     )
-    return Outgoing("item_event", ToRoom(room_id), data, room_id)
+    return Outgoing("item_event", ToRoom(room_id, exclude), data, room_id)
 
 
 SPAWN_KINDS: dict[str, SpawnKind] = {

@@ -18,9 +18,7 @@ from mythos_game.domain.possessions import combatant, title
 @admin_only("purge")
 def run(ctx: Context, args: list[str]) -> Outcome:
     room_id = ctx.actor.room_id
-    # The admin too, as with the creatures' npc_left: their view of the floor has no
-    # other way to learn the things are gone.
-    everyone = ToRoom(room_id)
+    others = ToRoom(room_id, frozenset({ctx.actor.id}))
     arena = arena_of(ctx)
     end_fights_in(arena, room_id)  # each character in the room's fight is told it is over
     events: list[Outgoing] = list(arena.events)
@@ -36,7 +34,7 @@ def run(ctx: Context, args: list[str]) -> Outcome:
             item=item_view(item),
             text=f"{title(item.name)} is gone.",
         )
-        events.append(Outgoing("item_event", everyone, data, room_id))
+        events.append(Outgoing("item_event", others, data, room_id))
     text = f"You purge the room: {len(creatures)} creatures and {len(things)} things are gone."
     audit = [AuditEntry("purge", room_id, f"creatures={len(creatures)} things={len(things)}")]
     return Outcome(True, text, events, audit=audit)

@@ -41,13 +41,12 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     if len(ctx.state.floors.get(room_id, ())) + count > ctx.rules.room_items_max:
         return refused("There is no room left here for that.")
     me = combatant(ctx.actor)
+    myself = frozenset({ctx.actor.id})
     events = []
     for _ in range(count):
         item = Item(ctx.state.new_id(), prototype)
         ctx.state.put_on_floor(room_id, item)
-        # The admin too (unlike an actor's get or drop, which their inventory_update
-        # tells): it is how their view of the floor learns the new item and its id.
-        events.append(appeared(item, room_id, actor=me))
+        events.append(appeared(item, room_id, actor=me, exclude=myself))
     return Outcome(True, f"You conjure {_counted(count, prototype.name)}.", events, audit=audit)
 
 
