@@ -30,4 +30,8 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
     assert step["components"]["game"]["cpu_ms_per_say"] > 0
     assert step["capped"] == (step["server_core_percent"] > 85)
     assert step["gc"]["game"]["collections"] > 0  # the game collects under load
+    # The services count the broker messages: a say is at least its command and its event.
+    assert step["broker_per_say"]["publishes"] >= 2
+    assert step["broker_per_say"]["deliveries"] >= 2
+    assert results["meta"]["commit"]
     assert (tmp_path / "results.md").exists() and (tmp_path / "latency_cpu.png").exists()

@@ -12,11 +12,13 @@ import datetime
 import os
 import resource
 import shlex
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from mythos_bench import capacity
 from mythos_bench.report import write_all
 from mythos_bench.scenarios import idle, soak, throughput
 from mythos_bench.stack import Stack
@@ -88,7 +90,31 @@ def verdict(results: dict[str, Any]) -> int:
     return 0 if lost == 0 and broken == 0 else 1
 
 
+def measured_commit() -> str:
+    """The commit the run measures, marked when the work tree had uncommitted changes."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode:
+        return "unknown"
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
+    return head.stdout.strip() + (" with uncommitted changes" if changed else "")
+
+
+def write_capacity(results: dict[str, Any], out: Path) -> Path | None:
+    """docs/capacity.md from this run's figures (beside the results when they are
+    written elsewhere); a run without steps or idle connections has too little."""
+    if not results["steps"] or not results["idle"]:
+        return None
+    default = (REPO / "docs" / "benchmarks").resolve()
+    target = capacity.DEFAULT_PATH if out.resolve() == default else out / "capacity.md"
+    capacity.main(["--results", str(out / "results.json"), "--out", str(target)])
+    return target
+
+
 async def main(args: argparse.Namespace) -> int:
+    commit = measured_commit()
     raise_fd_limit()
     if not args.no_pin:
         os.sched_setaffinity(0, GENERATOR_CPUS)
@@ -97,17 +123,20 @@ async def main(args: argparse.Namespace) -> int:
     results["idle"] = await on_fresh_stack(args, 1, idle) if args.idle else []
     results["meta"] = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
         "command": "uv run python -m mythos_bench " + shlex.join(sys.argv[1:]),
         "players": args.players,
         "room_size": args.room_size,
         "edges": args.edges,
         "server_cpus": "all" if args.no_pin else "0",
         "generator_cpus": "all" if args.no_pin else "1",
-        "broker_messages_per_say": "3 publishes (edge->game command, one room event, the "
-        "sender's command_response) and 2 + (edges with listeners) deliveries, by construction",
+        "broker_messages_per_say": "2 publishes (edge->game command, one room event carrying "
+        "the sender's command_response) and 1 + (edges with listeners) deliveries, by "
+        "construction; each step's broker_per_say counts them",
     }
     for path in write_all(results, args.out):
         print(f"wrote {path}")
+    write_capacity(results, args.out)
     return verdict(results)
 
 

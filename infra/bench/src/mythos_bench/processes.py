@@ -102,6 +102,29 @@ def sample_groups(groups: dict[str, list[int]]) -> dict[str, Sample]:
     return out
 
 
+PidSamples = dict[str, dict[int, Sample]]
+
+
+def sample_pids(groups: dict[str, list[int]]) -> PidSamples:
+    return {name: {pid: sample(pid) for pid in pids} for name, pids in groups.items()}
+
+
+def alive_in_both(
+    before: PidSamples, after: PidSamples
+) -> tuple[dict[str, Sample], dict[str, Sample]]:
+    """Each group summed over the processes alive at both samples. One that ended in
+    between (a ``rabbitmqctl``'s short-lived ``beam.smp``, a database backend) reads as
+    zero afterwards and would take its whole CPU time off its group's."""
+    first: dict[str, Sample] = {}
+    last: dict[str, Sample] = {}
+    for name, now in after.items():
+        then = before.get(name, {})
+        live = [pid for pid, s in now.items() if s.rss_kb and pid in then and then[pid].rss_kb]
+        first[name] = sum((then[pid] for pid in live), Sample(0.0, 0))
+        last[name] = sum((now[pid] for pid in live), Sample(0.0, 0))
+    return first, last
+
+
 def pin(pids: list[int], cpus: str) -> None:
     """Pin every thread of each process (``taskset -a``) to ``cpus``."""
     for pid in pids:

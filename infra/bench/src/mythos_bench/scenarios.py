@@ -10,13 +10,15 @@ from typing import Any
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
+    alive_in_both,
     pin,
     sample,
     sample_groups,
+    sample_pids,
     server_processes,
     start_profiles,
 )
-from mythos_bench.service_metrics import metrics_urls, pauses, scrape
+from mythos_bench.service_metrics import bus_messages, metrics_urls, pauses, scrape
 from mythos_bench.stack import Stack
 from mythos_bench.tokens import TokenMint
 
@@ -88,7 +90,8 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
     steps: list[dict[str, Any]] = []
     stopped = ""
     for n, rate in enumerate(float(r) for r in args.rates.split(",")):
-        before, gc_before, t0 = sample_groups(groups), scrape(urls), time.perf_counter()
+        before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
+        bus_before = bus_messages(urls)
         profilers = (
             start_profiles(groups, args.out, args.step_seconds)
             if rate == args.profile_rate and not args.smoke
@@ -99,8 +102,9 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
         )
         for profiler in profilers:
             profiler.wait(timeout=60)
-        after, gc_after, elapsed = sample_groups(groups), scrape(urls), time.perf_counter() - t0
-        components = per_component(before, after, result.sent, elapsed)
+        after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
+        bus_after = bus_messages(urls)
+        components = per_component(*alive_in_both(before, after), result.sent, elapsed)
         busy = sum(row["cpu_percent"] for row in components.values())
         step = {
             **result.__dict__,
@@ -111,6 +115,11 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
             "components": components,
             "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
             "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
+            # Counted by the services; heartbeats and saves in the step count too.
+            "broker_per_say": {
+                kind: (bus_after[kind] - bus_before[kind]) / max(result.sent, 1)
+                for kind in bus_after
+            },
         }
         steps.append(step)
         f = result.fanout_ms

@@ -1,5 +1,7 @@
 """What the services say about themselves on ``/metrics`` during a run: their garbage
-collection pauses (``mythos_gc_pause_seconds``, from the contract's ops metrics)."""
+collection pauses (``mythos_gc_pause_seconds``) and the broker messages they published
+and consumed (``mythos_bus_published_total``, ``mythos_bus_delivered_total``), from the
+contract's ops metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 GC_METRIC = "mythos_gc_pause_seconds"
+BUS_COUNTERS = {
+    "mythos_bus_published_total": "publishes",
+    "mythos_bus_delivered_total": "deliveries",
+}
 LONG_PAUSE_SECONDS = 0.02  # a pause longer than this shows in a 50 ms p99
 
 
@@ -53,6 +59,24 @@ def scrape(urls: dict[str, list[str]]) -> dict[str, GcBuckets]:
                 continue  # a service that is down reports nothing for this step
         out[name] = total
     return out
+
+
+def bus_messages(urls: dict[str, list[str]]) -> dict[str, float]:
+    """Every service's publishes the broker confirmed and deliveries it consumed, summed:
+    each message crosses the broker once as a publish and once per queue it reaches."""
+    total = dict.fromkeys(BUS_COUNTERS.values(), 0.0)
+    for addresses in urls.values():
+        for url in addresses:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    text = response.read().decode()
+            except OSError:
+                continue  # a service that is down reports nothing for this step
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name in BUS_COUNTERS:
+                        total[BUS_COUNTERS[sample.name]] += sample.value
+    return total
 
 
 def pauses(before: GcBuckets, after: GcBuckets) -> dict[str, int | str]:
