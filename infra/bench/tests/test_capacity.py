@@ -21,6 +21,7 @@ from mythos_bench.capacity_model import (
     binding_players,
     edges_touched,
     hot_zone_players,
+    mean_wait_ms,
     plan,
     unit_costs,
 )
@@ -204,3 +205,11 @@ def test_a_process_that_ended_mid_step_takes_nothing_off_its_group() -> None:
     after = {"rabbitmq": {1: Sample(12.5, 100), 2: Sample(0.0, 0)}}  # pid 2 ended
     first, last = alive_in_both(before, after)
     assert (last["rabbitmq"] - first["rabbitmq"]).cpu_seconds == pytest.approx(2.5)
+
+
+def test_the_queue_wait_grows_without_bound_near_a_full_core() -> None:
+    assert mean_wait_ms(2.0, 0.0) == 0
+    assert mean_wait_ms(2.0, 0.5) == pytest.approx(1.0)  # rho s / 2(1 - rho)
+    assert mean_wait_ms(2.0, 0.9) > 3 * mean_wait_ms(2.0, 0.7)
+    with pytest.raises(ValueError):
+        mean_wait_ms(2.0, 1.0)

@@ -20,6 +20,7 @@ from mythos_bench.capacity_model import (
     UnitCosts,
     binding_players,
     hot_zone_players,
+    mean_wait_ms,
     plan,
     unit_costs,
 )
@@ -172,7 +173,14 @@ def _bottlenecks(plans: list[Plan], mix: Mix, costs: UnitCosts) -> list[str]:
         f"{mix.headroom * 1000 / costs.game_per_say:,.0f} at {mix.headroom:.0%}: that is a "
         f"hot zone's cap. At this mix one zone holds {zone:,.0f} players "
         f"({zone * mix.active_fraction:,.0f} active) before its shard passes "
-        f"{mix.headroom:.0%}; splitting the zone, or a lighter game path, are the levers.",
+        f"{mix.headroom:.0%}; splitting the zone, or a lighter game path, are the levers. "
+        "A say waits on average "
+        + ", ".join(
+            f"{mean_wait_ms(costs.game_per_say, u):.1f} ms at {u:.0%}"
+            for u in (0.5, mix.headroom, 0.9, 0.95)
+        )
+        + " in its shard's queue before it runs (M/D/1: says at random, each taking the "
+        "measured game time): it grows steeply past the headroom.",
         "",
     ]
     for p in plans:

@@ -274,3 +274,11 @@ def hot_zone_players(mix: Mix, costs: UnitCosts) -> float:
         for k in mix.kinds
     )
     return mix.headroom * 1000 / per_player_ms if per_player_ms else math.inf
+
+
+def mean_wait_ms(service_ms: float, utilisation: float) -> float:
+    """Mean time a command waits in a single-core queue before it runs (M/D/1: arrivals
+    at random, each taking ``service_ms``): what a shard's headroom buys in latency."""
+    if not 0 <= utilisation < 1:
+        raise ValueError("a queue at or over 100 % never drains")
+    return utilisation * service_ms / (2 * (1 - utilisation))
