@@ -196,3 +196,33 @@ async def test_lucidity_and_a_ritual_cooldown_outlive_a_killed_game(
     )
     # 600 s from the meditation, less what the restart took (rounded up to minutes).
     assert again["success"] is False and wait is not None and 8 <= int(wait[1]) <= 10, again
+
+
+async def test_the_chat_history_keeps_the_speakers_glyph_across_a_killed_game(
+    start_system: Any, players: Any
+) -> None:
+    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    boss = await join(system, players, "Boss")
+    boss = await grant_admin(system, players, boss.name)
+    ada = await join(system, players, "Ada")
+    await set_lucidity(boss, ada, 25)  # fractured: her lines gain a glyph
+    said = await ada.run("global", "The stars are right.")
+    assert said["result"] == f"[global] {ada.name}: The stars are right.{GLYPH}"
+
+    def kept(player: Any) -> list[tuple[str, list[str]]]:
+        return [(c["message"], c["distortion"]) for c in lines_from(player, ada) if c["history"]]
+
+    # Bob is fractured too, but a listener's own effects are never part of the history.
+    bob = await join(system, players, "Bob")
+    await set_lucidity(boss, bob, 30)
+    assert kept(bob) == [(f"The stars are right.{GLYPH}", ["glyph"])]
+
+    # After a kill -9 the history is read back from the database, distortion and all.
+    old = system.signal("game", signal.SIGKILL)
+    await system.wait_restarted("game", old)
+    await bob.wait_for(
+        lambda m: m["event_type"] == "game_state" and m["data"]["resync"], timeout=60, what="resync"
+    )
+    cy = await join(system, players, "Cy")
+    await cy.event("chat_message", message=f"The stars are right.{GLYPH}")
+    assert kept(cy) == [(f"The stars are right.{GLYPH}", ["glyph"])]

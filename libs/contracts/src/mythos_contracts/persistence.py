@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mythos_contracts.envelope import EventEnvelope
-from mythos_contracts.events import Characteristics, CommandResponseData
+from mythos_contracts.events import Characteristics, CommandResponseData, Distortion
 
 
 class _Message(BaseModel):
@@ -185,6 +185,11 @@ class ChatLine(_Message):
     message: str
     text: str
     sent_at: datetime
+    distortion: list[Distortion] = Field(
+        default_factory=list,
+        description="what the speaker's troubled mind did to the line (glyph); a listener's "
+        "own effects are never kept",
+    )
 
 
 class LoadChatHistoryRequest(_Message):

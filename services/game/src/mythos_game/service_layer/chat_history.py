@@ -92,6 +92,7 @@ class ChatHistory:
             message=data.message,
             text=data.text,
             sent_at=self._now(),
+            distortion=data.distortion,  # the speaker's only: what every listener shared
         )
         self._keep(line)
         await self._store.save_chat_line(line)
@@ -130,4 +131,5 @@ def _as_message(line: ChatLine) -> ChatMessageData:
         message=line.message,
         text=line.text,
         history=True,
+        distortion=line.distortion,
     )

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from mythos_contracts.persistence import CharacterName, CharacterRecord, CharacterStateChanged
 
 from mythos_persistence.adapters.sql_store import SqlStore, insert_for
-from mythos_persistence.adapters.tables import characters
+from mythos_persistence.adapters.tables import characters, items
 
 _ACTIVE = characters.c.deleted_at.is_(None)
 
@@ -49,7 +49,11 @@ class SqlCharacterStore(SqlStore):
             async with self._engine.begin() as connection:
                 # A row comes back only when inserted or actually updated: the conflict
                 # clause's WHERE filters stale versions out, inside the one statement.
-                return (await connection.execute(self._upsert(change))).first() is not None
+                written = (await connection.execute(self._upsert(change))).first() is not None
+                if change.deleted:
+                    # Even when stale (a redelivery): destroying them again changes nothing.
+                    await connection.execute(_destroy_items_of(change.character_id))
+            return written
 
         return await self._write("save_character", upsert)
 
@@ -76,6 +80,28 @@ class SqlCharacterStore(SqlStore):
             set_={column: excluded[column] for column in values if column not in kept},
             where=characters.c.version < excluded.version,
         ).returning(characters.c.version)
+
+
+def _destroy_items_of(character_id: str) -> sa.Update:
+    """Every item the character carries or wears becomes a tombstone (a deleted
+    character's items are destroyed, §3.8), in the transaction that deletes it: the
+    game saves a tombstone for each item it holds, and this catches any it did not (one
+    whose save it has not seen, one of a kind the world no longer has)."""
+    return (
+        sa.update(items)
+        .where(
+            items.c.location_kind.in_(("carried", "worn")),
+            items.c.location_id == character_id,
+        )
+        .values(
+            location_kind="gone",
+            location_id=None,
+            slot=None,
+            origin=None,
+            version=items.c.version + 1,
+            updated_at=datetime.now(UTC),
+        )
+    )
 
 
 def _record(values: Any) -> CharacterRecord:

@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mythos_persistence.adapters.sql_store import SqlStore, insert_for
 from mythos_persistence.adapters.tables import chat_lines
 
-_COLUMNS = ("line_id", "scope", "channel", "player_id", "player_name", "message", "text")
+_COLUMNS = (
+    "line_id",
+    "scope",
+    "channel",
+    "player_id",
+    "player_name",
+    "message",
+    "text",
+    "distortion",
+)
 
 
 class SqlChatStore(SqlStore):
@@ -74,6 +83,8 @@ class SqlChatStore(SqlStore):
 
 
 def _line(values: dict[str, object]) -> ChatLine:
+    if values.get("distortion") is None:  # kept before distortion was stored
+        values = {**values, "distortion": []}
     line = ChatLine.model_validate(values)
     if line.sent_at.tzinfo is None:  # SQLite keeps no zone; every value written is UTC
         line = line.model_copy(update={"sent_at": line.sent_at.replace(tzinfo=UTC)})

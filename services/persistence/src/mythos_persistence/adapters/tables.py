@@ -56,6 +56,9 @@ chat_lines = sa.Table(
     sa.Column("message", sa.Text(), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    # The speaker's effects on the line (``["glyph"]``); NULL for lines kept before
+    # distortion was (read as none).
+    sa.Column("distortion", sa.JSON(), nullable=True),
     sa.Index("ix_chat_lines_scope_sent_at", "scope", "sent_at"),
 )
 

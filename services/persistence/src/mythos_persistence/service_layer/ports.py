@@ -59,7 +59,9 @@ class CharacterStore(Protocol):
 
     async def save_if_newer(self, change: CharacterStateChanged) -> bool:
         """Write ``change`` atomically unless the stored version is >= its version (a
-        deleted character is kept, marked deleted). True when written, False when stale."""
+        deleted character is kept, marked deleted, and everything it carries and wears
+        becomes a tombstone in the same transaction, even when the change is stale).
+        True when written, False when stale."""
 
 
 class ChatStore(Protocol):
