@@ -23,6 +23,7 @@ from mythos_contracts.routing import (
     SAVE_CHARACTER_KEY,
     save_key,
 )
+from mythos_persistence.adapters import tables
 from mythos_persistence.adapters.character_store import SqlCharacterStore
 from mythos_persistence.adapters.migrations import upgrade_to_head
 from mythos_persistence.adapters.player_store import SqlPlayerStore
@@ -123,10 +124,55 @@ async def test_a_deleted_character_is_gone_and_frees_its_name(
     assert [c.name for c in await characters.for_account("a2")] == ["ADA"]
 
 
-async def test_two_active_characters_cannot_share_a_name(characters: SqlCharacterStore) -> None:
+async def test_two_active_characters_never_share_a_name(engine: AsyncEngine) -> None:
+    await upgrade_to_head(engine)
+    now = datetime.now(UTC)
+    row = {
+        "account_id": "a1",
+        "profession": "drifter",
+        "characteristics": STANDARD,
+        "state": {},
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.insert(tables.characters), [{"character_id": "c1", "name": "Ada", **row}]
+        )
+    with pytest.raises(IntegrityError):  # the partial unique index backs the rule
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.insert(tables.characters), [{"character_id": "c2", "name": "aDA", **row}]
+            )
+
+
+async def test_a_create_that_lost_the_race_for_a_name_is_kept_renamed(
+    characters: SqlCharacterStore,
+) -> None:
+    # A restarted game whose name load overtook a queued create lets a second character
+    # take the same name: neither is lost, the later is kept under the first free name.
     await characters.save_if_newer(change(1))
-    with pytest.raises(IntegrityError):
-        await characters.save_if_newer(change(1, character_id="c2", account_id="a2", name="aDa"))
+    assert await characters.save_if_newer(change(1, character_id="c2", account_id="a2", name="aDa"))
+    assert await characters.save_if_newer(change(1, character_id="c3", account_id="a3", name="ADA"))
+    names = {n.character_id: n.name for n in await characters.active_names()}
+    assert names == {"c1": "Ada", "c2": "aDa1", "c3": "ADA2"}
+    # Its later saves (the game still calls it aDa) keep the name it was given, and a
+    # redelivered, stale one is still ignored.
+    assert await characters.save_if_newer(
+        change(2, character_id="c2", account_id="a2", name="aDa", dp=7)
+    )
+    assert not await characters.save_if_newer(
+        change(2, character_id="c2", account_id="a2", name="aDa", dp=1)
+    )
+    (c2,) = await characters.for_account("a2")
+    assert (c2.name, c2.state.dp, c2.version) == ("aDa1", 7, 2)
+    # A long name stays within 20 characters.
+    long = "Abcdefghijklmnopqrst"
+    await characters.save_if_newer(change(1, character_id="c4", account_id="a4", name=long))
+    await characters.save_if_newer(change(1, character_id="c5", account_id="a5", name=long))
+    (c5,) = await characters.for_account("a5")
+    assert c5.name == "Abcdefghijklmnopqrs1"
 
 
 async def test_player_saves_keep_the_active_character_unless_given(engine: AsyncEngine) -> None:

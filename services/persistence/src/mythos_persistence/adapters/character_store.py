@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from mythos_contracts.persistence import CharacterName, CharacterRecord, CharacterStateChanged
+from sqlalchemy.exc import IntegrityError
 
 from mythos_persistence.adapters.sql_store import SqlStore, insert_for
 from mythos_persistence.adapters.tables import characters, items
 
+log = logging.getLogger(__name__)
+
 _ACTIVE = characters.c.deleted_at.is_(None)
+NAME_MAX = 20
+"""A character name's longest (``[A-Za-z][A-Za-z0-9_]{2,19}``); a renamed one keeps to it."""
+_RENAME_ATTEMPTS = 3
 
 
 class SqlCharacterStore(SqlStore):
@@ -45,17 +52,58 @@ class SqlCharacterStore(SqlStore):
         return await self._read("character_names", query)
 
     async def save_if_newer(self, change: CharacterStateChanged) -> bool:
-        async def upsert() -> bool:
-            async with self._engine.begin() as connection:
-                # A row comes back only when inserted or actually updated: the conflict
-                # clause's WHERE filters stale versions out, inside the one statement.
-                written = (await connection.execute(self._upsert(change))).first() is not None
-                if change.deleted:
-                    # Even when stale (a redelivery): destroying them again changes nothing.
-                    await connection.execute(_destroy_items_of(change.character_id))
-            return written
+        async def upsert(change: CharacterStateChanged) -> bool:
+            for _ in range(_RENAME_ATTEMPTS):
+                try:
+                    return await self._apply(change)
+                except IntegrityError:
+                    free = await self._free_name(change)
+                    if free is None:
+                        raise  # not the name: a change the database refuses
+                # Another character took the name first. Only a crash window does this
+                # (the game checks names in memory, but a restarted game's name load may
+                # overtake a queued create): both characters are kept, the later one
+                # under the first free ``{name}{n}``, as the 0005 backfill does. The
+                # same free name comes back for each later save of it (its own row
+                # does not count), so it keeps it.
+                log.warning(
+                    "character %s: the name %r is taken; kept as %r",
+                    change.character_id,
+                    change.name,
+                    free,
+                )
+                change = change.model_copy(update={"name": free})
+            return await self._apply(change)
 
-        return await self._write("save_character", upsert)
+        return await self._write("save_character", lambda: upsert(change))
+
+    async def _free_name(self, change: CharacterStateChanged) -> str | None:
+        """The first ``{name}{n}`` no other active character holds (case-insensitively);
+        None when no other holds ``name`` itself (the conflict was not the name)."""
+        statement = sa.select(sa.func.lower(characters.c.name)).where(
+            _ACTIVE, characters.c.character_id != change.character_id
+        )
+        async with self._engine.connect() as connection:
+            taken = set((await connection.execute(statement)).scalars())
+        if change.name.lower() not in taken:
+            return None
+        n = 1
+        while True:
+            suffix = str(n)
+            candidate = change.name[: NAME_MAX - len(suffix)] + suffix
+            if candidate.lower() not in taken:
+                return candidate
+            n += 1
+
+    async def _apply(self, change: CharacterStateChanged) -> bool:
+        async with self._engine.begin() as connection:
+            # A row comes back only when inserted or actually updated: the conflict
+            # clause's WHERE filters stale versions out, inside the one statement.
+            written = (await connection.execute(self._upsert(change))).first() is not None
+            if change.deleted:
+                # Even when stale (a redelivery): destroying them again changes nothing.
+                await connection.execute(_destroy_items_of(change.character_id))
+        return written
 
     def _upsert(self, change: CharacterStateChanged) -> Any:
         now = datetime.now(UTC)
