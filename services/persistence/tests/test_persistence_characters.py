@@ -221,3 +221,25 @@ async def test_the_service_saves_characters_and_answers_with_them(backend: Backe
         assert [(n.character_id, n.account_id, n.name) for n in names] == [("c1", "acct", "Ada")]
     finally:
         await service.stop()
+
+
+async def test_the_service_keeps_both_characters_of_a_name_race(backend: Backend) -> None:
+    # Before: the second save broke the name index and was dead-lettered, so a character
+    # someone had played was never stored.
+    service, _ = await backend.start_service()
+    client: Bus = await backend.bus("game")
+    try:
+        for character in (
+            change(1, account_id="first"),
+            change(2, character_id="c2", account_id="second", name="ADA"),
+        ):
+            body = character.model_dump_json().encode()
+            await client.publish(PERSISTENCE_EXCHANGE, SAVE_CHARACTER_KEY, body)
+
+        async def both() -> bool:
+            return [c.name for c in (await Backend.loaded(client, "second")).characters] == ["ADA1"]
+
+        await Backend.eventually(both, what="the second character kept, renamed")
+        assert [c.name for c in (await Backend.loaded(client, "first")).characters] == ["Ada"]
+    finally:
+        await service.stop()
