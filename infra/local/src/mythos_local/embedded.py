@@ -12,6 +12,7 @@ from mythos_auth.entrypoints.api import create_app as create_auth_app
 from mythos_auth.settings import AuthSettings
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import configure_logging
+from mythos_contracts.routing import PERSISTENCE_SAVES_QUEUE
 from mythos_edge.app import create_app as create_edge_app
 from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
 from mythos_edge.settings import EdgeSettings
@@ -96,7 +97,10 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         log_to(console, service_of)
     data = settings.mythos_data_dir / "embedded"
     data.mkdir(parents=True, exist_ok=True)
-    broker = InMemoryBroker()
+    # The broker lives in this process, so a kill -9 loses what it holds: the saves are
+    # confirmed only once the persistence service has stored them (RabbitMQ's confirm
+    # means "on disk"), so an answered command outlives a kill in this mode too.
+    broker = InMemoryBroker(confirm_on_ack=[PERSISTENCE_SAVES_QUEUE])
     auth_app = create_auth_app(
         AuthSettings(
             database_url=f"sqlite+aiosqlite:///{data / 'auth.db'}",

@@ -2,6 +2,12 @@
 
 One ``InMemoryBroker`` plays the broker; each service holds its own ``InMemoryBus``
 on it, as it would hold its own connection, so exclusive queues die with their owner.
+
+A broker in the process dies with the process: what RabbitMQ would still hold after a
+kill -9 is lost. A queue named in ``confirm_on_ack`` makes up for it: a persistent publish
+to it returns only once its consumer has handled the message (acked or dead-lettered),
+so a publisher that waits for its confirm before going on (the game's saves) knows the
+consumer has stored it.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from mythos_contracts.bus.correlation import outgoing_headers
@@ -37,38 +43,59 @@ class _Queue:
     owner: InMemoryBus | None
     dead_letter: bool
     max_length: int | None = None
+    confirm_on_ack: bool = False
     items: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+    # confirm_on_ack: each waiting or unacked delivery (by identity) -> its confirm.
+    unconfirmed: dict[int, asyncio.Future[None]] = field(default_factory=dict)
 
-    def put(self, delivery: Delivery) -> None:
-        """Enqueue; over ``max_length`` the oldest waiting message is dropped (drop-head)."""
+    def put(self, delivery: Delivery) -> asyncio.Future[None] | None:
+        """Enqueue; over ``max_length`` the oldest waiting message is dropped (drop-head).
+        Returns the confirm to wait for, on a ``confirm_on_ack`` queue."""
         if self.max_length is not None and self.items.qsize() >= self.max_length:
             if self.items.empty():  # max_length 0: nothing is kept
-                return
-            self.items.get_nowait()
+                return None
+            self.settle(self.items.get_nowait())
         self.items.put_nowait(delivery)
+        if not self.confirm_on_ack:
+            return None
+        confirm = asyncio.get_running_loop().create_future()
+        self.unconfirmed[id(delivery)] = confirm
+        return confirm
+
+    def settle(self, delivery: Delivery) -> None:
+        """The queue is done with ``delivery``: its publisher's wait ends."""
+        confirm = self.unconfirmed.pop(id(delivery), None)
+        if confirm is not None and not confirm.done():
+            confirm.set_result(None)
 
 
 class InMemoryBroker:
     """The shared routing state: exchanges, queues and bindings."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, confirm_on_ack: Collection[str] = ()) -> None:
+        """``confirm_on_ack``: the queues whose publishes are confirmed only once
+        consumed (see the module doc)."""
         self.exchanges: dict[str, list[tuple[str, str]]] = {DEFAULT_EXCHANGE: []}
         self.queues: dict[str, _Queue] = {}
+        self.confirm_on_ack = frozenset(confirm_on_ack)
 
-    def route(self, exchange: str, routing_key: str, delivery: Delivery) -> int:
+    def route(
+        self, exchange: str, routing_key: str, delivery: Delivery
+    ) -> list[asyncio.Future[None]]:
+        """Put ``delivery`` in every queue it is routed to; returns the confirms to wait
+        for (one per ``confirm_on_ack`` queue it went to)."""
         if exchange == DEFAULT_EXCHANGE:
             queue = self.queues.get(routing_key)
-            if queue is not None:
-                queue.put(delivery)
-            return 0 if queue is None else 1
-        if exchange not in self.exchanges:
+            targets = [] if queue is None else [queue]
+        elif exchange not in self.exchanges:
             raise LookupError(f"no exchange {exchange!r}")
-        targets = {
-            q for q, pattern in self.exchanges[exchange] if topic_matches(pattern, routing_key)
-        }
-        for name in targets:
-            self.queues[name].put(delivery)
-        return len(targets)
+        else:
+            names = {
+                q for q, pattern in self.exchanges[exchange] if topic_matches(pattern, routing_key)
+            }
+            targets = [self.queues[name] for name in names]
+        confirms = [queue.put(delivery) for queue in targets]
+        return [confirm for confirm in confirms if confirm is not None]
 
 
 class InMemoryBus:
@@ -136,7 +163,11 @@ class InMemoryBus:
                 raise PermissionError(f"queue {name!r} is exclusive to another connection")
             return
         self._broker.queues[name] = _Queue(
-            name, self if exclusive else None, dead_letter, max_length
+            name,
+            self if exclusive else None,
+            dead_letter,
+            max_length,
+            confirm_on_ack=name in self._broker.confirm_on_ack,
         )
 
     async def bind(self, queue: str, exchange: str, pattern: str) -> None:
@@ -169,8 +200,10 @@ class InMemoryBus:
             headers=outgoing_headers(),
             user_id=self._user,
         )
-        self._broker.route(exchange, routing_key, delivery)
+        confirms = self._broker.route(exchange, routing_key, delivery)
         bus_published(exchange).inc()
+        if persistent and confirms:
+            await asyncio.gather(*(asyncio.shield(c) for c in confirms))
 
     async def publish_many(
         self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
@@ -216,8 +249,10 @@ class InMemoryBus:
                 dead_lettered.inc()
                 if queue.dead_letter:
                     self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
+                queue.settle(delivery)
             else:
                 acked.inc()
+                queue.settle(delivery)
             finally:
                 self._busy.discard(me)
 
