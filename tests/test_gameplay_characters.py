@@ -5,7 +5,16 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from test_gameplay_support import QUAD, START, grant_admin, join, start
+import pytest
+from test_gameplay_support import (
+    BOTH_MODES,
+    QUAD,
+    START,
+    grant_admin,
+    join,
+    restart_game,
+    start,
+)
 
 STANDARD_STATUS = {
     "dp": 20,
@@ -27,10 +36,11 @@ def fresh(player: Any) -> None:
     player.received.clear()
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_a_first_login_plays_the_standard_investigator(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start(start_system, mode)
     ada = await join(system, players, "Ada")
     state = (await ada.event("game_state"))["data"]
     assert state["player"]["name"] == ada.name
@@ -68,10 +78,11 @@ async def test_a_first_login_plays_the_standard_investigator(
         }
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_create_play_and_delete_characters_and_they_survive_a_restart(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start(start_system, mode)
     ada = await join(system, players, "Ada")
     bob = await join(system, players, "Bob")
     first_state = (await ada.event("game_state"))["data"]
@@ -148,8 +159,7 @@ async def test_create_play_and_delete_characters_and_they_survive_a_restart(
     assert (await ada.run("north"))["success"]
 
     # A graceful restart of the game: everything stored comes back.
-    old = system.signal("game", signal.SIGTERM)
-    await system.wait_restarted("game", old)
+    ada, bob = await restart_game(system, players, signal.SIGTERM, ada, bob)
     command_id = await ada.send("status")
     answer = await ada.wait_for(
         lambda m: m["data"].get("command_id") == command_id, timeout=60, what="status"
@@ -172,8 +182,9 @@ async def test_create_play_and_delete_characters_and_they_survive_a_restart(
     assert state["room"]["id"] == QUAD
 
 
-async def test_what_a_bleeding_character_may_do(start_system: Any, players: Any) -> None:
-    system = start(start_system)
+@pytest.mark.parametrize(*BOTH_MODES)
+async def test_what_a_bleeding_character_may_do(mode: str, start_system: Any, players: Any) -> None:
+    system = start(start_system, mode)
     ada = await join(system, players, "Ada")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)

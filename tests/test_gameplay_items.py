@@ -8,7 +8,19 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from test_gameplay_support import QUAD, START, grant_admin, join, settled, start, walk
+import pytest
+from test_gameplay_support import (
+    BOTH_MODES,
+    QUAD,
+    START,
+    grant_admin,
+    join,
+    restart_game,
+    settled,
+    start,
+    state_after_kill,
+    walk,
+)
 
 PAPER = "a copy of the Arkham Advertiser"
 
@@ -47,8 +59,11 @@ async def conjure(admin: Any, prototype: str, name: str) -> None:
     assert conjured["result"] == f"You conjure {name}.", conjured
 
 
-async def test_get_give_drop_equip_and_use_between_players(start_system: Any, players: Any) -> None:
-    system = start(start_system)
+@pytest.mark.parametrize(*BOTH_MODES)
+async def test_get_give_drop_equip_and_use_between_players(
+    mode: str, start_system: Any, players: Any
+) -> None:
+    system = start(start_system, mode)
     ada = await join(system, players, "Ada")
     ada = await grant_admin(system, players, ada.name)
     bob = await join(system, players, "Bob")
@@ -154,10 +169,11 @@ async def test_get_give_drop_equip_and_use_between_players(start_system: Any, pl
         await player.close()
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_a_restart_in_the_middle_of_play_loses_and_doubles_nothing(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start(start_system, mode)
     ada = await join(system, players, "Ada")
     ada = await grant_admin(system, players, ada.name)
     bob = await join(system, players, "Bob")
@@ -192,8 +208,7 @@ async def test_a_restart_in_the_middle_of_play_loses_and_doubles_nothing(
     assert before["ada"][1].keys() == {"main_hand"} and before["bob"][1].keys() == {"body"}
 
     # A rollout (SIGTERM): the streams continue; everything is where it was.
-    old = system.signal("game", signal.SIGTERM)
-    await system.wait_restarted("game", old)
+    ada, bob = await restart_game(system, players, signal.SIGTERM, ada, bob)
     for player in (ada, bob):
         assert (await slow_run(player, "look"))["success"]  # answered by the new game
     assert await floor_ids(bob) == floor
@@ -203,15 +218,9 @@ async def test_a_restart_in_the_middle_of_play_loses_and_doubles_nothing(
     assert (await bob.run("get", "lantern"))["success"]
     moved = (await holdings(bob))[0]
     assert len(moved) == 1
-    old = system.signal("game", signal.SIGKILL)
-    await system.wait_restarted("game", old)
-    for player in (ada, bob):
-        await player.wait_for(
-            lambda m: m["event_type"] == "game_state" and m["data"]["resync"],
-            timeout=60,
-            what="the resync after the kill",
-        )
-    [resync] = [m for m in bob.received if m["event_type"] == "game_state"][-1:]
+    ada, bob = await restart_game(system, players, signal.SIGKILL, ada, bob)
+    await state_after_kill(system, ada)
+    resync = await state_after_kill(system, bob)
     bob_inventory = resync["data"]["character"]["inventory"]
     assert [i["id"] for i in bob_inventory["carried"]] == moved
     assert {s: i["id"] for s, i in bob_inventory["worn"].items()} == before["bob"][1]

@@ -8,7 +8,18 @@ import re
 import signal
 from typing import Any
 
-from test_gameplay_support import START, chats, grant_admin, join, settled, start
+import pytest
+from test_gameplay_support import (
+    BOTH_MODES,
+    START,
+    chats,
+    grant_admin,
+    join,
+    restart_game,
+    settled,
+    start,
+    state_after_kill,
+)
 
 GLYPH = " \u2736"
 
@@ -29,10 +40,11 @@ def lines_from(player: Any, speaker: Any) -> list[dict[str, Any]]:
     return [c for c in chats(player) if c["player_name"] == speaker.name]
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_each_listener_hears_chat_as_their_own_mind_bends_it(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    system = start(start_system, mode, GAME_LUCIDITY_RANDOM_EFFECTS="always")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")
@@ -170,10 +182,11 @@ async def test_catatonia_locks_a_character_out_until_another_grounds_them(
     )
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_lucidity_and_a_ritual_cooldown_outlive_a_killed_game(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start(start_system, mode)
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")
@@ -181,13 +194,8 @@ async def test_lucidity_and_a_ritual_cooldown_outlive_a_killed_game(
     assert (await ada.run("meditate"))["success"]
 
     fresh(ada)
-    old = system.signal("game", signal.SIGKILL)
-    await system.wait_restarted("game", old)
-    resync = await ada.wait_for(
-        lambda m: m["event_type"] == "game_state" and m["data"]["resync"],
-        timeout=60,
-        what="the resync after the kill",
-    )
+    [ada] = await restart_game(system, players, signal.SIGKILL, ada)
+    resync = await state_after_kill(system, ada)
     status = resync["data"]["character"]["status"]
     assert (status["lucidity"], status["tier"]) == (56, "uneasy")
     again = await ada.run("meditate")  # the cooldown is an absolute time, stored

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_gameplay_support import QUAD, START, grant_admin, join, settled, start, walk
+import pytest
+from test_gameplay_support import BOTH_MODES, QUAD, START, grant_admin, join, settled, start, walk
 
 CAT_DESCRIPTION = (
     "A lean grey tom with a torn ear and fish scales stuck to his whiskers. He watches you "
@@ -76,10 +77,11 @@ def combat_texts(player: Any) -> list[str]:
     return [m["data"]["text"] for m in player.received if m["event_type"] == "combat_event"]
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_a_fight_read_by_the_fighter_and_an_onlooker_a_kill_and_a_flight(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
-    system = start(start_system, **FIGHT_ENV)
+    system = start(start_system, mode, **FIGHT_ENV)
     admin = await join(system, players, "Ada")
     admin = await grant_admin(system, players, admin.name)
     bob = await join(system, players, "Bob")
@@ -156,11 +158,13 @@ async def test_a_fight_read_by_the_fighter_and_an_onlooker_a_kill_and_a_flight(
     await settled(bob, carol)
 
 
+@pytest.mark.parametrize(*BOTH_MODES)
 async def test_falling_bleeding_aid_death_respawn_and_a_hostile_creature(
-    start_system: Any, players: Any
+    mode: str, start_system: Any, players: Any
 ) -> None:
     system = start(
         start_system,
+        mode,
         GAME_TICK_SECONDS="0.2",
         GAME_BLEED_TICKS="2",
         GAME_ARRIVAL_WARD_SECONDS="1",

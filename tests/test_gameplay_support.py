@@ -1,6 +1,6 @@
-"""Shared steps of the gameplay black-box tests (no tests here): start the distributed
-system, bring players in, make an admin with the auth service's CLI, and check what a
-player did *not* receive.
+"""Shared steps of the gameplay black-box tests (no tests here): start the system in
+either run mode, bring players in, make an admin with the auth service's CLI, restart the
+game mid-play, and check what a player did *not* receive.
 
 Absence is checked with a barrier: once A's command was answered, the game has published
 everything it caused; a command B sends afterwards is answered after all of it in B's
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -34,8 +35,13 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:6]}"
 
 
-def start(start_system: Any, **env: str) -> Any:
-    return start_system("distributed", **{**GAMEPLAY_ENV, **env})
+# The tests that also run in embedded mode (one process, in-process bus, SQLite) take
+# ``mode`` from this parametrization; ``make test-fast`` runs their embedded half.
+BOTH_MODES = ("mode", ["distributed", "embedded"])
+
+
+def start(start_system: Any, mode: str = "distributed", **env: str) -> Any:
+    return start_system(mode, **{**GAMEPLAY_ENV, **env})
 
 
 async def join(system: Any, players: Any, prefix: str, *, register: bool = True) -> Any:
@@ -75,6 +81,8 @@ async def settled(*listeners: Any) -> None:
 
 
 def auth_database_url(system: Any) -> str:
+    if system.mode == "embedded":  # one process, SQLite under the data directory
+        return f"sqlite+aiosqlite:///{system.env['MYTHOS_DATA_DIR']}/embedded/auth.db"
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     parts = urlsplit(server)
     name = f"{system.env['MYTHOS_DB_PREFIX']}_auth"
@@ -95,3 +103,39 @@ async def grant_admin(system: Any, players: Any, name: str) -> Any:
     assert result.returncode == 0, result.stderr
     assert "is now admin" in result.stdout, result.stdout
     return await join(system, players, name, register=False)
+
+
+async def restart_game(
+    system: Any, players: Any, sig: signal.Signals, *connected: Any
+) -> list[Any]:
+    """Restart the game mid-play, gracefully (``SIGTERM``) or killed (``SIGKILL``), and
+    return the ``connected`` players' connections past the restart.
+
+    Distributed: only the game process restarts; the edge keeps each connection (after a
+    kill the game sends it a resync ``game_state``). Embedded: the game shares the one
+    process with every service, so the whole process restarts (Ctrl-C or kill -9) and
+    each player logs in again (a new connection, a new ``game_state``)."""
+    if system.mode == "distributed":
+        old = system.signal("game", sig)
+        await system.wait_restarted("game", old)
+        return list(connected)
+    if sig == signal.SIGKILL:
+        system.process.kill()
+        system.process.wait()
+    else:
+        system.stop()
+    await asyncio.to_thread(system.start)
+    return [await join(system, players, p.name, register=False) for p in connected]
+
+
+async def state_after_kill(system: Any, player: Any) -> dict[str, Any]:
+    """The ``game_state`` a player got once the game was killed and came back (see
+    ``restart_game``): the resync on the connection the edge kept, or the first state
+    of the new connection."""
+    wanted = system.mode == "embedded"
+    state: dict[str, Any] = await player.wait_for(
+        lambda m: m["event_type"] == "game_state" and (wanted or m["data"]["resync"]),
+        timeout=60,
+        what="the game_state after the kill",
+    )
+    return state

@@ -23,17 +23,11 @@ from test_gameplay_support import GAMEPLAY_ENV, auth_database_url, join, start, 
 CLOSE_REVOKED = 4009
 
 
-def _auth_database(system: Any) -> str:
-    if system.mode == "embedded":  # one process, SQLite under the data directory
-        return f"sqlite+aiosqlite:///{system.env['MYTHOS_DATA_DIR']}/embedded/auth.db"
-    return str(auth_database_url(system))
-
-
 async def operator(system: Any, *args: str) -> str:
     result = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "mythos_auth.admin", *args],
-        env={**os.environ, "AUTH_DATABASE_URL": _auth_database(system)},
+        env={**os.environ, "AUTH_DATABASE_URL": auth_database_url(system)},
         capture_output=True,
         text=True,
         timeout=60,
