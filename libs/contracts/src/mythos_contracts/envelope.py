@@ -8,6 +8,7 @@ one ``ServerMessage`` per local recipient with that recipient's own number.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -23,6 +24,11 @@ MAX_ARG_LENGTH = 1000
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_delivery_id() -> str:
+    """A fresh ``delivery_id``: the identity of one message an edge sends to the game."""
+    return uuid.uuid4().hex
 
 
 class ClientCommand(BaseModel):
@@ -154,6 +160,13 @@ class _FromEdge(BaseModel):
     connection_id: str = Field(description="one WebSocket connection; stale ones are ignored")
     edge_id: str
     sent_at: datetime = Field(default_factory=utc_now)
+    delivery_id: Annotated[StrictStr, Field(min_length=1, max_length=64)] = Field(
+        default_factory=new_delivery_id,
+        description="stamped by the edge on every message it sends (a client's command_id "
+        "stays as it is, and is what a response echoes): the game handles each id at most "
+        "once, so a message the broker delivers again (its ack lost with a connection) or "
+        "a publish the edge retried does not run twice",
+    )
 
     def held(self) -> HeldConnection:
         """The connection this message speaks for."""

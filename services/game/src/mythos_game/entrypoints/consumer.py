@@ -6,17 +6,20 @@ acked, and whatever was not started goes back to the broker, unacked, for the ne
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery
-from mythos_contracts.envelope import EdgeMessage
+from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
 from mythos_contracts.routing import is_revocation_key
 from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
-from mythos_game.service_layer.metrics import UNTRUSTED_COMMANDS
+from mythos_game.service_layer.handled_inputs import HandledInputs
+from mythos_game.service_layer.metrics import INPUTS_ALREADY_HANDLED, UNTRUSTED_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +36,16 @@ class CommandIntake:
     a message published by any other user (its ``user_id``, which the broker checks) is
     dropped, logged and counted: only an edge speaks for players, only auth revokes.
     Empty accepts any.
+
+    Each message from an edge runs at most once: its ``delivery_id`` is remembered once
+    handled (``HandledInputs``), and the same id delivered again is acked and skipped.
     """
 
     def __init__(self, dispatcher: Dispatcher, *, publisher: str = "", accounts: str = "") -> None:
         self._dispatcher = dispatcher
         self._publisher = publisher
         self._accounts = accounts
+        self._handled = HandledInputs()
 
     async def __call__(self, delivery: Delivery) -> None:
         expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher
@@ -54,4 +61,27 @@ class CommandIntake:
             UNTRUSTED_COMMANDS.inc()
             return
         # A body that is not a valid message is a sender's bug: raising dead-letters it.
-        await self._dispatcher.handle(GAME_INPUT.validate_json(delivery.body))
+        message = GAME_INPUT.validate_json(delivery.body)
+        if isinstance(message, AccountRevoked | EdgeHeartbeat):
+            await self._dispatcher.handle(message)  # idempotent, and carry no delivery id
+            return
+        delivery_id = message.delivery_id
+        # Deliveries come one at a time: the id cannot be in hand meanwhile.
+        if self._handled.seen(delivery_id, time.monotonic()):
+            # Its effects were published before its first ack was lost: nothing to redo.
+            log.info(
+                "skipped a message already handled",
+                extra={"player_id": message.player_id, "delivery_id": delivery_id},
+            )
+            INPUTS_ALREADY_HANDLED.inc()
+            return
+        cancelled = False
+        try:
+            await self._dispatcher.handle(message)
+        except asyncio.CancelledError:
+            cancelled = True  # not handled (a stop past its grace): the next game runs it
+            raise
+        finally:
+            # Raised or not, it ran: a redelivery (its reject lost) must not run it again.
+            if not cancelled:
+                self._handled.add(delivery_id, time.monotonic())

@@ -44,6 +44,12 @@ UNTRUSTED_COMMANDS = Counter(
     "Messages on the command queue dropped because their broker user (AMQP user_id) "
     "is not GAME_COMMAND_PUBLISHER, the edges' user.",
 )
+INPUTS_ALREADY_HANDLED = Counter(
+    "mythos_game_inputs_already_handled",
+    "Messages from edges skipped because their delivery_id was handled already: the "
+    "broker delivered them again after their ack was lost (a dropped connection), or an "
+    "edge published them again after a lost confirm.",
+)
 PLAYERS_ONLINE = Gauge(
     "mythos_game_players_online",
     "Players in the world, link-dead ones included (as 'who' lists them).",
