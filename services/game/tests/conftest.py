@@ -25,8 +25,10 @@ from mythos_contracts.persistence import (
     LoadPlayerReply,
     LoadPlayerRequest,
     PlayerStateChanged,
+    RaiseTermRequest,
     SaveHandoffRequest,
     StreamHandoff,
+    TermRaised,
 )
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
@@ -36,6 +38,7 @@ from mythos_contracts.routing import (
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
     command_key,
     load_request_key,
@@ -60,6 +63,8 @@ class Peer:
     items: dict[str, ItemRecord] = field(default_factory=dict)
     """The stored items, by id, as persistence would keep them (versioned upserts)."""
     """Streams a stopping game handed over, by player, until a starting game takes them."""
+    terms: dict[str, int] = field(default_factory=dict)
+    """Each shard's term, as persistence keeps it (raised by every starting game)."""
 
     async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
         message = PlayerCommand(
@@ -122,6 +127,12 @@ async def attach_peer(bus: Bus) -> Peer:
             peer.handoffs.update({s.player_id: s for s in part.streams})
             saved = HandoffSaved(saved=len(part.streams))
             await bus.reply(delivery, saved.model_dump_json().encode())
+            return
+        if delivery.routing_key == RAISE_TERM_KEY:
+            shard = RaiseTermRequest.model_validate_json(delivery.body).shard
+            peer.terms[shard] = peer.terms.get(shard, 0) + 1
+            raised = TermRaised(shard=shard, term=peer.terms[shard])
+            await bus.reply(delivery, raised.model_dump_json().encode())
             return
         if delivery.routing_key == load_request_key("take_handoff"):
             taken = HandoffReply(streams=list(peer.handoffs.values()))

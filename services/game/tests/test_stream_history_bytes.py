@@ -47,19 +47,34 @@ def _envelopes() -> list[EventEnvelope]:
 
 @pytest.mark.parametrize("original", _envelopes(), ids=lambda e: e.event_type)
 @pytest.mark.parametrize(("player", "connection"), [("a", "c-2"), ('p"1\\é', "c\n3")])
+@pytest.mark.parametrize(("shard", "term"), [("s1", 7), (None, None)])
+@pytest.mark.parametrize("stored_term", [None, 3], ids=["unfenced", "older-term"])
 def test_readdressing_bytes_matches_readdressing_the_model(
-    original: EventEnvelope, player: str, connection: str
+    original: EventEnvelope,
+    player: str,
+    connection: str,
+    shard: str | None,
+    term: int | None,
+    stored_term: int | None,
 ) -> None:
-    body = original.model_dump_json().encode()
-    expected = (
-        original.model_copy(update={"recipients": {player: 12}, "connection_id": connection})
-        .model_dump_json()
-        .encode()
-    )
-    assert readdressed(body, player, 12, connection) == expected
-    again = EventEnvelope.model_validate_json(readdressed(body, player, 12, connection))
+    stored = original.model_copy(update={"shard": "s1", "term": stored_term})
+    body = stored.model_dump_json().encode()
+    update = {"recipients": {player: 12}, "connection_id": connection, "shard": shard, "term": term}
+    expected = stored.model_copy(update=update).model_dump_json().encode()
+    again_bytes = readdressed(body, player, 12, connection, shard, term)
+    assert again_bytes == expected
+    again = EventEnvelope.model_validate_json(again_bytes)
     assert again.recipients == {player: 12} and again.connection_id == connection
+    assert (again.shard, again.term) == (shard, term)  # sent again under the current term
     assert again.data == original.data and again.timestamp == original.timestamp
+
+
+def test_a_body_of_a_game_older_than_terms_is_readdressed_under_the_current_term() -> None:
+    original = _envelopes()[0]
+    body = original.model_dump_json(exclude={"shard", "term"}).encode()
+    assert b'"term"' not in body
+    again = EventEnvelope.model_validate_json(readdressed(body, "a", 5, "c-1", "s1", 4))
+    assert (again.shard, again.term, again.recipients) == ("s1", 4, {"a": 5})
 
 
 async def test_history_holds_published_bytes_the_collector_does_not_track() -> None:

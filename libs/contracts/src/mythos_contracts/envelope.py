@@ -26,6 +26,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+SINGLE_SHARD = "s1"
+"""The one shard while a single game holds the whole world (docs/design/shards.md)."""
+
+
 def new_delivery_id() -> str:
     """A fresh ``delivery_id``: the identity of one message an edge sends to the game."""
     return uuid.uuid4().hex
@@ -77,6 +81,19 @@ class EventEnvelope(BaseModel):
         default=None,
         description="on heartbeats only, for the edge: each recipient's current epoch, so an "
         "edge that missed a game_state notices and asks for the stream from its start",
+    )
+    shard: str | None = Field(
+        default=None,
+        description="the shard whose game stamped this (``s1`` while one game holds the "
+        "whole world); None from a game older than shards",
+    )
+    term: int | None = Field(
+        default=None,
+        ge=1,
+        description="the term of the game that published this (each game taking a shard "
+        "over raises it): an edge drops an envelope of an older term than the newest it "
+        "has seen for the shard, so a stale owner's late publishes never reach a client; "
+        "None (a game older than terms) is never dropped",
     )
     folded: list[EventEnvelope] = Field(
         default_factory=list,

@@ -259,6 +259,22 @@ class HandoffReply(_Message):
     more: bool = Field(default=False, description="more streams wait: take again")
 
 
+class RaiseTermRequest(_Message):
+    """Request/reply (``request.raise_term``): a game taking ``shard`` over raises the
+    shard's term by one, durably, before it publishes anything. Every envelope it
+    publishes carries the term, and edges drop envelopes of an older term than the
+    newest they have seen: what a previous owner still had on the way is fenced off."""
+
+    shard: str = Field(min_length=1, max_length=64)
+
+
+class TermRaised(_Message):
+    """Reply to ``request.raise_term``: the shard's new term (1 the first time)."""
+
+    shard: str
+    term: int = Field(ge=1)
+
+
 class PersistenceError(_Message):
     """Reply sent instead of the expected one when a request cannot be served."""
 

@@ -130,6 +130,8 @@ ITEM_SAVE_KEY = save_key("item")
 """``save.item``: where one item is now (``ItemStateChanged``)."""
 LOAD_FLOOR_ITEMS_KEY = load_request_key("load_floor_items")
 """``request.load_floor_items``: every item on a floor (``LoadFloorItemsRequest``)."""
+RAISE_TERM_KEY = load_request_key("raise_term")
+"""``request.raise_term``: a game taking a shard over raises its term (``RaiseTermRequest``)."""
 
 
 def revocation_key(account_id: str) -> str:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
-from mythos_contracts.envelope import EdgeHeartbeat
+from mythos_contracts.envelope import SINGLE_SHARD, EdgeHeartbeat
 from mythos_contracts.ops.health import Check
 from mythos_contracts.persistence import StreamHandoff
 from mythos_contracts.routing import (
@@ -77,6 +77,8 @@ class GameService:
         self._history_loader: asyncio.Task[None] | None = None
         self._names_loader: asyncio.Task[None] | None = None
         self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
+        self.term: int | None = None
+        """This game's term for its shard, once raised at start."""
 
     @property
     def ready(self) -> bool:
@@ -134,7 +136,11 @@ class GameService:
         def subzone_of(room_id: str) -> str:
             return world.room(room_id).subzone_id
 
-        publisher = EventPublisher(self._bus, roster, links, sequencer, subzone_of)
+        # Before anything is published: every envelope carries the new term.
+        term = await self._raise_term(store)
+        publisher = EventPublisher(
+            self._bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
+        )
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.
         if not await self._load_names(store, names):
@@ -229,6 +235,25 @@ class GameService:
                 delay = min(delay * 2, 10.0)
         placed = sessions.items.records.place(sessions.state, records)
         log.info("loaded %d floor item(s)", placed)
+
+    async def _raise_term(self, store: PersistenceClient) -> int:
+        """This game's term for its shard, one above the last game's, asked for until
+        persistence answers: edges drop envelopes of older terms, so a game that stopped
+        answering the broker (or a late publish of its) cannot speak over this one."""
+        delay = 0.5
+        while True:
+            try:
+                term = await store.raise_term(
+                    SINGLE_SHARD, timeout=self._settings.persistence_timeout
+                )
+                break
+            except PlayerStoreUnavailable as exc:
+                log.warning("no term raised yet (%s); asking again in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        log.info("shard %s: term %d", SINGLE_SHARD, term)
+        self.term = term
+        return term
 
     async def _take_handoff(self, store: PersistenceClient) -> list[StreamHandoff]:
         """The streams the previous game handed over (none after a crash)."""

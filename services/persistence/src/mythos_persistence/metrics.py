@@ -12,7 +12,13 @@ from prometheus_client import Counter, Histogram
 
 # take_handoff is a write: it deletes every handed-off stream in the transaction that reads them.
 WriteOperation = Literal[
-    "save_player", "append_chat", "save_handoff", "take_handoff", "save_item", "save_character"
+    "save_player",
+    "append_chat",
+    "save_handoff",
+    "take_handoff",
+    "save_item",
+    "save_character",
+    "raise_term",
 ]
 ReadOperation = Literal[
     "load_player",

@@ -44,6 +44,13 @@ RESUMES = Counter(
     "resync: the game started a new one).",
     ["outcome"],
 )
+FENCED = Counter(
+    "mythos_edge_fenced",
+    "Envelopes dropped because they carry an older term of their shard than the newest "
+    "this edge has seen: late publishes of a game that another has taken over from, by "
+    "shard (the game names its shards; a handful).",
+    ["shard"],
+)
 DRAINING = Gauge("mythos_edge_draining", "1 once this edge was told to stop (SIGTERM).")
 
 # Close codes the protocol defines (docs/protocol.md) plus those of the WebSocket layer

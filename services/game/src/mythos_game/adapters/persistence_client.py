@@ -23,15 +23,18 @@ from mythos_contracts.persistence import (
     LoadPlayerRequest,
     PersistenceError,
     PlayerStateChanged,
+    RaiseTermRequest,
     SaveHandoffRequest,
     StreamHandoff,
     TakeHandoffRequest,
+    TermRaised,
 )
 from mythos_contracts.routing import (
     CHARACTER_NAMES_REQUEST_KEY,
     ITEM_SAVE_KEY,
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_EXCHANGE,
+    RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
     load_request_key,
     save_key,
@@ -93,6 +96,15 @@ class PersistenceClient:
             return CharacterNamesReply.model_validate_json(raw).names
         except ValidationError as exc:
             raise PlayerStoreUnavailable(f"character_names refused: {_reason(raw)}") from exc
+
+    async def raise_term(self, shard: str, timeout: float) -> int:
+        """``shard``'s next term, stored; raises ``PlayerStoreUnavailable`` when not answered."""
+        body = RaiseTermRequest(shard=shard).model_dump_json().encode()
+        raw = await self._ask(RAISE_TERM_KEY, body, timeout)
+        try:
+            return TermRaised.model_validate_json(raw).term
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"raise_term refused: {_reason(raw)}") from exc
 
     async def save_item(self, change: ItemStateChanged) -> None:
         await self._bus.publish(

@@ -12,6 +12,10 @@ player's edge receives anyway (a room event of the room that edge has bound, a g
 one, or one on the player's own key) travels inside it (``fold``): a ``say`` is one
 publish, not two. The
 player's number and history entry are its own, as if it had travelled alone.
+
+Every envelope names its shard and the game's term (``EventEnvelope.shard``, ``term``),
+replays included: a message kept from an earlier term goes out again under this one, so
+edges that fence off the older term still take it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.envelope import EventEnvelope, fold
+from mythos_contracts.envelope import SINGLE_SHARD, EventEnvelope, fold
 from mythos_contracts.events import EventType
 from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
 from pydantic import TypeAdapter
@@ -41,7 +45,13 @@ class EventPublisher:
         links: Links,
         sequencer: Sequencer,
         subzone_of: Callable[[str], str] = lambda room_id: room_id,
+        *,
+        shard: str = SINGLE_SHARD,
+        term: int | None = None,
     ) -> None:
+        """``term``: this game's, raised as it took the shard over (None: unfenced)."""
+        self._shard = shard
+        self._term = term
         self._bus = bus
         self._roster = roster
         self._links = links
@@ -103,6 +113,8 @@ class EventPublisher:
             data=data,
             recipients={player_id: seq},
             connection_id=connection_id,
+            shard=self._shard,
+            term=self._term,
         )
         message = _Message(envelope)
         self._sequencer.record(player_id, seq, event_type, message.body)
@@ -121,6 +133,8 @@ class EventPublisher:
             data=data,
             recipients={player_id: self._sequencer.last(player_id)},
             connection_id=connection_id,
+            shard=self._shard,
+            term=self._term,
         )
         await self._send(player_key(player_id, event_type), _Message(envelope))
 
@@ -134,13 +148,15 @@ class EventPublisher:
             data=data,
             recipients={pid: s.last for pid, s in streams.items() if s is not None},
             epochs={pid: s.epoch for pid, s in streams.items() if s is not None},
+            shard=self._shard,
+            term=self._term,
         )
         await self._send(global_key("heartbeat"), _Message(envelope))
 
     async def replay(self, player_id: str, connection_id: str, entries: list[Retained]) -> None:
         """Send ``entries`` again, with their original numbers, to one connection."""
         for seq, event_type, body in entries:
-            copy = readdressed(body, player_id, seq, connection_id)
+            copy = readdressed(body, player_id, seq, connection_id, self._shard, self._term)
             await self._bus.publish(
                 EVENTS_EXCHANGE, player_key(player_id, event_type), copy, persistent=False
             )
@@ -205,6 +221,8 @@ class EventPublisher:
             room_id=event.room_id,
             data=data,
             recipients={pid: self._sequencer.next(pid) for pid in recipients},
+            shard=self._shard,
+            term=self._term,
         )
         message = _Message(envelope)
         for pid, seq in envelope.recipients.items():
@@ -242,23 +260,38 @@ class _Routed:
 
 
 _RECIPIENTS = b',"recipients":'
-_STREAM_TAIL = b',"epochs":null}'
+_NO_EPOCHS = b',"epochs":null'
 _JSON_STR: TypeAdapter[str] = TypeAdapter(str)
 
 
-def readdressed(body: bytes, player_id: str, seq: int, connection_id: str) -> bytes:
-    """``body`` (an ``EventEnvelope``'s JSON as the game published it) for one connection:
-    ``recipients`` only ``player_id`` at ``seq``, ``connection_id`` set; the rest as stored.
+def readdressed(
+    body: bytes,
+    player_id: str,
+    seq: int,
+    connection_id: str,
+    shard: str | None = None,
+    term: int | None = None,
+) -> bytes:
+    """``body`` (an ``EventEnvelope``'s JSON as a game published it) for one connection:
+    ``recipients`` only ``player_id`` at ``seq``, ``connection_id`` set, ``shard`` and
+    ``term`` those of the game sending it now; the rest as stored.
 
     The recipients key is found from the end: it follows ``data`` in the envelope's field
     order, and what follows it (JSON strings, in which a quote is always escaped, numbers
     and nulls) cannot spell ``,"recipients":`` again, so its last occurrence is the
-    envelope's own whatever ``data`` holds. An envelope of another shape (``epochs`` set:
-    heartbeats are never stored) is rebuilt through the model instead."""
+    envelope's own whatever ``data`` holds. Everything after ``"epochs":null`` (the
+    shard and term it was first sent with, if any) is written anew. An envelope of
+    another shape (``epochs`` set: heartbeats are never stored) is rebuilt through the
+    model instead."""
     cut = body.rfind(_RECIPIENTS)
-    if cut < 0 or not body.endswith(_STREAM_TAIL):
+    if cut < 0 or body.rfind(_NO_EPOCHS) < cut:
         envelope = EventEnvelope.model_validate_json(body)
-        update = {"recipients": {player_id: seq}, "connection_id": connection_id}
+        update = {
+            "recipients": {player_id: seq},
+            "connection_id": connection_id,
+            "shard": shard,
+            "term": term,
+        }
         return envelope.model_copy(update=update).model_dump_json().encode()
     return b"".join(
         (
@@ -268,6 +301,11 @@ def readdressed(body: bytes, player_id: str, seq: int, connection_id: str) -> by
             b":%d}" % seq,
             b',"connection_id":',
             _JSON_STR.dump_json(connection_id),
-            _STREAM_TAIL,
+            _NO_EPOCHS,
+            b',"shard":',
+            b"null" if shard is None else _JSON_STR.dump_json(shard),
+            b',"term":',
+            b"null" if term is None else b"%d" % term,
+            b"}",
         )
     )

@@ -1,5 +1,6 @@
-"""The stream_handoffs table behind the ``HandoffStore`` port: what a stopping game leaves
-for the next one, upserted per player and taken (deleted) at most once."""
+"""The stream_handoffs and shard_terms tables behind the ``HandoffStore`` port: what a
+stopping game leaves for the next one, upserted per player and taken (deleted) at most
+once, and each shard's term, raised by one by every game that takes the shard over."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from mythos_contracts.persistence import StreamHandoff
 from pydantic import ValidationError
 
 from mythos_persistence.adapters.sql_store import SqlStore, insert_for
-from mythos_persistence.adapters.tables import stream_handoffs
+from mythos_persistence.adapters.tables import shard_terms, stream_handoffs
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,21 @@ class SqlHandoffStore(SqlStore):
             log.info("%d handed-off streams older than %.1fs discarded", expired, max_age_seconds)
         taken.sort(key=lambda item: (item[0], item[1]))
         return [stream for _at, _player, stream in taken], more
+
+    async def raise_term(self, shard: str) -> int:
+        """The shard's term plus one (1 the first time), written before it is returned."""
+        statement = insert_for(self._engine)(shard_terms).values(shard=shard, term=1)
+        # One statement: two games raising at once get two different terms.
+        statement = statement.on_conflict_do_update(
+            index_elements=[shard_terms.c.shard],
+            set_={"term": shard_terms.c.term + 1},
+        ).returning(shard_terms.c.term)
+
+        async def raise_it() -> int:
+            async with self._engine.begin() as connection:
+                return int((await connection.execute(statement)).scalar_one())
+
+        return await self._write("raise_term", raise_it)
 
 
 def _utc(value: datetime) -> datetime:

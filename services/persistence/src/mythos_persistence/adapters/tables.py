@@ -75,6 +75,15 @@ stream_handoffs = sa.Table(
     sa.Column("body", sa.Text(), nullable=False),
 )
 
+# One row per shard: its term, raised by one by each game that takes the shard over
+# (``request.raise_term``), so edges can tell a newer owner's envelopes from an older's.
+shard_terms = sa.Table(
+    "shard_terms",
+    metadata,
+    sa.Column("shard", sa.String(), primary_key=True),
+    sa.Column("term", sa.BigInteger(), nullable=False),
+)
+
 # One row per item: moving it is one versioned upsert of its row, so no sequence of
 # saves can duplicate or lose an item. A destroyed item stays as a tombstone
 # (location_kind ``gone``), which no later save overwrites.

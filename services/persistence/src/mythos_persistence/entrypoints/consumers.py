@@ -35,8 +35,10 @@ from mythos_contracts.persistence import (
     LoadPlayerRequest,
     PersistenceError,
     PlayerStateChanged,
+    RaiseTermRequest,
     SaveHandoffRequest,
     TakeHandoffRequest,
+    TermRaised,
 )
 from mythos_contracts.routing import (
     CHARACTER_NAMES_REQUEST_KEY,
@@ -44,6 +46,7 @@ from mythos_contracts.routing import (
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
     load_request_key,
     save_key,
@@ -57,6 +60,7 @@ from mythos_persistence.service_layer.character_handlers import (
 from mythos_persistence.service_layer.chat_handlers import handle_chat_history, handle_chat_save
 from mythos_persistence.service_layer.handlers import handle_load, handle_save
 from mythos_persistence.service_layer.handoff_handlers import (
+    handle_raise_term,
     handle_save_handoff,
     handle_take_handoff,
 )
@@ -83,6 +87,7 @@ Reply = (
     | HandoffReply
     | LoadFloorItemsReply
     | CharacterNamesReply
+    | TermRaised
     | PersistenceError
 )
 M = TypeVar("M", bound=BaseModel)
@@ -142,6 +147,9 @@ def request_routes(
         )
         routes[TAKE_HANDOFF_KEY] = Route(
             "take_handoff request", TakeHandoffRequest, partial(handle_take_handoff, handoffs)
+        )
+        routes[RAISE_TERM_KEY] = Route(
+            "raise_term request", RaiseTermRequest, partial(handle_raise_term, handoffs)
         )
     return routes
 

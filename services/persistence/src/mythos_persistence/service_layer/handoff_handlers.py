@@ -1,4 +1,5 @@
-"""Stream handoff use cases: a stopping game leaves its players' streams, the next takes them."""
+"""Stream handoff use cases: a stopping game leaves its players' streams, the next takes
+them; a game taking a shard over raises the shard's term."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from mythos_contracts.persistence import (
     HandoffReply,
     HandoffSaved,
     PersistenceError,
+    RaiseTermRequest,
     SaveHandoffRequest,
     TakeHandoffRequest,
+    TermRaised,
 )
 
 from mythos_persistence.service_layer.ports import HandoffStore, StoreUnavailable
@@ -56,3 +59,19 @@ async def handle_take_handoff(
         return PersistenceError(error=f"take_handoff failed: {type(exc).__name__}")
     log.info("%d handed-off streams taken%s", len(streams), " (more left)" if more else "")
     return HandoffReply(streams=streams, more=more)
+
+
+async def handle_raise_term(
+    store: HandoffStore, request: RaiseTermRequest
+) -> TermRaised | PersistenceError:
+    """The shard's next term, stored before the reply: no two games ever get the same."""
+    try:
+        term = await store.raise_term(request.shard)
+    except StoreUnavailable as exc:
+        log.warning("raise_term %s: database unavailable (%s)", request.shard, exc)
+        return PersistenceError(error=f"database unavailable, try again later: {exc}")
+    except Exception as exc:
+        log.exception("raise_term %s failed", request.shard)
+        return PersistenceError(error=f"raise_term failed: {type(exc).__name__}")
+    log.info("shard %s: term %d", request.shard, term)
+    return TermRaised(shard=request.shard, term=term)

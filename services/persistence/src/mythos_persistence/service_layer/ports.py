@@ -87,6 +87,9 @@ class HandoffStore(Protocol):
         oldest save first, and whether more are left; the streams returned and every
         stream too old are deleted in the same transaction."""
 
+    async def raise_term(self, shard: str) -> int:
+        """Raise ``shard``'s term by one (from 0 when it has none) and return it, stored."""
+
 
 class ItemStore(Protocol):
     async def save_if_newer(self, change: ItemStateChanged) -> bool:

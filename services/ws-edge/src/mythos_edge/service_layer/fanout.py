@@ -31,6 +31,7 @@ from mythos_edge.service_layer.connections import (
     ConnectionRegistry,
 )
 from mythos_edge.service_layer.room_bindings import RoomBindings
+from mythos_edge.service_layer.term_fence import TermFence
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,14 @@ class Fanout:
         self._bindings = bindings
         self._edge_id = edge_id
         self._max_pending = max_pending
+        self._fence = TermFence()
 
     async def on_event(self, delivery: Delivery) -> None:
         # A delivery may carry envelopes folded into the first (a command's response riding
         # on its room event): each is handled as if it had arrived alone, in order.
         for envelope in EventEnvelope.model_validate_json(delivery.body).carried():
-            await self._route(envelope)
+            if self._fence.admits(envelope):  # not a stale owner's (term fencing)
+                await self._route(envelope)
 
     async def _route(self, envelope: EventEnvelope) -> None:
         if envelope.connection_id is not None:
