@@ -14,10 +14,12 @@ from typing import Any
 import k8s_support as k8s
 import pytest
 from mythos_contracts.bus.access import SERVICE_ACCESS
+from mythos_contracts.bus.amqp import single_active_arguments
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     DURABLE_TOPOLOGY,
+    SINGLE_ACTIVE_QUEUES,
     TOPIC_EXCHANGES,
 )
 
@@ -147,9 +149,18 @@ def test_services_declare_only_their_own_queues_and_the_operator_the_rest(
     }  # fmt: skip
     # The arguments AmqpBus.declare_queue uses: a service's own declaration must match.
     dead_lettered = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    single_active = {k: v for k, v in single_active_arguments().items() if k != "x-queue-type"}
     assert queues == {
         DEAD_LETTER_QUEUE: ("quorum", True, {}, VHOST),
-        **{q: ("quorum", True, dead_lettered, VHOST) for q, _, _ in DURABLE_TOPOLOGY},
+        **{
+            q: (
+                "quorum",
+                True,
+                {**dead_lettered, **(single_active if q in SINGLE_ACTIVE_QUEUES else {})},
+                VHOST,
+            )
+            for q, _, _ in DURABLE_TOPOLOGY
+        },
     }
     bindings = [
         (b["spec"]["destination"], b["spec"]["source"], b["spec"]["routingKey"])

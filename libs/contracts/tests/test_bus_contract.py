@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
@@ -13,7 +13,6 @@ from aiormq.exceptions import AMQPError
 from mythos_contracts.bus import Bus, Delivery, RequestTimeout
 from mythos_contracts.bus import amqp as amqp_module
 from mythos_contracts.bus.amqp import AmqpBus, QueueType
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import current_log_context, log_context
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
@@ -33,38 +32,6 @@ from mythos_contracts.routing import (
 from prometheus_client import REGISTRY
 
 BusFactory = Callable[[str], Bus]
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        pytest.param("amqp", marks=pytest.mark.services),
-        pytest.param("amqp-quorum", marks=pytest.mark.services),
-    ]
-)
-async def bus_factory(request: pytest.FixtureRequest) -> AsyncIterator[BusFactory]:
-    """Makes connections ("services") on one broker: a fresh vhost (classic or quorum
-    queues), or a fresh in-process broker."""
-    made: list[Bus] = []
-    if request.param.startswith("amqp"):
-        url = request.getfixturevalue("amqp_url")
-        queue_type: QueueType = "quorum" if request.param == "amqp-quorum" else "classic"
-
-        def make(name: str) -> Bus:
-            bus = AmqpBus(url, connection_name=name, queue_type=queue_type)
-            made.append(bus)
-            return bus
-    else:
-        broker = InMemoryBroker()
-
-        def make(name: str) -> Bus:
-            bus = InMemoryBus(broker, user=name)  # as if each service had its own user
-            made.append(bus)
-            return bus
-
-    yield make
-    for bus in made:
-        await bus.close()
 
 
 async def _connected(factory: BusFactory, name: str) -> Bus:

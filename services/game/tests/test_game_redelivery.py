@@ -9,10 +9,8 @@ on the new connection. The game knows its ``delivery_id`` and skips it: one answ
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from mythos_contracts.bus import Bus
@@ -21,6 +19,7 @@ from mythos_contracts.envelope import PlayerCommand
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
+from mythos_local.broker_drops import close_connection_named
 from prometheus_client import REGISTRY
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
@@ -29,35 +28,6 @@ SKIPPED = "mythos_game_inputs_already_handled_total"
 
 def skipped() -> float:
     return REGISTRY.get_sample_value(SKIPPED) or 0.0
-
-
-async def rabbitmqctl(*args: str) -> bytes:
-    proc = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0, f"rabbitmqctl {args[0]} failed"
-    return out
-
-
-async def close_connection(amqp_url: str, connection_name: str) -> None:
-    """Close one client's connection from the broker's side, as a network drop would."""
-    vhost = unquote(urlsplit(amqp_url).path[1:])
-    listed = json.loads(
-        await rabbitmqctl(
-            "list_connections", "-p", vhost, "name", "client_properties", "--formatter", "json"
-        )
-    )
-    (peer_name,) = [
-        c["name"]
-        for c in listed
-        if ["connection_name", "longstr", connection_name] in c["client_properties"]
-    ]
-    # The pid as close_connection reads it (the JSON one is written for another node).
-    rows = (await rabbitmqctl("list_connections", "-p", vhost, "pid", "name")).decode()
-    pids = [row.split("\t")[0] for row in rows.splitlines() if row.endswith("\t" + peer_name)]
-    assert len(pids) == 1, f"expected one connection named {connection_name}: {rows}"
-    await rabbitmqctl("close_connection", pids[0], "test: connection dropped")
 
 
 @pytest.mark.services
@@ -87,7 +57,7 @@ async def test_a_command_delivered_again_after_its_ack_was_lost_runs_once(
         COMMANDS_EXCHANGE, command_key("alice"), command.model_dump_json().encode()
     )
     await peer.wait_until(lambda: peer.loads == ["alice"])
-    await close_connection(amqp_url, "game-under-test")
+    await close_connection_named(amqp_url, "game-under-test")
     async with asyncio.timeout(30):  # the robust connection comes back within seconds
         await reconnected.wait()
     peer.answer_loads.set()  # the handler finishes; its ack has no channel to go on

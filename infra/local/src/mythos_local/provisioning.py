@@ -14,8 +14,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import aio_pika
 import asyncpg
+from aiormq.exceptions import ChannelPreconditionFailed
 from mythos_contracts.bus.access import SERVICE_ACCESS
 from mythos_contracts.bus.amqp import QueueType, declare_topology
+from mythos_contracts.routing import SINGLE_ACTIVE_QUEUES
 
 from mythos_local.supervisor import StartupFailed
 
@@ -92,7 +94,12 @@ async def ensure_service_users(
     definitions = json.dumps(bus_definitions(vhost, admin, passwords))
     # One rabbitmqctl call for everything (each call starts an Erlang VM, ~0.5 s).
     await _rabbitmqctl("import_definitions", "--format", "json", stdin=definitions)
-    await declare_topology(vhost_url(url, vhost), queue_type=queue_type)
+    try:
+        await declare_topology(vhost_url(url, vhost), queue_type=queue_type)
+    except ChannelPreconditionFailed:
+        # A vhost of an earlier run may hold a queue declared with other arguments.
+        await _retire_single_active_queues(vhost)
+        await declare_topology(vhost_url(url, vhost), queue_type=queue_type)
     return {
         service: user_url(url, vhost, access.username(vhost), passwords[access.username(vhost)])
         for service, access in SERVICE_ACCESS.items()
@@ -165,6 +172,21 @@ def user_url(url: str, vhost: str, user: str, password: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+async def _retire_single_active_queues(vhost: str) -> None:
+    """Delete, when empty, each queue that must have a single active consumer but was
+    declared without one (the game's inbox before #16): it is declared again at once.
+    A queue with messages waiting is left alone, and the start fails saying why."""
+    for queue in sorted(SINGLE_ACTIVE_QUEUES):
+        try:
+            await _rabbitmqctl("delete_queue", "--vhost", vhost, queue, "--if-empty")
+        except StartupFailed as exc:
+            raise StartupFailed(
+                f"{queue} on vhost {vhost} was made by an older release (no single active "
+                f"consumer) and still holds messages: let the old game drain it, or delete "
+                f"it (rabbitmqctl delete_queue --vhost {vhost} {queue}); {exc}"
+            ) from exc
 
 
 async def _rabbitmqctl(*args: str, allow_exists: bool = False, stdin: str | None = None) -> None:

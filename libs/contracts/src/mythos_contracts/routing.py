@@ -166,6 +166,14 @@ DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
     # An in-game ban waits here while auth is down.
     (AUTH_REQUESTS_QUEUE, ACCOUNTS_EXCHANGE, ACCOUNT_REQUESTS_PATTERN),
 )
+# Queues with a single active consumer: the broker delivers to one consumer at a time
+# (the active game) while the others wait as standbys, and hands the queue over, its
+# unacked deliveries included and in their order, when the active one's connection
+# dies. Always quorum queues, whatever ``MYTHOS_AMQP_QUEUE_TYPE`` says: the failover
+# relied on is the quorum queues' (docs/design/shards.md §4). A delivery handed over
+# this many times (an input that crashes every game it reaches) is dead-lettered.
+SINGLE_ACTIVE_QUEUES: frozenset[str] = frozenset({GAME_COMMANDS_QUEUE})
+SINGLE_ACTIVE_DELIVERY_LIMIT = 5
 TOPIC_EXCHANGES: tuple[str, ...] = (
     COMMANDS_EXCHANGE,
     EVENTS_EXCHANGE,

@@ -48,6 +48,8 @@ from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     DURABLE_TOPOLOGY,
+    SINGLE_ACTIVE_DELIVERY_LIMIT,
+    SINGLE_ACTIVE_QUEUES,
     TOPIC_EXCHANGES,
     reply_queue,
 )
@@ -135,7 +137,7 @@ class AmqpBus:
             await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
         for queue, exchange, pattern in DURABLE_TOPOLOGY:
             if self._owned_queues is None or queue in self._owned_queues:
-                await self.declare_queue(queue)
+                await self.declare_queue(queue, single_active=queue in SINGLE_ACTIVE_QUEUES)
                 await self.bind(queue, exchange, pattern)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
@@ -190,11 +192,16 @@ class AmqpBus:
         exclusive: bool = False,
         dead_letter: bool = True,
         max_length: int | None = None,
+        single_active: bool = False,
     ) -> None:
         arguments: dict[str, Any] = {}
         if dead_letter:
             arguments["x-dead-letter-exchange"] = DEAD_LETTER_EXCHANGE
-        if durable and not exclusive and self._queue_type == "quorum":
+        if single_active:
+            if exclusive or not durable:
+                raise ValueError(f"single-active queue {name!r} must be durable, not exclusive")
+            arguments.update(single_active_arguments())
+        elif durable and not exclusive and self._queue_type == "quorum":
             arguments["x-queue-type"] = "quorum"  # exclusive queues are always classic
         if max_length is not None:
             # drop-head: both queue types support it (quorum queues since 3.8); a dropped
@@ -378,6 +385,17 @@ class AmqpBus:
         )
 
 
+def single_active_arguments() -> dict[str, Any]:
+    """The arguments of a single-active queue (beside its dead-letter exchange), as
+    ``declare_queue`` and the operator's Queue objects declare them: a second declaration
+    with other arguments is refused (PRECONDITION_FAILED)."""
+    return {
+        "x-queue-type": "quorum",
+        "x-single-active-consumer": True,
+        "x-delivery-limit": SINGLE_ACTIVE_DELIVERY_LIMIT,
+    }
+
+
 def _count_reconnect(*_: object) -> None:
     BUS_RECONNECTS.inc()
     BUS_CONNECTED.set(1)
@@ -388,5 +406,7 @@ async def declare_topology(url: str, *, queue_type: QueueType = "classic") -> No
     (``url``'s user may configure everything), before services with least-privilege
     users connect."""
     bus = AmqpBus(url, connection_name="mythos-topology", queue_type=queue_type)
-    await bus.connect()
-    await bus.close()
+    try:
+        await bus.connect()
+    finally:
+        await bus.close()

@@ -16,8 +16,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mythos_contracts.bus.correlation import outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
@@ -28,6 +29,7 @@ from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     DURABLE_TOPOLOGY,
+    SINGLE_ACTIVE_QUEUES,
     TOPIC_EXCHANGES,
     reply_queue,
 )
@@ -37,6 +39,31 @@ log = logging.getLogger(__name__)
 DEFAULT_EXCHANGE = ""
 
 
+class _Deliveries(asyncio.Queue[Delivery]):
+    """First in, first out; a delivery handed back goes to the head, as a broker puts an
+    unacked delivery back in its place when its consumer's connection ends."""
+
+    def _init(self, maxsize: int) -> None:
+        self._queue: deque[Delivery] = deque()
+        self._to_front = False
+
+    def _put(self, item: Delivery) -> None:
+        if self._to_front:
+            self._queue.appendleft(item)
+        else:
+            self._queue.append(item)
+
+    def _get(self) -> Delivery:
+        return self._queue.popleft()
+
+    def put_front(self, delivery: Delivery) -> None:
+        self._to_front = True
+        try:
+            self.put_nowait(delivery)
+        finally:
+            self._to_front = False
+
+
 @dataclass
 class _Queue:
     name: str
@@ -44,9 +71,29 @@ class _Queue:
     dead_letter: bool
     max_length: int | None = None
     confirm_on_ack: bool = False
-    items: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
+    single_active: bool = False
+    items: _Deliveries = field(default_factory=_Deliveries)
     # confirm_on_ack: each waiting or unacked delivery (by identity) -> its confirm.
     unconfirmed: dict[int, asyncio.Future[None]] = field(default_factory=dict)
+    consumers: list[asyncio.Task[None]] = field(default_factory=list)
+    """A single-active queue's consumers, in the order they came: the first is active."""
+    handed_over: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set (and replaced) each time a consumer of a single-active queue leaves."""
+
+    def leave(self, consumer: asyncio.Task[None]) -> None:
+        if consumer in self.consumers:
+            self.consumers.remove(consumer)
+            self.handed_over.set()
+            self.handed_over = asyncio.Event()
+
+    def put_back(self, delivery: Delivery) -> None:
+        """An unacked delivery goes back in its place, marked redelivered, its confirm
+        (if it has one) still waiting for it."""
+        again = replace(delivery, redelivered=True)
+        confirm = self.unconfirmed.pop(id(delivery), None)
+        if confirm is not None:
+            self.unconfirmed[id(again)] = confirm
+        self.items.put_front(again)
 
     def put(self, delivery: Delivery) -> asyncio.Future[None] | None:
         """Enqueue; over ``max_length`` the oldest waiting message is dropped (drop-head).
@@ -122,7 +169,7 @@ class InMemoryBus:
         await self.declare_queue(DEAD_LETTER_QUEUE, dead_letter=False)
         await self.bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#")
         for queue, exchange, pattern in DURABLE_TOPOLOGY:
-            await self.declare_queue(queue)
+            await self.declare_queue(queue, single_active=queue in SINGLE_ACTIVE_QUEUES)
             await self.bind(queue, exchange, pattern)
 
     def is_connected(self) -> bool:
@@ -156,11 +203,17 @@ class InMemoryBus:
         exclusive: bool = False,
         dead_letter: bool = True,
         max_length: int | None = None,
+        single_active: bool = False,
     ) -> None:
+        if single_active and (exclusive or not durable):
+            raise ValueError(f"single-active queue {name!r} must be durable, not exclusive")
         existing = self._broker.queues.get(name)
         if existing is not None:
             if existing.owner not in (None, self):
                 raise PermissionError(f"queue {name!r} is exclusive to another connection")
+            if existing.single_active != single_active:
+                # RabbitMQ refuses a declaration with other arguments (PRECONDITION_FAILED).
+                raise ValueError(f"queue {name!r} exists with other arguments")
             return
         self._broker.queues[name] = _Queue(
             name,
@@ -168,6 +221,7 @@ class InMemoryBus:
             dead_letter,
             max_length,
             confirm_on_ack=name in self._broker.confirm_on_ack,
+            single_active=single_active,
         )
 
     async def bind(self, queue: str, exchange: str, pattern: str) -> None:
@@ -214,6 +268,8 @@ class InMemoryBus:
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]
         task = asyncio.create_task(self._run(q, handler), name=f"consume {queue}")
+        if q.single_active:
+            q.consumers.append(task)  # in the order consumers register, as the broker's
         if queue == self._reply_queue:
             self._replies = task  # not a consumer stop_consuming stops: requests go on
         else:
@@ -231,10 +287,18 @@ class InMemoryBus:
                 await task
 
     async def _run(self, queue: _Queue, handler: Handler) -> None:
-        acked = BUS_DELIVERED.labels(queue.name, "ack")
-        dead_lettered = BUS_DELIVERED.labels(queue.name, "dead_letter")
         me = asyncio.current_task()
         assert me is not None
+        try:
+            while queue.single_active and queue.consumers[0] is not me:
+                await queue.handed_over.wait()  # a standby: another consumer is active
+            await self._deliver(queue, handler, me)
+        finally:
+            queue.leave(me)
+
+    async def _deliver(self, queue: _Queue, handler: Handler, me: asyncio.Task[None]) -> None:
+        acked = BUS_DELIVERED.labels(queue.name, "ack")
+        dead_lettered = BUS_DELIVERED.labels(queue.name, "dead_letter")
         while not (self._stopping and queue.name != self._reply_queue):
             delivery = await queue.items.get()
             self._busy.add(me)  # no await since get(): a stop now waits for this one
@@ -242,7 +306,7 @@ class InMemoryBus:
                 with log_context(**delivery.headers):
                     await handler(delivery)
             except asyncio.CancelledError:
-                queue.items.put_nowait(delivery)  # unacked: back to the queue, like a broker
+                queue.put_back(delivery)  # unacked: back in its place, like a broker
                 raise
             except Exception:
                 log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)

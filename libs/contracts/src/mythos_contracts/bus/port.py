@@ -7,6 +7,9 @@ Semantics every adapter keeps (checked by one shared contract test suite):
   ``publish_many`` publishes a list in order and returns once every one is confirmed.
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
+* A queue declared ``single_active`` delivers to one consumer at a time (the first
+  registered); the others wait. When the active consumer's connection ends, the next one
+  gets the queue, with what the first had not acked first, in its order, ``redelivered``.
 * ``request`` is request/reply with a correlation id and a private reply queue.
 * Every delivery carries its publisher's user (``Delivery.user_id``), which a publisher
   cannot forge, so a consumer can check who sent a message.
@@ -55,8 +58,13 @@ class Bus(Protocol):
         exclusive: bool = False,
         dead_letter: bool = True,
         max_length: int | None = None,
+        single_active: bool = False,
     ) -> None:
         """Declare ``name``; an exclusive queue vanishes with its owner's connection.
+
+        ``single_active``: one consumer at a time (see the module doc); durable only, and
+        on RabbitMQ always a quorum queue (``x-single-active-consumer``), whose deliveries
+        are dead-lettered once handed out ``SINGLE_ACTIVE_DELIVERY_LIMIT`` times.
 
         ``max_length``: at most this many messages wait (ready, not delivered); past it the
         oldest is dropped (RabbitMQ's ``x-max-length`` with ``x-overflow: drop-head``, not
