@@ -97,14 +97,20 @@ async def test_a_command_still_in_hand_after_the_grace_is_abandoned_unacked(
 
 
 async def queued_on(amqp_url: str, queue: str) -> list[bytes]:
-    """Take every message of ``queue`` (a connection of the test's own; nothing acked)."""
+    """Every message waiting in ``queue``, read by a consumer of the test's own that acks
+    nothing (a single-active queue refuses ``basic.get``); closing it puts them back."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
         declared = await channel.declare_queue(queue, passive=True)
-        bodies = []
-        while (message := await declared.get(fail=False)) is not None:
-            bodies.append(message.body)
+        count = declared.declaration_result.message_count or 0
+        bodies: list[bytes] = []
+        if count:
+            async with declared.iterator() as messages:
+                async for message in messages:
+                    bodies.append(message.body)
+                    if len(bodies) == count:
+                        break
         return bodies
 
 
