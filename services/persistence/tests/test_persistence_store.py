@@ -63,7 +63,7 @@ async def test_migrations_create_the_players_table_once(engine: AsyncEngine) -> 
         "muted_until",
         "active_character_id",
     }
-    assert revision == "0006"
+    assert revision == "0007"
 
 
 async def test_unknown_player_loads_as_none(store: SqlPlayerStore) -> None:
