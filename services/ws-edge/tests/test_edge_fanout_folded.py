@@ -11,6 +11,7 @@ from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EDGE_MESSAGE, EventEnvelope, ReplayRequest, fold
 from mythos_contracts.routing import COMMANDS_EXCHANGE, room_key
+from mythos_edge.service_layer.client_socket import Outbox
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.room_bindings import RoomBindings
@@ -56,8 +57,10 @@ async def _edge() -> Edge:
 
 def _sent(conn: Connection) -> list[dict[str, Any]]:
     out = []
-    while not conn.outbox.empty():
-        item = conn.outbox.get_nowait()
+    outbox = conn.socket
+    assert isinstance(outbox, Outbox)
+    while not outbox.empty():
+        item = outbox.get_nowait()
         assert isinstance(item, str)
         out.append(json.loads(item))
     return out

@@ -266,13 +266,13 @@ def test_a_forwarded_commands_lines_carry_its_command_id(
 ) -> None:
     output = Output(capsys)
     with logging_as_in_main("json"):
-        logging.getLogger("mythos_edge.entrypoints.websocket").setLevel(logging.DEBUG)
+        logging.getLogger("mythos_edge.entrypoints.session").setLevel(logging.DEBUG)
         try:
             with client.websocket_connect("/api/ws?token=p1") as ws:
                 ws.send_text(json.dumps({"command": "look", "command_id": "cmd-42"}))
                 lines = output.wait_for("command forwarded")
         finally:
-            logging.getLogger("mythos_edge.entrypoints.websocket").setLevel(logging.NOTSET)
+            logging.getLogger("mythos_edge.entrypoints.session").setLevel(logging.NOTSET)
     forwarded = next(line for line in lines if line["msg"] == "command forwarded")
     assert forwarded["command_id"] == "cmd-42" and forwarded["command"] == "look"
     assert forwarded["player_id"] == "p1" and forwarded["connection_id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -15,10 +16,11 @@ from mythos_contracts.ops.log_lines import JsonLogFormatter, TextLogFormatter, r
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
 from mythos_edge.entrypoints.origin_check import OriginPolicy, normalise_origin
 from mythos_edge.entrypoints.sanitise import clean_text
+from mythos_edge.service_layer.client_socket import Close, Outbox
 from mythos_edge.service_layer.connection_caps import CapReached, ConnectionCaps, address_key
-from mythos_edge.service_layer.connections import CLOSE_TOKEN_EXPIRED, Close, Connection
+from mythos_edge.service_layer.connections import CLOSE_TOKEN_EXPIRED, Connection
 from mythos_edge.service_layer.rate_limits import FrameBudget, TokenBucket, Verdict
-from mythos_edge.service_layer.token_expiry import enforce_expiry
+from mythos_edge.service_layer.token_expiry import watch_expiry
 
 # --- sanitising --------------------------------------------------------------------------
 
@@ -254,20 +256,29 @@ def test_caps_count_and_give_back() -> None:
 async def test_a_connection_is_closed_when_its_token_expires_unless_refreshed() -> None:
     clock = FakeClock()
     conn = Connection("c1", "p1", "Alice", limit=10, token_expires_at=clock.now + 10)
-    naps: list[float] = []
+    timers: list[tuple[float, Callable[[], None]]] = []
 
-    async def sleep(seconds: float) -> None:
-        naps.append(seconds)
-        if len(naps) == 1:
-            conn.token_expires_at = clock.now + 30  # refreshed in-band meanwhile
+    def call_later(seconds: float, wake: Callable[[], None]) -> asyncio.TimerHandle:
+        timers.append((seconds, wake))
+        return asyncio.get_running_loop().call_later(3600, lambda: None)
+
+    def run_next_timer() -> None:
+        seconds, wake = timers[-1]
         clock.now += seconds
-        await asyncio.sleep(0)
+        wake()
 
-    await asyncio.wait_for(enforce_expiry(conn, clock=clock, sleep=sleep), 1)
-    assert naps == [10, 20]
-    closing = conn.outbox.get_nowait()
+    watch_expiry(conn, clock=clock, call_later=call_later)
+    conn.token_expires_at = clock.now + 30  # refreshed in-band meanwhile
+    run_next_timer()
+    assert not conn.closing
+    run_next_timer()
+    assert [seconds for seconds, _ in timers] == [10, 20]
+    outbox = conn.socket
+    assert isinstance(outbox, Outbox)
+    closing = outbox.get_nowait()
     assert isinstance(closing, Close) and closing.code == CLOSE_TOKEN_EXPIRED
     assert "expired" in closing.reason
+    assert conn.expiry is None
 
 
 # --- log redaction -------------------------------------------------------------------------

@@ -48,9 +48,7 @@ async def run(args: argparse.Namespace) -> int:
         await asyncio.sleep(3)
         base = sample(edge_pid)
         ledger = Ledger()
-        players = [
-            BenchPlayer(f"f{i}", mint.mint(f"f{i}")[1], ledger) for i in range(args.idle)
-        ]
+        players = [BenchPlayer(f"f{i}", mint.mint(f"f{i}")[1], ledger) for i in range(args.idle)]
         for i in range(0, len(players), 500):
             await connect_all(players[i : i + 500], stack.edge_ws, batch=250)
         await asyncio.sleep(3)

@@ -15,6 +15,7 @@ from mythos_contracts.ops.log_lines import configure_logging
 from mythos_contracts.routing import PERSISTENCE_SAVES_QUEUE
 from mythos_edge.app import create_app as create_edge_app
 from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
+from mythos_edge.entrypoints.lean_socket import DetachableWebSockets
 from mythos_edge.settings import EdgeSettings
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
@@ -143,6 +144,7 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
                 host=settings.mythos_host,
                 port=settings.mythos_port,
                 lifespan="off",
+                ws=DetachableWebSockets,  # as the edge: the socket leaves ASGI once accepted
                 ws_max_size=1 << 20,
                 ws_per_message_deflate=False,  # small lines: not worth a zlib context each
                 ws_ping_interval=None,  # as the edge: idle close and 4008 are the checks

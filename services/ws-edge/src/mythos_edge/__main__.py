@@ -14,6 +14,7 @@ from mythos_contracts.runtime import Plan, Served, run_service
 
 from mythos_edge.app import create_app, edge_service
 from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
+from mythos_edge.entrypoints.lean_socket import DetachableWebSockets
 from mythos_edge.settings import EdgeSettings
 
 
@@ -33,6 +34,9 @@ def assemble(settings: EdgeSettings) -> Plan:
             settings.port,
             uvicorn_options={
                 "lifespan": "off",  # the lifecycle starts and stops the edge itself
+                # After the handshake the socket leaves ASGI: no task, queue or scope per
+                # idle connection, frames written straight to the transport (lean_socket).
+                "ws": DetachableWebSockets,
                 # The protocol library refuses (1009) what is far over the limit without
                 # buffering it; the edge closes anything over EDGE_MAX_FRAME_BYTES itself,
                 # with its reason.

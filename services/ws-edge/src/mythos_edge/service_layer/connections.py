@@ -1,4 +1,4 @@
-"""The players connected to this edge, each with a bounded outbox.
+"""The players connected to this edge, each writing straight to its client's socket.
 
 A connection is not ``live`` until its own ``game_state`` arrives: anything from
 an older stream of the same player that is still in flight is not shown to it.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from mythos_contracts.close_codes import CloseCode
 from mythos_contracts.envelope import EventEnvelope
 
 from mythos_edge.metrics import MESSAGES_DELIVERED
+from mythos_edge.service_layer.client_socket import ClientSocket, Outbox, utf8_size
 
 # Close codes of the edge (the contract's, documented in docs/protocol.md).
 CLOSE_POLICY_VIOLATION = CloseCode.POLICY_VIOLATION
@@ -25,23 +25,18 @@ CLOSE_IDLE = CloseCode.IDLE
 CLOSE_TOKEN_EXPIRED = CloseCode.TOKEN_EXPIRED
 CLOSE_TOO_SLOW = CloseCode.TOO_SLOW
 # 4009 (CLOSE_REVOKED, its login was revoked) is in the accounts contract: auth names it too.
+TOO_SLOW_REASON = "too slow: reconnect to resume"
 
 
-@dataclass(frozen=True)
-class Close:
-    code: int
-    reason: str
-
-
-@dataclass
+@dataclass(slots=True, eq=False)
 class Connection:
     connection_id: str
     player_id: str
     name: str
     limit: int
-    """Most messages waiting in the outbox; one more closes the connection with 4008."""
+    """Most messages waiting to be sent; one more closes the connection with 4008."""
     limit_bytes: int = 1 << 20
-    """Most UTF-8 bytes waiting in the outbox (a message alone always fits); 4008 past it."""
+    """Most bytes waiting to be sent (a message alone always fits); 4008 past it."""
     role: str = "player"
     session_id: str | None = None
     """The login (token ``sid``) this socket was opened with; an in-band refresh must keep it."""
@@ -63,32 +58,29 @@ class Connection:
     close_code: int | None = None
     close_reason: str = ""
     """How the socket ended: the first close sent or received (for the log and metrics)."""
-    outbox: asyncio.Queue[str | Close] = field(init=False)
-    queued_bytes: int = 0
-    """UTF-8 bytes of the messages in the outbox."""
-
-    def __post_init__(self) -> None:
-        self.outbox = asyncio.Queue(maxsize=self.limit)
+    socket: ClientSocket = field(default_factory=Outbox)
+    closing: bool = False
+    """A close frame is on its way: nothing more is written."""
+    waiting: int = 0
+    """Messages written since the socket last had nothing waiting (at most ``limit``)."""
+    expiry: asyncio.TimerHandle | None = None
+    """When the token's expiry is looked at next (``token_expiry.watch_expiry``)."""
 
     def offer(self, text: str) -> None:
-        """Queue a message; a client that has fallen ``limit`` messages or ``limit_bytes``
+        """Send a message; a client that has fallen ``limit`` messages or ``limit_bytes``
         bytes behind is closed (4008): what it missed is in its stream, to resume from."""
-        size = _utf8_size(text)
-        if self.queued_bytes + size > self.limit_bytes and not self.outbox.empty():
-            self._too_slow()
+        if self.closing:
             return
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
-            self._too_slow()
+        socket = self.socket
+        buffered = socket.buffered()
+        if not buffered:
+            self.waiting = 0
+        elif self.waiting >= self.limit or buffered + utf8_size(text) > self.limit_bytes:
+            self.close_after_flush(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
             return
-        self.queued_bytes += size
-
-    def _too_slow(self) -> None:
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
-        self.queued_bytes = 0
-        self.outbox.put_nowait(Close(CLOSE_TOO_SLOW, "too slow: reconnect to resume"))
+        socket.send(text)
+        self.waiting += 1
+        MESSAGES_DELIVERED.inc()
 
     def follow(self, epoch: str, last_seq: int) -> None:
         """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
@@ -104,28 +96,12 @@ class Connection:
             self.close_code, self.close_reason = code, reason
 
     def close_after_flush(self, code: int, reason: str) -> None:
-        try:
-            self.outbox.put_nowait(Close(code, reason))
-        except asyncio.QueueFull:
-            self.offer("")  # forces the too-slow close, which is a close all the same
-
-    async def pump(
-        self, send: Callable[[str], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
-    ) -> None:
-        """Write the outbox to the socket until a close is queued."""
-        while True:
-            item = await self.outbox.get()
-            if isinstance(item, Close):
-                await close(item.code, item.reason)
-                return
-            self.queued_bytes -= _utf8_size(item)
-            await send(item)
-            MESSAGES_DELIVERED.inc()
-
-
-def _utf8_size(text: str) -> int:
-    # isascii() is O(1) in CPython (a flag of the string): most lines are never encoded here.
-    return len(text) if text.isascii() else len(text.encode())
+        """Close after what was already sent (the first close asked for wins)."""
+        if self.closing:
+            return
+        self.closing = True
+        self.ended(code, reason)
+        self.socket.close(code, reason)
 
 
 class ConnectionRegistry:

@@ -1,12 +1,16 @@
 """A connection lives no longer than its token: at ``exp`` it is closed with 4003,
-unless the client sent a fresh token in-band before (which moves the deadline)."""
+unless the client sent a fresh token in-band before (which moves the deadline).
+
+One timer per connection, no task: it wakes at the deadline (at most every few minutes),
+looks again (a refresh may have moved it) and closes the connection once it has passed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from mythos_edge.service_layer.connections import CLOSE_TOKEN_EXPIRED, Connection
 
@@ -15,22 +19,28 @@ log = logging.getLogger(__name__)
 EXPIRED_REASON = "token expired: log in again (or refresh the token in-band before it expires)"
 _LONGEST_NAP = 300.0
 
+CallLater = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
+
 
 def expired(conn: Connection, now: float | None = None) -> bool:
     return (time.time() if now is None else now) >= conn.token_expires_at
 
 
-async def enforce_expiry(
+def watch_expiry(
     conn: Connection,
     clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    call_later: CallLater | None = None,
 ) -> None:
-    """Sleeps until the token's expiry, looks again (a refresh may have moved it), and
-    closes the connection once the deadline has really passed."""
-    while not conn.closed:
-        remaining = conn.token_expires_at - clock()
-        if remaining <= 0:
-            log.info("closing %s: token expired", conn.player_id)
-            conn.close_after_flush(CLOSE_TOKEN_EXPIRED, EXPIRED_REASON)
-            return
-        await sleep(min(remaining, _LONGEST_NAP))
+    """Close ``conn`` (4003) once its token's deadline has really passed; the timer is
+    kept in ``conn.expiry`` (cancel it when the connection ends)."""
+    if conn.closed or conn.closing:
+        conn.expiry = None
+        return
+    remaining = conn.token_expires_at - clock()
+    if remaining <= 0:
+        conn.expiry = None
+        log.info("closing %s: token expired", conn.player_id)
+        conn.close_after_flush(CLOSE_TOKEN_EXPIRED, EXPIRED_REASON)
+        return
+    later = call_later or asyncio.get_running_loop().call_later
+    conn.expiry = later(min(remaining, _LONGEST_NAP), lambda: watch_expiry(conn, clock, call_later))

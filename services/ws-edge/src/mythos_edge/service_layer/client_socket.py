@@ -1,0 +1,80 @@
+"""The port a connection writes its client through, and its queued adapter.
+
+``send`` writes one text message at once (in call order), ``buffered`` says how many
+bytes were written but not yet taken by the network, ``close`` sends a close frame after
+everything written so far. The edge's own data path (``entrypoints/lean_socket``) writes
+straight to the transport; ``Outbox`` is for servers without it (the ASGI test client):
+it queues what is sent and a ``pump`` task hands it to an async ``send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ClientSocket(Protocol):
+    def send(self, text: str) -> None: ...
+
+    def buffered(self) -> int: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+class Outbox:
+    """Messages waiting for an async writer, then the close (if any)."""
+
+    def __init__(self) -> None:
+        self._items: deque[str | Close] = deque()
+        self._bytes = 0
+        self._ready = asyncio.Event()
+
+    def send(self, text: str) -> None:
+        self._items.append(text)
+        self._bytes += utf8_size(text)
+        self._ready.set()
+
+    def buffered(self) -> int:
+        return self._bytes
+
+    def close(self, code: int, reason: str) -> None:
+        self._items.append(Close(code, reason))
+        self._ready.set()
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def get_nowait(self) -> str | Close:
+        item = self._items.popleft()
+        if isinstance(item, str):
+            self._bytes -= utf8_size(item)
+        return item
+
+    async def pump(
+        self, send: Callable[[str], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
+    ) -> None:
+        """Write what is queued until the close."""
+        while True:
+            while not self._items:
+                self._ready.clear()
+                await self._ready.wait()
+            item = self._items[0]
+            if isinstance(item, Close):
+                await close(item.code, item.reason)
+                return
+            await send(item)
+            self.get_nowait()  # counted as buffered until the writer took it
+
+
+def utf8_size(text: str) -> int:
+    # isascii() is O(1) in CPython (a flag of the string): most lines are never encoded here.
+    return len(text) if text.isascii() else len(text.encode())

@@ -1,0 +1,310 @@
+"""The data path after the handshake: ``LeanSocket`` framing on a recording transport,
+then the real app on a real uvicorn with ``DetachableWebSockets`` and a real client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+import websockets
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.routing import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, player_key
+from mythos_edge.adapters.token_verifier import Identity, InvalidToken
+from mythos_edge.app import create_app
+from mythos_edge.entrypoints.lean_socket import DetachableWebSockets, LeanSocket
+from mythos_edge.settings import EdgeSettings
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+from websockets.uri import parse_uri
+
+
+class FakeVerifier:
+    """``good-<player>`` verifies; anything else is forged."""
+
+    async def verify(self, token: str) -> Identity:
+        kind, _, player = token.partition("-")
+        if kind != "good":
+            raise InvalidToken("Signature verification failed")
+        return Identity(player, player.title(), expires_at=time.time() + 600)
+
+
+class SpyBus(InMemoryBus):
+    """The in-process bus, recording what the edge sends the game."""
+
+    def __init__(self) -> None:
+        super().__init__(InMemoryBroker())
+        self.to_game: list[dict[str, Any]] = []
+
+    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
+        if exchange == COMMANDS_EXCHANGE and routing_key.startswith("command."):
+            self.to_game.append(json.loads(body))
+        await super().publish(exchange, routing_key, body, **kw)
+
+    def sent(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.to_game if m.get("kind") == kind]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- LeanSocket on a recording transport ----------------------------------------------
+
+
+class RecordingTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closed = False
+        self.reading = True
+        self.waiting = 0
+
+    def write(self, data: Any) -> None:
+        self.written += data
+
+    def get_write_buffer_size(self) -> int:
+        return self.waiting
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.messages: list[str | bytes] = []
+        self.gone: tuple[int, str] | None = None
+        self.shut = False
+
+    def received(self, message: str | bytes) -> None:
+        self.messages.append(message)
+
+    def lost(self, code: int, reason: str) -> None:
+        self.gone = (code, reason)
+
+    def shutdown(self) -> None:
+        self.shut = True
+
+
+def _lean(max_size: int = 1 << 16) -> tuple[LeanSocket, RecordingTransport, Listener, set[Any]]:
+    transport, listener, connections = RecordingTransport(), Listener(), set[Any]()
+    lean = LeanSocket(transport, ServerProtocol(state=State.OPEN, max_size=max_size), connections)
+    connections.add(lean)
+    lean.listen(listener)
+    lean.start()
+    return lean, transport, listener, connections
+
+
+def _client() -> ClientProtocol:
+    return ClientProtocol(parse_uri("ws://edge/api/ws"), state=State.OPEN)
+
+
+def _from_client(*frames: Frame) -> bytes:
+    client = _client()
+    for frame in frames:
+        client.send_frame(frame)
+    return b"".join(client.data_to_send())
+
+
+def _server_frames(data: bytes) -> list[Frame]:
+    client = _client()
+    client.receive_data(bytes(data))
+    return [e for e in client.events_received() if isinstance(e, Frame)]
+
+
+async def test_messages_are_framed_as_websockets_reads_them_whatever_their_size() -> None:
+    lean, transport, _, _ = _lean()
+    texts = ["hi", "é" * 100, "x" * 70_000]  # 7-bit, 16-bit and 64-bit lengths
+    for text in texts:
+        lean.send(text)
+    frames = _server_frames(transport.written)
+    assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [
+        (Opcode.TEXT, True, t) for t in texts
+    ]
+
+
+async def test_whole_messages_reach_the_listener_fragments_joined_pings_answered() -> None:
+    lean, transport, listener, _ = _lean()
+    lean.data_received(
+        _from_client(
+            Frame(Opcode.TEXT, b'{"command":', fin=False),
+            Frame(Opcode.PING, b"p"),
+            Frame(Opcode.CONT, b'"look"}'),
+            Frame(Opcode.BINARY, b"\x00\x01"),
+        )
+    )
+    assert listener.messages == ['{"command":"look"}', b"\x00\x01"]
+    assert [(f.opcode, f.data) for f in _server_frames(transport.written)] == [(Opcode.PONG, b"p")]
+
+
+async def test_invalid_utf8_closes_1007_and_the_listener_hears_it() -> None:
+    lean, transport, listener, connections = _lean()
+    lean.data_received(_from_client(Frame(Opcode.TEXT, b"\xff\xfe")))
+    assert listener.messages == []
+    (close,) = _server_frames(transport.written)
+    assert close.opcode is Opcode.CLOSE and close.data[:2] == (1007).to_bytes(2, "big")
+    assert transport.closed
+    lean.connection_lost(None)
+    assert listener.gone is not None and listener.gone[0] == 1007 and not connections
+
+
+async def test_a_message_over_the_protocol_limit_closes_1009() -> None:
+    lean, transport, listener, _ = _lean(max_size=1024)
+    lean.data_received(_from_client(Frame(Opcode.TEXT, b"x" * 2000)))
+    assert listener.messages == []
+    (close,) = _server_frames(transport.written)
+    assert close.data[:2] == (1009).to_bytes(2, "big") and transport.closed
+
+
+async def test_our_close_goes_after_what_was_sent_and_nothing_follows_it() -> None:
+    lean, transport, listener, _ = _lean()
+    lean.send("last line")
+    lean.close(4008, "too slow: reconnect to resume")
+    lean.send("never sent")
+    lean.close(1000, "a second close is not sent")
+    frames = _server_frames(transport.written)
+    assert [f.opcode for f in frames] == [Opcode.TEXT, Opcode.CLOSE]
+    assert frames[1].data[:2] == (4008).to_bytes(2, "big")
+    assert not transport.closed  # the client has a while to answer
+    lean.data_received(_from_client(Frame(Opcode.CLOSE, (4008).to_bytes(2, "big"))))
+    assert transport.closed  # its answer ends the handshake
+    lean.connection_lost(None)
+    assert listener.gone is not None and listener.gone[0] == 4008
+
+
+async def test_the_client_closing_is_echoed_and_reported_with_its_code() -> None:
+    lean, transport, listener, _ = _lean()
+    lean.data_received(_from_client(Frame(Opcode.CLOSE, (4321).to_bytes(2, "big") + b"bored")))
+    (echo,) = _server_frames(transport.written)
+    assert echo.opcode is Opcode.CLOSE and transport.closed
+    lean.connection_lost(None)
+    assert listener.gone == (4321, "bored")
+
+
+async def test_a_transport_lost_without_a_close_is_1006_and_shutdown_asks_the_listener() -> None:
+    lean, _, listener, _ = _lean()
+    lean.shutdown()
+    assert listener.shut
+    lean.connection_lost(ConnectionResetError())
+    assert listener.gone == (1006, "")
+
+
+# --- the app on a real uvicorn ------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _served(**settings: Any) -> AsyncIterator[tuple[str, SpyBus]]:
+    bus = SpyBus()
+    edge_settings = EdgeSettings(instance_id="t", edge_heartbeat_seconds=60, **settings)
+    app = create_app(edge_settings, bus, verifier=FakeVerifier())
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        ws=DetachableWebSockets,
+        ws_ping_interval=None,
+        ws_max_size=64 * 1024,
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}/api/ws", bus
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def _until(check: Any) -> None:
+    async with asyncio.timeout(30):
+        while not check():  # noqa: ASYNC110 - the bus records synchronously
+            await asyncio.sleep(0.01)
+
+
+async def test_idle_connections_hold_no_task_and_commands_still_reach_the_game_in_order() -> None:
+    async with _served(command_burst=100) as (url, bus):
+        before = len(asyncio.all_tasks())
+        sockets = [
+            await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
+            for i in range(10)
+        ]
+        await _until(lambda: len(bus.sent("session_open")) == 10)
+        await asyncio.sleep(0.1)
+        # The client's own reader tasks are the only new ones: none on the edge's side.
+        assert len(asyncio.all_tasks()) - before <= 10
+        first = sockets[0]
+        await first.send(json.dumps({"command": "ping"}))
+        pong = json.loads(await asyncio.wait_for(first.recv(), 10))
+        assert pong["event_type"] == "pong"
+        for n in range(20):
+            await first.send(json.dumps({"command": "say", "args": [str(n)], "command_id": str(n)}))
+        await _until(lambda: len(bus.sent("command")) == 20)
+        assert [c["command_id"] for c in bus.sent("command")] == [str(n) for n in range(20)]
+        await first.close(4321, "bored")
+        await _until(lambda: len(bus.sent("session_close")) == 1)
+        for ws in sockets[1:]:
+            await ws.close()
+        await _until(lambda: len(bus.sent("session_close")) == 10)
+
+
+async def test_a_frame_over_the_edges_limit_closes_1009_with_its_reason() -> None:
+    async with _served(max_frame_bytes=256) as (url, _bus):
+        ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"])
+        await ws.send(json.dumps({"command": "say", "args": ["x" * 1000]}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        assert "256" in closed.value.rcvd.reason
+
+
+async def test_a_client_that_stops_reading_is_closed_4008_on_buffered_bytes() -> None:
+    async with _served(send_queue_bytes=64 * 1024) as (url, bus):
+        ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"], max_queue=1)
+        await _until(lambda: len(bus.sent("session_open")) == 1)
+        ws.transport.pause_reading()  # a client that stops reading
+        connection_id = bus.sent("session_open")[0]["connection_id"]
+        state = EventEnvelope(
+            event_type="game_state",
+            data={"epoch": "e1", "room": {"id": "hall"}},
+            recipients={"p1": 1},
+            connection_id=connection_id,
+        )
+        await bus.publish(EVENTS_EXCHANGE, player_key("p1", "x"), state.model_dump_json().encode())
+        line = "y" * 2000
+        for seq in range(2, 3000):
+            chat = EventEnvelope(
+                event_type="chat_message", data={"text": line}, recipients={"p1": seq}
+            )
+            await bus.publish(
+                EVENTS_EXCHANGE, player_key("p1", "x"), chat.model_dump_json().encode()
+            )
+        ws.transport.resume_reading()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 30)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
+        await _until(lambda: len(bus.sent("session_close")) == 1)
