@@ -242,6 +242,10 @@ class DetachableWebSockets(WebSocketsSansIOProtocol):
         # uvicorn closes its transport when the endpoint returns: not this one any more.
         self.transport = _DETACHED
         # What the handshake needed is not kept: the connection lives on in ``lean``.
+        # The parser's generator still refers to the request (a local of its frame):
+        # emptied, its headers (the token among them) go now.
+        self.request.headers.clear()
+        self.request.path = ""
         self.scope = None  # type: ignore[assignment]
         self.request = None  # type: ignore[assignment]
         self.response = None  # type: ignore[assignment]

@@ -134,8 +134,8 @@ async def play(websocket: WebSocket) -> None:
         socket: LeanSocket | None = detach["detach"]()
         if socket is None:
             return  # gone before its session began
-        # The slots are the session's now: given back when its socket is gone.
-        release = slots.pop_all().close
+        slots.pop_all()  # the session's now: given back when its socket is gone
+    release = _Slots(caps, address, identity.player_id).give_back
     session = _session(socket, runtime, identity, connection_id, resume, release)
     socket.listen(session)  # its close reaches the session; its messages wait for start
     try:
@@ -183,6 +183,20 @@ def _resume_from(websocket: WebSocket) -> ResumeFrom | None:
     ):
         return None
     return ResumeFrom(session_id=session_id[:64], epoch=epoch[:64], last_seq=int(last_seq))
+
+
+class _Slots:
+    """The connection caps one session holds (smaller than an ExitStack of callbacks)."""
+
+    __slots__ = ("_account", "_address", "_caps")
+
+    def __init__(self, caps: ConnectionCaps, address: str, account: str) -> None:
+        self._caps, self._address, self._account = caps, address, account
+
+    def give_back(self) -> None:
+        self._caps.give_account(self._account)
+        self._caps.give_address(self._address)
+        self._caps.give_edge()
 
 
 def _session(

@@ -68,7 +68,7 @@ class FrameBudget:
         self.max_refused = max_refused
         self._clock = clock
         self._frames = TokenBucket(rate, burst, clock)
-        self._refused: deque[float] = deque(maxlen=max_refused)
+        self._refused: deque[float] | None = None  # made at the first refusal: most never do
         self.refused = 0
         """Frames refused on this connection so far."""
 
@@ -78,6 +78,8 @@ class FrameBudget:
         self.refused += 1
         now = self._clock()
         window = self._refused
+        if window is None:
+            window = self._refused = deque(maxlen=self.max_refused)
         if len(window) == self.max_refused and now - window[0] < REFUSAL_WINDOW_SECONDS:
             return Verdict.CLOSE
         window.append(now)  # the oldest falls out: only the last max_refused matter

@@ -42,5 +42,10 @@ def watch_expiry(
         log.info("closing %s: token expired", conn.player_id)
         conn.close_after_flush(CLOSE_TOKEN_EXPIRED, EXPIRED_REASON)
         return
-    later = call_later or asyncio.get_running_loop().call_later
-    conn.expiry = later(min(remaining, _LONGEST_NAP), lambda: watch_expiry(conn, clock, call_later))
+    if call_later is None:  # the loop's own, with arguments: no closure kept per connection
+        loop = asyncio.get_running_loop()
+        conn.expiry = loop.call_later(min(remaining, _LONGEST_NAP), watch_expiry, conn, clock)
+    else:
+        conn.expiry = call_later(
+            min(remaining, _LONGEST_NAP), lambda: watch_expiry(conn, clock, call_later)
+        )
