@@ -17,6 +17,7 @@ from mythos_contracts.persistence import (
     CharacterRecord,
     CharacterStateChanged,
     ChatHistoryReply,
+    FenceHandled,
     HandoffReply,
     HandoffSaved,
     ItemRecord,
@@ -26,6 +27,7 @@ from mythos_contracts.persistence import (
     LoadPlayerRequest,
     PlayerStateChanged,
     RaiseTermRequest,
+    SaveFence,
     SaveHandoffRequest,
     StreamHandoff,
     TermRaised,
@@ -40,6 +42,7 @@ from mythos_contracts.routing import (
     PERSISTENCE_SAVES_QUEUE,
     RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
+    SAVE_FENCE_KEY,
     command_key,
     load_request_key,
     save_key,
@@ -166,6 +169,11 @@ async def attach_peer(bus: Bus) -> Peer:
         await bus.reply(delivery, reply.model_dump_json().encode())
 
     async def saved(delivery: Delivery) -> None:
+        if delivery.routing_key == SAVE_FENCE_KEY:
+            fence = SaveFence.model_validate_json(delivery.body)
+            handled = FenceHandled(fence_id=fence.fence_id)
+            await bus.reply(delivery, handled.model_dump_json().encode())
+            return
         if delivery.routing_key == SAVE_CHARACTER_KEY:
             character = CharacterStateChanged.model_validate_json(delivery.body)
             kept = peer.characters.get(character.character_id)

@@ -275,6 +275,21 @@ class TermRaised(_Message):
     term: int = Field(ge=1)
 
 
+class SaveFence(_Message):
+    """``save.fence``, request/reply on the saves queue: a starting game sends it before
+    its first load, and persistence answers (``FenceHandled``) when it reaches it. Saves
+    are handled one at a time in queue order, so by then every save queued before the
+    fence (the previous game's last ones) is written, and no load can overtake them."""
+
+    fence_id: str = Field(min_length=1, max_length=64, description="names it in logs")
+
+
+class FenceHandled(_Message):
+    """Reply to ``save.fence``: every save queued before the fence is written."""
+
+    fence_id: str
+
+
 class PersistenceError(_Message):
     """Reply sent instead of the expected one when a request cannot be served."""
 

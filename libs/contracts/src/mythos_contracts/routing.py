@@ -132,6 +132,9 @@ LOAD_FLOOR_ITEMS_KEY = load_request_key("load_floor_items")
 """``request.load_floor_items``: every item on a floor (``LoadFloorItemsRequest``)."""
 RAISE_TERM_KEY = load_request_key("raise_term")
 """``request.raise_term``: a game taking a shard over raises its term (``RaiseTermRequest``)."""
+SAVE_FENCE_KEY = save_key("fence")
+"""``save.fence``: a starting game's ``SaveFence``, sent with ``request`` on the saves
+queue and answered (``FenceHandled``) once every save queued before it is written."""
 
 
 def revocation_key(account_id: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
@@ -141,6 +142,8 @@ class GameService:
         publisher = EventPublisher(
             self._bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
         )
+        # Before the first load: what the previous game saved is written by then.
+        await self._pass_save_fence(store)
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.
         if not await self._load_names(store, names):
@@ -201,6 +204,27 @@ class GameService:
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
         )
         self._intake = intake
+
+    async def _pass_save_fence(self, store: PersistenceClient) -> None:
+        """Wait until persistence has written every save queued before this start (the
+        previous game's last ones, still queued after a kill -9 or a stop), so no start-up
+        or login load overtakes them. Asked again until answered: never start on stale
+        state (docs/architecture.md, "Saves and loads across a restart")."""
+        fence_id = uuid.uuid4().hex
+        timeout = self._settings.save_fence_timeout_seconds
+        while True:
+            try:
+                await store.pass_save_fence(fence_id, timeout=timeout)
+                break
+            except PlayerStoreUnavailable as exc:
+                log.warning(
+                    "save fence %s not handled by persistence within %.1fs (%s): start-up "
+                    "loads wait until the saves queued before it are written; sending it again",
+                    fence_id,
+                    timeout,
+                    exc,
+                )
+        log.info("save fence %s handled: every save queued before this start is written", fence_id)
 
     async def _load_names(self, store: PersistenceClient, names: CharacterNames) -> bool:
         """Every active character's name; False (and ``create`` waits) when not loaded."""

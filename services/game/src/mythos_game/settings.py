@@ -91,6 +91,12 @@ class GameSettings(BusServiceSettings):
     handoff_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long saving or taking one part may take"
     )
+    save_fence_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="on start, how long to wait for persistence to handle the save fence "
+        "before sending another (the game never loads before one is handled)",
+    )
 
     # Chat limits, per player per minute (0 = unlimited); see docs/commands.md.
     chat_limits: bool | None = Field(

@@ -331,10 +331,13 @@ class InMemoryBus:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
+            # Not persistent, as on RabbitMQ: a request's wait is its timeout alone, even
+            # on a queue whose publishes are confirmed only once handled (the saves').
             await self.publish(
                 exchange,
                 routing_key,
                 body,
+                persistent=False,
                 correlation_id=correlation_id,
                 reply_to=self._reply_queue,
             )

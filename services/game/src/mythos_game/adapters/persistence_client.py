@@ -12,6 +12,7 @@ from mythos_contracts.persistence import (
     CharacterStateChanged,
     ChatHistoryReply,
     ChatLine,
+    FenceHandled,
     HandoffReply,
     HandoffSaved,
     ItemRecord,
@@ -24,6 +25,7 @@ from mythos_contracts.persistence import (
     PersistenceError,
     PlayerStateChanged,
     RaiseTermRequest,
+    SaveFence,
     SaveHandoffRequest,
     StreamHandoff,
     TakeHandoffRequest,
@@ -36,6 +38,7 @@ from mythos_contracts.routing import (
     PERSISTENCE_EXCHANGE,
     RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
+    SAVE_FENCE_KEY,
     load_request_key,
     save_key,
 )
@@ -163,6 +166,17 @@ class PersistenceClient:
             streams.extend(page.streams)
             if not page.more or not page.streams:
                 return streams
+
+    async def pass_save_fence(self, fence_id: str, *, timeout: float) -> None:
+        """Send a fence down the saves queue and wait until persistence handled it, so
+        every save queued before it is written; raises ``PlayerStoreUnavailable`` when
+        not answered within ``timeout``."""
+        body = SaveFence(fence_id=fence_id).model_dump_json().encode()
+        raw = await self._ask(SAVE_FENCE_KEY, body, timeout)
+        try:
+            FenceHandled.model_validate_json(raw)
+        except ValidationError as exc:
+            raise PlayerStoreUnavailable(f"save fence refused: {_reason(raw)}") from exc
 
     async def _ask(self, key: str, body: bytes, timeout: float) -> bytes:
         try:

@@ -25,6 +25,7 @@ from mythos_contracts.persistence import (
     CharacterStateChanged,
     ChatHistoryReply,
     ChatLine,
+    FenceHandled,
     HandoffReply,
     HandoffSaved,
     ItemStateChanged,
@@ -36,6 +37,7 @@ from mythos_contracts.persistence import (
     PersistenceError,
     PlayerStateChanged,
     RaiseTermRequest,
+    SaveFence,
     SaveHandoffRequest,
     TakeHandoffRequest,
     TermRaised,
@@ -48,6 +50,7 @@ from mythos_contracts.routing import (
     PERSISTENCE_SAVES_QUEUE,
     RAISE_TERM_KEY,
     SAVE_CHARACTER_KEY,
+    SAVE_FENCE_KEY,
     load_request_key,
     save_key,
 )
@@ -154,6 +157,12 @@ def request_routes(
     return routes
 
 
+async def handle_fence(fence: SaveFence) -> FenceHandled:
+    """Reached in queue order, so every save queued before the fence is written."""
+    log.info("save fence %s handled: every save queued before it is written", fence.fence_id)
+    return FenceHandled(fence_id=fence.fence_id)
+
+
 def save_routes(
     store: PlayerStore,
     chat: ChatStore | None,
@@ -161,12 +170,13 @@ def save_routes(
     items: ItemStore | None = None,
     characters: CharacterStore | None = None,
 ) -> dict[str, Route[Any, object]]:
-    """Save handlers by routing key (their result is not used). Database outages are
-    waited out inside them."""
+    """Save handlers by routing key. Database outages are waited out inside them. A
+    result that is a contract model (the fence's) is the reply its sender waits for."""
     routes: dict[str, Route[Any, object]] = {
         save_key("player"): Route(
             "player save", PlayerStateChanged, partial(handle_save, store, backoff=backoff)
         ),
+        SAVE_FENCE_KEY: Route("save fence", SaveFence, handle_fence),
     }
     if chat is not None:
         routes[save_key("chat")] = Route(
@@ -245,7 +255,11 @@ class Consumers:
         route = self._saves.get(delivery.routing_key)
         if route is None:
             raise ValueError(f"no saves of {delivery.routing_key!r} are handled here")
-        await route.handle(route.parse(delivery))
+        if route.model is SaveFence and delivery.reply_to is None:
+            raise ValueError("a save fence without reply_to cannot be answered")
+        reply = await route.handle(route.parse(delivery))
+        if isinstance(reply, BaseModel):
+            await self._bus.reply(delivery, reply.model_dump_json().encode())
 
     def _guarded(self, handler: Callable[[Delivery], Coroutine[Any, Any, None]]) -> Handler:
         async def run(delivery: Delivery) -> None:
