@@ -55,7 +55,9 @@ async def test_a_request_queued_behind_saves_is_answered_after_they_are_handled(
     game = bus_factory("game")
     await game.connect()
     for i in range(30):  # nobody consumes yet: they wait in the saves queue
-        await game.publish(PERSISTENCE_EXCHANGE, save_key("item"), str(i).encode(), persistent=False)
+        await game.publish(
+            PERSISTENCE_EXCHANGE, save_key("item"), str(i).encode(), persistent=False
+        )
     answer = asyncio.create_task(
         game.request(PERSISTENCE_EXCHANGE, SAVE_FENCE_KEY, b"fence", timeout=30)
     )
