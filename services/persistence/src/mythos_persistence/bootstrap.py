@@ -35,7 +35,8 @@ _BROKER_PROBE_KEY = health_probe_key("persistence")
 class PersistenceService:
     """Serves ``request.load_player`` (with the player's items), ``request.chat_history``,
     ``request.save_handoff``, ``request.take_handoff``, ``request.load_floor_items``,
-    ``save.player``, ``save.chat`` and ``save.item`` from the game database.
+    ``save.player``, ``save.chat`` and ``save.item`` from the game database, and answers
+    ``save.fence`` in order with the saves.
 
     The contract's lifecycle runs it (see ``__main__``); whoever runs it owns the bus:
     connect it before ``start()`` (``connect()`` already declares the durable queues
