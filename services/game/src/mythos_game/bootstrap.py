@@ -137,13 +137,13 @@ class GameService:
         def subzone_of(room_id: str) -> str:
             return world.room(room_id).subzone_id
 
+        # Before the first load: what the previous game saved is written by then.
+        await self._pass_save_fence(store)
         # Before anything is published: every envelope carries the new term.
         term = await self._raise_term(store)
         publisher = EventPublisher(
             self._bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
         )
-        # Before the first load: what the previous game saved is written by then.
-        await self._pass_save_fence(store)
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.
         if not await self._load_names(store, names):
