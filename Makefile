@@ -66,7 +66,7 @@ run-persistence: install ## Run only the persistence service (PERSISTENCE_* sett
 
 test: install test-tools chromium lint typecheck test-python test-client test-e2e ## Run every check and test
 
-test-fast: install test-tools $(CLIENT_BUNDLE) ## Unit and embedded-mode black-box tests: offline, in parallel (~100 s on 2 idle cores)
+test-fast: install test-tools $(CLIENT_BUNDLE) ## Unit and embedded-mode black-box tests: offline, in parallel (~4.5 min on 2 idle cores)
 	$(PYTEST) -n auto --dist loadfile -m "not services and not slow"
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules.
