@@ -10,8 +10,7 @@ from urllib.parse import unquote, urlsplit
 import aio_pika
 import pytest
 from aiormq.exceptions import AMQPError
-from mythos_contracts.bus import Bus, Delivery, RequestTimeout
-from mythos_contracts.bus import amqp as amqp_module
+from mythos_contracts.bus import Bus, Delivery, RequestTimeout, amqp_retry
 from mythos_contracts.bus.amqp import AmqpBus, QueueType
 from mythos_contracts.ops.log_lines import current_log_context, log_context
 from mythos_contracts.routing import (
@@ -374,7 +373,7 @@ async def test_a_batch_whose_confirms_fail_raises_and_counts_only_what_was_confi
 ) -> None:
     """The broker refuses (nacks) what does not fit a full ``reject-publish`` queue: the
     batch is reported failed, not lost in silence, and the bus goes on publishing."""
-    monkeypatch.setattr(amqp_module, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
+    monkeypatch.setattr(amqp_retry, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
     game = AmqpBus(amqp_url, connection_name="game", queue_type=queue_type)
     await game.connect()
     admin = await aio_pika.connect(amqp_url)
@@ -510,7 +509,7 @@ async def test_publish_many_of_nothing_returns(bus_factory: BusFactory) -> None:
 async def test_publish_many_raises_when_the_broker_refuses(
     bus_factory: BusFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(amqp_module, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
+    monkeypatch.setattr(amqp_retry, "PUBLISH_RETRY_SECONDS", -1.0)  # no waiting to retry
     game = await _connected(bus_factory, "game")
     # "amq." names are the broker's own: RabbitMQ refuses to declare one, the in-process
     # broker knows no such exchange.
