@@ -19,18 +19,11 @@ from mythos_chaos.run import CHAOS_TUNING, Phases, run_fault
 PLAYERS = 4
 PHASES = Phases(warmup=2.0, observe=6.0, drain=30.0)
 
-GAME_KILL_RESYNCS = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a kill -9 of the game costs every player one resync: only a graceful stop "
-    "hands the streams over (measured: 4 resyncs of 4 players here; make chaos: 40 of 40)",
-)
-
 
 @pytest.mark.parametrize(
     "fault",
     [
-        pytest.param("game-kill", marks=GAME_KILL_RESYNCS),
+        "game-kill",
         "game-term",
         "edge-kill",
         "broker-drop",

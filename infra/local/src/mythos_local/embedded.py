@@ -10,6 +10,7 @@ import logging
 import uvicorn
 from mythos_auth.entrypoints.api import create_app as create_auth_app
 from mythos_auth.settings import AuthSettings
+from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import configure_logging
 from mythos_contracts.routing import PERSISTENCE_SAVES_QUEUE
@@ -132,7 +133,8 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         stack.push_async_callback(persistence.stop)
         await game_bus.connect()
         stack.push_async_callback(game_bus.close)
-        game = GameService(GameSettings(), game_bus)
+        # The same recording path as a distributed game, on a journal in this process.
+        game = GameService(GameSettings(), game_bus, MemoryJournal())
         await game.start()
         stack.push_async_callback(game.stop)
         await stack.enter_async_context(auth_app.router.lifespan_context(auth_app))

@@ -20,6 +20,8 @@ DEAD_LETTER_EXCHANGE = "mythos.dead"
 
 # Durable queues with a fixed owner.
 GAME_COMMANDS_QUEUE = "mythos.game.commands"
+GAME_JOURNAL_STREAM = "mythos.shard.s1.journal"
+"""The game's journal (a stream): each unit of work, recorded before it is published."""
 PERSISTENCE_REQUESTS_QUEUE = "mythos.persistence.requests"
 PERSISTENCE_SAVES_QUEUE = "mythos.persistence.saves"
 DEAD_LETTER_QUEUE = "mythos.dead-letters"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.bus.amqp_journal import AmqpJournal
+from mythos_contracts.routing import GAME_JOURNAL_STREAM
 from mythos_contracts.runtime import Plan, Served, run_service
 
 from mythos_game.adapters.world_files import WorldError
@@ -25,7 +27,18 @@ def assemble(settings: GameSettings) -> Plan:
         queue_type=settings.amqp_queue_type,
         owned_queues=owned_queues("game", settings.amqp_declare),
     )
-    service = GameService(settings, bus)
+    journal = (
+        AmqpJournal(
+            settings.amqp_url,
+            GAME_JOURNAL_STREAM,
+            max_age_seconds=settings.journal_max_age_seconds,
+            max_bytes=settings.journal_max_bytes,
+            connection_name="game-journal",
+        )
+        if settings.journal
+        else None
+    )
+    service = GameService(settings, bus, journal)
     return Plan(
         service=service,
         # Probes every few seconds: no access lines (run_service's default).

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.bus.journal import Journal
 from mythos_contracts.envelope import SINGLE_SHARD, EdgeHeartbeat
 from mythos_contracts.ops.health import Check
 from mythos_contracts.persistence import StreamHandoff
@@ -36,11 +37,14 @@ from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
+from mythos_game.service_layer.journal_records import Recovered
+from mythos_game.service_layer.journal_start import merged, take_over
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
+from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -68,9 +72,12 @@ class GameService:
     commands; ``drain`` finishes the command in hand, takes no more and hands the
     streams over; ``stop`` does the same if nothing drained yet (then close the bus)."""
 
-    def __init__(self, settings: GameSettings, bus: Bus) -> None:
+    def __init__(self, settings: GameSettings, bus: Bus, journal: Journal | None = None) -> None:
+        """``journal``: where each unit of work is recorded before it is published (and
+        what a start continues the streams from); None records nothing."""
         self._settings = settings
         self._bus = bus
+        self._journal = journal
         self._world_loaded = False
         self._intake: CommandIntake | None = None
         self._stopping = asyncio.Event()
@@ -125,11 +132,27 @@ class GameService:
         self._world_loaded = True
         roster = Roster()
         links = Links()
-        sequencer = Sequencer(
-            HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
-        )
+        limits = HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
+        sequencer = Sequencer(limits)
+        recovered = Recovered(streams=[], handled={}, unpublished=[])
+        recorder: StreamJournal | None = None
+        bus = self._bus
+        if self._journal is not None:
+            # First: what the last game recorded but may not have published goes out
+            # (under its term, and before the save fence, so its saves are written).
+            recovered = await take_over(
+                self._journal, self._bus, limits, self._settings.journal_read_seconds
+            )
+            recorder = StreamJournal(
+                self._journal,
+                self._bus,
+                sequencer,
+                links,
+                append_timeout=self._settings.journal_append_timeout_seconds,
+            )
+            bus = recorder.bus
         store = PersistenceClient(
-            self._bus,
+            bus,
             timeout=self._settings.persistence_timeout,
             attempts=self._settings.persistence_attempts,
         )
@@ -141,8 +164,10 @@ class GameService:
         await self._pass_save_fence(store)
         # Before anything is published: every envelope carries the new term.
         term = await self._raise_term(store)
+        if recorder is not None:
+            recorder.term = term
         publisher = EventPublisher(
-            self._bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
+            bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
         )
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.
@@ -182,11 +207,14 @@ class GameService:
             tick_broadcast_every=self._settings.tick_broadcast_every,
             rules=settings.rules(),
             history=history,
-            account_requests=AccountRequests(self._bus),
+            account_requests=AccountRequests(bus),
+            journal=recorder,
+            checkpoint_every=settings.journal_checkpoint_ticks,
         )
+        handed = await self._take_handoff(store) if settings.handoff else []
         if settings.handoff:
-            sessions.handed_over = HandedOver(await self._take_handoff(store))
             self._handoff = (store, links, sequencer)
+        sessions.handed_over = HandedOver(merged(handed, recovered.streams))
         # Before anyone is (re)adopted, so they get the history too; never for long.
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
@@ -199,6 +227,7 @@ class GameService:
             dispatcher,
             publisher=self._settings.command_publisher,
             accounts=self._settings.accounts_publisher,
+            handled=recovered.handled,
         )
         await self._bus.consume(
             GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
@@ -378,3 +407,5 @@ class GameService:
         # Nothing runs any more: the streams are final. What is left of the grace is the
         # handoff's; the bus is still open for it.
         await self._hand_off(deadline - loop.time())
+        if self._journal is not None:
+            await self._journal.close()

@@ -91,6 +91,33 @@ class GameSettings(BusServiceSettings):
     handoff_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long saving or taking one part may take"
     )
+    journal: bool = Field(
+        default=True,
+        description="record each unit of work in the shard's journal (a RabbitMQ stream) "
+        "before publishing it, and continue the streams it holds on start: a kill -9 "
+        "of the game costs players a pause, not a resync",
+    )
+    journal_read_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description="on start, how far back the journal is read (at least a checkpoint "
+        "period plus the history window)",
+    )
+    journal_max_age_seconds: float = Field(
+        default=300.0, gt=0, description="the journal's retention (the stream's x-max-age)"
+    )
+    journal_max_bytes: int = Field(
+        default=2_000_000_000, gt=0, description="the journal's size cap (x-max-length-bytes)"
+    )
+    journal_append_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long a record may go unconfirmed before the game exits (its "
+        "messages cannot go out, and the next game continues from the journal)",
+    )
+    journal_checkpoint_ticks: int = Field(
+        default=30, gt=0, description="every this many ticks, a record carries every stream"
+    )
     save_fence_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -32,6 +32,7 @@ from mythos_contracts.routing import (
     EDGE_QUEUE_PREFIX,
     EVENTS_EXCHANGE,
     GAME_COMMANDS_QUEUE,
+    GAME_JOURNAL_STREAM,
     GAME_SYNC_QUEUE_PREFIX,
     GLOBAL_KEYS,
     HEALTH_KEYS,
@@ -112,7 +113,10 @@ EDGE = ServiceAccess(
 
 GAME = ServiceAccess(
     service="game",
-    configure=names([GAME_COMMANDS_QUEUE], [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX]),
+    configure=names(
+        [GAME_COMMANDS_QUEUE, GAME_JOURNAL_STREAM], [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX]
+    ),
+    # Its journal is appended through the default exchange, and read back on start.
     write=names(
         [
             EVENTS_EXCHANGE,
@@ -120,11 +124,13 @@ GAME = ServiceAccess(
             ACCOUNTS_EXCHANGE,
             DEAD_LETTER_EXCHANGE,
             GAME_COMMANDS_QUEUE,
+            GAME_JOURNAL_STREAM,
+            DEFAULT_EXCHANGE,
         ],
         [GAME_SYNC_QUEUE_PREFIX],
     ),
     read=names(
-        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE, GAME_COMMANDS_QUEUE],
+        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_JOURNAL_STREAM],
         [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
     ),
     topics=(

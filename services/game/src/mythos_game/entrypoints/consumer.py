@@ -41,11 +41,23 @@ class CommandIntake:
     handled (``HandledInputs``), and the same id delivered again is acked and skipped.
     """
 
-    def __init__(self, dispatcher: Dispatcher, *, publisher: str = "", accounts: str = "") -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        publisher: str = "",
+        accounts: str = "",
+        handled: dict[str, float] | None = None,
+    ) -> None:
+        """``handled``: delivery ids the last game handled (from the journal), with how
+        many seconds ago."""
         self._dispatcher = dispatcher
         self._publisher = publisher
         self._accounts = accounts
         self._handled = HandledInputs()
+        now = time.monotonic()
+        for delivery_id, age in sorted((handled or {}).items(), key=lambda item: -item[1]):
+            self._handled.add(delivery_id, now - age)
 
     async def __call__(self, delivery: Delivery) -> None:
         expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher

@@ -17,7 +17,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.envelope import (
@@ -59,6 +60,7 @@ from mythos_game.service_layer.metrics import (
     commands_handled,
 )
 from mythos_game.service_layer.sessions import Sessions
+from mythos_game.service_layer.stream_journal import StreamJournal
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +79,14 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         account_requests: AccountRequests | None = None,
         rng: random.Random | None = None,
+        journal: StreamJournal | None = None,
+        checkpoint_every: int = 30,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
-        is refused); ``rng`` is every chance in play (tests seed it)."""
+        is refused); ``rng`` is every chance in play (tests seed it); ``journal``
+        records each unit of work before its messages go out (a tick every
+        ``checkpoint_every`` records every stream's head)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -98,11 +104,26 @@ class Dispatcher:
         self._arrivals = Arrivals(roster, self.state)
         self._rng = rng or random.Random()
         self._pending_rolls: dict[str, Characteristics] = {}
+        self._journal = journal
+        self._checkpoint_every = checkpoint_every
+
+    @asynccontextmanager
+    async def _unit(
+        self, delivery_id: str | None = None, player_id: str | None = None
+    ) -> AsyncIterator[None]:
+        """One writer at a time; with a journal, the unit's record goes in before its
+        messages go out."""
+        async with self._lock:
+            if self._journal is None:
+                yield
+                return
+            async with self._journal.unit(delivery_id, player_id):
+                yield
 
     async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
         if isinstance(message, AccountRevoked):
             with log_context(player_id=message.account_id):
-                async with self._lock:
+                async with self._unit(player_id=message.account_id):
                     await self._sessions.revoked(message)
                     PLAYERS_ONLINE.set(len(self._roster))
             return
@@ -113,7 +134,9 @@ class Dispatcher:
             player_id=getattr(message, "player_id", None),
             connection_id=getattr(message, "connection_id", None),
         ):
-            async with self._lock:
+            async with self._unit(
+                getattr(message, "delivery_id", None), getattr(message, "player_id", None)
+            ):
                 await self._handle(message)
                 self._ward_arrivals()
                 PLAYERS_ONLINE.set(len(self._roster))
@@ -126,7 +149,7 @@ class Dispatcher:
             player_id=msg.player_id, command_id=msg.command_id, connection_id=msg.connection_id
         ):
             try:
-                async with self._lock:
+                async with self._unit(msg.delivery_id, msg.player_id):
                     self._ward_arrivals()  # one adopted by this very command is new
                     await self._command(msg, handling)
                     PLAYERS_ONLINE.set(len(self._roster))
@@ -143,14 +166,16 @@ class Dispatcher:
     async def start_spawns(self) -> None:
         """Fill every spawn rule to its ``max``; only once the stored floor items are in
         ``state`` (counting fewer would duplicate them)."""
-        async with self._lock:
+        async with self._unit():
             outcome = TickOutcome()
             fill_spawns(self._tick_context(), outcome)
             await self._apply_tick(outcome)
 
     async def tick(self) -> None:
-        async with self._lock:
+        async with self._unit():
             self._tick_number += 1
+            if self._journal is not None and self._tick_number % self._checkpoint_every == 0:
+                self._journal.touch_everyone()
             await self._sessions.tick()
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
             self._ward_arrivals()
@@ -273,6 +298,8 @@ class Dispatcher:
         )
         if msg.command_id is not None:
             link.remember(msg.command_id, response)
+            if self._journal is not None:
+                self._journal.answered(player.id, msg.command_id, response)
         # A character's status_update comes after the command's other events.
         events = [*outcome.events, *self._room_entries(), *ledger.events()]
         after: list[Outgoing] = []

@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 HistoryEntry = tuple[int, float, str, bytes]
 """``(seq, when recorded, event type, the envelope as published)``."""
@@ -51,6 +52,18 @@ class Stream:
         return self.history[0][0] if self.history else self.last + 1
 
 
+class StreamObserver(Protocol):
+    """Told of every change to the streams (the journal records them)."""
+
+    def opened(self, player_id: str) -> None: ...
+
+    def restored(self, player_id: str) -> None: ...
+
+    def stamped(self, player_id: str, seq: int, event_type: str, body: bytes) -> None: ...
+
+    def closed(self, player_id: str) -> None: ...
+
+
 class Sequencer:
     def __init__(
         self, limits: HistoryLimits | None = None, clock: Callable[[], float] = time.monotonic
@@ -58,6 +71,7 @@ class Sequencer:
         self._limits = limits or HistoryLimits()
         self._clock = clock
         self._streams: dict[str, Stream] = {}
+        self.observer: StreamObserver | None = None
 
     def open(self, player_id: str, connection_id: str) -> Stream:
         """Start a new stream for ``player_id`` (new epoch); its first message is number 1."""
@@ -65,6 +79,8 @@ class Sequencer:
             session_id=uuid.uuid4().hex, epoch=uuid.uuid4().hex, opened_for=connection_id
         )
         self._streams[player_id] = stream
+        if self.observer is not None:
+            self.observer.opened(player_id)
         return stream
 
     def restore(
@@ -78,6 +94,8 @@ class Sequencer:
         now = self._clock()
         stream.history = deque((seq, now - age, kind, body) for seq, age, kind, body in history)
         self._streams[player_id] = stream
+        if self.observer is not None:
+            self.observer.restored(player_id)
 
     def aged_history(self, player_id: str) -> list[AgedEntry]:
         """The stream's history with each entry's age in seconds, oldest first."""
@@ -88,7 +106,8 @@ class Sequencer:
         return [(seq, max(0.0, now - at), kind, body) for seq, at, kind, body in stream.history]
 
     def close(self, player_id: str) -> None:
-        self._streams.pop(player_id, None)
+        if self._streams.pop(player_id, None) is not None and self.observer is not None:
+            self.observer.closed(player_id)
 
     def get(self, player_id: str) -> Stream | None:
         return self._streams.get(player_id)
@@ -111,6 +130,8 @@ class Sequencer:
         stream = self._streams.get(player_id)
         if stream is None:
             return
+        if self.observer is not None:
+            self.observer.stamped(player_id, seq, event_type, body)
         now = self._clock()
         history = stream.history
         history.append((seq, now, event_type, body))

@@ -1,0 +1,139 @@
+"""RabbitMQ adapter of the journal port: a stream queue over AMQP 0-9-1.
+
+A stream is an append-only, replicated log that consumers read from an offset without
+removing anything; retention drops whole segments by age. Appends go through the
+default exchange on a confirming channel of the journal's own connection (a game's
+records never wait behind its events). ``read_recent`` appends a marker, then reads
+from ``now - seconds`` (``x-stream-offset`` as a timestamp) until the marker comes
+back: a stream consumer is never told it reached the end, the marker says it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+from aiormq.exceptions import AMQPError
+
+from mythos_contracts.bus.journal import JournalUnavailable
+
+MARKER_HEADER = "x-mythos-journal-marker"
+"""Set on the markers ``read_recent`` appends; never on a record."""
+SEGMENT_BYTES = 8_000_000
+"""Retention drops whole segments: small ones let ``max_age_seconds`` take effect."""
+
+
+def stream_arguments(max_age_seconds: float, max_bytes: int) -> dict[str, Any]:
+    """The stream's declare arguments (the Kubernetes Queue object carries the same)."""
+    return {
+        "x-queue-type": "stream",
+        "x-max-age": f"{max(1, int(max_age_seconds))}s",
+        "x-max-length-bytes": max_bytes,
+        "x-stream-max-segment-size-bytes": SEGMENT_BYTES,
+    }
+
+
+class AmqpJournal:
+    """``name``: the stream queue; ``declare``: False when the administrator declared
+    it (a least-privilege user only checks it exists)."""
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        *,
+        max_age_seconds: float = 300.0,
+        max_bytes: int = 2_000_000_000,
+        connection_name: str = "journal",
+        declare: bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        self._url = url
+        self._name = name
+        self._arguments = stream_arguments(max_age_seconds, max_bytes)
+        self._connection_name = connection_name
+        self._declare = declare
+        self._timeout = timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+
+    async def open(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._url, client_properties={"connection_name": self._connection_name}
+        )
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        await self._channel.declare_queue(
+            self._name,
+            durable=True,
+            passive=not self._declare,
+            arguments=self._arguments if self._declare else None,
+        )
+
+    async def append(self, record: bytes) -> None:
+        await self._publish(
+            aio_pika.Message(record, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        )
+
+    async def _publish(self, message: aio_pika.Message) -> None:
+        if self._channel is None:
+            raise JournalUnavailable("the journal is not open")
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._channel.default_exchange.publish(message, routing_key=self._name)
+        except (AMQPError, ConnectionError, RuntimeError, TimeoutError) as exc:
+            raise JournalUnavailable(f"a journal record was not confirmed: {exc!r}") from exc
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        if self._connection is None:
+            raise JournalUnavailable("the journal is not open")
+        marker = uuid.uuid4().hex
+        await self._publish(aio_pika.Message(b"", headers={MARKER_HEADER: marker}))
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        records: list[bytes] = []
+        reached = asyncio.Event()
+
+        async def take(message: AbstractIncomingMessage) -> None:
+            await message.ack()  # a stream consumer's credit; nothing is removed
+            if reached.is_set():
+                return
+            if message.headers.get(MARKER_HEADER) is not None:
+                if message.headers[MARKER_HEADER] == marker:
+                    reached.set()
+                return  # another reader's marker
+            records.append(message.body)
+
+        channel = await self._connection.channel()
+        try:
+            await channel.set_qos(prefetch_count=500)
+            queue = await channel.get_queue(self._name, ensure=False)
+            # A timestamp offset: the stream starts at the chunk holding that moment.
+            await queue.consume(take, arguments={"x-stream-offset": since})
+            try:
+                async with asyncio.timeout(self._timeout + seconds / 10):
+                    await reached.wait()
+            except TimeoutError as exc:
+                raise JournalUnavailable(
+                    f"the journal was not read to its end in time ({len(records)} records)"
+                ) from exc
+        except AMQPError as exc:
+            raise JournalUnavailable(f"the journal could not be read: {exc!r}") from exc
+        finally:
+            with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):
+                await channel.close()
+        return records
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):
+                await self._connection.close()
+            self._connection = None
+            self._channel = None

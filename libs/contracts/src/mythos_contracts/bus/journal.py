@@ -1,0 +1,70 @@
+"""The journal port: an append-only log that outlives the process writing it.
+
+A game writes one record per handled input (what it changed in its players' streams and
+every message it is about to publish) *before* publishing anything, and reads the
+recent records back when it starts: so a game killed with kill -9 is continued by the
+next one without a resync (docs/architecture.md, "A crash of the game").
+
+Semantics every adapter keeps (one contract suite, ``test_journal_contract.py``):
+
+* ``append`` returns once the record is durable (RabbitMQ: a stream's publisher
+  confirm); records are kept in the order of their appends.
+* ``read_recent(seconds)`` returns every record appended in the last ``seconds`` up to
+  the moment of the call, oldest first, and possibly a few older ones (RabbitMQ seeks a
+  stream by time chunk by chunk): a reader must not mind those.
+* A record is bytes; the journal never looks inside.
+* Records older than the retention (``max_age_seconds``) may be gone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+
+class JournalUnavailable(RuntimeError):
+    """The journal could not take or give records in time."""
+
+
+class Journal(Protocol):
+    async def open(self) -> None:
+        """Connect, and create the journal if it does not exist yet."""
+
+    async def append(self, record: bytes) -> None:
+        """Add ``record`` at the end; returns once it is durable. Raises
+        ``JournalUnavailable`` when that cannot be known."""
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        """The records of the last ``seconds`` (at least), oldest first."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryJournal:
+    """The in-process journal (embedded mode, tests): one list that outlives each game
+    started on it inside the process, as a stream outlives a game pod."""
+
+    def __init__(
+        self, max_age_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._max_age = max_age_seconds
+        self._clock = clock
+        self._records: deque[tuple[float, bytes]] = deque()
+
+    async def open(self) -> None:
+        return None
+
+    async def append(self, record: bytes) -> None:
+        now = self._clock()
+        self._records.append((now, bytes(record)))
+        while self._records and now - self._records[0][0] > self._max_age:
+            self._records.popleft()
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        since = self._clock() - seconds
+        return [record for at, record in self._records if at >= since]
+
+    async def close(self) -> None:
+        return None

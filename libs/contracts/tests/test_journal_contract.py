@@ -1,0 +1,81 @@
+"""The journal contract, on every backend: records come back in their order, to the
+moment of the read, from another connection (the next process) too."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from mythos_contracts.bus.amqp_journal import AmqpJournal
+from mythos_contracts.bus.journal import Journal, MemoryJournal
+
+JOURNAL = "mythos.test.journal"
+
+
+@pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.services)])
+async def journals(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Journal]]:
+    """Opens journals on one log: as if each were another process."""
+    opened: list[Journal] = []
+    if request.param == "amqp":
+        url = request.getfixturevalue("amqp_url")
+
+        def make() -> Journal:
+            return AmqpJournal(url, JOURNAL, max_age_seconds=60, timeout=10.0)
+    else:
+        shared = MemoryJournal()
+
+        def make() -> Journal:
+            return shared
+
+    def opener() -> Journal:
+        journal = make()
+        opened.append(journal)
+        return journal
+
+    yield opener
+    for journal in opened:
+        await journal.close()
+
+
+async def test_records_come_back_in_their_order(journals: Any) -> None:
+    journal = journals()
+    await journal.open()
+    records = [b"record %d" % n for n in range(50)] + [b"", b"\x00\xff binary"]
+    for record in records:
+        await journal.append(record)
+
+    assert await journal.read_recent(60.0) == records
+
+
+async def test_the_next_process_reads_what_the_last_one_appended(journals: Any) -> None:
+    writer = journals()
+    await writer.open()
+    for n in range(5):
+        await writer.append(b"%d" % n)
+    await writer.close()
+
+    reader = journals()
+    await reader.open()
+    assert await reader.read_recent(60.0) == [b"%d" % n for n in range(5)]
+    await reader.append(b"5")
+    assert (await reader.read_recent(60.0))[-2:] == [b"4", b"5"], "and goes on after it"
+
+
+async def test_an_empty_journal_reads_as_empty(journals: Any) -> None:
+    journal = journals()
+    await journal.open()
+    assert await journal.read_recent(60.0) == []
+    assert await journal.read_recent(60.0) == [], "a read leaves nothing a reader sees"
+
+
+async def test_records_past_the_window_are_left_out() -> None:
+    now = [0.0]
+    journal = MemoryJournal(max_age_seconds=100.0, clock=lambda: now[0])
+    await journal.append(b"old")
+    now[0] = 50.0
+    await journal.append(b"new")
+    assert await journal.read_recent(10.0) == [b"new"]
+    now[0] = 140.0
+    await journal.append(b"newest")
+    assert await journal.read_recent(1000.0) == [b"new", b"newest"], "past retention: gone"

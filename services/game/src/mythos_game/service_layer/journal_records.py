@@ -1,0 +1,234 @@
+"""The game journal's records, and how a starting game folds them back into streams.
+
+One record per unit of work (an input handled, a tick): a compact JSON header, a
+newline, then the blobs it refers to (envelopes and other message bodies, stored once
+even when several players' histories hold the same one). The header says:
+
+* ``t`` the term, ``i`` the writing instance, ``n`` its record number, ``p`` the number
+  of its last record whose messages were all published when this one was written;
+* ``a`` the wall-clock time, ``d`` the input's delivery id (None for the clock);
+* ``h`` the heads of the streams it touched, ``x`` the streams it closed;
+* ``s`` what it stamped: ``[player, seq, event type, blob]`` (seq 0: a new stream starts,
+  forget the player's earlier history);
+* ``r`` the command answers it remembered: ``[player, command id, blob]``;
+* ``o`` the messages it publishes, in order: ``[exchange, key, persistent, blob,
+  correlation id, reply to]``; ``b`` the blobs' lengths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.events import CommandResponseData
+from mythos_contracts.persistence import HandoffEntry, StreamHandoff
+
+from mythos_game.service_layer.links import RECENT_COMMANDS_KEPT
+from mythos_game.service_layer.sequencer import HistoryLimits
+
+Head = tuple[str, str, str, int, str, bool, bool]
+"""``(session, epoch, opened_for, last, connection, link-dead, room bound)``."""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    exchange: str
+    key: str
+    body: bytes
+    persistent: bool
+    correlation_id: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass
+class Record:
+    term: int | None
+    instance: str
+    number: int
+    published_through: int
+    at: float
+    delivery_id: str | None = None
+    heads: dict[str, Head] = field(default_factory=dict)
+    closed: list[str] = field(default_factory=list)
+    stamped: list[tuple[str, int, str, bytes | None]] = field(default_factory=list)
+    answered: list[tuple[str, str, bytes]] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+
+
+def encode(record: Record) -> bytes:
+    blobs: list[bytes] = []
+    index: dict[int, int] = {}
+
+    def blob(body: bytes) -> int:
+        at = index.get(id(body))
+        if at is None:
+            at = index[id(body)] = len(blobs)
+            blobs.append(body)
+        return at
+
+    header: dict[str, object] = {
+        "t": record.term,
+        "i": record.instance,
+        "n": record.number,
+        "p": record.published_through,
+        "a": record.at,
+        "d": record.delivery_id,
+        "h": record.heads,
+        "x": record.closed,
+        "s": [[p, s, k, -1 if b is None else blob(b)] for p, s, k, b in record.stamped],
+        "r": [[p, c, blob(b)] for p, c, b in record.answered],
+        "o": [
+            [o.exchange, o.key, o.persistent, blob(o.body), o.correlation_id, o.reply_to]
+            for o in record.outbox
+        ],
+    }
+    header["b"] = [len(b) for b in blobs]
+    return b"".join((json.dumps(header, separators=(",", ":")).encode(), b"\n", *blobs))
+
+
+def decode(raw: bytes) -> Record:
+    cut = raw.index(b"\n")
+    header: dict[str, Any] = json.loads(raw[:cut])
+    blobs: list[bytes] = []
+    at = cut + 1
+    for length in header["b"]:
+        blobs.append(raw[at : at + length])
+        at += length
+    return Record(
+        term=header["t"],
+        instance=header["i"],
+        number=header["n"],
+        published_through=header["p"],
+        at=header["a"],
+        delivery_id=header["d"],
+        heads={pid: tuple(head) for pid, head in header["h"].items()},
+        closed=header["x"],
+        stamped=[(p, s, k, None if b < 0 else blobs[b]) for p, s, k, b in header["s"]],
+        answered=[(p, c, blobs[b]) for p, c, b in header["r"]],
+        outbox=[
+            OutboxEntry(exchange, key, blobs[b], persistent, correlation_id, reply_to)
+            for exchange, key, persistent, b, correlation_id, reply_to in header["o"]
+        ],
+    )
+
+
+@dataclass
+class Recovered:
+    """What a starting game takes from the journal."""
+
+    streams: list[StreamHandoff]
+    handled: dict[str, float]
+    """delivery id -> seconds since it was handled."""
+    unpublished: list[OutboxEntry]
+    """The messages of the last records, whose publishing may not have finished:
+    published again (every consumer drops what it already has)."""
+    records: int = 0
+    last_term: int | None = None
+
+
+@dataclass
+class _Stream:
+    head: Head
+    history: deque[tuple[int, float, str, bytes]] = field(default_factory=deque)
+    answered: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+
+
+def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recovered:
+    """The streams as the last records left them (``now``: wall-clock seconds)."""
+    streams: dict[str, _Stream] = {}
+    history: dict[str, deque[tuple[int, float, str, bytes]]] = {}
+    handled: dict[str, float] = {}
+    newest_term: int | None = None
+    records: list[Record] = []
+    for raw in raw_records:
+        record = decode(raw)
+        if newest_term is not None and record.term is not None and record.term < newest_term:
+            continue  # a late record of a game already taken over from: fenced off
+        if record.term is not None:
+            newest_term = record.term
+        records.append(record)
+        if record.delivery_id is not None:
+            handled[record.delivery_id] = max(0.0, now - record.at)
+        for player_id, seq, kind, body in record.stamped:
+            kept = history.setdefault(player_id, deque())
+            if seq == 0:
+                kept.clear()  # a new stream: the old one's messages are not its own
+            elif body is not None and (not kept or seq > kept[-1][0]):
+                kept.append((seq, record.at, kind, body))  # (a record read twice: once)
+        for player_id in record.closed:
+            streams.pop(player_id, None)
+            history.pop(player_id, None)
+        for player_id, head in record.heads.items():
+            stream = streams.get(player_id)
+            if stream is None:
+                stream = streams[player_id] = _Stream(head)
+            stream.head = head  # a new epoch keeps the answers: they are the link's
+        for player_id, command_id, body in record.answered:
+            stream = streams.get(player_id)
+            if stream is not None:
+                stream.answered[command_id] = body
+                while len(stream.answered) > RECENT_COMMANDS_KEPT:
+                    stream.answered.popitem(last=False)
+    return Recovered(
+        streams=[
+            _handoff(pid, stream, history.get(pid, deque()), now, limits)
+            for pid, stream in streams.items()
+        ],
+        handled=handled,
+        unpublished=_unpublished(records),
+        records=len(records),
+        last_term=newest_term,
+    )
+
+
+def _unpublished(records: list[Record]) -> list[OutboxEntry]:
+    if not records:
+        return []
+    last = records[-1]
+    return [
+        entry
+        for record in records
+        if record.instance == last.instance and record.number > last.published_through
+        for entry in record.outbox
+    ]
+
+
+def _handoff(
+    player_id: str,
+    stream: _Stream,
+    kept: deque[tuple[int, float, str, bytes]],
+    now: float,
+    limits: HistoryLimits,
+) -> StreamHandoff:
+    session, epoch, opened_for, last, connection, linkdead, room_bound = stream.head
+    entries = [entry for entry in kept if entry[0] <= last]
+    # The sequencer's limits: the last ``messages``, or younger than ``seconds``.
+    keep_from = max(0, len(entries) - limits.messages)
+    entries = [e for n, e in enumerate(entries) if n >= keep_from or now - e[1] <= limits.seconds][
+        -limits.hard_cap :
+    ]
+    return StreamHandoff(
+        player_id=player_id,
+        connection_id=connection,
+        session_id=session,
+        epoch=epoch,
+        opened_for=opened_for,
+        last=last,
+        linkdead=linkdead,
+        room_bound=room_bound,
+        history=[
+            HandoffEntry(
+                seq=seq,
+                age_seconds=max(0.0, now - at),
+                envelope=EventEnvelope.model_validate_json(body),
+            )
+            for seq, at, _, body in entries
+        ],
+        recent_commands={
+            command_id: CommandResponseData.model_validate_json(body)
+            for command_id, body in stream.answered.items()
+        },
+    )

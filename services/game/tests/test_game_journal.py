@@ -1,0 +1,190 @@
+"""A crashed game is continued from its journal: the next game has every stream (same
+epoch, next number, history, answers) without a handoff, publishes again what the last
+records held, and runs no input twice, even one whose record was written but whose
+messages never went out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mythos_contracts.bus import Bus
+from mythos_contracts.bus.journal import Journal, MemoryJournal
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.envelope import (
+    EdgeHeartbeat,
+    EventEnvelope,
+    HeldConnection,
+    PlayerCommand,
+    RoomBound,
+    SessionOpened,
+)
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_game.bootstrap import GameService
+from mythos_game.settings import GameSettings
+
+Peer = Any  # conftest.py's; not importable by name under --import-mode=importlib
+PeerOn = Callable[[Bus], Awaitable[Any]]
+START = "independence-square"
+
+
+def _ids(pid: str) -> dict[str, str]:
+    return {
+        "player_id": pid,
+        "player_name": pid.title(),
+        "connection_id": f"c-{pid}",
+        "edge_id": "edge-1",
+    }
+
+
+async def _send(peer: Peer, pid: str, message: Any) -> None:
+    await peer.bus.publish(COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode())
+
+
+def _delivered(peer: Peer, pid: str) -> list[tuple[int, EventEnvelope]]:
+    """What ``pid``'s edge delivers, heartbeats aside: each number once, in order (an
+    edge drops a number it already delivered; the copy must be the same message)."""
+    seen: dict[int, EventEnvelope] = {}
+    for e in peer.events:
+        if pid not in e.recipients or e.event_type in ("heartbeat", "disconnect"):
+            continue
+        seq = e.recipients[pid]
+        if seq in seen:
+            assert seen[seq].data == e.data, f"{pid}: two different messages numbered {seq}"
+            continue
+        seen[seq] = e
+    return sorted(seen.items(), key=lambda item: item[0])
+
+
+async def _game(
+    broker: InMemoryBroker, settings: GameSettings, journal: Journal
+) -> tuple[GameService, Bus]:
+    bus = InMemoryBus(broker)
+    await bus.connect()
+    service = GameService(settings, bus, journal)
+    await service.start()
+    return service, bus
+
+
+async def _crash(service: GameService, bus: Bus) -> None:
+    """As a kill -9 leaves it: the connection gone (what was in hand goes back to the
+    queue), no handoff, nothing more from this game."""
+    await bus.close()
+    await service.stop()
+
+
+async def _join(peer: Peer, *pids: str) -> None:
+    for pid in pids:
+        await _send(peer, pid, SessionOpened(**_ids(pid)))
+        await peer.wait_until(
+            lambda pid=pid: any(e.event_type == "game_state" for _, e in _delivered(peer, pid))
+        )
+        await _send(peer, pid, RoomBound(room_id=START, **_ids(pid)))
+
+
+def _chats(peer: Peer, pid: str) -> list[str]:
+    return [e.data["message"] for _, e in _delivered(peer, pid) if e.event_type == "chat_message"]
+
+
+async def test_a_crashed_game_is_continued_from_its_journal(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), MemoryJournal()
+    peer = await peer_on(InMemoryBus(broker))
+    first, first_bus = await _game(broker, game_settings(handoff=False), journal)
+    await _join(peer, "alice", "bob")
+    await peer.send_command("alice", "say", "before", command_id="a-1")
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["before"])
+    before = {pid: _delivered(peer, pid) for pid in ("alice", "bob")}
+    await _crash(first, first_bus)
+
+    second, second_bus = await _game(broker, game_settings(), journal)
+    assert peer.handoffs == {}, "nothing was handed over: the journal is the source"
+    held = [HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"}) for p in before]
+    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await peer.send_command("alice", "say", "after", command_id="a-2")
+    await peer.send_command("alice", "say", "before", command_id="a-1")  # a re-send
+    await peer.wait_until(lambda: len({r["command_id"] for r in peer.responses("alice")}) == 2)
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["before", "after"])
+    await asyncio.sleep(0.2)
+
+    for pid in ("alice", "bob"):
+        stream = _delivered(peer, pid)
+        numbers = [seq for seq, _ in stream]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{pid}: gapless across the crash"
+        kinds = [e.event_type for _, e in stream[len(before[pid]) :]]
+        assert "game_state" not in kinds, f"{pid}: no resync"
+        assert "player_entered" not in kinds and "player_left" not in kinds, kinds
+        assert kinds[:2] == ["room_update", "status_update"], kinds
+    assert _chats(peer, "bob") == ["before", "after"], "the re-sent a-1 did not run again"
+    answers = [r["command_id"] for r in peer.responses("alice")]
+    assert answers.count("a-2") == 1 and set(answers) == {"a-1", "a-2"}
+    await second.stop()
+    await second_bus.close()
+    await peer.bus.close()
+
+
+class _DiesAfterRecording:
+    """A journal whose game dies right after a record holding ``word`` is confirmed:
+    its messages never go out, and its input is never acked."""
+
+    def __init__(self, inner: Journal, word: bytes) -> None:
+        self._inner = inner
+        self._word = word
+        self.died = asyncio.Event()
+
+    async def open(self) -> None:
+        await self._inner.open()
+
+    async def append(self, record: bytes) -> None:
+        await self._inner.append(record)
+        if self._word in record and not self.died.is_set():
+            self.died.set()
+            await asyncio.Event().wait()  # the process is gone: nothing after this
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        return await self._inner.read_recent(seconds)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def test_an_input_recorded_but_never_published_runs_once_after_the_crash(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), MemoryJournal()
+    dying = _DiesAfterRecording(journal, b"the doomed line")
+    peer = await peer_on(InMemoryBus(broker))
+    first, first_bus = await _game(
+        broker, game_settings(handoff=False, shutdown_grace_seconds=0.2), dying
+    )
+    await _join(peer, "alice", "bob")
+    # Without a command id: only the delivery id tells its redelivery apart.
+    doomed = PlayerCommand(command="say", args=["the doomed line"], **_ids("alice"))
+    await _send(peer, "alice", doomed)
+    await asyncio.wait_for(dying.died.wait(), 10)
+    assert _chats(peer, "bob") == [], "recorded, not published"
+    await _crash(first, first_bus)
+
+    second, second_bus = await _game(broker, game_settings(), journal)
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["the doomed line"])
+    held = [
+        HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"})
+        for p in ("alice", "bob")
+    ]
+    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await peer.send_command("alice", "say", "next", command_id="a-2")
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["the doomed line", "next"])
+    await asyncio.sleep(0.3)  # the redelivered say would have run by now
+
+    assert _chats(peer, "bob") == ["the doomed line", "next"], "the say ran once"
+    answers = [r["command_id"] for r in peer.responses("alice")]
+    assert answers.count(None) == 1 and answers.count("a-2") >= 1, answers
+    for pid in ("alice", "bob"):
+        numbers = [seq for seq, _ in _delivered(peer, pid)]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{pid}: gapless"
+        assert [e.event_type for _, e in _delivered(peer, pid)].count("game_state") == 1
+    await second.stop()
+    await second_bus.close()
+    await peer.bus.close()
