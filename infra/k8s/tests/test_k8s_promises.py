@@ -103,12 +103,20 @@ def test_edges_are_unique_drain_and_autoscale(rendered: dict[str, list[dict[str,
         assert hpa["spec"]["minReplicas"] == (2 if overlay == "prod" else 1)
 
 
-def test_game_runs_as_a_single_pod(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    # The sequencer lives in the game's memory: two pods would number events twice.
+def test_game_runs_an_active_pod_and_a_standby(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    # The sequencer lives in the active game's memory (and its journal): the queue is
+    # single-active, and every pod stands by until the broker hands it the queue; a new
+    # pod stands by before an old one stops; no autoscaler adds a third.
     for objects in rendered.values():
         game = get(objects, "Deployment", "game")
-        assert game["spec"]["replicas"] == 1
-        assert game["spec"]["strategy"] == {"type": "Recreate"}
+        assert game["spec"]["replicas"] == 2
+        assert game["spec"]["strategy"] == {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+        }
+        assert _config(objects, "game")["GAME_STANDBY"] == "true"
+        budget = get(objects, "PodDisruptionBudget", "game")
+        assert budget["spec"]["maxUnavailable"] == 1
         assert not [
             h
             for h in k8s.of_kind(objects, "HorizontalPodAutoscaler")

@@ -188,3 +188,39 @@ async def test_an_input_recorded_but_never_published_runs_once_after_the_crash(
     await second.stop()
     await second_bus.close()
     await peer.bus.close()
+
+
+async def test_a_standby_takes_the_shard_over_when_the_active_game_dies(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), MemoryJournal()
+    peer = await peer_on(InMemoryBus(broker))
+    settings = game_settings(handoff=False, standby=True)
+    first, first_bus = await _game(broker, settings, journal)
+    standby, standby_bus = await _game(broker, settings, journal)
+    assert first.ready and standby.ready, "both ready: one to take the inbox, one waiting"
+    assert not first.active and not standby.active, "nobody holds the shard before an input"
+    await _join(peer, "alice", "bob")
+    assert first.active and not standby.active, "the first consumer got the inbox"
+    await peer.send_command("alice", "say", "before", command_id="a-1")
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["before"])
+    assert peer.terms.get("s1") == 1, "the standby raised no term while standing by"
+
+    await _crash(first, first_bus)
+    held = [
+        HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"})
+        for p in ("alice", "bob")
+    ]
+    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await peer.send_command("alice", "say", "after", command_id="a-2")
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["before", "after"])
+
+    assert standby.active and standby.term == 2
+    for pid in ("alice", "bob"):
+        stream = _delivered(peer, pid)
+        numbers = [seq for seq, _ in stream]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{pid}: gapless across the takeover"
+        assert [e.event_type for _, e in stream].count("game_state") == 1, f"{pid}: no resync"
+    await standby.stop()
+    await standby_bus.close()
+    await peer.bus.close()

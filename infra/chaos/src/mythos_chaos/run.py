@@ -12,9 +12,10 @@ from mythos_chaos.faults import Fault, Target
 from mythos_chaos.player import ChaosPlayer, Ledger
 from mythos_chaos.tally import Row, tally
 
-# The services' defaults, except the one cap a load from one machine trips over: every
-# player comes from 127.0.0.1, and after an edge dies all of them are on the other one.
-CHAOS_TUNING = {"EDGE_MAX_CONNECTIONS_PER_IP": "0"}
+# The services' defaults, except the one cap a load from one machine trips over (every
+# player comes from 127.0.0.1, and after an edge dies all of them are on the other one),
+# and a standby game, as production runs one: a dead game's shard is taken over by it.
+CHAOS_TUNING = {"EDGE_MAX_CONNECTIONS_PER_IP": "0", "MYTHOS_GAME_STANDBYS": "1"}
 
 
 @dataclass(frozen=True)

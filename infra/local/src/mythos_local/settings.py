@@ -25,6 +25,13 @@ class LocalSettings(BaseSettings):
         default=54732, description="auth, edges, game and persistence listen on the next ports"
     )
     mythos_edges: int = Field(default=1, ge=1, le=8, description="edge processes (distributed)")
+    mythos_game_standbys: int = Field(
+        default=0,
+        ge=0,
+        le=2,
+        description="standby game processes (distributed): one takes the shard over when "
+        "the active game dies; with any, every game instance runs with GAME_STANDBY=true",
+    )
     amqp_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", description="broker")
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -66,6 +73,7 @@ class LocalSettings(BaseSettings):
         return f"http://{self.mythos_host}:{self.mythos_port}"
 
     def port(self, role: str, index: int = 0) -> int:
-        """Internal port of a role: auth, game, persistence, edge (index for edges)."""
-        offsets = {"auth": 0, "game": 1, "persistence": 2, "edge": 3}
+        """Internal port of a role: auth, game, persistence, edge (index for edges),
+        standby (index for standby games)."""
+        offsets = {"auth": 0, "game": 1, "persistence": 2, "edge": 3, "standby": 11}
         return self.mythos_internal_port_base + offsets[role] + index

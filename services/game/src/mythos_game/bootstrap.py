@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Mapping
 
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.bus.journal import Journal
 from mythos_contracts.envelope import SINGLE_SHARD, EdgeHeartbeat
 from mythos_contracts.ops.health import Check
-from mythos_contracts.persistence import StreamHandoff
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     EDGE_HEARTBEATS_PATTERN,
@@ -31,6 +29,7 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.characters import CharacterNames
 from mythos_game.domain.roster import Roster
+from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
@@ -43,8 +42,16 @@ from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
+from mythos_game.service_layer.start_up import (
+    keep_loading_names,
+    load_floor_items,
+    load_names,
+    pass_save_fence,
+    raise_term,
+    take_handoff,
+)
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
-from mythos_game.service_layer.stream_journal import StreamJournal
+from mythos_game.service_layer.stream_journal import StreamJournal, exit_now
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -85,13 +92,20 @@ class GameService:
         self._history_loader: asyncio.Task[None] | None = None
         self._names_loader: asyncio.Task[None] | None = None
         self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
+        self._standing_by = False
         self.term: int | None = None
         """This game's term for its shard, once raised at start."""
 
     @property
     def ready(self) -> bool:
-        """Consuming commands and not stopping."""
-        return self._intake is not None and not self._stopping.is_set()
+        """Consuming commands (or standing by for them) and not stopping."""
+        consuming = self._intake is not None or self._standing_by
+        return consuming and not self._stopping.is_set()
+
+    @property
+    def active(self) -> bool:
+        """This instance holds the shard: it took it over and handles its inbox."""
+        return self._intake is not None
 
     def readiness(self) -> Mapping[str, Check]:
         """The checks of ``/readyz``: each returns when fine and raises otherwise."""
@@ -124,12 +138,49 @@ class GameService:
         return f"the game clock stopped: {type(ticker.exception()).__name__}"
 
     async def start(self) -> None:
+        """Load the world, then take the shard over at once, or (``GAME_STANDBY``) when
+        the broker first hands this instance a delivery from the single-active inbox."""
         if self._settings.world == "bench":
             world = bench_world(self._settings.bench_rooms)
         else:
             world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
         self._world_loaded = True
+        prefetch = self._settings.command_prefetch
+        if not self._settings.standby:
+            intake = await self._take_over(world)
+            await self._bus.consume(GAME_COMMANDS_QUEUE, intake, prefetch=prefetch)
+            self._intake = intake
+            return
+
+        async def first_delivery(delivery: Delivery) -> None:
+            intake = self._intake
+            if intake is None:
+                # The inbox is single-active: a delivery means the active game is gone.
+                log.info("the broker handed this instance the inbox: taking the shard over")
+                started = loop.time()
+                intake = self._intake = await self._take_over(world)
+                log.info("took the shard over in %.0f ms", (loop.time() - started) * 1000)
+            await intake(delivery)
+
+        loop = asyncio.get_running_loop()
+        self._bus.on_reconnect(self._exit_if_active)
+        await self._bus.consume(GAME_COMMANDS_QUEUE, first_delivery, prefetch=prefetch)
+        self._standing_by = True
+        log.info(
+            "standing by: the shard is taken over when the broker hands this instance its inbox"
+        )
+
+    def _exit_if_active(self) -> None:
+        """A lost broker connection may have handed the inbox to a standby, and this
+        instance's memory may be ahead of the journal: an active one must not go on."""
+        if self._intake is not None and not self._stopping.is_set():
+            exit_now("the broker connection was lost while this instance held the shard")
+
+    async def _take_over(self, world: World) -> CommandIntake:
+        """Everything a game does before its first command: the journal, the save
+        fence, the term, the names, history, handoff and floor items, spawns, the edges'
+        sync, the clock; returns the inbox's handler."""
         roster = Roster()
         links = Links()
         limits = HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
@@ -161,9 +212,9 @@ class GameService:
             return world.room(room_id).subzone_id
 
         # Before the first load: what the previous game saved is written by then.
-        await self._pass_save_fence(store)
+        await pass_save_fence(store, self._settings)
         # Before anything is published: every envelope carries the new term.
-        term = await self._raise_term(store)
+        term = self.term = await raise_term(store, self._settings)
         if recorder is not None:
             recorder.term = term
         publisher = EventPublisher(
@@ -171,9 +222,9 @@ class GameService:
         )
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.
-        if not await self._load_names(store, names):
+        if not await load_names(store, names):
             self._names_loader = asyncio.create_task(
-                self._keep_loading_names(store, names), name="character names"
+                keep_loading_names(store, names), name="character names"
             )
         settings = self._settings
         history = ChatHistory(
@@ -211,7 +262,7 @@ class GameService:
             journal=recorder,
             checkpoint_every=settings.journal_checkpoint_ticks,
         )
-        handed = await self._take_handoff(store) if settings.handoff else []
+        handed = await take_handoff(store, settings) if settings.handoff else []
         if settings.handoff:
             self._handoff = (store, links, sequencer)
         sessions.handed_over = HandedOver(merged(handed, recovered.streams))
@@ -219,107 +270,16 @@ class GameService:
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
         # Spawn rules count the items on the floors: never before those are loaded.
-        await self._load_floor_items(store, sessions)
+        await load_floor_items(store, sessions, settings)
         await dispatcher.start_spawns()
         await self._sync_with_edges(dispatcher)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
-        intake = CommandIntake(
+        return CommandIntake(
             dispatcher,
             publisher=self._settings.command_publisher,
             accounts=self._settings.accounts_publisher,
             handled=recovered.handled,
         )
-        await self._bus.consume(
-            GAME_COMMANDS_QUEUE, intake, prefetch=self._settings.command_prefetch
-        )
-        self._intake = intake
-
-    async def _pass_save_fence(self, store: PersistenceClient) -> None:
-        """Wait until persistence has written every save queued before this start (the
-        previous game's last ones, still queued after a kill -9 or a stop), so no start-up
-        or login load overtakes them. Asked again until answered: never start on stale
-        state (docs/architecture.md, "Saves and loads across a restart")."""
-        fence_id = uuid.uuid4().hex
-        timeout = self._settings.save_fence_timeout_seconds
-        while True:
-            try:
-                await store.pass_save_fence(fence_id, timeout=timeout)
-                break
-            except PlayerStoreUnavailable as exc:
-                log.warning(
-                    "save fence %s not handled by persistence within %.1fs (%s): start-up "
-                    "loads wait until the saves queued before it are written; sending it again",
-                    fence_id,
-                    timeout,
-                    exc,
-                )
-        log.info("save fence %s handled: every save queued before this start is written", fence_id)
-
-    async def _load_names(self, store: PersistenceClient, names: CharacterNames) -> bool:
-        """Every active character's name; False (and ``create`` waits) when not loaded."""
-        try:
-            loaded = await store.character_names()
-        except PlayerStoreUnavailable as exc:
-            log.warning("character names not loaded yet (%s); 'create' waits for them", exc)
-            return False
-        names.load({entry.name: entry.character_id for entry in loaded})
-        log.info("loaded %d character name(s)", len(loaded))
-        return True
-
-    async def _keep_loading_names(
-        self, store: PersistenceClient, names: CharacterNames, every: float = 5.0
-    ) -> None:
-        while True:
-            if await self._load_names(store, names):
-                return
-            await asyncio.sleep(every)
-
-    async def _load_floor_items(self, store: PersistenceClient, sessions: Sessions) -> None:
-        """Every item lying on a floor, asked for until persistence answers (a spawn rule
-        that counted an empty floor instead would duplicate what lies there)."""
-        delay = 0.5
-        while True:
-            try:
-                records = await store.load_floor_items(timeout=self._settings.persistence_timeout)
-                break
-            except PlayerStoreUnavailable as exc:
-                log.warning("floor items not loaded (%s); asking again in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        placed = sessions.items.records.place(sessions.state, records)
-        log.info("loaded %d floor item(s)", placed)
-
-    async def _raise_term(self, store: PersistenceClient) -> int:
-        """This game's term for its shard, one above the last game's, asked for until
-        persistence answers: edges drop envelopes of older terms, so a game that stopped
-        answering the broker (or a late publish of its) cannot speak over this one."""
-        delay = 0.5
-        while True:
-            try:
-                term = await store.raise_term(
-                    SINGLE_SHARD, timeout=self._settings.persistence_timeout
-                )
-                break
-            except PlayerStoreUnavailable as exc:
-                log.warning("no term raised yet (%s); asking again in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        log.info("shard %s: term %d", SINGLE_SHARD, term)
-        self.term = term
-        return term
-
-    async def _take_handoff(self, store: PersistenceClient) -> list[StreamHandoff]:
-        """The streams the previous game handed over (none after a crash)."""
-        settings = self._settings
-        try:
-            streams = await store.take_handoff(
-                settings.handoff_max_age_seconds, timeout=settings.handoff_timeout_seconds
-            )
-        except PlayerStoreUnavailable as exc:
-            log.warning("no stream handoff taken (%s): players will get a resync", exc)
-            return []
-        log.info("took %d handed-over stream(s) to continue", len(streams))
-        return streams
 
     async def _hand_off(self, time_left: float) -> None:
         if self._handoff is None or time_left <= 0:

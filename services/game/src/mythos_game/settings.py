@@ -91,6 +91,14 @@ class GameSettings(BusServiceSettings):
     handoff_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long saving or taking one part may take"
     )
+    standby: bool = Field(
+        default=False,
+        description="start as a standby: load the world, wait on the inbox, and take the "
+        "shard over (journal, term, edges) when the broker first hands this instance a "
+        "delivery, i.e. when the active one is gone; an active standby-mode game exits on "
+        "a lost broker connection (it comes back as a standby). Set it on every instance "
+        "when more than one runs",
+    )
     journal: bool = Field(
         default=True,
         description="record each unit of work in the shard's journal (a RabbitMQ stream) "

@@ -45,10 +45,11 @@ _IN_UNIT: ContextVar[bool] = ContextVar("in_unit", default=False)
 is not the unit's and goes straight out."""
 
 
-def exit_now() -> None:
-    """What a game does when its journal is gone: stop at once, so the next one (or a
-    standby) continues from what the journal holds."""
-    log.critical("the journal did not confirm a record: exiting so the next game takes over")
+def exit_now(why: str = "the journal did not confirm a record") -> None:
+    """What an active game does when it can no longer be sure of what the journal holds
+    (a record unconfirmed, its broker connection lost): stop at once, so the next one
+    (or a standby) continues from the journal, never from this process's memory."""
+    log.critical("%s: exiting so the next game takes over", why)
     logging.shutdown()
     os._exit(JOURNAL_LOST_EXIT_CODE)
 
