@@ -48,6 +48,15 @@ async def test_records_come_back_in_their_order(journals: Any) -> None:
     assert await journal.read_recent(60.0) == records
 
 
+async def test_many_records_come_back_to_the_last_one(journals: Any) -> None:
+    journal = journals()
+    await journal.open()
+    records = [b"%d" % n for n in range(1001)]  # past any batch of acks or credit
+    for record in records:
+        await journal.append(record)
+    assert await journal.read_recent(60.0) == records
+
+
 async def test_the_next_process_reads_what_the_last_one_appended(journals: Any) -> None:
     writer = journals()
     await writer.open()

@@ -28,6 +28,10 @@ from mythos_contracts.bus.journal import JournalUnavailable
 
 MARKER_HEADER = "x-mythos-journal-marker"
 """Set on the markers ``read_recent`` appends; never on a record."""
+PREFETCH = 2000
+ACK_EVERY = 500
+"""A reader's credit, and how often it acks (``multiple``): far fewer frames than one
+ack per record, which is most of a takeover's reading time."""
 SEGMENT_BYTES = 8_000_000
 """Retention drops whole segments: small ones let ``max_age_seconds`` take effect."""
 
@@ -101,19 +105,26 @@ class AmqpJournal:
         records: list[bytes] = []
         reached = asyncio.Event()
 
+        taken = 0
+
         async def take(message: AbstractIncomingMessage) -> None:
-            await message.ack()  # a stream consumer's credit; nothing is removed
-            if reached.is_set():
-                return
-            if message.headers.get(MARKER_HEADER) is not None:
-                if message.headers[MARKER_HEADER] == marker:
-                    reached.set()
-                return  # another reader's marker
-            records.append(message.body)
+            # Everything before the first await: callbacks may run as tasks, and only
+            # their first steps are sure to run in delivery order.
+            nonlocal taken
+            taken += 1
+            seen = message.headers.get(MARKER_HEADER)
+            if not reached.is_set():
+                if seen is None:
+                    records.append(message.body)
+                elif seen == marker:
+                    reached.set()  # (another reader's marker is skipped)
+            if taken % ACK_EVERY == 0:
+                # A stream consumer's credit (nothing is removed): one ack for many.
+                await message.ack(multiple=True)
 
         channel = await self._connection.channel()
         try:
-            await channel.set_qos(prefetch_count=500)
+            await channel.set_qos(prefetch_count=PREFETCH)
             queue = await channel.get_queue(self._name, ensure=False)
             # A timestamp offset: the stream starts at the chunk holding that moment.
             await queue.consume(take, arguments={"x-stream-offset": since})
