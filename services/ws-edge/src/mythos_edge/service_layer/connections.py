@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from mythos_contracts.close_codes import CloseCode
-from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.envelope_wire import WireEnvelope
 
 from mythos_edge.metrics import MESSAGES_DELIVERED
 from mythos_edge.service_layer.client_socket import ClientSocket, Outbox, utf8_size
@@ -47,7 +47,7 @@ class Connection:
     epoch: str | None = None
     expected: int = 1
     """The next sequence number this client must get; lower is a duplicate, higher a gap."""
-    pending: dict[int, EventEnvelope] = field(default_factory=dict)
+    pending: dict[int, WireEnvelope] = field(default_factory=dict)
     """Messages that arrived ahead of a gap, held until the gap is filled by a replay."""
     replay_asked_at: float | None = None
     last_received: float = field(default_factory=time.monotonic)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.envelope_wire import WireEnvelope
 
 from mythos_edge.metrics import FENCED
 
@@ -24,7 +25,7 @@ class TermFence:
         self.newest: dict[str, int] = {}
         """The newest term seen, by shard."""
 
-    def admits(self, envelope: EventEnvelope) -> bool:
+    def admits(self, envelope: EventEnvelope | WireEnvelope) -> bool:
         """False for an envelope of an older term than the newest seen for its shard."""
         shard, term = envelope.shard, envelope.term
         if shard is None or term is None:
