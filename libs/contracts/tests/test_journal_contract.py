@@ -3,12 +3,13 @@ moment of the read, from another connection (the next process) too."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from mythos_contracts.bus.amqp_journal import AmqpJournal
-from mythos_contracts.bus.journal import Journal, MemoryJournal
+from mythos_contracts.bus.journal import Journal, JournalUnavailable, MemoryJournal
 
 JOURNAL = "mythos.test.journal"
 
@@ -88,3 +89,24 @@ async def test_records_past_the_window_are_left_out() -> None:
     now[0] = 140.0
     await journal.append(b"newest")
     assert await journal.read_recent(1000.0) == [b"new", b"newest"], "past retention: gone"
+
+
+@pytest.mark.services
+async def test_appends_go_on_after_the_broker_drops_the_connection(amqp_url: str) -> None:
+    from mythos_local.broker_drops import close_connection_named
+
+    journal = AmqpJournal(amqp_url, JOURNAL, connection_name="journal-drop", timeout=2.0)
+    await journal.open()
+    await journal.append(b"before")
+    await close_connection_named(amqp_url, "journal-drop")
+    async with asyncio.timeout(30):
+        while True:  # what a game does: append again until the journal confirms
+            try:
+                await journal.append(b"after")
+                break
+            except JournalUnavailable:
+                await asyncio.sleep(0.2)
+    records = await journal.read_recent(60.0)
+    # An append retried after a lost confirm may be there twice: readers allow for it.
+    assert records[0] == b"before" and set(records[1:]) == {b"after"}, records
+    await journal.close()

@@ -3,7 +3,8 @@
 A stream is an append-only, replicated log that consumers read from an offset without
 removing anything; retention drops whole segments by age. Appends go through the
 default exchange on a confirming channel of the journal's own connection (a game's
-records never wait behind its events). ``read_recent`` appends a marker, then reads
+records never wait behind its events), written by the bus's pipelined publisher
+(``amqp_publisher``): appends made in one loop turn leave as one socket write. ``read_recent`` appends a marker, then reads
 from ``now - seconds`` (``x-stream-offset`` as a timestamp) until the marker comes
 back: a stream consumer is never told it reached the end, the marker says it.
 """
@@ -14,16 +15,20 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
+import aiormq
 from aio_pika.abc import (
-    AbstractChannel,
     AbstractIncomingMessage,
+    AbstractRobustChannel,
     AbstractRobustConnection,
 )
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
+from mythos_contracts.bus import amqp_frames
+from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
 from mythos_contracts.bus.journal import JournalUnavailable
 
 MARKER_HEADER = "x-mythos-journal-marker"
@@ -68,13 +73,31 @@ class AmqpJournal:
         self._declare = declare
         self._timeout = timeout
         self._connection: AbstractRobustConnection | None = None
-        self._channel: AbstractChannel | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._underlay: aiormq.Channel | None = None
+        self._pipeline = ConfirmingPipeline(self._current_underlay)
+        self._user_id = unquote(urlsplit(url).username or "") or "guest"
+        self._props = amqp_frames.properties(
+            content_type="application/octet-stream", persistent=True, user_id=self._user_id
+        )
+
+    def _current_underlay(self) -> aiormq.Channel:
+        if self._underlay is None:
+            raise ChannelInvalidStateError("the journal is not open")
+        return self._underlay
+
+    async def _track_underlay(self, *_: object) -> None:
+        # The robust channel opens a new aiormq channel after a reconnect.
+        if self._channel is not None:
+            self._underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
 
     async def open(self) -> None:
         self._connection = await aio_pika.connect_robust(
             self._url, client_properties={"connection_name": self._connection_name}
         )
         self._channel = await self._connection.channel(publisher_confirms=True)
+        self._channel.reopen_callbacks.add(self._track_underlay)
+        await self._track_underlay()
         await self._channel.declare_queue(
             self._name,
             durable=True,
@@ -83,16 +106,13 @@ class AmqpJournal:
         )
 
     async def append(self, record: bytes) -> None:
-        await self._publish(
-            aio_pika.Message(record, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-        )
+        await self._publish(record, self._props)
 
-    async def _publish(self, message: aio_pika.Message) -> None:
-        if self._channel is None:
-            raise JournalUnavailable("the journal is not open")
+    async def _publish(self, body: bytes, props: bytes) -> None:
+        (confirm,) = self._pipeline.submit([Outgoing("", self._name, body, props)])
         try:
             async with asyncio.timeout(self._timeout):
-                await self._channel.default_exchange.publish(message, routing_key=self._name)
+                await confirm
         except (AMQPError, ConnectionError, RuntimeError, TimeoutError) as exc:
             raise JournalUnavailable(f"a journal record was not confirmed: {exc!r}") from exc
 
@@ -100,7 +120,13 @@ class AmqpJournal:
         if self._connection is None:
             raise JournalUnavailable("the journal is not open")
         marker = uuid.uuid4().hex
-        await self._publish(aio_pika.Message(b"", headers={MARKER_HEADER: marker}))
+        props = amqp_frames.properties(
+            content_type="application/octet-stream",
+            persistent=True,
+            user_id=self._user_id,
+            headers={MARKER_HEADER: marker},
+        )
+        await self._publish(b"", props)
         since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
         records: list[bytes] = []
         reached = asyncio.Event()
@@ -148,3 +174,4 @@ class AmqpJournal:
                 await self._connection.close()
             self._connection = None
             self._channel = None
+            self._underlay = None
