@@ -224,3 +224,76 @@ async def test_a_standby_takes_the_shard_over_when_the_active_game_dies(
     await standby.stop()
     await standby_bus.close()
     await peer.bus.close()
+
+
+async def _crash_and_continue(
+    peer: Peer, broker: InMemoryBroker, journal: Journal, settings: GameSettings, delivered: int
+) -> tuple[GameService, Bus, int, str]:
+    """Alice and Bob talk, the game crashes, the next one hears from the edge that it
+    delivered Alice's stream up to ``last + delivered``; returns (game, bus, last, epoch)."""
+    first, first_bus = await _game(broker, settings, journal)
+    await _join(peer, "alice", "bob")
+    for n in range(3):
+        await peer.send_command("bob", "say", f"line {n}", command_id=f"b-{n}")
+    await peer.wait_until(lambda: len(_chats(peer, "alice")) == 3)
+    stream = _delivered(peer, "alice")
+    last, epoch = stream[-1][0], stream[0][1].data["epoch"]
+    await _crash(first, first_bus)
+    second, second_bus = await _game(broker, settings, journal)
+    held = HeldConnection(
+        **{k: v for k, v in _ids("alice").items() if k != "edge_id"},
+        epoch=epoch,
+        delivered=last + delivered,
+    )
+    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=[held]))
+    return second, second_bus, last, epoch
+
+
+async def test_an_edge_behind_the_journal_gets_the_missing_numbers_at_once(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), MemoryJournal()
+    peer = await peer_on(InMemoryBus(broker))
+    seen = len(peer.events)
+    game, bus, last, _ = await _crash_and_continue(
+        peer, broker, journal, game_settings(handoff=False), delivered=-2
+    )
+    await peer.wait_until(
+        lambda: any(
+            e.event_type == "status_update" and "alice" in e.recipients for e in peer.events[seen:]
+        )
+    )
+    after = [e for e in peer.events[seen:] if "alice" in e.recipients]
+    replayed = [e for e in after if e.connection_id == "c-alice" and e.recipients["alice"] <= last]
+    assert [e.recipients["alice"] for e in replayed][-2:] == [last - 1, last], "replayed at once"
+    kinds = [e.event_type for e in after if e.recipients["alice"] > last]
+    assert kinds[:2] == ["room_update", "status_update"] and "game_state" not in kinds
+    await game.stop()
+    await bus.close()
+    await peer.bus.close()
+
+
+async def test_an_edge_ahead_of_the_journal_is_counted_and_resynced(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def ahead() -> float:
+        return REGISTRY.get_sample_value("mythos_game_takeover_ahead_total") or 0.0
+
+    broker, journal = InMemoryBroker(), MemoryJournal()
+    peer = await peer_on(InMemoryBus(broker))
+    before = ahead()
+    game, bus, _, epoch = await _crash_and_continue(
+        peer, broker, journal, game_settings(handoff=False), delivered=3
+    )
+    await peer.wait_until(
+        lambda: any(
+            e.event_type == "game_state" and "alice" in e.recipients and e.data["epoch"] != epoch
+            for e in peer.events
+        )
+    )
+    assert ahead() == before + 1
+    await game.stop()
+    await bus.close()
+    await peer.bus.close()

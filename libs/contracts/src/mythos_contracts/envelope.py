@@ -269,6 +269,15 @@ class HeldConnection(BaseModel):
     player_name: str
     player_role: str = "player"
     connection_id: str
+    epoch: str | None = Field(
+        default=None, description="the stream the edge follows for it (None: none yet)"
+    )
+    delivered: int | None = Field(
+        default=None,
+        ge=0,
+        description="the last number of that stream the edge delivered: a game taking "
+        "the shard over checks it against the stream it continues",
+    )
 
 
 class EdgeHeartbeat(BaseModel):

@@ -44,6 +44,11 @@ UNTRUSTED_COMMANDS = Counter(
     "Messages on the command queue dropped because their broker user (AMQP user_id) "
     "is not GAME_COMMAND_PUBLISHER, the edges' user.",
 )
+TAKEOVER_AHEAD = Counter(
+    "mythos_game_takeover_ahead",
+    "Streams a starting game did not continue because an edge had delivered numbers "
+    "the continued stream (journal or handoff) does not hold: must stay 0 (a resync each).",
+)
 INPUTS_ALREADY_HANDLED = Counter(
     "mythos_game_inputs_already_handled",
     "Messages from edges skipped because their delivery_id was handled already: the "

@@ -58,7 +58,9 @@ from mythos_game.service_layer.stored_state import (
 )
 from mythos_game.service_layer.stream_handoff import (
     HandedOver,
+    behind,
     continue_stream,
+    edge_is_ahead,
     told_of_the_restart,
 )
 
@@ -240,11 +242,17 @@ class Sessions:
         self.links.add(player_id, link)
         self._offline.pop(player_id, None)
         handoff = self.handed_over.take(player_id)
+        if handoff is not None and edge_is_ahead(handoff, held):
+            handoff = None
         if handoff is not None:
             continue_stream(handoff, link, self._sequencer)
             if connection_id == handoff.connection_id and not handoff.linkdead:
                 link.room_bound = handoff.room_bound
                 log.info("continued %s's stream after a game restart", player_id)
+                delivered = behind(handoff, held)
+                if delivered is not None:
+                    missed = self._sequencer.missed(player_id, handoff.epoch, delivered)
+                    await self._publisher.replay(player_id, connection_id, missed or [])
                 view = room_view(self._world, self._roster, room_id, self.state)
                 await self._publisher.publish(told_of_the_restart(player, view))
                 return player

@@ -16,13 +16,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
-from mythos_contracts.envelope import EventEnvelope
+from mythos_contracts.envelope import EventEnvelope, HeldConnection
 from mythos_contracts.events import RoomUpdateData, RoomView, StatusUpdateData
 from mythos_contracts.persistence import HandoffEntry, StreamHandoff
 
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
 from mythos_game.domain.roster import Player
 from mythos_game.service_layer.links import Link, Links
+from mythos_game.service_layer.metrics import TAKEOVER_AHEAD
 from mythos_game.service_layer.sequencer import Sequencer, Stream
 
 log = logging.getLogger(__name__)
@@ -136,3 +137,32 @@ def continue_stream(handoff: StreamHandoff, link: Link, sequencer: Sequencer) ->
         ],
     )
     link.recent_commands = OrderedDict(handoff.recent_commands)
+
+
+def edge_is_ahead(handoff: StreamHandoff, held: HeldConnection) -> bool:
+    """Whether the edge holding ``held`` delivered numbers of this stream that the
+    continued stream does not have: impossible while every record is journaled before
+    it is published, so it is logged as an error, counted
+    (``mythos_game_takeover_ahead_total``, which must stay 0) and the stream is not
+    continued (a resync): numbering on from ``last`` would give old numbers new lines."""
+    if held.epoch != handoff.epoch or held.delivered is None:
+        return False  # another stream, or an edge that does not say: its own rules apply
+    if held.delivered <= handoff.last:
+        return False
+    log.error(
+        "the edge delivered %s up to %d of stream %s, past the %d continued: resyncing",
+        handoff.player_id,
+        held.delivered,
+        handoff.epoch,
+        handoff.last,
+    )
+    TAKEOVER_AHEAD.inc()
+    return True
+
+
+def behind(handoff: StreamHandoff, held: HeldConnection) -> int | None:
+    """The last number the edge delivered, when it is behind the continued stream (the
+    missing ones are replayed at once, not on the edge's next gap); else None."""
+    if held.epoch != handoff.epoch or held.delivered is None or held.delivered >= handoff.last:
+        return None
+    return held.delivered

@@ -54,6 +54,8 @@ class Liveness:
                     player_name=c.name,
                     player_role=c.role,
                     connection_id=c.connection_id,
+                    epoch=c.epoch,
+                    delivered=None if c.epoch is None else max(0, c.expected - 1),
                 )
                 for c in self._registry.all()
                 if c.live
