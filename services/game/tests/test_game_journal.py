@@ -156,9 +156,9 @@ async def test_an_input_recorded_but_never_published_runs_once_after_the_crash(
     broker, journal = InMemoryBroker(), MemoryJournal()
     dying = _DiesAfterRecording(journal, b"the doomed line")
     peer = await peer_on(InMemoryBus(broker))
-    first, first_bus = await _game(
-        broker, game_settings(handoff=False, shutdown_grace_seconds=0.2), dying
-    )
+    # Confirm first: the messages wait for the record, so the game can die in between.
+    settings = game_settings(handoff=False, shutdown_grace_seconds=0.2, journal_confirm_first=True)
+    first, first_bus = await _game(broker, settings, dying)
     await _join(peer, "alice", "bob")
     # Without a command id: only the delivery id tells its redelivery apart.
     doomed = PlayerCommand(command="say", args=["the doomed line"], **_ids("alice"))

@@ -200,6 +200,7 @@ class GameService:
                 sequencer,
                 links,
                 append_timeout=self._settings.journal_append_timeout_seconds,
+                confirm_first=self._settings.journal_confirm_first,
             )
             bus = recorder.bus
         store = PersistenceClient(

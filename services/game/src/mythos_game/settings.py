@@ -123,6 +123,13 @@ class GameSettings(BusServiceSettings):
         description="how long a record may go unconfirmed before the game exits (its "
         "messages cannot go out, and the next game continues from the journal)",
     )
+    journal_confirm_first: bool = Field(
+        default=False,
+        description="publish a unit's messages only once its record is confirmed (two "
+        "round trips per unit); false writes the record first and awaits both confirms "
+        "together (one round trip), and the edges' check at a takeover covers a record "
+        "the broker lost",
+    )
     journal_checkpoint_ticks: int = Field(
         default=30, gt=0, description="every this many ticks, a record carries every stream"
     )

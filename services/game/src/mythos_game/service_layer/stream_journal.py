@@ -63,6 +63,7 @@ class StreamJournal:
         links: Links,
         *,
         append_timeout: float = 30.0,
+        confirm_first: bool = False,
         on_lost: Callable[[], None] = exit_now,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -70,6 +71,7 @@ class StreamJournal:
         self._sequencer = sequencer
         self._links = links
         self._append_timeout = append_timeout
+        self._confirm_first = confirm_first
         self._on_lost = on_lost
         self._wall_clock = wall_clock
         self._real_bus = bus
@@ -153,8 +155,21 @@ class StreamJournal:
         self._reset()
         if record is None:
             return
-        await self._append(encode(record))
-        await _publish(self._real_bus, record.outbox)
+        if self._confirm_first or not record.outbox:
+            await self._append(encode(record))
+            await _publish(self._real_bus, record.outbox)
+        else:
+            # The record is written first (its frame queued before any of the outbox's),
+            # and the two confirms are awaited together: one round trip, not two. Only a
+            # broker that loses a record it received while delivering the outbox breaks
+            # "recorded before seen"; the edges' check at the next takeover then finds
+            # the stream ahead and resyncs it (mythos_game_takeover_ahead_total).
+            appended = asyncio.ensure_future(self._append(encode(record)))
+            await asyncio.sleep(0)  # the append's frame is queued by now
+            try:
+                await _publish(self._real_bus, record.outbox)
+            finally:
+                await appended
         self._published = record.number
 
     def _record(self, delivery_id: str | None) -> Record | None:
