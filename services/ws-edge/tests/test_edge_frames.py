@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -42,3 +43,48 @@ def test_command_id_is_kept_on_a_bad_frame_so_the_client_can_correlate() -> None
 def test_oversized_frame_is_refused_with_the_limit() -> None:
     parsed = parse_frame(json.dumps({"command": "say", "args": ["x" * 500]}), 256)
     assert isinstance(parsed, BadFrame) and "256 bytes" in parsed.reason
+
+
+def _descend(levels: int) -> int:
+    return 0 if levels == 0 else 1 + _descend(levels - 1)
+
+
+def test_a_deeply_nested_frame_leaves_stack_for_what_the_collector_runs_meanwhile() -> None:
+    """Any allocation may start a collection, which runs the finalizers of whatever garbage
+    is waiting (an unclosed transport's, a coroutine's ``finally``): while the decoder is
+    in a frame's nesting, they must still find the stack they need (here 50 calls)."""
+    finalised: list[int] = []
+
+    class Garbage:
+        def __init__(self) -> None:
+            self.cycle = self  # only the collector frees it
+
+        def __del__(self) -> None:
+            finalised.append(_descend(50))
+
+    frame = "[" * 5000 + "]" * 5000
+    thresholds = gc.get_threshold()
+    # The first collection falls after 1, 8, 15, ... allocations: all along the descent
+    # (a finalizer needing 50 calls finds too little stack over its last 50 levels).
+    tries = range(1, 1200, 7)
+    try:
+        for allocations in tries:
+            gc.collect(0)
+            gc.disable()
+            Garbage()
+            gc.set_threshold(allocations)
+            gc.enable()
+            assert isinstance(parse_frame(frame, 1 << 20), BadFrame)
+            gc.set_threshold(*thresholds)
+            gc.collect(0)  # the parse may have made too few allocations for a collection
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.enable()
+    assert len(finalised) == len(tries)
+
+
+def test_the_collector_runs_again_after_a_deep_frame_whatever_the_frame() -> None:
+    deep_but_valid = "[" * 200 + "]" * 200
+    for frame in ["[" * 5000 + "]" * 5000, deep_but_valid, "[" * 100, "[1]"]:
+        assert isinstance(parse_frame(frame, 1 << 20), BadFrame)
+        assert gc.isenabled()

@@ -8,6 +8,7 @@ which closes the connection with 1009.
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 from mythos_edge.entrypoints.sanitise import clean_command, clean_text
 
 MAX_COMMAND_ID = 128
+_SHALLOW = 64
+"""Frames with no more brackets than this cannot nest deep enough to matter."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def parse_frame(text: str, max_bytes: int) -> ClientCommand | BadFrame:
     if oversized is not None:
         return oversized
     try:
-        raw = json.loads(text)
+        raw = _decode(text)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         return BadFrame('invalid JSON: send {"command": "...", "args": [...]}')
     if not isinstance(raw, dict):
@@ -67,6 +70,23 @@ def parse_frame(text: str, max_bytes: int) -> ClientCommand | BadFrame:
             command.command_id,
         )
     return command
+
+
+def _decode(text: str) -> object:
+    """``json.loads``; while it decodes a frame that may nest deep, no collection starts.
+
+    The decoder recurses once per level, up to the interpreter's recursion limit. Any
+    allocation may start a collection, and the finalizers it runs (an unclosed
+    transport's, a coroutine's ``finally``) would find no stack left there: they would
+    fail with RecursionError, their clean-up undone. Held off, the collection comes at the
+    next allocation after the decoder returns."""
+    if text.count("[") + text.count("{") <= _SHALLOW or not gc.isenabled():
+        return json.loads(text)
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        gc.enable()
 
 
 def _readable_id(value: object) -> str | None:
