@@ -79,6 +79,26 @@ async def test_an_empty_journal_reads_as_empty(journals: Any) -> None:
     assert await journal.read_recent(60.0) == [], "a read leaves nothing a reader sees"
 
 
+async def test_a_follower_gets_what_was_there_then_what_comes(journals: Any) -> None:
+    writer, follower = journals(), journals()
+    await writer.open()
+    await follower.open()
+    for n in range(3):
+        await writer.append(b"old %d" % n)
+    got: list[bytes] = []
+    await follower.follow(60.0, got.append)
+    for n in range(600):  # past a batch of acks
+        await writer.append(b"new %d" % n)
+    assert await follower.caught_up() is True
+    assert got == [b"old %d" % n for n in range(3)] + [b"new %d" % n for n in range(600)]
+
+    await follower.unfollow(got.append)
+    await writer.append(b"after")
+    await asyncio.sleep(0.3)
+    assert got[-1] == b"new 599", "nothing after unfollow"
+    assert await follower.caught_up() is False, "no follow to be caught up with"
+
+
 async def test_records_past_the_window_are_left_out() -> None:
     now = [0.0]
     journal = MemoryJournal(max_age_seconds=100.0, clock=lambda: now[0])

@@ -143,3 +143,14 @@ def test_history_keeps_the_sequencers_limits() -> None:
     (stream,) = fold([encode(r) for r in records], now=1009.0, limits=limits).streams
     # Records at 1001..1005: younger than 5 s at 1009 are 4 and 5 (and the last 2 anyway).
     assert [e.seq for e in stream.history] == [4, 5]
+
+
+def test_a_standbys_tail_keeps_the_window_only() -> None:
+    from mythos_game.service_layer.journal_start import JournalTail
+
+    now = [0.0]
+    tail = JournalTail(10.0, clock=lambda: now[0])
+    for n in range(5):
+        now[0] = n * 4.0  # 0, 4, 8, 12, 16
+        tail.add(b"%d" % n)
+    assert tail.records() == [b"2", b"3", b"4"], "older than 10 s at 16 s: gone"

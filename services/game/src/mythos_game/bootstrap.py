@@ -37,7 +37,7 @@ from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.journal_records import Recovered
-from mythos_game.service_layer.journal_start import merged, take_over
+from mythos_game.service_layer.journal_start import JournalTail, follow, merged, take_over
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
@@ -148,10 +148,15 @@ class GameService:
         self._world_loaded = True
         prefetch = self._settings.command_prefetch
         if not self._settings.standby:
-            intake = await self._take_over(world)
+            intake = await self._take_over(world, None)
             await self._bus.consume(GAME_COMMANDS_QUEUE, intake, prefetch=prefetch)
             self._intake = intake
             return
+
+        tail = None
+        if self._journal is not None:
+            # Warm while waiting: a takeover then reads only the journal's last moments.
+            tail = await follow(self._journal, self._settings.journal_read_seconds)
 
         async def first_delivery(delivery: Delivery) -> None:
             intake = self._intake
@@ -159,7 +164,7 @@ class GameService:
                 # The inbox is single-active: a delivery means the active game is gone.
                 log.info("the broker handed this instance the inbox: taking the shard over")
                 started = loop.time()
-                intake = self._intake = await self._take_over(world)
+                intake = self._intake = await self._take_over(world, tail)
                 log.info("took the shard over in %.0f ms", (loop.time() - started) * 1000)
             await intake(delivery)
 
@@ -177,7 +182,7 @@ class GameService:
         if self._intake is not None and not self._stopping.is_set():
             exit_now("the broker connection was lost while this instance held the shard")
 
-    async def _take_over(self, world: World) -> CommandIntake:
+    async def _take_over(self, world: World, tail: JournalTail | None) -> CommandIntake:
         """Everything a game does before its first command: the journal, the save
         fence, the term, the names, history, handoff and floor items, spawns, the edges'
         sync, the clock; returns the inbox's handler."""
@@ -192,7 +197,7 @@ class GameService:
             # First: what the last game recorded but may not have published goes out
             # (under its term, and before the save fence, so its saves are written).
             recovered = await take_over(
-                self._journal, self._bus, limits, self._settings.journal_read_seconds
+                self._journal, self._bus, limits, self._settings.journal_read_seconds, tail
             )
             recorder = StreamJournal(
                 self._journal,

@@ -37,6 +37,8 @@ from mythos_contracts.routing import reply_queue
 
 __all__ = ["AmqpBus", "QueueType", "declare_topology", "single_active_arguments"]
 
+RECONNECT_SECONDS = 1.0
+
 
 class AmqpBus:
     """``owned_queues``: ``None`` (the default) declares every exchange and fixed durable
@@ -88,7 +90,11 @@ class AmqpBus:
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
-            self._url, client_properties={"connection_name": self._name}
+            self._url,
+            client_properties={"connection_name": self._name},
+            # Heal a dropped connection within a second (aio-pika waits five): a standby
+            # game registers on the shard's queue again, an edge its own queue.
+            reconnect_interval=RECONNECT_SECONDS,
         )
         self._connection.close_callbacks.add(lambda *_: BUS_CONNECTED.set(0))
         self._connection.reconnect_callbacks.add(_count_reconnect)

@@ -29,7 +29,7 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
 from mythos_contracts.bus import amqp_frames
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
-from mythos_contracts.bus.journal import JournalUnavailable
+from mythos_contracts.bus.journal import Deliver, JournalUnavailable
 
 MARKER_HEADER = "x-mythos-journal-marker"
 """Set on the markers ``read_recent`` appends; never on a record."""
@@ -37,6 +37,7 @@ PREFETCH = 2000
 ACK_EVERY = 500
 """A reader's credit, and how often it acks (``multiple``): far fewer frames than one
 ack per record, which is most of a takeover's reading time."""
+RECONNECT_SECONDS = 1.0
 SEGMENT_BYTES = 8_000_000
 """Retention drops whole segments: small ones let ``max_age_seconds`` take effect."""
 
@@ -77,6 +78,9 @@ class AmqpJournal:
         self._underlay: aiormq.Channel | None = None
         self._pipeline = ConfirmingPipeline(self._current_underlay)
         self._user_id = unquote(urlsplit(url).username or "") or "guest"
+        self._follow_channel: aio_pika.abc.AbstractChannel | None = None
+        self._follow_broken = False
+        self._markers: dict[str, asyncio.Event] = {}
         self._props = amqp_frames.properties(
             content_type="application/octet-stream", persistent=True, user_id=self._user_id
         )
@@ -93,7 +97,10 @@ class AmqpJournal:
 
     async def open(self) -> None:
         self._connection = await aio_pika.connect_robust(
-            self._url, client_properties={"connection_name": self._connection_name}
+            self._url,
+            client_properties={"connection_name": self._connection_name},
+            # A game waits on its journal: reopen within a second, not aio-pika's five.
+            reconnect_interval=RECONNECT_SECONDS,
         )
         self._channel = await self._connection.channel(publisher_confirms=True)
         self._channel.reopen_callbacks.add(self._track_underlay)
@@ -116,17 +123,71 @@ class AmqpJournal:
         except (AMQPError, ConnectionError, RuntimeError, TimeoutError) as exc:
             raise JournalUnavailable(f"a journal record was not confirmed: {exc!r}") from exc
 
-    async def read_recent(self, seconds: float) -> list[bytes]:
-        if self._connection is None:
-            raise JournalUnavailable("the journal is not open")
-        marker = uuid.uuid4().hex
-        props = amqp_frames.properties(
+    def _marker_props(self, marker: str) -> bytes:
+        return amqp_frames.properties(
             content_type="application/octet-stream",
             persistent=True,
             user_id=self._user_id,
             headers={MARKER_HEADER: marker},
         )
-        await self._publish(b"", props)
+
+    async def follow(self, seconds: float, deliver: Deliver) -> None:
+        if self._connection is None:
+            raise JournalUnavailable("the journal is not open")
+        # A robust connection would consume again from the same moment after a
+        # reconnect: records twice, out of order. Such a follow is broken for good, from
+        # the moment the connection is lost (a marker would never come back).
+        self._connection.close_callbacks.add(self._broken)
+        self._connection.reconnect_callbacks.add(self._broken)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        taken = 0
+
+        async def take(message: AbstractIncomingMessage) -> None:
+            nonlocal taken
+            taken += 1
+            seen = message.headers.get(MARKER_HEADER)
+            if seen is None:
+                deliver(message.body)
+            elif isinstance(seen, str) and seen in self._markers:
+                self._markers[seen].set()
+            if taken % ACK_EVERY == 0:
+                await message.ack(multiple=True)
+
+        channel = await self._connection.channel()
+        self._follow_channel = channel
+        await channel.set_qos(prefetch_count=PREFETCH)
+        queue = await channel.get_queue(self._name, ensure=False)
+        await queue.consume(take, arguments={"x-stream-offset": since})
+
+    def _broken(self, *_: object) -> None:
+        self._follow_broken = True
+
+    async def caught_up(self) -> bool:
+        if self._follow_channel is None or self._follow_broken:
+            return False
+        marker = uuid.uuid4().hex
+        seen = self._markers[marker] = asyncio.Event()
+        try:
+            await self._publish(b"", self._marker_props(marker))
+            async with asyncio.timeout(self._timeout):
+                await seen.wait()
+        except (JournalUnavailable, TimeoutError):
+            return False
+        finally:
+            self._markers.pop(marker, None)
+        return not self._follow_broken
+
+    async def unfollow(self, deliver: Deliver) -> None:
+        channel, self._follow_channel = self._follow_channel, None
+        if channel is not None:
+            with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):
+                await channel.close()
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        if self._connection is None:
+            raise JournalUnavailable("the journal is not open")
+        marker = uuid.uuid4().hex
+        await self._publish(b"", self._marker_props(marker))
         since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
         records: list[bytes] = []
         reached = asyncio.Event()
@@ -148,7 +209,10 @@ class AmqpJournal:
                 # A stream consumer's credit (nothing is removed): one ack for many.
                 await message.ack(multiple=True)
 
-        channel = await self._connection.channel()
+        try:
+            channel = await self._connection.channel()
+        except (AMQPError, ConnectionError, RuntimeError) as exc:
+            raise JournalUnavailable(f"the journal could not be read: {exc!r}") from exc
         try:
             await channel.set_qos(prefetch_count=PREFETCH)
             queue = await channel.get_queue(self._name, ensure=False)
@@ -161,7 +225,7 @@ class AmqpJournal:
                 raise JournalUnavailable(
                     f"the journal was not read to its end in time ({len(records)} records)"
                 ) from exc
-        except AMQPError as exc:
+        except (AMQPError, ConnectionError, RuntimeError) as exc:
             raise JournalUnavailable(f"the journal could not be read: {exc!r}") from exc
         finally:
             with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):

@@ -15,6 +15,10 @@ Semantics every adapter keeps (one contract suite, ``test_journal_contract.py``)
 * A record is bytes; the journal never looks inside. An append retried after a lost
   confirm may leave the record twice: readers allow for it.
 * Records older than the retention (``max_age_seconds``) may be gone.
+* ``follow(seconds, deliver)`` hands ``deliver`` the records of the last ``seconds`` and
+  then each new one, in order, until ``unfollow(deliver)``; ``caught_up()`` returns True once
+  ``deliver`` has had every record appended before the call, or False when the follow
+  broke (a lost connection may re-read or skip records: read the journal instead).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
+
+Deliver = Callable[[bytes], None]
 
 
 class JournalUnavailable(RuntimeError):
@@ -40,6 +46,17 @@ class Journal(Protocol):
     async def read_recent(self, seconds: float) -> list[bytes]:
         """The records of the last ``seconds`` (at least), oldest first."""
 
+    async def follow(self, seconds: float, deliver: Deliver) -> None:
+        """Start handing ``deliver`` the records of the last ``seconds``, then each new
+        one as it is appended (a standby keeping warm)."""
+
+    async def caught_up(self) -> bool:
+        """True once ``deliver`` has had every record appended before this call; False
+        when the follow broke (then ``read_recent``)."""
+
+    async def unfollow(self, deliver: Deliver) -> None:
+        """``deliver`` gets no more records."""
+
     async def close(self) -> None: ...
 
 
@@ -53,6 +70,7 @@ class MemoryJournal:
         self._max_age = max_age_seconds
         self._clock = clock
         self._records: deque[tuple[float, bytes]] = deque()
+        self._followers: list[Deliver] = []
 
     async def open(self) -> None:
         return None
@@ -62,10 +80,24 @@ class MemoryJournal:
         self._records.append((now, bytes(record)))
         while self._records and now - self._records[0][0] > self._max_age:
             self._records.popleft()
+        for deliver in list(self._followers):
+            deliver(bytes(record))
+
+    async def follow(self, seconds: float, deliver: Deliver) -> None:
+        for record in await self.read_recent(seconds):
+            deliver(record)
+        self._followers.append(deliver)
+
+    async def caught_up(self) -> bool:
+        return bool(self._followers)  # appends reach followers as they are made
+
+    async def unfollow(self, deliver: Deliver) -> None:
+        if deliver in self._followers:
+            self._followers.remove(deliver)
 
     async def read_recent(self, seconds: float) -> list[bytes]:
         since = self._clock() - seconds
         return [record for at, record in self._records if at >= since]
 
     async def close(self) -> None:
-        return None
+        self._followers.clear()
