@@ -52,6 +52,7 @@ from mythos_game.service_layer.start_up import (
 )
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
 from mythos_game.service_layer.stream_journal import StreamJournal, exit_now
+from mythos_game.service_layer.watchdog import LoopWatchdog
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class GameService:
         self._names_loader: asyncio.Task[None] | None = None
         self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
         self._standing_by = False
+        self._watchdog: LoopWatchdog | None = None
         self.term: int | None = None
         """This game's term for its shard, once raised at start."""
 
@@ -170,6 +172,9 @@ class GameService:
 
         loop = asyncio.get_running_loop()
         self._bus.on_reconnect(self._exit_if_active)
+        if self._settings.watchdog_seconds > 0:
+            self._watchdog = LoopWatchdog(self._settings.watchdog_seconds)
+            self._watchdog.start()
         await self._bus.consume(GAME_COMMANDS_QUEUE, first_delivery, prefetch=prefetch)
         self._standing_by = True
         log.info(
@@ -278,7 +283,7 @@ class GameService:
         # Spawn rules count the items on the floors: never before those are loaded.
         await load_floor_items(store, sessions, settings)
         await dispatcher.start_spawns()
-        await self._sync_with_edges(dispatcher)
+        await self._sync_with_edges(dispatcher, sessions)
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         return CommandIntake(
             dispatcher,
@@ -300,7 +305,7 @@ class GameService:
             return
         log.info("handed %d stream(s) to the next game", count)
 
-    async def _sync_with_edges(self, dispatcher: Dispatcher) -> None:
+    async def _sync_with_edges(self, dispatcher: Dispatcher, sessions: Sessions) -> None:
         """Learn who is connected before running queued commands, so a line said while
         the game was down reaches everyone who was in the room (they are adopted first)."""
         queue = game_sync_queue()
@@ -324,6 +329,7 @@ class GameService:
         )
         await asyncio.sleep(self._settings.edge_sync_seconds)
         await self._bus.unbind(queue, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
+        await sessions.preload([held for beat in answers for held in beat.connections])
         for beat in answers:
             await dispatcher.handle(beat)
         log.info("synced with %d edge(s) before consuming commands", len(answers))
@@ -375,3 +381,5 @@ class GameService:
         await self._hand_off(deadline - loop.time())
         if self._journal is not None:
             await self._journal.close()
+        if self._watchdog is not None:
+            self._watchdog.stop()

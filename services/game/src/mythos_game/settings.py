@@ -99,6 +99,12 @@ class GameSettings(BusServiceSettings):
         "a lost broker connection (it comes back as a standby). Set it on every instance "
         "when more than one runs",
     )
+    watchdog_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="a standby-mode game whose event loop has not turned for this long "
+        "exits (code 70), so the standby takes the shard over; 0 turns it off",
+    )
     journal: bool = Field(
         default=True,
         description="record each unit of work in the shard's journal (a RabbitMQ stream) "

@@ -12,9 +12,11 @@ marked ``resync``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
@@ -283,6 +285,25 @@ class Sessions:
         link.linkdead_since = None
         link.room_bound = False
         link.last_heartbeat = self._clock()
+
+    async def preload(self, held: Sequence[HeldConnection], *, at_once: int = 16) -> None:
+        """Load the players about to be adopted side by side, outside the game's lock: a
+        start or a takeover adopts every connected player, and one load after another
+        would hold the shard that much longer. A load that fails is left to ``adopt``."""
+        missing = {
+            h.player_id: h
+            for h in held
+            if self._roster.get(h.player_id) is None and h.player_id not in self._offline
+        }
+        gate = asyncio.Semaphore(at_once)
+
+        async def load(connection: HeldConnection) -> None:
+            async with gate:
+                with contextlib.suppress(PlayerStoreUnavailable):
+                    state = await self._stored_state(connection.player_id, connection.player_name)
+                    self._offline.setdefault(connection.player_id, state)
+
+        await asyncio.gather(*(load(h) for h in missing.values()))
 
     async def _stored_state(self, player_id: str, name: str) -> StoredState:
         known = self._offline.get(player_id)
