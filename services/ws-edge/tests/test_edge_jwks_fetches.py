@@ -55,23 +55,29 @@ async def test_a_failing_key_fetch_is_not_retried_on_every_handshake(jwks: FakeJ
 
 async def test_random_key_ids_cost_one_fetch_per_interval(jwks: FakeJwks) -> None:
     jwks.status = 200
-    verifier = JwksTokenVerifier(jwks.url, issuer="i", audience="a", refetch_seconds=0.3)
+    now = [100.0]  # the interval's clock, driven here: a busy machine cannot stretch it
+    verifier = JwksTokenVerifier(
+        jwks.url, issuer="i", audience="a", refetch_seconds=0.3, clock=lambda: now[0]
+    )
     for _ in range(20):
         with pytest.raises(InvalidToken, match="unknown key"):
             await verifier.verify(_token(uuid.uuid4().hex))
     assert jwks.requests == 1
-    await asyncio.sleep(0.4)  # past the interval: a new kid may be a new key
+    now[0] += 0.4  # past the interval: a new kid may be a new key
     with pytest.raises(InvalidToken, match="unknown key"):
         await verifier.verify(_token("rotated"))
     assert jwks.requests == 2
 
 
 async def test_after_a_failure_the_next_interval_fetches_again(jwks: FakeJwks) -> None:
-    verifier = JwksTokenVerifier(jwks.url, issuer="i", audience="a", refetch_seconds=0.3)
+    now = [100.0]
+    verifier = JwksTokenVerifier(
+        jwks.url, issuer="i", audience="a", refetch_seconds=0.3, clock=lambda: now[0]
+    )
     with pytest.raises(KeysUnavailable):
         await verifier.verify(_token("k1"))
     jwks.status = 200
-    await asyncio.sleep(0.4)
+    now[0] += 0.4
     with pytest.raises(InvalidToken, match="unknown key"):  # fetched: k1 really is unknown
         await verifier.verify(_token("k1"))
     assert jwks.requests == 2

@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -66,8 +67,11 @@ class JwksTokenVerifier:
         issuer: str,
         audience: str,
         refetch_seconds: float = DEFAULT_REFETCH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` measures the refetch interval (tests drive it)."""
         self._url = jwks_url
+        self._clock = clock
         self._issuer = issuer
         self._audience = audience
         self._keys: dict[str, object] = {}
@@ -126,7 +130,7 @@ class JwksTokenVerifier:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             if kid not in self._keys and now - self._attempted_at >= self._refetch_seconds:
                 self._attempted_at = now  # before the fetch: a failure counts too
                 await self._refresh()
