@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import gc
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mythos_contracts.command_wire import read_client_command
 from mythos_contracts.envelope import ClientCommand
-from mythos_edge.entrypoints.client_frames import BadFrame, parse_frame
+from mythos_edge.entrypoints.client_frames import BadFrame, parse_frame, read_with_the_model
 
 
 def test_a_good_frame_is_a_command() -> None:
@@ -88,3 +92,41 @@ def test_the_collector_runs_again_after_a_deep_frame_whatever_the_frame() -> Non
     for frame in ["[" * 5000 + "]" * 5000, deep_but_valid, "[" * 100, "[1]"]:
         assert isinstance(parse_frame(frame, 1 << 20), BadFrame)
         assert gc.isenabled()
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400)
+@given(
+    command=st.text(max_size=34) | _json,
+    args=st.lists(st.text(max_size=4), max_size=66) | _json,
+    command_id=st.none() | st.text(max_size=130) | _json,
+    extra=st.dictionaries(st.text(max_size=3), _json, max_size=2),
+    ascii_only=st.booleans(),
+)
+def test_the_fast_path_gives_what_the_model_gives(
+    command: Any, args: Any, command_id: Any, extra: dict[str, Any], ascii_only: bool
+) -> None:
+    """Any frame: the same command (cleaned) or the same refusal, whichever way it went."""
+    text = json.dumps(
+        {**extra, "command": command, "args": args, "command_id": command_id},
+        ensure_ascii=ascii_only,
+    )
+    fast, slow = parse_frame(text, 1 << 20), read_with_the_model(text)
+    assert type(fast) is type(slow)
+    if isinstance(fast, ClientCommand):
+        assert fast.model_dump() == slow.model_dump()  # type: ignore[union-attr]
+    else:
+        assert fast == slow
+
+
+def test_a_plain_command_takes_the_fast_path() -> None:
+    text = json.dumps({"command": "say", "args": ["«hello»", "there 🐙"], "command_id": "c1"})
+    fast = read_client_command(text)
+    assert fast is not None and fast.printable()
+    assert parse_frame(text, 8192) == read_with_the_model(text)

@@ -1,4 +1,4 @@
-"""A micro-benchmark of the edge's per-delivery cost, in one process, no network.
+"""Micro-benchmarks of the edge's per-message costs, in one process, no network.
 
 One ``say`` as it reaches an edge: the room's ``chat_message`` for ``--listeners``
 players with the speaker's ``command_response`` folded into it (the game's bytes, made
@@ -10,6 +10,10 @@ duplicate. Prints the best of ``--repeats`` runs of ``--deliveries`` each, in µ
 this process's CPU time per delivery (``time.process_time``: time spent waiting for a
 busy core is not counted, so runs beside other work stay comparable).
 
+Then the other way: one client frame (a ``say`` with a ``command_id``) through the
+connection's ``FrameHandler`` to the bytes published to the game (``PlayerCommand``'s
+JSON), with the frame budget set high enough never to refuse.
+
     uv run python -m mythos_bench.edge_delivery [--deliveries 20000] [--listeners 9]
 """
 
@@ -18,12 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import time
+from types import SimpleNamespace
 
 from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope, fold
 from mythos_contracts.routing import edge_queue, room_key
+from mythos_edge.entrypoints.frame_handler import Forward, FrameHandler
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.room_bindings import RoomBindings
@@ -117,6 +124,42 @@ async def run(deliveries: int, listeners: int, repeats: int) -> None:
     await bus.close()
 
 
+async def run_commands(frames: int, repeats: int) -> None:
+    unlimited = SimpleNamespace(
+        max_frame_bytes=8192,
+        commands_per_second=1e12,
+        command_burst=10**12,
+        max_refused_per_minute=10,
+    )
+    runtime = SimpleNamespace(settings=unlimited, verifier=None, revocations=None)
+    conn = Connection("c-p1", "p1", "Armitage", limit=100, socket=CountingSocket())
+    ids = {
+        "player_id": "p1",
+        "player_name": "Armitage",
+        "player_role": "player",
+        "connection_id": "c-p1",
+        "edge_id": "bench",
+    }
+    handler = FrameHandler(conn, runtime, ids)  # type: ignore[arg-type]
+    texts = [
+        json.dumps({"command": "say", "args": ["the", "stars", f"{i}"], "command_id": f"c{i}"})
+        for i in range(frames)
+    ]
+    best = float("inf")
+    for _ in range(repeats):
+        size = 0
+        start = time.process_time()
+        for text in texts:
+            outcome = await handler.handle(text)
+            assert isinstance(outcome, Forward)
+            size += len(outcome.body)
+        best = min(best, time.process_time() - start)
+    print(
+        f"edge command: 1 say frame -> PlayerCommand bytes ({size // frames} bytes): "
+        f"{best / frames * 1e6:.1f} µs of CPU per frame (best of {repeats} x {frames})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=20_000)
@@ -124,6 +167,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     asyncio.run(run(args.deliveries, args.listeners, args.repeats))
+    asyncio.run(run_commands(args.deliveries, args.repeats))
 
 
 if __name__ == "__main__":

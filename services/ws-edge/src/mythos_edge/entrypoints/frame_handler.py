@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from mythos_contracts.envelope import ClientCommand, CommandRefused, InvalidInput, PlayerCommand
+from mythos_contracts.command_wire import player_command_json
+from mythos_contracts.envelope import ClientCommand, CommandRefused, InvalidInput
 
 from mythos_edge.entrypoints import token_refresh
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
@@ -39,6 +41,15 @@ class ConnectionIds(TypedDict):
     edge_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A command for the game, already written: ``PlayerCommand``'s JSON (``body``)."""
+
+    command: str
+    command_id: str | None
+    body: bytes
+
+
 class FrameHandler:
     """One connection's frames: what each becomes (for the game), or None (handled here)."""
 
@@ -57,7 +68,7 @@ class FrameHandler:
 
     async def handle(
         self, message: str | bytes
-    ) -> PlayerCommand | InvalidInput | CommandRefused | FrameTooLarge | None:
+    ) -> Forward | InvalidInput | CommandRefused | FrameTooLarge | None:
         """``message``: a text message as ``str``, a binary one as ``bytes``."""
         parsed: ClientCommand | BadFrame
         text = message if isinstance(message, str) else None
@@ -90,9 +101,9 @@ class FrameHandler:
                 return None
             _AUTH_REFUSED.inc()
             return self._invalid(refused, command_id)
-        return PlayerCommand(
-            command=parsed.command, args=parsed.args, command_id=command_id, **self._ids
-        )
+        # PlayerCommand's bytes, without building the model (the edge's per-command path).
+        body = player_command_json(self._ids, parsed.command, parsed.args, command_id)
+        return Forward(parsed.command, command_id, body)
 
     def _refuse(
         self, parsed: ClientCommand | BadFrame, verdict: Verdict

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from mythos_contracts.accounts import CLOSE_REVOKED
-from mythos_contracts.envelope import PlayerCommand, SessionClosed, SessionOpened
+from mythos_contracts.envelope import SessionClosed, SessionOpened
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 
 from mythos_edge.entrypoints.client_frames import FrameTooLarge
-from mythos_edge.entrypoints.frame_handler import ConnectionIds, FrameHandler
+from mythos_edge.entrypoints.frame_handler import ConnectionIds, Forward, FrameHandler
 from mythos_edge.metrics import COMMANDS_FORWARDED, CONNECTIONS, CONNECTIONS_OPENED, count_close
 from mythos_edge.service_layer.connections import (
     CLOSE_MESSAGE_TOO_BIG,
@@ -159,10 +159,12 @@ class Session:
                 elif outcome is not None:
                     # Anything logged while this command is handed over names it.
                     with log_context(command_id=outcome.command_id):
-                        await self._to_game(outcome.model_dump_json().encode())
-                        if isinstance(outcome, PlayerCommand):
+                        if isinstance(outcome, Forward):
+                            await self._to_game(outcome.body)
                             COMMANDS_FORWARDED.inc()
                             log.debug("command forwarded", extra={"command": outcome.command})
+                        else:
+                            await self._to_game(outcome.model_dump_json().encode())
         except Exception:
             log.exception("handling a frame from the client failed")
             conn.close_after_flush(1000, "bye")
