@@ -12,12 +12,10 @@ marked ``resync``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from mythos_contracts.accounts import CLOSE_REVOKED, AccountRevoked
 from mythos_contracts.close_codes import CloseCode
@@ -36,13 +34,12 @@ from mythos_contracts.events import (
     HeartbeatData,
     PlayerView,
     PresenceData,
-    RoomUpdateData,
 )
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
 from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
 from mythos_game.domain.game_state import GameState
-from mythos_game.domain.outgoing import Disconnect, Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.outgoing import Disconnect, Outgoing, ToRoom
 from mythos_game.domain.possessions import inventory_of
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.views import room_view
@@ -50,21 +47,12 @@ from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.links import Link, Links
+from mythos_game.service_layer.player_loading import StoredPlayers, placed
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
+from mythos_game.service_layer.resumption import Resumption
 from mythos_game.service_layer.sequencer import Sequencer
-from mythos_game.service_layer.stored_state import (
-    StoredState,
-    change_of,
-    character_change,
-    next_version,
-)
-from mythos_game.service_layer.stream_handoff import (
-    HandedOver,
-    behind,
-    continue_stream,
-    edge_is_ahead,
-    told_of_the_restart,
-)
+from mythos_game.service_layer.stored_state import StoredState
+from mythos_game.service_layer.stream_handoff import HandedOver
 
 Welcome = Callable[[Player], list[Outgoing]]
 """What a player gets right after the ``game_state`` of a login (the chat history)."""
@@ -108,24 +96,22 @@ class Sessions:
         """Every player's link; a player is in ``links`` exactly while in the roster."""
         self._sequencer = sequencer
         self._publisher = publisher
-        self._store = store
         self._timings = timings
         self._clock = clock
-        # Last known state of players who left; the game is the only writer of it.
-        self._offline: dict[str, StoredState] = {}
+        self._stored = StoredPlayers(store, roster, wall_clock)
         self._edges_seen: dict[str, float] = {}
         self._welcome = welcome
         self.state = state or GameState()
         """Items, NPCs and fights: what rooms show besides the players."""
         self.names = names if names is not None else CharacterNames()
         """Every active character's name (loaded at start; shared with the commands)."""
-        self._wall_clock = wall_clock
         self.items = items or ItemSaves(ItemRecords(world))
         """Where the items that moved are saved, and how stored ones are placed."""
         self.inventory_slots = inventory_slots
         """``GAME_INVENTORY_SLOTS``, shown in the inventory of ``game_state``."""
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
+        self._resumption = Resumption(world, roster, links, sequencer, publisher, self.state)
 
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
@@ -160,29 +146,10 @@ class Sessions:
         resume = msg.resume
         stream = self._sequencer.get(player.id)
         if resume is not None and stream is not None and stream.session_id == resume.session_id:
-            if await self._resume(player, resume):
+            if await self._resumption.resume(player, resume):
                 return
         await self._start_stream(player, resync=resume is not None)
         await self._greet(player)
-
-    async def _resume(self, player: Player, resume: ResumeFrom) -> bool:
-        """Replay what ``resume`` missed on the player's (new) connection; False when the
-        stream cannot give all of it."""
-        missed = self._sequencer.missed(player.id, resume.epoch, resume.last_seq)
-        if missed is None:
-            return False
-        log.info("resumed %s: replaying %d message(s)", player.id, len(missed))
-        await self._publisher.replay(player.id, self.links[player.id].connection_id, missed)
-        # The new edge learns the room (and binds it) from this, as after a move.
-        view = room_view(self._world, self._roster, player.room_id, self.state)
-        await self._publisher.publish(
-            [
-                Outgoing(
-                    "room_update", ToPlayer(player.id), RoomUpdateData(room=view), player.room_id
-                )
-            ]
-        )
-        return True
 
     async def adopt(
         self,
@@ -203,7 +170,7 @@ class Sessions:
             held.player_role,
         )
         try:
-            stored = await self._stored_state(player_id, name)
+            stored = await self._stored.load(player_id, name)
         except PlayerStoreUnavailable:
             await self._publisher.publish_control(
                 "disconnect",
@@ -225,7 +192,7 @@ class Sessions:
             )
             character.room_id = stored.room_id
             self.names.take(character.name, character.id)
-        room_id = self._placed(character.room_id or stored.room_id)
+        room_id = placed(self._world, character.room_id or stored.room_id)
         player = Player(
             player_id,
             character.name,
@@ -242,26 +209,12 @@ class Sessions:
             await self._save(player)
         self._roster.add(player)
         self.links.add(player_id, link)
-        self._offline.pop(player_id, None)
+        self._stored.entered(player_id)
         handoff = self.handed_over.take(player_id)
-        if handoff is not None and edge_is_ahead(handoff, held):
-            handoff = None
-        if handoff is not None:
-            continue_stream(handoff, link, self._sequencer)
-            if connection_id == handoff.connection_id and not handoff.linkdead:
-                link.room_bound = handoff.room_bound
-                log.info("continued %s's stream after a game restart", player_id)
-                delivered = behind(handoff, held)
-                if delivered is not None:
-                    missed = self._sequencer.missed(player_id, handoff.epoch, delivered)
-                    await self._publisher.replay(player_id, connection_id, missed or [])
-                view = room_view(self._world, self._roster, room_id, self.state)
-                await self._publisher.publish(told_of_the_restart(player, view))
-                return player
-            if resume is not None and resume.session_id == handoff.session_id:
-                if await self._resume(player, resume):
-                    await self._publisher.publish(told_of_the_restart(player, None))
-                    return player
+        if handoff is not None and await self._resumption.continue_handed_over(
+            handoff, player, held, link, resume
+        ):
+            return player
         await self._start_stream(player, resync=resync)
         await self._greet(player)
         presence = PresenceData(player_id=player.character_id, player_name=player.name)
@@ -287,43 +240,8 @@ class Sessions:
         link.last_heartbeat = self._clock()
 
     async def preload(self, held: Sequence[HeldConnection], *, at_once: int = 16) -> None:
-        """Load the players about to be adopted side by side, outside the game's lock: a
-        start or a takeover adopts every connected player, and one load after another
-        would hold the shard that much longer. A load that fails is left to ``adopt``."""
-        missing = {
-            h.player_id: h
-            for h in held
-            if self._roster.get(h.player_id) is None and h.player_id not in self._offline
-        }
-        gate = asyncio.Semaphore(at_once)
-
-        async def load(connection: HeldConnection) -> None:
-            async with gate:
-                with contextlib.suppress(PlayerStoreUnavailable):
-                    state = await self._stored_state(connection.player_id, connection.player_name)
-                    self._offline.setdefault(connection.player_id, state)
-
-        await asyncio.gather(*(load(h) for h in missing.values()))
-
-    async def _stored_state(self, player_id: str, name: str) -> StoredState:
-        known = self._offline.get(player_id)
-        if known is None:
-            known = StoredState.from_reply(await self._store.load(player_id, name))
-            # A save of a game that crashed may still be queued above the version just
-            # read: count on from wall-clock milliseconds, so no later save of this game
-            # is taken for stale (a redelivered one still is).
-            known = replace(known, version=max(known.version, int(self._wall_clock() * 1000)))
-        return known
-
-    def _placed(self, room_id: str | None) -> str:
-        """Where a character entering the world stands: its room, the arrival room when
-        it never stood anywhere, the start room when its room is gone from the world."""
-        if room_id is None:
-            return self._world.arrival_room()
-        if not self._world.has_room(room_id):
-            log.warning("a character stood in unknown room %s; moving to start", room_id)
-            return self._world.start_room
-        return room_id
+        """Load the players about to be adopted side by side (``StoredPlayers.preload``)."""
+        await self._stored.preload(held, at_once=at_once)
 
     async def switch_character(self, player: Player, character: Character) -> list[Outgoing]:
         """``play``: the old character leaves its room, the account's stream starts a new
@@ -332,7 +250,7 @@ class Sessions:
         old_room = player.room_id
         left = PresenceData(player_id=player.character_id, player_name=player.name)
         player.pose = None
-        self._roster.switch(player, character, self._placed(character.room_id))
+        self._roster.switch(player, character, placed(self._world, character.room_id))
         self.unbind_moved()
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(old_room, frozenset({player.id})), left, old_room)]
@@ -383,7 +301,7 @@ class Sessions:
         held = tuple(r for cid in player.characters for r in self.items.held(self.state, cid))
         for cid in player.characters:
             self.items.records.forget(self.state.forget_character(cid))
-        self._offline[player.id] = StoredState.of(player, held)
+        self._stored.left(player.id, StoredState.of(player, held))
         presence = PresenceData(player_id=player.character_id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(player.room_id), presence, player.room_id)]
@@ -470,15 +388,13 @@ class Sessions:
 
     async def _save(self, player: Player) -> None:
         """Save the player (the account's row) and the character played."""
-        await self.save_player_row(player)
-        await self.save_character(player.character)
+        await self._stored.save(player)
 
     save = _save
 
     async def save_player_row(self, player: Player) -> None:
-        await self._store.save(change_of(player))
+        await self._stored.save_player_row(player)
 
     async def save_character(self, character: Character) -> None:
-        """Save a character at its next version (``max(previous + 1, wall-clock ms)``)."""
-        character.version = next_version(character.version, self._wall_clock())
-        await self._store.save_character(character_change(character))
+        """Save a character at its next version (``StoredPlayers.save_character``)."""
+        await self._stored.save_character(character)
