@@ -21,19 +21,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from mythos_contracts.accounts import AccountRevoked
-from mythos_contracts.envelope import (
-    CommandRefused,
-    EdgeHeartbeat,
-    EdgeMessage,
-    InvalidInput,
-    PlayerCommand,
-    ReplayRequest,
-    RoomBound,
-    SessionClosed,
-    SessionOpened,
-    utc_now,
-)
-from mythos_contracts.events import CommandResponseData, ErrorData, GameTickData
+from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
+from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
 
 from mythos_game.domain.character import Characteristics
@@ -53,6 +42,7 @@ from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.command_log import Handling, audit, registered_name
+from mythos_game.service_layer.edge_messages import EdgeMessages
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
@@ -91,6 +81,7 @@ class Dispatcher:
         self._roster = roster
         self._publisher = publisher
         self._sessions = sessions
+        self._edge_messages = EdgeMessages(roster, sessions, publisher)
         self._lock = asyncio.Lock()
         self._tick_number = 0
         self._tick_broadcast_every = tick_broadcast_every
@@ -137,7 +128,7 @@ class Dispatcher:
             async with self._unit(
                 getattr(message, "delivery_id", None), getattr(message, "player_id", None)
             ):
-                await self._handle(message)
+                await self._edge_messages.handle(message)
                 self._ward_arrivals()
                 PLAYERS_ONLINE.set(len(self._roster))
 
@@ -225,43 +216,9 @@ class Dispatcher:
     async def _save_items(self) -> None:
         await self._sessions.items.save_changed(self.state)
 
-    async def _handle(self, message: EdgeMessage) -> None:
-        sessions = self._sessions
-        if isinstance(message, SessionOpened):
-            await sessions.open(message)
-        elif isinstance(message, SessionClosed):
-            await sessions.closed(message)
-        elif isinstance(message, InvalidInput):
-            await self._invalid(message)
-        elif isinstance(message, CommandRefused):
-            await self._refused(message)
-        elif isinstance(message, RoomBound):
-            sessions.room_bound(message)
-        elif isinstance(message, ReplayRequest):
-            await sessions.replay(message)
-        elif isinstance(message, EdgeHeartbeat):
-            await sessions.edge_heartbeat(message)
-
-    async def _speaker(self, msg: PlayerCommand | InvalidInput | CommandRefused) -> Player | None:
-        """The player a message speaks for, adopting them if the game does not know them
-        (it restarted while they stayed connected); None for a stale connection."""
-        player = self._roster.get(msg.player_id)
-        if player is None:
-            return await self._sessions.adopt(msg.held(), msg.edge_id, resync=True)
-        link = self._sessions.links[player.id]
-        if link.connection_id != msg.connection_id:
-            # DEBUG: a command's own "command handled" line (rejected) already says it.
-            log.debug("dropping a message from stale connection %s", msg.connection_id)
-            return None
-        # The role of the token behind this very message (the edge attaches it to each one,
-        # and an in-band refresh may have changed it): what ``who`` shows of the player.
-        # The command itself is authorised with the message's role (``Context.role``).
-        link.role = msg.player_role
-        return player
-
     async def _command(self, msg: PlayerCommand, handling: Handling) -> None:
         known = self._roster.get(msg.player_id) is not None
-        player = await self._speaker(msg)
+        player = await self._edge_messages.speaker(msg)
         if player is None:
             # A stale connection is refused; a player who could not be loaded is a failure.
             handling.outcome = "rejected" if known else "error"
@@ -375,28 +332,6 @@ class Dispatcher:
             log.exception("command %r failed for %s", parsed.spec.name, player.id)
             handling.outcome = "error"
             return Outcome(False, "Something went wrong with that command; it has been logged.")
-
-    async def _invalid(self, msg: InvalidInput) -> None:
-        if await self._speaker(msg) is None:
-            return
-        error = ErrorData(message=msg.reason, command_id=msg.command_id)
-        await self._publisher.publish([Outgoing("error", ToPlayer(msg.player_id), error)])
-
-    async def _refused(self, msg: CommandRefused) -> None:
-        """The edge's rate refusal, answered like any command (one ``command_response``) but
-        not remembered under its id: the command did not run, and may be sent again."""
-        if await self._speaker(msg) is None:
-            return
-        response = CommandResponseData(
-            command=msg.command,
-            command_id=msg.command_id,
-            success=False,
-            result=msg.reason,
-            retry_after=msg.retry_after,
-        )
-        await self._publisher.publish(
-            [Outgoing("command_response", ToPlayer(msg.player_id), response)]
-        )
 
 
 def _handled(handling: Handling, started: float) -> None:
