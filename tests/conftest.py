@@ -66,11 +66,26 @@ def _log_path(item: pytest.Item, index: int) -> Path:
     return TEST_LOGS / item.path.stem / f"{name}{suffix}.log"
 
 
+def _port_range() -> tuple[int, int]:
+    """Where this process looks for ports: below Linux's ephemeral range (32768-60999),
+    since a port found free there can be taken by any outgoing connection before the
+    system binds it. Under pytest-xdist each worker gets a slice of its own: a block is
+    free only when checked, so two workers starting systems at once must never pick
+    overlapping blocks."""
+    low, high = 20000, 32768
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    if count > 1 and worker.startswith("gw"):
+        share = (high - low) // count
+        low += int(worker[2:]) * share
+        high = low + share
+    return low, high
+
+
 def _free_port_block(size: int) -> int:
+    low, high = _port_range()
     for _ in range(200):
-        # Below Linux's ephemeral range (32768-60999): a port found free there can be
-        # taken by any outgoing connection before the system binds it.
-        base = 20000 + uuid.uuid4().int % (32768 - 20000 - size)
+        base = low + uuid.uuid4().int % (high - low - size)
         sockets = []
         try:
             for port in range(base, base + size):

@@ -36,11 +36,10 @@ def fresh(player: Any) -> None:
     player.received.clear()
 
 
-@pytest.mark.parametrize(*BOTH_MODES)
 async def test_a_first_login_plays_the_standard_investigator(
-    mode: str, start_system: Any, players: Any
+    start_system: Any, players: Any
 ) -> None:
-    system = start(start_system, mode)
+    system = start(start_system)
     ada = await join(system, players, "Ada")
     state = (await ada.event("game_state"))["data"]
     assert state["player"]["name"] == ada.name
@@ -182,9 +181,8 @@ async def test_create_play_and_delete_characters_and_they_survive_a_restart(
     assert state["room"]["id"] == QUAD
 
 
-@pytest.mark.parametrize(*BOTH_MODES)
-async def test_what_a_bleeding_character_may_do(mode: str, start_system: Any, players: Any) -> None:
-    system = start(start_system, mode)
+async def test_what_a_bleeding_character_may_do(start_system: Any, players: Any) -> None:
+    system = start(start_system)
     ada = await join(system, players, "Ada")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)

@@ -158,13 +158,11 @@ async def test_a_fight_read_by_the_fighter_and_an_onlooker_a_kill_and_a_flight(
     await settled(bob, carol)
 
 
-@pytest.mark.parametrize(*BOTH_MODES)
 async def test_falling_bleeding_aid_death_respawn_and_a_hostile_creature(
-    mode: str, start_system: Any, players: Any
+    start_system: Any, players: Any
 ) -> None:
     system = start(
         start_system,
-        mode,
         GAME_TICK_SECONDS="0.2",
         GAME_BLEED_TICKS="2",
         GAME_ARRIVAL_WARD_SECONDS="1",
