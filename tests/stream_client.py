@@ -26,6 +26,8 @@ class StreamClient:
     control: list[dict[str, Any]] = field(default_factory=list)
     gaps: int = 0
     duplicates: int = 0
+    duplicated: list[tuple[str, int]] = field(default_factory=list)
+    """``(event type, number)`` of each message received again."""
     reconnects: int = 0
     resyncs: int = 0
     close_codes: list[int | None] = field(default_factory=list)
@@ -114,6 +116,7 @@ class StreamClient:
                 self.last_seq = 0
             if seq <= self.last_seq:
                 self.duplicates += 1
+                self.duplicated.append((kind, seq))
             else:
                 self.gaps += seq - self.last_seq - 1
                 self.last_seq = seq
@@ -182,4 +185,5 @@ class StreamClient:
         return (
             f"{self.name}: {len(self.stream)} messages, gaps={self.gaps} "
             f"duplicates={self.duplicates} reconnects={self.reconnects} resyncs={self.resyncs}"
+            + (f" (doubled: {self.duplicated[:5]})" if self.duplicated else "")
         )

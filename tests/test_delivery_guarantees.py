@@ -268,7 +268,9 @@ async def test_restart_the_game_and_queued_commands_run_in_order(
     ]
     for client in (alice, bob):
         trail = [(m["event_type"], m["sequence_number"], m["epoch"][:6]) for m in client.stream]
-        assert client.resyncs == 1, f"the history died with the game: one resync; {trail}"
+        # The game's journal outlives it: the next one continues every stream.
+        assert client.resyncs == 0, f"continued from the journal, no resync; {trail}"
+        assert len({m["epoch"] for m in client.stream}) == 1, trail
     _assert_clean(alice, bob)
     await alice.stop()
     await bob.stop()
@@ -322,14 +324,20 @@ async def test_persistence_down_for_a_while_loses_and_duplicates_nothing(
     finally:
         system.signal("persistence", signal.SIGCONT)
     # The saves waited in their queue; prove they were written: a restarted game has
-    # only the database to learn Alice's room from.
+    # only the database to learn Alice's room from (its journal holds streams, not
+    # characters), and tells her the room it placed her in as it continues her stream.
     await asyncio.sleep(2)
+    seen = len(alice.stream)
     old = system.signal("game", signal.SIGKILL)
     await system.wait_restarted("game", old)
-    state = await alice.wait_for(
-        lambda m: m["event_type"] == "game_state" and m["data"]["resync"], timeout=60, what="resync"
+    await alice.wait_for(
+        lambda m: m["event_type"] == "status_update" and m["data"].get("reason") == "restart",
+        timeout=60,
+        what="the restart's status_update",
     )
-    assert state["data"]["room"]["id"] == "miskatonic-quad"
+    told = [m for m in alice.stream[seen:] if m["event_type"] == "room_update"]
+    assert told and told[-1]["data"]["room"]["id"] == "miskatonic-quad", told
+    assert alice.resyncs == 0, alice.report()
     _assert_clean(alice, bob)
     await alice.stop()
     await bob.stop()

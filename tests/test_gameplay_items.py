@@ -219,8 +219,8 @@ async def test_a_restart_in_the_middle_of_play_loses_and_doubles_nothing(
     moved = (await holdings(bob))[0]
     assert len(moved) == 1
     ada, bob = await restart_game(system, players, signal.SIGKILL, ada, bob)
-    await state_after_kill(system, ada)
-    resync = await state_after_kill(system, bob)
+    ada, _ = await state_after_kill(system, players, ada)
+    bob, resync = await state_after_kill(system, players, bob)
     bob_inventory = resync["data"]["character"]["inventory"]
     assert [i["id"] for i in bob_inventory["carried"]] == moved
     assert {s: i["id"] for s, i in bob_inventory["worn"].items()} == before["bob"][1]

@@ -13,6 +13,7 @@ from test_gameplay_support import (
     BOTH_MODES,
     START,
     chats,
+    continued,
     grant_admin,
     join,
     restart_game,
@@ -195,7 +196,7 @@ async def test_lucidity_and_a_ritual_cooldown_outlive_a_killed_game(
 
     fresh(ada)
     [ada] = await restart_game(system, players, signal.SIGKILL, ada)
-    resync = await state_after_kill(system, ada)
+    ada, resync = await state_after_kill(system, players, ada)
     status = resync["data"]["character"]["status"]
     assert (status["lucidity"], status["tier"]) == (56, "uneasy")
     again = await ada.run("meditate")  # the cooldown is an absolute time, stored
@@ -226,11 +227,10 @@ async def test_the_chat_history_keeps_the_speakers_glyph_across_a_killed_game(
     assert kept(bob) == [(f"The stars are right.{GLYPH}", ["glyph"])]
 
     # After a kill -9 the history is read back from the database, distortion and all.
+    seen = len(bob.received)
     old = system.signal("game", signal.SIGKILL)
     await system.wait_restarted("game", old)
-    await bob.wait_for(
-        lambda m: m["event_type"] == "game_state" and m["data"]["resync"], timeout=60, what="resync"
-    )
+    await continued(bob, since=seen)
     cy = await join(system, players, "Cy")
     await cy.event("chat_message", message=f"The stars are right.{GLYPH}")
     assert kept(cy) == [(f"The stars are right.{GLYPH}", ["glyph"])]

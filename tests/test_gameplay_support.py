@@ -111,13 +111,18 @@ async def restart_game(
     """Restart the game mid-play, gracefully (``SIGTERM``) or killed (``SIGKILL``), and
     return the ``connected`` players' connections past the restart.
 
-    Distributed: only the game process restarts; the edge keeps each connection (after a
-    kill the game sends it a resync ``game_state``). Embedded: the game shares the one
-    process with every service, so the whole process restarts (Ctrl-C or kill -9) and
-    each player logs in again (a new connection, a new ``game_state``)."""
+    Distributed: only the game process restarts; the edge keeps each connection, and the
+    next game continues each stream (from the handoff after a ``SIGTERM``, from its
+    journal after a kill): each player is told of the restart (their room, then a
+    ``status_update`` with reason ``restart``), never resynced. Embedded: the game shares
+    the one process with every service, so the whole process restarts (Ctrl-C or kill
+    -9) and each player logs in again (a new connection, a new ``game_state``)."""
     if system.mode == "distributed":
+        seen = {id(p): len(p.received) for p in connected}
         old = system.signal("game", sig)
         await system.wait_restarted("game", old)
+        for player in connected:
+            await continued(player, since=seen[id(player)])
         return list(connected)
     if sig == signal.SIGKILL:
         system.process.kill()
@@ -128,14 +133,33 @@ async def restart_game(
     return [await join(system, players, p.name, register=False) for p in connected]
 
 
-async def state_after_kill(system: Any, player: Any) -> dict[str, Any]:
-    """The ``game_state`` a player got once the game was killed and came back (see
-    ``restart_game``): the resync on the connection the edge kept, or the first state
-    of the new connection."""
-    wanted = system.mode == "embedded"
+async def continued(player: Any, since: int = 0) -> dict[str, Any]:
+    """Wait until ``player``'s stream was continued by a restarted game (the
+    ``status_update`` with reason ``restart``, after message ``since``); no resync."""
+    notice: dict[str, Any] = await player.wait_for(
+        lambda m: (
+            m["event_type"] == "status_update"
+            and m["data"].get("reason") == "restart"
+            and any(m is later for later in player.received[since:])
+        ),
+        timeout=60,
+        what="the restart's status_update",
+    )
+    resynced = [m for m in player.received[since:] if m["event_type"] == "game_state"]
+    assert resynced == [], f"{player.name}: continued, not resynced"
+    return notice
+
+
+async def state_after_kill(system: Any, players: Any, player: Any) -> tuple[Any, dict[str, Any]]:
+    """The player's connection and a ``game_state`` from the game that came back after a
+    kill (see ``restart_game``): what that game loaded from the database. Embedded: the
+    first state of the new login. Distributed: the stream went on without one, so the
+    player logs in again and gets a fresh state from the restarted game's memory."""
+    if system.mode == "distributed":
+        player = await join(system, players, player.name, register=False)
     state: dict[str, Any] = await player.wait_for(
-        lambda m: m["event_type"] == "game_state" and (wanted or m["data"]["resync"]),
+        lambda m: m["event_type"] == "game_state",
         timeout=60,
         what="the game_state after the kill",
     )
-    return state
+    return player, state

@@ -218,6 +218,36 @@ async def test_resumes_count_resumed_or_resync_by_what_the_game_sends() -> None:
     await bus.close()
 
 
+async def test_a_streams_own_game_state_published_again_is_not_delivered_again() -> None:
+    """A game taking the shard over publishes its predecessor's last messages once more;
+    the connection's game_state among them is a copy (same epoch), dropped by number
+    like any other, not the start of a stream to deliver again."""
+    bus = InMemoryBus(InMemoryBroker())
+    await bus.connect()
+    await bus.declare_queue("mythos.edge.ops", exclusive=True, dead_letter=False)
+    registry = ConnectionRegistry()
+    fanout = Fanout(bus, registry, RoomBindings(bus, "mythos.edge.ops"), "ops", max_pending=10)
+    conn = Connection("c1", "p1", "A", limit=10)
+    registry.add(conn)
+
+    async def event(envelope: EventEnvelope) -> None:
+        await fanout.on_event(type("D", (), {"body": envelope.model_dump_json().encode()})())
+
+    state = EventEnvelope(
+        event_type="game_state",
+        data={"epoch": "e1", "room": {"id": "hall"}},
+        recipients={"p1": 1},
+        connection_id="c1",
+    )
+    chat = EventEnvelope(event_type="chat_message", data={}, recipients={"p1": 2})
+    for envelope in (state, chat, state, chat):  # the last two: published again
+        await event(envelope)
+    sent = [json.loads(item)["sequence_number"] for item in conn.socket._items]  # type: ignore[attr-defined]
+    assert sent == [1, 2], sent
+    assert conn.expected == 3
+    await bus.close()
+
+
 # --- log lines -------------------------------------------------------------------------
 
 

@@ -93,11 +93,19 @@ class Fanout:
                 conn.live = False
                 conn.close_after_flush(int(envelope.data["code"]), str(envelope.data["reason"]))
             return
-        if kind == "game_state" and envelope.connection_id == conn.connection_id:
+        epoch = str(envelope.data["epoch"]) if kind == "game_state" else None
+        if (
+            epoch is not None
+            and envelope.connection_id == conn.connection_id
+            and (
+                epoch != conn.epoch  # the stream's own game_state again (a game that took the
+                # shard over publishes the last records once more): numbered like the rest
+            )
+        ):
             if conn.resuming:  # a new stream for a connection that asked to go on: resync
                 conn.resuming = False
                 RESYNCED.inc()
-            conn.follow(str(envelope.data["epoch"]), seq - 1)
+            conn.follow(epoch, seq - 1)
         if seq < conn.expected:
             return  # already delivered
         if seq > conn.expected:
