@@ -41,11 +41,10 @@ def lines_from(player: Any, speaker: Any) -> list[dict[str, Any]]:
     return [c for c in chats(player) if c["player_name"] == speaker.name]
 
 
-@pytest.mark.parametrize(*BOTH_MODES)
 async def test_each_listener_hears_chat_as_their_own_mind_bends_it(
-    mode: str, start_system: Any, players: Any
+    start_system: Any, players: Any
 ) -> None:
-    system = start(start_system, mode, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")

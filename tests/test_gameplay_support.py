@@ -37,6 +37,12 @@ def unique(prefix: str) -> str:
 
 # The tests that also run in embedded mode (one process, in-process bus, SQLite) take
 # ``mode`` from this parametrization; ``make test-fast`` runs their embedded half.
+# Embedded mode runs the same service code; what differs is below it (the bus, SQLite,
+# one process restarting as a whole). So the tests that run in both modes are those that
+# go through that: a restart or kill -9 mid-play (characters, items, lucidity), items
+# changing hands, a fight seen by an onlooker. The game's own rules (a first login's
+# investigator, what a bleeding character may do, chat bent per listener, death and
+# respawn) run in distributed mode only: embedded adds nothing there but minutes.
 BOTH_MODES = ("mode", ["distributed", "embedded"])
 
 
