@@ -94,7 +94,7 @@ typecheck: ## mypy: strict on the contract package, the default checks on every 
 
 # In parallel like test-fast: each test's vhost, databases, data folder and port block are
 # its own (conftest.py, tests/conftest.py), so two workers never share one.
-test-python: install $(CLIENT_BUNDLE) ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests, in parallel (~41 min on a busy 2-core machine)
+test-python: install $(CLIENT_BUNDLE) ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests, in parallel (~18 min on an idle 2-core machine)
 	$(PYTEST) -n auto --dist loadfile
 
 test-client: ## Client unit tests (Vitest) and type check
