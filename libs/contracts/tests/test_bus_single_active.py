@@ -1,6 +1,11 @@
 """The bus contract for single-active queues (the game's inbox), on every backend: one
 consumer gets the deliveries while the others wait, and when its connection dies the
-next one takes over with what the first had not acked, first and in order."""
+next one takes over with what the first had not acked, first and in order.
+
+Also settlements (group commit), which the game's inbox relies on: a handler that returns
+an awaitable has its delivery acked once that completes, in delivery order, while the
+consumer goes on; a failed settlement stops the consumer, and what it did not ack comes
+back when its connection ends."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
 
 
@@ -101,3 +106,120 @@ async def test_the_game_inbox_is_a_quorum_single_active_queue_on_classic_vhosts(
     assert inbox["type"] == "quorum"
     assert ["x-single-active-consumer", "bool", True] in inbox["arguments"], inbox
     assert queues["mythos.persistence.saves"]["type"] == "classic"  # the others as told
+
+
+class Deferring:
+    """Returns one unresolved future per delivery: the test settles them."""
+
+    def __init__(self) -> None:
+        self.items: list[Delivery] = []
+        self.settlements: list[asyncio.Future[None]] = []
+        self.changed = asyncio.Event()
+
+    async def __call__(self, delivery: Delivery) -> Settlement:
+        self.items.append(delivery)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.settlements.append(future)
+        self.changed.set()
+        return future
+
+    async def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.items) < count:
+                self.changed.clear()
+                await self.changed.wait()
+
+    def settle(self, *numbers: int) -> None:
+        for n in numbers:
+            self.settlements[n].set_result(None)
+
+
+async def _active_and_standby(bus_factory: Any) -> tuple[Bus, Deferring, Recorder]:
+    edge = await connected(bus_factory, "edge")
+    active_bus = await connected(bus_factory, "game-1")
+    standby_bus = await connected(bus_factory, "game-2")
+    active, standby = Deferring(), Recorder()
+    await active_bus.consume(GAME_COMMANDS_QUEUE, active, prefetch=50)
+    await standby_bus.consume(GAME_COMMANDS_QUEUE, standby, prefetch=50)
+    return edge, active, standby
+
+
+async def _publish(edge: Bus, numbers: range) -> None:
+    for n in numbers:
+        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"%d" % n)
+
+
+def _bodies(items: list[Delivery]) -> list[bytes]:
+    return [d.body for d in items]
+
+
+async def test_the_consumer_goes_on_while_settlements_wait_and_acks_what_settled(
+    bus_factory: Any,
+) -> None:
+    edge, active, standby = await _active_and_standby(bus_factory)
+    await _publish(edge, range(5))
+
+    await active.wait_for(5)  # none settled yet: handling did not wait for them
+    assert _bodies(active.items) == [b"%d" % n for n in range(5)]
+    active.settle(0, 1)
+    await asyncio.sleep(0.5)  # time for the ack to reach the broker
+    await bus_factory.drop("game-1")
+
+    await standby.wait_for(3)
+    await asyncio.sleep(0.3)
+    assert _bodies(standby.items) == [b"2", b"3", b"4"], "settled ones are acked, no more"
+    assert all(d.redelivered for d in standby.items)
+
+
+async def test_a_delivery_is_acked_only_after_every_one_before_it(bus_factory: Any) -> None:
+    edge, active, standby = await _active_and_standby(bus_factory)
+    await _publish(edge, range(4))
+    await active.wait_for(4)
+
+    active.settle(1, 2, 3)  # not the first: a multiple ack would cover it
+    await asyncio.sleep(0.5)
+    await bus_factory.drop("game-1")
+
+    await standby.wait_for(4)
+    await asyncio.sleep(0.3)
+    assert _bodies(standby.items) == [b"%d" % n for n in range(4)]
+
+
+async def test_a_failed_settlement_stops_the_consumer_and_the_rest_come_back(
+    bus_factory: Any,
+) -> None:
+    edge, active, standby = await _active_and_standby(bus_factory)
+    await _publish(edge, range(3))
+    await active.wait_for(3)
+    active.settle(0)
+    active.settlements[1].set_exception(RuntimeError("not confirmed"))
+    active.settle(2)
+    await asyncio.sleep(0.5)
+
+    await _publish(edge, range(3, 6))
+    await asyncio.sleep(0.5)
+    assert len(active.items) == 3, "a consumer whose settlement failed takes nothing more"
+    assert standby.items == [], "the queue is still the stopped consumer's"
+
+    await bus_factory.drop("game-1")
+    await standby.wait_for(5)
+    await asyncio.sleep(0.3)
+    assert _bodies(standby.items) == [b"%d" % n for n in range(1, 6)]
+
+
+async def test_stop_consuming_waits_for_the_settlements_in_hand(bus_factory: Any) -> None:
+    edge, active, standby = await _active_and_standby(bus_factory)
+    active_bus = bus_factory.made[1]
+    await _publish(edge, range(3))
+    await active.wait_for(3)
+
+    stopping = asyncio.create_task(active_bus.stop_consuming())
+    await asyncio.sleep(0.3)
+    assert not stopping.done(), "a stop must wait for what it has not settled"
+    active.settle(0, 1, 2)
+    async with asyncio.timeout(10):
+        await stopping
+    await bus_factory.drop("game-1")
+
+    await asyncio.sleep(1.0)
+    assert standby.items == [], "every settled delivery was acked before the stop ended"

@@ -20,7 +20,7 @@ from mythos_contracts.envelope import (
     RoomBound,
     SessionOpened,
 )
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
@@ -58,11 +58,14 @@ def _delivered(peer: Peer, pid: str) -> list[tuple[int, EventEnvelope]]:
 
 
 async def _game(
-    broker: InMemoryBroker, settings: GameSettings, journal: Journal
+    broker: InMemoryBroker,
+    settings: GameSettings,
+    journal: Journal,
+    on_lost: Callable[[], None] = lambda: None,
 ) -> tuple[GameService, Bus]:
     bus = InMemoryBus(broker)
     await bus.connect()
-    service = GameService(settings, bus, journal)
+    service = GameService(settings, bus, journal, on_journal_lost=on_lost)
     await service.start()
     return service, bus
 
@@ -296,4 +299,68 @@ async def test_an_edge_ahead_of_the_journal_is_counted_and_resynced(
     assert ahead() == before + 1
     await game.stop()
     await bus.close()
+    await peer.bus.close()
+
+
+class _Gated(MemoryJournal):
+    """A journal whose appends are confirmed only while ``gate`` is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.waiting = 0
+
+    async def append(self, record: bytes) -> None:
+        self.waiting += 1
+        await self.gate.wait()
+        self.waiting -= 1
+        await super().append(record)
+
+
+async def test_inputs_run_on_while_their_records_wait_and_are_acked_only_once_confirmed(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """Group commit: the next command need not wait for the last one's confirms, but no
+    command is acked before its record is in the journal."""
+    broker, journal = InMemoryBroker(), _Gated()
+    peer = await peer_on(InMemoryBus(broker))
+    game, bus = await _game(broker, game_settings(handoff=False), journal)
+    await _join(peer, "alice", "bob")
+
+    journal.gate.clear()
+    for n in range(3):
+        await peer.send_command("alice", "say", f"line {n}", command_id=f"a-{n}")
+    await peer.wait_until(lambda: _chats(peer, "bob") == ["line 0", "line 1", "line 2"])
+    assert journal.waiting >= 3, "each ran with the records before it unconfirmed"
+    stopping = asyncio.create_task(bus.stop_consuming())
+    await asyncio.sleep(0.3)
+    assert not stopping.done(), "unconfirmed inputs are not acked: a stop waits for them"
+
+    journal.gate.set()
+    await asyncio.wait_for(stopping, 10)
+    await _crash(game, bus)
+    inbox = broker.queues[GAME_COMMANDS_QUEUE]
+    assert inbox.items.qsize() == 0, "every input was acked once its record was confirmed"
+    await peer.bus.close()
+
+
+async def test_an_input_whose_record_is_never_confirmed_comes_back_and_the_game_exits(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), _Gated()
+    peer = await peer_on(InMemoryBus(broker))
+    lost = asyncio.Event()  # stands for exiting the process
+    settings = game_settings(handoff=False, journal_append_timeout_seconds=0.5)
+    game, bus = await _game(broker, settings, journal, lost.set)
+    await _join(peer, "alice", "bob")
+
+    journal.gate.clear()
+    await peer.send_command("alice", "say", "unconfirmed", command_id="a-1")
+    await asyncio.wait_for(lost.wait(), 10)
+    await _crash(game, bus)
+    inbox = broker.queues[GAME_COMMANDS_QUEUE].items
+    back = [inbox.get_nowait() for _ in range(inbox.qsize())]
+    says = [d for d in back if b"unconfirmed" in d.body]
+    assert len(says) == 1 and says[0].redelivered, "not acked: the next game runs it"
     await peer.bus.close()

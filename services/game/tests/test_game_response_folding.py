@@ -6,7 +6,7 @@ travels alone, as before."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -38,6 +38,13 @@ class CountingBus(InMemoryBus):
         if exchange == EVENTS_EXCHANGE:
             self.published.append((routing_key, body))
         await super().publish(exchange, routing_key, body, **kwargs)
+
+    async def publish_many(
+        self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
+    ) -> None:
+        if exchange == EVENTS_EXCHANGE:
+            self.published.extend(messages)
+        await super().publish_many(exchange, messages, persistent=persistent)
 
 
 def _ids(pid: str) -> dict[str, str]:

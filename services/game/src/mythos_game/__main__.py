@@ -34,6 +34,8 @@ def assemble(settings: GameSettings) -> Plan:
             max_age_seconds=settings.journal_max_age_seconds,
             max_bytes=settings.journal_max_bytes,
             connection_name="game-journal",
+            # Its confirms are awaited with the unit's messages, under the same limit.
+            timeout=settings.journal_append_timeout_seconds,
         )
         if settings.journal
         else None

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from mythos_contracts.bus import Bus, Delivery
+from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
 from mythos_contracts.envelope import SINGLE_SHARD, EdgeHeartbeat
 from mythos_contracts.ops.health import Check
@@ -80,12 +80,21 @@ class GameService:
     commands; ``drain`` finishes the command in hand, takes no more and hands the
     streams over; ``stop`` does the same if nothing drained yet (then close the bus)."""
 
-    def __init__(self, settings: GameSettings, bus: Bus, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        settings: GameSettings,
+        bus: Bus,
+        journal: Journal | None = None,
+        *,
+        on_journal_lost: Callable[[], None] = exit_now,
+    ) -> None:
         """``journal``: where each unit of work is recorded before it is published (and
-        what a start continues the streams from); None records nothing."""
+        what a start continues the streams from); None records nothing.
+        ``on_journal_lost``: what to do when a unit is not confirmed (exit the process)."""
         self._settings = settings
         self._bus = bus
         self._journal = journal
+        self._on_journal_lost = on_journal_lost
         self._world_loaded = False
         self._intake: CommandIntake | None = None
         self._stopping = asyncio.Event()
@@ -160,7 +169,7 @@ class GameService:
             # Warm while waiting: a takeover then reads only the journal's last moments.
             tail = await follow(self._journal, self._settings.journal_read_seconds)
 
-        async def first_delivery(delivery: Delivery) -> None:
+        async def first_delivery(delivery: Delivery) -> Settlement | None:
             intake = self._intake
             if intake is None:
                 # The inbox is single-active: a delivery means the active game is gone.
@@ -168,7 +177,7 @@ class GameService:
                 started = loop.time()
                 intake = self._intake = await self._take_over(world, tail)
                 log.info("took the shard over in %.0f ms", (loop.time() - started) * 1000)
-            await intake(delivery)
+            return await intake(delivery)
 
         loop = asyncio.get_running_loop()
         self._bus.on_reconnect(self._exit_if_active)
@@ -211,6 +220,7 @@ class GameService:
                 links,
                 append_timeout=self._settings.journal_append_timeout_seconds,
                 confirm_first=self._settings.journal_confirm_first,
+                on_lost=self._on_journal_lost,
             )
             bus = recorder.bus
         store = PersistenceClient(

@@ -53,7 +53,12 @@ class GameSettings(BusServiceSettings):
     )
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)
-    command_prefetch: int = Field(default=50, ge=1)
+    command_prefetch: int = Field(
+        default=50,
+        ge=1,
+        description="inputs the broker hands the game ahead of their ack: also the most "
+        "whose journal records and messages are in flight at once (group commit)",
+    )
     tick_seconds: float = Field(default=1.0, gt=0, description="the game clock")
     tick_broadcast_every: int = Field(
         default=60, ge=1, description="send game_tick to every player every N ticks"

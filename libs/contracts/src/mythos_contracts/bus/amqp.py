@@ -207,7 +207,7 @@ class AmqpBus:
         for consumer in self._consumers:
             consumer.stopping = True
             if not consumer.busy and consumer.worker is not None:
-                consumer.worker.cancel()  # idle in inbox.get(), all acked: nothing is lost
+                consumer.worker.cancel()  # idle in inbox.get(): it settles and acks, then ends
         for consumer in self._consumers:
             if consumer.worker is not None:
                 with contextlib.suppress(asyncio.CancelledError):

@@ -13,6 +13,10 @@ which handlers finished (a burst handled without suspending is acked once; a han
 that waits lets the ack of those before it go out meanwhile), before a reject (a poison
 message is dead-lettered on its own tag), and before the worker stops. It never covers a
 delivery whose handler has not returned: those come later in the channel's order.
+
+A handler that returns a settlement (the port's module doc) has its delivery acked once
+the settlement and those before it completed (``InOrderSettlements``), so the same
+``multiple`` ack stays correct; the worker meanwhile goes on with the next delivery.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pamqp import commands as spec
 from mythos_contracts.bus.amqp_publisher import write_when_room
 from mythos_contracts.bus.correlation import incoming_headers
 from mythos_contracts.bus.port import Delivery, Handler
+from mythos_contracts.bus.settlements import InOrderSettlements
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.ops.metrics import BUS_DELIVERED
 
@@ -61,6 +66,9 @@ class QueueConsumer:
         self._unacked = 0
         self._ack_scheduled = False
         self._ack_blocked: asyncio.Task[None] | None = None
+        self._settlements: InOrderSettlements[tuple[AbstractChannel, int]] = InOrderSettlements(
+            self._settled, self._settlement_failed
+        )
 
     async def start(self) -> None:
         self.tag = await self.queue.consume(self._through_aio_pika)
@@ -116,6 +124,19 @@ class QueueConsumer:
         )
 
     async def _work(self) -> None:
+        try:
+            await self._work_until_stopped()
+        except asyncio.CancelledError:
+            if self.stopping and not self._settlements.has_failed:
+                await self._settle_and_ack()  # a graceful stop found the worker idle
+            raise
+        await self._settle_and_ack()
+
+    async def _settle_and_ack(self) -> None:
+        await self._settlements.drain()
+        await self._ack_now()
+
+    async def _work_until_stopped(self) -> None:
         inbox = self.inbox
         while not self.stopping:
             channel, tag, delivery = await inbox.get()
@@ -127,7 +148,7 @@ class QueueConsumer:
                     await self._ack_now()  # a new channel (reconnect) numbers anew
                 try:
                     with log_context(**delivery.headers):
-                        await self.handler(delivery)
+                        settlement = await self.handler(delivery)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -136,10 +157,27 @@ class QueueConsumer:
                     await _settle(channel.basic_reject(tag, requeue=False, wait=False))
                     self._dead_lettered.inc()
                 else:
-                    self._handled(channel, tag)
+                    self._settlements.add((channel, tag), settlement)
             finally:
                 self.busy = False
-        await self._ack_now()
+
+    def _settled(self, arrived: tuple[AbstractChannel, int]) -> None:
+        channel, tag = arrived
+        if not channel.is_closed:  # else the broker hands it out again anyway
+            self._handled(channel, tag)
+
+    def _settlement_failed(
+        self, arrived: tuple[AbstractChannel, int], error: BaseException
+    ) -> None:
+        log.error(
+            "a delivery's settlement failed (%r): %s takes nothing more; what it has not "
+            "acked comes back when its connection ends",
+            error,
+            self.name,
+        )
+        self.stopping = True
+        if not self.busy and self.worker is not None:
+            self.worker.cancel()
 
     def _handled(self, channel: AbstractChannel, tag: int) -> None:
         self._unacked_channel, self._unacked_tag = channel, tag

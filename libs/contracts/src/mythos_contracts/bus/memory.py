@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from mythos_contracts.bus.correlation import outgoing_headers
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
+from mythos_contracts.bus.settlements import InOrderSettlements
 from mythos_contracts.bus.topic import topic_matches
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.ops.metrics import BUS_DELIVERED, bus_published
@@ -262,8 +263,15 @@ class InMemoryBus:
     async def publish_many(
         self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
     ) -> None:
+        # Every message is routed before any confirm is awaited: a publish made after
+        # this call started never overtakes its messages (as on RabbitMQ).
+        confirms: list[asyncio.Future[None]] = []
         for routing_key, body in messages:
-            await self.publish(exchange, routing_key, body, persistent=persistent)
+            delivery = Delivery(routing_key, body, headers=outgoing_headers(), user_id=self._user)
+            confirms += self._broker.route(exchange, routing_key, delivery)
+            bus_published(exchange).inc()
+        if persistent and confirms:
+            await asyncio.gather(*(asyncio.shield(c) for c in confirms))
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         q = self._broker.queues[queue]
@@ -299,26 +307,47 @@ class InMemoryBus:
     async def _deliver(self, queue: _Queue, handler: Handler, me: asyncio.Task[None]) -> None:
         acked = BUS_DELIVERED.labels(queue.name, "ack")
         dead_lettered = BUS_DELIVERED.labels(queue.name, "dead_letter")
-        while not (self._stopping and queue.name != self._reply_queue):
-            delivery = await queue.items.get()
-            self._busy.add(me)  # no await since get(): a stop now waits for this one
-            try:
-                with log_context(**delivery.headers):
-                    await handler(delivery)
-            except asyncio.CancelledError:
-                queue.put_back(delivery)  # unacked: back in its place, like a broker
-                raise
-            except Exception:
-                log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
-                dead_lettered.inc()
-                if queue.dead_letter:
-                    self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
-                queue.settle(delivery)
-            else:
-                acked.inc()
-                queue.settle(delivery)
-            finally:
-                self._busy.discard(me)
+
+        def settled(delivery: Delivery) -> None:
+            acked.inc()
+            queue.settle(delivery)
+
+        def failed(delivery: Delivery, error: BaseException) -> None:
+            log.error("a settlement failed (%r): %s takes nothing more", error, queue.name)
+            stalled.set()
+
+        settlements = InOrderSettlements(settled, failed)
+        stalled = asyncio.Event()
+        try:
+            while not (self._stopping and queue.name != self._reply_queue):
+                delivery = await queue.items.get()
+                if stalled.is_set():
+                    queue.put_back(delivery)  # as a broker's prefetched, unacked one
+                    await asyncio.Future()  # until the bus closes: then all goes back
+                self._busy.add(me)  # no await since get(): a stop now waits for this one
+                try:
+                    with log_context(**delivery.headers):
+                        settlement = await handler(delivery)
+                except asyncio.CancelledError:
+                    queue.put_back(delivery)  # unacked: back in its place, like a broker
+                    raise
+                except Exception:
+                    log.exception("handler failed on %s; dead-lettering it", delivery.routing_key)
+                    dead_lettered.inc()
+                    if queue.dead_letter:
+                        self._broker.route(DEAD_LETTER_EXCHANGE, delivery.routing_key, delivery)
+                    queue.settle(delivery)
+                else:
+                    settlements.add(delivery, settlement)
+                finally:
+                    self._busy.discard(me)
+        except asyncio.CancelledError:
+            if self._stopping and not settlements.has_failed:
+                await settlements.drain()  # a graceful stop found this consumer idle
+            for delivery in reversed(settlements.unsettled()):
+                queue.put_back(delivery)  # before the one in hand, in their order
+            raise
+        await settlements.drain()
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0

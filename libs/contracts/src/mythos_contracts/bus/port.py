@@ -7,6 +7,13 @@ Semantics every adapter keeps (checked by one shared contract test suite):
   ``publish_many`` publishes a list in order and returns once every one is confirmed.
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
+* A handler may return a *settlement* (an awaitable) instead of None: its delivery is
+  acked only once the settlement completes, and only after every delivery before it is
+  acked, while the consumer goes on with the next ones (group commit: a game's work is
+  confirmed in batches, not one round trip per command). A settlement that raises leaves
+  its delivery and every later one unacked: the consumer takes nothing more, and they
+  come back, ``redelivered``, when its connection ends. ``stop_consuming`` waits for the
+  settlements in hand.
 * A queue declared ``single_active`` delivers to one consumer at a time (the first
   registered); the others wait. When the active consumer's connection ends, the next one
   gets the queue, with what the first had not acked first, in its order, ``redelivered``.
@@ -41,7 +48,10 @@ class Delivery:
     user_id: str | None = None
 
 
-Handler = Callable[[Delivery], Awaitable[None]]
+Settlement = Awaitable[object]
+"""What a handler may return: its delivery is acked once this completes (module doc)."""
+
+Handler = Callable[[Delivery], Awaitable[Settlement | None]]
 
 
 class Bus(Protocol):

@@ -12,7 +12,7 @@ import time
 from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
-from mythos_contracts.bus import Delivery
+from mythos_contracts.bus import Delivery, Settlement
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
 from mythos_contracts.routing import is_revocation_key
 from pydantic import Field, TypeAdapter
@@ -59,7 +59,17 @@ class CommandIntake:
         for delivery_id, age in sorted((handled or {}).items(), key=lambda item: -item[1]):
             self._handled.add(delivery_id, now - age)
 
-    async def __call__(self, delivery: Delivery) -> None:
+    async def __call__(self, delivery: Delivery) -> Settlement | None:
+        """Returns the confirms of what the message did (group commit): the bus acks it
+        once they are in, while the next messages run."""
+        try:
+            await self._run(delivery)
+        finally:
+            # Taken even when it raised: a later message must not return this one's.
+            settlement = self._dispatcher.take_settlement()
+        return settlement
+
+    async def _run(self, delivery: Delivery) -> None:
         expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher
         if expected and delivery.user_id != expected:
             # Acked, not dead-lettered: it is not a message to inspect and retry but one

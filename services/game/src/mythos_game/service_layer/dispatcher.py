@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from mythos_contracts.accounts import AccountRevoked
+from mythos_contracts.bus import Settlement
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
 from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
@@ -100,21 +101,26 @@ class Dispatcher:
 
     @asynccontextmanager
     async def _unit(
-        self, delivery_id: str | None = None, player_id: str | None = None
+        self, delivery_id: str | None = None, player_id: str | None = None, *, defer: bool = False
     ) -> AsyncIterator[None]:
         """One writer at a time; with a journal, the unit's record goes in before its
-        messages go out."""
+        messages go out. ``defer``: a delivery's unit leaves the wait for their confirms
+        to the bus (``take_settlement``), so the next unit need not wait for them."""
         async with self._lock:
             if self._journal is None:
                 yield
                 return
-            async with self._journal.unit(delivery_id, player_id):
+            async with self._journal.unit(delivery_id, player_id, defer=defer):
                 yield
+
+    def take_settlement(self) -> Settlement | None:
+        """The confirms the last ``handle`` left in flight: its delivery's settlement."""
+        return None if self._journal is None else self._journal.take_settlement()
 
     async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
         if isinstance(message, AccountRevoked):
             with log_context(player_id=message.account_id):
-                async with self._unit(player_id=message.account_id):
+                async with self._unit(player_id=message.account_id, defer=True):
                     await self._sessions.revoked(message)
                     PLAYERS_ONLINE.set(len(self._roster))
             return
@@ -126,7 +132,9 @@ class Dispatcher:
             connection_id=getattr(message, "connection_id", None),
         ):
             async with self._unit(
-                getattr(message, "delivery_id", None), getattr(message, "player_id", None)
+                getattr(message, "delivery_id", None),
+                getattr(message, "player_id", None),
+                defer=True,
             ):
                 await self._edge_messages.handle(message)
                 self._ward_arrivals()
@@ -140,7 +148,7 @@ class Dispatcher:
             player_id=msg.player_id, command_id=msg.command_id, connection_id=msg.connection_id
         ):
             try:
-                async with self._unit(msg.delivery_id, msg.player_id):
+                async with self._unit(msg.delivery_id, msg.player_id, defer=True):
                     self._ward_arrivals()  # one adopted by this very command is new
                     await self._command(msg, handling)
                     PLAYERS_ONLINE.set(len(self._roster))

@@ -12,9 +12,19 @@ every stream as the edges saw it, with its history and answers, every delivery i
 handled, and the messages of the last records to publish again: players see a pause,
 not a resync (docs/architecture.md, "A crash of the game").
 
-A record the journal does not confirm within ``append_timeout`` stops the process
-(``on_lost``): its messages cannot be published, later units would build on them, and
-the next game must not find numbers the edges never saw, or miss ones they did.
+Group commit: a unit run for a delivery (``unit(defer=True)``) does not wait for its
+confirms under the lock. Its record and messages are queued for the socket in unit
+order, and the wait becomes the delivery's *settlement* (``take_settlement``), which the
+bus awaits before acking it, in order, while the next units run. So a burst of inputs
+costs one write and one confirm round trip, not one each, and nothing is acked before
+its record and messages are confirmed. The clock's units, and a unit about to send a
+request, wait for everything in flight (a load must not overtake a save).
+
+A record or message the broker does not confirm within ``append_timeout`` (or refuses,
+or loses with its connection) stops the process (``on_lost``): its messages cannot be
+published, later units would build on them, and the next game must not find numbers the
+edges never saw, or miss ones they did. Nothing is appended again: the records after it
+are queued already, and the journal's order is the order a takeover folds.
 """
 
 from __future__ import annotations
@@ -24,16 +34,18 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from mythos_contracts.bus import Bus, Delivery, Handler
+from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, JournalUnavailable
 from mythos_contracts.events import CommandResponseData
 
 from mythos_game.service_layer.journal_records import OutboxEntry, Record, encode
 from mythos_game.service_layer.links import Links
+from mythos_game.service_layer.recording_bus import RecordingBus
 from mythos_game.service_layer.sequencer import Sequencer
 
 log = logging.getLogger(__name__)
@@ -81,6 +93,9 @@ class StreamJournal:
         self._instance = uuid.uuid4().hex
         self._number = 0
         self._published = 0
+        self._in_flight: deque[tuple[int, asyncio.Future[object]]] = deque()
+        self._settlement: asyncio.Future[object] | None = None
+        self._lost_already = False
         self._reset()
         sequencer.observer = self
 
@@ -133,44 +148,98 @@ class StreamJournal:
 
     @asynccontextmanager
     async def unit(
-        self, delivery_id: str | None = None, player_id: str | None = None
+        self,
+        delivery_id: str | None = None,
+        player_id: str | None = None,
+        *,
+        defer: bool = False,
     ) -> AsyncIterator[None]:
         """Run one unit (under the game's lock): its record is appended, then its
         messages published, when it ends, even when it raised (what it stamped is in
-        the players' histories already)."""
+        the players' histories already). ``defer``: the unit does not wait for their
+        confirms; ``take_settlement`` hands the wait to the delivery's consumer."""
         token = _IN_UNIT.set(True)
         self.touch(player_id)
         try:
             yield
         finally:
             try:
-                await self.flush(delivery_id)
+                await self.flush(delivery_id, defer=defer)
             finally:
                 _IN_UNIT.reset(token)
 
-    async def flush(self, delivery_id: str | None = None) -> None:
+    async def flush(self, delivery_id: str | None = None, *, defer: bool = False) -> None:
         """Append what the unit did so far, then publish it (also before a request that
-        waits on an answer: a load must not overtake a save of the same unit)."""
+        waits on an answer: a load must not overtake a save of the same unit). Without
+        ``defer``, returns once every unit so far is confirmed."""
         record = self._record(delivery_id)
         self._reset()
-        if record is None:
+        if record is not None and self._confirm_first:
+            await self.settled()
+            await self._confirmed(self._journal.append(encode(record)))
+            await self._confirmed(_publish(self._real_bus, record.outbox))
+            self._published = record.number
             return
-        if self._confirm_first or not record.outbox:
-            await self._append(encode(record))
-            await _publish(self._real_bus, record.outbox)
-        else:
-            # The record is written first (its frame queued before any of the outbox's),
-            # and the two confirms are awaited together: one round trip, not two. Only a
-            # broker that loses a record it received while delivering the outbox breaks
-            # "recorded before seen"; the edges' check at the next takeover then finds
-            # the stream ahead and resyncs it (mythos_game_takeover_ahead_total).
-            appended = asyncio.ensure_future(self._append(encode(record)))
-            await asyncio.sleep(0)  # the append's frame is queued by now
-            try:
-                await _publish(self._real_bus, record.outbox)
-            finally:
-                await appended
-        self._published = record.number
+        if record is not None:
+            settling = self._submit(record)
+            if defer:
+                self._settlement = settling
+                return
+        await self.settled()
+
+    def take_settlement(self) -> Awaitable[object] | None:
+        """The confirms of the last deferred unit, once (the bus acks its delivery when
+        they complete, and only after the deliveries before it)."""
+        settlement, self._settlement = self._settlement, None
+        return settlement
+
+    async def settled(self) -> None:
+        """Wait until every unit so far is confirmed."""
+        while self._in_flight:
+            await asyncio.wait([future for _, future in self._in_flight])
+            if self._in_flight and self._in_flight[0][1].done():
+                # Its callback ran first and found it failed (``on_lost`` was called).
+                raise JournalUnavailable("a unit of the game's work was not confirmed")
+
+    def _submit(self, record: Record) -> asyncio.Future[object]:
+        """Queue the record, then its messages, behind every earlier unit's (each task
+        reaches its pipeline before it first suspends, and tasks start in the order they
+        are made); returns the wait for their confirms."""
+        appended = asyncio.ensure_future(self._journal.append(encode(record)))
+        published = [asyncio.ensure_future(send) for send in _sends(self._real_bus, record.outbox)]
+        settling: asyncio.Future[object] = asyncio.ensure_future(
+            asyncio.wait_for(asyncio.gather(appended, *published), self._append_timeout)
+        )
+        self._in_flight.append((record.number, settling))
+        settling.add_done_callback(self._confirmed_in_order)
+        return settling
+
+    def _confirmed_in_order(self, _: object) -> None:
+        while self._in_flight and self._in_flight[0][1].done():
+            number, settling = self._in_flight.popleft()
+            error = None if settling.cancelled() else settling.exception()
+            if settling.cancelled() or error is not None:
+                self._lost(error)
+                return
+            self._published = number
+
+    async def _confirmed(self, sending: Awaitable[None]) -> None:
+        try:
+            await asyncio.wait_for(sending, self._append_timeout)
+        except Exception as exc:
+            self._lost(exc)
+            raise
+
+    def _lost(self, error: BaseException | None) -> None:
+        if self._lost_already:
+            return
+        self._lost_already = True
+        log.error(
+            "a journal record or its messages were not confirmed within %gs: %r",
+            self._append_timeout,
+            error,
+        )
+        self._on_lost()
 
     def _record(self, delivery_id: str | None) -> Record | None:
         if self._everyone:
@@ -214,34 +283,19 @@ class StreamJournal:
                     record.answered.append((player_id, command_id, body))
         return record
 
-    async def _append(self, raw: bytes) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._append_timeout
-        while True:
-            try:
-                await self._journal.append(raw)
-                return
-            except JournalUnavailable as exc:
-                if loop.time() >= deadline:
-                    log.error(
-                        "journal record not confirmed in %.0fs: %s", self._append_timeout, exc
-                    )
-                    self._on_lost()
-                    raise
-                log.warning("journal record not confirmed yet (%s); appending again", exc)
-                await asyncio.sleep(0.2)
 
-
-async def _publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
-    """Publish in order: runs of plain messages to one exchange go together (pipelined,
-    their confirms awaited together), the others one by one."""
+def _sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
+    """The publishes of ``outbox``, in order: runs of plain messages to one exchange go
+    together (pipelined), the others one by one. Started in this order, they reach the
+    bus's pipeline in it, and their confirms are awaited together."""
+    sends: list[Awaitable[None]] = []
     run: list[OutboxEntry] = []
 
-    async def send_run() -> None:
+    def end_run() -> None:
         if run:
             first = run[0]
             messages = [(e.key, e.body) for e in run]
-            await bus.publish_many(first.exchange, messages, persistent=first.persistent)
+            sends.append(bus.publish_many(first.exchange, messages, persistent=first.persistent))
             run.clear()
 
     for entry in outbox:
@@ -251,117 +305,28 @@ async def _publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
         ):
             run.append(entry)
             continue
-        await send_run()
+        end_run()
         if plain:
             run.append(entry)
             continue
-        await bus.publish(
-            entry.exchange,
-            entry.key,
-            entry.body,
-            persistent=entry.persistent,
-            correlation_id=entry.correlation_id,
-            reply_to=entry.reply_to,
+        sends.append(
+            bus.publish(
+                entry.exchange,
+                entry.key,
+                entry.body,
+                persistent=entry.persistent,
+                correlation_id=entry.correlation_id,
+                reply_to=entry.reply_to,
+            )
         )
-    await send_run()
+    end_run()
+    return sends
+
+
+async def _publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
+    await asyncio.gather(*_sends(bus, outbox))
 
 
 async def republish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
     """Publish again what the last records of a previous game held."""
     await _publish(bus, outbox)
-
-
-class RecordingBus:
-    """The game's bus: publishes inside a unit go to its outbox; the rest passes."""
-
-    def __init__(self, bus: Bus, journal: StreamJournal) -> None:
-        self._bus = bus
-        self._journal = journal
-
-    async def publish(
-        self,
-        exchange: str,
-        routing_key: str,
-        body: bytes,
-        *,
-        persistent: bool = True,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-    ) -> None:
-        if self._journal.in_unit:
-            entry = OutboxEntry(exchange, routing_key, body, persistent, correlation_id, reply_to)
-            self._journal.hold(entry)
-            return
-        await self._bus.publish(
-            exchange,
-            routing_key,
-            body,
-            persistent=persistent,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-        )
-
-    async def publish_many(
-        self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
-    ) -> None:
-        if self._journal.in_unit:
-            for key, body in messages:
-                self._journal.hold(OutboxEntry(exchange, key, body, persistent))
-            return
-        await self._bus.publish_many(exchange, messages, persistent=persistent)
-
-    async def request(
-        self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0
-    ) -> bytes:
-        if self._journal.in_unit:
-            await self._journal.flush()
-        return await self._bus.request(exchange, routing_key, body, timeout=timeout)
-
-    async def connect(self) -> None:
-        await self._bus.connect()
-
-    async def close(self) -> None:
-        await self._bus.close()
-
-    async def declare_queue(
-        self,
-        name: str,
-        *,
-        durable: bool = True,
-        exclusive: bool = False,
-        dead_letter: bool = True,
-        max_length: int | None = None,
-        single_active: bool = False,
-    ) -> None:
-        await self._bus.declare_queue(
-            name,
-            durable=durable,
-            exclusive=exclusive,
-            dead_letter=dead_letter,
-            max_length=max_length,
-            single_active=single_active,
-        )
-
-    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
-        await self._bus.bind(queue, exchange, pattern)
-
-    async def unbind(self, queue: str, exchange: str, pattern: str) -> None:
-        await self._bus.unbind(queue, exchange, pattern)
-
-    async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
-        await self._bus.consume(queue, handler, prefetch=prefetch)
-
-    async def stop_consuming(self) -> None:
-        await self._bus.stop_consuming()
-
-    async def reply(self, request: Delivery, body: bytes) -> None:
-        await self._bus.reply(request, body)
-
-    def is_connected(self) -> bool:
-        return self._bus.is_connected()
-
-    async def queue_depths(self) -> dict[str, int]:
-        return await self._bus.queue_depths()
-
-    def on_reconnect(self, callback: Callable[[], None]) -> None:
-        self._bus.on_reconnect(callback)
