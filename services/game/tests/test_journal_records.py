@@ -103,6 +103,28 @@ def test_a_new_epoch_forgets_the_old_history() -> None:
     assert (stream.epoch, stream.last, [e.seq for e in stream.history]) == ("e2", 1, [1])
 
 
+def test_a_number_alone_moves_a_known_head_and_nothing_else() -> None:
+    one, two = _envelope("alice", 1, "one"), _envelope("alice", 2, "two")
+    records = [
+        _record(1, heads={"alice": _head(1)}, stamped=[("alice", 1, "chat_message", one)]),
+        _record(2, lasts={"alice": 2, "bob": 7}, stamped=[("alice", 2, "chat_message", two)]),
+    ]
+    raw = [encode(r) for r in records]
+    assert decode(raw[1]).lasts == {"alice": 2, "bob": 7}
+    (stream,) = fold(raw, now=1003.0, limits=LIMITS).streams
+    assert (stream.player_id, stream.epoch, stream.last) == ("alice", "e1", 2)
+    assert [e.seq for e in stream.history] == [1, 2]
+
+
+def test_a_record_of_an_older_game_without_numbers_alone_still_decodes() -> None:
+    raw = encode(_record(1, heads={"alice": _head(3)}))
+    older = raw.replace(b'"l":{},', b"")
+    assert older != raw
+    assert decode(older).lasts == {}
+    (stream,) = fold([older], now=1003.0, limits=LIMITS).streams
+    assert stream.last == 3
+
+
 def test_a_closed_stream_is_not_continued() -> None:
     records = [
         _record(1, heads={"alice": _head(1), "bob": _head(1)}),

@@ -7,7 +7,10 @@ even when several players' histories hold the same one). The header says:
 * ``t`` the term, ``i`` the writing instance, ``n`` its record number, ``p`` the number
   of its last record whose messages were all published when this one was written;
 * ``a`` the wall-clock time, ``d`` the input's delivery id (None for the clock);
-* ``h`` the heads of the streams it touched, ``x`` the streams it closed;
+* ``h`` the heads of the streams it touched, ``l`` the last numbers of those it touched
+  whose head changed in nothing else since this game last recorded it (absent in
+  records of older games; a number applies to a head already folded, and a checkpoint
+  holds every head in full), ``x`` the streams it closed;
 * ``s`` what it stamped: ``[player, seq, event type, blob]`` (seq 0: a new stream starts,
   forget the player's earlier history);
 * ``r`` the command answers it remembered: ``[player, command id, blob]``;
@@ -52,6 +55,7 @@ class Record:
     at: float
     delivery_id: str | None = None
     heads: dict[str, Head] = field(default_factory=dict)
+    lasts: dict[str, int] = field(default_factory=dict)
     closed: list[str] = field(default_factory=list)
     stamped: list[tuple[str, int, str, bytes | None]] = field(default_factory=list)
     answered: list[tuple[str, str, bytes]] = field(default_factory=list)
@@ -77,6 +81,7 @@ def encode(record: Record) -> bytes:
         "a": record.at,
         "d": record.delivery_id,
         "h": record.heads,
+        "l": record.lasts,
         "x": record.closed,
         "s": [[p, s, k, -1 if b is None else blob(b)] for p, s, k, b in record.stamped],
         "r": [[p, c, blob(b)] for p, c, b in record.answered],
@@ -105,6 +110,7 @@ def decode(raw: bytes) -> Record:
         at=header["a"],
         delivery_id=header["d"],
         heads={pid: tuple(head) for pid, head in header["h"].items()},
+        lasts=header.get("l", {}),
         closed=header["x"],
         stamped=[(p, s, k, None if b < 0 else blobs[b]) for p, s, k, b in header["s"]],
         answered=[(p, c, blobs[b]) for p, c, b in header["r"]],
@@ -166,6 +172,10 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
             if stream is None:
                 stream = streams[player_id] = _Stream(head)
             stream.head = head  # a new epoch keeps the answers: they are the link's
+        for player_id, last in record.lasts.items():
+            stream = streams.get(player_id)
+            if stream is not None:
+                stream.head = (*stream.head[:3], last, *stream.head[4:])
         for player_id, command_id, body in record.answered:
             stream = streams.get(player_id)
             if stream is not None:

@@ -43,7 +43,7 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, JournalUnavailable
 from mythos_contracts.events import CommandResponseData
 
-from mythos_game.service_layer.journal_records import OutboxEntry, Record, encode
+from mythos_game.service_layer.journal_records import Head, OutboxEntry, Record, encode
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.recording_bus import RecordingBus
 from mythos_game.service_layer.sequencer import Sequencer
@@ -96,6 +96,8 @@ class StreamJournal:
         self._in_flight: deque[tuple[int, asyncio.Future[object]]] = deque()
         self._settlement: asyncio.Future[object] | None = None
         self._lost_already = False
+        self._written_heads: dict[str, Head] = {}
+        """Each stream's head as this game last recorded it."""
         self._reset()
         sequencer.observer = self
 
@@ -263,8 +265,9 @@ class StreamJournal:
             link = self._links.get(player_id)
             if stream is None or link is None:
                 record.closed.append(player_id)
+                self._written_heads.pop(player_id, None)
                 continue
-            record.heads[player_id] = (
+            head = (
                 stream.session_id,
                 stream.epoch,
                 stream.opened_for,
@@ -273,6 +276,19 @@ class StreamJournal:
                 link.linkdead,
                 link.room_bound,
             )
+            written = self._written_heads.get(player_id)
+            if (
+                written is not None
+                and not self._everyone
+                and written[:3] == head[:3]
+                and written[4:] == head[4:]
+            ):
+                # Only its number moved (a say heard): the number alone, a third of a
+                # room event's record. Checkpoints still write every head in full.
+                record.lasts[player_id] = stream.last
+            else:
+                record.heads[player_id] = head
+            self._written_heads[player_id] = head
             if player_id in self._restored:
                 # Continued from the previous game: the whole history goes in again.
                 record.stamped.append((player_id, 0, "", None))
