@@ -124,6 +124,27 @@ def test_game_runs_an_active_pod_and_a_standby(rendered: dict[str, list[dict[str
         ]
 
 
+def test_game_reads_its_shard_map_from_the_game_shards_config_map(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    # The map's content is checked against the world in services/game/tests
+    # (test_game_shard_map.py); here, that every overlay's pod finds it where it looks.
+    for objects in rendered.values():
+        config = _config(objects, "game")
+        pod = get(objects, "Deployment", "game")["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        found = [
+            f"{mount['mountPath']}/{item['path']}"
+            for mount in container(objects, "game")["volumeMounts"]
+            if volumes[mount["name"]].get("configMap", {}).get("name") == "game-shards"
+            for item in volumes[mount["name"]]["configMap"]["items"]
+            if item["key"] == "shards.json"
+        ]
+        assert found == [config["GAME_SHARD_MAP"]]
+        assert config["GAME_SHARD"] == "s1"
+        assert "shards.json" in get(objects, "ConfigMap", "game-shards")["data"]
+
+
 def _config(objects: list[dict[str, Any]], deployment: str) -> dict[str, str]:
     """The ConfigMap data a Deployment's first container reads (envFrom)."""
     data: dict[str, str] = {}

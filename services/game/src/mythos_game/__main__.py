@@ -16,6 +16,7 @@ from mythos_contracts.runtime import Plan, Served, run_service
 
 from mythos_game.adapters.world_files import WorldError
 from mythos_game.bootstrap import GameService
+from mythos_game.domain.shard_map import ShardMapError
 from mythos_game.entrypoints.health import create_health_app
 from mythos_game.settings import GameSettings
 
@@ -50,7 +51,7 @@ def assemble(settings: GameSettings) -> Plan:
 
 
 def main() -> None:
-    run_service("game", GameSettings, assemble, cannot_start=(WorldError,))
+    run_service("game", GameSettings, assemble, cannot_start=(WorldError, ShardMapError))
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ from mythos_contracts.routing import (
 
 from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
+from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.characters import CharacterNames
 from mythos_game.domain.roster import Roster
+from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.account_requests import AccountRequests
@@ -76,9 +78,10 @@ class NotConsuming(NotReady):
 
 class GameService:
     """The game, as the contract's lifecycle runs it: ``start`` (on a connected bus)
-    loads the world (raising ``WorldError`` on a broken one) and starts consuming
-    commands; ``drain`` finishes the command in hand, takes no more and hands the
-    streams over; ``stop`` does the same if nothing drained yet (then close the bus)."""
+    loads the world (raising ``WorldError`` on a broken one), checks the shard map
+    against it (raising ``ShardMapError``) and starts consuming commands; ``drain``
+    finishes the command in hand, takes no more and hands the streams over; ``stop``
+    does the same if nothing drained yet (then close the bus)."""
 
     def __init__(
         self,
@@ -106,6 +109,8 @@ class GameService:
         self._watchdog: LoopWatchdog | None = None
         self.term: int | None = None
         """This game's term for its shard, once raised at start."""
+        self.shard_map: ShardMap | None = None
+        """The shard map, once checked against the loaded world at start."""
 
     @property
     def ready(self) -> bool:
@@ -156,6 +161,10 @@ class GameService:
         else:
             world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
+        # Refused like a broken world: a game never runs on a map it cannot follow.
+        shard = self._settings.shard
+        self.shard_map = place_shard(self._settings.shard_map, shard, world.zone_ids())
+        log.info("%s", self.shard_map.ownership(shard))
         self._world_loaded = True
         prefetch = self._settings.command_prefetch
         if not self._settings.standby:

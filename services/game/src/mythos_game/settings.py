@@ -9,6 +9,10 @@ Operations:
   closes the broker connection; a command still running after this many seconds is
   abandoned unacked, so the broker hands it to the next game. Keep it below the
   orchestrator's kill deadline (Kubernetes' terminationGracePeriodSeconds, 30s by default).
+* ``GAME_SHARD_MAP`` (default unset: every zone of the loaded world to ``s1``) and
+  ``GAME_SHARD`` (default ``s1``): the shard map file and this instance's shard,
+  checked against the world at start (``mythos_game.domain.shard_map``); a broken map
+  stops the start like a broken world (one log line, exit status 2).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from mythos_contracts.envelope import SINGLE_SHARD
 from mythos_contracts.settings import BusServiceSettings, GraceSeconds
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 from pydantic import AliasChoices, Field
@@ -50,6 +55,16 @@ class GameSettings(BusServiceSettings):
     )
     bench_rooms: int = Field(
         default=100, ge=1, validation_alias=AliasChoices("GAME_BENCH_ROOMS", "MYTHOS_BENCH_ROOMS")
+    )
+    shard_map: Path | None = Field(
+        default=None,
+        description="the shard map file (shards.json, docs/design/shards.md §3), checked "
+        "against the loaded world at start; unset: the built-in map, every zone to s1",
+    )
+    shard: str = Field(
+        default=SINGLE_SHARD,
+        description="this instance's shard: one of the map's, or 'lobby'; until routing by "
+        "shard is built, the game runs only s1 owning every zone and refuses anything else",
     )
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)

@@ -158,3 +158,7 @@ class World:
 
     def has_room(self, room_id: str) -> bool:
         return room_id in self.rooms
+
+    def zone_ids(self) -> frozenset[str]:
+        """Every zone some room is in (what the shard map must cover)."""
+        return frozenset(room.zone_id for room in self.rooms.values())

@@ -11,6 +11,7 @@ A room file holds the rooms of one sub-zone::
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,9 @@ from mythos_game.domain.world import (
 MANIFEST = "world.json"
 # Top-level names under the world folder that hold other data than rooms.
 NOT_ROOMS = ("professions.json", "items", "npcs")
+# Top-level shard maps shipped beside the world (shards.json, shards.2.json, ...): not
+# part of the world; the game reads the one GAME_SHARD_MAP names.
+SHARD_MAP_NAME = re.compile(r"^shards(\.[a-z0-9_-]+)?\.json$")
 
 SPAWN_MAX = 50
 SPAWN_PERIOD_MAX_SECONDS = 86_400
@@ -165,6 +169,7 @@ def room_files(directory: Path) -> list[Path]:
         path
         for path in json_files(directory)
         if not any(path == other or other in path.parents for other in skipped)
+        and not (path.parent == directory and SHARD_MAP_NAME.match(path.name))
     ]
 
 
