@@ -17,8 +17,10 @@ confirms under the lock. Its record and messages are queued for the socket in un
 order, and the wait becomes the delivery's *settlement* (``take_settlement``), which the
 bus awaits before acking it, in order, while the next units run. So a burst of inputs
 costs one write and one confirm round trip, not one each, and nothing is acked before
-its record and messages are confirmed. The clock's units, and a unit about to send a
-request, wait for everything in flight (a load must not overtake a save).
+its record and messages are confirmed. The clock's units, a unit about to send a
+request (a load must not overtake a save), and a unit whose messages go to more than
+one exchange (each exchange's once the ones before are confirmed: an answer never goes
+out before the save it follows) wait for everything in flight.
 
 A record or message the broker does not confirm within ``append_timeout`` (or refuses,
 or loses with its connection) stops the process (``on_lost``): its messages cannot be
@@ -183,10 +185,15 @@ class StreamJournal:
             self._published = record.number
             return
         if record is not None:
-            settling = self._submit(record)
-            if defer:
+            sends = _sends(self._real_bus, record.outbox)
+            settling = self._submit(record, sends)
+            if defer and len(sends) <= 1:
                 self._settlement = settling
                 return
+        # Not deferred, or messages to more than one exchange: those go one exchange
+        # after another, each once the ones before are confirmed (an answer never goes
+        # out before the save it follows: in-process, a save's confirm means stored),
+        # so no later unit may start before the last of them is sent.
         await self.settled()
 
     def take_settlement(self) -> Awaitable[object] | None:
@@ -203,14 +210,14 @@ class StreamJournal:
                 # Its callback ran first and found it failed (``on_lost`` was called).
                 raise JournalUnavailable("a unit of the game's work was not confirmed")
 
-    def _submit(self, record: Record) -> asyncio.Future[object]:
+    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> asyncio.Future[object]:
         """Queue the record, then its messages, behind every earlier unit's (each task
         reaches its pipeline before it first suspends, and tasks start in the order they
         are made); returns the wait for their confirms."""
         appended = asyncio.ensure_future(self._journal.append(encode(record)))
-        published = [asyncio.ensure_future(send) for send in _sends(self._real_bus, record.outbox)]
+        published = asyncio.ensure_future(_in_turn(sends))
         settling: asyncio.Future[object] = asyncio.ensure_future(
-            asyncio.wait_for(asyncio.gather(appended, *published), self._append_timeout)
+            asyncio.wait_for(asyncio.gather(appended, published), self._append_timeout)
         )
         self._in_flight.append((record.number, settling))
         settling.add_done_callback(self._confirmed_in_order)
@@ -302,8 +309,7 @@ class StreamJournal:
 
 def _sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
     """The publishes of ``outbox``, in order: runs of plain messages to one exchange go
-    together (pipelined), the others one by one. Started in this order, they reach the
-    bus's pipeline in it, and their confirms are awaited together."""
+    together (pipelined, their confirms awaited together), the others one by one."""
     sends: list[Awaitable[None]] = []
     run: list[OutboxEntry] = []
 
@@ -339,8 +345,14 @@ def _sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
     return sends
 
 
+async def _in_turn(sends: list[Awaitable[None]]) -> None:
+    """Each publish once the one before it is confirmed."""
+    for send in sends:
+        await send
+
+
 async def _publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
-    await asyncio.gather(*_sends(bus, outbox))
+    await _in_turn(_sends(bus, outbox))
 
 
 async def republish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
