@@ -50,7 +50,7 @@ class Characteristics(Mapping[str, int]):
     """The nine characteristics, each a whole number 1..99; reads (and compares) like a
     read-only dict in the order of ``CHARACTERISTICS``."""
 
-    __slots__ = ("_by_key",)
+    __slots__ = ("_by_key", "_derived")
 
     def __init__(self, values: Mapping[str, int]) -> None:
         if set(values) != set(CHARACTERISTICS):
@@ -62,6 +62,7 @@ class Characteristics(Mapping[str, int]):
                     f"{CHARACTERISTIC_MAX}, not {value}"
                 )
         self._by_key = {key: values[key] for key in CHARACTERISTICS}
+        self._derived: Derived | None = None
 
     def __getitem__(self, key: str) -> int:
         return self._by_key[key]
@@ -97,6 +98,16 @@ class Derived:
 
 
 def derive(characteristics: Mapping[str, int]) -> Derived:
+    # Characteristics never change in place: each set keeps what it derives (the clock
+    # asks every online character's maxima every tick).
+    if isinstance(characteristics, Characteristics):
+        if characteristics._derived is None:
+            characteristics._derived = _derive(characteristics)
+        return characteristics._derived
+    return _derive(characteristics)
+
+
+def _derive(characteristics: Mapping[str, int]) -> Derived:
     strength = characteristics["str"]
     return Derived(
         max_dp=(characteristics["con"] + characteristics["siz"]) // 5,

@@ -76,6 +76,10 @@ class Roster:
         self._by_room: dict[str, set[str]] = {}
         self._moved: set[str] = set()
         self._arrivals: list[str] = []
+        self.presence_version = 0
+        """Bumped whenever who is in the world may have changed (a player added or
+        removed, a character switched): a reader that saw this version need not look
+        through every player again."""
 
     def get(self, player_id: str) -> Player | None:
         return self._players.get(player_id)
@@ -89,12 +93,14 @@ class Roster:
 
     def add(self, player: Player) -> None:
         self._players[player.id] = player
+        self.presence_version += 1
         self._by_room.setdefault(player.room_id, set()).add(player.id)
 
     def remove(self, player_id: str) -> Player | None:
         player = self._players.pop(player_id, None)
         if player is not None:
             self._leave(player)
+            self.presence_version += 1
         return player
 
     def move(self, player: Player, room_id: str) -> None:
@@ -111,6 +117,7 @@ class Roster:
         arrival: the character enters the world there, as at a login)."""
         self._leave(player)
         player.play(character, room_id)
+        self.presence_version += 1
         player.version += 1
         self._by_room.setdefault(room_id, set()).add(player.id)
         self._moved.add(player.id)

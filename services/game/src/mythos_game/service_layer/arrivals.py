@@ -26,10 +26,16 @@ class Arrivals:
         self._state = state
         self._present: set[str] = set()
         """Ids of the characters in the world at the last ``ward_newcomers``."""
+        self._seen_version = -1
+        """The roster's ``presence_version`` then: unchanged, nobody is new (a look
+        through every player after each command would cost more than the command)."""
 
     def ward_newcomers(self, now: float, ward_seconds: float) -> None:
         """Characters new in the world since the last look (a login, ``play``) are left
         alone by hostile NPCs for ``ward_seconds``."""
+        if self._roster.presence_version == self._seen_version:
+            return
+        self._seen_version = self._roster.presence_version
         online = self._roster.online()
         present = {p.character.id for p in online}
         until = now + ward_seconds
