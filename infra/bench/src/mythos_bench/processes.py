@@ -131,6 +131,25 @@ def pin(pids: list[int], cpus: str) -> None:
         subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True)
 
 
+def broker_schedulers(count: int | None) -> str:
+    """Set RabbitMQ's Erlang schedulers online (normal and dirty CPU) to ``count``, or
+    back to all it started with (None); what it answered. A broker pinned to one core
+    with two schedulers has them take turns on it (``+S 1:1`` is what a one-CPU broker
+    is configured with); the broker started before the bench, so it is set at run time."""
+    wanted = "erlang:system_info(schedulers)" if count is None else str(count)
+    dirty = "erlang:system_info(dirty_cpu_schedulers)" if count is None else str(count)
+    expression = (
+        f"erlang:system_flag(schedulers_online, {wanted}), "
+        f"erlang:system_flag(dirty_cpu_schedulers_online, {dirty}), "
+        "{erlang:system_info(schedulers_online), "
+        "erlang:system_info(dirty_cpu_schedulers_online)}."
+    )
+    done = subprocess.run(
+        ["rabbitmqctl", "eval", expression], capture_output=True, text=True, check=False
+    )
+    return (done.stdout or done.stderr).strip()
+
+
 def start_profiles(
     groups: dict[str, list[int]], out: Path, seconds: float
 ) -> list[subprocess.Popen[bytes]]:

@@ -11,6 +11,7 @@ from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_ra
 from mythos_bench.processes import (
     Sample,
     alive_in_both,
+    broker_schedulers,
     pin,
     sample,
     sample_groups,
@@ -79,6 +80,9 @@ def pin_shared_servers(stack: Stack, args: argparse.Namespace) -> dict[str, list
     groups = server_processes(stack.data_dir)
     if not args.no_pin:
         pin(groups["rabbitmq"] + groups["postgresql"], "0")
+        online = broker_schedulers(1)
+        stack.broker_schedulers_set = True
+        print(f"RabbitMQ schedulers online (normal, dirty CPU): {online}", flush=True)
     return groups
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from mythos_bench.processes import broker_schedulers
+
 
 def _free_block(size: int) -> int:
     for _ in range(200):
@@ -60,6 +62,8 @@ class Stack:
         settings that differ from the services' defaults."""
         self.repo = repo
         self.cpus = cpus
+        self.broker_schedulers_set = False
+        """The bench set the shared broker's schedulers online (restored at stop)."""
         self.edges = edges
         self.run_id = f"mythos_{name}_{uuid.uuid4().hex[:8]}"
         self.port = _free_block(16)
@@ -132,6 +136,8 @@ class Stack:
         subprocess.run(
             ["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", "1"], capture_output=True
         )
+        if self.broker_schedulers_set:
+            broker_schedulers(None)  # the shared broker gets its cores back
         for pattern in ("beam.smp", "postgres"):
             pids = subprocess.run(
                 ["pgrep", "-f", pattern], capture_output=True, text=True
