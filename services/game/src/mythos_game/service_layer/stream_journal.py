@@ -95,8 +95,11 @@ class StreamJournal:
         self._instance = uuid.uuid4().hex
         self._number = 0
         self._published = 0
-        self._in_flight: deque[tuple[int, asyncio.Future[object]]] = deque()
-        self._settlement: asyncio.Future[object] | None = None
+        self._in_flight: deque[tuple[int, asyncio.Future[list[None]], float]] = deque()
+        """Units sent but not all confirmed, in order: (record number, their confirms,
+        when sent)."""
+        self._deadline: asyncio.TimerHandle | None = None
+        self._settlement: Awaitable[object] | None = None
         self._lost_already = False
         self._written_heads: dict[str, Head] = {}
         """Each stream's head as this game last recorded it."""
@@ -205,32 +208,55 @@ class StreamJournal:
     async def settled(self) -> None:
         """Wait until every unit so far is confirmed."""
         while self._in_flight:
-            await asyncio.wait([future for _, future in self._in_flight])
+            await asyncio.wait([future for _, future, _ in self._in_flight])
             if self._in_flight and self._in_flight[0][1].done():
                 # Its callback ran first and found it failed (``on_lost`` was called).
                 raise JournalUnavailable("a unit of the game's work was not confirmed")
 
-    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> asyncio.Future[object]:
+    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> asyncio.Future[list[None]]:
         """Queue the record, then its messages, behind every earlier unit's (each task
         reaches its pipeline before it first suspends, and tasks start in the order they
         are made); returns the wait for their confirms."""
-        appended = asyncio.ensure_future(self._journal.append(encode(record)))
-        published = asyncio.ensure_future(_in_turn(sends))
-        settling: asyncio.Future[object] = asyncio.ensure_future(
-            asyncio.wait_for(asyncio.gather(appended, published), self._append_timeout)
-        )
-        self._in_flight.append((record.number, settling))
+        parts: list[asyncio.Future[None]] = [
+            asyncio.ensure_future(self._journal.append(encode(record)))
+        ]
+        if len(sends) == 1:
+            parts.append(asyncio.ensure_future(sends[0]))
+        elif sends:
+            parts.append(asyncio.ensure_future(_in_turn(sends)))
+        settling = asyncio.gather(*parts)
+        loop = asyncio.get_running_loop()
+        self._in_flight.append((record.number, settling, loop.time()))
         settling.add_done_callback(self._confirmed_in_order)
+        if self._deadline is None:
+            self._deadline = loop.call_later(self._append_timeout, self._check_deadline)
         return settling
 
     def _confirmed_in_order(self, _: object) -> None:
         while self._in_flight and self._in_flight[0][1].done():
-            number, settling = self._in_flight.popleft()
+            number, settling, _ = self._in_flight[0]
             error = None if settling.cancelled() else settling.exception()
             if settling.cancelled() or error is not None:
-                self._lost(error)
+                self._lost(error)  # the head stays: ``settled`` raises from now on
                 return
+            self._in_flight.popleft()
             self._published = number
+
+    def _check_deadline(self) -> None:
+        """One timer for all units in flight (not one per unit): the oldest is the one
+        that can be late."""
+        self._deadline = None
+        if not self._in_flight:
+            return
+        _, settling, sent = self._in_flight[0]
+        loop = asyncio.get_running_loop()
+        late = loop.time() - sent >= self._append_timeout
+        if late and not settling.done():
+            self._lost(TimeoutError(f"not confirmed in {self._append_timeout:g}s"))
+            settling.cancel()
+            return
+        wait = 0.0 if settling.done() else self._append_timeout - (loop.time() - sent)
+        self._deadline = loop.call_later(max(wait, 0.01), self._check_deadline)
 
     async def _confirmed(self, sending: Awaitable[None]) -> None:
         try:
