@@ -10,6 +10,7 @@ back when its connection ends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -223,3 +224,24 @@ async def test_stop_consuming_waits_for_the_settlements_in_hand(bus_factory: Any
 
     await asyncio.sleep(1.0)
     assert standby.items == [], "every settled delivery was acked before the stop ended"
+
+
+async def test_a_settlement_that_fails_while_stopping_comes_back(bus_factory: Any) -> None:
+    edge, active, standby = await _active_and_standby(bus_factory)
+    active_bus = bus_factory.made[1]
+    await _publish(edge, range(3))
+    await active.wait_for(3)
+
+    stopping = asyncio.create_task(active_bus.stop_consuming())
+    await asyncio.sleep(0.3)
+    active.settle(0)
+    active.settlements[1].set_exception(RuntimeError("not confirmed"))
+    active.settle(2)
+    async with asyncio.timeout(10):
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
+    await bus_factory.drop("game-1")
+
+    await standby.wait_for(2)
+    await asyncio.sleep(0.3)
+    assert _bodies(standby.items) == [b"1", b"2"], "the failed one and those after it"

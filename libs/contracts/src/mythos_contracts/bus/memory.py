@@ -348,6 +348,8 @@ class InMemoryBus:
                 queue.put_back(delivery)  # before the one in hand, in their order
             raise
         await settlements.drain()
+        for delivery in reversed(settlements.unsettled()):
+            queue.put_back(delivery)  # a settlement failed while stopping: they come back
 
     async def request(
         self, exchange: str, routing_key: str, body: bytes, *, timeout: float = 5.0

@@ -64,10 +64,19 @@ class CommandIntake:
         once they are in, while the next messages run."""
         try:
             await self._run(delivery)
-        finally:
-            # Taken even when it raised: a later message must not return this one's.
+        except Exception:
+            # Dead-lettered only once what it did is confirmed: never before its own
+            # record. Not confirmed: returned as its failed settlement, so the bus leaves
+            # it unacked and takes nothing more (the game is stopping; it comes back).
             settlement = self._dispatcher.take_settlement()
-        return settlement
+            if settlement is None:
+                raise
+            try:
+                await settlement
+            except Exception:
+                return settlement
+            raise
+        return self._dispatcher.take_settlement()
 
     async def _run(self, delivery: Delivery) -> None:
         expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher

@@ -22,8 +22,8 @@ request (a load must not overtake a save), and a unit whose messages go to more 
 one exchange (each exchange's once the ones before are confirmed: an answer never goes
 out before the save it follows) wait for everything in flight.
 
-A record or message the broker does not confirm within ``append_timeout`` (or refuses,
-or loses with its connection) stops the process (``on_lost``): its messages cannot be
+A record or message the broker does not confirm within ``append_timeout``, or a record
+it refuses or loses with its connection, stops the process (``on_lost``): its messages cannot be
 published, later units would build on them, and the next game must not find numbers the
 edges never saw, or miss ones they did. Nothing is appended again: the records after it
 are queued already, and the journal's order is the order a takeover folds.
@@ -181,6 +181,9 @@ class StreamJournal:
         ``defer``, returns once every unit so far is confirmed."""
         record = self._record(delivery_id)
         self._reset()
+        self._settlement = None  # a unit's settlement is its own, never an earlier one's
+        if record is None and defer:
+            return  # nothing of its own to wait for: its ack follows the earlier ones'
         if record is not None and self._confirm_first:
             await self.settled()
             await self._confirmed(self._journal.append(encode(record)))
@@ -249,14 +252,15 @@ class StreamJournal:
         if not self._in_flight:
             return
         _, settling, sent = self._in_flight[0]
+        if settling.done():
+            return  # the head failed (it stays): ``on_lost`` has been told already
         loop = asyncio.get_running_loop()
-        late = loop.time() - sent >= self._append_timeout
-        if late and not settling.done():
+        wait = self._append_timeout - (loop.time() - sent)
+        if wait <= 0:
             self._lost(TimeoutError(f"not confirmed in {self._append_timeout:g}s"))
             settling.cancel()
             return
-        wait = 0.0 if settling.done() else self._append_timeout - (loop.time() - sent)
-        self._deadline = loop.call_later(max(wait, 0.01), self._check_deadline)
+        self._deadline = loop.call_later(wait, self._check_deadline)
 
     async def _confirmed(self, sending: Awaitable[None]) -> None:
         try:
