@@ -54,6 +54,7 @@ from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
 EDGE_QUEUE = "bench.edge"
+ANSWERS_QUEUE = "bench.answers"
 
 
 class StandIns:
@@ -62,6 +63,7 @@ class StandIns:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
         self.events = 0
+        self.answers = 0
         self.changed = asyncio.Event()
 
     async def start(self) -> None:
@@ -69,11 +71,18 @@ class StandIns:
         await self.bus.declare_queue(EDGE_QUEUE, exclusive=True, dead_letter=False)
         await self.bus.bind(EDGE_QUEUE, EVENTS_EXCHANGE, "room.#")
         await self.bus.consume(EDGE_QUEUE, self._event, prefetch=1000)
+        await self.bus.declare_queue(ANSWERS_QUEUE, exclusive=True, dead_letter=False)
+        await self.bus.bind(ANSWERS_QUEUE, EVENTS_EXCHANGE, "player.*.command_response")
+        await self.bus.consume(ANSWERS_QUEUE, self._answer, prefetch=1000)
         await self.bus.consume(PERSISTENCE_REQUESTS_QUEUE, self._request)
         await self.bus.consume(PERSISTENCE_SAVES_QUEUE, self._saved)
 
     async def _event(self, delivery: Delivery) -> None:
         self.events += 1
+        self.changed.set()
+
+    async def _answer(self, delivery: Delivery) -> None:
+        self.answers += 1
         self.changed.set()
 
     async def _saved(self, delivery: Delivery) -> None:
@@ -114,6 +123,12 @@ class StandIns:
     async def wait_for_events(self, count: int) -> None:
         async with asyncio.timeout(60):
             while self.events < count:
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def wait_for_answers(self, count: int) -> None:
+        async with asyncio.timeout(120):
+            while self.answers < count:
                 self.changed.clear()
                 await self.changed.wait()
 
@@ -159,7 +174,8 @@ async def _run(args: argparse.Namespace) -> list[float]:
         )
         await edge.publish(COMMANDS_EXCHANGE, command_key(pid), bound.model_dump_json().encode())
         speakers.append(pid)
-    await asyncio.sleep(1.0)
+    await stand_ins.wait_for_answers(len(speakers))  # every player adopted, looked
+    await asyncio.sleep(0.5)  # and their rooms bound
     print(f"{len(speakers)} players joined in {len(rooms)} rooms")
     results: list[float] = []
     profile = cProfile.Profile() if args.profile else None
