@@ -27,6 +27,8 @@ def assemble(settings: GameSettings) -> Plan:
         connection_name="game",
         queue_type=settings.amqp_queue_type,
         owned_queues=owned_queues("game", settings.amqp_declare),
+        # Short: the broker must notice a frozen active game for the standby to take over.
+        heartbeat=settings.amqp_heartbeat_seconds,
     )
     journal = (
         AmqpJournal(
@@ -37,6 +39,7 @@ def assemble(settings: GameSettings) -> Plan:
             connection_name="game-journal",
             # Its confirms are awaited with the unit's messages, under the same limit.
             timeout=settings.journal_append_timeout_seconds,
+            heartbeat=settings.amqp_heartbeat_seconds,
         )
         if settings.journal
         else None

@@ -106,6 +106,7 @@ class GameService:
         self._names_loader: asyncio.Task[None] | None = None
         self._handoff: tuple[PersistenceClient, Links, Sequencer] | None = None
         self._standing_by = False
+        self._claimed = False
         self._watchdog: LoopWatchdog | None = None
         self.term: int | None = None
         """This game's term for its shard, once raised at start."""
@@ -183,13 +184,18 @@ class GameService:
             if intake is None:
                 # The inbox is single-active: a delivery means the active game is gone.
                 log.info("the broker handed this instance the inbox: taking the shard over")
+                self._claimed = True
                 started = loop.time()
                 intake = self._intake = await self._take_over(world, tail)
                 log.info("took the shard over in %.0f ms", (loop.time() - started) * 1000)
             return await intake(delivery)
 
         loop = asyncio.get_running_loop()
-        self._bus.on_reconnect(self._exit_if_active)
+        # On the loss itself, not the reconnect: a robust connection restores its
+        # channels (and sends again what was unconfirmed) before it reports one.
+        self._bus.on_connection_lost(self._exit_if_active)
+        if self._journal is not None:
+            self._journal.on_connection_lost(self._exit_if_active)
         if self._settings.watchdog_seconds > 0:
             self._watchdog = LoopWatchdog(self._settings.watchdog_seconds)
             self._watchdog.start()
@@ -200,9 +206,11 @@ class GameService:
         )
 
     def _exit_if_active(self) -> None:
-        """A lost broker connection may have handed the inbox to a standby, and this
-        instance's memory may be ahead of the journal: an active one must not go on."""
-        if self._intake is not None and not self._stopping.is_set():
+        """A lost broker connection (the bus's or the journal's) may have handed the
+        inbox to a standby, and this instance's memory may be ahead of the journal: one
+        that holds the shard, or has begun taking it over, must not go on. A frozen one
+        (SIGSTOP, a paused VM) finds both lost when it runs again, and ends here."""
+        if self._claimed and not self._stopping.is_set():
             exit_now("the broker connection was lost while this instance held the shard")
 
     async def _take_over(self, world: World, tail: JournalTail | None) -> CommandIntake:

@@ -13,6 +13,10 @@ Operations:
   ``GAME_SHARD`` (default ``s1``): the shard map file and this instance's shard,
   checked against the world at start (``mythos_game.domain.shard_map``); a broken map
   stops the start like a broken world (one log line, exit status 2).
+* ``GAME_AMQP_HEARTBEAT_SECONDS`` (default 2): the AMQP heartbeat of the game's broker
+  connections (bus and journal). A game frozen by SIGSTOP, a paused VM or a lost node
+  loses them a few heartbeats later (5 s at 2), which hands the shard to the standby; other
+  services keep aio-pika's 60 s.
 """
 
 from __future__ import annotations
@@ -116,8 +120,19 @@ class GameSettings(BusServiceSettings):
         description="start as a standby: load the world, wait on the inbox, and take the "
         "shard over (journal, term, edges) when the broker first hands this instance a "
         "delivery, i.e. when the active one is gone; an active standby-mode game exits on "
-        "a lost broker connection (it comes back as a standby). Set it on every instance "
-        "when more than one runs",
+        "a lost broker connection, its bus's or its journal's (it comes back as a "
+        "standby). Set it on every instance when more than one runs",
+    )
+    amqp_heartbeat_seconds: int = Field(
+        default=2,
+        ge=0,
+        le=600,
+        description="the AMQP heartbeat timeout (whole seconds) of the game's broker "
+        "connections, its bus's and its journal's: RabbitMQ closes one it has heard "
+        "nothing on for a few timeouts (5 s at 2 on RabbitMQ 3.10), so a frozen or cut-off "
+        "active game gives the shard to the standby that fast (and, in standby mode, "
+        "exits when it runs again); 0 turns heartbeats off (nothing then takes the "
+        "shard from a frozen game)",
     )
     watchdog_seconds: float = Field(
         default=10.0,

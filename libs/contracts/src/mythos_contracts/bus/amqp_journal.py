@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -28,6 +29,7 @@ from aio_pika.abc import (
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
 from mythos_contracts.bus import amqp_frames
+from mythos_contracts.bus.amqp import checked_heartbeat
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
 from mythos_contracts.bus.journal import Deliver, JournalUnavailable
 
@@ -54,7 +56,8 @@ def stream_arguments(max_age_seconds: float, max_bytes: int) -> dict[str, Any]:
 
 class AmqpJournal:
     """``name``: the stream queue; ``declare``: False when the administrator declared
-    it (a least-privilege user only checks it exists)."""
+    it (a least-privilege user only checks it exists); ``heartbeat``: as ``AmqpBus``'s
+    (whole seconds; None keeps the URL's or aiormq's 60 s)."""
 
     def __init__(
         self,
@@ -66,9 +69,13 @@ class AmqpJournal:
         connection_name: str = "journal",
         declare: bool = True,
         timeout: float = 10.0,
+        heartbeat: int | None = None,
     ) -> None:
         self._url = url
         self._name = name
+        self._heartbeat = checked_heartbeat(heartbeat)
+        self._closing = False
+        self._on_lost: list[Callable[[], None]] = []
         self._arguments = stream_arguments(max_age_seconds, max_bytes)
         self._connection_name = connection_name
         self._declare = declare
@@ -96,12 +103,16 @@ class AmqpJournal:
             self._underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
 
     async def open(self) -> None:
+        self._closing = False
         self._connection = await aio_pika.connect_robust(
             self._url,
             client_properties={"connection_name": self._connection_name},
             # A game waits on its journal: reopen within a second, not aio-pika's five.
             reconnect_interval=RECONNECT_SECONDS,
+            heartbeat=self._heartbeat,
         )
+        # Run before the robust connection tries again.
+        self._connection.close_callbacks.add(self._lost)
         self._channel = await self._connection.channel(publisher_confirms=True)
         self._channel.reopen_callbacks.add(self._track_underlay)
         await self._track_underlay()
@@ -161,6 +172,14 @@ class AmqpJournal:
 
     def _broken(self, *_: object) -> None:
         self._follow_broken = True
+
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        self._on_lost.append(callback)
+
+    def _lost(self, *_: object) -> None:
+        if not self._closing:
+            for callback in list(self._on_lost):
+                callback()
 
     async def caught_up(self) -> bool:
         if self._follow_channel is None or self._follow_broken:
@@ -233,6 +252,7 @@ class AmqpJournal:
         return records
 
     async def close(self) -> None:
+        self._closing = True
         if self._connection is not None:
             with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):
                 await self._connection.close()

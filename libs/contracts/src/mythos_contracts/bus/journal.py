@@ -57,6 +57,11 @@ class Journal(Protocol):
     async def unfollow(self, deliver: Deliver) -> None:
         """``deliver`` gets no more records."""
 
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` as soon as the journal's connection is found lost (not on
+        ``close``), before it reconnects: no append goes out on a new connection before
+        it has run. Holds across ``close`` and ``open`` again."""
+
     async def close(self) -> None: ...
 
 
@@ -98,6 +103,9 @@ class MemoryJournal:
     async def read_recent(self, seconds: float) -> list[bytes]:
         since = self._clock() - seconds
         return [record for at, record in self._records if at >= since]
+
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        """An in-process journal has no connection to lose: never called."""
 
     async def close(self) -> None:
         self._followers.clear()

@@ -386,6 +386,9 @@ class InMemoryBus:
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """An in-process broker never disconnects, so this is never called."""
 
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        """Never called either (``close`` is not a loss)."""
+
     async def reply(self, request: Delivery, body: bytes) -> None:
         if request.reply_to is None:
             raise ValueError("delivery has no reply_to: it was not sent with request()")

@@ -129,3 +129,8 @@ class Bus(Protocol):
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after the connection was lost and re-established (topology,
         bindings and consumers are restored by then; messages routed meanwhile are not)."""
+
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` as soon as the connection is found lost (not when ``close``
+        closes it) and before any attempt to reconnect, so nothing goes out or comes in
+        on a new connection before it has run. An in-process bus never loses it."""

@@ -116,3 +116,6 @@ class RecordingBus:
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         self._bus.on_reconnect(callback)
+
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        self._bus.on_connection_lost(callback)
