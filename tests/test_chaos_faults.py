@@ -28,6 +28,7 @@ PHASES = Phases(warmup=2.0, observe=6.0, drain=30.0)
         "edge-kill",
         "broker-drop",
         "persistence-stall",
+        "game-stall",
     ],
 )
 async def test_a_fault_under_talking_players_costs_them_nothing(

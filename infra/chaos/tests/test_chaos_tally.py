@@ -99,4 +99,5 @@ def test_unknown_faults_and_lonely_players_are_refused(capsys: pytest.CaptureFix
         "edge-kill",
         "broker-drop",
         "persistence-stall",
+        "game-stall",
     ]

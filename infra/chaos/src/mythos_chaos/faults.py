@@ -9,6 +9,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 
 STALL_SECONDS = 10.0
+GAME_STALL_SECONDS = 8.0
+"""Past what the game's AMQP heartbeat (``GAME_AMQP_HEARTBEAT_SECONDS``, 2) lets the
+broker wait (it drops a silent connection about 5 s later), so the standby takes the
+shard over while the frozen game still holds its TCP connections."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,19 @@ async def _drop_broker_connections(target: Target, struck: Callable[[], None]) -
         raise RuntimeError(f"rabbitmqctl close_all_connections failed: {err.decode().strip()}")
 
 
-async def _stall_persistence(target: Target, struck: Callable[[], None]) -> None:
-    pid = target.pid("persistence")
-    os.kill(pid, signal.SIGSTOP)
-    struck()
-    try:
-        await asyncio.sleep(STALL_SECONDS)
-    finally:
-        os.kill(pid, signal.SIGCONT)
+def _stall(service: str, seconds: float) -> Strike:
+    """SIGSTOP, then SIGCONT ``seconds`` later: a frozen VM, a lost node that comes back."""
+
+    async def strike(target: Target, struck: Callable[[], None]) -> None:
+        pid = target.pid(service)
+        os.kill(pid, signal.SIGSTOP)
+        struck()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    return strike
 
 
 FAULTS: dict[str, Fault] = {
@@ -79,7 +88,12 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "persistence-stall",
             f"persistence stopped for {STALL_SECONDS:.0f} s (SIGSTOP, then SIGCONT)",
-            _stall_persistence,
+            _stall("persistence", STALL_SECONDS),
+        ),
+        Fault(
+            "game-stall",
+            f"the game frozen for {GAME_STALL_SECONDS:.0f} s (SIGSTOP, then SIGCONT)",
+            _stall("game", GAME_STALL_SECONDS),
         ),
     )
 }
