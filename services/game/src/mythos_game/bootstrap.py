@@ -13,15 +13,10 @@ from collections.abc import Callable, Mapping
 
 from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
-from mythos_contracts.envelope import SINGLE_SHARD, EdgeHeartbeat
+from mythos_contracts.envelope import SINGLE_SHARD
 from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import (
-    COMMANDS_EXCHANGE,
-    EDGE_HEARTBEATS_PATTERN,
-    EVENTS_EXCHANGE,
     GAME_COMMANDS_QUEUE,
-    GAME_SYNC_KEY,
-    game_sync_queue,
 )
 
 from mythos_game.adapters.bench_world import bench_world
@@ -36,6 +31,7 @@ from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
+from mythos_game.service_layer.edge_sync import sync_with_edges
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.journal_records import Recovered
@@ -310,7 +306,13 @@ class GameService:
         # Spawn rules count the items on the floors: never before those are loaded.
         await load_floor_items(store, sessions, settings)
         await dispatcher.start_spawns()
-        await self._sync_with_edges(dispatcher, sessions)
+        await sync_with_edges(
+            self._bus,
+            dispatcher,
+            sessions,
+            seconds=self._settings.edge_sync_seconds,
+            publisher=self._settings.command_publisher,
+        )
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         return CommandIntake(
             dispatcher,
@@ -331,35 +333,6 @@ class GameService:
             log.warning("streams not handed off (%s): players will get a resync", exc)
             return
         log.info("handed %d stream(s) to the next game", count)
-
-    async def _sync_with_edges(self, dispatcher: Dispatcher, sessions: Sessions) -> None:
-        """Learn who is connected before running queued commands, so a line said while
-        the game was down reaches everyone who was in the room (they are adopted first)."""
-        queue = game_sync_queue()
-        answers: list[EdgeHeartbeat] = []
-        publisher = self._settings.command_publisher
-
-        async def collect(delivery: Delivery) -> None:
-            if publisher and delivery.user_id != publisher:
-                log.warning("ignored an edge sync answer from broker user %r", delivery.user_id)
-                return
-            answers.append(EdgeHeartbeat.model_validate_json(delivery.body))
-
-        # Edges answer with a heartbeat on their own key (the same one they send every
-        # few seconds), so this private queue listens to those while the sync lasts.
-        await self._bus.declare_queue(queue, exclusive=True, dead_letter=False)
-        await self._bus.bind(queue, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
-        await self._bus.consume(queue, collect)
-        # reply_to still lets an edge of the previous release answer during a rollout.
-        await self._bus.publish(
-            EVENTS_EXCHANGE, GAME_SYNC_KEY, b"{}", persistent=False, reply_to=queue
-        )
-        await asyncio.sleep(self._settings.edge_sync_seconds)
-        await self._bus.unbind(queue, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
-        await sessions.preload([held for beat in answers for held in beat.connections])
-        for beat in answers:
-            await dispatcher.handle(beat)
-        log.info("synced with %d edge(s) before consuming commands", len(answers))
 
     async def _tick(self, dispatcher: Dispatcher) -> None:
         while not self._stopping.is_set():
