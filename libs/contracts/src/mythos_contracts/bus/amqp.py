@@ -31,6 +31,7 @@ from mythos_contracts.bus.amqp_consumer import QueueConsumer
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline
 from mythos_contracts.bus.amqp_retry import RetryingPublisher
 from mythos_contracts.bus.amqp_topology import QueueType, Topology, single_active_arguments
+from mythos_contracts.bus.connection_loss import ConnectionLoss
 from mythos_contracts.bus.port import Delivery, Handler, RequestTimeout
 from mythos_contracts.ops.metrics import BUS_CONNECTED, BUS_RECONNECTS
 from mythos_contracts.routing import reply_queue
@@ -68,8 +69,7 @@ class AmqpBus:
         self._url = url
         self._name = connection_name
         self._heartbeat = checked_heartbeat(heartbeat)
-        self._closing = False
-        self._on_lost: list[Callable[[], None]] = []
+        self._loss = ConnectionLoss()
         # Stamped on every publication; the broker refuses a user_id other than the
         # connection's own user, so a consumer may trust it (who sent this).
         user_id = unquote(urlsplit(url).username or "") or "guest"
@@ -101,7 +101,7 @@ class AmqpBus:
         self._publish_underlay = cast(aiormq.Channel, await self._channel().get_underlay_channel())
 
     async def connect(self) -> None:
-        self._closing = False
+        self._loss.closing = False
         self._connection = await aio_pika.connect_robust(
             self._url,
             client_properties={"connection_name": self._name},
@@ -113,7 +113,7 @@ class AmqpBus:
         )
         self._connection.close_callbacks.add(lambda *_: BUS_CONNECTED.set(0))
         # Before the robust connection tries again: it runs these first.
-        self._connection.close_callbacks.add(self._lost)
+        self._connection.close_callbacks.add(self._loss.lost)
         self._connection.reconnect_callbacks.add(_count_reconnect)
         BUS_CONNECTED.set(1)
         self._publish_channel = await self._connection.channel(publisher_confirms=True)
@@ -126,12 +126,7 @@ class AmqpBus:
         self._connection.reconnect_callbacks.add(lambda *_: callback())
 
     def on_connection_lost(self, callback: Callable[[], None]) -> None:
-        self._on_lost.append(callback)
-
-    def _lost(self, *_: object) -> None:
-        if not self._closing:
-            for callback in list(self._on_lost):
-                callback()
+        self._loss.add(callback)
 
     def is_connected(self) -> bool:
         return self._connection is not None and self._connection.connected.is_set()
@@ -145,7 +140,7 @@ class AmqpBus:
         return depths
 
     async def close(self) -> None:
-        self._closing = True
+        self._loss.closing = True
         self._consumers.clear()
         for task in self._workers:
             task.cancel()

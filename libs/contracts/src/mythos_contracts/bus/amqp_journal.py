@@ -31,6 +31,7 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from mythos_contracts.bus import amqp_frames
 from mythos_contracts.bus.amqp import checked_heartbeat
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
+from mythos_contracts.bus.connection_loss import ConnectionLoss
 from mythos_contracts.bus.journal import Deliver, JournalUnavailable
 
 MARKER_HEADER = "x-mythos-journal-marker"
@@ -74,8 +75,7 @@ class AmqpJournal:
         self._url = url
         self._name = name
         self._heartbeat = checked_heartbeat(heartbeat)
-        self._closing = False
-        self._on_lost: list[Callable[[], None]] = []
+        self._loss = ConnectionLoss()
         self._arguments = stream_arguments(max_age_seconds, max_bytes)
         self._connection_name = connection_name
         self._declare = declare
@@ -103,7 +103,7 @@ class AmqpJournal:
             self._underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
 
     async def open(self) -> None:
-        self._closing = False
+        self._loss.closing = False
         self._connection = await aio_pika.connect_robust(
             self._url,
             client_properties={"connection_name": self._connection_name},
@@ -112,7 +112,7 @@ class AmqpJournal:
             heartbeat=self._heartbeat,
         )
         # Run before the robust connection tries again.
-        self._connection.close_callbacks.add(self._lost)
+        self._connection.close_callbacks.add(self._loss.lost)
         self._channel = await self._connection.channel(publisher_confirms=True)
         self._channel.reopen_callbacks.add(self._track_underlay)
         await self._track_underlay()
@@ -174,12 +174,7 @@ class AmqpJournal:
         self._follow_broken = True
 
     def on_connection_lost(self, callback: Callable[[], None]) -> None:
-        self._on_lost.append(callback)
-
-    def _lost(self, *_: object) -> None:
-        if not self._closing:
-            for callback in list(self._on_lost):
-                callback()
+        self._loss.add(callback)
 
     async def caught_up(self) -> bool:
         if self._follow_channel is None or self._follow_broken:
@@ -252,7 +247,7 @@ class AmqpJournal:
         return records
 
     async def close(self) -> None:
-        self._closing = True
+        self._loss.closing = True
         if self._connection is not None:
             with contextlib.suppress(AMQPError, ConnectionError, RuntimeError):
                 await self._connection.close()
