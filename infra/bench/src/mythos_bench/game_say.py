@@ -45,7 +45,9 @@ from mythos_contracts.routing import (
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
+    PLAYER_KEYS,
     RAISE_TERM_KEY,
+    ROOM_KEYS,
     SAVE_FENCE_KEY,
     command_key,
     load_request_key,
@@ -69,10 +71,11 @@ class StandIns:
     async def start(self) -> None:
         await self.bus.connect()
         await self.bus.declare_queue(EDGE_QUEUE, exclusive=True, dead_letter=False)
-        await self.bus.bind(EDGE_QUEUE, EVENTS_EXCHANGE, "room.#")
+        await self.bus.bind(EDGE_QUEUE, EVENTS_EXCHANGE, f"{ROOM_KEYS}.#")
         await self.bus.consume(EDGE_QUEUE, self._event, prefetch=1000)
         await self.bus.declare_queue(ANSWERS_QUEUE, exclusive=True, dead_letter=False)
-        await self.bus.bind(ANSWERS_QUEUE, EVENTS_EXCHANGE, "player.*.command_response")
+        answers = f"{PLAYER_KEYS}.*.command_response"
+        await self.bus.bind(ANSWERS_QUEUE, EVENTS_EXCHANGE, answers)
         await self.bus.consume(ANSWERS_QUEUE, self._answer, prefetch=1000)
         await self.bus.consume(PERSISTENCE_REQUESTS_QUEUE, self._request)
         await self.bus.consume(PERSISTENCE_SAVES_QUEUE, self._saved)
