@@ -69,16 +69,22 @@ test: install test-tools chromium lint typecheck test-python test-client test-e2
 test-fast: install test-tools $(CLIENT_BUNDLE) ## Unit and embedded-mode black-box tests: offline, in parallel (~4.5 min on 2 idle cores)
 	$(PYTEST) -n auto --dist loadfile -m "not services and not slow"
 
-# Debian packages the tests run: promtool (package prometheus) checks the alert rules.
-test-tools: ## Install the Debian tools the tests use (promtool), when missing
-	@command -v promtool >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's prometheus package (for promtool)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
-	      >/dev/null 2> >(grep -v '^debconf: delaying' >&2); \
-	  else \
-	    echo "promtool is missing: run 'sudo apt-get install prometheus', then make test again" >&2; exit 1; \
-	  fi; }
+# Debian packages the tests run: promtool (package prometheus) checks the alert rules;
+# nginx (nginx-light) is the second front door (MYTHOS_FRONT_DOOR=nginx) and serves the
+# client image's configuration in its test.
+test-tools: ## Install the Debian tools the tests use (promtool, nginx), when missing
+	@missing=""; \
+	  command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	  { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } || missing="$$missing nginx-light"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing Debian's$$missing (for the tests)..."; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	        >/dev/null 2> >(grep -v '^debconf: delaying' >&2); \
+	    else \
+	      echo "missing:$$missing: run 'sudo apt-get install$$missing', then make test again" >&2; exit 1; \
+	    fi; \
+	  fi
 
 lint: ## ruff lint and format check
 	$(UV) run --frozen ruff check .

@@ -1,6 +1,7 @@
 """The client's pages come with a strict Content-Security-Policy, in both run modes:
 only this origin's own scripts, styles and connections; no inline script, no eval, no
-framing. (The Kubernetes image's nginx sends the same policy: infra/k8s tests.)"""
+framing. (The Kubernetes image's nginx sends the same policy: infra/k8s tests.) The
+distributed mode runs behind either front door (``MYTHOS_FRONT_DOOR``): both are checked."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
+# (mode, front door): the embedded mode serves the client itself.
+RUNS = [("embedded", "caddy"), ("distributed", "caddy"), ("distributed", "nginx")]
 
-@pytest.mark.parametrize("mode", ["embedded", "distributed"])
-def test_the_client_page_carries_a_strict_csp(mode: str, start_system: Callable[..., Any]) -> None:
-    system = start_system(mode)
+
+@pytest.mark.parametrize(("mode", "front_door"), RUNS)
+def test_the_client_page_carries_a_strict_csp(
+    mode: str, front_door: str, start_system: Callable[..., Any]
+) -> None:
+    system = start_system(mode, MYTHOS_FRONT_DOOR=front_door)
     # The app shell, and the fallback to it for a path that is no file (the client's routes).
     for path in ("/", "/index.html", "/some/client/route"):
         page = httpx.get(system.url + path, timeout=10)
@@ -34,13 +40,13 @@ def test_the_client_page_carries_a_strict_csp(mode: str, start_system: Callable[
         assert page.headers.get("x-content-type-options") == "nosniff"
 
 
-@pytest.mark.parametrize("mode", ["embedded", "distributed"])
+@pytest.mark.parametrize(("mode", "front_door"), RUNS)
 def test_the_client_origin_answers_what_it_cannot_serve(
-    mode: str, start_system: Callable[..., Any]
+    mode: str, front_door: str, start_system: Callable[..., Any]
 ) -> None:
     """A method the file server does not take is refused with 405, the same in both modes,
     and never becomes a server error."""
-    system = start_system(mode)
+    system = start_system(mode, MYTHOS_FRONT_DOOR=front_door)
     for path in ("/", "/some/client/route"):
         refused = httpx.post(system.url + path, content=b"x", timeout=10)
         assert refused.status_code == 405, (path, refused.status_code, refused.text[:200])

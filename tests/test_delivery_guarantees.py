@@ -225,10 +225,12 @@ async def _everyone_heard_everything(clients: list[StreamClient], said: list[str
         assert sorted(heard) == expected, f"{client.name} heard a line twice or missed one"
 
 
+# Through either front door: the proxy must send the players of a dead edge to the other.
+@pytest.mark.parametrize("front_door", ["caddy", "nginx"])
 async def test_kill_9_an_edge_and_its_players_resume_elsewhere(
-    start_system: Any, players: Any
+    front_door: str, start_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed", edges=2, **FAST)
+    system = start_system("distributed", edges=2, MYTHOS_FRONT_DOOR=front_door, **FAST)
     clients = [await _client(system, players, f"P{i}") for i in range(4)]
     said = await _chatter(clients, 2, "before")
     victim = system.signal("edge-1", signal.SIGKILL)

@@ -21,7 +21,7 @@ from typing import Any
 from mythos_bench import capacity
 from mythos_bench.report import write_all
 from mythos_bench.scenarios import idle, soak, throughput
-from mythos_bench.stack import Stack
+from mythos_bench.stack import BENCH_TUNING, Stack
 from mythos_bench.tokens import TokenMint
 
 REPO = Path(__file__).resolve().parents[4]
@@ -43,6 +43,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     p.add_argument("--smoke", action="store_true", help="10 s, 50 players, no idle or soak")
+    p.add_argument(
+        "--front-door",
+        choices=("caddy", "nginx"),
+        default="caddy",
+        help="the proxy on the public origin (MYTHOS_FRONT_DOOR); capacity.md is written "
+        "only from Caddy runs (its model names Caddy's cost per frame)",
+    )
     p.add_argument(
         "--profile-rate",
         type=float,
@@ -68,7 +75,13 @@ async def on_fresh_stack(args: argparse.Namespace, edges: int, scenario: Scenari
     # Each scenario gets a fresh stack: RSS is a high-water mark and thousands of idle
     # players left behind would tax the throughput run.
     rooms = max(1, args.players // args.room_size)
-    stack = Stack(REPO, edges=edges, rooms=rooms, cpus=None if args.no_pin else SERVER_CPUS)
+    stack = Stack(
+        REPO,
+        edges=edges,
+        rooms=rooms,
+        cpus=None if args.no_pin else SERVER_CPUS,
+        tuning={**BENCH_TUNING, "MYTHOS_FRONT_DOOR": args.front_door},
+    )
     stack.start()
     try:
         return await scenario(stack, args, TokenMint(stack.key_file, stack.public_url))
@@ -128,6 +141,7 @@ async def main(args: argparse.Namespace) -> int:
         "players": args.players,
         "room_size": args.room_size,
         "edges": args.edges,
+        "front_door": args.front_door,
         "server_cpus": "all" if args.no_pin else "0",
         "generator_cpus": "all" if args.no_pin else "1",
         "broker_messages_per_say": "2 publishes (edge->game command, one room event carrying "
@@ -136,7 +150,8 @@ async def main(args: argparse.Namespace) -> int:
     }
     for path in write_all(results, args.out):
         print(f"wrote {path}")
-    write_capacity(results, args.out)
+    if args.front_door == "caddy":
+        write_capacity(results, args.out)
     return verdict(results)
 
 

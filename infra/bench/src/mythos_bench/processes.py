@@ -48,6 +48,11 @@ def _pgrep(pattern: str) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
 def server_processes(data_dir: Path) -> dict[str, list[int]]:
     """Component name -> pids: each service (from the launcher's pid file), the broker
     and the database (every process of theirs)."""
@@ -56,7 +61,8 @@ def server_processes(data_dir: Path) -> dict[str, list[int]]:
     for name, pid in pids.items():
         key = "edge" if name.startswith("edge") else name.split(" ")[0]
         key = "caddy" if "caddy" in name else key
-        groups.setdefault(key, []).append(int(pid))
+        # A component's work may be in its children: nginx's worker does the proxying.
+        groups.setdefault(key, []).extend([int(pid), *_children(int(pid))])
     groups["rabbitmq"] = _pgrep("beam.smp") + _pgrep("epmd")
     groups["postgresql"] = _pgrep("postgres: ") + _pgrep("bin/postgres")
     return groups

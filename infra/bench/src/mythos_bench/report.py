@@ -116,7 +116,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Command: `{meta['command']}`",
         "",
-        f"{meta['players']} players in rooms of {meta['room_size']}, {meta['edges']} edge(s); "
+        f"{meta['players']} players in rooms of {meta['room_size']}, {meta['edges']} edge(s) "
+        f"behind {meta.get('front_door', 'caddy')}; "
         f"server processes on CPU {meta['server_cpus']}"
         + (" (the stack started pinned)" if meta["server_cpus"] != "all" else "")
         + f", generator on CPU {meta['generator_cpus']}. A step whose server core was over 85 % busy is "

