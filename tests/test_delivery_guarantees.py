@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 import pytest
+from mythos_contracts.routing import DEFAULT_SHARD_INBOX
 from stream_client import StreamClient
 
 FAST = {
@@ -256,7 +257,7 @@ async def test_restart_the_game_and_queued_commands_run_in_order(
     types = dict(line.split("\t") for line in listed.stdout.splitlines() if "\t" in line)
     assert types["mythos.persistence.saves"] == queue_type, types
     # The game's inbox has a single active consumer: a quorum queue whatever the type.
-    assert types["mythos.game.commands"] == "quorum", types
+    assert types[DEFAULT_SHARD_INBOX] == "quorum", types
     alice = await _client(system, players, "Alice")
     bob = await _client(system, players, "Bob")
     old = system.signal("game", signal.SIGKILL)

@@ -24,6 +24,7 @@ from mythos_contracts.persistence import (
 )
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
     EVENTS_EXCHANGE,
     GAME_SYNC_KEY,
     ITEM_SAVE_KEY,
@@ -171,7 +172,9 @@ async def floor_seen_by_a_look(client: Bus) -> list[str]:
         args=[],
         command_id="z-1",
     )
-    await client.publish(COMMANDS_EXCHANGE, command_key("zed"), look.model_dump_json().encode())
+    await client.publish(
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "zed"), look.model_dump_json().encode()
+    )
     async with asyncio.timeout(30):
         await seen.wait()
     return [thing["id"] for thing in states[0].data["room"]["items"]]

@@ -21,15 +21,17 @@ from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
     ACCOUNT_REQUESTS_PATTERN,
     ACCOUNTS_EXCHANGE,
-    ALL_COMMANDS_PATTERN,
     AUTH_REQUESTS_QUEUE,
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
     EDGE_HEARTBEATS_PATTERN,
     EVENTS_EXCHANGE,
-    GAME_COMMANDS_QUEUE,
     GAME_SYNC_KEY,
     GLOBAL_PATTERN,
+    LEGACY_GAME_COMMANDS_QUEUE,
     LOAD_REQUESTS_PATTERN,
+    LOBBY_SHARD,
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
@@ -50,6 +52,10 @@ from mythos_contracts.routing import (
     room_key,
     room_pattern,
     save_key,
+    shard_commands_pattern,
+    shard_inbox,
+    shard_inbox_bindings,
+    shard_journal,
 )
 from mythos_local.provisioning import delete_vhost, ensure_service_users
 
@@ -70,7 +76,9 @@ def _allows(regex: str, name: str) -> bool:
 
 def test_each_service_may_use_the_keys_the_routing_builders_make() -> None:
     edge_write, _ = _topic(EDGE, COMMANDS_EXCHANGE)
-    assert _allows(edge_write, command_key("p1")) and _allows(edge_write, edge_key("e1"))
+    assert _allows(edge_write, command_key(DEFAULT_SHARD, "p1")) and _allows(
+        edge_write, edge_key("e1")
+    )
     game_events, _ = _topic(GAME, EVENTS_EXCHANGE)
     for key in (room_key("r", "t"), player_key("p", "t"), global_key("t"), GAME_SYNC_KEY):
         assert _allows(game_events, key)
@@ -85,8 +93,18 @@ def test_each_service_may_use_the_keys_the_routing_builders_make() -> None:
     for pattern in (room_pattern("r"), player_pattern("p"), GLOBAL_PATTERN):
         assert _allows(edge_binds, pattern)
     _, game_binds = _topic(GAME, COMMANDS_EXCHANGE)
-    assert _allows(game_binds, ALL_COMMANDS_PATTERN)
+    for shard in (DEFAULT_SHARD, "s2", LOBBY_SHARD):
+        for exchange, pattern in shard_inbox_bindings(shard):
+            assert _allows(_topic(GAME, exchange)[1], pattern), pattern
+        assert _allows(GAME.configure, shard_inbox(shard)) and _allows(
+            GAME.read, shard_inbox(shard)
+        )
+        assert _allows(GAME.configure, shard_journal(shard))
+        assert _allows(GAME.write, shard_journal(shard))
     assert _allows(game_binds, EDGE_HEARTBEATS_PATTERN)
+    assert _allows(edge_write, command_key(LOBBY_SHARD, "p1"))
+    # The legacy inbox: a starting game deletes it (configure) when empty and unused.
+    assert _allows(GAME.configure, LEGACY_GAME_COMMANDS_QUEUE)
     _, edge_hears = _topic(EDGE, ACCOUNTS_EXCHANGE)
     game_asks, game_hears = _topic(GAME, ACCOUNTS_EXCHANGE)
     auth_revokes, auth_takes = _topic(AUTH, ACCOUNTS_EXCHANGE)
@@ -105,11 +123,13 @@ def test_each_service_may_not_use_the_others_keys_or_names() -> None:
         assert not _allows(edge_write, key)
     _, edge_binds = _topic(EDGE, EVENTS_EXCHANGE)
     assert not _allows(edge_binds, "#")
-    for name in (GAME_COMMANDS_QUEUE, PERSISTENCE_SAVES_QUEUE, reply_queue()):
+    for name in (DEFAULT_SHARD_INBOX, PERSISTENCE_SAVES_QUEUE, reply_queue()):
         assert not _allows(EDGE.configure, name) and not _allows(EDGE.read, name)
     # Anchored: a name merely containing an allowed one is not allowed.
     assert not _allows(EDGE.write, "x" + COMMANDS_EXCHANGE)
-    assert not _allows(GAME.configure, GAME_COMMANDS_QUEUE + "x")
+    assert not _allows(GAME.configure, DEFAULT_SHARD_INBOX + "x")
+    assert not _allows(GAME.configure, "mythos.shard.s1.other")
+    assert not _allows(GAME.configure, "mythos.shard.a.b.inbox")
     assert not _allows(GAME.write, COMMANDS_EXCHANGE)
     assert not _allows(PERSISTENCE.write, EVENTS_EXCHANGE)
 
@@ -148,7 +168,11 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
 
         await persistence.consume(PERSISTENCE_REQUESTS_QUEUE, answer)
         await persistence.publish(PERSISTENCE_EXCHANGE, health_probe_key("persistence"), b"")
-        await game.consume(GAME_COMMANDS_QUEUE, commands.put)
+        # As a starting game does: its shard's inbox, declared and bound as its own user.
+        await game.declare_queue(DEFAULT_SHARD_INBOX, single_active=True)
+        for exchange, pattern in shard_inbox_bindings(DEFAULT_SHARD):
+            await game.bind(DEFAULT_SHARD_INBOX, exchange, pattern)
+        await game.consume(DEFAULT_SHARD_INBOX, commands.put)
         sync = game_sync_queue()
         await game.declare_queue(sync, exclusive=True, dead_letter=False)
         await game.bind(sync, COMMANDS_EXCHANGE, EDGE_HEARTBEATS_PATTERN)
@@ -163,7 +187,7 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
         bans: asyncio.Queue[Delivery] = asyncio.Queue()
         await auth.consume(AUTH_REQUESTS_QUEUE, bans.put)
 
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"look")
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"look")
         await edge.publish(COMMANDS_EXCHANGE, edge_key("e1"), b"beat")
         await game.publish(EVENTS_EXCHANGE, room_key("library", "chat_message"), b"hi")
         assert await game.request(PERSISTENCE_EXCHANGE, load_request_key("player"), b"?") == (
@@ -214,16 +238,16 @@ async def _refused(url: str, action: str) -> BaseException:
                     aio_pika.Message(b"x"), PERSISTENCE_SAVES_QUEUE
                 )
             elif action == "declare_the_games_queue":
-                await channel.declare_queue(GAME_COMMANDS_QUEUE, durable=True)
+                await channel.declare_queue(DEFAULT_SHARD_INBOX, durable=True)
             elif action == "read_the_games_queue":
-                queue = await channel.get_queue(GAME_COMMANDS_QUEUE)  # passive: allowed
+                queue = await channel.get_queue(DEFAULT_SHARD_INBOX)  # passive: allowed
                 await queue.consume(_ignore, no_ack=True)
             elif action == "bind_every_event":
                 queue = await channel.declare_queue(edge_queue("e9"), exclusive=True)
                 await queue.bind(EVENTS_EXCHANGE, "#")
             elif action == "bind_to_the_commands":
                 queue = await channel.declare_queue(edge_queue("e9"), exclusive=True)
-                await queue.bind(COMMANDS_EXCHANGE, ALL_COMMANDS_PATTERN)
+                await queue.bind(COMMANDS_EXCHANGE, shard_commands_pattern(DEFAULT_SHARD))
             elif action == "publish_a_revocation":
                 exchange = await channel.get_exchange(ACCOUNTS_EXCHANGE)
                 await exchange.publish(aio_pika.Message(b"x"), revocation_key("a1"))
@@ -233,7 +257,7 @@ async def _refused(url: str, action: str) -> BaseException:
             elif action == "forge_the_games_user_id":
                 exchange = await channel.get_exchange(COMMANDS_EXCHANGE)
                 message = aio_pika.Message(b"x", user_id=GAME.username(_vhost({"edge": url})))
-                await exchange.publish(message, command_key("p1"))
+                await exchange.publish(message, command_key(DEFAULT_SHARD, "p1"))
             else:
                 raise AssertionError(action)
         except Exception as exc:

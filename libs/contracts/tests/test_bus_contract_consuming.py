@@ -19,7 +19,8 @@ from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_QUEUE,
-    GAME_COMMANDS_QUEUE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
     command_key,
@@ -30,10 +31,10 @@ from mythos_contracts.routing import (
 async def test_commands_wait_durably_until_a_consumer_starts(bus_factory: BusFactory) -> None:
     edge = await _connected(bus_factory, "edge")
     for i in range(5):
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), str(i).encode())
     game = await _connected(bus_factory, "game")
     got = Collector()
-    await game.consume(GAME_COMMANDS_QUEUE, got)
+    await game.consume(DEFAULT_SHARD_INBOX, got)
     await got.wait_for(5)
     assert [d.body for d in got.items] == [b"0", b"1", b"2", b"3", b"4"]
 
@@ -55,9 +56,9 @@ async def test_deliveries_are_handled_one_at_a_time_in_order(bus_factory: BusFac
         if len(seen) == 20:
             done.set()
 
-    await bus.consume(GAME_COMMANDS_QUEUE, slow)
+    await bus.consume(DEFAULT_SHARD_INBOX, slow)
     for i in range(20):
-        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+        await bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), str(i).encode())
     async with asyncio.timeout(10):
         await done.wait()
     assert peak == 1
@@ -75,9 +76,9 @@ async def test_a_failing_handler_dead_letters_and_moves_on(bus_factory: BusFacto
             raise ValueError("cannot handle this")
         await ok(delivery)
 
-    await game.consume(GAME_COMMANDS_QUEUE, handler)
-    await game.publish(COMMANDS_EXCHANGE, command_key("p1"), b"poison")
-    await game.publish(COMMANDS_EXCHANGE, command_key("p1"), b"fine")
+    await game.consume(DEFAULT_SHARD_INBOX, handler)
+    await game.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"poison")
+    await game.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"fine")
     await ok.wait_for(1)
     await dead.wait_for(1)
     assert dead.items[0].body == b"poison"
@@ -117,12 +118,12 @@ async def test_queue_depths_count_what_waits_behind_the_delivery_in_hand(
         started.set()
         await release.wait()
 
-    await bus.consume(GAME_COMMANDS_QUEUE, blocked, prefetch=1)
+    await bus.consume(DEFAULT_SHARD_INBOX, blocked, prefetch=1)
     for i in range(5):
-        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+        await bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), str(i).encode())
     async with asyncio.timeout(5):
         await started.wait()
-    assert await bus.queue_depths() == {GAME_COMMANDS_QUEUE: 4}
+    assert await bus.queue_depths() == {DEFAULT_SHARD_INBOX: 4}
     release.set()
 
 
@@ -138,9 +139,9 @@ async def test_stop_consuming_finishes_the_delivery_in_hand_and_hands_back_the_r
         await release.wait()
         handled.append(delivery.body)
 
-    await game.consume(GAME_COMMANDS_QUEUE, slow)
+    await game.consume(DEFAULT_SHARD_INBOX, slow)
     for i in range(5):
-        await game.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+        await game.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), str(i).encode())
     async with asyncio.timeout(5):
         await started.wait()
     stopping = asyncio.create_task(game.stop_consuming())
@@ -154,7 +155,7 @@ async def test_stop_consuming_finishes_the_delivery_in_hand_and_hands_back_the_r
     # Another consumer (the next pod) gets the rest, in order, and not the finished one.
     successor = await _connected(bus_factory, "game-2")
     rest = Collector()
-    await successor.consume(GAME_COMMANDS_QUEUE, rest)
+    await successor.consume(DEFAULT_SHARD_INBOX, rest)
     await rest.wait_for(4)
     await asyncio.sleep(0.2)
     assert [d.body for d in rest.items] == [b"1", b"2", b"3", b"4"]
@@ -168,7 +169,7 @@ async def test_stop_consuming_keeps_requests_working(bus_factory: BusFactory) ->
         await server.reply(delivery, delivery.body.upper())
 
     await server.consume(PERSISTENCE_REQUESTS_QUEUE, echo)
-    await client.consume(GAME_COMMANDS_QUEUE, Collector())
+    await client.consume(DEFAULT_SHARD_INBOX, Collector())
     assert await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"a") == b"A"
     await client.stop_consuming()
     assert await client.request(PERSISTENCE_EXCHANGE, load_request_key("load_player"), b"b") == b"B"
@@ -188,8 +189,10 @@ async def test_an_ack_never_covers_a_delivery_whose_handler_has_not_finished(
             await asyncio.Event().wait()  # still at work when the process dies
         handled.append(delivery.body)
 
-    await game.consume(GAME_COMMANDS_QUEUE, handler)
-    await game.publish_many(COMMANDS_EXCHANGE, [(command_key("p1"), b"%d" % n) for n in range(6)])
+    await game.consume(DEFAULT_SHARD_INBOX, handler)
+    await game.publish_many(
+        COMMANDS_EXCHANGE, [(command_key(DEFAULT_SHARD, "p1"), b"%d" % n) for n in range(6)]
+    )
     async with asyncio.timeout(5):
         await started.wait()
     await asyncio.sleep(0.2)  # whatever acks are due have been written
@@ -198,7 +201,7 @@ async def test_an_ack_never_covers_a_delivery_whose_handler_has_not_finished(
 
     successor = await _connected(bus_factory, "game-2")
     rest = Collector()
-    await successor.consume(GAME_COMMANDS_QUEUE, rest)
+    await successor.consume(DEFAULT_SHARD_INBOX, rest)
     await rest.wait_for(4)
     await asyncio.sleep(0.2)
     assert sorted(d.body for d in rest.items) == [b"2", b"3", b"4", b"5"]
@@ -208,11 +211,13 @@ async def test_acks_keep_up_with_a_long_stream_of_deliveries(bus_factory: BusFac
     # More deliveries than the prefetch window: batched acks must free it as they go.
     game = await _connected(bus_factory, "game")
     got = Collector()
-    await game.consume(GAME_COMMANDS_QUEUE, got, prefetch=8)
-    await game.publish_many(COMMANDS_EXCHANGE, [(command_key("p1"), b"%d" % n) for n in range(200)])
+    await game.consume(DEFAULT_SHARD_INBOX, got, prefetch=8)
+    await game.publish_many(
+        COMMANDS_EXCHANGE, [(command_key(DEFAULT_SHARD, "p1"), b"%d" % n) for n in range(200)]
+    )
     await got.wait_for(200, timeout=20)
     assert [d.body for d in got.items] == [b"%d" % n for n in range(200)]
-    assert await game.queue_depths() == {GAME_COMMANDS_QUEUE: 0}
+    assert await game.queue_depths() == {DEFAULT_SHARD_INBOX: 0}
 
 
 async def test_a_consumer_goes_on_after_its_connection_drops_with_deliveries_waiting(
@@ -234,9 +239,9 @@ async def test_a_consumer_goes_on_after_its_connection_drops_with_deliveries_wai
             every.set()
         await release.wait()  # the first one is in hand while the others wait behind it
 
-    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    await game.consume(DEFAULT_SHARD_INBOX, handler)
     for i in range(5):
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), str(i).encode())
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), str(i).encode())
     async with asyncio.timeout(10):
         await first.wait()
     vhost = unquote(urlsplit(amqp_url).path[1:])

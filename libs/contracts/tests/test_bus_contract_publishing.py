@@ -18,8 +18,9 @@ from mythos_contracts.bus.amqp import AmqpBus, QueueType
 from mythos_contracts.ops.log_lines import current_log_context, log_context
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
     EVENTS_EXCHANGE,
-    GAME_COMMANDS_QUEUE,
     command_key,
     player_key,
     player_pattern,
@@ -36,8 +37,8 @@ async def test_both_adapters_count_published_and_delivered_messages(
         return REGISTRY.get_sample_value(name, labels) or 0.0
 
     published = sample("mythos_bus_published_total", exchange=COMMANDS_EXCHANGE)
-    acked = sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="ack")
-    dead = sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="dead_letter")
+    acked = sample("mythos_bus_delivered_total", queue=DEFAULT_SHARD_INBOX, outcome="ack")
+    dead = sample("mythos_bus_delivered_total", queue=DEFAULT_SHARD_INBOX, outcome="dead_letter")
     bus = await _connected(bus_factory, "game")
     ok = Collector()
 
@@ -46,17 +47,17 @@ async def test_both_adapters_count_published_and_delivered_messages(
             raise ValueError("cannot handle this")
         await ok(delivery)
 
-    await bus.consume(GAME_COMMANDS_QUEUE, handler)
+    await bus.consume(DEFAULT_SHARD_INBOX, handler)
     for body in (b"a", b"poison", b"b"):
-        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), body)
+        await bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), body)
     await ok.wait_for(2)
     await asyncio.sleep(0.1)  # the settle of the last delivery follows its handler
     assert sample("mythos_bus_published_total", exchange=COMMANDS_EXCHANGE) == published + 3
     assert (
-        sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="ack") == acked + 2
+        sample("mythos_bus_delivered_total", queue=DEFAULT_SHARD_INBOX, outcome="ack") == acked + 2
     )
     assert (
-        sample("mythos_bus_delivered_total", queue=GAME_COMMANDS_QUEUE, outcome="dead_letter")
+        sample("mythos_bus_delivered_total", queue=DEFAULT_SHARD_INBOX, outcome="dead_letter")
         == dead + 1
     )
 
@@ -113,10 +114,10 @@ async def test_a_command_id_travels_with_the_messages_published_for_it(
     async def handler(delivery: Delivery) -> None:
         seen.append((dict(delivery.headers), current_log_context()))
 
-    await game.consume(GAME_COMMANDS_QUEUE, handler)
+    await game.consume(DEFAULT_SHARD_INBOX, handler)
     with log_context(command_id="c-42", player_id="p1"):
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"with")
-    await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"without")
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"with")
+    await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"without")
     async with asyncio.timeout(5):
         while len(seen) < 2:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
@@ -132,8 +133,8 @@ async def test_every_delivery_names_its_publishers_user(
     edge = await _connected(bus_factory, "edge")
     game = await _connected(bus_factory, "game")
     got = Collector()
-    await game.consume(GAME_COMMANDS_QUEUE, got)
-    await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"look")
+    await game.consume(DEFAULT_SHARD_INBOX, got)
+    await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"look")
     (delivery,) = await got.wait_for(1)
     # The AMQP suite connects every bus as the URL's user (per-service users and the
     # broker's refusal of a forged user_id: test_bus_access.py).

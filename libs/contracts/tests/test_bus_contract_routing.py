@@ -17,8 +17,8 @@ from bus_contract_support import connected as _connected
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
     DEAD_LETTER_QUEUE,
+    DEFAULT_SHARD_INBOX,
     EVENTS_EXCHANGE,
-    GAME_COMMANDS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
     player_key,
     player_pattern,
@@ -109,7 +109,7 @@ async def test_quorum_buses_declare_replicated_durable_queues(amqp_url: str) -> 
     out, _ = await listed.communicate()
     types = {queue["name"]: queue["type"] for queue in json.loads(out)}
     await bus.close()
-    assert types[GAME_COMMANDS_QUEUE] == "quorum"
+    assert types[DEFAULT_SHARD_INBOX] == "quorum"
     assert types[PERSISTENCE_SAVES_QUEUE] == "quorum"
     assert types[DEAD_LETTER_QUEUE] == "quorum"
     assert types["mythos.test.private"] == "classic"  # exclusive: one connection's anyway

@@ -10,7 +10,7 @@ from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.routing import (
     DEAD_LETTER_QUEUE,
-    GAME_COMMANDS_QUEUE,
+    DEFAULT_SHARD_INBOX,
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_SAVES_QUEUE,
     save_key,
@@ -71,7 +71,7 @@ async def test_other_queues_and_transient_messages_confirm_at_once() -> None:
     await publisher.connect()
     # Nobody consumes: each returns without waiting for a consumer.
     await publisher.publish(PERSISTENCE_EXCHANGE, SAVE, b"transient", persistent=False)
-    assert listed.queues[GAME_COMMANDS_QUEUE].confirm_on_ack is False
+    assert listed.queues[DEFAULT_SHARD_INBOX].confirm_on_ack is False
     unlisted = InMemoryBroker()
     other = InMemoryBus(unlisted)
     await other.connect()

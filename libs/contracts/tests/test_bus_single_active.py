@@ -15,7 +15,12 @@ from typing import Any
 
 import pytest
 from mythos_contracts.bus import Bus, Delivery, Settlement
-from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
+    command_key,
+)
 
 
 class Recorder:
@@ -50,10 +55,10 @@ async def test_a_standby_takes_the_queue_over_in_order_when_the_active_dies(
     first = await connected(bus_factory, "game-1")
     second = await connected(bus_factory, "game-2")
     active, standby = Recorder(hold=True), Recorder()
-    await first.consume(GAME_COMMANDS_QUEUE, active, prefetch=50)
-    await second.consume(GAME_COMMANDS_QUEUE, standby, prefetch=50)
+    await first.consume(DEFAULT_SHARD_INBOX, active, prefetch=50)
+    await second.consume(DEFAULT_SHARD_INBOX, standby, prefetch=50)
     for n in range(8):
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"%d" % n)
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"%d" % n)
     await active.wait_for(1)
     await asyncio.sleep(0.5)  # time for a wrong delivery to the standby
     assert [d.body for d in active.items] == [b"0"], "one in hand, the rest behind it"
@@ -74,10 +79,10 @@ async def test_a_consumer_that_comes_later_waits_behind_the_active_one(
     first = await connected(bus_factory, "game-1")
     second = await connected(bus_factory, "game-2")
     active, standby = Recorder(), Recorder()
-    await first.consume(GAME_COMMANDS_QUEUE, active)
-    await second.consume(GAME_COMMANDS_QUEUE, standby)
+    await first.consume(DEFAULT_SHARD_INBOX, active)
+    await second.consume(DEFAULT_SHARD_INBOX, standby)
     for n in range(20):
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"%d" % n)
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"%d" % n)
     await active.wait_for(20)
     await asyncio.sleep(0.3)
     assert [d.body for d in active.items] == [b"%d" % n for n in range(20)]
@@ -103,7 +108,7 @@ async def test_the_game_inbox_is_a_quorum_single_active_queue_on_classic_vhosts(
     out, _ = await listed.communicate()
     await bus.close()
     queues = {q["name"]: q for q in json.loads(out)}
-    inbox = queues[GAME_COMMANDS_QUEUE]
+    inbox = queues[DEFAULT_SHARD_INBOX]
     assert inbox["type"] == "quorum"
     assert ["x-single-active-consumer", "bool", True] in inbox["arguments"], inbox
     assert queues["mythos.persistence.saves"]["type"] == "classic"  # the others as told
@@ -140,14 +145,14 @@ async def _active_and_standby(bus_factory: Any) -> tuple[Bus, Deferring, Recorde
     active_bus = await connected(bus_factory, "game-1")
     standby_bus = await connected(bus_factory, "game-2")
     active, standby = Deferring(), Recorder()
-    await active_bus.consume(GAME_COMMANDS_QUEUE, active, prefetch=50)
-    await standby_bus.consume(GAME_COMMANDS_QUEUE, standby, prefetch=50)
+    await active_bus.consume(DEFAULT_SHARD_INBOX, active, prefetch=50)
+    await standby_bus.consume(DEFAULT_SHARD_INBOX, standby, prefetch=50)
     return edge, active, standby
 
 
 async def _publish(edge: Bus, numbers: range) -> None:
     for n in numbers:
-        await edge.publish(COMMANDS_EXCHANGE, command_key("p1"), b"%d" % n)
+        await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"%d" % n)
 
 
 def _bodies(items: list[Delivery]) -> list[bytes]:

@@ -20,7 +20,12 @@ from mythos_contracts.ops.log_lines import (
     redact,
 )
 from mythos_contracts.ops.metrics import BUS_PUBLISHED, bus_published
-from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
+    command_key,
+)
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 
@@ -120,9 +125,9 @@ async def test_ops_routes_answer_liveness_readiness_and_metrics() -> None:
     async def held(_: object) -> None:
         await asyncio.sleep(60)
 
-    await bus.consume(GAME_COMMANDS_QUEUE, held)
+    await bus.consume(DEFAULT_SHARD_INBOX, held)
     for _ in range(3):
-        await bus.publish(COMMANDS_EXCHANGE, command_key("p1"), b"{}")
+        await bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"{}")
     await asyncio.sleep(0.05)
     app = Starlette(routes=ops_routes("game", {"database": database}, bus=bus))
     transport = httpx.ASGITransport(app=app)
@@ -141,7 +146,7 @@ async def test_ops_routes_answer_liveness_readiness_and_metrics() -> None:
         assert "pw" not in down.text
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
-        assert f'mythos_bus_queue_depth{{queue="{GAME_COMMANDS_QUEUE}"}} 2.0' in metrics.text
+        assert f'mythos_bus_queue_depth{{queue="{DEFAULT_SHARD_INBOX}"}} 2.0' in metrics.text
         assert "mythos_bus_published_total" in metrics.text
 
     report = await run_checks("game", {"broker": never_answers}, timeout=0.1)

@@ -46,3 +46,32 @@ def test_no_bus_name_is_built_outside_routing_py() -> None:
         if _NAME_LITERAL.search(line)
     ]
     assert not built, "build these names with mythos_contracts.routing:\n" + "\n".join(built)
+
+
+def test_shard_names_and_command_keys() -> None:
+    assert routing.shard_inbox("s2") == "mythos.shard.s2.inbox"
+    assert routing.shard_journal("s2") == "mythos.shard.s2.journal"
+    assert routing.command_key("s2", "alice") == "command.s2.alice"
+    assert routing.command_key(routing.LOBBY_SHARD, "alice") == "command.lobby.alice"
+    assert routing.all_shards_key("map_changed") == "command._all.map_changed"
+    assert routing.DEFAULT_SHARD_INBOX == "mythos.shard.s1.inbox"
+    # ``_edge`` and ``_all`` are command keys' reserved second words, never a shard.
+    for reserved in ("_edge", "_all", "a.b", "*"):
+        with pytest.raises(ValueError):
+            routing.command_key(reserved, "alice")
+        with pytest.raises(ValueError):
+            routing.shard_inbox(reserved)
+
+
+def test_the_default_shard_hosts_the_lobby_until_the_lobby_runs() -> None:
+    s1 = {pattern for _, pattern in routing.shard_inbox_bindings(routing.DEFAULT_SHARD)}
+    s2 = {pattern for _, pattern in routing.shard_inbox_bindings("s2")}
+    assert s1 - s2 == {"command.s1.#", "command.lobby.#"}
+    assert s2 - s1 == {"command.s2.#"}
+    assert s1 & s2 == {"command._all.#", "command._edge.*", "revoked.#"}
+    fixed = {(q, e, p) for q, e, p in routing.DURABLE_TOPOLOGY if q == routing.DEFAULT_SHARD_INBOX}
+    assert fixed == {
+        (routing.DEFAULT_SHARD_INBOX, exchange, pattern)
+        for exchange, pattern in routing.shard_inbox_bindings(routing.DEFAULT_SHARD)
+    }
+    assert routing.DEFAULT_SHARD_INBOX in routing.SINGLE_ACTIVE_QUEUES

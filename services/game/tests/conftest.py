@@ -34,6 +34,7 @@ from mythos_contracts.persistence import (
 )
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
     EVENTS_EXCHANGE,
     GAME_SYNC_KEY,
     ITEM_SAVE_KEY,
@@ -80,7 +81,7 @@ class Peer:
             command_id=command_id,
         )
         await self.bus.publish(
-            COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode()
+            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), message.model_dump_json().encode()
         )
 
     def responses(self, pid: str) -> list[dict[str, object]]:

@@ -11,7 +11,7 @@ from typing import Any
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import PlayerCommand
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.service_layer.handled_inputs import HandledInputs
 from mythos_game.settings import GameSettings
@@ -58,12 +58,14 @@ async def test_the_same_message_published_twice_is_answered_once(
     assert again.delivery_id == sent.delivery_id
     for command in (sent, sent, again):
         await peer.bus.publish(
-            COMMANDS_EXCHANGE, command_key("alice"), command.model_dump_json().encode()
+            COMMANDS_EXCHANGE,
+            command_key(DEFAULT_SHARD, "alice"),
+            command.model_dump_json().encode(),
         )
     # A message of a new id after them: once it is answered, the others were handled.
     later = PlayerCommand(**{**sent.model_dump(exclude={"delivery_id"}), "args": ["later"]})
     await peer.bus.publish(
-        COMMANDS_EXCHANGE, command_key("alice"), later.model_dump_json().encode()
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "alice"), later.model_dump_json().encode()
     )
     await peer.wait_until(lambda: len(peer.responses("alice")) >= 2)
     await asyncio.sleep(0.2)

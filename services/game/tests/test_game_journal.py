@@ -20,7 +20,12 @@ from mythos_contracts.envelope import (
     RoomBound,
     SessionOpened,
 )
-from mythos_contracts.routing import COMMANDS_EXCHANGE, GAME_COMMANDS_QUEUE, command_key
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
+    command_key,
+)
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
@@ -39,7 +44,9 @@ def _ids(pid: str) -> dict[str, str]:
 
 
 async def _send(peer: Peer, pid: str, message: Any) -> None:
-    await peer.bus.publish(COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode())
+    await peer.bus.publish(
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), message.model_dump_json().encode()
+    )
 
 
 def _delivered(peer: Peer, pid: str) -> list[tuple[int, EventEnvelope]]:
@@ -340,7 +347,7 @@ async def test_inputs_run_on_while_their_records_wait_and_are_acked_only_once_co
     journal.gate.set()
     await asyncio.wait_for(stopping, 10)
     await _crash(game, bus)
-    inbox = broker.queues[GAME_COMMANDS_QUEUE]
+    inbox = broker.queues[DEFAULT_SHARD_INBOX]
     assert inbox.items.qsize() == 0, "every input was acked once its record was confirmed"
     await peer.bus.close()
 
@@ -359,7 +366,7 @@ async def test_an_input_whose_record_is_never_confirmed_comes_back_and_the_game_
     await peer.send_command("alice", "say", "unconfirmed", command_id="a-1")
     await asyncio.wait_for(lost.wait(), 10)
     await _crash(game, bus)
-    inbox = broker.queues[GAME_COMMANDS_QUEUE].items
+    inbox = broker.queues[DEFAULT_SHARD_INBOX].items
     back = [inbox.get_nowait() for _ in range(inbox.qsize())]
     says = [d for d in back if b"unconfirmed" in d.body]
     assert len(says) == 1 and says[0].redelivered, "not acked: the next game runs it"

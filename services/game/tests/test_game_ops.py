@@ -15,6 +15,7 @@ import pytest
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import JsonLogFormatter
+from mythos_contracts.routing import DEFAULT_SHARD_INBOX
 from mythos_game.bootstrap import GameService
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
 from mythos_game.domain.commands.registry import Parsed
@@ -212,7 +213,7 @@ async def test_health_port_answers_and_follows_the_broker_and_the_stop(running: 
             "mythos_game_command_seconds",
             "mythos_game_events_total",
             "mythos_game_players_online",
-            'mythos_bus_queue_depth{queue="mythos.game.commands"}',
+            f'mythos_bus_queue_depth{{queue="{DEFAULT_SHARD_INBOX}"}}',
         ):
             assert name in metrics.text
 

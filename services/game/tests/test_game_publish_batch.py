@@ -10,7 +10,7 @@ from typing import Any
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
-from mythos_contracts.routing import EVENTS_EXCHANGE, GAME_COMMANDS_QUEUE
+from mythos_contracts.routing import DEFAULT_SHARD_INBOX, EVENTS_EXCHANGE
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 from prometheus_client import REGISTRY
@@ -38,7 +38,7 @@ class GatedBus(InMemoryBus):
 
 
 def _acked() -> float:
-    labels = {"queue": GAME_COMMANDS_QUEUE, "outcome": "ack"}
+    labels = {"queue": DEFAULT_SHARD_INBOX, "outcome": "ack"}
     return REGISTRY.get_sample_value("mythos_bus_delivered_total", labels) or 0.0
 
 

@@ -16,7 +16,7 @@ import pytest
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.envelope import PlayerCommand
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 from mythos_local.broker_drops import close_connection_named
@@ -54,7 +54,7 @@ async def test_a_command_delivered_again_after_its_ack_was_lost_runs_once(
     )
     assert command.command_id is None and command.delivery_id
     await peer.bus.publish(
-        COMMANDS_EXCHANGE, command_key("alice"), command.model_dump_json().encode()
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "alice"), command.model_dump_json().encode()
     )
     await peer.wait_until(lambda: peer.loads == ["alice"])
     await close_connection_named(amqp_url, "game-under-test")

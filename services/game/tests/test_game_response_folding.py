@@ -15,6 +15,7 @@ from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope, ReplayRequest, RoomBound
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
     EVENTS_EXCHANGE,
     command_key,
     player_key,
@@ -57,7 +58,9 @@ def _ids(pid: str) -> dict[str, str]:
 
 
 async def _send(peer: Peer, pid: str, message: Any) -> None:
-    await peer.bus.publish(COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode())
+    await peer.bus.publish(
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), message.model_dump_json().encode()
+    )
 
 
 def _stream(peer: Peer, pid: str) -> list[tuple[int, EventEnvelope]]:

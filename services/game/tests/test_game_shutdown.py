@@ -23,7 +23,7 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EDGE_MESSAGE, PlayerCommand
-from mythos_contracts.routing import DEAD_LETTER_QUEUE, GAME_COMMANDS_QUEUE
+from mythos_contracts.routing import DEAD_LETTER_QUEUE, DEFAULT_SHARD_INBOX
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
@@ -68,7 +68,7 @@ async def test_stop_finishes_the_command_in_hand_and_leaves_the_next_one_queued(
     assert peer.loads == ["alice"] and peer.responses("bob") == []
     await bus.close()
 
-    queued = broker.queues[GAME_COMMANDS_QUEUE].items
+    queued = broker.queues[DEFAULT_SHARD_INBOX].items
     only_bob([queued.get_nowait().body for _ in range(queued.qsize())])
     assert broker.queues[DEAD_LETTER_QUEUE].items.qsize() == 0
     await peer.bus.close()
@@ -91,7 +91,7 @@ async def test_a_command_still_in_hand_after_the_grace_is_abandoned_unacked(
     await bus.close()
 
     assert peer.responses("alice") == []
-    queued = broker.queues[GAME_COMMANDS_QUEUE].items
+    queued = broker.queues[DEFAULT_SHARD_INBOX].items
     assert [EDGE_MESSAGE.validate_json(queued.get_nowait().body).command_id] == ["a-1"]  # type: ignore[union-attr]
     await peer.bus.close()
 
@@ -142,8 +142,8 @@ async def test_stop_over_rabbitmq_acks_the_command_in_hand_and_nothing_else(
     await bus.close()  # what the process does next: returns the unhandled to the broker
 
     await peer.wait_until(lambda: len(peer.responses("alice")) == 1)
-    await wait_queued(amqp_url, GAME_COMMANDS_QUEUE, 1)
-    only_bob(await queued_on(amqp_url, GAME_COMMANDS_QUEUE))
+    await wait_queued(amqp_url, DEFAULT_SHARD_INBOX, 1)
+    only_bob(await queued_on(amqp_url, DEFAULT_SHARD_INBOX))
     assert await queued_on(amqp_url, DEAD_LETTER_QUEUE) == []
     assert peer.loads == ["alice"], "Bob's command must not even have started"
     await peer.bus.close()
@@ -211,8 +211,8 @@ async def test_sigterm_stops_the_game_process_gracefully(amqp_url: str, peer_on:
     assert game.returncode == 0
 
     await peer.wait_until(lambda: len(peer.responses("alice")) == 1)
-    await wait_queued(amqp_url, GAME_COMMANDS_QUEUE, 1)
-    only_bob(await queued_on(amqp_url, GAME_COMMANDS_QUEUE))
+    await wait_queued(amqp_url, DEFAULT_SHARD_INBOX, 1)
+    only_bob(await queued_on(amqp_url, DEFAULT_SHARD_INBOX))
     assert await queued_on(amqp_url, DEAD_LETTER_QUEUE) == []
     assert peer.loads == ["alice"], "Bob's command must not even have started"
     await peer.bus.close()

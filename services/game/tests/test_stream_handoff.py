@@ -19,7 +19,7 @@ from mythos_contracts.envelope import (
     SessionClosed,
     SessionOpened,
 )
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
@@ -38,7 +38,9 @@ def _ids(pid: str, connection: str | None = None) -> dict[str, str]:
 
 
 async def _send(peer: Peer, pid: str, message: Any) -> None:
-    await peer.bus.publish(COMMANDS_EXCHANGE, command_key(pid), message.model_dump_json().encode())
+    await peer.bus.publish(
+        COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), message.model_dump_json().encode()
+    )
 
 
 def _stream(peer: Peer, pid: str) -> list[tuple[int, EventEnvelope]]:

@@ -29,8 +29,9 @@ from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
+    DEFAULT_SHARD_INBOX,
     EVENTS_EXCHANGE,
-    GAME_COMMANDS_QUEUE,
     command_key,
     edge_queue,
     player_key,
@@ -66,8 +67,8 @@ async def run(url: str, shape: str, messages: int, batch: int, inflight: int) ->
         async def publish(chunk: list[tuple[str, bytes]]) -> None:
             await publisher.publish_many(EVENTS_EXCHANGE, chunk, persistent=False)
     else:
-        await consumer.consume(GAME_COMMANDS_QUEUE, handle, prefetch=50)
-        rounds = [[(command_key("p1"), BODY)] for _ in range(messages)]
+        await consumer.consume(DEFAULT_SHARD_INBOX, handle, prefetch=50)
+        rounds = [[(command_key(DEFAULT_SHARD, "p1"), BODY)] for _ in range(messages)]
 
         async def publish(chunk: list[tuple[str, bytes]]) -> None:
             await publisher.publish(COMMANDS_EXCHANGE, chunk[0][0], chunk[0][1])

@@ -41,6 +41,7 @@ from mythos_contracts.persistence import (
 )
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
+    DEFAULT_SHARD,
     EVENTS_EXCHANGE,
     LOAD_FLOOR_ITEMS_KEY,
     PERSISTENCE_REQUESTS_QUEUE,
@@ -167,7 +168,9 @@ async def _run(args: argparse.Namespace) -> list[float]:
     speakers: list[str] = []
     for k in range(args.rooms * args.room_size):
         pid = f"p{k}"  # placed round-robin: room k % rooms
-        await edge.publish(COMMANDS_EXCHANGE, command_key(pid), _command(pid, "look"))
+        await edge.publish(
+            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), _command(pid, "look")
+        )
         bound = RoomBound(
             player_id=pid,
             player_name=pid.title(),
@@ -175,7 +178,9 @@ async def _run(args: argparse.Namespace) -> list[float]:
             edge_id="edge-1",
             room_id=rooms[k % args.rooms],
         )
-        await edge.publish(COMMANDS_EXCHANGE, command_key(pid), bound.model_dump_json().encode())
+        await edge.publish(
+            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), bound.model_dump_json().encode()
+        )
         speakers.append(pid)
     await stand_ins.wait_for_answers(len(speakers))  # every player adopted, looked
     await asyncio.sleep(0.5)  # and their rooms bound
@@ -191,7 +196,7 @@ async def _run(args: argparse.Namespace) -> list[float]:
         for n in range(args.says):
             pid = speakers[n % len(speakers)]
             body = _command(pid, "say", "the stars are right tonight")
-            await edge.publish(COMMANDS_EXCHANGE, command_key(pid), body)
+            await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), body)
         await stand_ins.wait_for_events(before + args.says)
         if profile is not None:
             profile.disable()

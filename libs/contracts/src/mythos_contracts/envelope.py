@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictStr, TypeAdapter
 
 from mythos_contracts.events import EventType
+from mythos_contracts.routing import DEFAULT_SHARD
 
 MAX_COMMAND_LENGTH = 32
 MAX_ARGS = 64
@@ -26,7 +27,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-SINGLE_SHARD = "s1"
+SINGLE_SHARD = DEFAULT_SHARD
 """The one shard while a single game holds the whole world (docs/design/shards.md)."""
 
 

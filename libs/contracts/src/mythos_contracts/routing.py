@@ -18,10 +18,20 @@ PERSISTENCE_EXCHANGE = "mythos.persistence"
 ACCOUNTS_EXCHANGE = "mythos.accounts"
 DEAD_LETTER_EXCHANGE = "mythos.dead"
 
+# Shards (docs/design/shards.md): each has a durable inbox (a single-active quorum
+# queue) and a journal (a stream), named by ``shard_inbox`` and ``shard_journal``.
+SHARD_QUEUE_PREFIX = "mythos.shard."
+DEFAULT_SHARD = "s1"
+"""The shard of the built-in map (every zone), and the one that hosts the lobby's inputs
+until the lobby exists (``shard_inbox_bindings``)."""
+LOBBY_SHARD = "lobby"
+"""The shard with no zones that owns what spans the world; an edge sends a player's
+inputs there while it does not know the player's shard."""
+LEGACY_GAME_COMMANDS_QUEUE = "mythos.game.commands"
+"""The single game's inbox before inboxes were named by shard; a game deletes it at start
+when it is empty and unused (docs/operations.md, the upgrade to per-shard inboxes)."""
+
 # Durable queues with a fixed owner.
-GAME_COMMANDS_QUEUE = "mythos.game.commands"
-GAME_JOURNAL_STREAM = "mythos.shard.s1.journal"
-"""The game's journal (a stream): each unit of work, recorded before it is published."""
 PERSISTENCE_REQUESTS_QUEUE = "mythos.persistence.requests"
 PERSISTENCE_SAVES_QUEUE = "mythos.persistence.saves"
 DEAD_LETTER_QUEUE = "mythos.dead-letters"
@@ -45,14 +55,19 @@ REVOCATION_KEYS = "revoked"
 ACCOUNT_REQUEST_KEYS = "account_request"
 
 # Patterns the fixed queues bind with.
-ALL_COMMANDS_PATTERN = f"{COMMAND_KEYS}.#"
 LOAD_REQUESTS_PATTERN = f"{REQUEST_KEYS}.#"
 SAVES_PATTERN = f"{SAVE_KEYS}.#"
 GLOBAL_PATTERN = f"{GLOBAL_KEYS}.#"
 REVOCATIONS_PATTERN = f"{REVOCATION_KEYS}.#"
 ACCOUNT_REQUESTS_PATTERN = f"{ACCOUNT_REQUEST_KEYS}.#"
+# Reserved second words of command keys: no shard id starts with ``_``, so they never
+# collide with ``command.<shard>.<player>``.
+EDGE_COMMANDS_WORD = "_edge"
+ALL_SHARDS_WORD = "_all"
 # Every edge's heartbeat (``edge_key``).
-EDGE_HEARTBEATS_PATTERN = f"{COMMAND_KEYS}._edge.*"
+EDGE_HEARTBEATS_PATTERN = f"{COMMAND_KEYS}.{EDGE_COMMANDS_WORD}.*"
+# What is sent to every shard at once (``all_shards_key``), e.g. world-wide relays.
+ALL_SHARDS_PATTERN = f"{COMMAND_KEYS}.{ALL_SHARDS_WORD}.#"
 # The game, on start, asks every edge (on this key) which players it holds; each edge
 # answers with a heartbeat on its ``edge_key``.
 GAME_SYNC_KEY = f"{GLOBAL_KEYS}.game_sync"
@@ -83,14 +98,56 @@ def game_sync_queue() -> str:
     return GAME_SYNC_QUEUE_PREFIX + uuid.uuid4().hex
 
 
-def command_key(player_id: str) -> str:
-    """Key of a command (or session message) sent by the edge on behalf of a player."""
-    return f"{COMMAND_KEYS}.{_word(player_id, 'player id')}"
+def _shard(shard: str) -> str:
+    if _word(shard, "shard id").startswith("_"):
+        raise ValueError(f"shard id {shard!r} cannot start with '_' (reserved command keys)")
+    return shard
+
+
+def shard_inbox(shard: str) -> str:
+    """The durable inbox of ``shard`` (every instance of it consumes; one is active)."""
+    return f"{SHARD_QUEUE_PREFIX}{_shard(shard)}.inbox"
+
+
+def shard_journal(shard: str) -> str:
+    """The journal (a stream) of ``shard``: each unit of work, recorded before it is published."""
+    return f"{SHARD_QUEUE_PREFIX}{_shard(shard)}.journal"
+
+
+def command_key(shard: str, player_id: str) -> str:
+    """Key of a command (or session message) for ``player_id``, sent to ``shard``'s inbox
+    (``LOBBY_SHARD`` when the sender does not know the player's shard)."""
+    return f"{COMMAND_KEYS}.{_shard(shard)}.{_word(player_id, 'player id')}"
+
+
+def shard_commands_pattern(shard: str) -> str:
+    """Binding of ``shard``'s inbox that receives every ``command_key(shard, ...)``."""
+    return f"{COMMAND_KEYS}.{_shard(shard)}.#"
+
+
+def all_shards_key(kind: str) -> str:
+    """Key of a message every shard's inbox receives (``ALL_SHARDS_PATTERN``)."""
+    return f"{COMMAND_KEYS}.{ALL_SHARDS_WORD}.{_word(kind, 'message kind')}"
+
+
+def shard_inbox_bindings(shard: str) -> tuple[tuple[str, str], ...]:
+    """``(exchange, pattern)`` of each binding of ``shard``'s inbox: its own commands,
+    what goes to every shard, the edges' heartbeats, and revocations (in order with the
+    commands, waiting while the shard is down). Until the lobby runs, ``DEFAULT_SHARD``
+    hosts it: its inbox also takes ``command.lobby.#`` (docs/architecture.md)."""
+    patterns = [shard_commands_pattern(shard)]
+    if shard == DEFAULT_SHARD:
+        patterns.append(shard_commands_pattern(LOBBY_SHARD))
+    patterns += [ALL_SHARDS_PATTERN, EDGE_HEARTBEATS_PATTERN]
+    return (
+        *((COMMANDS_EXCHANGE, pattern) for pattern in patterns),
+        (ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN),
+    )
 
 
 def edge_key(edge_id: str) -> str:
     """Key of a message about an edge itself (its heartbeat)."""
-    return f"{COMMAND_KEYS}._edge.{_word(edge_id, 'edge instance id')}"
+    return f"{COMMAND_KEYS}.{EDGE_COMMANDS_WORD}.{_word(edge_id, 'edge instance id')}"
 
 
 def room_key(room_id: str, event_type: str) -> str:
@@ -162,12 +219,16 @@ def is_routable_id(value: str) -> bool:
 # Durable queues every service may rely on existing, with their bindings. Each
 # bus declares them on connect, so a publisher never races its consumer's first
 # start: a command sent before the game ever ran waits in its queue.
+# The default shard's inbox is here too (every binding of ``shard_inbox_bindings``); a
+# game of another shard declares its own inbox and bindings as it starts.
+DEFAULT_SHARD_INBOX = shard_inbox(DEFAULT_SHARD)
 DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
-    (GAME_COMMANDS_QUEUE, COMMANDS_EXCHANGE, ALL_COMMANDS_PATTERN),
+    *(
+        (DEFAULT_SHARD_INBOX, exchange, pattern)
+        for exchange, pattern in shard_inbox_bindings(DEFAULT_SHARD)
+    ),
     (PERSISTENCE_REQUESTS_QUEUE, PERSISTENCE_EXCHANGE, LOAD_REQUESTS_PATTERN),
     (PERSISTENCE_SAVES_QUEUE, PERSISTENCE_EXCHANGE, SAVES_PATTERN),
-    # Revocations reach the game in order with the commands, and wait for it while it is down.
-    (GAME_COMMANDS_QUEUE, ACCOUNTS_EXCHANGE, REVOCATIONS_PATTERN),
     # An in-game ban waits here while auth is down.
     (AUTH_REQUESTS_QUEUE, ACCOUNTS_EXCHANGE, ACCOUNT_REQUESTS_PATTERN),
 )
@@ -177,7 +238,8 @@ DURABLE_TOPOLOGY: tuple[tuple[str, str, str], ...] = (
 # dies. Always quorum queues, whatever ``MYTHOS_AMQP_QUEUE_TYPE`` says: the failover
 # relied on is the quorum queues' (docs/design/shards.md §4). A delivery handed over
 # this many times (an input that crashes every game it reaches) is dead-lettered.
-SINGLE_ACTIVE_QUEUES: frozenset[str] = frozenset({GAME_COMMANDS_QUEUE})
+# Every shard's inbox is one; this lists those of the fixed topology.
+SINGLE_ACTIVE_QUEUES: frozenset[str] = frozenset({DEFAULT_SHARD_INBOX})
 SINGLE_ACTIVE_DELIVERY_LIMIT = 5
 TOPIC_EXCHANGES: tuple[str, ...] = (
     COMMANDS_EXCHANGE,

@@ -11,9 +11,10 @@ from __future__ import annotations
 from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.amqp_journal import AmqpJournal
-from mythos_contracts.routing import GAME_JOURNAL_STREAM
+from mythos_contracts.routing import shard_journal
 from mythos_contracts.runtime import Plan, Served, run_service
 
+from mythos_game.adapters.legacy_inbox import retire_legacy_inbox
 from mythos_game.adapters.world_files import WorldError
 from mythos_game.bootstrap import GameService
 from mythos_game.domain.shard_map import ShardMapError
@@ -33,7 +34,7 @@ def assemble(settings: GameSettings) -> Plan:
     journal = (
         AmqpJournal(
             settings.amqp_url,
-            GAME_JOURNAL_STREAM,
+            shard_journal(settings.shard),
             max_age_seconds=settings.journal_max_age_seconds,
             max_bytes=settings.journal_max_bytes,
             connection_name="game-journal",
@@ -44,7 +45,9 @@ def assemble(settings: GameSettings) -> Plan:
         if settings.journal
         else None
     )
-    service = GameService(settings, bus, journal)
+    service = GameService(
+        settings, bus, journal, retire_legacy_inbox=lambda: retire_legacy_inbox(settings.amqp_url)
+    )
     return Plan(
         service=service,
         # Probes every few seconds: no access lines (run_service's default).

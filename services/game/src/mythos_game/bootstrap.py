@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
-from mythos_contracts.envelope import SINGLE_SHARD
 from mythos_contracts.ops.health import Check
-from mythos_contracts.routing import (
-    GAME_COMMANDS_QUEUE,
-)
+from mythos_contracts.routing import shard_inbox, shard_inbox_bindings
 
 from mythos_game.adapters.bench_world import bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
@@ -86,11 +83,15 @@ class GameService:
         journal: Journal | None = None,
         *,
         on_journal_lost: Callable[[], None] = exit_now,
+        retire_legacy_inbox: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """``journal``: where each unit of work is recorded before it is published (and
         what a start continues the streams from); None records nothing.
-        ``on_journal_lost``: what to do when a unit is not confirmed (exit the process)."""
+        ``on_journal_lost``: what to do when a unit is not confirmed (exit the process).
+        ``retire_legacy_inbox``: run at start, before the inbox is consumed (on RabbitMQ:
+        delete the pre-shard inbox if it is empty and unused, else warn)."""
         self._settings = settings
+        self._retire_legacy_inbox = retire_legacy_inbox
         self._bus = bus
         self._journal = journal
         self._on_journal_lost = on_journal_lost
@@ -164,9 +165,10 @@ class GameService:
         log.info("%s", self.shard_map.ownership(shard))
         self._world_loaded = True
         prefetch = self._settings.command_prefetch
+        inbox = await self._declare_inbox()
         if not self._settings.standby:
             intake = await self._take_over(world, None)
-            await self._bus.consume(GAME_COMMANDS_QUEUE, intake, prefetch=prefetch)
+            await self._bus.consume(inbox, intake, prefetch=prefetch)
             self._intake = intake
             return
 
@@ -195,11 +197,23 @@ class GameService:
         if self._settings.watchdog_seconds > 0:
             self._watchdog = LoopWatchdog(self._settings.watchdog_seconds)
             self._watchdog.start()
-        await self._bus.consume(GAME_COMMANDS_QUEUE, first_delivery, prefetch=prefetch)
+        await self._bus.consume(inbox, first_delivery, prefetch=prefetch)
         self._standing_by = True
         log.info(
             "standing by: the shard is taken over when the broker hands this instance its inbox"
         )
+
+    async def _declare_inbox(self) -> str:
+        """This shard's inbox with its bindings (``shard_inbox_bindings``), declared again
+        (the fixed topology holds the default shard's); returns its name."""
+        shard = self._settings.shard
+        inbox = shard_inbox(shard)
+        await self._bus.declare_queue(inbox, single_active=True)
+        for exchange, pattern in shard_inbox_bindings(shard):
+            await self._bus.bind(inbox, exchange, pattern)
+        if self._retire_legacy_inbox is not None:
+            await self._retire_legacy_inbox()
+        return inbox
 
     def _exit_if_active(self) -> None:
         """A lost broker connection (the bus's or the journal's) may have handed the
@@ -252,7 +266,7 @@ class GameService:
         if recorder is not None:
             recorder.term = term
         publisher = EventPublisher(
-            bus, roster, links, sequencer, subzone_of, shard=SINGLE_SHARD, term=term
+            bus, roster, links, sequencer, subzone_of, shard=self._settings.shard, term=term
         )
         names = CharacterNames()
         # Before anyone is adopted: a first login picks a free name from these.

@@ -18,7 +18,7 @@ Exchanges and the fixed durable queues are declared by the administrator
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,11 +31,10 @@ from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     EDGE_QUEUE_PREFIX,
     EVENTS_EXCHANGE,
-    GAME_COMMANDS_QUEUE,
-    GAME_JOURNAL_STREAM,
     GAME_SYNC_QUEUE_PREFIX,
     GLOBAL_KEYS,
     HEALTH_KEYS,
+    LEGACY_GAME_COMMANDS_QUEUE,
     PERSISTENCE_EXCHANGE,
     PERSISTENCE_REQUESTS_QUEUE,
     PERSISTENCE_SAVES_QUEUE,
@@ -45,6 +44,8 @@ from mythos_contracts.routing import (
     REVOCATION_KEYS,
     ROOM_KEYS,
     SAVE_KEYS,
+    shard_inbox,
+    shard_journal,
 )
 
 # The resource RabbitMQ checks when a message is published to the default exchange
@@ -82,11 +83,25 @@ class ServiceAccess:
         return f"{vhost}-{self.service}"
 
 
-def names(exact: Iterable[str] = (), prefixes: Iterable[str] = ()) -> str:
-    """An anchored regex matching exactly these names, or any name after a prefix
-    (RabbitMQ matches permission regexes unanchored, so the anchors matter)."""
+def names(
+    exact: Iterable[str] = (), prefixes: Iterable[str] = (), patterns: Iterable[str] = ()
+) -> str:
+    """An anchored regex matching exactly these names, any name after a prefix, or any
+    name a (regex) pattern matches (RabbitMQ matches permission regexes unanchored, so
+    the anchors matter)."""
     choices = [re.escape(n) for n in exact] + [re.escape(p) + ".+" for p in prefixes]
+    choices += list(patterns)
     return f"^({'|'.join(choices)})$" if choices else NOTHING
+
+
+_SHARD_MARK = "SHARDMARK"
+
+
+def every_shard(name_of: Callable[[str], str]) -> str:
+    """A regex matching ``name_of(shard)`` for every shard id (a routable word), e.g. every
+    shard's inbox from ``routing.shard_inbox``: derived from the builder, so a game may use
+    the queues of whichever shard it serves and no other name."""
+    return re.escape(name_of(_SHARD_MARK)).replace(_SHARD_MARK, "[A-Za-z0-9-][A-Za-z0-9_-]*")
 
 
 def key_families(*first_words: str) -> str:
@@ -111,10 +126,16 @@ EDGE = ServiceAccess(
     ),
 )
 
+# Every instance of every shard runs as the game's user: any shard's inbox and journal.
+SHARD_QUEUES = (every_shard(shard_inbox), every_shard(shard_journal))
+
 GAME = ServiceAccess(
     service="game",
+    # The legacy inbox: a starting game deletes it when it is empty and unused.
     configure=names(
-        [GAME_COMMANDS_QUEUE, GAME_JOURNAL_STREAM], [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX]
+        [LEGACY_GAME_COMMANDS_QUEUE],
+        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
+        SHARD_QUEUES,
     ),
     # Its journal is appended through the default exchange, and read back on start.
     write=names(
@@ -123,15 +144,15 @@ GAME = ServiceAccess(
             PERSISTENCE_EXCHANGE,
             ACCOUNTS_EXCHANGE,
             DEAD_LETTER_EXCHANGE,
-            GAME_COMMANDS_QUEUE,
-            GAME_JOURNAL_STREAM,
             DEFAULT_EXCHANGE,
         ],
         [GAME_SYNC_QUEUE_PREFIX],
+        SHARD_QUEUES,
     ),
     read=names(
-        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE, GAME_COMMANDS_QUEUE, GAME_JOURNAL_STREAM],
+        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE],
         [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
+        SHARD_QUEUES,
     ),
     topics=(
         TopicGrant(COMMANDS_EXCHANGE, write=NOTHING, read=key_families(COMMAND_KEYS)),
@@ -144,7 +165,8 @@ GAME = ServiceAccess(
             read=key_families(REVOCATION_KEYS),
         ),
     ),
-    owned_queues=(GAME_COMMANDS_QUEUE,),
+    # Its shard's inbox, which the game declares itself as it starts (``shard_inbox``).
+    owned_queues=(),
 )
 
 PERSISTENCE = ServiceAccess(

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import uuid
 
-from mythos_contracts.envelope import SINGLE_SHARD
 from mythos_contracts.persistence import StreamHandoff
 
 from mythos_game.adapters.persistence_client import PersistenceClient
@@ -88,13 +87,13 @@ async def raise_term(store: PersistenceClient, settings: GameSettings) -> int:
     delay = 0.5
     while True:
         try:
-            term = await store.raise_term(SINGLE_SHARD, timeout=settings.persistence_timeout)
+            term = await store.raise_term(settings.shard, timeout=settings.persistence_timeout)
             break
         except PlayerStoreUnavailable as exc:
             log.warning("no term raised yet (%s); asking again in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
-    log.info("shard %s: term %d", SINGLE_SHARD, term)
+    log.info("shard %s: term %d", settings.shard, term)
     return term
 
 

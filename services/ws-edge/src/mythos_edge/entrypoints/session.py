@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from mythos_contracts.accounts import CLOSE_REVOKED
 from mythos_contracts.envelope import SessionClosed, SessionOpened
 from mythos_contracts.ops.log_lines import log_context
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
+from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key, player_pattern
 
 from mythos_edge.entrypoints.client_frames import FrameTooLarge
 from mythos_edge.entrypoints.frame_handler import ConnectionIds, Forward, FrameHandler
@@ -175,7 +175,9 @@ class Session:
                 self._reading.resume_reading()
 
     async def _to_game(self, body: bytes) -> None:
-        await self._runtime.bus.publish(COMMANDS_EXCHANGE, command_key(self.conn.player_id), body)
+        await self._runtime.bus.publish(
+            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, self.conn.player_id), body
+        )
 
     async def end(self) -> None:
         """Tell the game and give back what the connection held (``lost`` runs it in a

@@ -23,7 +23,7 @@ from mythos_contracts.envelope import ReplayRequest, RoomBound
 from mythos_contracts.envelope_wire import WireEnvelope, read_envelope
 from mythos_contracts.events import CONTROL_EVENT_TYPES
 from mythos_contracts.ops.log_lines import log_context
-from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, room_pattern
+from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key, room_pattern
 
 from mythos_edge.metrics import RESUMED, RESYNCED
 from mythos_edge.service_layer.connections import (
@@ -156,7 +156,9 @@ class Fanout:
             from_seq=conn.expected,
         )
         await self._bus.publish(
-            COMMANDS_EXCHANGE, command_key(conn.player_id), request.model_dump_json().encode()
+            COMMANDS_EXCHANGE,
+            command_key(DEFAULT_SHARD, conn.player_id),
+            request.model_dump_json().encode(),
         )
 
     async def _enter_room(self, conn: Connection, room_id: str) -> None:
@@ -177,7 +179,9 @@ class Fanout:
             room_id=room_id,
         )
         await self._bus.publish(
-            COMMANDS_EXCHANGE, command_key(conn.player_id), bound.model_dump_json().encode()
+            COMMANDS_EXCHANGE,
+            command_key(DEFAULT_SHARD, conn.player_id),
+            bound.model_dump_json().encode(),
         )
 
     async def leave(self, conn: Connection) -> None:
