@@ -16,9 +16,10 @@ from mythos_game.adapters.world_files import load_world, room_files
 from mythos_game.domain.shard_map import (
     BUILT_IN,
     LOBBY,
+    NOT_ACROSS_SHARDS,
     ShardMap,
     ShardMapError,
-    check_one_game,
+    check_built,
     check_shard,
     check_zones,
     parse_shard_map,
@@ -107,9 +108,11 @@ def test_a_valid_map_keeps_its_version_shards_and_zone_order() -> None:
     assert shard_map.zones_of("s1") == ("uptown", "downtown")
     assert shard_map.zones_of(LOBBY) == () and shard_map.zones_of("s9") == ()
     assert shard_map.ownership("s1") == (
-        "shard s1 of shards.json (version 2) owns zones: uptown, downtown"
+        f"shard s1 of shards.json (version 2) owns zones: uptown, downtown; {NOT_ACROSS_SHARDS}"
     )
-    assert shard_map.ownership(LOBBY) == "shard lobby of shards.json (version 2) owns zones: none"
+    assert shard_map.ownership(LOBBY).startswith(
+        "shard lobby of shards.json (version 2) owns zones: none; "
+    )
 
 
 # ---------------------------------------------------------------- 2. shard ids
@@ -199,21 +202,30 @@ def test_check_4_game_shard_must_be_a_shard_of_the_map_or_the_lobby() -> None:
 # ------------------------------------------------- what one game can run today
 
 
-def test_until_routing_by_shard_one_game_runs_s1_owning_every_zone() -> None:
-    why = "one game still runs the whole world as s1 (routing by shard is not built yet)"
+def test_until_the_lobby_is_built_s1_takes_the_logins_in_its_place() -> None:
     split = two_shards(
         ["downtown", "uptown"], ["french-hill", "miskatonic-university", "river-district"]
     )
-    with refused(f"GAME_SHARD=s2: {why}; run GAME_SHARD=s1"):
-        check_one_game(split, "s2", ZONES)
-    with refused(f"GAME_SHARD=lobby: {why}; run GAME_SHARD=s1"):
-        check_one_game(split, LOBBY, ZONES)
+    check_built(split, "s1")
+    check_built(split, "s2")
     with refused(
-        f"shards.json: s1 does not own french-hill, miskatonic-university, river-district: "
-        f"{why}; give s1 every zone"
+        "GAME_SHARD=lobby: the lobby is not built yet (s1 takes the logins in its place); "
+        "run a shard of the map"
     ):
-        check_one_game(split, "s1", ZONES)
-    check_one_game(two_shards(sorted(ZONES), []), "s1", ZONES)
+        check_built(split, LOBBY)
+    no_s1 = ShardMap(1, {"s2": tuple(sorted(ZONES))}, "shards.json")
+    with refused(
+        "shards.json: no shard s1: until the lobby is built, s1 takes every login, "
+        "so every map needs it"
+    ):
+        check_built(no_s1, "s2")
+
+
+def test_a_split_map_says_what_is_not_built_across_shards() -> None:
+    split = two_shards(["downtown"], ["uptown"])
+    assert split.ownership("s2").endswith("owns zones: uptown; " + NOT_ACROSS_SHARDS)
+    assert "who" in NOT_ACROSS_SHARDS and "global" in NOT_ACROSS_SHARDS
+    assert whole_world(["downtown"]).ownership("s1").endswith("owns zones: downtown")
 
 
 # ------------------------------------------------------ the maps that ship
@@ -239,9 +251,9 @@ def test_shards_2_json_splits_the_shipped_world_in_two() -> None:
     assert all(shard_map.zones_of(shard) for shard in shard_map.shards)
     # The start room's zone is s1's; the design's s1 is the shard a single game runs.
     assert load_world(WORLD_DIR).room("independence-square").zone_id in shard_map.zones_of("s1")
-    # Valid, and still not runnable by one game: it splits the world.
-    with pytest.raises(ShardMapError, match="s1 does not own miskatonic-university, uptown"):
-        place_shard(WORLD_DIR / "shards.2.json", "s1", zones)
+    # Runnable: one game per shard, players crossing between them.
+    for shard in ("s1", "s2"):
+        assert place_shard(WORLD_DIR / "shards.2.json", shard, zones).zones_of(shard)
 
 
 def test_shard_maps_beside_the_world_are_not_room_files(tmp_path: Path) -> None:
@@ -269,7 +281,7 @@ def test_the_kubernetes_config_map_is_a_valid_map_where_game_shard_map_points() 
     zones = load_world(WORLD_DIR).zone_ids()
     check_zones(shard_map, zones)
     check_shard(shard_map, config["GAME_SHARD"])
-    check_one_game(shard_map, config["GAME_SHARD"], zones)
+    check_built(shard_map, config["GAME_SHARD"])
 
 
 def test_an_unreadable_map_file_is_named(tmp_path: Path) -> None:

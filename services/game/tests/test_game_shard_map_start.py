@@ -17,7 +17,7 @@ import pytest
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_game.bootstrap import GameService
-from mythos_game.domain.shard_map import BUILT_IN, ShardMapError
+from mythos_game.domain.shard_map import BUILT_IN, NOT_ACROSS_SHARDS, ShardMapError
 from mythos_game.settings import GameSettings
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
@@ -67,7 +67,8 @@ async def test_a_map_file_giving_s1_every_zone_runs_as_today(
     path = write_map(tmp_path, {"s1": ZONES[::-1], "s2": []})
     service, lines = await started(game_settings(shard_map=path), peer_on, caplog)
     assert service.shard_map is not None and service.shard_map.source == str(path)
-    assert lines == [f"shard s1 of {path} (version 1) owns zones: " + ", ".join(ZONES[::-1])]
+    owned = ", ".join(ZONES[::-1])
+    assert lines == [f"shard s1 of {path} (version 1) owns zones: {owned}; {NOT_ACROSS_SHARDS}"]
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,8 @@ async def test_a_map_file_giving_s1_every_zone_runs_as_today(
         ({"s1": ZONES, "s2": ["uptown"]}, "s1", "{map}: zone 'uptown' is in s1 and s2"),
         ({"s1": ZONES[:3]}, "s1", "{map}: zones owned by no shard: river-district, uptown"),
         ({"s1": ZONES}, "s2", "GAME_SHARD=s2 is not a shard of {map} (s1) nor lobby"),
-        ({"s1": ZONES, "s2": []}, "s2", "GAME_SHARD=s2: one game still runs the whole world"),
+        ({"s2": ZONES}, "s2", "{map}: no shard s1: until the lobby is built"),
+        ({"s1": ZONES}, "lobby", "GAME_SHARD=lobby: the lobby is not built yet"),
     ],
 )
 async def test_a_broken_map_stops_the_start_before_anything_is_consumed(

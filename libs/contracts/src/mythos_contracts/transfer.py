@@ -48,8 +48,10 @@ class PendingCommand(BaseModel):
     success: bool = True
     lead: str = Field(
         description="the answer's words before the arrival room's description, which the "
-        "receiving shard writes (it alone knows who stands there)"
+        "receiving shard writes (it alone knows who stands there); the whole answer when "
+        "``describe_room`` is False"
     )
+    describe_room: bool = True
 
 
 class PlayerTransfer(BaseModel):

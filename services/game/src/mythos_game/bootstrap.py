@@ -35,6 +35,7 @@ from mythos_game.service_layer.journal_records import Recovered
 from mythos_game.service_layer.journal_start import JournalTail, follow, merged, take_over
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
+from mythos_game.service_layer.player_transfer import PlayerTransfers
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.start_up import (
@@ -298,6 +299,21 @@ class GameService:
             items=ItemSaves(ItemRecords(world), store),
             inventory_slots=settings.inventory_slots,
         )
+        shard_map = self.shard_map
+        assert shard_map is not None  # checked in ``start``, before any takeover
+        # A shard of a split map holds only its own players: an edge's heartbeat brings
+        # in only those whose streams it continues (the others are another shard's).
+        sessions.adopt_any_held = len(shard_map.shards) == 1
+        transfers = PlayerTransfers(
+            world,
+            roster,
+            sessions,
+            sequencer,
+            bus,
+            shard=settings.shard,
+            shard_map=shard_map,
+            forward_seconds=settings.transfer_forward_seconds,
+        )
         dispatcher = Dispatcher(
             world,
             roster,
@@ -309,6 +325,7 @@ class GameService:
             account_requests=AccountRequests(bus),
             journal=recorder,
             checkpoint_every=settings.journal_checkpoint_ticks,
+            transfers=transfers,
         )
         handed = await take_handoff(store, settings) if settings.handoff else []
         if settings.handoff:
@@ -332,6 +349,7 @@ class GameService:
             dispatcher,
             publisher=self._settings.command_publisher,
             accounts=self._settings.accounts_publisher,
+            shards=self._settings.shard_publisher,
             handled=recovered.handled,
         )
 

@@ -70,6 +70,18 @@ class GameSettings(BusServiceSettings):
         description="this instance's shard: one of the map's, or 'lobby'; until routing by "
         "shard is built, the game runs only s1 owning every zone and refuses anything else",
     )
+    shard_publisher: str = Field(
+        default="",
+        description="the games' own broker user: player transfers and inputs forwarded by "
+        "another shard are accepted from it besides GAME_COMMAND_PUBLISHER (empty: only "
+        "from GAME_COMMAND_PUBLISHER, or from any user when that is empty too)",
+    )
+    transfer_forward_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="after a player crossed to another shard, how long this one forwards "
+        "their inputs there (counted from the last one forwarded)",
+    )
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)
     command_prefetch: int = Field(

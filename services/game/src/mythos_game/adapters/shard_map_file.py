@@ -9,7 +9,7 @@ from pathlib import Path
 from mythos_game.domain.shard_map import (
     ShardMap,
     ShardMapError,
-    check_one_game,
+    check_built,
     check_shard,
     check_zones,
     parse_shard_map,
@@ -33,5 +33,5 @@ def place_shard(path: Path | None, shard: str, zones: Collection[str]) -> ShardM
     shard_map = whole_world(zones) if path is None else read_shard_map(path)
     check_zones(shard_map, zones)
     check_shard(shard_map, shard)
-    check_one_game(shard_map, shard, zones)
+    check_built(shard_map, shard)
     return shard_map

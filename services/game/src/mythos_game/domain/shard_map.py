@@ -8,8 +8,8 @@ File format (``shards.json``)::
 
     {"version": 1, "shards": {"s1": {"zones": ["downtown", "uptown"]}, "s2": {"zones": []}}}
 
-Until the game routes by shard (stage 3 of the design), one game still runs the whole
-world as ``s1``: ``check_one_game`` refuses any other arrangement.
+Until the lobby is built, ``s1`` takes every login in its place: ``check_built``
+refuses a map without ``s1``, and ``GAME_SHARD=lobby``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ LOBBY = "lobby"
 
 BUILT_IN = "the built-in shard map"
 """The source named in messages about the default map (no ``GAME_SHARD_MAP``)."""
+
+
+NOT_ACROSS_SHARDS = (
+    "players cross between shards, but who, global, whisper, reply, the admin commands "
+    "and new character names reach only this shard's players (not built across shards yet)"
+)
+"""What a split map does not do yet, said in the game's start line."""
 
 
 class ShardMapError(ValueError):
@@ -66,7 +73,10 @@ class ShardMap:
     def ownership(self, shard: str) -> str:
         """What ``shard`` owns, in words (the game's start log line)."""
         zones = ", ".join(self.zones_of(shard)) or "none"
-        return f"shard {shard} of {self.source} (version {self.version}) owns zones: {zones}"
+        line = f"shard {shard} of {self.source} (version {self.version}) owns zones: {zones}"
+        if len(self.shards) > 1:
+            line += f"; {NOT_ACROSS_SHARDS}"
+        return line
 
 
 def whole_world(zones: Collection[str]) -> ShardMap:
@@ -149,18 +159,19 @@ def check_shard(shard_map: ShardMap, shard: str) -> None:
         )
 
 
-def check_one_game(shard_map: ShardMap, shard: str, zones: Collection[str]) -> None:
-    """Until the game routes by shard (docs/design/shards.md §13, stage 3), one game runs
-    every zone and stamps ``s1``: a game for another shard, or an ``s1`` owning less than
-    the world, would take commands meant for others. Refused, not started."""
-    why = "one game still runs the whole world as s1 (routing by shard is not built yet)"
-    if shard != SINGLE_SHARD:
-        raise ShardMapError(f"GAME_SHARD={shard}: {why}; run GAME_SHARD=s1")
-    missing = sorted(zone for zone in zones if zone not in shard_map.zones_of(shard))
-    if missing:
+def check_built(shard_map: ShardMap, shard: str) -> None:
+    """What the game cannot run yet (docs/design/shards.md §13, stage 3): the lobby is
+    not built, so ``GAME_SHARD=lobby`` is refused, and ``s1`` takes every login in its
+    place (its inbox takes ``command.lobby.*``), so a map without ``s1`` is refused too."""
+    if shard == LOBBY:
         raise ShardMapError(
-            f"{shard_map.source}: s1 does not own " + ", ".join(missing) + f": {why}; "
-            "give s1 every zone"
+            f"GAME_SHARD={LOBBY}: the lobby is not built yet ({SINGLE_SHARD} takes the logins "
+            "in its place); run a shard of the map"
+        )
+    if SINGLE_SHARD not in shard_map.shards:
+        raise ShardMapError(
+            f"{shard_map.source}: no shard {SINGLE_SHARD}: until the lobby is built, "
+            f"{SINGLE_SHARD} takes every login, so every map needs it"
         )
 
 

@@ -15,6 +15,7 @@ from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery, Settlement
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
 from mythos_contracts.routing import is_revocation_key
+from mythos_contracts.transfer import PlayerTransfer
 from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
@@ -24,7 +25,8 @@ from mythos_game.service_layer.metrics import INPUTS_ALREADY_HANDLED, UNTRUSTED_
 log = logging.getLogger(__name__)
 
 # The queue also carries the auth service's revocations (docs/architecture.md).
-GameInput = Annotated[EdgeMessage | AccountRevoked, Field(discriminator="kind")]
+# And, between shards, players crossing to this one (``PlayerTransfer``).
+GameInput = Annotated[EdgeMessage | AccountRevoked | PlayerTransfer, Field(discriminator="kind")]
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 
@@ -47,13 +49,16 @@ class CommandIntake:
         *,
         publisher: str = "",
         accounts: str = "",
+        shards: str = "",
         handled: dict[str, float] | None = None,
     ) -> None:
-        """``handled``: delivery ids the last game handled (from the journal), with how
-        many seconds ago."""
+        """``shards``: the games' own broker user (``GAME_SHARD_PUBLISHER``), from which
+        transfers and forwarded inputs come; ``handled``: delivery ids the last game
+        handled (from the journal), with how many seconds ago."""
         self._dispatcher = dispatcher
         self._publisher = publisher
         self._accounts = accounts
+        self._shards = shards
         self._handled = HandledInputs()
         now = time.monotonic()
         for delivery_id, age in sorted((handled or {}).items(), key=lambda item: -item[1]):
@@ -79,8 +84,10 @@ class CommandIntake:
         return self._dispatcher.take_settlement()
 
     async def _run(self, delivery: Delivery) -> None:
-        expected = self._accounts if is_revocation_key(delivery.routing_key) else self._publisher
-        if expected and delivery.user_id != expected:
+        revocation = is_revocation_key(delivery.routing_key)
+        expected = self._accounts if revocation else self._publisher
+        from_a_shard = not revocation and bool(self._shards) and delivery.user_id == self._shards
+        if expected and delivery.user_id != expected and not from_a_shard:
             # Acked, not dead-lettered: it is not a message to inspect and retry but one
             # nobody may send; the log line and the counter are the alarm.
             log.warning(
@@ -93,6 +100,11 @@ class CommandIntake:
             return
         # A body that is not a valid message is a sender's bug: raising dead-letters it.
         message = GAME_INPUT.validate_json(delivery.body)
+        if isinstance(message, PlayerTransfer) and self._publisher and not from_a_shard:
+            # Only a game moves a player between shards: never an edge.
+            log.warning("dropped a player transfer from broker user %r", delivery.user_id)
+            UNTRUSTED_COMMANDS.inc()
+            return
         if isinstance(message, AccountRevoked | EdgeHeartbeat):
             await self._dispatcher.handle(message)  # idempotent, and carry no delivery id
             return

@@ -25,6 +25,7 @@ from mythos_contracts.bus import Settlement
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
 from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
+from mythos_contracts.transfer import PendingCommand, PlayerTransfer
 
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.characters import Character
@@ -45,11 +46,13 @@ from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.command_log import Handling, audit, registered_name
 from mythos_game.service_layer.edge_messages import EdgeMessages
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.links import Link
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
     command_seconds,
     commands_handled,
 )
+from mythos_game.service_layer.player_transfer import PlayerTransfers, pending_command
 from mythos_game.service_layer.sessions import Sessions
 from mythos_game.service_layer.stream_journal import StreamJournal
 
@@ -72,12 +75,14 @@ class Dispatcher:
         rng: random.Random | None = None,
         journal: StreamJournal | None = None,
         checkpoint_every: int = 30,
+        transfers: PlayerTransfers | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
         is refused); ``rng`` is every chance in play (tests seed it); ``journal``
         records each unit of work before its messages go out (a tick every
-        ``checkpoint_every`` records every stream's head)."""
+        ``checkpoint_every`` records every stream's head); ``transfers``: how a player
+        crosses to another shard (None: a game holding the whole world)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -98,6 +103,7 @@ class Dispatcher:
         self._pending_rolls: dict[str, Characteristics] = {}
         self._journal = journal
         self._checkpoint_every = checkpoint_every
+        self._transfers = transfers
 
     @asynccontextmanager
     async def _unit(
@@ -117,7 +123,12 @@ class Dispatcher:
         """The confirms the last ``handle`` left in flight: its delivery's settlement."""
         return None if self._journal is None else self._journal.take_settlement()
 
-    async def handle(self, message: EdgeMessage | AccountRevoked) -> None:
+    async def handle(self, message: EdgeMessage | AccountRevoked | PlayerTransfer) -> None:
+        if isinstance(message, PlayerTransfer):
+            await self._arrive(message)
+            return
+        if await self._forwarded(message):
+            return
         if isinstance(message, AccountRevoked):
             with log_context(player_id=message.account_id):
                 async with self._unit(player_id=message.account_id, defer=True):
@@ -137,6 +148,8 @@ class Dispatcher:
                 defer=True,
             ):
                 await self._edge_messages.handle(message)
+                # A login into another shard's room crosses to it.
+                await self._send_transfers(self._depart(self._sessions.take_placed()))
                 self._ward_arrivals()
                 PLAYERS_ONLINE.set(len(self._roster))
 
@@ -198,7 +211,9 @@ class Dispatcher:
         )
 
     async def _apply_tick(self, outcome: TickOutcome, ledger: StatusLedger | None = None) -> None:
-        self._sessions.unbind_moved()
+        moved = self._sessions.unbind_moved()
+        # Moved by the clock (a breakdown, a fall, a fight's end) into another shard's room.
+        transfers = self._depart(moved)
         saved: set[str] = set()
         for player in outcome.changed_players:
             await self._sessions.save(player)
@@ -212,6 +227,60 @@ class Dispatcher:
             events += ledger.events()
         await self._save_items()
         await self._publisher.publish(events)
+        await self._send_transfers(transfers)
+
+    def _depart(
+        self, moved: set[str], actor: Player | None = None, pending: PendingCommand | None = None
+    ) -> list[PlayerTransfer]:
+        """Those of ``moved`` now in another shard's room leave this shard (the command's
+        ``actor`` with ``pending``, which the other shard answers); returns the transfers."""
+        if self._transfers is None:
+            return []
+        leaving = self._transfers.leaving(moved)
+        return [self._transfers.depart(p, s, pending if p is actor else None) for p, s in leaving]
+
+    async def _send_transfers(self, transfers: list[PlayerTransfer]) -> None:
+        if transfers and self._transfers is not None:
+            for transfer in transfers:
+                await self._transfers.send(transfer)
+
+    def _remember(
+        self, link: Link, player_id: str, command_id: str, response: CommandResponseData
+    ) -> None:
+        """A command's answer, given again to a re-send of its id (journaled too)."""
+        link.remember(command_id, response)
+        if self._journal is not None:
+            self._journal.answered(player_id, command_id, response)
+
+    async def _arrive(self, transfer: PlayerTransfer) -> None:
+        """A player another shard sent here (``player_transfer.py``)."""
+        if self._transfers is None:
+            raise ValueError("a player transfer reached a game that holds the whole world")
+        with log_context(player_id=transfer.player_id):
+            async with self._unit(transfer.delivery_id, transfer.player_id, defer=True):
+                arrived = self._transfers.arrive(transfer)
+                if arrived is None:
+                    return
+                link, events, response = arrived
+                if response is not None and response.command_id is not None:
+                    self._remember(link, transfer.player_id, response.command_id, response)
+                await self._publisher.publish(events)
+                PLAYERS_ONLINE.set(len(self._roster))
+
+    async def _forwarded(self, message: EdgeMessage | AccountRevoked) -> bool:
+        """Send on an input for a player who crossed to another shard (in order: on the
+        one channel, as it comes); True when it was."""
+        player_id = getattr(message, "player_id", None)
+        delivery_id = getattr(message, "delivery_id", None)
+        transfers = self._transfers
+        if transfers is None or player_id is None or delivery_id is None:
+            return False
+        if transfers.forwarding(player_id) is None:  # also None while the player is here
+            return False
+        with log_context(player_id=player_id):
+            async with self._unit(delivery_id, player_id, defer=True):
+                await transfers.forward(player_id, message.model_dump_json().encode())
+        return True
 
     def _ward_arrivals(self) -> None:
         self._arrivals.ward_newcomers(self._clock(), self._rules.arrival_ward_seconds)
@@ -244,7 +313,7 @@ class Dispatcher:
         outcome = self._run(player, msg, handling, ledger)
         # Before any event goes out: a mover's room events go by their player key until
         # their edge confirms it bound the new room.
-        self._sessions.unbind_moved()
+        moved = self._sessions.unbind_moved() | self._sessions.take_placed()
         await self._save(player, outcome, ledger)
         await self._save_items()
         if self._history is not None:
@@ -261,10 +330,12 @@ class Dispatcher:
             success=outcome.success,
             result=outcome.text,
         )
-        if msg.command_id is not None:
-            link.remember(msg.command_id, response)
-            if self._journal is not None:
-                self._journal.answered(player.id, msg.command_id, response)
+        pending = pending_command(msg, outcome)
+        # Those moved into another shard's room leave before anything is numbered for
+        # them here; the shard they cross to answers the command if it moved its sender.
+        transfers = [] if outcome.switch_to is not None else self._depart(moved, player, pending)
+        if msg.command_id is not None and self._roster.get(player.id) is not None:
+            self._remember(link, player.id, msg.command_id, response)
         # A character's status_update comes after the command's other events.
         events = [*outcome.events, *self._room_entries(), *ledger.events()]
         after: list[Outgoing] = []
@@ -279,6 +350,10 @@ class Dispatcher:
         )
         for ending in outcome.disconnects:
             await self._sessions.disconnect(ending)
+        if outcome.switch_to is not None:
+            # ``play`` placed a character in another shard's room: it crosses, answered here.
+            transfers = self._depart({player.id})
+        await self._send_transfers(transfers)
         if handling.outcome != "error":
             handling.outcome = "ok" if outcome.success else "rejected"
 

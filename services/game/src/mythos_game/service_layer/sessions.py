@@ -112,6 +112,11 @@ class Sessions:
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
         self._resumption = Resumption(world, roster, links, sequencer, publisher, self.state)
+        self._placed: set[str] = set()
+        self.adopt_any_held = True
+        """Whether an edge's heartbeat brings every player it holds into the world here.
+        False for a shard of a split map: only those whose stream this game continues
+        (its predecessor's) are; the others are held by another shard."""
 
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
@@ -126,9 +131,25 @@ class Sessions:
         if player is not None and player.room_id == msg.room_id:
             self.links[player.id].room_bound = True
 
-    def unbind_moved(self) -> None:
-        """Players who moved (a command) wait for their edges to bind the new room."""
-        self.links.unbind(self._roster.take_moved())
+    def unbind_moved(self) -> set[str]:
+        """Players who moved (a command) wait for their edges to bind the new room;
+        returns who moved."""
+        moved = self._roster.take_moved()
+        self.links.unbind(moved)
+        return moved
+
+    def take_placed(self) -> set[str]:
+        """Players put in the world (a login, an adoption) since the last call: those
+        standing in another shard's room cross to it."""
+        placed, self._placed = self._placed, set()
+        return placed
+
+    def arrived(self, player: Player, link: Link) -> None:
+        """A player another shard sent here (``player_transfer``) is in the world, as if
+        loaded: the sender saved them, and their state is this game's now."""
+        self._roster.add(player)
+        self.links.add(player.id, link)
+        self._stored.entered(player.id)
 
     async def open(self, msg: SessionOpened) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
@@ -210,6 +231,7 @@ class Sessions:
         self._roster.add(player)
         self.links.add(player_id, link)
         self._stored.entered(player_id)
+        self._placed.add(player_id)
         handoff = self.handed_over.take(player_id)
         if handoff is not None and await self._resumption.continue_handed_over(
             handoff, player, held, link, resume
@@ -361,7 +383,9 @@ class Sessions:
     async def edge_heartbeat(self, msg: EdgeHeartbeat) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
         for held in msg.connections:
-            if self._roster.get(held.player_id) is None:
+            if self._roster.get(held.player_id) is None and (
+                self.adopt_any_held or held.player_id in self.handed_over
+            ):
                 await self.adopt(held, msg.edge_id, resync=True)
 
     async def tick(self) -> None:

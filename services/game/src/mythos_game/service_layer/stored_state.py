@@ -152,3 +152,25 @@ def next_version(previous: int, now: float) -> int:
     """``max(previous + 1, wall-clock ms)``: rises across restarts, so a game that reloads
     version v while a save of v + 1 is still queued never issues its own v + 1."""
     return max(previous + 1, int(now * 1000))
+
+
+def stored_reply_of(player: Player, items: tuple[ItemRecord, ...]) -> LoadPlayerReply:
+    """The player as a load from the store would give them back (``from_reply``'s
+    inverse): what a ``PlayerTransfer`` carries, so the receiving shard rebuilds the
+    player and their characters exactly as a load would, without asking persistence."""
+    state = StoredState.of(player, items)
+    muted = _time(state.muted_until)
+    return LoadPlayerReply(
+        player_id=player.id,
+        name=player.account_name,
+        room_id=state.room_id,
+        version=state.version,
+        aliases=state.aliases,
+        muted_until=muted,
+        items=list(items),
+        characters=[
+            CharacterRecord.model_validate(character_change(c).model_dump(exclude={"deleted"}))
+            for c in state.characters
+        ],
+        active_character_id=state.active_character_id,
+    )

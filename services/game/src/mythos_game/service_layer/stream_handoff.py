@@ -63,36 +63,40 @@ class HandoffStore(Protocol):
 
 
 def export_streams(links: Links, sequencer: Sequencer) -> list[StreamHandoff]:
-    """Every online player's stream, as it stands (call with no command running): the
-    sequencer's numbering and history (its stored bytes as envelopes again), and their
-    link's connection and answers."""
+    """Every online player's stream, as it stands (call with no command running)."""
     handoffs = []
     for player_id, link in links.items():
-        stream = sequencer.get(player_id)
-        if stream is None:
-            continue
-        handoffs.append(
-            StreamHandoff(
-                player_id=player_id,
-                connection_id=link.connection_id,
-                session_id=stream.session_id,
-                epoch=stream.epoch,
-                opened_for=stream.opened_for,
-                last=stream.last,
-                linkdead=link.linkdead,
-                room_bound=link.room_bound,
-                history=[
-                    HandoffEntry(
-                        seq=seq,
-                        age_seconds=age,
-                        envelope=EventEnvelope.model_validate_json(body),
-                    )
-                    for seq, age, _, body in sequencer.aged_history(player_id)
-                ],
-                recent_commands=dict(link.recent_commands),
-            )
-        )
+        handoff = stream_of(player_id, link, sequencer)
+        if handoff is not None:
+            handoffs.append(handoff)
     return handoffs
+
+
+def stream_of(player_id: str, link: Link, sequencer: Sequencer) -> StreamHandoff | None:
+    """One player's stream as it stands: the sequencer's numbering and history (its
+    stored bytes as envelopes again), and their link's connection and answers."""
+    stream = sequencer.get(player_id)
+    if stream is None:
+        return None
+    return StreamHandoff(
+        player_id=player_id,
+        connection_id=link.connection_id,
+        session_id=stream.session_id,
+        epoch=stream.epoch,
+        opened_for=stream.opened_for,
+        last=stream.last,
+        linkdead=link.linkdead,
+        room_bound=link.room_bound,
+        history=[
+            HandoffEntry(
+                seq=seq,
+                age_seconds=age,
+                envelope=EventEnvelope.model_validate_json(body),
+            )
+            for seq, age, _, body in sequencer.aged_history(player_id)
+        ],
+        recent_commands=dict(link.recent_commands),
+    )
 
 
 async def hand_off(
@@ -115,6 +119,9 @@ class HandedOver:
 
     def __len__(self) -> int:
         return len(self._streams)
+
+    def __contains__(self, player_id: object) -> bool:
+        return player_id in self._streams
 
     def take(self, player_id: str) -> StreamHandoff | None:
         return self._streams.pop(player_id, None)

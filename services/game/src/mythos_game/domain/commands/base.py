@@ -96,6 +96,10 @@ class Outcome:
     audit: list[AuditEntry] = field(default_factory=list)
     bans: list[BanRequest] = field(default_factory=list)
     """Bans for the auth service to apply (only it owns accounts)."""
+    lead: str | None = None
+    """A move's words before the arrival room's description (the rest of ``text``): a
+    move into another shard's room is answered there, with the room as that shard sees
+    it (who stands in it). None: ``text`` is the whole answer."""
 
 
 def refused(text: str) -> Outcome:

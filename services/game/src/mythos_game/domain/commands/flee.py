@@ -54,8 +54,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     target = room.exits[direction].target
     events += move_player(ctx.world, ctx.roster, me, target, ctx.state)
     events += arena.events
-    text = f"You flee {direction}!\n{arrival_text(ctx.world, ctx.roster, target, ctx.state)}"
-    return Outcome(True, text, events, state_changed=True)
+    lead = f"You flee {direction}!"
+    text = f"{lead}\n{arrival_text(ctx.world, ctx.roster, target, ctx.state)}"
+    return Outcome(True, text, events, state_changed=True, lead=lead)
 
 
 SPEC = CommandSpec(

@@ -20,8 +20,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     # An uneasy mind may see something as it walks in: rolled for every room entry by
     # the service layer (``service_layer/arrivals.py``), whatever caused it.
     events = move_player(ctx.world, ctx.roster, ctx.actor, way.target, ctx.state)
-    text = f"You go {direction}.\n{arrival_text(ctx.world, ctx.roster, way.target, ctx.state)}"
-    return Outcome(True, text, events, state_changed=True)
+    lead = f"You go {direction}."
+    text = f"{lead}\n{arrival_text(ctx.world, ctx.roster, way.target, ctx.state)}"
+    return Outcome(True, text, events, state_changed=True, lead=lead)
 
 
 SPEC = CommandSpec(

@@ -1,0 +1,273 @@
+"""Crossing a shard boundary (docs/design/shards.md §7): a player who ends a unit of
+work in a room of another shard's zone leaves this shard whole, as a ``PlayerTransfer``
+on that shard's command key, and the shard that receives it puts them in the world.
+
+``depart`` takes the player out of this shard (roster, link, stream, the items they
+hold): what the move already told the room they left (``player_left``) still goes out
+from here, and nothing more is numbered for them here. ``arrive`` puts them in on the
+other side from the transfer alone (no load from persistence: the sender saved them),
+their stream continued at ``last + 1`` in the same epoch, their answered command ids
+kept. Both run inside the dispatcher's unit of work, so each is journaled like any
+input: the sender's record (stream closed, the transfer in its outbox) is written
+before the transfer is published, and the receiver's (stream restored, whole) before
+its ``player_entered``, ``room_update`` and answer go out.
+
+The sender then forwards what still comes for the player (their edge switches to the
+new shard only once everything it sent to the old one is answered), in order, for
+``GAME_TRANSFER_FORWARD_SECONDS`` (120) after the last message it forwarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from mythos_contracts.bus import Bus
+from mythos_contracts.envelope import PlayerCommand
+from mythos_contracts.events import CommandResponseData, PresenceData, RoomUpdateData
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.transfer import (
+    TRANSFER_ANSWERED_LIMIT,
+    TRANSFER_HISTORY_LIMIT,
+    PendingCommand,
+    PlayerTransfer,
+    transfer_delivery_id,
+)
+
+from mythos_game.domain.commands.base import Outcome
+from mythos_game.domain.game_state import GameState
+from mythos_game.domain.movement import arrival_text
+from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
+from mythos_game.domain.roster import Player, Roster
+from mythos_game.domain.shard_map import ShardMap
+from mythos_game.domain.views import room_view
+from mythos_game.domain.world import World
+from mythos_game.service_layer.links import Link
+from mythos_game.service_layer.player_loading import placed
+from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.sessions import Sessions
+from mythos_game.service_layer.stored_state import StoredState, next_version, stored_reply_of
+from mythos_game.service_layer.stream_handoff import continue_stream, stream_of
+
+log = logging.getLogger(__name__)
+
+FORWARD_SECONDS = 120.0
+"""How long a shard forwards a departed player's inputs after the last it forwarded."""
+
+
+@dataclass
+class Forward:
+    shard: str
+    hop: int
+    until: float
+    """Monotonic time the forwarding ends, unless another input is forwarded first."""
+
+
+class PlayerTransfers:
+    def __init__(
+        self,
+        world: World,
+        roster: Roster,
+        sessions: Sessions,
+        sequencer: Sequencer,
+        bus: Bus,
+        *,
+        shard: str,
+        shard_map: ShardMap,
+        forward_seconds: float = FORWARD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``bus``: the one the game publishes through (inside a unit, the journal's)."""
+        self._world = world
+        self._roster = roster
+        self._sessions = sessions
+        self._sequencer = sequencer
+        self._bus = bus
+        self.shard = shard
+        self._owners = {zone: owner for owner, zones in shard_map.shards.items() for zone in zones}
+        self._forward_seconds = forward_seconds
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._hops: dict[str, int] = {}
+        """Each player's last hop this shard saw (sent or taken)."""
+        self._forwards: dict[str, Forward] = {}
+
+    def owner_of(self, room_id: str) -> str | None:
+        """The shard whose zone holds ``room_id`` (None: a zone of no shard)."""
+        return self._owners.get(self._world.room(room_id).zone_id)
+
+    def leaving(self, moved: Iterable[str]) -> list[tuple[Player, str]]:
+        """Of the players who moved, those now standing in another shard's room, with
+        that shard."""
+        out = []
+        for player_id in sorted(moved):
+            player = self._roster.get(player_id)
+            if player is None:
+                continue
+            owner = self.owner_of(player.room_id)
+            if owner is not None and owner != self.shard:
+                out.append((player, owner))
+        return out
+
+    def depart(
+        self, player: Player, destination: str, pending: PendingCommand | None
+    ) -> PlayerTransfer:
+        """Take ``player`` out of this shard and return their transfer to ``destination``
+        (send it with ``send``). Their saves are queued already (the move saved them)."""
+        sessions = self._sessions
+        link = sessions.links[player.id]
+        stream = stream_of(player.id, link, self._sequencer)
+        if stream is None:
+            raise ValueError(f"{player.id} has no stream to transfer")
+        stream = stream.model_copy(
+            update={
+                "room_bound": False,
+                "history": stream.history[-TRANSFER_HISTORY_LIMIT:],
+                "recent_commands": dict(
+                    list(stream.recent_commands.items())[-TRANSFER_ANSWERED_LIMIT:]
+                ),
+            }
+        )
+        held = tuple(
+            r for cid in player.characters for r in sessions.items.held(sessions.state, cid)
+        )
+        hop = next_version(self._hops.get(player.id, 0), self._wall_clock())
+        now = self._clock()
+        transfer = PlayerTransfer(
+            delivery_id=transfer_delivery_id(player.id, hop),
+            player_id=player.id,
+            player_name=player.account_name,
+            from_shard=self.shard,
+            hop=hop,
+            room_id=player.room_id,
+            stream=stream,
+            stored=stored_reply_of(player, held),
+            edge_id=link.edge_id,
+            player_role=link.role,
+            linkdead_seconds=None
+            if link.linkdead_since is None
+            else max(0.0, now - link.linkdead_since),
+            pending=pending,
+        )
+        self._roster.remove(player.id)
+        sessions.links.remove(player.id)
+        self._sequencer.close(player.id)
+        for cid in player.characters:
+            sessions.items.records.forget(sessions.state.forget_character(cid))
+        self._hops[player.id] = hop
+        for gone in [pid for pid, f in self._forwards.items() if now > f.until]:
+            del self._forwards[gone]
+        self._forwards[player.id] = Forward(destination, hop, now + self._forward_seconds)
+        log.info("%s crosses to shard %s (hop %d)", player.id, destination, hop)
+        return transfer
+
+    async def send(self, transfer: PlayerTransfer) -> None:
+        forward = self._forwards[transfer.player_id]
+        key = command_key(forward.shard, transfer.player_id)
+        await self._bus.publish(COMMANDS_EXCHANGE, key, transfer.model_dump_json().encode())
+
+    def arrive(
+        self, transfer: PlayerTransfer
+    ) -> tuple[Link, list[Outgoing], CommandResponseData | None] | None:
+        """Put the transferred player in the world here; returns their link, what to
+        publish (``arrival``) and the answer to remember. None when this hop was taken
+        already (a transfer published again after a crash of its sender)."""
+        player_id = transfer.player_id
+        if transfer.hop <= self._hops.get(player_id, 0) or self._roster.get(player_id) is not None:
+            log.info("ignoring transfer %s: hop already taken", transfer.delivery_id)
+            return None
+        stored = StoredState.from_reply(transfer.stored)
+        character = stored.active()
+        if character is None:
+            raise ValueError(f"transfer {transfer.delivery_id} carries no character")
+        player = Player(
+            player_id,
+            character.name,
+            placed(self._world, transfer.room_id),
+            stored.version,
+            character=character,
+            account_name=transfer.player_name,
+        )
+        stored.apply_to(player)
+        sessions = self._sessions
+        sessions.items.records.place(sessions.state, stored.items)
+        now = self._clock()
+        link = Link(
+            transfer.stream.connection_id,
+            transfer.edge_id,
+            transfer.player_role,
+            last_heartbeat=now,
+            linkdead_since=None
+            if transfer.linkdead_seconds is None
+            else now - transfer.linkdead_seconds,
+        )
+        sessions.arrived(player, link)
+        continue_stream(transfer.stream, link, self._sequencer)
+        self._hops[player_id] = transfer.hop
+        self._forwards.pop(player_id, None)  # back from where it was sent
+        log.info("%s arrives from shard %s (hop %d)", player_id, transfer.from_shard, transfer.hop)
+        events, response = arrival(self._world, self._roster, sessions.state, player, transfer)
+        return link, events, response
+
+    def forwarding(self, player_id: str) -> str | None:
+        """The shard this one forwards ``player_id``'s inputs to, if any (and not while the
+        player is here)."""
+        forward = self._forwards.get(player_id)
+        if forward is None or self._roster.get(player_id) is not None:
+            return None
+        if self._clock() > forward.until:
+            del self._forwards[player_id]
+            return None
+        return forward.shard
+
+    async def forward(self, player_id: str, body: bytes) -> None:
+        """Send an input for a departed player on to the shard now holding them, as it
+        came (its delivery id kept: the holder handles it once)."""
+        forward = self._forwards[player_id]
+        forward.until = self._clock() + self._forward_seconds
+        await self._bus.publish(COMMANDS_EXCHANGE, command_key(forward.shard, player_id), body)
+
+
+def pending_command(msg: PlayerCommand, outcome: Outcome) -> PendingCommand:
+    """The command ``msg`` as the shard its sender crosses to answers it: a move's
+    ``lead``, then the room as that shard sees it; else ``outcome``'s text as it is."""
+    return PendingCommand(
+        delivery_id=msg.delivery_id,
+        command=msg.command,
+        command_id=msg.command_id,
+        success=outcome.success,
+        lead=outcome.text if outcome.lead is None else outcome.lead,
+        describe_room=outcome.lead is not None,
+    )
+
+
+def arrival(
+    world: World, roster: Roster, state: GameState, player: Player, transfer: PlayerTransfer
+) -> tuple[list[Outgoing], CommandResponseData | None]:
+    """What a transferred player's arrival tells: the room they enter (``player_entered``,
+    never to them), then them: their new room (``room_update``), then the answer to the
+    command that moved them, if one did (returned too, to remember under its id)."""
+    room = player.room_id
+    presence = PresenceData(player_id=player.character_id, player_name=player.name)
+    view = room_view(world, roster, room, state)
+    events = [
+        Outgoing("player_entered", ToRoom(room, frozenset({player.id})), presence, room),
+        Outgoing("room_update", ToPlayer(player.id), RoomUpdateData(room=view), room),
+    ]
+    pending = transfer.pending
+    if pending is None:
+        return events, None
+    text = pending.lead
+    if pending.describe_room:
+        text = f"{text}\n{arrival_text(world, roster, room, state)}"
+    response = CommandResponseData(
+        command=pending.command,
+        command_id=pending.command_id,
+        success=pending.success,
+        result=text,
+    )
+    events.append(Outgoing("command_response", ToPlayer(player.id), response))
+    return events, response
