@@ -63,6 +63,8 @@ class Peer:
     """Characters as saved (the newest version of each), by id."""
     active: dict[str, str] = field(default_factory=dict)
     """Account id -> the character last played, as saved."""
+    rooms: dict[str, str] = field(default_factory=dict)
+    """Account id -> the room saved with the player (what a load answers)."""
     handoffs: dict[str, StreamHandoff] = field(default_factory=dict)
     items: dict[str, ItemRecord] = field(default_factory=dict)
     """The stored items, by id, as persistence would keep them (versioned upserts)."""
@@ -159,7 +161,7 @@ async def attach_peer(bus: Bus) -> Peer:
         reply = LoadPlayerReply(
             player_id=request.player_id,
             name=request.name,
-            room_id=None,
+            room_id=peer.rooms.get(request.player_id),
             version=0,
             items=held,
             characters=[
@@ -184,6 +186,7 @@ async def attach_peer(bus: Bus) -> Peer:
             player = PlayerStateChanged.model_validate_json(delivery.body)
             if player.active_character_id is not None:
                 peer.active[player.player_id] = player.active_character_id
+            peer.rooms[player.player_id] = player.room_id
         if delivery.routing_key == ITEM_SAVE_KEY:
             change = ItemStateChanged.model_validate_json(delivery.body)
             known = peer.items.get(change.item_id)

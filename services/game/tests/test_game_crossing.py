@@ -212,3 +212,134 @@ async def test_alice_walks_from_an_s1_room_into_an_s2_room_as_one_stream(
         await service.stop()
         await bus.close()
     await peer.bus.close()
+
+
+class _DiesAfterRecording:
+    """A journal whose game dies right after a record holding ``word`` is confirmed:
+    its messages never go out, and its input is never acked."""
+
+    def __init__(self, inner: MemoryJournal, word: bytes) -> None:
+        self._inner = inner
+        self._word = word
+        self.died = asyncio.Event()
+
+    async def open(self) -> None:
+        await self._inner.open()
+
+    async def append(self, record: bytes) -> None:
+        await self._inner.append(record)
+        if self._word in record and not self.died.is_set():
+            self.died.set()
+            await asyncio.Event().wait()  # the process is gone: nothing after this
+
+    async def read_recent(self, seconds: float) -> list[bytes]:
+        return await self._inner.read_recent(seconds)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_next(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """s1 records Alice's departure (her stream closed, the transfer in its outbox) and
+    dies before publishing any of it: the next s1 publishes the record's messages again
+    from the journal, s2 takes Alice, and the go redelivered to the new s1 is skipped
+    (its delivery id was handled): one answer, from s2, in the same stream."""
+    peer = await peer_on(make_bus("test-peer"))
+    journal = MemoryJournal()
+    dying = _DiesAfterRecording(journal, b'"player_transfer"')
+    # Confirm first: the messages wait for the record, so the game can die in between.
+    settings = game_settings(
+        shard="s1",
+        shard_map=SPLIT,
+        handoff=False,
+        shutdown_grace_seconds=0.2,
+        journal_confirm_first=True,
+    )
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    s1_bus = make_bus("game-s1")
+    await s1_bus.connect()
+    s1 = GameService(settings, s1_bus, dying)
+    await s1.start()
+    edge = Edge(peer)
+    for pid in ("alice", "carol"):
+        await edge.join(pid)
+    go = PlayerCommand(**_ids("alice"), command="go", args=["north"], command_id="a-go")
+    await edge.send("alice", go)
+    await asyncio.wait_for(dying.died.wait(), 10)
+    assert edge.answers("alice", "a-go") == [], "recorded, not published"
+    await s1_bus.close()
+    await s1.stop()
+
+    s1_bus = make_bus("game-s1-next")
+    await s1_bus.connect()
+    s1 = GameService(settings, s1_bus, journal)
+    await s1.start()
+    await peer.wait_until(lambda: len(edge.answers("alice", "a-go")) == 1)
+    assert edge.route("alice") == "s2"
+    await edge.send("alice", RoomBound(room_id=QUAD, **_ids("alice")))
+    said = await edge.command("alice", "say", "made it", command_id="a-said")
+    assert said["success"]
+    await asyncio.sleep(0.3)  # the redelivered go would have been answered by now
+
+    assert len(edge.answers("alice", "a-go")) == 1, "the go ran once"
+    assert edge.answers("alice", "a-go")[0]["result"].startswith("You go north.")
+    assert _presence(peer, "carol", "player_left") == [("s1", "Alice")]
+    numbers = [seq for seq, _ in _delivered(peer, "alice")]
+    assert numbers == list(range(1, len(numbers) + 1)), "gapless across the crash"
+    assert _kinds(peer, "alice").count("game_state") == 1
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()
+
+
+async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_next(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """s2 records Alice's arrival (her stream restored, the answer to her go in its
+    outbox) and dies before publishing any of it: the next s2 publishes it from the
+    journal, skips the transfer redelivered to it, and continues her stream."""
+    peer = await peer_on(make_bus("test-peer"))
+    journal = MemoryJournal()
+    dying = _DiesAfterRecording(journal, b'"xfer:alice:')
+    settings = game_settings(
+        shard="s2",
+        shard_map=SPLIT,
+        handoff=False,
+        shutdown_grace_seconds=0.2,
+        journal_confirm_first=True,
+    )
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2_bus = make_bus("game-s2")
+    await s2_bus.connect()
+    s2 = GameService(settings, s2_bus, dying)
+    await s2.start()
+    edge = Edge(peer)
+    await edge.join("alice")
+    go = PlayerCommand(**_ids("alice"), command="go", args=["north"], command_id="a-go")
+    await edge.send("alice", go)
+    await asyncio.wait_for(dying.died.wait(), 10)
+    assert edge.answers("alice", "a-go") == [], "recorded, not published"
+    await s2_bus.close()
+    await s2.stop()
+
+    s2_bus = make_bus("game-s2-next")
+    await s2_bus.connect()
+    s2 = GameService(settings, s2_bus, journal)
+    await s2.start()
+    await peer.wait_until(lambda: len(edge.answers("alice", "a-go")) == 1)
+    assert edge.route("alice") == "s2"
+    said = await edge.command("alice", "say", "made it", command_id="a-said")
+    assert said["success"]
+    await asyncio.sleep(0.3)  # a transfer taken twice would have shown by now
+
+    assert len(edge.answers("alice", "a-go")) == 1, "the go was answered once"
+    numbers = [seq for seq, _ in _delivered(peer, "alice")]
+    assert numbers == list(range(1, len(numbers) + 1)), "gapless across the crash"
+    assert _kinds(peer, "alice").count("game_state") == 1, "continued, not resynced"
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()
