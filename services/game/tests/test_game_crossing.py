@@ -16,8 +16,15 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.envelope import EventEnvelope, PlayerCommand, RoomBound, SessionOpened
-from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
+from mythos_contracts.envelope import (
+    EdgeHeartbeat,
+    EventEnvelope,
+    HeldConnection,
+    PlayerCommand,
+    RoomBound,
+    SessionOpened,
+)
+from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key, edge_key
 from mythos_contracts.transfer import PlayerTransfer
 from mythos_game.bootstrap import GameService
 from mythos_game.service_layer.journal_records import decode
@@ -339,6 +346,48 @@ async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_n
     numbers = [seq for seq, _ in _delivered(peer, "alice")]
     assert numbers == list(range(1, len(numbers) + 1)), "gapless across the crash"
     assert _kinds(peer, "alice").count("game_state") == 1, "continued, not resynced"
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()
+
+
+async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_stay_home(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """Dora's stored room is the quad (s2's); logins reach s1, which loads her and sends
+    her on: s2 holds her, and Bob there sees her come in. Edges' heartbeats reach every
+    shard; neither adopts a player the other holds from one."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    await edge.join("bob")
+    await edge.walk("bob", "north", QUAD, "b-go")
+    await edge.join("carol")
+    peer.rooms["dora"] = QUAD
+    await edge.send("dora", SessionOpened(**_ids("dora")))
+    await peer.wait_until(lambda: ("s2", "Dora") in _presence(peer, "bob", "player_entered"))
+    assert edge.route("dora") == "s2"
+    kinds = [(e.shard, e.event_type) for _, e in _delivered(peer, "dora")]
+    assert kinds[0] == ("s1", "game_state") and ("s2", "room_update") in kinds, kinds
+    await edge.send("dora", RoomBound(room_id=QUAD, **_ids("dora")))
+    await edge.command("dora", "say", "hello bob", command_id="d-hello")
+    await peer.wait_until(lambda: "hello bob" in _chats(peer, "bob"))
+    assert _presence(peer, "carol", "player_entered") == [], "Dora never stood in the square"
+
+    held = [
+        HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"})
+        for p in ("bob", "carol", "dora")
+    ]
+    beat = EdgeHeartbeat(edge_id="edge-1", connections=held)
+    await peer.bus.publish(COMMANDS_EXCHANGE, edge_key("edge-1"), beat.model_dump_json().encode())
+    await edge.command("carol", "say", "anyone?", command_id="c-any")
+    await edge.command("bob", "say", "here", command_id="b-here")
+    await asyncio.sleep(0.2)
+    for pid, home in (("bob", "s2"), ("carol", "s1"), ("dora", "s2")):
+        assert _kinds(peer, pid).count("game_state") == 1, f"{pid} adopted again"
+        assert edge.route(pid) == home
     for service, bus in ((s1, s1_bus), (s2, s2_bus)):
         await service.stop()
         await bus.close()
