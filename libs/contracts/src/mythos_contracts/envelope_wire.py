@@ -26,7 +26,7 @@ from mythos_contracts.events import EventType
 # Other forms the model accepts (a date alone, a Unix time, a lower-case "t"...) are read
 # by the model. ASCII digits only (``\d`` takes any script's), and ``\Z`` because ``$``
 # allows a final newline.
-_TIMESTAMP = (
+TIMESTAMP_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
     r"(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
@@ -55,7 +55,7 @@ class WireEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, dic
     rendered template once the first recipient needed it."""
 
     event_type: EventType
-    timestamp: Annotated[str, msgspec.Meta(pattern=_TIMESTAMP)] = msgspec.field(
+    timestamp: Annotated[str, msgspec.Meta(pattern=TIMESTAMP_PATTERN)] = msgspec.field(
         default_factory=_now_text
     )
     room_id: str | None = None

@@ -14,6 +14,7 @@ from typing import Annotated
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery, Settlement
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
+from mythos_contracts.player_command_wire import read_player_command
 from mythos_contracts.routing import is_revocation_key
 from mythos_contracts.transfer import PlayerTransfer
 from pydantic import Field, TypeAdapter
@@ -98,8 +99,10 @@ class CommandIntake:
             )
             UNTRUSTED_COMMANDS.inc()
             return
-        # A body that is not a valid message is a sender's bug: raising dead-letters it.
-        message = GAME_INPUT.validate_json(delivery.body)
+        # Commands, most of what comes, are read without pydantic when msgspec's strict
+        # reading takes them; the model reads the rest, and words what it refuses. A body
+        # that is not a valid message is a sender's bug: raising dead-letters it.
+        message = read_player_command(delivery.body) or GAME_INPUT.validate_json(delivery.body)
         if isinstance(message, PlayerTransfer) and self._publisher and not from_a_shard:
             # Only a game moves a player between shards: never an edge.
             log.warning("dropped a player transfer from broker user %r", delivery.user_id)

@@ -25,6 +25,7 @@ from mythos_contracts.bus import Settlement
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
 from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
+from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand, wire_json
 from mythos_contracts.transfer import PendingCommand, PlayerTransfer
 
 from mythos_game.domain.character import Characteristics
@@ -123,7 +124,9 @@ class Dispatcher:
         """The confirms the last ``handle`` left in flight: its delivery's settlement."""
         return None if self._journal is None else self._journal.take_settlement()
 
-    async def handle(self, message: EdgeMessage | AccountRevoked | PlayerTransfer) -> None:
+    async def handle(
+        self, message: EdgeMessage | WirePlayerCommand | AccountRevoked | PlayerTransfer
+    ) -> None:
         if isinstance(message, PlayerTransfer):
             await self._arrive(message)
             return
@@ -135,7 +138,7 @@ class Dispatcher:
                     await self._sessions.revoked(message)
                     PLAYERS_ONLINE.set(len(self._roster))
             return
-        if isinstance(message, PlayerCommand):
+        if isinstance(message, PlayerCommand | WirePlayerCommand):
             await self._handle_command(message)
             return
         with log_context(
@@ -153,7 +156,7 @@ class Dispatcher:
                 self._ward_arrivals()
                 PLAYERS_ONLINE.set(len(self._roster))
 
-    async def _handle_command(self, msg: PlayerCommand) -> None:
+    async def _handle_command(self, msg: AnyPlayerCommand) -> None:
         # From arrival, lock wait included: that is the latency a player sees.
         started = time.perf_counter()
         handling = Handling(command=registered_name(msg.command, msg.args))
@@ -267,7 +270,7 @@ class Dispatcher:
                 await self._publisher.publish(events)
                 PLAYERS_ONLINE.set(len(self._roster))
 
-    async def _forwarded(self, message: EdgeMessage | AccountRevoked) -> bool:
+    async def _forwarded(self, message: EdgeMessage | WirePlayerCommand | AccountRevoked) -> bool:
         """Send on an input for a player who crossed to another shard (in order: on the
         one channel, as it comes); True when it was."""
         player_id = getattr(message, "player_id", None)
@@ -279,7 +282,12 @@ class Dispatcher:
             return False
         with log_context(player_id=player_id):
             async with self._unit(delivery_id, player_id, defer=True):
-                await transfers.forward(player_id, message.model_dump_json().encode())
+                body = (
+                    wire_json(message)
+                    if isinstance(message, WirePlayerCommand)
+                    else message.model_dump_json().encode()
+                )
+                await transfers.forward(player_id, body)
         return True
 
     def _ward_arrivals(self) -> None:
@@ -293,7 +301,7 @@ class Dispatcher:
     async def _save_items(self) -> None:
         await self._sessions.items.save_changed(self.state)
 
-    async def _command(self, msg: PlayerCommand, handling: Handling) -> None:
+    async def _command(self, msg: AnyPlayerCommand, handling: Handling) -> None:
         known = self._roster.get(msg.player_id) is not None
         player = await self._edge_messages.speaker(msg)
         if player is None:
@@ -373,7 +381,7 @@ class Dispatcher:
             await self._sessions.save_character(character)
 
     def _run(
-        self, player: Player, msg: PlayerCommand, handling: Handling, ledger: StatusLedger
+        self, player: Player, msg: AnyPlayerCommand, handling: Handling, ledger: StatusLedger
     ) -> Outcome:
         parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
         if isinstance(parsed, str):

@@ -19,6 +19,7 @@ from mythos_contracts.envelope import (
     SessionOpened,
 )
 from mythos_contracts.events import CommandResponseData, ErrorData
+from mythos_contracts.player_command_wire import WirePlayerCommand
 
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
 from mythos_game.domain.roster import Player, Roster
@@ -51,7 +52,9 @@ class EdgeMessages:
         elif isinstance(message, EdgeHeartbeat):
             await sessions.edge_heartbeat(message)
 
-    async def speaker(self, msg: PlayerCommand | InvalidInput | CommandRefused) -> Player | None:
+    async def speaker(
+        self, msg: PlayerCommand | WirePlayerCommand | InvalidInput | CommandRefused
+    ) -> Player | None:
         """The player a message speaks for, adopting them if the game does not know them
         (it restarted while they stayed connected); None for a stale connection."""
         player = self._roster.get(msg.player_id)

@@ -24,8 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from mythos_contracts.bus import Bus
 from mythos_contracts.envelope import SINGLE_SHARD, EventEnvelope, fold
+from mythos_contracts.envelope_json import envelope_json, payload_json
 from mythos_contracts.events import EventType
 from mythos_contracts.routing import EVENTS_EXCHANGE, global_key, player_key, room_key
 from pydantic import TypeAdapter
@@ -108,15 +110,15 @@ class EventPublisher:
     ) -> None:
         """A stream message only one connection may deliver (``game_state``)."""
         seq = self._sequencer.next(player_id)
-        envelope = EventEnvelope(
-            event_type=event_type,
-            data=data,
-            recipients={player_id: seq},
+        body = envelope_json(
+            event_type,
+            _data_json(data),
+            {player_id: seq},
             connection_id=connection_id,
             shard=self._shard,
             term=self._term,
         )
-        message = _Message(envelope)
+        message = _Message(event_type, body)
         self._sequencer.record(player_id, seq, event_type, message.body)
         await self._send(player_key(player_id, event_type), message)
 
@@ -128,30 +130,30 @@ class EventPublisher:
         connection_id: str | None = None,
     ) -> None:
         """An out-of-stream message: carries the last number issued and does not advance it."""
-        envelope = EventEnvelope(
-            event_type=event_type,
-            data=data,
-            recipients={player_id: self._sequencer.last(player_id)},
+        body = envelope_json(
+            event_type,
+            _data_json(data),
+            {player_id: self._sequencer.last(player_id)},
             connection_id=connection_id,
             shard=self._shard,
             term=self._term,
         )
-        await self._send(player_key(player_id, event_type), _Message(envelope))
+        await self._send(player_key(player_id, event_type), _Message(event_type, body))
 
     async def publish_heartbeats(self, player_ids: list[str], data: dict[str, Any]) -> None:
         """One envelope for every player due a heartbeat, each with their last number."""
         if not player_ids:
             return
         streams = {pid: self._sequencer.get(pid) for pid in player_ids}
-        envelope = EventEnvelope(
-            event_type="heartbeat",
-            data=data,
-            recipients={pid: s.last for pid, s in streams.items() if s is not None},
+        body = envelope_json(
+            "heartbeat",
+            _data_json(data),
+            {pid: s.last for pid, s in streams.items() if s is not None},
             epochs={pid: s.epoch for pid, s in streams.items() if s is not None},
             shard=self._shard,
             term=self._term,
         )
-        await self._send(global_key("heartbeat"), _Message(envelope))
+        await self._send(global_key("heartbeat"), _Message("heartbeat", body))
 
     async def replay(self, player_id: str, connection_id: str, entries: list[Retained]) -> None:
         """Send ``entries`` again, with their original numbers, to one connection."""
@@ -167,7 +169,7 @@ class EventPublisher:
         events_published(message.event_type).inc()
 
     def _envelopes(self, event: Outgoing) -> list[_Routed]:
-        data = event.data.model_dump(mode="json")
+        data = payload_json(event.data)  # once per event, whatever number of envelopes
         audience = event.audience
         if isinstance(audience, ToPlayer):
             if not self._sequencer.has_stream(audience.player_id):
@@ -196,7 +198,7 @@ class EventPublisher:
         return self._room_envelopes(event, data, audience.room_id, audience.exclude)
 
     def _room_envelopes(
-        self, event: Outgoing, data: dict[str, Any], room_id: str, exclude: frozenset[str]
+        self, event: Outgoing, data: bytes, room_id: str, exclude: frozenset[str]
     ) -> list[_Routed]:
         bound: list[str] = []
         arriving: list[str] = []
@@ -211,23 +213,29 @@ class EventPublisher:
         out.extend(self._to_player(event, data, player_id) for player_id in arriving)
         return out
 
-    def _to_player(self, event: Outgoing, data: dict[str, Any], player_id: str) -> _Routed:
+    def _to_player(self, event: Outgoing, data: bytes, player_id: str) -> _Routed:
         message = self._stamp(event, data, [player_id])
         return _Routed(player_key(player_id, event.event_type), message, alone=player_id)
 
-    def _stamp(self, event: Outgoing, data: dict[str, Any], recipients: list[str]) -> _Message:
-        envelope = EventEnvelope(
-            event_type=event.event_type,
+    def _stamp(self, event: Outgoing, data: bytes, recipients: list[str]) -> _Message:
+        numbers = {pid: self._sequencer.next(pid) for pid in recipients}
+        body = envelope_json(
+            event.event_type,
+            data,
+            numbers,
             room_id=event.room_id,
-            data=data,
-            recipients={pid: self._sequencer.next(pid) for pid in recipients},
             shard=self._shard,
             term=self._term,
         )
-        message = _Message(envelope)
-        for pid, seq in envelope.recipients.items():
+        message = _Message(event.event_type, body)
+        for pid, seq in numbers.items():
             self._sequencer.record(pid, seq, message.event_type, message.body)
         return message
+
+
+def _data_json(data: dict[str, Any]) -> bytes:
+    """A payload given as a dict (the service layer's own messages), as JSON."""
+    return msgspec.json.encode(data)
 
 
 class _Message:
@@ -235,9 +243,9 @@ class _Message:
 
     __slots__ = ("body", "event_type")
 
-    def __init__(self, envelope: EventEnvelope) -> None:
-        self.event_type: str = envelope.event_type
-        self.body = envelope.model_dump_json().encode()
+    def __init__(self, event_type: str, body: bytes) -> None:
+        self.event_type = event_type
+        self.body = body
 
 
 @dataclass(slots=True)

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.envelope import PlayerCommand
 from mythos_contracts.events import CommandResponseData, PresenceData, RoomUpdateData
+from mythos_contracts.player_command_wire import AnyPlayerCommand
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
 from mythos_contracts.transfer import (
     TRANSFER_ANSWERED_LIMIT,
@@ -231,7 +231,7 @@ class PlayerTransfers:
         await self._bus.publish(COMMANDS_EXCHANGE, command_key(forward.shard, player_id), body)
 
 
-def pending_command(msg: PlayerCommand, outcome: Outcome) -> PendingCommand:
+def pending_command(msg: AnyPlayerCommand, outcome: Outcome) -> PendingCommand:
     """The command ``msg`` as the shard its sender crosses to answers it: a move's
     ``lead``, then the room as that shard sees it; else ``outcome``'s text as it is."""
     return PendingCommand(

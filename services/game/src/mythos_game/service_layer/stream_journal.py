@@ -43,6 +43,7 @@ from contextvars import ContextVar
 
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, JournalUnavailable
+from mythos_contracts.envelope_json import payload_json
 from mythos_contracts.events import CommandResponseData
 
 from mythos_game.service_layer.journal_records import Head, OutboxEntry, Record, encode
@@ -146,7 +147,7 @@ class StreamJournal:
         self._everyone = True
 
     def answered(self, player_id: str, command_id: str, response: CommandResponseData) -> None:
-        self._answered.append((player_id, command_id, response.model_dump_json().encode()))
+        self._answered.append((player_id, command_id, payload_json(response)))
 
     def hold(self, entry: OutboxEntry) -> None:
         self._outbox.append(entry)
