@@ -12,7 +12,12 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import PlayerCommand
 from mythos_contracts.player_command_wire import read_player_command
-from mythos_contracts.routing import COMMANDS_EXCHANGE, DEAD_LETTER_QUEUE, command_key
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    DEFAULT_SHARD,
+    command_key,
+)
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
@@ -57,7 +62,7 @@ async def test_refused_messages_are_dead_lettered_and_good_ones_run_either_way(
     model_only = alice_says("a-2", sent_at="2026-12-05")  # a date alone: the model's form
     assert read_player_command(fast) is not None and read_player_command(model_only) is None
     for body in [*refused, fast, model_only]:
-        await peer.bus.publish(COMMANDS_EXCHANGE, command_key("alice"), body)
+        await peer.bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "alice"), body)
     await peer.wait_until(lambda: len(peer.responses("alice")) == 2)
 
     assert [r["command_id"] for r in peer.responses("alice")] == ["a-1", "a-2"]
