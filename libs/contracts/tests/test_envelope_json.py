@@ -10,6 +10,7 @@ import typing
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import annotated_types
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.envelope_json import envelope_json, payload_json
 from mythos_contracts.events import EVENT_PAYLOADS, EventType, Payload
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 AT = datetime(2026, 12, 5, 0, 30, 1, 123456, tzinfo=UTC)
 
@@ -48,9 +50,18 @@ def values(annotation: Any) -> st.SearchStrategy[Any]:
     return st.from_type(annotation)
 
 
+def field_values(field: FieldInfo) -> st.SearchStrategy[Any]:
+    """``values``, with an integer field's own bounds (few would pass them otherwise)."""
+    if field.annotation is int:
+        low = max([m.ge for m in field.metadata if isinstance(m, annotated_types.Ge)], default=-2)
+        high = min([m.le for m in field.metadata if isinstance(m, annotated_types.Le)], default=120)
+        return st.integers(min_value=low - 1, max_value=high + 1)  # one beyond, refused
+    return values(field.annotation)
+
+
 def models(model: type[BaseModel]) -> st.SearchStrategy[BaseModel]:
     fields = {
-        (f.alias or name): st.deferred(lambda f=f: values(f.annotation))
+        (f.alias or name): st.deferred(lambda f=f: field_values(f))
         for name, f in model.model_fields.items()
     }
     required = {
