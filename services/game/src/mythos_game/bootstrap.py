@@ -299,19 +299,20 @@ class GameService:
             items=ItemSaves(ItemRecords(world), store),
             inventory_slots=settings.inventory_slots,
         )
-        shard_map = self.shard_map
-        assert shard_map is not None  # checked in ``start``, before any takeover
-        # A shard of a split map holds only its own players: an edge's heartbeat brings
-        # in only those whose streams it continues (the others are another shard's).
-        sessions.adopt_any_held = len(shard_map.shards) == 1
+        assert self.shard_map is not None  # checked in ``start``, before any takeover
+        # A shard of a split map holds only its own players: heartbeats bring in only
+        # those whose streams it continues (the others are another shard's).
+        sessions.adopt_any_held = len(self.shard_map.shards) == 1
         transfers = PlayerTransfers(
             world,
             roster,
             sessions,
             sequencer,
             bus,
+            publisher,
+            recorder,
             shard=settings.shard,
-            shard_map=shard_map,
+            shard_map=self.shard_map,
             forward_seconds=settings.transfer_forward_seconds,
         )
         dispatcher = Dispatcher(

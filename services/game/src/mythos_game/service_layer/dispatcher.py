@@ -47,7 +47,6 @@ from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.command_log import Handling, audit, registered_name
 from mythos_game.service_layer.edge_messages import EdgeMessages
 from mythos_game.service_layer.event_publisher import EventPublisher
-from mythos_game.service_layer.links import Link
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
     command_seconds,
@@ -235,25 +234,12 @@ class Dispatcher:
     def _depart(
         self, moved: set[str], actor: Player | None = None, pending: PendingCommand | None = None
     ) -> list[PlayerTransfer]:
-        """Those of ``moved`` now in another shard's room leave this shard (the command's
-        ``actor`` with ``pending``, which the other shard answers); returns the transfers."""
-        if self._transfers is None:
-            return []
-        leaving = self._transfers.leaving(moved)
-        return [self._transfers.depart(p, s, pending if p is actor else None) for p, s in leaving]
+        """Players who leave for another shard (``PlayerTransfers.departures``)."""
+        return [] if self._transfers is None else self._transfers.departures(moved, actor, pending)
 
     async def _send_transfers(self, transfers: list[PlayerTransfer]) -> None:
-        if transfers and self._transfers is not None:
-            for transfer in transfers:
-                await self._transfers.send(transfer)
-
-    def _remember(
-        self, link: Link, player_id: str, command_id: str, response: CommandResponseData
-    ) -> None:
-        """A command's answer, given again to a re-send of its id (journaled too)."""
-        link.remember(command_id, response)
-        if self._journal is not None:
-            self._journal.answered(player_id, command_id, response)
+        if self._transfers is not None:
+            await self._transfers.send(transfers)
 
     async def _arrive(self, transfer: PlayerTransfer) -> None:
         """A player another shard sent here (``player_transfer.py``)."""
@@ -261,13 +247,7 @@ class Dispatcher:
             raise ValueError("a player transfer reached a game that holds the whole world")
         with log_context(player_id=transfer.player_id):
             async with self._unit(transfer.delivery_id, transfer.player_id, defer=True):
-                arrived = self._transfers.arrive(transfer)
-                if arrived is None:
-                    return
-                link, events, response = arrived
-                if response is not None and response.command_id is not None:
-                    self._remember(link, transfer.player_id, response.command_id, response)
-                await self._publisher.publish(events)
+                await self._transfers.arrive(transfer)
                 PLAYERS_ONLINE.set(len(self._roster))
 
     async def _forwarded(self, message: EdgeMessage | WirePlayerCommand | AccountRevoked) -> bool:
@@ -343,7 +323,9 @@ class Dispatcher:
         # them here; the shard they cross to answers the command if it moved its sender.
         transfers = [] if outcome.switch_to is not None else self._depart(moved, player, pending)
         if msg.command_id is not None and self._roster.get(player.id) is not None:
-            self._remember(link, player.id, msg.command_id, response)
+            link.remember(msg.command_id, response)
+            if self._journal is not None:
+                self._journal.answered(player.id, msg.command_id, response)
         # A character's status_update comes after the command's other events.
         events = [*outcome.events, *self._room_entries(), *ledger.events()]
         after: list[Outgoing] = []

@@ -44,12 +44,14 @@ from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
+from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.links import Link
 from mythos_game.service_layer.player_loading import placed
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.sessions import Sessions
 from mythos_game.service_layer.stored_state import StoredState, next_version, stored_reply_of
 from mythos_game.service_layer.stream_handoff import continue_stream, stream_of
+from mythos_game.service_layer.stream_journal import StreamJournal
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ class PlayerTransfers:
         sessions: Sessions,
         sequencer: Sequencer,
         bus: Bus,
+        publisher: EventPublisher,
+        journal: StreamJournal | None = None,
         *,
         shard: str,
         shard_map: ShardMap,
@@ -80,12 +84,15 @@ class PlayerTransfers:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        """``bus``: the one the game publishes through (inside a unit, the journal's)."""
+        """``bus``: the one the game publishes through (inside a unit, the journal's);
+        ``journal``: where an answer remembered on arrival is recorded too."""
         self._world = world
         self._roster = roster
         self._sessions = sessions
         self._sequencer = sequencer
         self._bus = bus
+        self._publisher = publisher
+        self._journal = journal
         self.shard = shard
         self._owners = {zone: owner for owner, zones in shard_map.shards.items() for zone in zones}
         self._forward_seconds = forward_seconds
@@ -111,6 +118,24 @@ class PlayerTransfers:
             if owner is not None and owner != self.shard:
                 out.append((player, owner))
         return out
+
+    def departures(
+        self,
+        moved: Iterable[str],
+        actor: Player | None = None,
+        pending: PendingCommand | None = None,
+    ) -> list[PlayerTransfer]:
+        """Those of ``moved`` now in another shard's room leave this shard (the command's
+        ``actor`` with ``pending``, which the other shard answers); returns the transfers
+        to ``send`` once the unit's other messages are out."""
+        leaving = self.leaving(moved)
+        return [self.depart(p, s, pending if p is actor else None) for p, s in leaving]
+
+    async def send(self, transfers: list[PlayerTransfer]) -> None:
+        for transfer in transfers:
+            forward = self._forwards[transfer.player_id]
+            key = command_key(forward.shard, transfer.player_id)
+            await self._bus.publish(COMMANDS_EXCHANGE, key, transfer.model_dump_json().encode())
 
     def depart(
         self, player: Player, destination: str, pending: PendingCommand | None
@@ -164,21 +189,14 @@ class PlayerTransfers:
         log.info("%s crosses to shard %s (hop %d)", player.id, destination, hop)
         return transfer
 
-    async def send(self, transfer: PlayerTransfer) -> None:
-        forward = self._forwards[transfer.player_id]
-        key = command_key(forward.shard, transfer.player_id)
-        await self._bus.publish(COMMANDS_EXCHANGE, key, transfer.model_dump_json().encode())
-
-    def arrive(
-        self, transfer: PlayerTransfer
-    ) -> tuple[Link, list[Outgoing], CommandResponseData | None] | None:
-        """Put the transferred player in the world here; returns their link, what to
-        publish (``arrival``) and the answer to remember. None when this hop was taken
-        already (a transfer published again after a crash of its sender)."""
+    async def arrive(self, transfer: PlayerTransfer) -> None:
+        """Put the transferred player in the world here and tell it (``arrival``); the
+        answer to the command that moved them is remembered under its id. Nothing when
+        this hop was taken already (a transfer published again after a crash)."""
         player_id = transfer.player_id
         if transfer.hop <= self._hops.get(player_id, 0) or self._roster.get(player_id) is not None:
             log.info("ignoring transfer %s: hop already taken", transfer.delivery_id)
-            return None
+            return
         stored = StoredState.from_reply(transfer.stored)
         character = stored.active()
         if character is None:
@@ -210,7 +228,11 @@ class PlayerTransfers:
         self._forwards.pop(player_id, None)  # back from where it was sent
         log.info("%s arrives from shard %s (hop %d)", player_id, transfer.from_shard, transfer.hop)
         events, response = arrival(self._world, self._roster, sessions.state, player, transfer)
-        return link, events, response
+        if response is not None and response.command_id is not None:
+            link.remember(response.command_id, response)
+            if self._journal is not None:
+                self._journal.answered(player_id, response.command_id, response)
+        await self._publisher.publish(events)
 
     def forwarding(self, player_id: str) -> str | None:
         """The shard this one forwards ``player_id``'s inputs to, if any (and not while the
