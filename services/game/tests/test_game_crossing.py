@@ -392,3 +392,34 @@ async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_sta
         await service.stop()
         await bus.close()
     await peer.bus.close()
+
+
+async def test_a_sender_restarted_from_its_journal_still_forwards(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """s1 crashes after Alice crossed: the next s1 reads in its journal that her inputs
+    go to s2, and forwards a late one there instead of taking her in again."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, s1_journal = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    await edge.join("alice")
+    await edge.walk("alice", "north", QUAD, "a-go")
+    await s1_bus.close()  # as a kill -9 leaves it: no handoff
+    await s1.stop()
+
+    s1_bus = make_bus("game-s1-next")
+    await s1_bus.connect()
+    s1 = GameService(game_settings(shard="s1", shard_map=SPLIT, handoff=False), s1_bus, s1_journal)
+    await s1.start()
+    late = await edge.command("alice", "say", "late", command_id="a-late", shard="s1")
+    assert late["success"]
+    await asyncio.sleep(0.2)
+    assert _kinds(peer, "alice").count("game_state") == 1, "not taken in again by s1"
+    assert edge.route("alice") == "s2", "answered by s2"
+    numbers = [seq for seq, _ in _delivered(peer, "alice")]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()

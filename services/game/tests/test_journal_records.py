@@ -134,6 +134,20 @@ def test_a_closed_stream_is_not_continued() -> None:
     assert [s.player_id for s in recovered.streams] == ["bob"]
 
 
+def test_forwards_are_kept_until_the_player_is_held_here_again() -> None:
+    records = [
+        _record(1, closed=["alice"], forwards={"alice": ("s2", 7), "bob": ("s2", 3)}),
+        _record(2, delivery_id="d-2", forwards={"alice": ("s2", 7)}),
+        _record(3, heads={"bob": _head(4)}),
+    ]
+    raw = [encode(r) for r in records]
+    assert decode(raw[0]) == records[0]
+    recovered = fold(raw, now=1010.0, limits=LIMITS)
+    assert recovered.forwards == {"alice": ("s2", 7, 8.0)}, "bob came back: his head"
+    older = raw[2].replace(b'"f":{},', b"")
+    assert older != raw[2] and decode(older).forwards == {}
+
+
 def test_a_late_record_of_an_older_term_is_fenced_off() -> None:
     records = [
         _record(1, heads={"alice": _head(1)}),

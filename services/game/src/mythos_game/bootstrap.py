@@ -314,6 +314,7 @@ class GameService:
             shard=settings.shard,
             shard_map=self.shard_map,
             forward_seconds=settings.transfer_forward_seconds,
+            forwarded=recovered.forwards,
         )
         dispatcher = Dispatcher(
             world,

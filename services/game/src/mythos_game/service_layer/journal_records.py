@@ -14,6 +14,8 @@ even when several players' histories hold the same one). The header says:
 * ``s`` what it stamped: ``[player, seq, event type, blob]`` (seq 0: a new stream starts,
   forget the player's earlier history);
 * ``r`` the command answers it remembered: ``[player, command id, blob]``;
+* ``f`` the players whose inputs it forwards to another shard: ``{player: [shard, hop]}``
+  (a crossing, or an input forwarded since; absent in records of older games);
 * ``o`` the messages it publishes, in order: ``[exchange, key, persistent, blob,
   correlation id, reply to]``; ``b`` the blobs' lengths.
 """
@@ -60,6 +62,7 @@ class Record:
     stamped: list[tuple[str, int, str, bytes | None]] = field(default_factory=list)
     answered: list[tuple[str, str, bytes]] = field(default_factory=list)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    forwards: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 _encoder = msgspec.json.Encoder()
@@ -88,6 +91,7 @@ def encode(record: Record) -> bytes:
         "x": record.closed,
         "s": [[p, s, k, -1 if b is None else blob(b)] for p, s, k, b in record.stamped],
         "r": [[p, c, blob(b)] for p, c, b in record.answered],
+        "f": record.forwards,
         "o": [
             [o.exchange, o.key, o.persistent, blob(o.body), o.correlation_id, o.reply_to]
             for o in record.outbox
@@ -122,6 +126,7 @@ def decode(raw: bytes) -> Record:
             OutboxEntry(exchange, key, blobs[b], persistent, correlation_id, reply_to)
             for exchange, key, persistent, b, correlation_id, reply_to in header["o"]
         ],
+        forwards={pid: (shard, hop) for pid, (shard, hop) in header.get("f", {}).items()},
     )
 
 
@@ -137,6 +142,9 @@ class Recovered:
     published again (every consumer drops what it already has)."""
     records: int = 0
     last_term: int | None = None
+    forwards: dict[str, tuple[str, int, float]] = field(default_factory=dict)
+    """player -> (the shard their inputs are forwarded to, the hop, seconds since the
+    last record that forwarded to it), for players no longer held here."""
 
 
 @dataclass
@@ -151,6 +159,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
     streams: dict[str, _Stream] = {}
     history: dict[str, deque[tuple[int, float, str, bytes]]] = {}
     handled: dict[str, float] = {}
+    forwards: dict[str, tuple[str, int, float]] = {}
     newest_term: int | None = None
     records: list[Record] = []
     for raw in raw_records:
@@ -171,7 +180,10 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
         for player_id in record.closed:
             streams.pop(player_id, None)
             history.pop(player_id, None)
+        for player_id, (shard, hop) in record.forwards.items():
+            forwards[player_id] = (shard, hop, max(0.0, now - record.at))
         for player_id, head in record.heads.items():
+            forwards.pop(player_id, None)  # held here again
             stream = streams.get(player_id)
             if stream is None:
                 stream = streams[player_id] = _Stream(head)
@@ -195,6 +207,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
         unpublished=_unpublished(records),
         records=len(records),
         last_term=newest_term,
+        forwards=forwards,
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from mythos_contracts.bus import Bus
@@ -81,11 +81,14 @@ class PlayerTransfers:
         shard: str,
         shard_map: ShardMap,
         forward_seconds: float = FORWARD_SECONDS,
+        forwarded: Mapping[str, tuple[str, int, float]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """``bus``: the one the game publishes through (inside a unit, the journal's);
-        ``journal``: where an answer remembered on arrival is recorded too."""
+        ``journal``: where departures, forwards and answers are recorded too;
+        ``forwarded``: the previous game's forwards, from its journal (player -> shard,
+        hop, seconds since the last record of it)."""
         self._world = world
         self._roster = roster
         self._sessions = sessions
@@ -101,6 +104,11 @@ class PlayerTransfers:
         self._hops: dict[str, int] = {}
         """Each player's last hop this shard saw (sent or taken)."""
         self._forwards: dict[str, Forward] = {}
+        now = clock()
+        for player_id, (to, hop, age) in (forwarded or {}).items():
+            if age < forward_seconds:
+                self._hops[player_id] = hop
+                self._forwards[player_id] = Forward(to, hop, now - age + forward_seconds)
 
     def owner_of(self, room_id: str) -> str | None:
         """The shard whose zone holds ``room_id`` (None: a zone of no shard)."""
@@ -186,6 +194,8 @@ class PlayerTransfers:
         for gone in [pid for pid, f in self._forwards.items() if now > f.until]:
             del self._forwards[gone]
         self._forwards[player.id] = Forward(destination, hop, now + self._forward_seconds)
+        if self._journal is not None:
+            self._journal.forwarding(player.id, destination, hop)
         log.info("%s crosses to shard %s (hop %d)", player.id, destination, hop)
         return transfer
 
@@ -250,6 +260,8 @@ class PlayerTransfers:
         came (its delivery id kept: the holder handles it once)."""
         forward = self._forwards[player_id]
         forward.until = self._clock() + self._forward_seconds
+        if self._journal is not None:
+            self._journal.forwarding(player_id, forward.shard, forward.hop)
         await self._bus.publish(COMMANDS_EXCHANGE, command_key(forward.shard, player_id), body)
 
 

@@ -114,6 +114,7 @@ class StreamJournal:
         self._stamped: list[tuple[str, int, str, bytes | None]] = []
         self._answered: list[tuple[str, str, bytes]] = []
         self._outbox: list[OutboxEntry] = []
+        self._forwards: dict[str, tuple[str, int]] = {}
 
     @property
     def in_unit(self) -> bool:
@@ -148,6 +149,11 @@ class StreamJournal:
 
     def answered(self, player_id: str, command_id: str, response: CommandResponseData) -> None:
         self._answered.append((player_id, command_id, payload_json(response)))
+
+    def forwarding(self, player_id: str, shard: str, hop: int) -> None:
+        """This unit forwards the player's inputs to ``shard`` (a crossing, or an input
+        forwarded): a game continuing from the journal forwards them too."""
+        self._forwards[player_id] = (shard, hop)
 
     def hold(self, entry: OutboxEntry) -> None:
         self._outbox.append(entry)
@@ -284,7 +290,7 @@ class StreamJournal:
     def _record(self, delivery_id: str | None) -> Record | None:
         if self._everyone:
             self._touched.update(pid for pid, _ in self._links.items())
-        if not (self._touched or self._outbox or delivery_id):
+        if not (self._touched or self._outbox or delivery_id or self._forwards):
             return None
         self._number += 1
         record = Record(
@@ -297,6 +303,7 @@ class StreamJournal:
             stamped=self._stamped,
             answered=self._answered,
             outbox=self._outbox,
+            forwards=self._forwards,
         )
         for player_id in sorted(self._touched):
             stream = self._sequencer.get(player_id)
