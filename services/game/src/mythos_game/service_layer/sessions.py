@@ -262,8 +262,10 @@ class Sessions:
         link.last_heartbeat = self._clock()
 
     async def preload(self, held: Sequence[HeldConnection], *, at_once: int = 16) -> None:
-        """Load the players about to be adopted side by side (``StoredPlayers.preload``)."""
-        await self._stored.preload(held, at_once=at_once)
+        """Load the players about to be adopted side by side (``StoredPlayers.preload``):
+        with ``adopt_any_held`` off, only those whose streams this game continues."""
+        wanted = [h for h in held if self.adopt_any_held or h.player_id in self.handed_over]
+        await self._stored.preload(wanted, at_once=at_once)
 
     async def switch_character(self, player: Player, character: Character) -> list[Outgoing]:
         """``play``: the old character leaves its room, the account's stream starts a new
