@@ -41,6 +41,7 @@ AUTH_REQUESTS_QUEUE = "mythos.auth.requests"
 EDGE_QUEUE_PREFIX = "mythos.edge."
 REPLY_QUEUE_PREFIX = "mythos.reply."
 GAME_SYNC_QUEUE_PREFIX = "mythos.game.sync."
+GAME_DIRECTORY_QUEUE_PREFIX = "mythos.game.directory."
 
 # The first word of each family of routing keys. The builders below use them, and the
 # broker permissions (``mythos_contracts.bus.access``) are derived from them.
@@ -53,6 +54,7 @@ SAVE_KEYS = "save"
 HEALTH_KEYS = "health"
 REVOCATION_KEYS = "revoked"
 ACCOUNT_REQUEST_KEYS = "account_request"
+DIRECTORY_KEYS = "directory"
 
 # Patterns the fixed queues bind with.
 LOAD_REQUESTS_PATTERN = f"{REQUEST_KEYS}.#"
@@ -60,6 +62,13 @@ SAVES_PATTERN = f"{SAVE_KEYS}.#"
 GLOBAL_PATTERN = f"{GLOBAL_KEYS}.#"
 REVOCATIONS_PATTERN = f"{REVOCATION_KEYS}.#"
 ACCOUNT_REQUESTS_PATTERN = f"{ACCOUNT_REQUEST_KEYS}.#"
+# The world directory (docs/architecture.md): every game instance's replica binds this
+# on the events exchange; edges never do.
+DIRECTORY_PATTERN = f"{DIRECTORY_KEYS}.#"
+DIRECTORY_DELTA_KEY = f"{DIRECTORY_KEYS}.delta"
+"""``directory.delta``: one player's presence changed on a shard (``DirectoryDelta``)."""
+DIRECTORY_SNAPSHOT_KEY = f"{DIRECTORY_KEYS}.shard"
+"""``directory.shard``: an active shard's periodic full list of its players (``ShardSnapshot``)."""
 # Reserved second words of command keys: no shard id starts with ``_``, so they never
 # collide with ``command.<shard>.<player>``.
 EDGE_COMMANDS_WORD = "_edge"
@@ -96,6 +105,11 @@ def reply_queue() -> str:
 def game_sync_queue() -> str:
     """A fresh name for the private queue a starting game collects the edges' answers on."""
     return GAME_SYNC_QUEUE_PREFIX + uuid.uuid4().hex
+
+
+def game_directory_queue(instance_id: str) -> str:
+    """The exclusive queue a game instance keeps its directory replica from."""
+    return GAME_DIRECTORY_QUEUE_PREFIX + _word(instance_id, "game instance id")
 
 
 def _shard(shard: str) -> str:
