@@ -25,6 +25,9 @@ from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEFAULT_SHARD,
     DEFAULT_SHARD_INBOX,
+    DIRECTORY_DELTA_KEY,
+    DIRECTORY_PATTERN,
+    DIRECTORY_SNAPSHOT_KEY,
     EDGE_HEARTBEATS_PATTERN,
     EVENTS_EXCHANGE,
     GAME_SYNC_KEY,
@@ -41,6 +44,7 @@ from mythos_contracts.routing import (
     command_key,
     edge_key,
     edge_queue,
+    game_directory_queue,
     game_sync_queue,
     global_key,
     health_probe_key,
@@ -115,6 +119,16 @@ def test_each_service_may_use_the_keys_the_routing_builders_make() -> None:
     assert not _allows(game_asks, revocation_key("a1"))
     assert _allows(EDGE.configure, edge_queue("e1"))
     assert _allows(GAME.configure, reply_queue()) and _allows(GAME.configure, game_sync_queue())
+    # Between shards: transfers and whisper relays, and the world directory.
+    game_sends, _ = _topic(GAME, COMMANDS_EXCHANGE)
+    assert _allows(game_sends, command_key("s2", "p1"))
+    assert _allows(GAME.write, COMMANDS_EXCHANGE)
+    game_publishes, game_binds = _topic(GAME, EVENTS_EXCHANGE)
+    assert _allows(game_publishes, DIRECTORY_DELTA_KEY)
+    assert _allows(game_publishes, DIRECTORY_SNAPSHOT_KEY)
+    assert _allows(game_binds, DIRECTORY_PATTERN)
+    for allowed in (GAME.configure, GAME.read, GAME.write):
+        assert _allows(allowed, game_directory_queue("g1"))
 
 
 def test_each_service_may_not_use_the_others_keys_or_names() -> None:
@@ -130,7 +144,11 @@ def test_each_service_may_not_use_the_others_keys_or_names() -> None:
     assert not _allows(GAME.configure, DEFAULT_SHARD_INBOX + "x")
     assert not _allows(GAME.configure, "mythos.shard.s1.other")
     assert not _allows(GAME.configure, "mythos.shard.a.b.inbox")
-    assert not _allows(GAME.write, COMMANDS_EXCHANGE)
+    game_sends, _ = _topic(GAME, COMMANDS_EXCHANGE)
+    assert not _allows(game_sends, room_key("r", "t")) and not _allows(game_sends, "commandx.p1")
+    _, game_binds = _topic(GAME, EVENTS_EXCHANGE)
+    assert not _allows(game_binds, "#") and not _allows(game_binds, GLOBAL_PATTERN)
+    assert not _allows(PERSISTENCE.write, COMMANDS_EXCHANGE)
     assert not _allows(PERSISTENCE.write, EVENTS_EXCHANGE)
 
 
@@ -186,6 +204,12 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
         await edge.consume(queue, events.put)
         bans: asyncio.Queue[Delivery] = asyncio.Queue()
         await auth.consume(AUTH_REQUESTS_QUEUE, bans.put)
+        # As every game instance does: its directory replica's queue.
+        directory: asyncio.Queue[Delivery] = asyncio.Queue()
+        replica = game_directory_queue("g1")
+        await game.declare_queue(replica, durable=False, exclusive=True, dead_letter=False)
+        await game.bind(replica, EVENTS_EXCHANGE, DIRECTORY_PATTERN)
+        await game.consume(replica, directory.put)
 
         await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p1"), b"look")
         await edge.publish(COMMANDS_EXCHANGE, edge_key("e1"), b"beat")
@@ -205,6 +229,13 @@ async def test_each_service_does_its_work_as_its_own_user(service_urls: dict[str
         assert event.body == b"hi" and event.user_id == GAME.username(_vhost(service_urls))
         assert ban.body == b"ban" and revoked_at_game.body == revoked_at_edge.body == b"revoked"
         assert revoked_at_game.user_id == AUTH.username(_vhost(service_urls))
+        # A shard's directory delta, and a whisper relay to a player of another shard.
+        await game.publish(EVENTS_EXCHANGE, DIRECTORY_DELTA_KEY, b"delta", persistent=False)
+        await game.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, "p2"), b"relay")
+        async with asyncio.timeout(5):
+            delta, relay = await directory.get(), await commands.get()
+        assert (delta.body, relay.body) == (b"delta", b"relay")
+        assert relay.user_id == GAME.username(_vhost(service_urls))
     finally:
         for bus in (edge, game, persistence, auth):
             await bus.close()

@@ -35,6 +35,7 @@ from mythos_contracts.persistence import (
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEFAULT_SHARD,
+    DIRECTORY_KEYS,
     EVENTS_EXCHANGE,
     GAME_SYNC_KEY,
     ITEM_SAVE_KEY,
@@ -71,6 +72,8 @@ class Peer:
     """Streams a stopping game handed over, by player, until a starting game takes them."""
     terms: dict[str, int] = field(default_factory=dict)
     """Each shard's term, as persistence keeps it (raised by every starting game)."""
+    directory: list[tuple[str, bytes]] = field(default_factory=list)
+    """The world directory's messages (games of a split map), by key: no edge gets them."""
 
     async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
         message = PlayerCommand(
@@ -109,6 +112,9 @@ async def attach_peer(bus: Bus) -> Peer:
     async def record(delivery: Delivery) -> None:
         if delivery.routing_key == GAME_SYNC_KEY:
             return  # the game asking edges who is connected: no edge here
+        if delivery.routing_key.split(".", 1)[0] == DIRECTORY_KEYS:
+            peer.directory.append((delivery.routing_key, delivery.body))
+            return
         # As an edge reads it: a response folded into a room event counts as its own.
         peer.events.extend(EventEnvelope.model_validate_json(delivery.body).carried())
 

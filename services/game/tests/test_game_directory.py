@@ -10,9 +10,7 @@ from mythos_game.domain.directory import Directory, supersedes
 
 
 def present(pid: str, shard: str, hop: int, stamp: float, room: str = "r1") -> Present:
-    return Present(
-        player_id=pid, name=pid.title(), shard=shard, hop=hop, stamp=stamp, room_id=room
-    )
+    return Present(player_id=pid, name=pid.title(), shard=shard, hop=hop, stamp=stamp, room_id=room)
 
 
 def absent(pid: str, shard: str, hop: int, stamp: float, to: str | None = None) -> Absent:

@@ -91,6 +91,10 @@ class PlayerTransfer(BaseModel):
     pending: PendingCommand | None = Field(
         default=None, description="the command that moved the player; None for other moves"
     )
+    last_whisper_from: str | None = Field(
+        default=None,
+        description="the player who whispered to this one last (the target of ``reply``)",
+    )
 
     @model_validator(mode="after")
     def _within_limits(self) -> PlayerTransfer:

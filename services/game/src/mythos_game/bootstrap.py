@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from mythos_contracts.bus import Bus, Delivery, Settlement
@@ -21,6 +22,7 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.characters import CharacterNames
+from mythos_game.domain.directory import Directory
 from mythos_game.domain.roster import Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
@@ -49,6 +51,7 @@ from mythos_game.service_layer.start_up import (
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
 from mythos_game.service_layer.stream_journal import StreamJournal, exit_now
 from mythos_game.service_layer.watchdog import LoopWatchdog
+from mythos_game.service_layer.world_directory import DirectoryReplica, world_span
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -110,6 +113,9 @@ class GameService:
         """This game's term for its shard, once raised at start."""
         self.shard_map: ShardMap | None = None
         """The shard map, once checked against the loaded world at start."""
+        self.instance_id = settings.instance_id or f"game-{uuid.uuid4().hex[:8]}"
+        self.directory: DirectoryReplica | None = None
+        """This instance's replica of the world directory (a split map only)."""
 
     @property
     def ready(self) -> bool:
@@ -165,6 +171,12 @@ class GameService:
         self.shard_map = place_shard(self._settings.shard_map, shard, world.zone_ids())
         log.info("%s", self.shard_map.ownership(shard))
         self._world_loaded = True
+        if len(self.shard_map.shards) > 1:
+            # Standbys too: a takeover's first `who` already sees the other shards.
+            self.directory = DirectoryReplica(
+                shard, Directory(shard_timeout=self._settings.directory_shard_timeout_seconds)
+            )
+            await self.directory.start(self._bus, self.instance_id)
         prefetch = self._settings.command_prefetch
         inbox = await self._declare_inbox()
         if not self._settings.standby:
@@ -328,6 +340,21 @@ class GameService:
             journal=recorder,
             checkpoint_every=settings.journal_checkpoint_ticks,
             transfers=transfers,
+            span=None
+            if self.directory is None
+            else world_span(
+                self.directory,
+                world,
+                roster,
+                links,
+                publisher,
+                bus,
+                transfers,
+                term=term,
+                instance=self.instance_id,
+                rules=settings.rules(),
+                snapshot_seconds=settings.directory_snapshot_seconds,
+            ),
         )
         handed = await take_handoff(store, settings) if settings.handoff else []
         if settings.handoff:

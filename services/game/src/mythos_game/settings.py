@@ -82,6 +82,23 @@ class GameSettings(BusServiceSettings):
         description="after a player crossed to another shard, how long this one forwards "
         "their inputs there (counted from the last one forwarded)",
     )
+    instance_id: str = Field(
+        default="",
+        description="this instance's id: its world directory queue is "
+        "named after it, and status shows it; empty: game-<8 random hex digits>",
+    )
+    directory_snapshot_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="with a split shard map, how often the active instance publishes its "
+        "shard's full player list to every directory replica",
+    )
+    directory_shard_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="with a split shard map, how long a shard may go unheard before a "
+        "replica drops it and its players (who, whisper, status no longer see them)",
+    )
     persistence_timeout: float = Field(default=2.0, gt=0, description="seconds per load attempt")
     persistence_attempts: int = Field(default=2, ge=1)
     command_prefetch: int = Field(

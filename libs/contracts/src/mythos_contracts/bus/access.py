@@ -29,8 +29,10 @@ from mythos_contracts.routing import (
     COMMAND_KEYS,
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
+    DIRECTORY_KEYS,
     EDGE_QUEUE_PREFIX,
     EVENTS_EXCHANGE,
+    GAME_DIRECTORY_QUEUE_PREFIX,
     GAME_SYNC_QUEUE_PREFIX,
     GLOBAL_KEYS,
     HEALTH_KEYS,
@@ -134,29 +136,38 @@ GAME = ServiceAccess(
     # The legacy inbox: a starting game deletes it when it is empty and unused.
     configure=names(
         [LEGACY_GAME_COMMANDS_QUEUE],
-        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
+        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),
     # Its journal is appended through the default exchange, and read back on start.
+    # Commands go to other shards' inboxes (player transfers, whisper relays).
     write=names(
         [
+            COMMANDS_EXCHANGE,
             EVENTS_EXCHANGE,
             PERSISTENCE_EXCHANGE,
             ACCOUNTS_EXCHANGE,
             DEAD_LETTER_EXCHANGE,
             DEFAULT_EXCHANGE,
         ],
-        [GAME_SYNC_QUEUE_PREFIX],
+        [GAME_SYNC_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),
+    # Its directory replica hears every shard's ``directory.*`` on the events exchange.
     read=names(
-        [COMMANDS_EXCHANGE, ACCOUNTS_EXCHANGE],
-        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX],
+        [COMMANDS_EXCHANGE, EVENTS_EXCHANGE, ACCOUNTS_EXCHANGE],
+        [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),
     topics=(
-        TopicGrant(COMMANDS_EXCHANGE, write=NOTHING, read=key_families(COMMAND_KEYS)),
-        TopicGrant(EVENTS_EXCHANGE, write=key_families(*EVENT_KEYS), read=NOTHING),
+        TopicGrant(
+            COMMANDS_EXCHANGE, write=key_families(COMMAND_KEYS), read=key_families(COMMAND_KEYS)
+        ),
+        TopicGrant(
+            EVENTS_EXCHANGE,
+            write=key_families(*EVENT_KEYS, DIRECTORY_KEYS),
+            read=key_families(DIRECTORY_KEYS),
+        ),
         TopicGrant(PERSISTENCE_EXCHANGE, write=key_families(REQUEST_KEYS, SAVE_KEYS), read=NOTHING),
         # Asks auth for bans; hears revocations on its command queue.
         TopicGrant(

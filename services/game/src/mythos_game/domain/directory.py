@@ -13,6 +13,7 @@ monotonic clock; stamps are the shards' wall clocks and are only compared per sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mythos_contracts.directory import Absent, Present, ShardSnapshot
 
@@ -147,3 +148,32 @@ class Directory:
             return False
         self._entries[entry.player_id] = _Kept(entry, now)
         return True
+
+
+class DirectoryView(Protocol):
+    """What commands see of the directory: the players of the *other* shards (their own
+    shard's are the roster), and every shard's last snapshot."""
+
+    def elsewhere(self) -> list[Present]: ...
+
+    def find_elsewhere(self, name: str) -> Present | None: ...
+
+    def get_elsewhere(self, player_id: str) -> Present | None: ...
+
+    def shards(self) -> list[ShardSnapshot]: ...
+
+
+class NoDirectory:
+    """A game holding the whole world: there is nobody elsewhere."""
+
+    def elsewhere(self) -> list[Present]:
+        return []
+
+    def find_elsewhere(self, name: str) -> Present | None:
+        return None
+
+    def get_elsewhere(self, player_id: str) -> Present | None:
+        return None
+
+    def shards(self) -> list[ShardSnapshot]:
+        return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mythos_contracts.events import EventType, Payload
+from mythos_contracts.events import ChatMessageData, EventType, Payload
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,13 @@ class Outgoing:
     audience: Audience
     data: Payload
     room_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteWhisper:
+    """A whisper line for a player on another shard (``WhisperRelay``): that shard sends
+    it to them; this one has checked it and answers the sender."""
+
+    shard: str
+    player_id: str
+    line: ChatMessageData

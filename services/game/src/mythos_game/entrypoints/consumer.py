@@ -13,6 +13,7 @@ from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery, Settlement
+from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
 from mythos_contracts.player_command_wire import read_player_command
 from mythos_contracts.routing import is_revocation_key
@@ -26,8 +27,11 @@ from mythos_game.service_layer.metrics import INPUTS_ALREADY_HANDLED, UNTRUSTED_
 log = logging.getLogger(__name__)
 
 # The queue also carries the auth service's revocations (docs/architecture.md).
-# And, between shards, players crossing to this one (``PlayerTransfer``).
-GameInput = Annotated[EdgeMessage | AccountRevoked | PlayerTransfer, Field(discriminator="kind")]
+# And, between shards, players crossing to this one (``PlayerTransfer``) and whispers to
+# its players from another (``WhisperRelay``).
+GameInput = Annotated[
+    EdgeMessage | AccountRevoked | PlayerTransfer | WhisperRelay, Field(discriminator="kind")
+]
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 
@@ -103,9 +107,13 @@ class CommandIntake:
         # reading takes them; the model reads the rest, and words what it refuses. A body
         # that is not a valid message is a sender's bug: raising dead-letters it.
         message = read_player_command(delivery.body) or GAME_INPUT.validate_json(delivery.body)
-        if isinstance(message, PlayerTransfer) and self._publisher and not from_a_shard:
-            # Only a game moves a player between shards: never an edge.
-            log.warning("dropped a player transfer from broker user %r", delivery.user_id)
+        if (
+            isinstance(message, PlayerTransfer | WhisperRelay)
+            and self._publisher
+            and not from_a_shard
+        ):
+            # Only a game moves a player between shards, or relays a whisper: never an edge.
+            log.warning("dropped a %s from broker user %r", message.kind, delivery.user_id)
             UNTRUSTED_COMMANDS.inc()
             return
         if isinstance(message, AccountRevoked | EdgeHeartbeat):

@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Settlement
+from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
 from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.ops.log_lines import log_context
@@ -55,6 +56,7 @@ from mythos_game.service_layer.metrics import (
 from mythos_game.service_layer.player_transfer import PlayerTransfers, pending_command
 from mythos_game.service_layer.sessions import Sessions
 from mythos_game.service_layer.stream_journal import StreamJournal
+from mythos_game.service_layer.world_directory import WorldSpan
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +78,15 @@ class Dispatcher:
         journal: StreamJournal | None = None,
         checkpoint_every: int = 30,
         transfers: PlayerTransfers | None = None,
+        span: WorldSpan | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
         is refused); ``rng`` is every chance in play (tests seed it); ``journal``
         records each unit of work before its messages go out (a tick every
         ``checkpoint_every`` records every stream's head); ``transfers``: how a player
-        crosses to another shard (None: a game holding the whole world)."""
+        crosses to another shard, and ``span`` the directory and whispers across shards
+        (None: a game holding the whole world)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -104,6 +108,7 @@ class Dispatcher:
         self._journal = journal
         self._checkpoint_every = checkpoint_every
         self._transfers = transfers
+        self._span = span
 
     @asynccontextmanager
     async def _unit(
@@ -115,21 +120,36 @@ class Dispatcher:
         async with self._lock:
             if self._journal is None:
                 yield
+                await self._presence_changed(player_id)
                 return
             async with self._journal.unit(delivery_id, player_id, defer=defer):
                 yield
+                await self._presence_changed(player_id)
+
+    async def _presence_changed(self, player_id: str | None) -> None:
+        """The directory's deltas of what the unit changed, in its own outbox."""
+        if self._span is not None:
+            await self._span.presence.changed(player_id)
 
     def take_settlement(self) -> Settlement | None:
         """The confirms the last ``handle`` left in flight: its delivery's settlement."""
         return None if self._journal is None else self._journal.take_settlement()
 
     async def handle(
-        self, message: EdgeMessage | WirePlayerCommand | AccountRevoked | PlayerTransfer
+        self,
+        message: EdgeMessage | WirePlayerCommand | AccountRevoked | PlayerTransfer | WhisperRelay,
     ) -> None:
         if isinstance(message, PlayerTransfer):
             await self._arrive(message)
             return
         if await self._forwarded(message):
+            return
+        if isinstance(message, WhisperRelay):
+            if self._span is None:
+                raise ValueError("a whisper relay reached a game that holds the whole world")
+            with log_context(player_id=message.player_id):
+                async with self._unit(message.delivery_id, message.player_id, defer=True):
+                    await self._span.whispers.deliver(message)
             return
         if isinstance(message, AccountRevoked):
             with log_context(player_id=message.account_id):
@@ -195,6 +215,8 @@ class Dispatcher:
             self._ward_arrivals()
             ctx = self._tick_context()
             await self._apply_tick(run_tick(ctx), ctx.status)
+            if self._span is not None:
+                await self._span.presence.tick()  # after the clock moved anyone
             if self._tick_number % self._tick_broadcast_every == 0:
                 tick = GameTickData(tick_number=self._tick_number, timestamp=utc_now().isoformat())
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
@@ -248,9 +270,13 @@ class Dispatcher:
         with log_context(player_id=transfer.player_id):
             async with self._unit(transfer.delivery_id, transfer.player_id, defer=True):
                 await self._transfers.arrive(transfer)
+                if self._span is not None and self._transfers.arrived_by(transfer):
+                    self._span.presence.arrived(transfer.player_id, transfer.hop)
                 PLAYERS_ONLINE.set(len(self._roster))
 
-    async def _forwarded(self, message: EdgeMessage | WirePlayerCommand | AccountRevoked) -> bool:
+    async def _forwarded(
+        self, message: EdgeMessage | WirePlayerCommand | AccountRevoked | WhisperRelay
+    ) -> bool:
         """Send on an input for a player who crossed to another shard (in order: on the
         one channel, as it comes); True when it was."""
         player_id = getattr(message, "player_id", None)
@@ -338,6 +364,8 @@ class Dispatcher:
         await self._publisher.publish(
             [*events, Outgoing("command_response", ToPlayer(player.id), response), *after]
         )
+        if outcome.relays and self._span is not None:
+            await self._span.whispers.send(player, outcome.relays, msg.delivery_id)
         for ending in outcome.disconnects:
             await self._sessions.disconnect(ending)
         if outcome.switch_to is not None:
@@ -398,6 +426,8 @@ class Dispatcher:
             names=self._sessions.names,
             pending_rolls=self._pending_rolls,
         )
+        if self._span is not None:
+            ctx.directory = self._span.replica
         try:
             return parsed.spec.run(ctx, parsed.args)
         except Exception:

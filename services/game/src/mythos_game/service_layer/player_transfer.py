@@ -184,6 +184,7 @@ class PlayerTransfers:
             if link.linkdead_since is None
             else max(0.0, now - link.linkdead_since),
             pending=pending,
+            last_whisper_from=player.last_whisper_from,
         )
         self._roster.remove(player.id)
         sessions.links.remove(player.id)
@@ -220,6 +221,7 @@ class PlayerTransfers:
             account_name=transfer.player_name,
         )
         stored.apply_to(player)
+        player.last_whisper_from = transfer.last_whisper_from
         sessions = self._sessions
         sessions.items.records.place(sessions.state, stored.items)
         now = self._clock()
@@ -243,6 +245,19 @@ class PlayerTransfers:
             if self._journal is not None:
                 self._journal.answered(player_id, response.command_id, response)
         await self._publisher.publish(events)
+
+    def arrived_by(self, transfer: PlayerTransfer) -> bool:
+        """True when ``transfer`` brought its player here (not ignored as taken already)."""
+        player_id = transfer.player_id
+        return self._roster.get(player_id) is not None and self.hop_of(player_id) == transfer.hop
+
+    def hop_of(self, player_id: str) -> int:
+        """The last hop of ``player_id`` this shard saw (0: none)."""
+        return self._hops.get(player_id, 0)
+
+    def note_hop(self, player_id: str, hop: int) -> None:
+        """A login here took ``hop`` (the directory's): a crossing from here goes above it."""
+        self._hops[player_id] = max(self._hops.get(player_id, 0), hop)
 
     def forwarding(self, player_id: str) -> str | None:
         """The shard this one forwards ``player_id``'s inputs to, if any (and not while the

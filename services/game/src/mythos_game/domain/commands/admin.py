@@ -23,6 +23,12 @@ def run(ctx: Context, args: list[str]) -> Outcome:
     ]
     if ctx.started_at is not None:
         lines.append(f"Uptime: {chat.duration(ctx.now - ctx.started_at)}")
+    # A split world: every shard, as its last snapshot told the directory.
+    for shard in ctx.directory.shards():
+        lines.append(
+            f"Shard {shard.shard}: {len(shard.players)} players, term {shard.term}, "
+            f"instance {shard.instance}, up {chat.duration(max(0.0, shard.at - shard.started_at))}"
+        )
     return Outcome(True, "\n".join(lines), audit=[AuditEntry("status")])
 
 
@@ -30,7 +36,8 @@ SPEC = CommandSpec(
     name="admin",
     category="Admin",
     usage="admin status",
-    summary="How the game is doing: players online, rooms occupied, uptime.",
+    summary="How the game is doing: players online, rooms occupied, uptime; with more than "
+    "one shard, each shard's players, term and active instance.",
     admin=True,
     run=run,
 )

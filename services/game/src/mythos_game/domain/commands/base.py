@@ -13,9 +13,10 @@ from mythos_contracts.events import ChatMessageData
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.characters import Character, CharacterNames
 from mythos_game.domain.conditions import ANY_STATE, FIGHTING, State
+from mythos_game.domain.directory import DirectoryView, NoDirectory
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE, LinkView, NoLinks
-from mythos_game.domain.outgoing import Disconnect, Outgoing
+from mythos_game.domain.outgoing import Disconnect, Outgoing, RemoteWhisper
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.status import StatusLedger
@@ -54,6 +55,8 @@ class Context:
     """Every active character's name, for uniqueness."""
     pending_rolls: dict[str, Characteristics] = field(default_factory=dict)
     """Account id -> its last ``roll``, until ``create`` uses it (not stored)."""
+    directory: DirectoryView = field(default_factory=NoDirectory)
+    """The players of the other shards, and every shard (the world directory's replica)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class Outcome:
     """A move's words before the arrival room's description (the rest of ``text``): a
     move into another shard's room is answered there, with the room as that shard sees
     it (who stands in it). None: ``text`` is the whole answer."""
+    relays: list[RemoteWhisper] = field(default_factory=list)
+    """Whispers to players on other shards, for their shards to deliver."""
 
 
 def refused(text: str) -> Outcome:

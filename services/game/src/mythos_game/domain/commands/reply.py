@@ -1,6 +1,6 @@
 from mythos_game.domain import chat
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome, refused
-from mythos_game.domain.commands.whisper import whisper_to
+from mythos_game.domain.commands.whisper import whisper_across, whisper_to
 from mythos_game.domain.conditions import SPEAKING
 
 
@@ -13,6 +13,9 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         return refused("Nobody has whispered to you yet.")
     target = ctx.roster.get(last)
     if target is None:
+        elsewhere = ctx.directory.get_elsewhere(last)
+        if elsewhere is not None:
+            return whisper_across(ctx, elsewhere, message)
         return refused("Whoever whispered to you last is no longer online.")
     return whisper_to(ctx, target, message)
 

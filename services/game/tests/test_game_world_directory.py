@@ -1,0 +1,208 @@
+"""The world directory with two games whose maps split the shipped world
+(``world/shards.2.json``: Independence Square is s1's, the Miskatonic quad north of it
+s2's): ``who`` lists both shards' players, a whisper crosses to s2 and the reply comes
+back, ``admin status`` shows both shards, and a player who leaves s2 drops out of s1's
+``who``. The test is the edge (each player's inputs go to the shard of their newest
+message). On the in-process bus, and on RabbitMQ (a vhost of its own)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mythos_contracts.bus import Bus
+from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.directory import DirectoryDelta
+from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DIRECTORY_DELTA_KEY,
+    LOBBY_SHARD,
+    command_key,
+)
+from mythos_game.bootstrap import GameService
+from mythos_game.service_layer.journal_records import decode
+from mythos_game.settings import GameSettings
+
+Peer = Any  # conftest.py's; not importable by name under --import-mode=importlib
+PeerOn = Callable[[Bus], Awaitable[Any]]
+MakeBus = Callable[[str], Bus]
+SPLIT = Path(__file__).parents[1] / "world" / "shards.2.json"
+SQUARE, QUAD = "independence-square", "miskatonic-quad"
+
+
+def _ids(pid: str) -> dict[str, str]:
+    return {
+        "player_id": pid,
+        "player_name": pid.title(),
+        "connection_id": f"c-{pid}",
+        "edge_id": "edge-1",
+    }
+
+
+class Edge:
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+        self.sent = 0
+
+    def route(self, pid: str) -> str:
+        stamped = [e for e in self.peer.events if pid in e.recipients and e.shard is not None]
+        return max(stamped, key=lambda e: e.recipients[pid]).shard if stamped else LOBBY_SHARD
+
+    async def send(self, pid: str, message: Any) -> None:
+        key = command_key(self.route(pid), pid)
+        await self.peer.bus.publish(COMMANDS_EXCHANGE, key, message.model_dump_json().encode())
+
+    async def command(self, pid: str, command: str, *args: str, role: str = "player") -> str:
+        """Run a command; its answer's text."""
+        self.sent += 1
+        command_id = f"{pid}-{self.sent}"
+        message = PlayerCommand(
+            **_ids(pid), command=command, args=list(args), command_id=command_id, player_role=role
+        )
+        await self.send(pid, message)
+        await self.peer.wait_until(lambda: self.answer(pid, command_id) is not None)
+        answer = self.answer(pid, command_id)
+        assert answer is not None
+        return str(answer["result"])
+
+    def answer(self, pid: str, command_id: str) -> dict[str, Any] | None:
+        found = [r for r in self.peer.responses(pid) if r["command_id"] == command_id]
+        return found[-1] if found else None
+
+    async def join(self, pid: str) -> None:
+        await self.send(pid, SessionOpened(**_ids(pid)))
+        await self.peer.wait_until(lambda: self.stamped(pid, "game_state") != [])
+        await self.send(pid, RoomBound(room_id=SQUARE, **_ids(pid)))
+
+    def stamped(self, pid: str, kind: str) -> list[Any]:
+        return [e for e in self.peer.events if pid in e.recipients and e.event_type == kind]
+
+    def chats(self, pid: str) -> list[tuple[str | None, str]]:
+        """``(shard, text)`` of each chat line ``pid`` got."""
+        return [(e.shard, e.data["text"]) for e in self.stamped(pid, "chat_message")]
+
+    async def until(
+        self, pid: str, condition: Callable[[str], bool], *command: str, role: str = "player"
+    ) -> str:
+        """Run ``command`` until its answer fits (the directory converges within a
+        snapshot); that answer."""
+        answer = ""
+        for _ in range(100):
+            answer = await self.command(pid, *command, role=role)
+            if condition(answer):
+                return answer
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{command} never fit: {answer!r}")
+
+    async def until_who(self, pid: str, condition: Callable[[str], bool]) -> str:
+        return await self.until(pid, condition, "who")
+
+
+@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.services)])
+def make_bus(request: pytest.FixtureRequest) -> MakeBus:
+    if request.param == "memory":
+        broker = InMemoryBroker()
+        return lambda name: InMemoryBus(broker)
+    url = request.getfixturevalue("amqp_url")
+    return lambda name: AmqpBus(url, connection_name=name)
+
+
+async def _shard(
+    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str
+) -> tuple[GameService, Bus, MemoryJournal]:
+    bus, journal = make_bus(f"game-{shard}"), MemoryJournal()
+    await bus.connect()
+    service = GameService(
+        settings(
+            shard=shard,
+            shard_map=SPLIT,
+            heartbeat_interval_seconds=0.2,
+            directory_snapshot_seconds=0.2,
+        ),
+        bus,
+        journal,
+    )
+    await service.start()
+    return service, bus, journal
+
+
+async def test_who_whisper_reply_and_status_span_both_shards(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, s2_journal = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    try:
+        for pid in ("alice", "bob"):
+            await edge.join(pid)
+        await edge.command("bob", "go", "north")
+        await edge.send("bob", RoomBound(room_id=QUAD, **_ids("bob")))
+        assert edge.route("bob") == "s2" and edge.route("alice") == "s1"
+
+        # who, on s1: Bob from the directory, in the same format and order as Alice.
+        who = await edge.until_who("alice", lambda text: "Bob" in text)
+        assert who.splitlines() == [
+            "Players online (2):",
+            "  Alice - Independence Square, Downtown Arkham",
+            "  Bob - Miskatonic University Quad, Miskatonic University",
+        ]
+        # ... and on s2, Alice from it.
+        who = await edge.until_who("bob", lambda text: "Alice" in text)
+        assert who.splitlines()[0] == "Players online (2):"
+
+        # A whisper from s1 to Bob on s2: answered by s1, stamped by s2.
+        said = await edge.command("alice", "whisper", "Bob", "meet", "me", "upstairs")
+        assert said == "You whisper to Bob: meet me upstairs"
+        await peer.wait_until(lambda: edge.chats("bob") != [])
+        assert edge.chats("bob") == [("s2", "Alice whispers to you: meet me upstairs")]
+
+        # Bob replies from s2: Alice is his last whisperer, on s1.
+        replied = await edge.command("bob", "reply", "on", "my", "way")
+        assert replied == "You whisper to Alice: on my way"
+        await peer.wait_until(lambda: edge.chats("alice") != [])
+        assert edge.chats("alice") == [("s1", "Bob whispers to you: on my way")]
+        # And back again: Alice's reply goes to Bob, whom s1 never held.
+        assert await edge.command("alice", "reply", "good") == "You whisper to Bob: good"
+        await peer.wait_until(lambda: len(edge.chats("bob")) == 2)
+
+        status = await edge.until(
+            "alice", lambda text: text.count(": 1 players") == 2, "admin", "status", role="admin"
+        )
+        shards = [line for line in status.splitlines() if line.startswith("Shard ")]
+        assert [line.split(":")[0] for line in shards] == ["Shard s1", "Shard s2"]
+        for line, (shard, service) in zip(shards, (("s1", s1), ("s2", s2)), strict=True):
+            expected = f"Shard {shard}: 1 players, term {service.term}, "
+            assert line.startswith(expected + f"instance {service.instance_id}, up "), line
+
+        # Bob's arrival on s2 is in the record of the unit that took him in.
+        records = [decode(raw) for raw in await s2_journal.read_recent(60)]
+        deltas = [
+            DirectoryDelta.model_validate_json(o.body).entry
+            for r in records
+            for o in r.outbox
+            if o.key == DIRECTORY_DELTA_KEY
+        ]
+        assert [(d.state, d.player_id, d.shard) for d in deltas][:1] == [("present", "bob", "s2")]
+
+        # Bob leaves s2: s1's who drops him.
+        await edge.command("bob", "quit")
+        who = await edge.until_who("alice", lambda text: "Bob" not in text)
+        assert who.splitlines() == [
+            "Players online (1):",
+            "  Alice - Independence Square, Downtown Arkham",
+        ]
+        assert await edge.command("alice", "whisper", "Bob", "hello?") == (
+            "There is no one called 'Bob' online."
+        )
+    finally:
+        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+            await service.stop()
+            await bus.close()
+        await peer.bus.close()
