@@ -344,9 +344,10 @@ class Dispatcher:
             success=outcome.success,
             result=outcome.text,
         )
-        pending = pending_command(msg, outcome)
         # Those moved into another shard's room leave before anything is numbered for
         # them here; the shard they cross to answers the command if it moved its sender.
+        # (Built only when someone moved: most commands move nobody.)
+        pending = pending_command(msg, outcome) if moved else None
         transfers = [] if outcome.switch_to is not None else self._depart(moved, player, pending)
         if msg.command_id is not None and self._roster.get(player.id) is not None:
             link.remember(msg.command_id, response)
