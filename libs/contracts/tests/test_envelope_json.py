@@ -87,6 +87,7 @@ def envelope_fields() -> st.SearchStrategy[dict[str, Any]]:
             "epochs": st.none() | st.dictionaries(ids, ids, max_size=3),
             "shard": st.none() | ids,
             "term": st.none() | st.integers(min_value=1, max_value=2**40),
+            "answers": st.none() | ids,
             "timestamp": st.datetimes(timezones=st.just(UTC)) | st.just(AT),
         }
     )

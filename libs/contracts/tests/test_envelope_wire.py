@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mythos_contracts.envelope import EventEnvelope, fold
+from mythos_contracts.envelope import EventEnvelope, ServerMessage, fold
 from mythos_contracts.envelope_wire import (
     _DECODER,
     DEPTH_CHECK_BRACKETS,
@@ -43,11 +43,12 @@ def _assert_same(wire: list[WireEnvelope], model: list[EventEnvelope]) -> None:
         assert repr((w.event_type, w.room_id, w.data, w.recipients)) == repr(
             (m.event_type, m.room_id, m.data, m.recipients)
         )
-        assert (w.connection_id, w.epochs, w.shard, w.term) == (
+        assert (w.connection_id, w.epochs, w.shard, w.term, w.answers) == (
             m.connection_id,
             m.epochs,
             m.shard,
             m.term,
+            m.answers,
         )
         for player_id in [*m.recipients, OUTSIDER]:
             assert w.render_for(player_id) == m.render_for(player_id)
@@ -80,7 +81,7 @@ def test_the_mirror_has_the_model_s_fields_with_the_same_defaults() -> None:
     for name, field in model.items():
         assert wire[name].required == field.is_required(), name
     defaults = WireEnvelope(event_type="pong", data={}, recipients={})
-    for name in ("room_id", "connection_id", "epochs", "shard", "term", "folded"):
+    for name in ("room_id", "connection_id", "epochs", "shard", "term", "answers", "folded"):
         model_default = model[name].get_default(call_default_factory=True)
         assert getattr(defaults, name) == model_default, name
 
@@ -104,6 +105,7 @@ RESPONSE = EventEnvelope(
     recipients={"p0": 9},
     shard="s1",
     term=3,
+    answers="d-91f2",
 )
 GAME_STATE = EventEnvelope(
     event_type="game_state",
@@ -229,7 +231,7 @@ def test_any_value_in_any_field_is_judged_the_same(field: str) -> None:
         raw = _base()
         raw.pop(field, None)
         check(json.dumps(raw).encode())
-    if field in ("room_id", "connection_id", "shard", "term", "epochs"):
+    if field in ("room_id", "connection_id", "shard", "term", "epochs", "answers"):
         assert None in accepted  # the optional fields do take null
     if field in ("unknown", "_rendered"):
         assert accepted == []  # an extra field is refused, whatever it holds
@@ -346,6 +348,17 @@ def test_any_envelope_a_game_can_build_reads_and_renders_the_same(
 @given(field=st.sampled_from([*EventEnvelope.model_fields]), value=_json)
 def test_any_json_in_any_field_is_judged_the_same(field: str, value: Any) -> None:
     check(_with(field, value))
+
+
+def test_what_an_envelope_answers_is_never_rendered_to_the_client() -> None:
+    """``answers`` is the edge's (its route), like ``shard`` and ``term``: a client reads
+    ``ServerMessage``, which has no such field, whichever reading rendered the frame."""
+    assert "answers" not in ServerMessage.model_fields
+    body = RESPONSE.model_dump_json().encode()
+    assert b'"answers":"d-91f2"' in body
+    for rendered in (RESPONSE.render_for("p0"), read_envelope(body).render_for("p0")):
+        assert rendered is not None and "d-91f2" not in rendered and "answers" not in rendered
+        assert set(json.loads(rendered)) == set(ServerMessage.model_fields)
 
 
 def test_a_model_and_its_wire_form_render_the_same() -> None:

@@ -184,6 +184,10 @@ async def test_alice_walks_from_an_s1_room_into_an_s2_room_as_one_stream(
     numbers = [seq for seq, _ in stream]
     assert numbers == list(range(1, len(numbers) + 1)), "one gapless stream across shards"
     assert _kinds(peer, "alice").count("game_state") == 1, "no second game_state"
+    # The go (answered by s2) and the forwarded say too: each answer names its input,
+    # which the edge's route waits for before it switches to s2.
+    answered = [e.answers for _, e in stream if e.event_type == "command_response"]
+    assert None not in answered and len(set(answered)) == len(answered) == 5, answered
     epoch = next(e.data["epoch"] for _, e in stream if e.event_type == "game_state")
     beats = [e for e in peer.events if e.event_type == "heartbeat" and "alice" in e.recipients]
     assert {e.epochs["alice"] for e in beats if e.shard == "s2" and e.epochs}, "s2 beats"

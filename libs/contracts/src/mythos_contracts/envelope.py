@@ -96,6 +96,12 @@ class EventEnvelope(BaseModel):
         "has seen for the shard, so a stale owner's late publishes never reach a client; "
         "None (a game older than terms) is never dropped",
     )
+    answers: str | None = Field(
+        default=None,
+        description="on a command_response or error, for the edge only (never rendered to "
+        "the client): the delivery_id of the input it answers, so the edge knows every "
+        "input it sent to a shard has arrived before it sends to another (its route)",
+    )
     folded: list[EventEnvelope] = Field(
         default_factory=list,
         # Never written by a dump: it exists only on the wire (``fold``), so what history

@@ -40,6 +40,7 @@ def envelope_json(
     epochs: dict[str, str] | None = None,
     shard: str | None = None,
     term: int | None = None,
+    answers: str | None = None,
     timestamp: datetime | None = None,
 ) -> bytes:
     """What ``EventEnvelope(...).model_dump_json().encode()`` writes for the same fields
@@ -62,5 +63,6 @@ def envelope_json(
             "epochs": epochs,
             "shard": shard,
             "term": term,
+            "answers": answers,
         }
     )

@@ -65,6 +65,7 @@ class WireEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, dic
     epochs: dict[str, str] | None = None
     shard: str | None = None
     term: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    answers: str | None = None
     folded: list[WireEnvelope] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -134,5 +135,6 @@ def from_model(envelope: EventEnvelope) -> WireEnvelope:
         epochs=envelope.epochs,
         shard=envelope.shard,
         term=envelope.term,
+        answers=envelope.answers,
         folded=[from_model(f) for f in envelope.folded],
     )

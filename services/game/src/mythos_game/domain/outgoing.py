@@ -52,6 +52,9 @@ class Outgoing:
     audience: Audience
     data: Payload
     room_id: str | None = None
+    answers: str | None = None
+    """On a ``command_response`` or ``error``: the ``delivery_id`` of the input it answers
+    (the envelope's ``answers``, for the edge's route; never shown to the client)."""
 
 
 @dataclass(frozen=True)

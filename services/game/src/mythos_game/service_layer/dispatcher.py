@@ -315,11 +315,12 @@ class Dispatcher:
             handling.outcome = "rejected" if known else "error"
             return
         link = self._sessions.links[player.id]
+        answers = msg.delivery_id  # the edge's route waits for this answer (``answers``)
         if msg.command_id is not None and msg.command_id in link.recent_commands:
             # A re-send (after a reconnect): answer again, never execute twice.
             original = link.recent_commands[msg.command_id]
             await self._publisher.publish(
-                [Outgoing("command_response", ToPlayer(player.id), original)]
+                [Outgoing("command_response", ToPlayer(player.id), original, answers=answers)]
             )
             handling.outcome = "ok" if original.success else "rejected"
             return
@@ -363,7 +364,11 @@ class Dispatcher:
             events = []
             after = await self._sessions.switch_character(player, outcome.switch_to)
         await self._publisher.publish(
-            [*events, Outgoing("command_response", ToPlayer(player.id), response), *after]
+            [
+                *events,
+                Outgoing("command_response", ToPlayer(player.id), response, answers=answers),
+                *after,
+            ]
         )
         if outcome.relays and self._span is not None:
             await self._span.whispers.send(player, outcome.relays, msg.delivery_id)

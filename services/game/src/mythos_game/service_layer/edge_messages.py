@@ -75,7 +75,8 @@ class EdgeMessages:
         if await self.speaker(msg) is None:
             return
         error = ErrorData(message=msg.reason, command_id=msg.command_id)
-        await self._publisher.publish([Outgoing("error", ToPlayer(msg.player_id), error)])
+        answer = Outgoing("error", ToPlayer(msg.player_id), error, answers=msg.delivery_id)
+        await self._publisher.publish([answer])
 
     async def _refused(self, msg: CommandRefused) -> None:
         """The edge's rate refusal, answered like any command (one ``command_response``) but
@@ -90,5 +91,9 @@ class EdgeMessages:
             retry_after=msg.retry_after,
         )
         await self._publisher.publish(
-            [Outgoing("command_response", ToPlayer(msg.player_id), response)]
+            [
+                Outgoing(
+                    "command_response", ToPlayer(msg.player_id), response, answers=msg.delivery_id
+                )
+            ]
         )

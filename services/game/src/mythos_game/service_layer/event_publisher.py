@@ -226,6 +226,7 @@ class EventPublisher:
             room_id=event.room_id,
             shard=self._shard,
             term=self._term,
+            answers=event.answers,
         )
         message = _Message(event.event_type, body)
         for pid, seq in numbers.items():

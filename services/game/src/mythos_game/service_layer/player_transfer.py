@@ -318,5 +318,9 @@ def arrival(
         success=pending.success,
         result=text,
     )
-    events.append(Outgoing("command_response", ToPlayer(player.id), response))
+    # Names the edge's delivery id: the edge's route waits for it before it switches here.
+    answered = Outgoing(
+        "command_response", ToPlayer(player.id), response, answers=pending.delivery_id
+    )
+    events.append(answered)
     return events, response

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from mythos_contracts.command_wire import player_command_json
-from mythos_contracts.envelope import ClientCommand, CommandRefused, InvalidInput
+from mythos_contracts.envelope import (
+    ClientCommand,
+    CommandRefused,
+    InvalidInput,
+    new_delivery_id,
+)
 
 from mythos_edge.entrypoints import token_refresh
 from mythos_edge.entrypoints.client_frames import BadFrame, FrameTooLarge, parse_frame, too_large
@@ -48,6 +53,8 @@ class Forward:
     command: str
     command_id: str | None
     body: bytes
+    delivery_id: str
+    """The body's ``delivery_id``: the game's answer names it (``answers``)."""
 
 
 class FrameHandler:
@@ -102,8 +109,11 @@ class FrameHandler:
             _AUTH_REFUSED.inc()
             return self._invalid(refused, command_id)
         # PlayerCommand's bytes, without building the model (the edge's per-command path).
-        body = player_command_json(self._ids, parsed.command, parsed.args, command_id)
-        return Forward(parsed.command, command_id, body)
+        delivery_id = new_delivery_id()
+        body = player_command_json(
+            self._ids, parsed.command, parsed.args, command_id, delivery_id=delivery_id
+        )
+        return Forward(parsed.command, command_id, body, delivery_id)
 
     def _refuse(
         self, parsed: ClientCommand | BadFrame, verdict: Verdict

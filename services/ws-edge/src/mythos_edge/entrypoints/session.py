@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from mythos_contracts.accounts import CLOSE_REVOKED
 from mythos_contracts.envelope import SessionClosed, SessionOpened
 from mythos_contracts.ops.log_lines import log_context
-from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key, player_pattern
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, player_pattern
 
 from mythos_edge.entrypoints.client_frames import FrameTooLarge
 from mythos_edge.entrypoints.frame_handler import ConnectionIds, Forward, FrameHandler
@@ -160,11 +160,12 @@ class Session:
                     # Anything logged while this command is handed over names it.
                     with log_context(command_id=outcome.command_id):
                         if isinstance(outcome, Forward):
-                            await self._to_game(outcome.body)
+                            await self._to_game(outcome.body, answered=outcome.delivery_id)
                             COMMANDS_FORWARDED.inc()
                             log.debug("command forwarded", extra={"command": outcome.command})
-                        else:
-                            await self._to_game(outcome.model_dump_json().encode())
+                        else:  # answered in-stream too: an error, or a refusal's response
+                            body = outcome.model_dump_json().encode()
+                            await self._to_game(body, answered=outcome.delivery_id)
         except Exception:
             log.exception("handling a frame from the client failed")
             conn.close_after_flush(1000, "bye")
@@ -174,10 +175,12 @@ class Session:
                 self._paused = False
                 self._reading.resume_reading()
 
-    async def _to_game(self, body: bytes) -> None:
-        await self._runtime.bus.publish(
-            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, self.conn.player_id), body
-        )
+    async def _to_game(self, body: bytes, *, answered: str | None = None) -> None:
+        """Send to the shard of the connection's route (``command_route``). ``answered``:
+        the delivery id of an input the game will answer, which a switch of route waits for."""
+        conn = self.conn
+        shard = conn.route.send(answered, time.monotonic())
+        await self._runtime.bus.publish(COMMANDS_EXCHANGE, command_key(shard, conn.player_id), body)
 
     async def end(self) -> None:
         """Tell the game and give back what the connection held (``lost`` runs it in a

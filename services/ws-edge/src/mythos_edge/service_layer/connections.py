@@ -16,6 +16,7 @@ from mythos_contracts.envelope_wire import WireEnvelope
 
 from mythos_edge.metrics import MESSAGES_DELIVERED
 from mythos_edge.service_layer.client_socket import ClientSocket, Outbox, utf8_size
+from mythos_edge.service_layer.command_route import CommandRoute
 
 # Close codes of the edge (the contract's, documented in docs/protocol.md).
 CLOSE_POLICY_VIOLATION = CloseCode.POLICY_VIOLATION
@@ -65,6 +66,8 @@ class Connection:
     """Messages written since the socket last had nothing waiting (at most ``limit``)."""
     expiry: asyncio.TimerHandle | None = None
     """When the token's expiry is looked at next (``token_expiry.watch_expiry``)."""
+    route: CommandRoute = field(default_factory=CommandRoute)
+    """Which shard gets this connection's inputs (the lobby until an envelope names one)."""
 
     def offer(self, text: str) -> None:
         """Send a message; a client that has fallen ``limit`` messages or ``limit_bytes``
@@ -86,6 +89,7 @@ class Connection:
         """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
         self.epoch = epoch
         self.expected = last_seq + 1
+        self.route.new_stream()
         self.pending.clear()
         self.replay_asked_at = None
         self.live = True

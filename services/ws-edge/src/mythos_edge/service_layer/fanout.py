@@ -23,7 +23,7 @@ from mythos_contracts.envelope import ReplayRequest, RoomBound
 from mythos_contracts.envelope_wire import WireEnvelope, read_envelope
 from mythos_contracts.events import CONTROL_EVENT_TYPES
 from mythos_contracts.ops.log_lines import log_context
-from mythos_contracts.routing import COMMANDS_EXCHANGE, DEFAULT_SHARD, command_key, room_pattern
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key, room_pattern
 
 from mythos_edge.metrics import RESUMED, RESYNCED
 from mythos_edge.service_layer.connections import (
@@ -80,9 +80,13 @@ class Fanout:
         seq = envelope.recipients.get(conn.player_id)
         if seq is None:
             return
+        if envelope.answers is not None:  # arrived: what the route's switch waits for
+            conn.route.answered(envelope.answers, time.monotonic())
         kind = envelope.event_type
         if kind in CONTROL_EVENT_TYPES:
             self._offer(conn, envelope)
+            if kind == "heartbeat":  # counts for the route with the number it carries
+                conn.route.accepted(envelope.shard, seq, time.monotonic())
             epoch = (envelope.epochs or {}).get(conn.player_id)
             if kind == "heartbeat" and epoch is not None and epoch != conn.epoch:
                 conn.follow(epoch, 0)  # we missed this stream's game_state: ask from the start
@@ -131,6 +135,7 @@ class Fanout:
             conn.resuming = False
             RESUMED.inc()
         self._offer(conn, envelope)
+        conn.route.accepted(envelope.shard, conn.expected, time.monotonic())
         conn.expected += 1
         if envelope.event_type in ("game_state", "room_update"):
             await self._enter_room(conn, str(envelope.data["room"]["id"]))
@@ -157,7 +162,7 @@ class Fanout:
         )
         await self._bus.publish(
             COMMANDS_EXCHANGE,
-            command_key(DEFAULT_SHARD, conn.player_id),
+            command_key(conn.route.send(None, now), conn.player_id),
             request.model_dump_json().encode(),
         )
 
@@ -180,7 +185,7 @@ class Fanout:
         )
         await self._bus.publish(
             COMMANDS_EXCHANGE,
-            command_key(DEFAULT_SHARD, conn.player_id),
+            command_key(conn.route.send(None, time.monotonic()), conn.player_id),
             bound.model_dump_json().encode(),
         )
 
