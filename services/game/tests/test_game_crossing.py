@@ -427,3 +427,40 @@ async def test_a_sender_restarted_from_its_journal_still_forwards(
         await service.stop()
         await bus.close()
     await peer.bus.close()
+
+
+async def test_a_player_carried_into_another_shards_room_crosses_without_a_command(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """An admin on s1 drives Alice's lucidity to its floor: orderlies carry her to the
+    sanitarium (uptown, s2's). She crosses though her own command moved nothing; the
+    admin's command is answered by s1, and Alice's stream goes on from s2."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    for pid in ("alice", "carol"):
+        await edge.join(pid)
+    setstat = PlayerCommand(
+        **{**_ids("carol"), "player_role": "admin"},
+        command="setstat",
+        args=["Alice", "lcd", "-100"],
+        command_id="c-set",
+    )
+    await edge.send("carol", setstat)
+    await peer.wait_until(lambda: len(edge.answers("carol", "c-set")) == 1)
+    assert edge.answers("carol", "c-set")[0]["success"]
+    await peer.wait_until(lambda: edge.route("alice") == "s2")
+    arrived = [e for _, e in _delivered(peer, "alice") if e.shard == "s2"]
+    assert arrived[0].event_type == "room_update"
+    assert arrived[0].data["room"]["id"] == "sanitarium-ward"
+    said = await edge.command("alice", "say", "where am I", command_id="a-where")
+    assert said["success"]
+    numbers = [seq for seq, _ in _delivered(peer, "alice")]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert _kinds(peer, "alice").count("game_state") == 1
+    assert ("s1", "Alice") in _presence(peer, "carol", "player_left")
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()

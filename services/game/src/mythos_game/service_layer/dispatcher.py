@@ -236,8 +236,6 @@ class Dispatcher:
 
     async def _apply_tick(self, outcome: TickOutcome, ledger: StatusLedger | None = None) -> None:
         moved = self._sessions.unbind_moved()
-        # Moved by the clock (a breakdown, a fall, a fight's end) into another shard's room.
-        transfers = self._depart(moved)
         saved: set[str] = set()
         for player in outcome.changed_players:
             await self._sessions.save(player)
@@ -250,6 +248,9 @@ class Dispatcher:
             # At most one status_update per character per tick, after the tick's events.
             events += ledger.events()
         await self._save_items()
+        # Moved by the clock (a breakdown, a fall, a fight's end) into another shard's
+        # room: they leave once saved, before anything is numbered for them here.
+        transfers = self._depart(moved)
         await self._publisher.publish(events)
         await self._send_transfers(transfers)
 
