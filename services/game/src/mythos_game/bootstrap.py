@@ -22,7 +22,6 @@ from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.characters import CharacterNames
-from mythos_game.domain.directory import Directory
 from mythos_game.domain.roster import Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
@@ -51,7 +50,11 @@ from mythos_game.service_layer.start_up import (
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
 from mythos_game.service_layer.stream_journal import StreamJournal, exit_now
 from mythos_game.service_layer.watchdog import LoopWatchdog
-from mythos_game.service_layer.world_directory import DirectoryReplica, world_span
+from mythos_game.service_layer.world_directory import (
+    DirectoryReplica,
+    follow_directory,
+    world_span,
+)
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -171,12 +174,10 @@ class GameService:
         self.shard_map = place_shard(self._settings.shard_map, shard, world.zone_ids())
         log.info("%s", self.shard_map.ownership(shard))
         self._world_loaded = True
-        if len(self.shard_map.shards) > 1:
-            # Standbys too: a takeover's first `who` already sees the other shards.
-            self.directory = DirectoryReplica(
-                shard, Directory(shard_timeout=self._settings.directory_shard_timeout_seconds)
-            )
-            await self.directory.start(self._bus, self.instance_id)
+        # Standbys too: a takeover's first `who` already sees the other shards.
+        self.directory = await follow_directory(
+            self._bus, self.shard_map, self._settings, self.instance_id
+        )
         prefetch = self._settings.command_prefetch
         inbox = await self._declare_inbox()
         if not self._settings.standby:
@@ -344,16 +345,15 @@ class GameService:
             if self.directory is None
             else world_span(
                 self.directory,
+                settings,
+                self.instance_id,
+                term,
                 world,
                 roster,
                 links,
                 publisher,
                 bus,
                 transfers,
-                term=term,
-                instance=self.instance_id,
-                rules=settings.rules(),
-                snapshot_seconds=settings.directory_snapshot_seconds,
             ),
         )
         handed = await take_handoff(store, settings) if settings.handoff else []

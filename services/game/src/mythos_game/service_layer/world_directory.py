@@ -38,13 +38,14 @@ from pydantic import TypeAdapter
 
 from mythos_game.domain.directory import Directory
 from mythos_game.domain.roster import Player, Roster
-from mythos_game.domain.rules import Rules
+from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_transfer import PlayerTransfers
 from mythos_game.service_layer.stored_state import next_version
 from mythos_game.service_layer.whisper_relays import WhisperRelays
+from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
 
@@ -258,19 +259,30 @@ class WorldSpan:
     whispers: WhisperRelays
 
 
+async def follow_directory(
+    bus: Bus, shard_map: ShardMap, settings: GameSettings, instance: str
+) -> DirectoryReplica | None:
+    """This instance's replica, following every shard from now on; None for a one-shard
+    map (its roster is the world)."""
+    if len(shard_map.shards) < 2:
+        return None
+    directory = Directory(shard_timeout=settings.directory_shard_timeout_seconds)
+    replica = DirectoryReplica(settings.shard, directory)
+    await replica.start(bus, instance)
+    return replica
+
+
 def world_span(
     replica: DirectoryReplica,
+    settings: GameSettings,
+    instance: str,
+    term: int,
     world: World,
     roster: Roster,
     links: Links,
     publisher: EventPublisher,
     bus: Bus,
     transfers: PlayerTransfers,
-    *,
-    term: int,
-    instance: str,
-    rules: Rules,
-    snapshot_seconds: float,
 ) -> WorldSpan:
     """Wire a shard of a split map to the rest of the world (``bus``: the game's own)."""
     presence = ShardPresence(
@@ -281,9 +293,15 @@ def world_span(
         instance=instance,
         term=term,
         transfers=transfers,
-        snapshot_seconds=snapshot_seconds,
+        snapshot_seconds=settings.directory_snapshot_seconds,
     )
     whispers = WhisperRelays(
-        world, roster, publisher, bus, shard=replica.shard, rules=rules, rng=random.Random()
+        world,
+        roster,
+        publisher,
+        bus,
+        shard=replica.shard,
+        rules=settings.rules(),
+        rng=random.Random(),
     )
     return WorldSpan(presence, replica, whispers)
