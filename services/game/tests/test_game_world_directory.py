@@ -18,7 +18,7 @@ from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.directory import DirectoryDelta
-from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
+from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionClosed, SessionOpened
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DIRECTORY_DELTA_KEY,
@@ -114,7 +114,7 @@ def make_bus(request: pytest.FixtureRequest) -> MakeBus:
 
 
 async def _shard(
-    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str
+    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str, **overrides: object
 ) -> tuple[GameService, Bus, MemoryJournal]:
     bus, journal = make_bus(f"game-{shard}"), MemoryJournal()
     await bus.connect()
@@ -124,6 +124,7 @@ async def _shard(
             shard_map=SPLIT,
             heartbeat_interval_seconds=0.2,
             directory_snapshot_seconds=0.2,
+            **overrides,
         ),
         bus,
         journal,
@@ -201,6 +202,34 @@ async def test_who_whisper_reply_and_status_span_both_shards(
         assert await edge.command("alice", "whisper", "Bob", "hello?") == (
             "There is no one called 'Bob' online."
         )
+    finally:
+        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+            await service.stop()
+            await bus.close()
+        await peer.bus.close()
+
+
+async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2", linkdead_grace_seconds=1.0)
+    edge = Edge(peer)
+    try:
+        for pid in ("alice", "bob"):
+            await edge.join(pid)
+        await edge.command("bob", "go", "north")
+        await edge.until_who("alice", lambda text: "Bob -" in text)
+
+        await edge.send("bob", SessionClosed(**_ids("bob")))  # dropped, not quit
+        who = await edge.until_who("alice", lambda text: "(link-dead)" in text)
+        assert "  Bob (link-dead) - Miskatonic University Quad, Miskatonic University" in (
+            who.splitlines()
+        )
+        # s2 times him out after the grace: he leaves, and s1's who drops him.
+        who = await edge.until_who("alice", lambda text: "Bob" not in text)
+        assert who.splitlines()[0] == "Players online (1):"
     finally:
         for service, bus in ((s1, s1_bus), (s2, s2_bus)):
             await service.stop()

@@ -75,6 +75,7 @@ class DirectoryReplica:
         now = self._clock()
         if isinstance(message, ShardSnapshot):
             self._directory.apply_snapshot(message, now)
+            self._current()  # silent shards and old absences go, even with no reader
         else:
             self._directory.apply(message.entry, now)
 
