@@ -199,7 +199,8 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
             request.getfixturevalue("rabbitmq")
             request.getfixturevalue("postgres")
         run_id = f"mythos_bb_{uuid.uuid4().hex[:10]}"
-        port = _free_port_block(16)
+        # The public port, then the internal ones (mythos_local's settings.port/game_port).
+        port = _free_port_block(32)
         log_path = _log_path(request.node, len(systems))
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.unlink(missing_ok=True)  # this run's log only

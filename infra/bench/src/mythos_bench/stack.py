@@ -66,7 +66,7 @@ class Stack:
         """The bench set the shared broker's schedulers online (restored at stop)."""
         self.edges = edges
         self.run_id = f"mythos_{name}_{uuid.uuid4().hex[:8]}"
-        self.port = _free_block(16)
+        self.port = _free_block(32)  # the public port, then mythos_local's internal ones
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"mythos-{name}-"))
         self.env = {
             "MYTHOS_MODE": "distributed",

@@ -48,6 +48,11 @@ async def run(settings: LocalSettings) -> int:
         from mythos_local.distributed import run_distributed
 
         return await run_distributed(settings, stop)
+    if settings.mythos_games > 1:
+        raise StartupFailed(
+            f"MYTHOS_GAMES={settings.mythos_games} needs the distributed mode (RabbitMQ and "
+            "PostgreSQL): the embedded mode runs one game"
+        )
     from mythos_local.embedded import run_embedded
 
     return await run_embedded(settings, stop)

@@ -11,6 +11,7 @@ from mythos_contracts.bus.access import SERVICE_ACCESS
 
 from mythos_local.console import LAUNCHER, Console, level_number, log_to
 from mythos_local.front_door import front_door
+from mythos_local.games import game_children
 from mythos_local.provisioning import (
     database_url,
     ensure_database,
@@ -72,28 +73,18 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             f"http://{host}:{settings.port('persistence')}/healthz",
         ),
     ]
-    standbys = settings.mythos_game_standbys
-    # The active game first: it registers on the single-active inbox before any standby.
-    for index in range(1 + standbys):
-        port = settings.port("game") if index == 0 else settings.port("standby", index - 1)
-        children.append(
-            Child(
-                "game" if index == 0 else f"game-standby-{index}",
-                python_module("mythos_game"),
-                {
-                    **logging_env("GAME", settings),
-                    "GAME_AMQP_URL": amqp["game"],
-                    "GAME_AMQP_DECLARE": "own",
-                    "GAME_COMMAND_PUBLISHER": edge_user,
-                    "GAME_ACCOUNTS_PUBLISHER": auth_user,
-                    "GAME_HEALTH_HOST": host,
-                    "GAME_HEALTH_PORT": str(port),
-                    # A restarted instance comes back as a standby too.
-                    "GAME_STANDBY": "true" if standbys else "false",
-                },
-                f"http://{host}:{port}/healthz",
-            )
-        )
+    children += game_children(
+        settings,
+        {
+            **logging_env("GAME", settings),
+            "GAME_AMQP_URL": amqp["game"],
+            "GAME_AMQP_DECLARE": "own",
+            "GAME_COMMAND_PUBLISHER": edge_user,
+            "GAME_ACCOUNTS_PUBLISHER": auth_user,
+            "GAME_HEALTH_HOST": host,
+        },
+        lambda port: f"http://{host}:{port}/healthz",
+    )
     for index in range(settings.mythos_edges):
         port = settings.port("edge", index)
         children.append(

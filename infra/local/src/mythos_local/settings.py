@@ -25,6 +25,13 @@ class LocalSettings(BaseSettings):
         default=54732, description="auth, edges, game and persistence listen on the next ports"
     )
     mythos_edges: int = Field(default=1, ge=1, le=8, description="edge processes (distributed)")
+    mythos_games: int = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="game shards (distributed): N splits the world with the shipped map "
+        "services/game/world/shards.N.json, one active game per shard",
+    )
     mythos_game_standbys: int = Field(
         default=0,
         ge=0,
@@ -80,6 +87,13 @@ class LocalSettings(BaseSettings):
 
     def port(self, role: str, index: int = 0) -> int:
         """Internal port of a role: auth, game, persistence, edge (index for edges),
-        standby (index for standby games)."""
+        standby (index for s1's standby games)."""
         offsets = {"auth": 0, "game": 1, "persistence": 2, "edge": 3, "standby": 11}
         return self.mythos_internal_port_base + offsets[role] + index
+
+    def game_port(self, shard_index: int, replica: int) -> int:
+        """Health port of a game: s1's as before shards (``game``, then ``standby``);
+        the other shards' after them, three ports each (the active, two standbys)."""
+        if shard_index == 0:
+            return self.port("game") if replica == 0 else self.port("standby", replica - 1)
+        return self.mythos_internal_port_base + 13 + (shard_index - 1) * 3 + replica
