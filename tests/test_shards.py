@@ -1,0 +1,101 @@
+"""Two shards, two edges, black-box (docs/design/shards.md §12): the world split by
+services/game/world/shards.2.json (downtown in s1, the university in s2), one game per
+shard (``MYTHOS_GAMES=2``), players spread over two edges by the front door.
+
+Independence Square (downtown, s1) has the Miskatonic quad (s2) to its north: walking
+north crosses the boundary."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+START_ROOM = "independence-square"  # shard s1
+NORTH_ROOM = "miskatonic-quad"  # shard s2
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6]}"
+
+
+def _assert_one_clean_stream(player: Any) -> None:
+    numbers = player.sequence_numbers()
+    assert numbers == list(range(1, len(numbers) + 1)), (player.name, numbers)
+    states = [m for m in player.received if m["event_type"] == "game_state"]
+    assert len(states) == 1, f"{player.name} was resynced: {len(states)} game_state"
+    epochs = {m.get("epoch") for m in player.received}
+    assert len(epochs) == 1, f"{player.name} saw epochs {epochs}"
+
+
+async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    base = system.url
+    alice, bob, carol = (
+        await players.register_and_login(base, _name(prefix)) for prefix in ("Al", "Bo", "Ca")
+    )
+    for player in (alice, bob, carol):
+        await player.connect(base)
+        state = await player.event("game_state")
+        assert state["data"]["room"]["id"] == START_ROOM
+        assert state.get("shard") in (None, "s1")
+
+    # A command answered on s1, before the crossing: re-sent later, it is not run again.
+    before = await alice.send("say", "before the crossing")
+    answered_before = await alice.response(before)
+
+    # Bob crosses first and waits in the quad; everyone left behind sees him go.
+    assert (await bob.run("north"))["success"] is True
+    update = await bob.event("room_update")
+    assert update["data"]["room"]["id"] == NORTH_ROOM
+    for stayer in (alice, carol):
+        await stayer.event("player_left", player_name=bob.name)
+
+    # Alice follows: Carol (origin) sees her leave, Bob (destination) sees her arrive.
+    assert (await alice.run("go", "north"))["success"] is True
+    await carol.event("player_left", player_name=alice.name)
+    await bob.event("player_entered", player_name=alice.name)
+    await alice.run("say", "found you")
+    heard = await bob.event("chat_message", message="found you")
+    assert heard.get("shard") in (None, "s2")
+
+    # The pre-crossing command, sent again with its id, is answered as it was, not re-run.
+    await alice.send_raw(
+        json.dumps(
+            {
+                "command": "say",
+                "args": ["before", "the", "crossing"],
+                "timestamp": "2026-01-01T00:00:00Z",
+                "command_id": before,
+            }
+        )
+    )
+    answers = [m for m in await _settle(alice) if m["data"].get("command_id") == before]
+    assert [a["data"] for a in answers] == [answered_before] * len(answers)
+    lines = [
+        m
+        for m in bob.received + carol.received
+        if m["data"].get("message") == "before the crossing"
+    ]
+    assert len(lines) == 1, "the re-sent command ran again"
+
+    # What spans the world: who lists both shards; a whisper crosses and is replied to.
+    who = await carol.run("who")
+    assert alice.name in who["result"] and bob.name in who["result"], who
+    assert (await carol.run("whisper", alice.name, "psst"))["success"] is True
+    await alice.event("chat_message", channel="whisper", message="psst")
+    assert (await alice.run("reply", "hello back"))["success"] is True
+    await carol.event("chat_message", channel="whisper", message="hello back")
+
+    for player in (alice, bob, carol):
+        _assert_one_clean_stream(player)
+        await player.close()
+
+
+async def _settle(player: Any) -> list[dict[str, Any]]:
+    """Every answer the player has, after one more command round trip (the answers of
+    what was sent before it are in by then: one player's commands run in order)."""
+    await player.run("look")
+    return [m for m in player.received if m["event_type"] == "command_response"]
