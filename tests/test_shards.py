@@ -24,8 +24,6 @@ def _assert_one_clean_stream(player: Any) -> None:
     assert numbers == list(range(1, len(numbers) + 1)), (player.name, numbers)
     states = [m for m in player.received if m["event_type"] == "game_state"]
     assert len(states) == 1, f"{player.name} was resynced: {len(states)} game_state"
-    epochs = {m.get("epoch") for m in player.received}
-    assert len(epochs) == 1, f"{player.name} saw epochs {epochs}"
 
 
 async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
@@ -40,7 +38,6 @@ async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
         await player.connect(base)
         state = await player.event("game_state")
         assert state["data"]["room"]["id"] == START_ROOM
-        assert state.get("shard") in (None, "s1")
 
     # A command answered on s1, before the crossing: re-sent later, it is not run again.
     before = await alice.send("say", "before the crossing")
@@ -58,8 +55,7 @@ async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
     await carol.event("player_left", player_name=alice.name)
     await bob.event("player_entered", player_name=alice.name)
     await alice.run("say", "found you")
-    heard = await bob.event("chat_message", message="found you")
-    assert heard.get("shard") in (None, "s2")
+    await bob.event("chat_message", message="found you")
 
     # The pre-crossing command, sent again with its id, is answered as it was, not re-run.
     await alice.send_raw(
