@@ -177,3 +177,6 @@ def test_the_game_accepts_commands_only_from_the_edges_user(objects: list[Obj]) 
     assert publisher == {"name": _secret_of(objects, "ws-edge"), "key": "username"}
     accounts = env["GAME_ACCOUNTS_PUBLISHER"]["valueFrom"]["secretKeyRef"]
     assert accounts == {"name": SECRETS["auth"], "key": "username"}
+    # Transfers between shards only from the games' own user.
+    shards = env["GAME_SHARD_PUBLISHER"]["valueFrom"]["secretKeyRef"]
+    assert shards == {"name": _secret_of(objects, "game"), "key": "username"}

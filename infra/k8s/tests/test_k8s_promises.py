@@ -356,6 +356,7 @@ PLACEHOLDERS = {
     ("mythos-amqp-auth", "username"): "mythos-auth",
     ("mythos-amqp-auth", "url"): "amqp://mythos-auth:secret@mythos-rabbitmq:5672/mythos",
     ("mythos-amqp-game", "url"): "amqp://mythos-game:secret@mythos-rabbitmq:5672/mythos",
+    ("mythos-amqp-game", "username"): "mythos-game",
     ("mythos-amqp-persistence", "url"): (
         "amqp://mythos-persistence:secret@mythos-rabbitmq:5672/mythos"
     ),

@@ -80,6 +80,8 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
             "GAME_AMQP_URL": amqp["game"],
             "GAME_AMQP_DECLARE": "own",
             "GAME_COMMAND_PUBLISHER": edge_user,
+            # Transfers between shards come from the games' own user, never an edge's.
+            "GAME_SHARD_PUBLISHER": SERVICE_ACCESS["game"].username(settings.mythos_vhost),
             "GAME_ACCOUNTS_PUBLISHER": auth_user,
             "GAME_HEALTH_HOST": host,
         },
