@@ -74,6 +74,14 @@ async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
         heard = [m for m in listener.received if m["data"].get("message") == "before the crossing"]
         assert len(heard) == 1, f"{listener.name} heard the re-sent command run again"
 
+    # What spans the world: who lists both shards; a whisper crosses and is replied to.
+    who = await carol.run("who")
+    assert alice.name in who["result"] and bob.name in who["result"], who
+    assert (await carol.run("whisper", alice.name, "psst"))["success"] is True
+    await alice.event("chat_message", channel="whisper", message="psst")
+    assert (await alice.run("reply", "hello back"))["success"] is True
+    await carol.event("chat_message", channel="whisper", message="hello back")
+
     for player in (alice, bob, carol):
         _assert_one_clean_stream(player)
         await player.close()
