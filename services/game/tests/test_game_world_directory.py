@@ -17,8 +17,9 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.directory import DirectoryDelta
+from mythos_contracts.directory import DirectoryDelta, WhisperRelay
 from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionClosed, SessionOpened
+from mythos_contracts.events import ChatMessageData
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DIRECTORY_DELTA_KEY,
@@ -235,3 +236,75 @@ async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
             await service.stop()
             await bus.close()
         await peer.bus.close()
+
+
+async def test_the_last_whisperer_crosses_with_the_player(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    try:
+        for pid in ("alice", "bob"):
+            await edge.join(pid)
+        # On s1, both of them: a whisper of one shard.
+        assert await edge.command("alice", "whisper", "Bob", "go", "north") == (
+            "You whisper to Bob: go north"
+        )
+        await edge.command("bob", "go", "north")
+        assert edge.route("bob") == "s2"
+        # On s2 now, Bob's reply goes to Alice, whom s2 knows only from the directory.
+        replied = await edge.until(
+            "bob", lambda text: text.startswith("You whisper to Alice"), "reply", "done"
+        )
+        assert replied == "You whisper to Alice: done"
+        await peer.wait_until(lambda: ("s1", "Bob whispers to you: done") in edge.chats("alice"))
+    finally:
+        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+            await service.stop()
+            await bus.close()
+        await peer.bus.close()
+
+
+async def test_a_whisper_relay_counts_only_from_the_games_broker_user(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker = InMemoryBroker()
+    peer = await peer_on(InMemoryBus(broker, user="edge-user"))
+    bus = InMemoryBus(broker, user="game-user")
+    await bus.connect()
+    settings = game_settings(
+        shard="s1", shard_map=SPLIT, command_publisher="edge-user", shard_publisher="game-user"
+    )
+    service = GameService(settings, bus)
+    await service.start()
+    edge = Edge(peer)
+    game_user = InMemoryBus(broker, user="game-user")
+    await game_user.connect()
+    try:
+        await edge.join("alice")
+        line = ChatMessageData(
+            channel="whisper",
+            player_id="mallory",
+            player_name="Mallory",
+            message="trust me",
+            text="Mallory whispers to you: trust me",
+        )
+        key = command_key("s1", "alice")
+        for n, sender in enumerate((peer.bus, game_user)):
+            relay = WhisperRelay(
+                delivery_id=f"relay-{n}",
+                player_id="alice",
+                from_player_id="mallory",
+                from_shard="s2",
+                line=line,
+            )
+            await sender.publish(COMMANDS_EXCHANGE, key, relay.model_dump_json().encode())
+        await peer.wait_until(lambda: edge.chats("alice") != [])
+        assert await edge.command("alice", "look")  # handled after both relays
+        assert edge.chats("alice") == [("s1", "Mallory whispers to you: trust me")]
+    finally:
+        await service.stop()
+        for b in (bus, game_user, peer.bus):
+            await b.close()
