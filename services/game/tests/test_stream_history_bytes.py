@@ -49,6 +49,7 @@ def _envelopes() -> list[EventEnvelope]:
 @pytest.mark.parametrize(("player", "connection"), [("a", "c-2"), ('p"1\\é', "c\n3")])
 @pytest.mark.parametrize(("shard", "term"), [("s1", 7), (None, None)])
 @pytest.mark.parametrize("stored_term", [None, 3], ids=["unfenced", "older-term"])
+@pytest.mark.parametrize("answers", [None, 'd"1,"answers":'], ids=["no-answer", "answer"])
 def test_readdressing_bytes_matches_readdressing_the_model(
     original: EventEnvelope,
     player: str,
@@ -56,8 +57,9 @@ def test_readdressing_bytes_matches_readdressing_the_model(
     shard: str | None,
     term: int | None,
     stored_term: int | None,
+    answers: str | None,
 ) -> None:
-    stored = original.model_copy(update={"shard": "s1", "term": stored_term})
+    stored = original.model_copy(update={"shard": "s1", "term": stored_term, "answers": answers})
     body = stored.model_dump_json().encode()
     update = {"recipients": {player: 12}, "connection_id": connection, "shard": shard, "term": term}
     expected = stored.model_copy(update=update).model_dump_json().encode()
@@ -67,6 +69,7 @@ def test_readdressing_bytes_matches_readdressing_the_model(
     assert again.recipients == {player: 12} and again.connection_id == connection
     assert (again.shard, again.term) == (shard, term)  # sent again under the current term
     assert again.data == original.data and again.timestamp == original.timestamp
+    assert again.answers == answers  # the input it answers, as stored
 
 
 def test_a_body_of_a_game_older_than_terms_is_readdressed_under_the_current_term() -> None:
@@ -75,6 +78,7 @@ def test_a_body_of_a_game_older_than_terms_is_readdressed_under_the_current_term
     assert b'"term"' not in body
     again = EventEnvelope.model_validate_json(readdressed(body, "a", 5, "c-1", "s1", 4))
     assert (again.shard, again.term, again.recipients) == ("s1", 4, {"a": 5})
+    assert again.answers is None
 
 
 async def test_history_holds_published_bytes_the_collector_does_not_track() -> None:

@@ -270,6 +270,8 @@ class _Routed:
 
 _RECIPIENTS = b',"recipients":'
 _NO_EPOCHS = b',"epochs":null'
+_ANSWERS = b',"answers":'
+_NO_ANSWERS = b',"answers":null'
 _JSON_STR: TypeAdapter[str] = TypeAdapter(str)
 
 
@@ -289,10 +291,13 @@ def readdressed(
     order, and what follows it (JSON strings, in which a quote is always escaped, numbers
     and nulls) cannot spell ``,"recipients":`` again, so its last occurrence is the
     envelope's own whatever ``data`` holds. Everything after ``"epochs":null`` (the
-    shard and term it was first sent with, if any) is written anew. An envelope of
+    shard and term it was first sent with, if any) is written anew, but ``answers``, the
+    last field, found from the end too (a JSON string or null), is kept as stored
+    (null when the body is older than it). An envelope of
     another shape (``epochs`` set: heartbeats are never stored) is rebuilt through the
     model instead."""
     cut = body.rfind(_RECIPIENTS)
+    answers = body.rfind(_ANSWERS)
     if cut < 0 or body.rfind(_NO_EPOCHS) < cut:
         envelope = EventEnvelope.model_validate_json(body)
         update = {
@@ -315,6 +320,7 @@ def readdressed(
             b"null" if shard is None else _JSON_STR.dump_json(shard),
             b',"term":',
             b"null" if term is None else b"%d" % term,
+            body[answers:-1] if answers > cut else _NO_ANSWERS,
             b"}",
         )
     )
