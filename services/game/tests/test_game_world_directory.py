@@ -23,6 +23,7 @@ from mythos_contracts.events import ChatMessageData
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DIRECTORY_DELTA_KEY,
+    DIRECTORY_SNAPSHOT_KEY,
     LOBBY_SHARD,
     command_key,
 )
@@ -192,6 +193,8 @@ async def test_who_whisper_reply_and_status_span_both_shards(
             if o.key == DIRECTORY_DELTA_KEY
         ]
         assert [(d.state, d.player_id, d.shard) for d in deltas][:1] == [("present", "bob", "s2")]
+        # Snapshots are not: the next one follows within a second.
+        assert not any(o.key == DIRECTORY_SNAPSHOT_KEY for r in records for o in r.outbox)
 
         # Bob leaves s2: s1's who drops him.
         await edge.command("bob", "quit")

@@ -354,6 +354,7 @@ class GameService:
                 publisher,
                 bus,
                 transfers,
+                self._bus,
             ),
         )
         handed = await take_handoff(store, settings) if settings.handoff else []

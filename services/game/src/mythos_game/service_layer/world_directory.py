@@ -113,8 +113,12 @@ class ShardPresence:
         term: int,
         transfers: PlayerTransfers | None = None,
         snapshot_seconds: float = 1.0,
+        snapshot_bus: Bus | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``snapshot_bus``: where snapshots go (default ``bus``): the game's bus past the
+        journal, as a snapshot needs no record (the next one follows within a second,
+        and stamps order it against the deltas whatever arrives first)."""
         self._roster = roster
         self._links = links
         self._bus = bus
@@ -123,6 +127,7 @@ class ShardPresence:
         self._term = term
         self._transfers = transfers
         self._snapshot_seconds = snapshot_seconds
+        self._snapshot_bus = snapshot_bus or bus
         self._wall_clock = wall_clock
         self._started_at = wall_clock()
         self._last_snapshot = 0.0
@@ -167,7 +172,10 @@ class ShardPresence:
             started_at=self._started_at,
             players=list(self._published.values()),
         )
-        await self._publish(DIRECTORY_SNAPSHOT_KEY, snapshot.model_dump_json().encode())
+        body = snapshot.model_dump_json().encode()
+        await self._snapshot_bus.publish(
+            EVENTS_EXCHANGE, DIRECTORY_SNAPSHOT_KEY, body, persistent=False
+        )
 
     async def _compare(self, player_id: str) -> None:
         player = self._roster.get(player_id)
@@ -284,8 +292,10 @@ def world_span(
     publisher: EventPublisher,
     bus: Bus,
     transfers: PlayerTransfers,
+    unrecorded: Bus,
 ) -> WorldSpan:
-    """Wire a shard of a split map to the rest of the world (``bus``: the game's own)."""
+    """Wire a shard of a split map to the rest of the world (``bus``: the game's own,
+    ``unrecorded``: the same past the journal, for snapshots)."""
     presence = ShardPresence(
         roster,
         links,
@@ -295,6 +305,7 @@ def world_span(
         term=term,
         transfers=transfers,
         snapshot_seconds=settings.directory_snapshot_seconds,
+        snapshot_bus=unrecorded,
     )
     whispers = WhisperRelays(
         world,
