@@ -49,3 +49,35 @@ async def test_a_fault_under_talking_players_costs_them_nothing(
     assert row.sent >= PLAYERS * (PHASES.warmup + PHASES.observe - 1), "the load ran"
     assert row.zeros() == dict.fromkeys(row.zeros(), 0), row
     assert row.recovery_seconds is not None, f"a player was never answered again: {row}"
+
+
+# Two shards (Arkham split by services/game/world/shards.2.json): half the players walk
+# north into s2 first; then one player in four walks across the boundary every other
+# turn while everyone talks, and a shard's active game is killed.
+SPLIT_PHASES = Phases(warmup=2.0, observe=6.0, drain=30.0, walk_every=2, walks=("south", "north"))
+
+
+@pytest.mark.parametrize("fault", ["game-kill", "game-s2-kill"])
+async def test_a_game_killed_on_either_of_two_shards_costs_the_players_nothing(
+    start_system: Any, players: Any, fault: str
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **CHAOS_TUNING)
+    ws_url = system.url.replace("http://", "ws://") + "/api/ws"
+    ledger = Ledger()
+    talkers = []
+    for index in range(PLAYERS):
+        account = await players.register_and_login(system.url, f"Chaos{uuid.uuid4().hex[:6]}")
+        if index % 2 == 0:  # to s2 before the load starts
+            await account.connect(system.url)
+            await account.event("game_state")
+            assert (await account.run("north"))["success"] is True
+            await account.close()
+        talkers.append(ChaosPlayer(account.name, account.token, ws_url, ledger))
+    target = Target(system.pid, system.env["MYTHOS_VHOST"])
+
+    row = await run_fault(FAULTS[fault], target, talkers, ledger, SPLIT_PHASES)
+
+    print(row)
+    assert row.sent >= PLAYERS * (SPLIT_PHASES.warmup + SPLIT_PHASES.observe - 1), "the load ran"
+    assert row.zeros() == dict.fromkeys(row.zeros(), 0), row
+    assert row.recovery_seconds is not None, f"a player was never answered again: {row}"

@@ -61,7 +61,12 @@ def test_a_split_without_a_shipped_map_is_refused_with_what_ships() -> None:
         shard_map_file(3)
 
 
-def test_a_split_of_another_world_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_split_bench_world_is_arcs_of_its_ring(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MYTHOS_WORLD", "bench")
-    with pytest.raises(StartupFailed, match="MYTHOS_WORLD"):
-        shard_map_file(2)
+    children = _children(2, 0)
+    assert [(name, env["GAME_SHARD"]) for name, env in children] == [
+        ("game", "s1"),
+        ("game-s2", "s2"),
+    ]
+    assert all(env["GAME_BENCH_ZONES"] == "2" for _, env in children)
+    assert all("GAME_SHARD_MAP" not in env for _, env in children)

@@ -39,10 +39,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before the fault")
     p.add_argument("--observe", type=float, default=20.0, help="seconds of load after it")
     p.add_argument("--drain", type=float, default=20.0, help="seconds to wait for the answers")
-    p.add_argument("--faults", default=",".join(FAULTS), help="comma-separated, in this order")
+    p.add_argument(
+        "--games",
+        type=int,
+        default=2,
+        help="game shards (default 2: the benchmark world split in two, players on both, "
+        "a quarter of them walking across the boundary)",
+    )
+    p.add_argument("--walk-every", type=int, default=10, help="a walker's turns per walk")
+    p.add_argument("--faults", default=None, help="comma-separated, in this order")
     p.add_argument("--doc", type=Path, default=REPO / "docs" / "reliability.md")
     p.add_argument("--no-write", action="store_true", help="print the table only")
     args = p.parse_args(argv)
+    if args.faults is None:
+        args.faults = ",".join(n for n, f in FAULTS.items() if f.shards <= args.games)
     unknown = [f for f in args.faults.split(",") if f not in FAULTS]
     if unknown:
         p.error(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
@@ -53,7 +63,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def one_fault(name: str, args: argparse.Namespace, phases: Phases) -> Row:
     rooms = max(1, args.players // args.room_size)
-    stack = Stack(REPO, edges=EDGES, rooms=rooms, cpus=None, name="chaos", tuning=CHAOS_TUNING)
+    # Rooms of the split world: at least two per shard, so walkers cross and come back.
+    rooms = max(rooms, 2 * args.games)
+    tuning = {**CHAOS_TUNING, "MYTHOS_GAMES": str(args.games)}
+    stack = Stack(REPO, edges=EDGES, rooms=rooms, cpus=None, name="chaos", tuning=tuning)
     stack.start()
     try:
         mint = TokenMint(stack.key_file, stack.public_url)
@@ -92,7 +105,7 @@ def commit() -> str:
 async def main(args: argparse.Namespace) -> int:
     raise_fd_limit()
     measured_at = commit()  # what is measured is the code as the run starts
-    phases = Phases(args.warmup, args.observe, args.drain)
+    phases = Phases(args.warmup, args.observe, args.drain, walk_every=args.walk_every)
     rows = []
     for name in args.faults.split(","):
         print(f"==> {name}: {FAULTS[name].what}", flush=True)
@@ -105,7 +118,8 @@ async def main(args: argparse.Namespace) -> int:
             commit=measured_at,
             command=" ".join(["uv run python -m mythos_chaos", *map(shlex.quote, sys.argv[1:])]),
             setup=f"{args.players} players in rooms of {args.room_size}, {EDGES} edges, "
-            f"one say a second each; per fault {args.warmup:.0f} s of load, the fault, "
+            f"{args.games} game shard(s) (each with a standby), one say a second each, "
+            f"a quarter of them walking east every {args.walk_every} turns instead; per fault {args.warmup:.0f} s of load, the fault, "
             f"{args.observe:.0f} s of load, up to {args.drain:.0f} s for the last answers",
         )
         write_results(args.doc, rows, meta)

@@ -35,6 +35,8 @@ class Fault:
     name: str
     what: str
     strike: Strike
+    shards: int = 1
+    """The fewest game shards the fault needs (``game-s2`` exists from two on)."""
 
 
 def _signal(service: str, sig: signal.Signals) -> Strike:
@@ -77,8 +79,16 @@ def _stall(service: str, seconds: float) -> Strike:
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
-        Fault("game-kill", "kill -9 of the game", _signal("game", signal.SIGKILL)),
+        Fault(
+            "game-kill", "kill -9 of the game (s1's active one)", _signal("game", signal.SIGKILL)
+        ),
         Fault("game-term", "SIGTERM of the game (a rollout)", _signal("game", signal.SIGTERM)),
+        Fault(
+            "game-s2-kill",
+            "kill -9 of shard s2's active game",
+            _signal("game-s2", signal.SIGKILL),
+            shards=2,
+        ),
         Fault("edge-kill", "kill -9 of edge 1 of 2", _signal("edge-1", signal.SIGKILL)),
         Fault(
             "broker-drop",

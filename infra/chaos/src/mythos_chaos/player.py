@@ -23,7 +23,7 @@ RECONNECT_DELAY = 0.3
 
 @dataclass
 class Command:
-    """One ``say``, from the moment it was first sent."""
+    """One ``say`` (or walk), from the moment it was first sent."""
 
     command_id: str
     sender: str
@@ -89,8 +89,16 @@ class ChaosPlayer:
             await self._task
 
     async def say(self, text: str) -> None:
+        await self._command("say", [text], text)
+
+    async def walk(self, direction: str, text: str) -> None:
+        """``go <direction>``, recorded like a say under ``text`` (which nobody hears:
+        unanswered, it counts as lost)."""
+        await self._command("go", [direction], text)
+
+    async def _command(self, name: str, args: list[str], text: str) -> None:
         command_id = str(uuid.uuid4())
-        frame = orjson.dumps({"command": "say", "args": [text], "command_id": command_id})
+        frame = orjson.dumps({"command": name, "args": args, "command_id": command_id})
         command = Command(command_id, self.name, text, time.monotonic(), frame.decode())
         self._ledger.commands[command_id] = command
         self.pending[command_id] = command

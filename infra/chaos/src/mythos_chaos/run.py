@@ -27,11 +27,24 @@ class Phases:
     observe: float = 20.0
     drain: float = 20.0
     interval: float = 1.0
+    walk_every: int = 0
+    """A quarter of the players walk instead of saying every this many turns (0: nobody
+    walks), through ``walks`` in turn. In the split benchmark world every other step east
+    crosses a shard boundary; in Arkham split in two, north of Independence Square."""
+    walks: tuple[str, ...] = ("east",)
 
 
-async def _talk(player: ChaosPlayer, phase: float, interval: float, until: asyncio.Event) -> None:
+async def _talk(
+    player: ChaosPlayer,
+    phase: float,
+    interval: float,
+    until: asyncio.Event,
+    walk_every: int = 0,
+    walks: tuple[str, ...] = ("east",),
+) -> None:
     """``say`` every ``interval`` seconds, on a fixed schedule (not after the answer:
-    the load stays steady whatever the fault does to the answers)."""
+    the load stays steady whatever the fault does to the answers); with ``walk_every``,
+    every that many turns a walk instead (``walks`` in turn)."""
     start = time.monotonic() + phase
     n = 0
     while True:
@@ -41,7 +54,11 @@ async def _talk(player: ChaosPlayer, phase: float, interval: float, until: async
                 await asyncio.wait_for(until.wait(), delay)
         if until.is_set():
             return
-        await player.say(f"{player.name}-{n}")
+        if walk_every and n % walk_every == walk_every - 1:
+            direction = walks[(n // walk_every) % len(walks)]
+            await player.walk(direction, f"{player.name}-{n} walks {direction}")
+        else:
+            await player.say(f"{player.name}-{n}")
         n += 1
 
 
@@ -61,7 +78,16 @@ async def run_fault(
     stop = asyncio.Event()
     spread = phases.interval / len(players)  # the says of a second spread over it
     talkers = [
-        asyncio.create_task(_talk(p, i * spread, phases.interval, stop))
+        asyncio.create_task(
+            _talk(
+                p,
+                i * spread,
+                phases.interval,
+                stop,
+                phases.walk_every if i % 4 == 0 else 0,
+                phases.walks,
+            )
+        )
         for i, p in enumerate(players)
     ]
     fault_at = 0.0

@@ -17,7 +17,7 @@ from mythos_contracts.bus.journal import Journal
 from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import shard_inbox, shard_inbox_bindings
 
-from mythos_game.adapters.bench_world import bench_world
+from mythos_game.adapters.bench_world import bench_shard_map, bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
@@ -165,13 +165,19 @@ class GameService:
         """Load the world, then take the shard over at once, or (``GAME_STANDBY``) when
         the broker first hands this instance a delivery from the single-active inbox."""
         if self._settings.world == "bench":
-            world = bench_world(self._settings.bench_rooms)
+            world = bench_world(self._settings.bench_rooms, self._settings.bench_zones)
         else:
             world = load_world(self._settings.world_dir)
         log.info("world loaded: %d rooms, start room %s", len(world.rooms), world.start_room)
         # Refused like a broken world: a game never runs on a map it cannot follow.
         shard = self._settings.shard
-        self.shard_map = place_shard(self._settings.shard_map, shard, world.zone_ids())
+        split_bench = self._settings.world == "bench" and self._settings.bench_zones > 1
+        self.shard_map = place_shard(
+            self._settings.shard_map,
+            shard,
+            world.zone_ids(),
+            built_in=bench_shard_map(self._settings.bench_zones) if split_bench else None,
+        )
         log.info("%s", self.shard_map.ownership(shard))
         self._world_loaded = True
         # Standbys too: a takeover's first `who` already sees the other shards.

@@ -60,6 +60,13 @@ class GameSettings(BusServiceSettings):
     bench_rooms: int = Field(
         default=100, ge=1, validation_alias=AliasChoices("GAME_BENCH_ROOMS", "MYTHOS_BENCH_ROOMS")
     )
+    bench_zones: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices("GAME_BENCH_ZONES", "MYTHOS_BENCH_ZONES"),
+        description="the benchmark world's zones: 1 (zone 'bench'), or N arcs of its ring "
+        "('bench-1'...), to be split across shards",
+    )
     shard_map: Path | None = Field(
         default=None,
         description="the shard map file (shards.json, docs/design/shards.md §3), checked "

@@ -27,10 +27,16 @@ def read_shard_map(path: Path) -> ShardMap:
     return parse_shard_map(text, str(path))
 
 
-def place_shard(path: Path | None, shard: str, zones: Collection[str]) -> ShardMap:
-    """The map at ``path`` (None: the built-in one) once every start check passed for the
-    world's ``zones`` and this instance's ``shard``; raises ``ShardMapError`` otherwise."""
-    shard_map = whole_world(zones) if path is None else read_shard_map(path)
+def place_shard(
+    path: Path | None, shard: str, zones: Collection[str], built_in: ShardMap | None = None
+) -> ShardMap:
+    """The map at ``path`` (None: ``built_in``, or every zone to ``s1``) once every start
+    check passed for the world's ``zones`` and this instance's ``shard``; raises
+    ``ShardMapError`` otherwise."""
+    if path is not None:
+        shard_map = read_shard_map(path)
+    else:
+        shard_map = built_in if built_in is not None else whole_world(zones)
     check_zones(shard_map, zones)
     check_shard(shard_map, shard)
     check_built(shard_map, shard)
