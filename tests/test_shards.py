@@ -87,6 +87,63 @@ async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
         await player.close()
 
 
+async def test_global_lines_from_two_shards_reach_every_listener_in_one_order(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    base = system.url
+    alice, bob, carol, dave = [
+        await players.register_and_login(base, _name(prefix)) for prefix in ("Al", "Bo", "Ca", "Da")
+    ]
+    for player in (alice, bob, carol, dave):
+        await player.connect(base)
+        await player.event("game_state")
+    for walker in (bob, dave):  # to s2; Alice and Carol stay on s1
+        assert (await walker.run("north"))["success"] is True
+
+    # Alice (s1) and Bob (s2) talk at once, neither waiting for an answer.
+    sent = []
+    for n in range(5):
+        sent.append((alice, await alice.send("global", f"a{n}")))
+        sent.append((bob, await bob.send("global", f"b{n}")))
+    for speaker, command_id in sent:
+        assert (await speaker.response(command_id))["success"] is True
+
+    def heard(player: Any) -> list[str]:
+        return [
+            m["data"]["message"]
+            for m in player.received
+            if m["event_type"] == "chat_message" and m["data"]["channel"] == "global"
+        ]
+
+    for listener in (carol, dave):
+        for n in range(5):
+            await listener.event("chat_message", message=f"b{n}")
+            await listener.event("chat_message", message=f"a{n}")
+    order = heard(carol)
+    assert sorted(order) == sorted(f"{w}{n}" for w in "ab" for n in range(5))
+    assert heard(dave) == order, "the two shards' listeners heard different orders"
+    await alice.event("chat_message", message="b4")
+    await bob.event("chat_message", message="a4")
+    assert heard(alice) == [m for m in order if m.startswith("b")]
+    assert heard(bob) == [m for m in order if m.startswith("a")]
+
+    # A login shows the lines of both shards, in that order.
+    erin = await players.register_and_login(base, _name("Er"))
+    await erin.connect(base)
+    await erin.event("game_state")
+    await erin.run("look")  # the history comes before any answer
+    history = [
+        m["data"]["message"]
+        for m in erin.received
+        if m["event_type"] == "chat_message" and m["data"].get("history")
+    ]
+    assert history[-len(order) :] == order
+    for player in (alice, bob, carol, dave, erin):
+        _assert_one_clean_stream(player)
+        await player.close()
+
+
 async def _settle(player: Any) -> list[dict[str, Any]]:
     """Every answer the player has, after one more command round trip (the answers of
     what was sent before it are in by then: one player's commands run in order)."""

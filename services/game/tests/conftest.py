@@ -17,6 +17,7 @@ from mythos_contracts.persistence import (
     CharacterRecord,
     CharacterStateChanged,
     ChatHistoryReply,
+    ChatLine,
     FenceHandled,
     HandoffReply,
     HandoffSaved,
@@ -74,6 +75,8 @@ class Peer:
     """Each shard's term, as persistence keeps it (raised by every starting game)."""
     directory: list[tuple[str, bytes]] = field(default_factory=list)
     """The world directory's messages (games of a split map), by key: no edge gets them."""
+    chat_lines: list[ChatLine] = field(default_factory=list)
+    """Chat lines saved for the history (``save.chat``), as they came."""
 
     async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
         message = PlayerCommand(
@@ -188,6 +191,8 @@ async def attach_peer(bus: Bus) -> Peer:
             kept = peer.characters.get(character.character_id)
             if kept is None or kept.version < character.version:
                 peer.characters[character.character_id] = character
+        if delivery.routing_key == save_key("chat"):
+            peer.chat_lines.append(ChatLine.model_validate_json(delivery.body))
         if delivery.routing_key == save_key("player"):
             player = PlayerStateChanged.model_validate_json(delivery.body)
             if player.active_character_id is not None:

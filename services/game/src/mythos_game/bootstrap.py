@@ -361,6 +361,7 @@ class GameService:
                 bus,
                 transfers,
                 self._bus,
+                history,
             ),
         )
         handed = await take_handoff(store, settings) if settings.handoff else []

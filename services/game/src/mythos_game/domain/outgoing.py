@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mythos_contracts.events import ChatMessageData, EventType, Payload
 
@@ -65,3 +66,25 @@ class RemoteWhisper:
     shard: str
     player_id: str
     line: ChatMessageData
+
+
+@dataclass(frozen=True)
+class WorldLine:
+    """A ``global`` or ``broadcast`` line on a shard of a split map: checked here, then
+    ordered by the lobby and stamped by every shard for its own players (``GlobalSaid``)."""
+
+    channel: Literal["global", "broadcast"]
+    line: ChatMessageData
+    exclude_speaker: bool
+
+
+@dataclass(frozen=True)
+class RemoteCall:
+    """An admin command on a player of another shard (``ShardCall``): that shard runs
+    it; the command is answered when its result comes back."""
+
+    shard: str
+    player_id: str
+    name: str
+    command: str
+    args: tuple[str, ...]

@@ -15,6 +15,7 @@ from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery, Settlement
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
+from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.player_command_wire import read_player_command
 from mythos_contracts.routing import is_revocation_key
 from mythos_contracts.transfer import PlayerTransfer
@@ -28,9 +29,11 @@ log = logging.getLogger(__name__)
 
 # The queue also carries the auth service's revocations (docs/architecture.md).
 # And, between shards, players crossing to this one (``PlayerTransfer``) and whispers to
-# its players from another (``WhisperRelay``).
+# its players from another (``WhisperRelay``), and ``global``/``broadcast`` lines to order
+# (``GlobalSaid``, the lobby's) or to stamp (``GlobalLine``).
 GameInput = Annotated[
-    EdgeMessage | AccountRevoked | PlayerTransfer | WhisperRelay, Field(discriminator="kind")
+    EdgeMessage | AccountRevoked | PlayerTransfer | WhisperRelay | GlobalSaid | GlobalLine,
+    Field(discriminator="kind"),
 ]
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
@@ -108,11 +111,11 @@ class CommandIntake:
         # that is not a valid message is a sender's bug: raising dead-letters it.
         message = read_player_command(delivery.body) or GAME_INPUT.validate_json(delivery.body)
         if (
-            isinstance(message, PlayerTransfer | WhisperRelay)
+            isinstance(message, PlayerTransfer | WhisperRelay | GlobalSaid | GlobalLine)
             and self._publisher
             and not from_a_shard
         ):
-            # Only a game moves a player between shards, or relays a whisper: never an edge.
+            # Only a game moves a player between shards or relays a line: never an edge.
             log.warning("dropped a %s from broker user %r", message.kind, delivery.user_id)
             UNTRUSTED_COMMANDS.inc()
             return

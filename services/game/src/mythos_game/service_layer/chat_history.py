@@ -97,6 +97,20 @@ class ChatHistory:
         self._keep(line)
         await self._store.save_chat_line(line)
 
+    async def save(self, line: ChatLine) -> None:
+        """Queue ``line`` for saving without keeping it (the lobby's part: every shard,
+        itself included, keeps it when the relay comes)."""
+        if self._size:
+            await self._store.save_chat_line(line)
+
+    def keep(self, line: ChatLine) -> None:
+        """Keep a line said elsewhere (saved there); one already kept is not doubled."""
+        if self._size == 0:
+            return
+        if any(kept.line_id == line.line_id for kept in self._lines.get(line.scope, ())):
+            return
+        self._keep(line)
+
     def welcome(self, player: Player) -> list[Outgoing]:
         """The global lines and the local lines of the player's sub-zone, oldest first,
         each a ``chat_message`` marked ``history``, for the player alone."""

@@ -25,6 +25,7 @@ from mythos_contracts.bus import Settlement
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand, utc_now
 from mythos_contracts.events import CommandResponseData, GameTickData
+from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand, wire_json
 from mythos_contracts.transfer import PendingCommand, PlayerTransfer
@@ -137,10 +138,20 @@ class Dispatcher:
 
     async def handle(
         self,
-        message: EdgeMessage | WirePlayerCommand | AccountRevoked | PlayerTransfer | WhisperRelay,
+        message: EdgeMessage
+        | WirePlayerCommand
+        | AccountRevoked
+        | PlayerTransfer
+        | WhisperRelay
+        | GlobalSaid
+        | GlobalLine,
     ) -> None:
         if isinstance(message, PlayerTransfer):
             await self._arrive(message)
+            return
+        if isinstance(message, GlobalSaid | GlobalLine):
+            # Before forwarding: a line is for the lobby or every shard, not its speaker.
+            await self._global_line(message)
             return
         if await self._forwarded(message):
             return
@@ -275,6 +286,18 @@ class Dispatcher:
                     self._span.presence.arrived(transfer.player_id, transfer.hop)
                 PLAYERS_ONLINE.set(len(self._roster))
 
+    async def _global_line(self, message: GlobalSaid | GlobalLine) -> None:
+        """Order a said line (the lobby's part) or stamp an ordered one for our players."""
+        if self._span is None:
+            raise ValueError("a global line reached a game that holds the whole world")
+        lines = self._span.global_lines
+        with log_context(player_id=message.player_id):
+            async with self._unit(message.delivery_id, defer=True):
+                if isinstance(message, GlobalSaid):
+                    await lines.order(message)
+                else:
+                    await lines.deliver(message)
+
     async def _forwarded(
         self, message: EdgeMessage | WirePlayerCommand | AccountRevoked | WhisperRelay
     ) -> bool:
@@ -373,6 +396,8 @@ class Dispatcher:
         )
         if outcome.relays and self._span is not None:
             await self._span.whispers.send(player, outcome.relays, msg.delivery_id)
+        if outcome.world_lines and self._span is not None:
+            await self._span.global_lines.send(player, outcome.world_lines, msg.delivery_id)
         for ending in outcome.disconnects:
             await self._sessions.disconnect(ending)
         if outcome.switch_to is not None:
@@ -435,6 +460,7 @@ class Dispatcher:
         )
         if self._span is not None:
             ctx.directory = self._span.replica
+            ctx.spans_shards = True
         try:
             return parsed.spec.run(ctx, parsed.args)
         except Exception:

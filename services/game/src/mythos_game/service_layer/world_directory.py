@@ -40,7 +40,9 @@ from mythos_game.domain.directory import Directory
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
+from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.event_publisher import EventPublisher
+from mythos_game.service_layer.global_lines import GlobalLines
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_transfer import PlayerTransfers
 from mythos_game.service_layer.stored_state import next_version
@@ -261,11 +263,13 @@ def _state(entry: Present) -> tuple[str, str, bool, str]:
 @dataclass(frozen=True)
 class WorldSpan:
     """What a shard of a split map does for the world beyond it: its presence in the
-    directory, the replica its commands read, and whispers to other shards."""
+    directory, the replica its commands read, whispers to other shards, and ``global``
+    and ``broadcast`` lines in the lobby's order."""
 
     presence: ShardPresence
     replica: DirectoryReplica
     whispers: WhisperRelays
+    global_lines: GlobalLines
 
 
 async def follow_directory(
@@ -293,9 +297,11 @@ def world_span(
     bus: Bus,
     transfers: PlayerTransfers,
     unrecorded: Bus,
+    history: ChatHistory | None = None,
 ) -> WorldSpan:
     """Wire a shard of a split map to the rest of the world (``bus``: the game's own,
-    ``unrecorded``: the same past the journal, for snapshots)."""
+    ``unrecorded``: the same past the journal, for snapshots; ``history``: the chat
+    lines kept for logins)."""
     presence = ShardPresence(
         roster,
         links,
@@ -316,4 +322,14 @@ def world_span(
         rules=settings.rules(),
         rng=random.Random(),
     )
-    return WorldSpan(presence, replica, whispers)
+    global_lines = GlobalLines(
+        world,
+        roster,
+        publisher,
+        bus,
+        history,
+        shard=replica.shard,
+        rules=settings.rules(),
+        rng=random.Random(),
+    )
+    return WorldSpan(presence, replica, whispers, global_lines)

@@ -16,7 +16,13 @@ from mythos_game.domain.conditions import ANY_STATE, FIGHTING, State
 from mythos_game.domain.directory import DirectoryView, NoDirectory
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.links import ADMIN_ROLE, PLAYER_ROLE, LinkView, NoLinks
-from mythos_game.domain.outgoing import Disconnect, Outgoing, RemoteWhisper
+from mythos_game.domain.outgoing import (
+    Disconnect,
+    Outgoing,
+    RemoteCall,
+    RemoteWhisper,
+    WorldLine,
+)
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.status import StatusLedger
@@ -57,6 +63,12 @@ class Context:
     """Account id -> its last ``roll``, until ``create`` uses it (not stored)."""
     directory: DirectoryView = field(default_factory=NoDirectory)
     """The players of the other shards, and every shard (the world directory's replica)."""
+    spans_shards: bool = False
+    """True on a shard of a split map: ``global`` and ``broadcast`` lines reach players
+    through the lobby, which orders them for every shard (``Outcome.world_lines``)."""
+    invocation: tuple[str, tuple[str, ...]] = ("", ())
+    """The command being run and its arguments, aliases expanded (what a ``RemoteCall``
+    sends to run on another shard)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,10 @@ class Outcome:
     it (who stands in it). None: ``text`` is the whole answer."""
     relays: list[RemoteWhisper] = field(default_factory=list)
     """Whispers to players on other shards, for their shards to deliver."""
+    world_lines: list[WorldLine] = field(default_factory=list)
+    """Lines for every player of every shard, in the lobby's order (``spans_shards``)."""
+    call: RemoteCall | None = None
+    """Run this command on another shard's player there; answered when it is done."""
 
 
 def refused(text: str) -> Outcome:

@@ -9,7 +9,7 @@ from mythos_game.domain.commands.base import (
     admin_only,
     refused,
 )
-from mythos_game.domain.outgoing import Outgoing, ToEveryone
+from mythos_game.domain.outgoing import Outgoing, ToEveryone, WorldLine
 
 
 @admin_only("broadcast")
@@ -27,13 +27,18 @@ def run(ctx: Context, args: list[str]) -> Outcome:
         message=message,
         text=f"[system] {message}",
     )
-    reach = len(ctx.roster.online())
-    return Outcome(
+    reach = len(ctx.roster.online()) + len(ctx.directory.elsewhere())
+    outcome = Outcome(
         True,
         f"Broadcast to {reach} player{'' if reach == 1 else 's'}: {message}",
-        [Outgoing("chat_message", ToEveryone(), data)],
         audit=[AuditEntry("broadcast", "everyone", f"message={message!r}")],
     )
+    if ctx.spans_shards:
+        # Every shard stamps it in the lobby's order (the admin's own included).
+        outcome.world_lines.append(WorldLine("broadcast", data, exclude_speaker=False))
+    else:
+        outcome.events.append(Outgoing("chat_message", ToEveryone(), data))
+    return outcome
 
 
 SPEC = CommandSpec(

@@ -1,0 +1,272 @@
+"""``global`` and ``broadcast`` with two games whose maps split the shipped world
+(``world/shards.2.json``: Independence Square is s1's, the Miskatonic quad s2's): the
+lobby's part is s1's (its inbox takes ``command.lobby.#``), which orders every line,
+saves a ``global`` one once and relays it to both shards. The test is the edge. On the
+in-process bus, and on RabbitMQ (a vhost of its own)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mythos_contracts.bus import Bus
+from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
+from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
+from mythos_contracts.events import ChatMessageData
+from mythos_contracts.global_lines import GLOBAL_LINE_KIND, GlobalLine, GlobalSaid
+from mythos_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    LOBBY_SHARD,
+    all_shards_key,
+    command_key,
+)
+from mythos_game.bootstrap import GameService
+from mythos_game.settings import GameSettings
+
+Peer = Any  # conftest.py's; not importable by name under --import-mode=importlib
+PeerOn = Callable[[Bus], Awaitable[Any]]
+MakeBus = Callable[[str], Bus]
+SPLIT = Path(__file__).parents[1] / "world" / "shards.2.json"
+SQUARE = "independence-square"
+
+
+def _ids(pid: str) -> dict[str, str]:
+    return {
+        "player_id": pid,
+        "player_name": pid.title(),
+        "connection_id": f"c-{pid}",
+        "edge_id": "edge-1",
+    }
+
+
+class Edge:
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+        self.sent = 0
+
+    def route(self, pid: str) -> str:
+        stamped = [e for e in self.peer.events if pid in e.recipients and e.shard is not None]
+        return max(stamped, key=lambda e: e.recipients[pid]).shard if stamped else LOBBY_SHARD
+
+    async def send(self, pid: str, message: Any) -> None:
+        key = command_key(self.route(pid), pid)
+        await self.peer.bus.publish(COMMANDS_EXCHANGE, key, message.model_dump_json().encode())
+
+    async def post(self, pid: str, command: str, *args: str, role: str = "player") -> str:
+        """Send a command without waiting; its command id."""
+        self.sent += 1
+        command_id = f"{pid}-{self.sent}"
+        message = PlayerCommand(
+            **_ids(pid), command=command, args=list(args), command_id=command_id, player_role=role
+        )
+        await self.send(pid, message)
+        return command_id
+
+    async def command(self, pid: str, command: str, *args: str, role: str = "player") -> str:
+        """Run a command; its answer's text."""
+        command_id = await self.post(pid, command, *args, role=role)
+        await self.peer.wait_until(lambda: self.answer(pid, command_id) is not None)
+        answer = self.answer(pid, command_id)
+        assert answer is not None
+        return str(answer["result"])
+
+    def answer(self, pid: str, command_id: str) -> dict[str, Any] | None:
+        found = [r for r in self.peer.responses(pid) if r["command_id"] == command_id]
+        return found[-1] if found else None
+
+    async def join(self, pid: str) -> None:
+        await self.send(pid, SessionOpened(**_ids(pid)))
+        await self.peer.wait_until(lambda: self.stamped(pid, "game_state") != [])
+        await self.send(pid, RoomBound(room_id=SQUARE, **_ids(pid)))
+
+    def stamped(self, pid: str, kind: str) -> list[Any]:
+        return [e for e in self.peer.events if pid in e.recipients and e.event_type == kind]
+
+    def chats(self, pid: str, *, history: bool = False) -> list[tuple[str | None, str]]:
+        """``(shard, text)`` of each chat line ``pid`` got (live, or the history's)."""
+        return [
+            (e.shard, e.data["text"])
+            for e in self.stamped(pid, "chat_message")
+            if bool(e.data.get("history")) == history
+        ]
+
+    async def until(
+        self, pid: str, condition: Callable[[str], bool], *command: str, role: str = "player"
+    ) -> str:
+        answer = ""
+        for _ in range(100):
+            answer = await self.command(pid, *command, role=role)
+            if condition(answer):
+                return answer
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{command} never fit: {answer!r}")
+
+
+@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.services)])
+def make_bus(request: pytest.FixtureRequest) -> MakeBus:
+    if request.param == "memory":
+        broker = InMemoryBroker()
+        return lambda name: InMemoryBus(broker)
+    url = request.getfixturevalue("amqp_url")
+    return lambda name: AmqpBus(url, connection_name=name)
+
+
+async def _shard(
+    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str
+) -> tuple[GameService, Bus]:
+    bus = make_bus(f"game-{shard}")
+    await bus.connect()
+    service = GameService(
+        settings(
+            shard=shard,
+            shard_map=SPLIT,
+            heartbeat_interval_seconds=0.2,
+            directory_snapshot_seconds=0.2,
+        ),
+        bus,
+        MemoryJournal(),
+    )
+    await service.start()
+    return service, bus
+
+
+async def test_global_lines_from_both_shards_reach_everyone_in_one_order(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus = await _shard(make_bus, game_settings, "s1")
+    s2, s2_bus = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    try:
+        for pid in ("alice", "bob", "carol", "dave"):
+            await edge.join(pid)
+        for pid in ("bob", "dave"):
+            await edge.command(pid, "go", "north")
+        assert [edge.route(p) for p in ("alice", "bob", "carol", "dave")] == [
+            "s1",
+            "s2",
+            "s1",
+            "s2",
+        ]
+
+        # Alice on s1 and Bob on s2 talk at once: each answered by their own shard.
+        posted = []
+        for n in range(4):
+            posted.append(("alice", await edge.post("alice", "global", f"a{n}")))
+            posted.append(("bob", await edge.post("bob", "global", f"b{n}")))
+        for pid, command_id in posted:
+            await peer.wait_until(lambda p=pid, c=command_id: edge.answer(p, c) is not None)
+        answers = [edge.answer(p, c) for p, c in posted]
+        assert [a["result"] for a in answers if a] == [
+            f"[global] {name}: {who}{n}"
+            for n in range(4)
+            for name, who in (("Alice", "a"), ("Bob", "b"))
+        ]
+
+        # Carol (s1) and Dave (s2) hear all eight, in one order, each from their shard.
+        await peer.wait_until(lambda: len(edge.chats("carol")) == 8)
+        await peer.wait_until(lambda: len(edge.chats("dave")) == 8)
+        carol, dave = edge.chats("carol"), edge.chats("dave")
+        assert {shard for shard, _ in carol} == {"s1"}
+        assert {shard for shard, _ in dave} == {"s2"}
+        order = [text for _, text in carol]
+        assert [text for _, text in dave] == order
+        assert sorted(order) == sorted(a["result"] for a in answers if a)
+        # The speakers hear each other's lines (not their own) in that order too.
+        await peer.wait_until(lambda: len(edge.chats("alice")) == 4)
+        await peer.wait_until(lambda: len(edge.chats("bob")) == 4)
+        assert [t for _, t in edge.chats("alice")] == [t for t in order if "Bob:" in t]
+        assert [t for _, t in edge.chats("bob")] == [t for t in order if "Alice:" in t]
+
+        # Saved once each, by the lobby, in that order.
+        await peer.wait_until(lambda: len(peer.chat_lines) == 8)
+        assert [line.text for line in peer.chat_lines] == order
+
+        # A login on s1 shows both speakers' lines in that order.
+        await edge.join("erin")
+        assert [t for _, t in edge.chats("erin", history=True)] == order
+
+        # A broadcast from an admin on s2: everyone, the admin too, once.
+        said = await edge.until(
+            "dave",
+            lambda text: text.startswith("Broadcast to 5 players"),
+            "broadcast",
+            "closing",
+            "soon",
+            role="admin",
+        )
+        assert said == "Broadcast to 5 players: closing soon"
+        system = "[system] closing soon"
+        everyone = (("alice", "s1"), ("bob", "s2"), ("carol", "s1"), ("dave", "s2"), ("erin", "s1"))
+        for pid, _ in everyone:
+            await peer.wait_until(lambda p=pid: any(t == system for _, t in edge.chats(p)))
+        await edge.command("carol", "look")
+        await edge.command("bob", "look")
+        for pid, shard in everyone:
+            assert [c for c in edge.chats(pid) if c[1] == system] == [(shard, system)]
+        assert len(peer.chat_lines) == 8  # a broadcast is not kept for logins
+    finally:
+        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+            await service.stop()
+            await bus.close()
+        await peer.bus.close()
+
+
+async def test_a_relayed_line_is_stamped_once_and_only_from_a_game(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker = InMemoryBroker()
+    peer = await peer_on(InMemoryBus(broker, user="edge-user"))
+    bus = InMemoryBus(broker, user="game-user")
+    await bus.connect()
+    settings = game_settings(
+        shard="s1", shard_map=SPLIT, command_publisher="edge-user", shard_publisher="game-user"
+    )
+    service = GameService(settings, bus, MemoryJournal())
+    await service.start()
+    edge = Edge(peer)
+    game_user = InMemoryBus(broker, user="game-user")
+    await game_user.connect()
+    try:
+        await edge.join("alice")
+        line = ChatMessageData(
+            channel="global",
+            player_id="mallory",
+            player_name="Mallory",
+            message="trust me",
+            text="[global] Mallory: trust me",
+        )
+        relay = GlobalLine(
+            delivery_id="line-1",
+            player_id="mallory",
+            channel="global",
+            line=line,
+            exclude_speaker=True,
+        ).model_dump_json()
+        forged = GlobalSaid(
+            delivery_id="said-1",
+            player_id="mallory",
+            from_shard="s2",
+            channel="global",
+            line=line.model_copy(update={"text": "[global] Mallory: forged"}),
+            exclude_speaker=True,
+        ).model_dump_json()
+        key = all_shards_key(GLOBAL_LINE_KIND)
+        await peer.bus.publish(COMMANDS_EXCHANGE, key, relay.replace("line-1", "edge").encode())
+        await peer.bus.publish(
+            COMMANDS_EXCHANGE, command_key(LOBBY_SHARD, "mallory"), forged.encode()
+        )
+        for _ in range(2):  # the lobby's relay published again (after a crash)
+            await game_user.publish(COMMANDS_EXCHANGE, key, relay.encode())
+        await peer.wait_until(lambda: edge.chats("alice") != [])
+        assert await edge.command("alice", "look")  # handled after every relay
+        assert edge.chats("alice") == [("s1", "[global] Mallory: trust me")]
+    finally:
+        await service.stop()
+        for b in (bus, game_user, peer.bus):
+            await b.close()
