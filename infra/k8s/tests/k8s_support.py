@@ -59,6 +59,12 @@ CLUSTER_SCOPED_KINDS = {
     "PriorityClass",
     "StorageClass",
 }
+# The game runs one Deployment per shard (game-<shard>, infra/k8s/shards/); s1 is in
+# every overlay. Checks of what every shard's game shares look at s1's:
+# test_k8s_shards.py checks the others differ from it only in their shard.
+GAME = "game"
+GAME_S1 = "game-s1"
+SHARD_LABEL = "mythos.io/shard"
 # Our own images: ghcr.io/mythos/mythos-<name>, built from services/<name>/Dockerfile
 # or <name>/Dockerfile (the client).
 IMAGE_PREFIX = "ghcr.io/mythos/mythos-"
@@ -225,6 +231,20 @@ def documented_secrets(doc: Path = OPERATIONS_DOC) -> set[tuple[str, str]]:
         if len(names) == 1:
             pairs.update((names[0], key) for key in keys)
     return pairs
+
+
+def deployment_of(service: str) -> str:
+    """The Deployment that runs ``service``: s1's game for the game, else its namesake."""
+    return GAME_S1 if service == GAME else service
+
+
+def game_deployments(objects: Iterable[Obj]) -> list[Obj]:
+    """Every shard's game Deployment: the pods labelled app.kubernetes.io/name=game."""
+    return [
+        obj
+        for obj in of_kind(objects, "Deployment")
+        if template_labels(obj).get("app.kubernetes.io/name") == GAME
+    ]
 
 
 def get(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:

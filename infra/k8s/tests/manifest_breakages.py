@@ -74,7 +74,7 @@ def _open_rule(objects: list[Any]) -> None:
 
 BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
     ("schemas", "unknown field", _set(_container("auth"), "imagePullPolcy", "Always"), "auth"),
-    ("schemas", "wrong type", _set(_container("game"), "ports", "54735"), "game"),
+    ("schemas", "wrong type", _set(_container("game-s1"), "ports", "54735"), "game"),
     (
         "schemas",
         "operator kind",
@@ -91,11 +91,11 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "workload_selectors",
         "selector",
         _set(
-            lambda o: get(o, "Deployment", "game")["spec"]["selector"],
+            lambda o: get(o, "Deployment", "game-s1")["spec"]["selector"],
             "matchLabels",
             {"app.kubernetes.io/name": "gme"},
         ),
-        "Deployment/game",
+        "Deployment/game-s1",
     ),
     (
         "service_selectors",
@@ -129,7 +129,7 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "config_references",
         "undocumented secret",
         _set(
-            _env("game", "GAME_AMQP_URL"),
+            _env("game-s1", "GAME_AMQP_URL"),
             "valueFrom",
             {"secretKeyRef": {"name": "rabbit", "key": "url"}},
         ),
@@ -138,7 +138,7 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
     (
         "images",
         "no dockerfile",
-        _set(_container("game"), "image", "ghcr.io/mythos/mythos-engine:0.1.0"),
+        _set(_container("game-s1"), "image", "ghcr.io/mythos/mythos-engine:0.1.0"),
         "no Dockerfile",
     ),
     (
@@ -168,8 +168,8 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
     (
         "disruption_and_scaling",
         "pdb",
-        _drop_object("PodDisruptionBudget", "game"),
-        "Deployment/game",
+        _drop_object("PodDisruptionBudget", "game-s1"),
+        "Deployment/game-s1",
     ),
     (
         "disruption_and_scaling",
@@ -214,14 +214,16 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
     (
         "pod_hardening",
         "escalation",
-        _delete(lambda o: container(o, "game")["securityContext"], "allowPrivilegeEscalation"),
+        _delete(lambda o: container(o, "game-s1")["securityContext"], "allowPrivilegeEscalation"),
         "allowPrivilegeEscalation",
     ),
     (
         "pod_hardening",
         "capabilities",
         _set(
-            lambda o: container(o, "game")["securityContext"], "capabilities", {"drop": ["NET_RAW"]}
+            lambda o: container(o, "game-s1")["securityContext"],
+            "capabilities",
+            {"drop": ["NET_RAW"]},
         ),
         "drop ALL",
     ),
@@ -257,7 +259,7 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
     (
         "pod_hardening",
         "probe port",
-        _set(lambda o: container(o, "game")["livenessProbe"]["httpGet"], "port", "http"),
+        _set(lambda o: container(o, "game-s1")["livenessProbe"]["httpGet"], "port", "http"),
         "not a container port",
     ),
     (
@@ -284,7 +286,7 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "monitoring",
         "unscraped",
         _drop_object("PodMonitor", "mythos-game"),
-        "Deployment/game: scraped by 0 PodMonitors",
+        "Deployment/game-s1: scraped by 0 PodMonitors",
     ),
     (
         "monitoring",
@@ -316,7 +318,7 @@ BREAKAGES: list[tuple[str, str, Callable[[list[Any]], None], str]] = [
         "network_policies",
         "monitoring blocked",
         _drop_object("NetworkPolicy", "mythos-monitoring"),
-        "needed but blocked: prometheus -> game:54735",
+        "needed but blocked: prometheus -> game-s1:54735",
     ),
     (
         "network_policies",

@@ -15,19 +15,27 @@ import k8s_support as k8s
 import pytest
 from mythos_contracts.bus.access import SERVICE_ACCESS
 from mythos_contracts.bus.amqp import single_active_arguments
+from mythos_contracts.bus.amqp_journal import stream_arguments
 from mythos_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
+    DEFAULT_SHARD,
     DURABLE_TOPOLOGY,
     SINGLE_ACTIVE_QUEUES,
     TOPIC_EXCHANGES,
+    shard_inbox,
+    shard_inbox_bindings,
+    shard_journal,
 )
+from mythos_game.domain.shard_map import parse_shard_map
+from mythos_game.settings import GameSettings
 
 Obj = dict[str, Any]
-# Deployment name -> (contract service name, env prefix)
+# Deployment name -> (contract service name, env prefix); every shard's game is s1's
+# but for its shard (test_k8s_shards.py).
 BUS_SERVICES = {
     "ws-edge": ("edge", "EDGE"),
-    "game": ("game", "GAME"),
+    k8s.GAME_S1: ("game", "GAME"),
     "persistence": ("persistence", "PERSISTENCE"),
     "auth": ("auth", "AUTH"),
 }
@@ -46,9 +54,27 @@ def _env(objects: list[Obj], deployment: str) -> dict[str, Obj]:
 
 
 def _config(objects: list[Obj], deployment: str) -> dict[str, str]:
-    found = k8s.find(objects, "ConfigMap", f"{deployment}-config")
-    assert found is not None
-    return dict(found["data"])
+    """The ConfigMap data the Deployment's container reads (envFrom)."""
+    data: dict[str, str] = {}
+    for source in k8s.container(objects, deployment).get("envFrom", []):
+        data.update(k8s.get(objects, "ConfigMap", source["configMapRef"]["name"])["data"])
+    return data
+
+
+def _shards(objects: list[Obj]) -> list[str]:
+    """The shards of the rendered map (ConfigMap game-shards)."""
+    text = k8s.get(objects, "ConfigMap", "game-shards")["data"]["shards.json"]
+    return list(parse_shard_map(text, "game-shards").shards)
+
+
+def _journal_arguments(objects: list[Obj]) -> dict[str, Any]:
+    """The arguments the games declare their journals with, from their settings."""
+    config = _config(objects, k8s.GAME_S1)
+    fields = GameSettings.model_fields
+    max_age = config.get("GAME_JOURNAL_MAX_AGE_SECONDS", fields["journal_max_age_seconds"].default)
+    max_bytes = config.get("GAME_JOURNAL_MAX_BYTES", fields["journal_max_bytes"].default)
+    arguments = stream_arguments(float(max_age), int(max_bytes))
+    return {k: v for k, v in arguments.items() if k != "x-queue-type"}
 
 
 def _secret_of(objects: list[Obj], deployment: str) -> str:
@@ -147,36 +173,55 @@ def test_services_declare_only_their_own_queues_and_the_operator_the_rest(
         )
         for q in k8s.of_kind(objects, "Queue")
     }  # fmt: skip
-    # The arguments AmqpBus.declare_queue uses: a service's own declaration must match.
+    # The arguments AmqpBus.declare_queue and AmqpJournal use: a service's own
+    # declaration must match. Every shard of the map has its inbox and its journal.
+    shards = _shards(objects)
+    assert DEFAULT_SHARD in shards
     dead_lettered = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
     single_active = {k: v for k, v in single_active_arguments().items() if k != "x-queue-type"}
+    inboxes = SINGLE_ACTIVE_QUEUES | {shard_inbox(shard) for shard in shards}
     assert queues == {
         DEAD_LETTER_QUEUE: ("quorum", True, {}, VHOST),
         **{
             q: (
                 "quorum",
                 True,
-                {**dead_lettered, **(single_active if q in SINGLE_ACTIVE_QUEUES else {})},
+                {**dead_lettered, **(single_active if q in inboxes else {})},
                 VHOST,
             )
-            for q, _, _ in DURABLE_TOPOLOGY
+            for q in [q for q, _, _ in DURABLE_TOPOLOGY] + [shard_inbox(s) for s in shards]
+        },
+        **{
+            shard_journal(shard): ("stream", True, _journal_arguments(objects), VHOST)
+            for shard in shards
         },
     }
     bindings = [
         (b["spec"]["destination"], b["spec"]["source"], b["spec"]["routingKey"])
         for b in k8s.of_kind(objects, "Binding")
     ]
+    # DURABLE_TOPOLOGY holds the default shard's inbox bindings; the others' are added.
+    other_inboxes = [
+        (shard_inbox(shard), exchange, pattern)
+        for shard in shards
+        if shard != DEFAULT_SHARD
+        for exchange, pattern in shard_inbox_bindings(shard)
+    ]
     assert sorted(bindings) == sorted(
-        [(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#"), *DURABLE_TOPOLOGY]
+        [(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#"), *DURABLE_TOPOLOGY, *other_inboxes]
     )
 
 
 def test_the_game_accepts_commands_only_from_the_edges_user(objects: list[Obj]) -> None:
-    env = _env(objects, "game")
-    publisher = env["GAME_COMMAND_PUBLISHER"]["valueFrom"]["secretKeyRef"]
-    assert publisher == {"name": _secret_of(objects, "ws-edge"), "key": "username"}
-    accounts = env["GAME_ACCOUNTS_PUBLISHER"]["valueFrom"]["secretKeyRef"]
-    assert accounts == {"name": SECRETS["auth"], "key": "username"}
-    # Transfers between shards only from the games' own user.
-    shards = env["GAME_SHARD_PUBLISHER"]["valueFrom"]["secretKeyRef"]
-    assert shards == {"name": _secret_of(objects, "game"), "key": "username"}
+    games = k8s.game_deployments(objects)
+    assert len(games) == len(_shards(objects))
+    for game in games:
+        env = _env(objects, game["metadata"]["name"])
+        publisher = env["GAME_COMMAND_PUBLISHER"]["valueFrom"]["secretKeyRef"]
+        assert publisher == {"name": _secret_of(objects, "ws-edge"), "key": "username"}
+        accounts = env["GAME_ACCOUNTS_PUBLISHER"]["valueFrom"]["secretKeyRef"]
+        assert accounts == {"name": SECRETS["auth"], "key": "username"}
+        # Transfers and forwards between shards only from the games' own user.
+        shards = env["GAME_SHARD_PUBLISHER"]["valueFrom"]["secretKeyRef"]
+        assert shards == {"name": _secret_of(objects, k8s.GAME_S1), "key": "username"}
+        assert env["GAME_AMQP_URL"]["valueFrom"]["secretKeyRef"]["name"] == SECRETS["game"]

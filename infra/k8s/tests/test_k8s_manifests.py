@@ -41,6 +41,8 @@ def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
     rabbit = [name for name in peers if name.startswith("mythos-rabbitmq-")]
     auth_db = [name for name in peers if name.startswith("mythos-auth-db-")]
     game_db = [name for name in peers if name.startswith("mythos-game-db-")]
+    # One game Deployment per shard; each is a peer of its own, with the same edges.
+    games = [game["metadata"]["name"] for game in k8s.game_deployments(objects)]
     edges: set[tuple[str, str, int]] = set()
     for name, peer in peers.items():
         if peer.ours:
@@ -55,10 +57,10 @@ def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
     edges |= {
         ("prometheus", "auth", 54732),
         ("prometheus", "ws-edge", 54733),
-        ("prometheus", "game", 54735),
+        *(("prometheus", game, 54735) for game in games),
         ("prometheus", "persistence", 54736),
     }
-    bus_services = ("ws-edge", "game", "persistence", "auth")
+    bus_services = ("ws-edge", *games, "persistence", "auth")
     edges |= {(src, dst, 5672) for src in bus_services for dst in rabbit}
     edges |= {("auth", dst, 5432) for dst in auth_db}
     edges |= {("persistence", dst, 5432) for dst in game_db}
@@ -83,8 +85,10 @@ def expected_edges(objects: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
 def test_each_overlay_renders_every_piece(rendered: dict[str, list[dict[str, Any]]]) -> None:
     for overlay, objects in rendered.items():
         for service in SERVICES:
-            for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
+            for kind in ("Service", "ServiceAccount"):
                 get(objects, kind, service)
+            for kind in ("Deployment", "PodDisruptionBudget"):
+                get(objects, kind, k8s.deployment_of(service))
         for service in SCRAPED:
             get(objects, "PodMonitor", f"mythos-{service}")
         for kind, name in [

@@ -103,48 +103,6 @@ def test_edges_are_unique_drain_and_autoscale(rendered: dict[str, list[dict[str,
         assert hpa["spec"]["minReplicas"] == (2 if overlay == "prod" else 1)
 
 
-def test_game_runs_an_active_pod_and_a_standby(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    # The sequencer lives in the active game's memory (and its journal): the queue is
-    # single-active, and every pod stands by until the broker hands it the queue; a new
-    # pod stands by before an old one stops; no autoscaler adds a third.
-    for objects in rendered.values():
-        game = get(objects, "Deployment", "game")
-        assert game["spec"]["replicas"] == 2
-        assert game["spec"]["strategy"] == {
-            "type": "RollingUpdate",
-            "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
-        }
-        assert _config(objects, "game")["GAME_STANDBY"] == "true"
-        budget = get(objects, "PodDisruptionBudget", "game")
-        assert budget["spec"]["maxUnavailable"] == 1
-        assert not [
-            h
-            for h in k8s.of_kind(objects, "HorizontalPodAutoscaler")
-            if h["spec"]["scaleTargetRef"]["name"] == "game"
-        ]
-
-
-def test_game_reads_its_shard_map_from_the_game_shards_config_map(
-    rendered: dict[str, list[dict[str, Any]]],
-) -> None:
-    # The map's content is checked against the world in services/game/tests
-    # (test_game_shard_map.py); here, that every overlay's pod finds it where it looks.
-    for objects in rendered.values():
-        config = _config(objects, "game")
-        pod = get(objects, "Deployment", "game")["spec"]["template"]["spec"]
-        volumes = {v["name"]: v for v in pod["volumes"]}
-        found = [
-            f"{mount['mountPath']}/{item['path']}"
-            for mount in container(objects, "game")["volumeMounts"]
-            if volumes[mount["name"]].get("configMap", {}).get("name") == "game-shards"
-            for item in volumes[mount["name"]]["configMap"]["items"]
-            if item["key"] == "shards.json"
-        ]
-        assert found == [config["GAME_SHARD_MAP"]]
-        assert config["GAME_SHARD"] == "s1"
-        assert "shards.json" in get(objects, "ConfigMap", "game-shards")["data"]
-
-
 def _config(objects: list[dict[str, Any]], deployment: str) -> dict[str, str]:
     """The ConfigMap data a Deployment's first container reads (envFrom)."""
     data: dict[str, str] = {}
@@ -160,7 +118,7 @@ def test_services_probe_healthz_and_readyz_on_their_metrics_port(
     both on the port Prometheus scrapes /metrics from."""
     for objects in rendered.values():
         for service, port in SCRAPED.items():
-            item = container(objects, service)
+            item = container(objects, k8s.deployment_of(service))
             probes = {
                 name: item[name]["httpGet"]
                 for name in ("startupProbe", "livenessProbe", "readinessProbe")
@@ -208,15 +166,16 @@ def test_monitoring_reaches_only_the_metrics_ports(
         peers = {peer.name: peer for peer in netpol.network_peers(objects)}
         prometheus = peers["prometheus"]
         for service, port_name in SCRAPED.items():
-            port = k8s.container_ports(container(objects, service))[port_name]
-            assert netpol.allowed(objects, prometheus, peers[service], port), service
-            assert not netpol.allowed(objects, peers["monitoring-other"], peers[service], port)
+            deployment = k8s.deployment_of(service)
+            port = k8s.container_ports(container(objects, deployment))[port_name]
+            assert netpol.allowed(objects, prometheus, peers[deployment], port), service
+            assert not netpol.allowed(objects, peers["monitoring-other"], peers[deployment], port)
         off_limits = ("client", "mythos-rabbitmq-", "mythos-auth-db-", "mythos-game-db-")
         for name, peer in peers.items():
             if name.startswith(off_limits):
                 for port in peer.ports.values():
                     assert not netpol.allowed(objects, prometheus, peer, port), (name, port)
-        for service in ("game", "persistence"):
+        for service in (k8s.GAME_S1, "persistence"):
             for port in peers[service].ports.values():
                 assert not netpol.allowed(
                     objects, peers["ingress-controller"], peers[service], port
@@ -233,8 +192,8 @@ def test_game_finishes_its_command_before_the_kill(
 
     default = GameSettings.model_fields["shutdown_grace_seconds"].default
     for objects in rendered.values():
-        pod = get(objects, "Deployment", "game")["spec"]["template"]["spec"]
-        grace = float(_config(objects, "game").get("GAME_SHUTDOWN_GRACE_SECONDS", default))
+        pod = get(objects, "Deployment", k8s.GAME_S1)["spec"]["template"]["spec"]
+        grace = float(_config(objects, k8s.GAME_S1).get("GAME_SHUTDOWN_GRACE_SECONDS", default))
         assert pod["terminationGracePeriodSeconds"] >= grace + 5
         assert "lifecycle" not in pod["containers"][0]
 
@@ -290,7 +249,7 @@ def test_every_service_logs_json_explicitly(rendered: dict[str, list[dict[str, A
     prefixes = {"auth": "AUTH_", "ws-edge": "EDGE_", "game": "GAME_", "persistence": "PERSISTENCE_"}
     for objects in rendered.values():
         for service, prefix in prefixes.items():
-            config = _config(objects, service)
+            config = _config(objects, k8s.deployment_of(service))
             assert config[f"{prefix}LOG_FORMAT"] == "json", service
             assert config[f"{prefix}LOG_LEVEL"] == "INFO", service
 
@@ -325,7 +284,8 @@ def test_prod_runs_every_service_in_production_mode(
         for name in list(os.environ):
             if name.startswith(prefix) or name in ("MYTHOS_ENVIRONMENT", "AMQP_URL"):
                 monkeypatch.delenv(name)
-        for name, value in _container_environment(objects, container(objects, service)).items():
+        item = container(objects, k8s.deployment_of(service))
+        for name, value in _container_environment(objects, item).items():
             monkeypatch.setenv(name, value)
         assert settings_class().environment == "production", service
     host = get(objects, "Ingress", "mythos")["spec"]["rules"][0]["host"]
@@ -400,7 +360,7 @@ def test_service_settings_accept_the_manifest_environment(
     module_name, class_name, port_field, host_field = SETTINGS[service]
     settings_class = getattr(importlib.import_module(module_name), class_name)
     objects = rendered[overlay]
-    item = container(objects, service)
+    item = container(objects, k8s.deployment_of(service))
     environment = _container_environment(objects, item)
     prefix = settings_class.model_config["env_prefix"]
     known = set()
@@ -442,7 +402,9 @@ def test_every_bus_service_declares_the_same_replicated_queue_type(
         ("persistence", "PERSISTENCE"),
         ("auth", "AUTH"),
     ):
-        environment = _container_environment(objects, container(objects, service))
+        environment = _container_environment(
+            objects, container(objects, k8s.deployment_of(service))
+        )
         types[service] = environment.get(
             f"{prefix}_AMQP_QUEUE_TYPE", environment.get("MYTHOS_AMQP_QUEUE_TYPE")
         )
