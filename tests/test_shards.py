@@ -7,9 +7,12 @@ north crosses the boundary."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
+
+from test_gameplay_support import grant_admin, join
 
 START_ROOM = "independence-square"  # shard s1
 NORTH_ROOM = "miskatonic-quad"  # shard s2
@@ -140,6 +143,63 @@ async def test_global_lines_from_two_shards_reach_every_listener_in_one_order(
     ]
     assert history[-len(order) :] == order
     for player in (alice, bob, carol, dave, erin):
+        _assert_one_clean_stream(player)
+        await player.close()
+
+
+async def test_an_admin_on_s1_teleports_mutes_and_kicks_players_on_s2(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    ada, bob, carol = [await join(system, players, prefix) for prefix in ("Ad", "Bo", "Ca")]
+    for walker in (bob, carol):  # to s2
+        assert (await walker.run("north"))["success"] is True
+    ada = await grant_admin(system, players, ada.name)  # logs in again, on s1
+
+    # teleport Bob within s2 (s1 knows him from the directory within a second).
+    async with asyncio.timeout(10):
+        while True:
+            moved = await ada.run("teleport", bob.name, "science-hall")
+            if not moved["result"].startswith("There is no one"):
+                break
+            await asyncio.sleep(0.2)
+    assert moved["result"] == f"{bob.name} is now in Science Hall Laboratory (science-hall)."
+    await bob.wait_for(
+        lambda m: m["event_type"] == "room_update" and m["data"]["room"]["id"] == "science-hall",
+        what="Bob's room_update",
+    )
+    await bob.event(
+        "chat_message",
+        channel="system",
+        text=f"[system] {ada.name} moves you to Science Hall Laboratory.",
+    )
+
+    # mute and unmute Carol on s2.
+    muted = await ada.run("mute", carol.name, "5")
+    assert muted["result"] == f"{carol.name} is muted for 5 minutes.", muted
+    await carol.event(
+        "chat_message",
+        channel="system",
+        text=f"[system] {ada.name} has muted you for 5 minutes: you cannot speak until then.",
+    )
+    refused = await carol.run("say", "hi")
+    assert refused["success"] is False and "You are muted for" in refused["result"], refused
+    assert (await ada.run("unmute", carol.name))["result"] == f"{carol.name} may speak again."
+    assert (await carol.run("say", "free"))["success"] is True
+
+    # kick Carol on s2: told why, closed with 4004.
+    kicked = await ada.run("kick", carol.name, "testing")
+    assert kicked["result"] == f"{carol.name} is removed from the game.", kicked
+    await carol.event(
+        "chat_message",
+        channel="system",
+        text=f"[system] {ada.name} has removed you from the game: testing",
+    )
+    async with asyncio.timeout(10):
+        while carol.close_code is None:
+            await asyncio.sleep(0.05)
+    assert carol.close_code == 4004
+    for player in (ada, bob):
         _assert_one_clean_stream(player)
         await player.close()
 

@@ -6,15 +6,21 @@ from mythos_contracts.events import ChatMessageData
 
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome, refused
 from mythos_game.domain.movement import arrival_text, move_player
-from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.outgoing import Outgoing, RemoteCall, ToPlayer
 from mythos_game.domain.roster import Player
 from mythos_game.domain.world import Room
 
 
 def online(ctx: Context, name: str) -> Player | Outcome:
-    """The player called ``name`` (any case), or the refusal to give."""
+    """The player called ``name`` (any case), or the refusal to give; for a player on
+    another shard, the call that runs the command there (``Outcome.call``)."""
     player = ctx.roster.find_by_name(name)
     if player is None:
+        elsewhere = ctx.directory.find_elsewhere(name)
+        if elsewhere is not None:
+            command, args = ctx.invocation
+            call = RemoteCall(elsewhere.shard, elsewhere.player_id, elsewhere.name, command, args)
+            return Outcome(True, "", call=call)
         return refused(f"There is no one called '{name}' online.")
     return player
 
@@ -41,10 +47,10 @@ def relocate(ctx: Context, player: Player, room: Room, action: str, notice: str)
     events = move_player(ctx.world, ctx.roster, player, room.id, ctx.state)
     audit = [AuditEntry(action, player.name, f"from={origin} to={room.id}")]
     if player.id == ctx.actor.id:
-        text = (
-            f"You step between places.\n{arrival_text(ctx.world, ctx.roster, room.id, ctx.state)}"
-        )
-        return Outcome(True, text, events, state_changed=True, audit=audit)
+        lead = "You step between places."
+        text = f"{lead}\n{arrival_text(ctx.world, ctx.roster, room.id, ctx.state)}"
+        # Into another shard's room, the shard crossed to describes it (who is there).
+        return Outcome(True, text, events, state_changed=True, audit=audit, lead=lead)
     events.append(system_line(ctx, player, notice))
     return Outcome(
         True,

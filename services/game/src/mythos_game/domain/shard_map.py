@@ -31,10 +31,10 @@ BUILT_IN = "the built-in shard map"
 
 
 NOT_ACROSS_SHARDS = (
-    "players cross between shards, and who, whisper, reply, global, broadcast and admin "
-    "status reach every shard (the world directory, the lobby's order), but the other "
-    "admin commands and new character names reach only this shard's players (not built "
-    "across shards yet)"
+    "players cross between shards, and who, whisper, reply, global, broadcast, admin "
+    "status, teleport, goto, summon, kick, mute and unmute reach every shard (the world "
+    "directory, the lobby's order, shard calls), but new character names are checked "
+    "only against this shard's (not built across shards yet)"
 )
 """What a split map does not do yet, said in the game's start line."""
 

@@ -18,6 +18,7 @@ from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.player_command_wire import read_player_command
 from mythos_contracts.routing import is_revocation_key
+from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PlayerTransfer
 from pydantic import Field, TypeAdapter
 
@@ -30,11 +31,27 @@ log = logging.getLogger(__name__)
 # The queue also carries the auth service's revocations (docs/architecture.md).
 # And, between shards, players crossing to this one (``PlayerTransfer``) and whispers to
 # its players from another (``WhisperRelay``), and ``global``/``broadcast`` lines to order
-# (``GlobalSaid``, the lobby's) or to stamp (``GlobalLine``).
+# (``GlobalSaid``, the lobby's) or to stamp (``GlobalLine``), and admin commands on this
+# shard's players (``ShardCall``) and their results (``ShardCallResult``).
 GameInput = Annotated[
-    EdgeMessage | AccountRevoked | PlayerTransfer | WhisperRelay | GlobalSaid | GlobalLine,
+    EdgeMessage
+    | AccountRevoked
+    | PlayerTransfer
+    | WhisperRelay
+    | GlobalSaid
+    | GlobalLine
+    | ShardCall
+    | ShardCallResult,
     Field(discriminator="kind"),
 ]
+_FROM_GAMES_ONLY = (
+    PlayerTransfer,
+    WhisperRelay,
+    GlobalSaid,
+    GlobalLine,
+    ShardCall,
+    ShardCallResult,
+)
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 
@@ -110,11 +127,7 @@ class CommandIntake:
         # reading takes them; the model reads the rest, and words what it refuses. A body
         # that is not a valid message is a sender's bug: raising dead-letters it.
         message = read_player_command(delivery.body) or GAME_INPUT.validate_json(delivery.body)
-        if (
-            isinstance(message, PlayerTransfer | WhisperRelay | GlobalSaid | GlobalLine)
-            and self._publisher
-            and not from_a_shard
-        ):
+        if isinstance(message, _FROM_GAMES_ONLY) and self._publisher and not from_a_shard:
             # Only a game moves a player between shards or relays a line: never an edge.
             log.warning("dropped a %s from broker user %r", message.kind, delivery.user_id)
             UNTRUSTED_COMMANDS.inc()

@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Settlement
@@ -28,6 +29,7 @@ from mythos_contracts.events import CommandResponseData, GameTickData
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand, wire_json
+from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PendingCommand, PlayerTransfer
 
 from mythos_game.domain.character import Characteristics
@@ -56,6 +58,7 @@ from mythos_game.service_layer.metrics import (
 )
 from mythos_game.service_layer.player_transfer import PlayerTransfers, pending_command
 from mythos_game.service_layer.sessions import Sessions
+from mythos_game.service_layer.shard_calls import PendingCall, run_called, stand_in
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.world_directory import WorldSpan
 
@@ -144,7 +147,9 @@ class Dispatcher:
         | PlayerTransfer
         | WhisperRelay
         | GlobalSaid
-        | GlobalLine,
+        | GlobalLine
+        | ShardCall
+        | ShardCallResult,
     ) -> None:
         if isinstance(message, PlayerTransfer):
             await self._arrive(message)
@@ -154,6 +159,12 @@ class Dispatcher:
             await self._global_line(message)
             return
         if await self._forwarded(message):
+            return
+        if isinstance(message, ShardCall):
+            await self._shard_call(message)
+            return
+        if isinstance(message, ShardCallResult):
+            await self._call_result(message)
             return
         if isinstance(message, WhisperRelay):
             if self._span is None:
@@ -223,6 +234,7 @@ class Dispatcher:
                 self._journal.touch_everyone()
             await self._sessions.tick()
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
+            await self._answer_late_calls()
             self._ward_arrivals()
             ctx = self._tick_context()
             await self._apply_tick(run_tick(ctx), ctx.status)
@@ -298,8 +310,68 @@ class Dispatcher:
                 else:
                     await lines.deliver(message)
 
+    async def _shard_call(self, call: ShardCall) -> None:
+        """Run an admin's command from another shard on a player here; answer it."""
+        if self._span is None:
+            raise ValueError("a shard call reached a game that holds the whole world")
+        with log_context(player_id=call.player_id):
+            async with self._unit(call.delivery_id, call.player_id, defer=True):
+                admin = stand_in(call.admin)
+                ledger = StatusLedger()
+                outcome = run_called(call, self.context(admin, call.admin.role, ledger))
+                moved = self._sessions.unbind_moved() | self._sessions.take_placed()
+                await self._save(None, outcome, ledger)
+                await self._save_items()
+                for entry in outcome.audit:
+                    audit(admin, call.admin.role, entry)
+                events = [*outcome.events, *self._room_entries(), *ledger.events()]
+                await self._publisher.publish(events)
+                for ending in outcome.disconnects:
+                    await self._sessions.disconnect(ending)
+                # Teleported or summoned into another shard's room: they cross.
+                await self._send_transfers(self._depart(moved))
+                await self._span.calls.answer(call, outcome.success, outcome.text)
+                PLAYERS_ONLINE.set(len(self._roster))
+
+    async def _call_result(self, result: ShardCallResult) -> None:
+        """Another shard ran an admin's command: answer the admin."""
+        if self._span is None:
+            raise ValueError("a shard call result reached a game that holds the whole world")
+        with log_context(player_id=result.player_id):
+            async with self._unit(result.delivery_id, result.player_id, defer=True):
+                pending = self._span.calls.settle(result)
+                if pending is not None:
+                    await self._answer_call(pending, result.success, result.text)
+
+    async def _answer_late_calls(self) -> None:
+        """Answer the admins' commands whose shard calls got no result in time."""
+        if self._span is not None:
+            for pending in self._span.calls.expired(self._clock()):
+                text = f"Could not reach {pending.target_name}; try again."
+                await self._answer_call(pending, False, text)
+
+    async def _answer_call(self, pending: PendingCall, success: bool, text: str) -> None:
+        player = self._roster.get(pending.player_id)
+        if player is None:
+            return  # the admin left meanwhile
+        response = CommandResponseData(
+            command=pending.command, command_id=pending.command_id, success=success, result=text
+        )
+        if pending.command_id is not None:
+            self._sessions.links[player.id].remember(pending.command_id, response)
+            if self._journal is not None:
+                self._journal.answered(player.id, pending.command_id, response)
+        answer = Outgoing("command_response", ToPlayer(player.id), response)
+        await self._publisher.publish([replace(answer, answers=pending.delivery_id)])
+
     async def _forwarded(
-        self, message: EdgeMessage | WirePlayerCommand | AccountRevoked | WhisperRelay
+        self,
+        message: EdgeMessage
+        | WirePlayerCommand
+        | AccountRevoked
+        | WhisperRelay
+        | ShardCall
+        | ShardCallResult,
     ) -> bool:
         """Send on an input for a player who crossed to another shard (in order: on the
         one channel, as it comes); True when it was."""
@@ -350,6 +422,10 @@ class Dispatcher:
             return
         ledger = StatusLedger()
         outcome = self._run(player, msg, handling, ledger)
+        if outcome.call is not None and self._span is not None:
+            # Run by the target's shard: answered when its result comes back.
+            await self._span.calls.send(player, msg, outcome.call, self._clock())
+            return
         # Before any event goes out: a mover's room events go by their player key until
         # their edge confirms it bound the new room.
         moved = self._sessions.unbind_moved() | self._sessions.take_placed()
@@ -407,11 +483,33 @@ class Dispatcher:
         if handling.outcome != "error":
             handling.outcome = "ok" if outcome.success else "rejected"
 
-    async def _save(self, player: Player, outcome: Outcome, ledger: StatusLedger) -> None:
+    def context(self, player: Player, role: str, ledger: StatusLedger) -> Context:
+        """What a command run for ``player`` sees (no directory: only this shard)."""
+        return Context(
+            self._world,
+            self._roster,
+            player,
+            COMMANDS,
+            now=self._clock(),
+            rules=self._rules,
+            limiter=self._limiter,
+            started_at=self._started_at,
+            can_ban=self._account_requests is not None,
+            role=role,
+            links=self._sessions.links,
+            state=self.state,
+            tick=self._tick_number,
+            rng=self._rng,
+            status=ledger,
+            names=self._sessions.names,
+            pending_rolls=self._pending_rolls,
+        )
+
+    async def _save(self, player: Player | None, outcome: Outcome, ledger: StatusLedger) -> None:
         """Queue the saves of what a command changed: players' rows, then characters
-        (each once)."""
+        (each once). ``player``: the actor, None when not in the world here."""
         characters: dict[str, Character] = {}
-        if outcome.state_changed:
+        if outcome.state_changed and player is not None:
             await self._sessions.save_player_row(player)
             characters[player.character.id] = player.character
         for other in outcome.changed_players:
@@ -439,25 +537,8 @@ class Dispatcher:
             if why_not is not None:
                 handling.outcome = "rejected"
                 return Outcome(False, why_not)
-        ctx = Context(
-            self._world,
-            self._roster,
-            player,
-            COMMANDS,
-            now=self._clock(),
-            rules=self._rules,
-            limiter=self._limiter,
-            started_at=self._started_at,
-            can_ban=self._account_requests is not None,
-            role=msg.player_role,
-            links=self._sessions.links,
-            state=self.state,
-            tick=self._tick_number,
-            rng=self._rng,
-            status=ledger,
-            names=self._sessions.names,
-            pending_rolls=self._pending_rolls,
-        )
+        ctx = self.context(player, msg.player_role, ledger)
+        ctx.invocation = (spec.name, tuple(parsed.args))
         if self._span is not None:
             ctx.directory = self._span.replica
             ctx.spans_shards = True

@@ -45,6 +45,7 @@ from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.global_lines import GlobalLines
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_transfer import PlayerTransfers
+from mythos_game.service_layer.shard_calls import ShardCalls
 from mythos_game.service_layer.stored_state import next_version
 from mythos_game.service_layer.whisper_relays import WhisperRelays
 from mythos_game.settings import GameSettings
@@ -263,13 +264,15 @@ def _state(entry: Present) -> tuple[str, str, bool, str]:
 @dataclass(frozen=True)
 class WorldSpan:
     """What a shard of a split map does for the world beyond it: its presence in the
-    directory, the replica its commands read, whispers to other shards, and ``global``
-    and ``broadcast`` lines in the lobby's order."""
+    directory, the replica its commands read, whispers to other shards, ``global``
+    and ``broadcast`` lines in the lobby's order, and admin commands on other shards'
+    players."""
 
     presence: ShardPresence
     replica: DirectoryReplica
     whispers: WhisperRelays
     global_lines: GlobalLines
+    calls: ShardCalls
 
 
 async def follow_directory(
@@ -332,4 +335,5 @@ def world_span(
         rules=settings.rules(),
         rng=random.Random(),
     )
-    return WorldSpan(presence, replica, whispers, global_lines)
+    calls = ShardCalls(bus, shard=replica.shard)
+    return WorldSpan(presence, replica, whispers, global_lines, calls)

@@ -1,0 +1,129 @@
+"""Admin commands on a player of another shard (docs/design/shards.md §9): the admin's
+shard sends the command to the target's shard (``ShardCall``) and keeps the admin's
+command pending; the target's shard runs it and answers (``ShardCallResult``); the
+admin's shard answers the command then, or with a refusal after ``CALL_TIMEOUT_SECONDS``.
+Calls and results go out in their units' journaled outboxes, with ids derived from the
+admin's delivery id, so a shard handles each once. The pending calls themselves are
+kept in memory only: an admin's shard that restarts meanwhile never answers them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from mythos_contracts.bus import Bus
+from mythos_contracts.player_command_wire import AnyPlayerCommand
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.shard_calls import CallingAdmin, ShardCall, ShardCallResult
+
+from mythos_game.domain.characters import standard_investigator
+from mythos_game.domain.commands.base import Context, Outcome
+from mythos_game.domain.commands.registry import resolve
+from mythos_game.domain.outgoing import RemoteCall
+from mythos_game.domain.roster import Player
+
+log = logging.getLogger(__name__)
+
+CALL_TIMEOUT_SECONDS = 5.0
+"""How long an admin's command waits for another shard's result before giving up."""
+
+CALLABLE = frozenset({"teleport", "summon", "kick", "mute", "unmute"})
+"""The commands another shard may ask this one to run for an admin."""
+
+_CALL_IDS = uuid.UUID("9e6b2a41-0c7d-4f38-a5e2-71d0b84c3f96")
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """An admin's command waiting for another shard's result."""
+
+    player_id: str
+    command: str
+    command_id: str | None
+    delivery_id: str
+    target_name: str
+    deadline: float
+
+
+class ShardCalls:
+    def __init__(self, bus: Bus, *, shard: str, timeout: float = CALL_TIMEOUT_SECONDS) -> None:
+        """``bus``: the one the game publishes through (inside a unit, the journal's)."""
+        self._bus = bus
+        self._shard = shard
+        self._timeout = timeout
+        self._pending: dict[str, PendingCall] = {}
+
+    async def send(
+        self, admin: Player, msg: AnyPlayerCommand, call: RemoteCall, now: float
+    ) -> None:
+        """Send ``admin``'s command to the target's shard; it stays pending until the
+        result comes back or ``now`` + the timeout passes."""
+        self._pending[msg.delivery_id] = PendingCall(
+            admin.id, msg.command, msg.command_id, msg.delivery_id, call.name, now + self._timeout
+        )
+        message = ShardCall(
+            delivery_id=uuid.uuid5(_CALL_IDS, f"call:{msg.delivery_id}").hex,
+            call_id=msg.delivery_id,
+            player_id=call.player_id,
+            admin=CallingAdmin(
+                player_id=admin.id,
+                character_id=admin.character_id,
+                name=admin.name,
+                room_id=admin.room_id,
+                shard=self._shard,
+                role=msg.player_role,
+            ),
+            command=call.command,
+            args=list(call.args),
+        )
+        key = command_key(call.shard, call.player_id)
+        await self._bus.publish(COMMANDS_EXCHANGE, key, message.model_dump_json().encode())
+
+    async def answer(self, call: ShardCall, success: bool, text: str) -> None:
+        """The target's shard's part: send what the command did back to the admin."""
+        result = ShardCallResult(
+            delivery_id=uuid.uuid5(_CALL_IDS, f"result:{call.call_id}").hex,
+            call_id=call.call_id,
+            player_id=call.admin.player_id,
+            success=success,
+            text=text,
+        )
+        key = command_key(call.admin.shard, call.admin.player_id)
+        await self._bus.publish(COMMANDS_EXCHANGE, key, result.model_dump_json().encode())
+
+    def settle(self, result: ShardCallResult) -> PendingCall | None:
+        """The pending command ``result`` answers; None when it timed out (or was never
+        sent from here)."""
+        pending = self._pending.pop(result.call_id, None)
+        if pending is None:
+            log.info("a shard call's result came after the call gave up: %s", result.call_id)
+        return pending
+
+    def expired(self, now: float) -> list[PendingCall]:
+        """The pending commands whose time is up (taken out)."""
+        late = [p for p in self._pending.values() if p.deadline <= now]
+        for pending in late:
+            del self._pending[pending.delivery_id]
+        return late
+
+
+def stand_in(admin: CallingAdmin) -> Player:
+    """The calling admin as a command on this shard sees them: not in the world here."""
+    character = standard_investigator(admin.character_id, admin.player_id, admin.name)
+    return Player(admin.player_id, admin.name, admin.room_id, 0, character=character)
+
+
+def run_called(call: ShardCall, ctx: Context) -> Outcome:
+    """Run ``call``'s command in ``ctx`` (whose actor is the admin's ``stand_in``): only
+    the commands of ``CALLABLE``, and never a further call (``ctx`` has no directory)."""
+    parsed = resolve(call.command, call.args, {}, ctx.rules.max_alias_depth)
+    if isinstance(parsed, str) or parsed.spec.name not in CALLABLE:
+        return Outcome(False, f"'{call.command}' cannot reach a player on another shard.")
+    ctx.invocation = (parsed.spec.name, tuple(parsed.args))
+    try:
+        return parsed.spec.run(ctx, parsed.args)
+    except Exception:
+        log.exception("shard call %r failed for %s", call.command, call.player_id)
+        return Outcome(False, "Something went wrong with that command; it has been logged.")
