@@ -21,6 +21,7 @@ from mythos_contracts.envelope import (
     EventEnvelope,
     HeldConnection,
     PlayerCommand,
+    ResumeFrom,
     RoomBound,
     SessionOpened,
 )
@@ -460,6 +461,53 @@ async def test_a_player_carried_into_another_shards_room_crosses_without_a_comma
     assert numbers == list(range(1, len(numbers) + 1))
     assert _kinds(peer, "alice").count("game_state") == 1
     assert ("s1", "Alice") in _presence(peer, "carol", "player_left")
+    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()
+
+
+async def test_a_reconnect_after_the_forwarding_window_reaches_the_players_shard(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """Long after Alice crossed, her connection drops and a new one opens: a new
+    connection's inputs go to the lobby (s1 hosts it), and s1, which no longer forwards
+    her, sends them on to the shard the world directory says holds her. She resumes her
+    stream there: no second game_state, nothing missed."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1_bus, s1_journal = make_bus("game-s1"), MemoryJournal()
+    await s1_bus.connect()
+    s1 = GameService(
+        game_settings(shard="s1", shard_map=SPLIT, transfer_forward_seconds=0.2),
+        s1_bus,
+        s1_journal,
+    )
+    await s1.start()
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    await edge.join("alice")
+    await edge.walk("alice", "north", QUAD, "a-go")
+    directory = s1.directory
+    assert directory is not None
+    await peer.wait_until(
+        lambda: (seen := directory.get_elsewhere("alice")) is not None and seen.shard == "s2"
+    )
+    await asyncio.sleep(0.3)  # past s1's forwarding window
+    stream = _delivered(peer, "alice")
+    epoch = next(e.data for _, e in stream if e.event_type == "game_state")
+    resume = ResumeFrom(
+        session_id=epoch["session_id"], epoch=epoch["epoch"], last_seq=stream[-1][0]
+    )
+    again = {**_ids("alice"), "connection_id": "c-alice-2"}
+    await edge.send("alice", SessionOpened(**again, resume=resume), shard=LOBBY_SHARD)
+    await peer.wait_until(lambda: len(_delivered(peer, "alice")) > len(stream))
+    said = PlayerCommand(**again, command="say", args=["back"], command_id="a-back")
+    await edge.send("alice", said)
+    await peer.wait_until(lambda: len(edge.answers("alice", "a-back")) == 1)
+    assert _kinds(peer, "alice").count("game_state") == 1, "resumed, not adopted by s1"
+    assert edge.route("alice") == "s2"
+    numbers = [seq for seq, _ in _delivered(peer, "alice")]
+    assert numbers == list(range(1, len(numbers) + 1))
     for service, bus in ((s1, s1_bus), (s2, s2_bus)):
         await service.stop()
         await bus.close()

@@ -334,6 +334,7 @@ class GameService:
             shard_map=self.shard_map,
             forward_seconds=settings.transfer_forward_seconds,
             forwarded=recovered.forwards,
+            directory=self.directory,
         )
         dispatcher = Dispatcher(
             world,

@@ -37,6 +37,7 @@ from mythos_contracts.transfer import (
 )
 
 from mythos_game.domain.commands.base import Outcome
+from mythos_game.domain.directory import DirectoryView
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.movement import arrival_text
 from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
@@ -82,13 +83,15 @@ class PlayerTransfers:
         shard_map: ShardMap,
         forward_seconds: float = FORWARD_SECONDS,
         forwarded: Mapping[str, tuple[str, int, float]] | None = None,
+        directory: DirectoryView | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """``bus``: the one the game publishes through (inside a unit, the journal's);
         ``journal``: where departures, forwards and answers are recorded too;
         ``forwarded``: the previous game's forwards, from its journal (player -> shard,
-        hop, seconds since the last record of it)."""
+        hop, seconds since the last record of it); ``directory``: where the other shards
+        say their players are (a split map's replica)."""
         self._world = world
         self._roster = roster
         self._sessions = sessions
@@ -104,6 +107,7 @@ class PlayerTransfers:
         self._hops: dict[str, int] = {}
         """Each player's last hop this shard saw (sent or taken)."""
         self._forwards: dict[str, Forward] = {}
+        self._directory = directory
         now = clock()
         for player_id, (to, hop, age) in (forwarded or {}).items():
             if age < forward_seconds:
@@ -260,14 +264,23 @@ class PlayerTransfers:
         self._hops[player_id] = max(self._hops.get(player_id, 0), hop)
 
     def forwarding(self, player_id: str) -> str | None:
-        """The shard this one forwards ``player_id``'s inputs to, if any (and not while the
-        player is here)."""
+        """The shard this one forwards ``player_id``'s inputs to, if any (never while the
+        player is here): where they crossed to, for a while after; else the shard the
+        directory says holds them (a reconnect comes to the lobby, which ``s1`` hosts,
+        and goes on to the player's shard: the lobby's part of §7)."""
+        if self._roster.get(player_id) is not None:
+            return None
+        now = self._clock()
         forward = self._forwards.get(player_id)
-        if forward is None or self._roster.get(player_id) is not None:
-            return None
-        if self._clock() > forward.until:
+        if forward is not None and now > forward.until:
             del self._forwards[player_id]
-            return None
+            forward = None
+        if forward is None:
+            present = None if self._directory is None else self._directory.get_elsewhere(player_id)
+            if present is None or present.shard == self.shard:
+                return None
+            forward = Forward(present.shard, present.hop, now + self._forward_seconds)
+            self._forwards[player_id] = forward
         return forward.shard
 
     async def forward(self, player_id: str, body: bytes) -> None:
