@@ -115,7 +115,7 @@ protocol: install ## Regenerate the protocol's JSON Schema and the client's type
 bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench
 
-chaos: install ## Faults under 40 talking players, each on a fresh distributed system; writes docs/reliability.md (~10 min)
+chaos: install ## Faults under 40 talking players on two game shards, each fault on a fresh distributed system; writes docs/reliability.md (~11 min)
 	$(UV) run --frozen python -m mythos_chaos
 
 test-e2e: install chromium ## Client end-to-end tests: the whole system in Debian's Chromium (/usr/bin/chromium)
