@@ -18,7 +18,13 @@ from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.directory import DirectoryDelta, WhisperRelay
-from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionClosed, SessionOpened
+from mythos_contracts.envelope import (
+    PlayerCommand,
+    ResumeFrom,
+    RoomBound,
+    SessionClosed,
+    SessionOpened,
+)
 from mythos_contracts.events import ChatMessageData
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
@@ -234,6 +240,60 @@ async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
         # s2 times him out after the grace: he leaves, and s1's who drops him.
         who = await edge.until_who("alice", lambda text: "Bob" not in text)
         assert who.splitlines()[0] == "Players online (1):"
+    finally:
+        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
+            await service.stop()
+            await bus.close()
+        await peer.bus.close()
+
+
+async def test_past_the_forward_window_the_lobby_sends_a_session_open_to_s2(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await _shard(make_bus, game_settings, "s1", transfer_forward_seconds=0.2)
+    s2, s2_bus, _ = await _shard(make_bus, game_settings, "s2")
+    edge = Edge(peer)
+    try:
+        for pid in ("alice", "bob", "carol"):
+            await edge.join(pid)
+        for pid in ("bob", "carol"):
+            await edge.command(pid, "go", "north")
+            await edge.send(pid, RoomBound(room_id=QUAD, **_ids(pid)))
+        await edge.until_who("alice", lambda text: "Carol -" in text)  # s1 knows both moved
+        await asyncio.sleep(0.3)  # s1's forward window is over
+
+        # Bob drops, misses a line, and comes back on a new connection through the lobby.
+        await edge.send("bob", SessionClosed(**_ids("bob")))
+        await edge.until_who("alice", lambda text: "Bob (link-dead)" in text)
+        (state,) = edge.stamped("bob", "game_state")
+        last_seen = max(e.recipients["bob"] for e in peer.events if "bob" in e.recipients)
+        await edge.command("carol", "say", "you missed this")
+        resume = ResumeFrom(
+            session_id=state.data["session_id"], epoch=state.data["epoch"], last_seq=last_seen
+        )
+        lobby = command_key(LOBBY_SHARD, "bob")
+        back = SessionOpened(resume=resume, **{**_ids("bob"), "connection_id": "c-bob-2"})
+        await peer.bus.publish(COMMANDS_EXCHANGE, lobby, back.model_dump_json().encode())
+        await peer.wait_until(
+            lambda: any(e.connection_id == "c-bob-2" for e in edge.stamped("bob", "chat_message"))
+        )
+        replayed = [e for e in edge.stamped("bob", "chat_message") if e.connection_id == "c-bob-2"]
+        assert [(e.shard, e.data["message"]) for e in replayed] == [("s2", "you missed this")]
+        assert replayed[0].recipients["bob"] == last_seen + 1
+        assert len(edge.stamped("bob", "game_state")) == 1, "resumed, not resynced"
+
+        # A second login, through the lobby too: s2 replaces the connection (4001).
+        again = SessionOpened(**{**_ids("bob"), "connection_id": "c-bob-3"})
+        await peer.bus.publish(COMMANDS_EXCHANGE, lobby, again.model_dump_json().encode())
+        await peer.wait_until(lambda: len(edge.stamped("bob", "game_state")) == 2)
+        (closing,) = [e for e in peer.events if e.event_type == "disconnect"]
+        assert (closing.connection_id, closing.data["code"]) == ("c-bob-2", 4001)
+        assert [e.shard for e in edge.stamped("bob", "game_state")] == ["s1", "s2"]
+        who = await edge.command("alice", "who")
+        assert [line for line in who.splitlines() if "Bob" in line] == [
+            "  Bob - Miskatonic University Quad, Miskatonic University"
+        ]
     finally:
         for service, bus in ((s1, s1_bus), (s2, s2_bus)):
             await service.stop()
