@@ -12,10 +12,22 @@ import json
 import uuid
 from typing import Any
 
+from stream_client import StreamClient
 from test_gameplay_support import grant_admin, join
 
 START_ROOM = "independence-square"  # shard s1
 NORTH_ROOM = "miskatonic-quad"  # shard s2
+
+
+# As tests/test_delivery_guarantees.py: heartbeats every second, a grace of 4 s.
+FAST = {
+    "GAME_HEARTBEAT_INTERVAL_SECONDS": "1",
+    "GAME_LINKDEAD_GRACE_SECONDS": "4",
+    "EDGE_EDGE_HEARTBEAT_SECONDS": "1",
+    "GAME_EDGE_TIMEOUT_SECONDS": "10",
+}
+FORWARD_SECONDS = 3.0
+"""``GAME_TRANSFER_FORWARD_SECONDS`` in the session tests: s1's forward table runs out."""
 
 
 def _name(prefix: str) -> str:
@@ -209,3 +221,170 @@ async def _settle(player: Any) -> list[dict[str, Any]]:
     what was sent before it are in by then: one player's commands run in order)."""
     await player.run("look")
     return [m for m in player.received if m["event_type"] == "command_response"]
+
+
+def _edge_url(system: Any, index: int) -> str:
+    """One edge's own address (the front door spreads connections; these tests choose)."""
+    return f"http://127.0.0.1:{int(system.env['MYTHOS_INTERNAL_PORT_BASE']) + 3 + index}"
+
+
+async def _stream_client(system: Any, players: Any, prefix: str, url: str) -> StreamClient:
+    name = _name(prefix)
+    player = await players.register_and_login(system.url, name)
+    client = StreamClient(name, player.token, url)
+    await client.start()
+    await client.wait_for(lambda m: m["event_type"] == "game_state", what="game_state")
+    return client
+
+
+async def _walk_north(client: StreamClient) -> None:
+    assert (await client.run("north"))["success"] is True
+    await client.wait_for(
+        lambda m: m["event_type"] == "room_update" and m["data"]["room"]["id"] == NORTH_ROOM,
+        what="the quad",
+    )
+
+
+async def _who_until(client: StreamClient, done: Any, what: str, timeout: float = 20) -> str:
+    """``who``, again and again, until ``done(its text)``."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                listing: str = (await client.run("who"))["result"]
+                if done(listing):
+                    return listing
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise AssertionError(f"{client.name}'s who: no {what} within {timeout}s") from None
+
+
+def _lines_naming(listing: str, name: str) -> list[str]:
+    return [line for line in listing.splitlines() if name in line]
+
+
+def _presence_of(name: str, listener: StreamClient) -> list[str]:
+    """The ``player_entered``/``player_left`` of ``name`` that ``listener`` saw, in order."""
+    kinds = ("player_entered", "player_left")
+    return [
+        m["event_type"]
+        for m in listener.stream
+        if m["event_type"] in kinds and m["data"].get("player_name") == name
+    ]
+
+
+def _assert_no_resync(*clients: StreamClient) -> None:
+    for client in clients:
+        print(client.report())
+        assert client.gaps == 0 and client.duplicates == 0, client.report()
+        assert client.resyncs == 0, client.report()
+        states = [m for m in client.stream if m["event_type"] == "game_state"]
+        assert len(states) == 1, f"{client.name} got {len(states)} game_state"
+
+
+async def _drop_and_resume_on_s2(
+    alice: StreamClient, bob: StreamClient, carol: StreamClient, tag: str
+) -> None:
+    """Alice (on s2) drops; s1's ``who`` marks her link-dead; Bob (on s2) says three
+    lines; she resumes through the lobby and gets exactly those, then a live one."""
+    alice.auto_resume = False
+    alice.drop()
+    await alice.disconnected()
+    await _who_until(carol, lambda w: f"{alice.name} (link-dead)" in w, "link-dead mark")
+    said = [f"{tag}-{i}" for i in range(3)]
+    for text in said:
+        await bob.run("say", text)
+    alice.auto_resume = True
+    await alice.start()
+    await alice.wait_for(lambda m: m["data"].get("message") == said[-1], what="the missed lines")
+    await bob.run("say", f"{tag}-live")
+    await alice.wait_for(lambda m: m["data"].get("message") == f"{tag}-live", what="live line")
+    assert alice.chat_lines()[-4:] == [*said, f"{tag}-live"]
+    # Resumed on s2, where she stood: her answer comes from there (Bob hears her), and s1
+    # holds no copy of her (one line in who, not link-dead).
+    await alice.run("say", f"{tag}-back")
+    await bob.wait_for(lambda m: m["data"].get("message") == f"{tag}-back", what="her line")
+    listing = await _who_until(
+        carol, lambda w: f"{alice.name} (link-dead)" not in w, "return from link-dead"
+    )
+    assert len(_lines_naming(listing, alice.name)) == 1, listing
+
+
+async def test_a_player_on_s2_resumes_there_and_a_second_login_replaces_them_there(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system(
+        "distributed",
+        edges=2,
+        MYTHOS_GAMES="2",
+        GAME_TRANSFER_FORWARD_SECONDS=str(FORWARD_SECONDS),
+        **FAST,
+    )
+    edge_1, edge_2 = _edge_url(system, 0), _edge_url(system, 1)
+    alice = await _stream_client(system, players, "Al", edge_2)
+    bob = await _stream_client(system, players, "Bo", edge_1)
+    carol = await _stream_client(system, players, "Ca", edge_1)  # stays on s1
+    for walker in (bob, alice):
+        await _walk_north(walker)
+
+    # Within s1's forward window (the crossing was just now), then well after it.
+    await _drop_and_resume_on_s2(alice, bob, carol, "within")
+    await asyncio.sleep(FORWARD_SECONDS + 2)
+    await _drop_and_resume_on_s2(alice, bob, carol, "after")
+    _assert_no_resync(alice, bob, carol)
+
+    # A second login on the other edge replaces the first, on s2, and she stays one player.
+    second = StreamClient(alice.name, alice.token, edge_1)
+    await second.start()
+    state = await second.wait_for(lambda m: m["event_type"] == "game_state", what="game_state")
+    await alice.disconnected()
+    assert alice.close_codes[-1] == 4001
+    assert alice.control[-1]["data"]["reason"] == "session replaced"
+    assert state["data"]["room"]["id"] == NORTH_ROOM
+    await second.run("say", "second login")
+    await bob.wait_for(lambda m: m["data"].get("message") == "second login", what="her line")
+    listing = (await carol.run("who"))["result"]
+    assert len(_lines_naming(listing, alice.name)) == 1, listing
+    assert _presence_of(alice.name, bob) == ["player_entered"], "she left or came twice"
+    for client in (second, bob, carol):
+        await client.stop()
+
+
+async def test_link_dead_on_s2_leaves_once_and_a_logout_comes_back_to_s2(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **FAST)
+    edge_1, edge_2 = _edge_url(system, 0), _edge_url(system, 1)
+    alice = await _stream_client(system, players, "Al", edge_2)
+    bob = await _stream_client(system, players, "Bo", edge_1)
+    carol = await _stream_client(system, players, "Ca", edge_1)  # stays on s1
+    for walker in (bob, alice):
+        await _walk_north(walker)
+
+    # Alice's connection drops without a close: link-dead in s1's who, then gone, once.
+    alice.auto_resume = False
+    alice.drop()
+    await alice.disconnected()
+    await _who_until(carol, lambda w: f"{alice.name} (link-dead)" in w, "link-dead mark")
+    await _who_until(carol, lambda w: alice.name not in w, "end of the grace")
+    await bob.run("look")
+    assert _presence_of(alice.name, bob) == ["player_entered", "player_left"]
+
+    # Bob logs out on s2 and comes back later: where he left, on s2, with a new stream.
+    bob.auto_resume = False
+    assert (await bob.run("quit"))["success"] is True
+    await bob.disconnected()
+    await _who_until(carol, lambda w: bob.name not in w, "Bob's logout")
+    again = StreamClient(bob.name, bob.token, edge_2)
+    await again.start()
+    state = await again.wait_for(lambda m: m["event_type"] == "game_state", what="game_state")
+    assert state["data"]["epoch"] != bob.epoch
+    assert state["data"]["room"]["id"] == NORTH_ROOM
+    dave = await _stream_client(system, players, "Da", edge_1)
+    await _walk_north(dave)
+    await dave.run("say", "anyone here")
+    await again.wait_for(lambda m: m["data"].get("message") == "anyone here", what="Dave's line")
+    listing = (await carol.run("who"))["result"]
+    assert len(_lines_naming(listing, bob.name)) == 1, listing
+    assert again.gaps == 0 and again.duplicates == 0, again.report()
+    for client in (again, carol, dave):
+        await client.stop()
