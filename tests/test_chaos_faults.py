@@ -57,8 +57,8 @@ async def test_a_fault_under_talking_players_costs_them_nothing(
 SPLIT_PHASES = Phases(warmup=2.0, observe=6.0, drain=30.0, walk_every=2, walks=("south", "north"))
 
 
-@pytest.mark.parametrize("fault", ["game-kill", "game-s2-kill"])
-async def test_a_game_killed_on_either_of_two_shards_costs_the_players_nothing(
+@pytest.mark.parametrize("fault", ["game-kill", "game-s2-kill", "game-s2-term"])
+async def test_a_game_killed_or_rolled_on_either_of_two_shards_costs_the_players_nothing(
     start_system: Any, players: Any, fault: str
 ) -> None:
     system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **CHAOS_TUNING)

@@ -89,6 +89,12 @@ FAULTS: dict[str, Fault] = {
             _signal("game-s2", signal.SIGKILL),
             shards=2,
         ),
+        Fault(
+            "game-s2-term",
+            "SIGTERM of shard s2's active game (a rollout of one shard)",
+            _signal("game-s2", signal.SIGTERM),
+            shards=2,
+        ),
         Fault("edge-kill", "kill -9 of edge 1 of 2", _signal("edge-1", signal.SIGKILL)),
         Fault(
             "broker-drop",
