@@ -21,24 +21,17 @@ from mythos_game.adapters.bench_world import bench_shard_map, bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
-from mythos_game.domain.characters import CharacterNames
-from mythos_game.domain.roster import Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake
-from mythos_game.service_layer.account_requests import AccountRequests
-from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.edge_sync import sync_with_edges
-from mythos_game.service_layer.event_publisher import EventPublisher
-from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
+from mythos_game.service_layer.game_parts import build_game_parts
 from mythos_game.service_layer.journal_records import Recovered
 from mythos_game.service_layer.journal_start import JournalTail, follow, merged, take_over
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
-from mythos_game.service_layer.player_transfer import PlayerTransfers
 from mythos_game.service_layer.sequencer import HistoryLimits, Sequencer
-from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.start_up import (
     keep_loading_names,
     load_floor_items,
@@ -53,7 +46,6 @@ from mythos_game.service_layer.watchdog import LoopWatchdog
 from mythos_game.service_layer.world_directory import (
     DirectoryReplica,
     follow_directory,
-    world_span,
 )
 from mythos_game.settings import GameSettings
 
@@ -246,8 +238,8 @@ class GameService:
     async def _take_over(self, world: World, tail: JournalTail | None) -> CommandIntake:
         """Everything a game does before its first command: the journal, the save
         fence, the term, the names, history, handoff and floor items, spawns, the edges'
-        sync, the clock; returns the inbox's handler."""
-        roster = Roster()
+        sync, the clock; returns the inbox's handler. The game's parts are built from
+        the settings by ``build_game_parts``; their loading and starting is done here."""
         links = Links()
         limits = HistoryLimits(self._settings.history_messages, self._settings.history_seconds)
         sequencer = Sequencer(limits)
@@ -275,96 +267,35 @@ class GameService:
             timeout=self._settings.persistence_timeout,
             attempts=self._settings.persistence_attempts,
         )
-
-        def subzone_of(room_id: str) -> str:
-            return world.room(room_id).subzone_id
-
         # Before the first load: what the previous game saved is written by then.
         await pass_save_fence(store, self._settings)
         # Before anything is published: every envelope carries the new term.
         term = self.term = await raise_term(store, self._settings)
         if recorder is not None:
             recorder.term = term
-        publisher = EventPublisher(
-            bus, roster, links, sequencer, subzone_of, shard=self._settings.shard, term=term
-        )
-        names = CharacterNames()
-        # Before anyone is adopted: a first login picks a free name from these.
-        if not await load_names(store, names):
-            self._names_loader = asyncio.create_task(
-                keep_loading_names(store, names), name="character names"
-            )
         settings = self._settings
-        history = ChatHistory(
-            store,
-            subzone_of,
-            size=settings.chat_history_lines,
-            load_timeout=settings.chat_history_timeout_seconds,
-        )
-        sessions = Sessions(
-            world,
-            roster,
-            links,
-            sequencer,
-            publisher,
-            store,
-            SessionTimings(
-                linkdead_grace=settings.linkdead_grace_seconds,
-                heartbeat_interval=settings.heartbeat_interval_seconds,
-                edge_timeout=settings.edge_timeout_seconds,
-            ),
-            welcome=history.welcome,
-            names=names,
-            items=ItemSaves(ItemRecords(world), store),
-            inventory_slots=settings.inventory_slots,
-        )
         assert self.shard_map is not None  # checked in ``start``, before any takeover
-        # A shard of a split map holds only its own players: heartbeats bring in only
-        # those whose streams it continues (the others are another shard's).
-        sessions.adopt_any_held = len(self.shard_map.shards) == 1
-        transfers = PlayerTransfers(
+        parts = build_game_parts(
+            settings,
             world,
-            roster,
-            sessions,
-            sequencer,
-            bus,
-            publisher,
-            recorder,
-            shard=settings.shard,
+            links=links,
+            sequencer=sequencer,
+            bus=bus,
+            unrecorded=self._bus,
+            store=store,
+            recorder=recorder,
+            term=term,
             shard_map=self.shard_map,
-            forward_seconds=settings.transfer_forward_seconds,
-            forwarded=recovered.forwards,
             directory=self.directory,
+            instance_id=self.instance_id,
+            forwarded=recovered.forwards,
         )
-        dispatcher = Dispatcher(
-            world,
-            roster,
-            publisher,
-            sessions,
-            tick_broadcast_every=self._settings.tick_broadcast_every,
-            rules=settings.rules(),
-            history=history,
-            account_requests=AccountRequests(bus),
-            journal=recorder,
-            checkpoint_every=settings.journal_checkpoint_ticks,
-            transfers=transfers,
-            span=None
-            if self.directory is None
-            else world_span(
-                self.directory,
-                settings,
-                self.instance_id,
-                term,
-                world,
-                roster,
-                links,
-                publisher,
-                bus,
-                transfers,
-                self._bus,
-                history,
-            ),
-        )
+        sessions, history, dispatcher = parts.sessions, parts.history, parts.dispatcher
+        # Before anyone is adopted: a first login picks a free name from these.
+        if not await load_names(store, parts.names):
+            self._names_loader = asyncio.create_task(
+                keep_loading_names(store, parts.names), name="character names"
+            )
         handed = await take_handoff(store, settings) if settings.handoff else []
         if settings.handoff:
             self._handoff = (store, links, sequencer)
