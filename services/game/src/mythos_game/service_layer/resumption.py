@@ -1,13 +1,14 @@
 """A player's stream picked up where it stopped rather than started anew: resumed on a
 new connection (what it missed is replayed), or continued from the stream the previous
-game handed over (``stream_handoff``), so that a restart does not show.
+game handed over (``stream_handoff``), so that a restart does not show; and what an
+edge asks to be sent again (a replay request).
 """
 
 from __future__ import annotations
 
 import logging
 
-from mythos_contracts.envelope import HeldConnection, ResumeFrom
+from mythos_contracts.envelope import HeldConnection, ReplayRequest, ResumeFrom
 from mythos_contracts.events import RoomUpdateData
 from mythos_contracts.persistence import StreamHandoff
 
@@ -25,6 +26,7 @@ from mythos_game.service_layer.stream_handoff import (
     edge_is_ahead,
     told_of_the_restart,
 )
+from mythos_game.service_layer.stream_openings import StreamOpenings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Resumption:
         sequencer: Sequencer,
         publisher: EventPublisher,
         state: GameState,
+        openings: StreamOpenings,
     ) -> None:
         self._world = world
         self._roster = roster
@@ -45,6 +48,7 @@ class Resumption:
         self._sequencer = sequencer
         self._publisher = publisher
         self._state = state
+        self._openings = openings
 
     async def resume(self, player: Player, resume: ResumeFrom) -> bool:
         """Replay what ``resume`` missed on the player's (new) connection; False when the
@@ -96,3 +100,25 @@ class Resumption:
                 await self._publisher.publish(told_of_the_restart(player, None))
                 return True
         return False
+
+    async def replay(self, player: Player, msg: ReplayRequest) -> None:
+        """Send again what the player's connection missed (``msg.from_seq`` on); a fresh
+        stream (resync) when the stream no longer holds all of it."""
+        if self._links[player.id].connection_id != msg.connection_id:
+            return
+        stream = self._sequencer.get(player.id)
+        if (
+            stream is not None
+            and stream.epoch != msg.epoch
+            and stream.opened_for == msg.connection_id
+        ):
+            # This connection was already sent the new stream: a request about the old one
+            # is stale (a lost game_state is caught by the epochs on heartbeats instead).
+            log.info("ignoring a stale replay request for %s", player.id)
+            return
+        missed = self._sequencer.missed(player.id, msg.epoch, msg.from_seq - 1)
+        if missed is None:
+            log.info("cannot replay %s from %d: resync", player.id, msg.from_seq)
+            await self._openings.start(player, resync=True)
+        else:
+            await self._publisher.replay(player.id, msg.connection_id, missed)

@@ -30,9 +30,7 @@ from mythos_contracts.envelope import (
 )
 from mythos_contracts.events import (
     DisconnectData,
-    GameStateData,
     HeartbeatData,
-    PlayerView,
     PresenceData,
 )
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
@@ -40,9 +38,7 @@ from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_IN
 from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToRoom
-from mythos_game.domain.possessions import inventory_of
 from mythos_game.domain.roster import Player, Roster
-from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
@@ -53,9 +49,7 @@ from mythos_game.service_layer.resumption import Resumption
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.stored_state import StoredState
 from mythos_game.service_layer.stream_handoff import HandedOver
-
-Welcome = Callable[[Player], list[Outgoing]]
-"""What a player gets right after the ``game_state`` of a login (the chat history)."""
+from mythos_game.service_layer.stream_openings import StreamOpenings, Welcome
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +94,28 @@ class Sessions:
         self._clock = clock
         self._stored = StoredPlayers(store, roster, wall_clock)
         self._edges_seen: dict[str, float] = {}
-        self._welcome = welcome
         self.state = state or GameState()
         """Items, NPCs and fights: what rooms show besides the players."""
         self.names = names if names is not None else CharacterNames()
         """Every active character's name (loaded at start; shared with the commands)."""
         self.items = items or ItemSaves(ItemRecords(world))
         """Where the items that moved are saved, and how stored ones are placed."""
-        self.inventory_slots = inventory_slots
-        """``GAME_INVENTORY_SLOTS``, shown in the inventory of ``game_state``."""
         self.handed_over = HandedOver()
         """Streams the previous game handed over, continued as their players come back."""
-        self._resumption = Resumption(world, roster, links, sequencer, publisher, self.state)
+        self._openings = StreamOpenings(
+            world,
+            roster,
+            links,
+            sequencer,
+            publisher,
+            self.state,
+            heartbeat_interval=timings.heartbeat_interval,
+            inventory_slots=inventory_slots,
+            welcome=welcome,
+        )
+        self._resumption = Resumption(
+            world, roster, links, sequencer, publisher, self.state, self._openings
+        )
         self._placed: set[str] = set()
         self.adopt_any_held = True
         """Whether an edge's heartbeat brings every player it holds into the world here.
@@ -169,8 +173,8 @@ class Sessions:
         if resume is not None and stream is not None and stream.session_id == resume.session_id:
             if await self._resumption.resume(player, resume):
                 return
-        await self._start_stream(player, resync=resume is not None)
-        await self._greet(player)
+        await self._openings.start(player, resync=resume is not None)
+        await self._openings.greet(player)
 
     async def adopt(
         self,
@@ -237,8 +241,8 @@ class Sessions:
             handoff, player, held, link, resume
         ):
             return player
-        await self._start_stream(player, resync=resync)
-        await self._greet(player)
+        await self._openings.start(player, resync=resync)
+        await self._openings.greet(player)
         presence = PresenceData(player_id=player.character_id, player_name=player.name)
         await self._publisher.publish(
             [Outgoing("player_entered", ToRoom(room_id, frozenset({player.id})), presence, room_id)]
@@ -279,34 +283,12 @@ class Sessions:
         await self._publisher.publish(
             [Outgoing("player_left", ToRoom(old_room, frozenset({player.id})), left, old_room)]
         )
-        await self._start_stream(player, resync=False)
-        await self._greet(player)
+        await self._openings.start(player, resync=False)
+        await self._openings.greet(player)
         await self._save(player)
         entered = PresenceData(player_id=player.character_id, player_name=player.name)
         room = player.room_id
         return [Outgoing("player_entered", ToRoom(room, frozenset({player.id})), entered, room)]
-
-    async def _greet(self, player: Player) -> None:
-        if self._welcome is not None:
-            await self._publisher.publish(self._welcome(player))
-
-    async def _start_stream(self, player: Player, *, resync: bool) -> None:
-        connection_id = self.links[player.id].connection_id
-        stream = self._sequencer.open(player.id, connection_id)
-        state = GameStateData(
-            player=PlayerView(id=player.character_id, name=player.name),
-            room=room_view(self._world, self._roster, player.room_id, self.state),
-            epoch=stream.epoch,
-            session_id=stream.session_id,
-            resync=resync,
-            heartbeat_interval_seconds=self._timings.heartbeat_interval,
-            character=player.character.view().model_copy(
-                update={"inventory": inventory_of(self.state, player, self.inventory_slots)}
-            ),
-        )
-        await self._publisher.publish_to_connection(
-            "game_state", player.id, connection_id, state.model_dump(mode="json")
-        )
 
     async def closed(self, msg: SessionClosed) -> None:
         player = self.current(msg.player_id, msg.connection_id)
@@ -357,30 +339,15 @@ class Sessions:
             await self.remove(player)
 
     async def replay(self, msg: ReplayRequest) -> None:
+        """Send again what a connection missed (``Resumption.replay``), adopting the
+        player first if the game does not hold them."""
         player = self._roster.get(msg.player_id)
         if player is None:
             player = await self.adopt(msg.held(), msg.edge_id, resync=True)
             continued = self._sequencer.get(msg.player_id)
             if player is None or continued is None or continued.epoch != msg.epoch:
                 return  # a fresh stream (game_state) answers it
-        if self.links[player.id].connection_id != msg.connection_id:
-            return
-        stream = self._sequencer.get(player.id)
-        if (
-            stream is not None
-            and stream.epoch != msg.epoch
-            and stream.opened_for == msg.connection_id
-        ):
-            # This connection was already sent the new stream: a request about the old one
-            # is stale (a lost game_state is caught by the epochs on heartbeats instead).
-            log.info("ignoring a stale replay request for %s", player.id)
-            return
-        missed = self._sequencer.missed(player.id, msg.epoch, msg.from_seq - 1)
-        if missed is None:
-            log.info("cannot replay %s from %d: resync", player.id, msg.from_seq)
-            await self._start_stream(player, resync=True)
-        else:
-            await self._publisher.replay(player.id, msg.connection_id, missed)
+        await self._resumption.replay(player, msg)
 
     async def edge_heartbeat(self, msg: EdgeHeartbeat) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
