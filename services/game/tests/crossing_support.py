@@ -123,3 +123,11 @@ async def start_shard(
     )
     await service.start()
     return service, bus, journal
+
+
+async def stop_all(peer: Peer, *games: tuple[GameService, Bus]) -> None:
+    """Stop each game and close its bus, then close the peer's."""
+    for service, bus in games:
+        await service.stop()
+        await bus.close()
+    await peer.bus.close()

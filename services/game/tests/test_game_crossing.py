@@ -21,6 +21,7 @@ from crossing_support import (
     make_bus,
     presence,
     start_shard,
+    stop_all,
 )
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.envelope import (
@@ -122,10 +123,7 @@ async def test_alice_walks_from_an_s1_room_into_an_s2_room_as_one_stream(
     after_again = (len(delivered(peer, "alice")), presence(peer, "bob", "player_entered"))
     assert after_again[1] == before[1], "Bob saw Alice enter once"
     assert after_again[0] == before[0] + 1, "only the answer to the say"
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_stay_home(
@@ -164,10 +162,7 @@ async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_sta
     for pid, home in (("bob", "s2"), ("carol", "s1"), ("dora", "s2")):
         assert kinds(peer, pid).count("game_state") == 1, f"{pid} adopted again"
         assert edge.route(pid) == home
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_player_carried_into_another_shards_room_crosses_without_a_command(
@@ -201,10 +196,7 @@ async def test_a_player_carried_into_another_shards_room_crosses_without_a_comma
     assert numbers == list(range(1, len(numbers) + 1))
     assert kinds(peer, "alice").count("game_state") == 1
     assert ("s1", "Alice") in presence(peer, "carol", "player_left")
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_reconnect_after_the_forwarding_window_reaches_the_players_shard(
@@ -248,7 +240,4 @@ async def test_a_reconnect_after_the_forwarding_window_reaches_the_players_shard
     assert edge.route("alice") == "s2"
     numbers = [seq for seq, _ in delivered(peer, "alice")]
     assert numbers == list(range(1, len(numbers) + 1))
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

@@ -20,6 +20,7 @@ from crossing_support import (
     make_bus,
     presence,
     start_shard,
+    stop_all,
 )
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.envelope import PlayerCommand, RoomBound
@@ -105,10 +106,7 @@ async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_n
     numbers = [seq for seq, _ in delivered(peer, "alice")]
     assert numbers == list(range(1, len(numbers) + 1)), "gapless across the crash"
     assert kinds(peer, "alice").count("game_state") == 1
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_next(
@@ -156,10 +154,7 @@ async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_n
     numbers = [seq for seq, _ in delivered(peer, "alice")]
     assert numbers == list(range(1, len(numbers) + 1)), "gapless across the crash"
     assert kinds(peer, "alice").count("game_state") == 1, "continued, not resynced"
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_sender_restarted_from_its_journal_still_forwards(
@@ -187,7 +182,4 @@ async def test_a_sender_restarted_from_its_journal_still_forwards(
     assert edge.route("alice") == "s2", "answered by s2"
     numbers = [seq for seq, _ in delivered(peer, "alice")]
     assert numbers == list(range(1, len(numbers) + 1))
-    for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-        await service.stop()
-        await bus.close()
-    await peer.bus.close()
+    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
