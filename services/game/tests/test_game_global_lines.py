@@ -6,17 +6,13 @@ in-process bus, and on RabbitMQ (a vhost of its own)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
+from crossing_support import SPLIT, MakeBus, make_bus
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
 from mythos_contracts.events import ChatMessageData
 from mythos_contracts.global_lines import GLOBAL_LINE_KIND, GlobalLine, GlobalSaid
 from mythos_contracts.routing import (
@@ -27,121 +23,21 @@ from mythos_contracts.routing import (
 )
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
+from world_span_support import SpanEdge, start_span_shard
 
-Peer = Any  # conftest.py's; not importable by name under --import-mode=importlib
 PeerOn = Callable[[Bus], Awaitable[Any]]
-MakeBus = Callable[[str], Bus]
-SPLIT = Path(__file__).parents[1] / "world" / "shards.2.json"
-SQUARE = "independence-square"
 
 
-def _ids(pid: str) -> dict[str, str]:
-    return {
-        "player_id": pid,
-        "player_name": pid.title(),
-        "connection_id": f"c-{pid}",
-        "edge_id": "edge-1",
-    }
-
-
-class Edge:
-    def __init__(self, peer: Peer) -> None:
-        self.peer = peer
-        self.sent = 0
-
-    def route(self, pid: str) -> str:
-        stamped = [e for e in self.peer.events if pid in e.recipients and e.shard is not None]
-        return max(stamped, key=lambda e: e.recipients[pid]).shard if stamped else LOBBY_SHARD
-
-    async def send(self, pid: str, message: Any) -> None:
-        key = command_key(self.route(pid), pid)
-        await self.peer.bus.publish(COMMANDS_EXCHANGE, key, message.model_dump_json().encode())
-
-    async def post(self, pid: str, command: str, *args: str, role: str = "player") -> str:
-        """Send a command without waiting; its command id."""
-        self.sent += 1
-        command_id = f"{pid}-{self.sent}"
-        message = PlayerCommand(
-            **_ids(pid), command=command, args=list(args), command_id=command_id, player_role=role
-        )
-        await self.send(pid, message)
-        return command_id
-
-    async def command(self, pid: str, command: str, *args: str, role: str = "player") -> str:
-        """Run a command; its answer's text."""
-        command_id = await self.post(pid, command, *args, role=role)
-        await self.peer.wait_until(lambda: self.answer(pid, command_id) is not None)
-        answer = self.answer(pid, command_id)
-        assert answer is not None
-        return str(answer["result"])
-
-    def answer(self, pid: str, command_id: str) -> dict[str, Any] | None:
-        found = [r for r in self.peer.responses(pid) if r["command_id"] == command_id]
-        return found[-1] if found else None
-
-    async def join(self, pid: str) -> None:
-        await self.send(pid, SessionOpened(**_ids(pid)))
-        await self.peer.wait_until(lambda: self.stamped(pid, "game_state") != [])
-        await self.send(pid, RoomBound(room_id=SQUARE, **_ids(pid)))
-
-    def stamped(self, pid: str, kind: str) -> list[Any]:
-        return [e for e in self.peer.events if pid in e.recipients and e.event_type == kind]
-
-    def chats(self, pid: str, *, history: bool = False) -> list[tuple[str | None, str]]:
-        """``(shard, text)`` of each chat line ``pid`` got (live, or the history's)."""
-        return [
-            (e.shard, e.data["text"])
-            for e in self.stamped(pid, "chat_message")
-            if bool(e.data.get("history")) == history
-        ]
-
-    async def until(
-        self, pid: str, condition: Callable[[str], bool], *command: str, role: str = "player"
-    ) -> str:
-        answer = ""
-        for _ in range(100):
-            answer = await self.command(pid, *command, role=role)
-            if condition(answer):
-                return answer
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{command} never fit: {answer!r}")
-
-
-@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.services)])
-def make_bus(request: pytest.FixtureRequest) -> MakeBus:
-    if request.param == "memory":
-        broker = InMemoryBroker()
-        return lambda name: InMemoryBus(broker)
-    url = request.getfixturevalue("amqp_url")
-    return lambda name: AmqpBus(url, connection_name=name)
-
-
-async def _shard(
-    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str
-) -> tuple[GameService, Bus]:
-    bus = make_bus(f"game-{shard}")
-    await bus.connect()
-    service = GameService(
-        settings(
-            shard=shard,
-            shard_map=SPLIT,
-            heartbeat_interval_seconds=0.2,
-            directory_snapshot_seconds=0.2,
-        ),
-        bus,
-        MemoryJournal(),
-    )
-    await service.start()
-    return service, bus
+__all__ = ["make_bus"]  # the fixture, used by name
 
 
 async def test_global_lines_from_both_shards_reach_everyone_in_one_order(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
     peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus = await _shard(make_bus, game_settings, "s1")
-    s2, s2_bus = await _shard(make_bus, game_settings, "s2")
-    edge = Edge(peer)
+    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    edge = SpanEdge(peer)
     try:
         for pid in ("alice", "bob", "carol", "dave"):
             await edge.join(pid)
@@ -229,7 +125,7 @@ async def test_a_relayed_line_is_stamped_once_and_only_from_a_game(
     )
     service = GameService(settings, bus, MemoryJournal())
     await service.start()
-    edge = Edge(peer)
+    edge = SpanEdge(peer)
     game_user = InMemoryBus(broker, user="game-user")
     await game_user.connect()
     try:

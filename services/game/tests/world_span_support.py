@@ -1,0 +1,98 @@
+"""What the tests of world-spanning features share (``who``, whispers, ``global``,
+admin calls: ``test_game_world_directory.py``, ``test_game_global_lines.py``,
+``test_game_shard_calls.py``): two games on one bus whose maps split the shipped world
+(``crossing_support``), each publishing its directory snapshot every 0.2 s, and an edge
+that runs typed commands and reads their answers' text."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from crossing_support import SQUARE, MakeBus, Peer, ids, start_shard
+from mythos_contracts.bus import Bus
+from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
+from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
+from mythos_game.bootstrap import GameService
+from mythos_game.settings import GameSettings
+
+
+class SpanEdge:
+    """Sends as an edge does (each player's inputs to the shard of their newest message)
+    and numbers each player's commands itself."""
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+        self.sent = 0
+
+    def route(self, pid: str) -> str:
+        stamped = [e for e in self.peer.events if pid in e.recipients and e.shard is not None]
+        return max(stamped, key=lambda e: e.recipients[pid]).shard if stamped else LOBBY_SHARD
+
+    async def send(self, pid: str, message: Any) -> None:
+        key = command_key(self.route(pid), pid)
+        await self.peer.bus.publish(COMMANDS_EXCHANGE, key, message.model_dump_json().encode())
+
+    async def post(self, pid: str, command: str, *args: str, role: str = "player") -> str:
+        """Send a command without waiting; its command id."""
+        self.sent += 1
+        command_id = f"{pid}-{self.sent}"
+        message = PlayerCommand(
+            **ids(pid), command=command, args=list(args), command_id=command_id, player_role=role
+        )
+        await self.send(pid, message)
+        return command_id
+
+    async def command(self, pid: str, command: str, *args: str, role: str = "player") -> str:
+        """Run a command; its answer's text."""
+        command_id = await self.post(pid, command, *args, role=role)
+        await self.peer.wait_until(lambda: self.answer(pid, command_id) is not None)
+        answer = self.answer(pid, command_id)
+        assert answer is not None
+        return str(answer["result"])
+
+    def answer(self, pid: str, command_id: str) -> dict[str, Any] | None:
+        found = [r for r in self.peer.responses(pid) if r["command_id"] == command_id]
+        return found[-1] if found else None
+
+    async def join(self, pid: str) -> None:
+        await self.send(pid, SessionOpened(**ids(pid)))
+        await self.peer.wait_until(lambda: self.stamped(pid, "game_state") != [])
+        await self.send(pid, RoomBound(room_id=SQUARE, **ids(pid)))
+
+    def stamped(self, pid: str, kind: str) -> list[Any]:
+        return [e for e in self.peer.events if pid in e.recipients and e.event_type == kind]
+
+    def chats(self, pid: str, *, history: bool | None = False) -> list[tuple[str | None, str]]:
+        """``(shard, text)`` of each chat line ``pid`` got: live ones, the history's
+        (``history=True``), or both (``None``)."""
+        return [
+            (e.shard, e.data["text"])
+            for e in self.stamped(pid, "chat_message")
+            if history is None or bool(e.data.get("history")) == history
+        ]
+
+    async def until(
+        self, pid: str, condition: Callable[[str], bool], *command: str, role: str = "player"
+    ) -> str:
+        """Run ``command`` until its answer fits (the directory converges within a
+        snapshot); that answer."""
+        answer = ""
+        for _ in range(100):
+            answer = await self.command(pid, *command, role=role)
+            if condition(answer):
+                return answer
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{command} never fit: {answer!r}")
+
+    async def until_who(self, pid: str, condition: Callable[[str], bool]) -> str:
+        return await self.until(pid, condition, "who")
+
+
+async def start_span_shard(
+    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str, **overrides: object
+) -> tuple[GameService, Bus, MemoryJournal]:
+    """``crossing_support.start_shard``, its directory snapshots every 0.2 s."""
+    return await start_shard(make_bus, settings, shard, directory_snapshot_seconds=0.2, **overrides)
