@@ -93,11 +93,21 @@ def test_unknown_faults_and_lonely_players_are_refused(capsys: pytest.CaptureFix
     assert "unknown fault meteor" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse(["--players", "1"])
-    assert parse([]).faults.split(",") == [
+    one_shard = [
         "game-kill",
         "game-term",
         "edge-kill",
         "broker-drop",
         "persistence-stall",
         "game-stall",
+    ]
+    assert parse(["--games", "1"]).faults.split(",") == one_shard
+    # Two shards (the default): the second shard's game is killed and rolled too.
+    assert parse([]).games == 2
+    assert parse([]).faults.split(",") == [
+        "game-kill",
+        "game-term",
+        "game-s2-kill",
+        "game-s2-term",
+        *one_shard[2:],
     ]
