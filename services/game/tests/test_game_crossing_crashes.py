@@ -22,37 +22,13 @@ from crossing_support import (
     start_shard,
     stop_all,
 )
+from journal_faults import DiesAfterRecording
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.envelope import PlayerCommand, RoomBound
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
 __all__ = ["make_bus"]  # the fixture, used by name
-
-
-class _DiesAfterRecording:
-    """A journal whose game dies right after a record holding ``word`` is confirmed:
-    its messages never go out, and its input is never acked."""
-
-    def __init__(self, inner: MemoryJournal, word: bytes) -> None:
-        self._inner = inner
-        self._word = word
-        self.died = asyncio.Event()
-
-    async def open(self) -> None:
-        await self._inner.open()
-
-    async def append(self, record: bytes) -> None:
-        await self._inner.append(record)
-        if self._word in record and not self.died.is_set():
-            self.died.set()
-            await asyncio.Event().wait()  # the process is gone: nothing after this
-
-    async def read_recent(self, seconds: float) -> list[bytes]:
-        return await self._inner.read_recent(seconds)
-
-    async def close(self) -> None:
-        await self._inner.close()
 
 
 async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_next(
@@ -64,7 +40,7 @@ async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_n
     (its delivery id was handled): one answer, from s2, in the same stream."""
     peer = await peer_on(make_bus("test-peer"))
     journal = MemoryJournal()
-    dying = _DiesAfterRecording(journal, b'"player_transfer"')
+    dying = DiesAfterRecording(journal, b'"player_transfer"')
     # Confirm first: the messages wait for the record, so the game can die in between.
     settings = game_settings(
         shard="s1",
@@ -117,7 +93,7 @@ async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_n
     journal, skips the transfer redelivered to it, and continues her stream."""
     peer = await peer_on(make_bus("test-peer"))
     journal = MemoryJournal()
-    dying = _DiesAfterRecording(journal, b'"xfer:alice:')
+    dying = DiesAfterRecording(journal, b'"xfer:alice:')
     settings = game_settings(
         shard="s2",
         shard_map=SPLIT,

@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import SPLIT, MakeBus, make_bus
+from crossing_support import MakeBus, make_bus, stop_all
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.journal import MemoryJournal
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.events import ChatMessageData
 from mythos_contracts.global_lines import GLOBAL_LINE_KIND, GlobalLine, GlobalSaid
 from mythos_contracts.routing import (
@@ -21,9 +19,8 @@ from mythos_contracts.routing import (
     all_shards_key,
     command_key,
 )
-from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SpanEdge, start_guarded_s1, start_span_shard
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
 
@@ -107,27 +104,14 @@ async def test_global_lines_from_both_shards_reach_everyone_in_one_order(
             assert [c for c in edge.chats(pid) if c[1] == system] == [(shard, system)]
         assert len(peer.chat_lines) == 8  # a broadcast is not kept for logins
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_relayed_line_is_stamped_once_and_only_from_a_game(
     peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    broker = InMemoryBroker()
-    peer = await peer_on(InMemoryBus(broker, user="edge-user"))
-    bus = InMemoryBus(broker, user="game-user")
-    await bus.connect()
-    settings = game_settings(
-        shard="s1", shard_map=SPLIT, command_publisher="edge-user", shard_publisher="game-user"
-    )
-    service = GameService(settings, bus, MemoryJournal())
-    await service.start()
-    edge = SpanEdge(peer)
-    game_user = InMemoryBus(broker, user="game-user")
-    await game_user.connect()
+    shard = await start_guarded_s1(peer_on, game_settings, journal=True)
+    peer, edge, game_user = shard.peer, shard.edge, shard.game_user
     try:
         await edge.join("alice")
         line = ChatMessageData(
@@ -163,6 +147,4 @@ async def test_a_relayed_line_is_stamped_once_and_only_from_a_game(
         assert await edge.command("alice", "look")  # handled after every relay
         assert edge.chats("alice") == [("s1", "[global] Mallory: trust me")]
     finally:
-        await service.stop()
-        for b in (bus, game_user, peer.bus):
-            await b.close()
+        await shard.close()

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from journal_faults import DiesAfterRecording
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
@@ -135,36 +136,11 @@ async def test_a_crashed_game_is_continued_from_its_journal(
     await peer.bus.close()
 
 
-class _DiesAfterRecording:
-    """A journal whose game dies right after a record holding ``word`` is confirmed:
-    its messages never go out, and its input is never acked."""
-
-    def __init__(self, inner: Journal, word: bytes) -> None:
-        self._inner = inner
-        self._word = word
-        self.died = asyncio.Event()
-
-    async def open(self) -> None:
-        await self._inner.open()
-
-    async def append(self, record: bytes) -> None:
-        await self._inner.append(record)
-        if self._word in record and not self.died.is_set():
-            self.died.set()
-            await asyncio.Event().wait()  # the process is gone: nothing after this
-
-    async def read_recent(self, seconds: float) -> list[bytes]:
-        return await self._inner.read_recent(seconds)
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
 async def test_an_input_recorded_but_never_published_runs_once_after_the_crash(
     peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
     broker, journal = InMemoryBroker(), MemoryJournal()
-    dying = _DiesAfterRecording(journal, b"the doomed line")
+    dying = DiesAfterRecording(journal, b"the doomed line")
     peer = await peer_on(InMemoryBus(broker))
     # Confirm first: the messages wait for the record, so the game can die in between.
     settings = game_settings(handoff=False, shutdown_grace_seconds=0.2, journal_confirm_first=True)

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import QUAD, SQUARE, MakeBus, ids, make_bus
+from crossing_support import QUAD, SQUARE, MakeBus, ids, make_bus, stop_all
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import RoomBound
@@ -111,10 +111,7 @@ async def test_an_admin_on_s1_moves_mutes_and_kicks_players_on_s2(
         came = [e for e in edge.stamped("bob", "player_entered") if "Alice" in str(e.data)]
         assert [e.shard for e in came] == ["s2"]
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_call_to_a_shard_that_does_not_answer_gives_up(

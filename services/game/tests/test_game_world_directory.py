@@ -11,9 +11,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import QUAD, SPLIT, MakeBus, ids, make_bus
+from crossing_support import QUAD, MakeBus, ids, make_bus, stop_all
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.directory import DirectoryDelta, WhisperRelay
 from mythos_contracts.envelope import (
     ResumeFrom,
@@ -29,10 +28,9 @@ from mythos_contracts.routing import (
     LOBBY_SHARD,
     command_key,
 )
-from mythos_game.bootstrap import GameService
 from mythos_game.service_layer.journal_records import decode
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SpanEdge, start_guarded_s1, start_span_shard
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
 
@@ -114,10 +112,7 @@ async def test_who_whisper_reply_and_status_span_both_shards(
             "There is no one called 'Bob' online."
         )
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
@@ -144,10 +139,7 @@ async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
         who = await edge.until_who("alice", lambda text: "Bob" not in text)
         assert who.splitlines()[0] == "Players online (1):"
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_past_the_forward_window_the_lobby_sends_a_session_open_to_s2(
@@ -200,10 +192,7 @@ async def test_past_the_forward_window_the_lobby_sends_a_session_open_to_s2(
             "  Bob - Miskatonic University Quad, Miskatonic University"
         ]
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_the_last_whisperer_crosses_with_the_player(
@@ -231,27 +220,14 @@ async def test_the_last_whisperer_crosses_with_the_player(
             lambda: ("s1", "Bob whispers to you: done") in edge.chats(history=None, pid="alice")
         )
     finally:
-        for service, bus in ((s1, s1_bus), (s2, s2_bus)):
-            await service.stop()
-            await bus.close()
-        await peer.bus.close()
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_whisper_relay_counts_only_from_the_games_broker_user(
     peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    broker = InMemoryBroker()
-    peer = await peer_on(InMemoryBus(broker, user="edge-user"))
-    bus = InMemoryBus(broker, user="game-user")
-    await bus.connect()
-    settings = game_settings(
-        shard="s1", shard_map=SPLIT, command_publisher="edge-user", shard_publisher="game-user"
-    )
-    service = GameService(settings, bus)
-    await service.start()
-    edge = SpanEdge(peer)
-    game_user = InMemoryBus(broker, user="game-user")
-    await game_user.connect()
+    shard = await start_guarded_s1(peer_on, game_settings, journal=False)
+    peer, edge, game_user = shard.peer, shard.edge, shard.game_user
     try:
         await edge.join("alice")
         line = ChatMessageData(
@@ -277,6 +253,4 @@ async def test_a_whisper_relay_counts_only_from_the_games_broker_user(
             ("s1", "Mallory whispers to you: trust me")
         ]
     finally:
-        await service.stop()
-        for b in (bus, game_user, peer.bus):
-            await b.close()
+        await shard.close()

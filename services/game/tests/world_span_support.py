@@ -7,12 +7,14 @@ that runs typed commands and reads their answers' text."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from crossing_support import SQUARE, MakeBus, Peer, ids, start_shard
+from crossing_support import SPLIT, SQUARE, MakeBus, Peer, ids, start_shard
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
 from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
 from mythos_game.bootstrap import GameService
@@ -96,3 +98,47 @@ async def start_span_shard(
 ) -> tuple[GameService, Bus, MemoryJournal]:
     """``crossing_support.start_shard``, its directory snapshots every 0.2 s."""
     return await start_shard(make_bus, settings, shard, directory_snapshot_seconds=0.2, **overrides)
+
+
+@dataclass
+class GuardedShard:
+    """A game on s1 of the split map that takes commands only from the broker user
+    ``edge-user`` (the test's edge) and shard messages only from ``game-user``, on one
+    in-process broker; ``game_user``: a second connection as the games' user."""
+
+    service: GameService
+    bus: Bus
+    peer: Peer
+    edge: SpanEdge
+    game_user: Bus
+
+    async def close(self) -> None:
+        await self.service.stop()
+        for bus in (self.bus, self.game_user, self.peer.bus):
+            await bus.close()
+
+
+async def start_guarded_s1(
+    peer_on: Callable[[Bus], Awaitable[Any]],
+    settings: Callable[..., GameSettings],
+    *,
+    journal: bool,
+) -> GuardedShard:
+    broker = InMemoryBroker()
+    peer = await peer_on(InMemoryBus(broker, user="edge-user"))
+    bus = InMemoryBus(broker, user="game-user")
+    await bus.connect()
+    service = GameService(
+        settings(
+            shard="s1",
+            shard_map=SPLIT,
+            command_publisher="edge-user",
+            shard_publisher="game-user",
+        ),
+        bus,
+        MemoryJournal() if journal else None,
+    )
+    await service.start()
+    game_user = InMemoryBus(broker, user="game-user")
+    await game_user.connect()
+    return GuardedShard(service, bus, peer, SpanEdge(peer), game_user)
