@@ -15,6 +15,7 @@ from mythos_game.domain.characters import CharacterNames
 from mythos_game.domain.roster import Roster
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
+from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
@@ -36,6 +37,8 @@ class GameParts:
     history: ChatHistory
     sessions: Sessions
     dispatcher: Dispatcher
+    owners: ZoneOwners
+    """Who owns each zone now (the map as it started, changed by zone moves)."""
 
 
 def build_game_parts(
@@ -59,6 +62,7 @@ def build_game_parts(
     ``forwarded``: the players whose inputs the journal says go to another shard;
     ``directory``: None for a game holding the whole world."""
     roster = Roster()
+    owners = ZoneOwners(shard_map, settings.shard)
 
     def subzone_of(room_id: str) -> str:
         return world.room(room_id).subzone_id
@@ -102,7 +106,7 @@ def build_game_parts(
         publisher,
         recorder,
         shard=settings.shard,
-        shard_map=shard_map,
+        owners=owners,
         forward_seconds=settings.transfer_forward_seconds,
         forwarded=forwarded,
         directory=directory,
@@ -136,4 +140,4 @@ def build_game_parts(
             history,
         ),
     )
-    return GameParts(names, history, sessions, dispatcher)
+    return GameParts(names, history, sessions, dispatcher, owners)

@@ -42,9 +42,9 @@ from mythos_game.domain.game_state import GameState
 from mythos_game.domain.movement import arrival_text
 from mythos_game.domain.outgoing import Outgoing, ToPlayer, ToRoom
 from mythos_game.domain.roster import Player, Roster
-from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.views import room_view
 from mythos_game.domain.world import World
+from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.links import Link
 from mythos_game.service_layer.player_loading import placed
@@ -80,7 +80,7 @@ class PlayerTransfers:
         journal: StreamJournal | None = None,
         *,
         shard: str,
-        shard_map: ShardMap,
+        owners: ZoneOwners,
         forward_seconds: float = FORWARD_SECONDS,
         forwarded: Mapping[str, tuple[str, int, float]] | None = None,
         directory: DirectoryView | None = None,
@@ -91,7 +91,8 @@ class PlayerTransfers:
         ``journal``: where departures, forwards and answers are recorded too;
         ``forwarded``: the previous game's forwards, from its journal (player -> shard,
         hop, seconds since the last record of it); ``directory``: where the other shards
-        say their players are (a split map's replica)."""
+        say their players are (a split map's replica); ``owners``: who owns each zone now
+        (shared with the rest of the game, changed by zone moves)."""
         self._world = world
         self._roster = roster
         self._sessions = sessions
@@ -100,7 +101,7 @@ class PlayerTransfers:
         self._publisher = publisher
         self._journal = journal
         self.shard = shard
-        self._owners = {zone: owner for owner, zones in shard_map.shards.items() for zone in zones}
+        self.owners = owners
         self._forward_seconds = forward_seconds
         self._clock = clock
         self._wall_clock = wall_clock
@@ -115,8 +116,8 @@ class PlayerTransfers:
                 self._forwards[player_id] = Forward(to, hop, now - age + forward_seconds)
 
     def owner_of(self, room_id: str) -> str | None:
-        """The shard whose zone holds ``room_id`` (None: a zone of no shard)."""
-        return self._owners.get(self._world.room(room_id).zone_id)
+        """The shard whose zone holds ``room_id`` now (None: a zone of no shard)."""
+        return self.owners.owner(self._world.room(room_id).zone_id)
 
     def leaving(self, moved: Iterable[str]) -> list[tuple[Player, str]]:
         """Of the players who moved, those now standing in another shard's room, with
