@@ -68,9 +68,11 @@ class Peer:
     rooms: dict[str, str] = field(default_factory=dict)
     """Account id -> the room saved with the player (what a load answers)."""
     handoffs: dict[str, StreamHandoff] = field(default_factory=dict)
+    """Streams a stopping game handed over, by player, until a starting game takes them."""
     items: dict[str, ItemRecord] = field(default_factory=dict)
     """The stored items, by id, as persistence would keep them (versioned upserts)."""
-    """Streams a stopping game handed over, by player, until a starting game takes them."""
+    item_saves: list[ItemStateChanged] = field(default_factory=list)
+    """Every item save the games sent, in the order persistence got them."""
     terms: dict[str, int] = field(default_factory=dict)
     """Each shard's term, as persistence keeps it (raised by every starting game)."""
     directory: list[tuple[str, bytes]] = field(default_factory=list)
@@ -200,6 +202,7 @@ async def attach_peer(bus: Bus) -> Peer:
             peer.rooms[player.player_id] = player.room_id
         if delivery.routing_key == ITEM_SAVE_KEY:
             change = ItemStateChanged.model_validate_json(delivery.body)
+            peer.item_saves.append(change)
             known = peer.items.get(change.item_id)
             if known is None or (known.version < change.version and known.location_kind != "gone"):
                 peer.items[change.item_id] = change

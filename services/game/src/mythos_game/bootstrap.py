@@ -26,7 +26,7 @@ from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.edge_sync import sync_with_edges
-from mythos_game.service_layer.game_parts import build_game_parts
+from mythos_game.service_layer.game_parts import GameParts, build_game_parts
 from mythos_game.service_layer.journal_records import Recovered
 from mythos_game.service_layer.journal_start import JournalTail, follow, merged, take_over
 from mythos_game.service_layer.links import Links
@@ -111,6 +111,8 @@ class GameService:
         self.instance_id = settings.instance_id or f"game-{uuid.uuid4().hex[:8]}"
         self.directory: DirectoryReplica | None = None
         """This instance's replica of the world directory (a split map only)."""
+        self.parts: GameParts | None = None
+        """The game's parts, once this instance took its shard over."""
 
     @property
     def ready(self) -> bool:
@@ -290,6 +292,7 @@ class GameService:
             instance_id=self.instance_id,
             forwarded=recovered.forwards,
         )
+        self.parts = parts
         sessions, history, dispatcher = parts.sessions, parts.history, parts.dispatcher
         # Before anyone is adopted: a first login picks a free name from these.
         if not await load_names(store, parts.names):
@@ -303,8 +306,13 @@ class GameService:
         # Before anyone is (re)adopted, so they get the history too; never for long.
         if not await history.load():
             self._history_loader = asyncio.create_task(history.keep_loading(), name="history")
+
+        def held_here(room_id: str) -> bool:
+            # A room the world lacks: ``place`` logs the item and leaves it out.
+            return not world.has_room(room_id) or parts.owners.owns_room(world, room_id)
+
         # Spawn rules count the items on the floors: never before those are loaded.
-        await load_floor_items(store, sessions, settings)
+        await load_floor_items(store, sessions, settings, held_here)
         await dispatcher.start_spawns()
         await sync_with_edges(
             self._bus,

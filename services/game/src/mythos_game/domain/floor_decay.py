@@ -2,7 +2,9 @@
 put there is gone after ``GAME_FLOOR_ITEM_HOURS`` (a spawn rule's own stock stays).
 
 How long an item has lain is kept in memory only, from the first tick that sees it on
-the floor; after a game restart the count starts again (§10.1 keeps no timers).
+the floor; after a game restart the count starts again (§10.1 keeps no timers). A shard
+decays only the floors of the rooms it owns: another shard's items are its own to keep
+or destroy (a zone that moves takes its items' clocks along: ``zone_state``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ def decay_floors(ctx: TickContext, outcome: TickOutcome) -> None:
     since = state.floor_since
     lying: set[str] = set()
     for room_id in sorted(state.floors):
+        if not ctx.owns(room_id):
+            # Another shard's room (a zone moved away, not yet taken out): its clocks
+            # are kept as they are, for the zone's state.
+            lying.update(item.id for item in state.floor(room_id) if item.id in since)
+            continue
         for item in state.floor(room_id):
             if item.origin is not None:
                 continue

@@ -160,6 +160,17 @@ class GameState:
         self.worn.pop(character_id, None)
         return gone
 
+    def forget_floor(self, room_id: str) -> list[Item]:
+        """Take what lies on a room's floor out of memory, in order (its zone moved to
+        another shard; the items stay stored as they are). Nothing to save; a change
+        made before and not yet taken is still saved."""
+        gone = self.floor(room_id)
+        for item in gone:
+            self._detach(item.id)
+            self._where.pop(item.id, None)
+            self._items.pop(item.id, None)
+        return gone
+
     def take_changed(self) -> list[tuple[Item, Place]]:
         """The items moved, made or destroyed since the last call, each once, where it
         went last (``GONE`` for a destroyed one)."""

@@ -216,12 +216,15 @@ def fighting(state: GameState, npc_id: str) -> bool:
 
 
 def wander(ctx: TickContext, outcome: TickOutcome) -> None:
-    """The tick's system: each NPC that wanders, is not fighting and has not moved for its
-    ``every_ticks``, moves with its ``chance`` through a random way out."""
+    """The tick's system: each NPC in a room this shard owns that wanders, is not
+    fighting and has not moved for its ``every_ticks``, moves with its ``chance``
+    through a random way out."""
     for npc in list(ctx.state.npcs.values()):
         how = npc.definition.wander
         if how is None or ctx.tick - npc.moved_tick < how.every_ticks:
             continue
+        if not ctx.owns(npc.room_id):
+            continue  # in a zone moved away: it goes with the zone's state
         if fighting(ctx.state, npc.id):
             continue
         # In the tests' "always" mode every chance-based effect fires, wandering too.
@@ -237,9 +240,12 @@ def wander(ctx: TickContext, outcome: TickOutcome) -> None:
 
 
 def regenerate(ctx: TickContext, outcome: TickOutcome) -> None:
-    """NPCs out of combat and below their maximum regain 1 DP every ``dp_regen_ticks``."""
+    """NPCs out of combat and below their maximum regain 1 DP every ``dp_regen_ticks``
+    (in the rooms this shard owns)."""
     period = ctx.rules.dp_regen_ticks
     for npc in ctx.state.npcs.values():
+        if not ctx.owns(npc.room_id):
+            continue
         if npc.dp >= npc.max_dp or fighting(ctx.state, npc.id):
             npc.regen_tick = ctx.tick
             continue

@@ -9,6 +9,9 @@ expires one item or NPC appears, and the timer starts again while the rule is sh
 What a rule counts and how its thing appears depends on its kind: ``SPAWN_KINDS`` maps
 ``item`` (and ``npc``, registered by the NPC rules) to a ``SpawnKind``. A rule of a kind
 nobody registered is left alone.
+
+A shard fills and runs only the rules of the rooms it owns (``TickContext.owns``); the
+timers of the others are left as they are (a zone moved away takes them along).
 """
 
 from __future__ import annotations
@@ -79,24 +82,47 @@ SPAWN_KINDS: dict[str, SpawnKind] = {
 """Rule kind -> how it counts and spawns."""
 
 
-def _rules(ctx: TickContext) -> Iterator[tuple[Room, SpawnRule, SpawnKind]]:
+def _rules(
+    ctx: TickContext, zone: str | None = None
+) -> Iterator[tuple[Room, SpawnRule, SpawnKind]]:
+    """The rules of the rooms this shard owns (of ``zone`` only, when given)."""
     for room_id in sorted(ctx.world.rooms):
         room = ctx.world.rooms[room_id]
+        if not room.spawns or not ctx.owns(room_id):
+            continue  # another shard's: it fills them and keeps their timers
+        if zone is not None and room.zone_id != zone:
+            continue
         for rule in room.spawns:
             kind = SPAWN_KINDS.get(rule.kind)
             if kind is not None:
                 yield room, rule, kind
 
 
-def fill_spawns(ctx: TickContext, outcome: TickOutcome) -> None:
-    """At start, once the stored floor items are in ``ctx.state``: fill every rule to
-    ``max`` (counting what is already there, so a restart duplicates nothing)."""
-    for room, rule, kind in _rules(ctx):
+def _fill(
+    ctx: TickContext, outcome: TickOutcome, zone: str | None, kinds: frozenset[str] | None
+) -> None:
+    for room, rule, kind in _rules(ctx, zone):
+        if kinds is not None and rule.kind not in kinds:
+            continue
         for _ in range(rule.max - kind.count(ctx, room, rule)):
             if not kind.spawn(ctx, room, rule, outcome):
                 break
+
+
+def fill_spawns(ctx: TickContext, outcome: TickOutcome) -> None:
+    """At start, once the stored floor items are in ``ctx.state``: fill every rule to
+    ``max`` (counting what is already there, so a restart duplicates nothing)."""
+    _fill(ctx, outcome, None, None)
     ctx.state.spawns_started = True
     run_spawn_rules(ctx, outcome)  # timers for the rules that could not be filled
+
+
+def fill_zone_npcs(ctx: TickContext, outcome: TickOutcome, zone: str) -> None:
+    """A zone this shard took over (``zone_state``): its NPC rules filled to ``max`` at
+    once, as at start (NPCs do not move with a zone). Its item rules are not filled: the
+    zone's items and their timers came with it, and the next tick runs those timers."""
+    if ctx.state.spawns_started:  # else the start fills every rule, this zone's too
+        _fill(ctx, outcome, zone, frozenset({"npc"}))
 
 
 def run_spawn_rules(ctx: TickContext, outcome: TickOutcome) -> None:

@@ -2,7 +2,10 @@
 
 ``run_tick`` runs each system of ``SYSTEMS`` in turn on the same state; their events
 keep that order in every stream. A system is a plain function of the tick's context
-that appends to the tick's outcome, so adding one is adding a row to the table.
+that appends to the tick's outcome, so adding one is adding a row to the table. A
+system that acts on rooms or NPCs by itself acts only where ``TickContext.owns`` says
+this shard runs the world (the zones it owns now); the characters' systems act on the
+players the shard holds.
 Link-dead expiry runs before them (in the service layer, which owns the links), and the
 ``game_tick`` broadcast after them.
 """
@@ -22,7 +25,7 @@ from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
 from mythos_game.domain.spawning import run_spawn_rules
 from mythos_game.domain.status import StatusLedger
-from mythos_game.domain.world import World
+from mythos_game.domain.world import RoomTest, World, every_room
 
 
 @dataclass
@@ -40,6 +43,9 @@ class TickContext:
     status: StatusLedger = field(default_factory=StatusLedger)
     """Causes of status changes in this tick (note before changing): each noted character
     gets one ``status_update`` after the tick's other events, and is saved."""
+    owns: RoomTest = every_room
+    """Whether this shard owns a room's zone now: what the game does to the world by
+    itself (spawn rules, floor decay, NPCs, their fights) happens only in such rooms."""
 
 
 @dataclass

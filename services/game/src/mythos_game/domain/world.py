@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -48,6 +48,16 @@ def canonical_direction(word: str) -> str | None:
 def opposite_direction(direction: str) -> str:
     """``'north'`` -> ``'south'``, ``'up'`` -> ``'down'`` (canonical directions only)."""
     return OPPOSITE_DIRECTION[direction]
+
+
+RoomTest = Callable[[str], bool]
+"""Room id -> whether this game runs the world there (the rooms of the zones its shard
+owns now: ``ZoneOwners.owns_room``)."""
+
+
+def every_room(room_id: str) -> bool:
+    """The ``RoomTest`` of a game that holds the whole world."""
+    return True
 
 
 @dataclass(frozen=True)
@@ -162,3 +172,7 @@ class World:
     def zone_ids(self) -> frozenset[str]:
         """Every zone some room is in (what the shard map must cover)."""
         return frozenset(room.zone_id for room in self.rooms.values())
+
+    def zone_rooms(self, zone_id: str) -> list[str]:
+        """The ids of the zone's rooms, sorted (none for an unknown zone)."""
+        return sorted(r.id for r in self.rooms.values() if r.zone_id == zone_id)

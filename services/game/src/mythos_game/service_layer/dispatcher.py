@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from functools import partial
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Settlement
@@ -41,7 +42,8 @@ from mythos_game.domain.outgoing import Outgoing, ToPlayer
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.status import StatusLedger
-from mythos_game.domain.world import World
+from mythos_game.domain.world import World, every_room
+from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.chat_history import ChatHistory
@@ -61,6 +63,7 @@ from mythos_game.service_layer.sessions import Sessions
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.work_units import WorkUnits
 from mythos_game.service_layer.world_directory import WorldSpan
+from mythos_game.service_layer.zone_states import ZoneStates
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class Dispatcher:
         checkpoint_every: int = 30,
         transfers: PlayerTransfers | None = None,
         span: WorldSpan | None = None,
+        owners: ZoneOwners | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
@@ -90,7 +94,8 @@ class Dispatcher:
         records each unit of work before its messages go out (a tick every
         ``checkpoint_every`` records every stream's head); ``transfers``: how a player
         crosses to another shard, and ``span`` the directory and whispers across shards
-        (None: a game holding the whole world)."""
+        (None: a game holding the whole world); ``owners``: who owns each zone now (the
+        clock runs the world only in this shard's zones; None: every zone is its own)."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -137,7 +142,15 @@ class Dispatcher:
             span=span,
             broadcast_every=tick_broadcast_every,
             checkpoint_every=checkpoint_every,
+            owns=every_room if owners is None else partial(owners.owns_room, world),
         )
+        self.zones: ZoneStates | None = None
+        """A zone's state out of this game and into it (a zone move); None without
+        ``owners``."""
+        if owners is not None:
+            self.zones = ZoneStates(
+                world, roster, sessions, publisher, owners, self._clock_ticks.tick_context
+            )
 
     def take_settlement(self) -> Settlement | None:
         """The confirms the last ``handle`` left in flight: its delivery's settlement."""

@@ -17,7 +17,7 @@ from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.spawning import fill_spawns
 from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
-from mythos_game.domain.world import World
+from mythos_game.domain.world import RoomTest, World, every_room
 from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.cross_shard_messages import CrossShardMessages
 from mythos_game.service_layer.event_publisher import EventPublisher
@@ -47,9 +47,12 @@ class GameClock:
         span: WorldSpan | None,
         broadcast_every: int,
         checkpoint_every: int,
+        owns: RoomTest = every_room,
     ) -> None:
         """``broadcast_every``: ticks between ``game_tick`` broadcasts; with a journal,
-        a tick every ``checkpoint_every`` records every stream's head."""
+        a tick every ``checkpoint_every`` records every stream's head; ``owns``: whether
+        this shard owns a room's zone now (asked at every tick: zones move), the only
+        rooms where the clock fills spawn rules and runs floors, NPCs and fights."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -65,15 +68,16 @@ class GameClock:
         self._span = span
         self._broadcast_every = broadcast_every
         self._checkpoint_every = checkpoint_every
+        self._owns = owns
         self.tick_number = 0
         """Ticks run since the start (what commands see as ``Context.tick``)."""
 
     async def start_spawns(self) -> None:
-        """Fill every spawn rule to its ``max``; only once the stored floor items are in
-        ``state`` (counting fewer would duplicate them)."""
+        """Fill every spawn rule of the rooms this shard owns to its ``max``; only once
+        the stored floor items are in ``state`` (counting fewer would duplicate them)."""
         async with self._units.unit():
             outcome = TickOutcome()
-            fill_spawns(self._tick_context(), outcome)
+            fill_spawns(self.tick_context(), outcome)
             await self._apply_tick(outcome)
 
     async def tick(self) -> None:
@@ -85,7 +89,7 @@ class GameClock:
             PLAYERS_ONLINE.set(len(self._roster))  # link-dead players time out here
             await self._crossing.answer_late_calls()
             self._arrivals.ward_newcomers(self._clock(), self._rules.arrival_ward_seconds)
-            ctx = self._tick_context()
+            ctx = self.tick_context()
             await self._apply_tick(run_tick(ctx), ctx.status)
             if self._span is not None:
                 await self._span.presence.tick()  # after the clock moved anyone
@@ -94,7 +98,8 @@ class GameClock:
                 await self._publisher.publish([Outgoing("game_tick", ToEveryone(), tick)])
                 self._limiter.forget_older_than(self._clock())
 
-    def _tick_context(self) -> TickContext:
+    def tick_context(self) -> TickContext:
+        """What the clock's systems see now."""
         return TickContext(
             self._world,
             self._roster,
@@ -104,6 +109,7 @@ class GameClock:
             self._rng,
             self._rules,
             self._sessions.links,
+            owns=self._owns,
         )
 
     async def _apply_tick(self, outcome: TickOutcome, ledger: StatusLedger | None = None) -> None:

@@ -1,7 +1,7 @@
 """The parts of a game that took its shard over, built from the settings: the event
-publisher, the names, chat history, sessions, transfers across shards and the
-dispatcher over them. Building does no I/O; ``GameService`` loads what they hold
-(names, history, floor items) and starts them."""
+publisher, the names, chat history, sessions, transfers across shards, who owns each
+zone and the dispatcher over them. Building does no I/O; ``GameService`` loads what
+they hold (names, history, the floor items of the zones it owns) and starts them."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.world_directory import DirectoryReplica, world_span
+from mythos_game.service_layer.zone_states import ZoneStates
 from mythos_game.settings import GameSettings
 
 
@@ -39,6 +40,9 @@ class GameParts:
     dispatcher: Dispatcher
     owners: ZoneOwners
     """Who owns each zone now (the map as it started, changed by zone moves)."""
+    zones: ZoneStates
+    """A zone's state out of this game and into it (a zone move, after ``owners``
+    changed)."""
 
 
 def build_game_parts(
@@ -123,6 +127,7 @@ def build_game_parts(
         journal=recorder,
         checkpoint_every=settings.journal_checkpoint_ticks,
         transfers=transfers,
+        owners=owners,
         span=None
         if directory is None
         else world_span(
@@ -140,4 +145,5 @@ def build_game_parts(
             history,
         ),
     )
-    return GameParts(names, history, sessions, dispatcher, owners)
+    assert dispatcher.zones is not None  # built with ``owners``
+    return GameParts(names, history, sessions, dispatcher, owners, dispatcher.zones)

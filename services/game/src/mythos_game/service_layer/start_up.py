@@ -12,6 +12,7 @@ from mythos_contracts.persistence import StreamHandoff
 
 from mythos_game.adapters.persistence_client import PersistenceClient
 from mythos_game.domain.characters import CharacterNames
+from mythos_game.domain.world import RoomTest
 from mythos_game.service_layer.player_store import PlayerStoreUnavailable
 from mythos_game.service_layer.sessions import Sessions
 from mythos_game.settings import GameSettings
@@ -63,10 +64,12 @@ async def keep_loading_names(
 
 
 async def load_floor_items(
-    store: PersistenceClient, sessions: Sessions, settings: GameSettings
+    store: PersistenceClient, sessions: Sessions, settings: GameSettings, owns: RoomTest
 ) -> None:
-    """Every item lying on a floor, asked for until persistence answers (a spawn rule
-    that counted an empty floor instead would duplicate what lies there)."""
+    """Every item lying on a floor of a room this shard owns (``owns``), asked for until
+    persistence answers (a spawn rule that counted an empty floor instead would
+    duplicate what lies there). Persistence gives every floor item of the world: those
+    in another shard's rooms are that shard's to hold, and are left out of memory here."""
     delay = 0.5
     while True:
         try:
@@ -76,8 +79,11 @@ async def load_floor_items(
             log.warning("floor items not loaded (%s); asking again in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
-    placed = sessions.items.records.place(sessions.state, records)
-    log.info("loaded %d floor item(s)", placed)
+    mine = [r for r in records if r.location_id is None or owns(r.location_id)]
+    placed = sessions.items.records.place(sessions.state, mine)
+    log.info(
+        "loaded %d floor item(s); %d lie in other shards' zones", placed, len(records) - len(mine)
+    )
 
 
 async def raise_term(store: PersistenceClient, settings: GameSettings) -> int:

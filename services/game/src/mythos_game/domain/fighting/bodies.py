@@ -18,7 +18,7 @@ from mythos_game.domain.outgoing import Outgoing
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
 from mythos_game.domain.status import StatusLedger
-from mythos_game.domain.world import World
+from mythos_game.domain.world import RoomTest, World, every_room
 
 
 @dataclass
@@ -36,6 +36,9 @@ class Arena:
     links: LinkView = field(default_factory=NoLinks)
     events: list[Outgoing] = field(default_factory=list)
     """What the fights' changes tell, in order."""
+    owns: RoomTest = every_room
+    """Whether this shard owns a room's zone now (``TickContext.owns``): the clock starts
+    and runs fights only there."""
 
 
 class CharacterBody:

@@ -106,10 +106,12 @@ def eligible_prey(arena: Arena, npc: Npc) -> list[Player]:
 
 
 def hostiles_engage(arena: Arena) -> None:
-    """Each hostile NPC not fighting, outside a safe room, starts on an eligible
-    character of its room, picked at random."""
+    """Each hostile NPC not fighting, in a room this shard owns that is not safe, starts
+    on an eligible character of its room, picked at random."""
     for npc in list(arena.state.npcs.values()):
         if not isinstance(npc, Npc) or npc.definition.temperament != "hostile":
+            continue
+        if not arena.owns(npc.room_id):
             continue
         if arena.world.room(npc.room_id).safe:
             continue

@@ -43,8 +43,12 @@ def _flee_below(arena: Arena, npc_id: str) -> int:
 
 
 def combat_rounds(arena: Arena) -> None:
-    """The rounds due this tick, rooms in id order."""
-    due = [f for f in arena.state.fights.values() if arena.tick >= f.next_round_tick]
+    """The rounds due this tick in the rooms this shard owns, rooms in id order."""
+    due = [
+        f
+        for f in arena.state.fights.values()
+        if arena.tick >= f.next_round_tick and arena.owns(f.room_id)
+    ]
     for fight in sorted(due, key=lambda f: f.room_id):
         if not fight.over:
             run_round(arena, fight)
@@ -62,6 +66,7 @@ def _arena(ctx: TickContext) -> Arena:
         ctx.tick,
         ctx.now,
         ctx.links,
+        owns=ctx.owns,
     )
 
 
