@@ -75,7 +75,7 @@ class PlayerTransfer(BaseModel):
     room_id: str = Field(description="the room the player arrives in (a room of the receiver)")
     stream: StreamHandoff = Field(
         description="the stream, continued at ``last + 1`` in the same epoch; "
-        "``room_bound`` is always False (the edge binds the new room)"
+        "``room_bound`` is False (the edge binds the new room) but in a ``zone_move``"
     )
     stored: LoadPlayerReply = Field(
         description="the player and their characters and items, as a load would give them"
@@ -95,6 +95,13 @@ class PlayerTransfer(BaseModel):
         default=None,
         description="the player who whispered to this one last (the target of ``reply``)",
     )
+    zone_move: bool = Field(
+        default=False,
+        description="sent with their zone (a live zone move), not moved: they stay where "
+        "they stand, so the receiver tells nobody (no ``player_entered``, no "
+        "``room_update``; only the answer of ``pending``, if any), and their room stays "
+        "bound",
+    )
 
     @model_validator(mode="after")
     def _within_limits(self) -> PlayerTransfer:
@@ -108,6 +115,6 @@ class PlayerTransfer(BaseModel):
             raise ValueError(f"more than {TRANSFER_ANSWERED_LIMIT} answered command ids")
         if self.stored.room_id != self.room_id:
             raise ValueError("the stored room is not the room arrived in")
-        if self.stream.room_bound:
+        if self.stream.room_bound and not self.zone_move:
             raise ValueError("a transferred player's new room is never bound yet")
         return self

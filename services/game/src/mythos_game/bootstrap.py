@@ -291,6 +291,7 @@ class GameService:
             directory=self.directory,
             instance_id=self.instance_id,
             forwarded=recovered.forwards,
+            moved_zones=recovered.zones,
         )
         self.parts = parts
         sessions, history, dispatcher = parts.sessions, parts.history, parts.dispatcher

@@ -88,3 +88,12 @@ class RemoteCall:
     name: str
     command: str
     args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ZoneMove:
+    """A zone this shard owns, to hand to shard ``to`` once the command's answer is out
+    (``admin move``): its state and the players standing in it go with it."""
+
+    zone: str
+    to: str

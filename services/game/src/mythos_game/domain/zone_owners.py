@@ -20,6 +20,8 @@ class ZoneOwners:
     def __init__(self, shard_map: ShardMap, shard: str) -> None:
         """``shard``: this instance's shard (what ``owns`` asks about)."""
         self.shard = shard
+        self.durable = True
+        """False when a restart would forget a move (no journal): moves are refused."""
         self._file_version = shard_map.version
         self._shards = tuple(shard_map.shards)
         self._owners: dict[str, tuple[str, int]] = {

@@ -20,6 +20,7 @@ from mythos_contracts.player_command_wire import read_player_command
 from mythos_contracts.routing import is_revocation_key
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PlayerTransfer
+from mythos_contracts.zone_handover import ZoneAdopt, ZoneOwnerChanged
 from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 # And, between shards, players crossing to this one (``PlayerTransfer``) and whispers to
 # its players from another (``WhisperRelay``), and ``global``/``broadcast`` lines to order
 # (``GlobalSaid``, the lobby's) or to stamp (``GlobalLine``), and admin commands on this
-# shard's players (``ShardCall``) and their results (``ShardCallResult``).
+# shard's players (``ShardCall``) and their results (``ShardCallResult``), and zones
+# moving between shards (``ZoneAdopt``, ``ZoneOwnerChanged``).
 GameInput = Annotated[
     EdgeMessage
     | AccountRevoked
@@ -41,7 +43,9 @@ GameInput = Annotated[
     | GlobalSaid
     | GlobalLine
     | ShardCall
-    | ShardCallResult,
+    | ShardCallResult
+    | ZoneAdopt
+    | ZoneOwnerChanged,
     Field(discriminator="kind"),
 ]
 _FROM_GAMES_ONLY = (
@@ -51,6 +55,8 @@ _FROM_GAMES_ONLY = (
     GlobalLine,
     ShardCall,
     ShardCallResult,
+    ZoneAdopt,
+    ZoneOwnerChanged,
 )
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
@@ -141,7 +147,10 @@ class CommandIntake:
             # Its effects were published before its first ack was lost: nothing to redo.
             log.info(
                 "skipped a message already handled",
-                extra={"player_id": message.player_id, "delivery_id": delivery_id},
+                extra={
+                    "player_id": getattr(message, "player_id", None),
+                    "delivery_id": delivery_id,
+                },
             )
             INPUTS_ALREADY_HANDLED.inc()
             return

@@ -17,9 +17,10 @@ from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import WirePlayerCommand, wire_json
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PendingCommand, PlayerTransfer
+from mythos_contracts.zone_handover import ZONE_MOVE_TARGET, ZoneAdopt, ZoneOwnerChanged
 
 from mythos_game.domain.commands.base import Context
-from mythos_game.domain.outgoing import Outgoing, ToPlayer
+from mythos_game.domain.outgoing import Outgoing, ToPlayer, ZoneMove
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.status import StatusLedger
 from mythos_game.service_layer.command_log import audit
@@ -32,6 +33,7 @@ from mythos_game.service_layer.shard_calls import PendingCall, run_called, stand
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.work_units import WorkUnits
 from mythos_game.service_layer.world_directory import WorldSpan
+from mythos_game.service_layer.zone_handover import ZoneHandover
 
 
 class CrossShardMessages:
@@ -62,6 +64,8 @@ class CrossShardMessages:
         self._span = span
         self._context = context
         self._room_entries = room_entries
+        self.zones: ZoneHandover | None = None
+        """How a zone moves between shards (set once the zone states exist)."""
 
     def depart(
         self, moved: set[str], actor: Player | None = None, pending: PendingCommand | None = None
@@ -83,6 +87,25 @@ class CrossShardMessages:
                 if self._span is not None and self._transfers.arrived_by(transfer):
                     self._span.presence.arrived(transfer.player_id, transfer.hop)
                 PLAYERS_ONLINE.set(len(self._roster))
+
+    async def zone_message(self, message: ZoneAdopt | ZoneOwnerChanged) -> None:
+        """A zone moved between shards: to this one (its state), or elsewhere."""
+        if self.zones is None:
+            raise ValueError("a zone message reached a game that holds the whole world")
+        with log_context(zone=message.zone):
+            async with self._units.unit(message.delivery_id, defer=True):
+                if isinstance(message, ZoneAdopt):
+                    await self.zones.adopt(message)
+                else:
+                    self.zones.owner_changed(message)
+
+    async def move_zones(self, moves: list[ZoneMove]) -> None:
+        """Hand zones this shard owns to others (``admin move``), inside the unit."""
+        if moves and self.zones is None:
+            raise ValueError("a zone move in a game that holds the whole world")
+        for move in moves:
+            assert self.zones is not None
+            await self.zones.release(move)
 
     async def global_line(self, message: GlobalSaid | GlobalLine) -> None:
         """Order a said line (the lobby's part) or stamp an ordered one for our players."""
@@ -125,8 +148,9 @@ class CrossShardMessages:
         """Run an admin's command from another shard on a player here; answer it."""
         if self._span is None:
             raise ValueError("a shard call reached a game that holds the whole world")
-        with log_context(player_id=call.player_id):
-            async with self._units.unit(call.delivery_id, call.player_id, defer=True):
+        target = None if call.player_id == ZONE_MOVE_TARGET else call.player_id
+        with log_context(player_id=target):
+            async with self._units.unit(call.delivery_id, target, defer=True):
                 admin = stand_in(call.admin)
                 ledger = StatusLedger()
                 outcome = run_called(call, self._context(admin, call.admin.role, ledger))
@@ -140,6 +164,7 @@ class CrossShardMessages:
                     await self._sessions.disconnect(ending)
                 # Teleported or summoned into another shard's room: they cross.
                 await self.send_transfers(self.depart(moved))
+                await self.move_zones(outcome.zone_moves)  # ``admin move`` of a zone here
                 await self._span.calls.answer(call, outcome.success, outcome.text)
                 PLAYERS_ONLINE.set(len(self._roster))
 

@@ -32,6 +32,7 @@ from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PlayerTransfer
+from mythos_contracts.zone_handover import ZoneAdopt, ZoneOwnerChanged
 
 from mythos_game.domain.character import Characteristics
 from mythos_game.domain.commands.base import Context, Outcome
@@ -64,6 +65,7 @@ from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.work_units import WorkUnits
 from mythos_game.service_layer.world_directory import WorldSpan
 from mythos_game.service_layer.zone_states import ZoneStates
+from mythos_game.service_layer.zone_handover import ZoneHandover
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Dispatcher:
         transfers: PlayerTransfers | None = None,
         span: WorldSpan | None = None,
         owners: ZoneOwners | None = None,
+        zone_moves: Callable[[ZoneStates], ZoneHandover] | None = None,
     ) -> None:
         """``clock`` is wall-clock time for the commands (mutes, chat rate limits);
         ``account_requests`` carries admins' bans to the auth service (without it, a ban
@@ -95,7 +98,8 @@ class Dispatcher:
         ``checkpoint_every`` records every stream's head); ``transfers``: how a player
         crosses to another shard, and ``span`` the directory and whispers across shards
         (None: a game holding the whole world); ``owners``: who owns each zone now (the
-        clock runs the world only in this shard's zones; None: every zone is its own)."""
+        clock runs the world only in this shard's zones; None: every zone is its own);
+        ``zone_moves``: makes how a zone moves between shards, from the zone states."""
         self._world = world
         self._roster = roster
         self._publisher = publisher
@@ -114,6 +118,7 @@ class Dispatcher:
         self._journal = journal
         self._span = span
         self._units = WorkUnits(journal, span)
+        self._zone_owners = owners
         self._crossing = CrossShardMessages(
             self._units,
             roster,
@@ -151,6 +156,8 @@ class Dispatcher:
             self.zones = ZoneStates(
                 world, roster, sessions, publisher, owners, self._clock_ticks.tick_context
             )
+            if zone_moves is not None:
+                self._crossing.zones = zone_moves(self.zones)
 
     def take_settlement(self) -> Settlement | None:
         """The confirms the last ``handle`` left in flight: its delivery's settlement."""
@@ -166,8 +173,13 @@ class Dispatcher:
         | GlobalSaid
         | GlobalLine
         | ShardCall
-        | ShardCallResult,
+        | ShardCallResult
+        | ZoneAdopt
+        | ZoneOwnerChanged,
     ) -> None:
+        if isinstance(message, ZoneAdopt | ZoneOwnerChanged):
+            await self._crossing.zone_message(message)
+            return
         if isinstance(message, PlayerTransfer):
             await self._crossing.arrive(message)
             return
@@ -327,6 +339,7 @@ class Dispatcher:
             # ``play`` placed a character in another shard's room: it crosses, answered here.
             transfers = self._crossing.depart({player.id})
         await self._crossing.send_transfers(transfers)
+        await self._crossing.move_zones(outcome.zone_moves)  # after the answer went out
         if handling.outcome != "error":
             handling.outcome = "ok" if outcome.success else "rejected"
 
@@ -350,6 +363,7 @@ class Dispatcher:
             status=ledger,
             names=self._sessions.names,
             pending_rolls=self._pending_rolls,
+            zones=self._zone_owners,
         )
 
     def _run(

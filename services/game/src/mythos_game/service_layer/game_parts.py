@@ -28,6 +28,7 @@ from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.world_directory import DirectoryReplica, world_span
 from mythos_game.service_layer.zone_states import ZoneStates
+from mythos_game.service_layer.zone_handover import ZoneHandover
 from mythos_game.settings import GameSettings
 
 
@@ -60,13 +61,19 @@ def build_game_parts(
     directory: DirectoryReplica | None,
     instance_id: str,
     forwarded: Mapping[str, tuple[str, int, float]],
+    moved_zones: Mapping[str, tuple[str, int]],
 ) -> GameParts:
     """``bus``: what the game publishes on (the journal's, when there is one);
     ``unrecorded``: the same past the journal (``world_span``'s snapshots);
     ``forwarded``: the players whose inputs the journal says go to another shard;
+    ``moved_zones``: the live zone moves the journal knows of (zone -> owner, version);
     ``directory``: None for a game holding the whole world."""
     roster = Roster()
     owners = ZoneOwners(shard_map, settings.shard)
+    owners.apply_all(moved_zones)
+    owners.durable = recorder is not None
+    if recorder is not None:
+        recorder.moved_zones = owners.moved  # every checkpoint holds the live map
 
     def subzone_of(room_id: str) -> str:
         return world.room(room_id).subzone_id
@@ -128,6 +135,9 @@ def build_game_parts(
         checkpoint_every=settings.journal_checkpoint_ticks,
         transfers=transfers,
         owners=owners,
+        zone_moves=lambda states: ZoneHandover(
+            world, roster, owners, transfers, states, bus, recorder
+        ),
         span=None
         if directory is None
         else world_span(

@@ -16,6 +16,9 @@ even when several players' histories hold the same one). The header says:
 * ``r`` the command answers it remembered: ``[player, command id, blob]``;
 * ``f`` the players whose inputs it forwards to another shard: ``{player: [shard, hop]}``
   (a crossing, or an input forwarded since; absent when none, and in older games');
+* ``z`` the zones whose owner it changed, or, in a checkpoint, every zone whose owner is
+  not the shard map file's: ``{zone: [owner, map version]}`` (a live zone move; absent
+  when none);
 * ``o`` the messages it publishes, in order: ``[exchange, key, persistent, blob,
   correlation id, reply to]``; ``b`` the blobs' lengths.
 """
@@ -63,6 +66,7 @@ class Record:
     answered: list[tuple[str, str, bytes]] = field(default_factory=list)
     outbox: list[OutboxEntry] = field(default_factory=list)
     forwards: dict[str, tuple[str, int]] = field(default_factory=dict)
+    zones: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 _encoder = msgspec.json.Encoder()
@@ -98,6 +102,8 @@ def encode(record: Record) -> bytes:
     }
     if record.forwards:
         header["f"] = record.forwards  # only then: a say's record stays as small as it was
+    if record.zones:
+        header["z"] = record.zones
     header["b"] = [len(b) for b in blobs]
     # msgspec: a tenth of the stdlib's time for this header, the same compact JSON.
     return b"".join((_encoder.encode(header), b"\n", *blobs))
@@ -128,6 +134,7 @@ def decode(raw: bytes) -> Record:
             for exchange, key, persistent, b, correlation_id, reply_to in header["o"]
         ],
         forwards={pid: (shard, hop) for pid, (shard, hop) in header.get("f", {}).items()},
+        zones={zone: (owner, version) for zone, (owner, version) in header.get("z", {}).items()},
     )
 
 
@@ -146,6 +153,9 @@ class Recovered:
     forwards: dict[str, tuple[str, int, float]] = field(default_factory=dict)
     """player -> (the shard their inputs are forwarded to, the hop, seconds since the
     last record that forwarded to it), for players no longer held here."""
+    zones: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """zone -> (its owner, the map version it got it at): the live zone moves the
+    records knew of, the highest version of each."""
 
 
 @dataclass
@@ -161,6 +171,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
     history: dict[str, deque[tuple[int, float, str, bytes]]] = {}
     handled: dict[str, float] = {}
     forwards: dict[str, tuple[str, int, float]] = {}
+    zones: dict[str, tuple[str, int]] = {}
     newest_term: int | None = None
     records: list[Record] = []
     for raw in raw_records:
@@ -183,6 +194,9 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
             history.pop(player_id, None)
         for player_id, (shard, hop) in record.forwards.items():
             forwards[player_id] = (shard, hop, max(0.0, now - record.at))
+        for zone, (owner, version) in record.zones.items():
+            if version > zones.get(zone, ("", 0))[1]:
+                zones[zone] = (owner, version)
         for player_id, head in record.heads.items():
             forwards.pop(player_id, None)  # held here again
             stream = streams.get(player_id)
@@ -209,6 +223,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
         records=len(records),
         last_term=newest_term,
         forwards=forwards,
+        zones=zones,
     )
 
 

@@ -151,10 +151,17 @@ class PlayerTransfers:
             await self._bus.publish(COMMANDS_EXCHANGE, key, transfer.model_dump_json().encode())
 
     def depart(
-        self, player: Player, destination: str, pending: PendingCommand | None
+        self,
+        player: Player,
+        destination: str,
+        pending: PendingCommand | None,
+        *,
+        zone_move: bool = False,
     ) -> PlayerTransfer:
         """Take ``player`` out of this shard and return their transfer to ``destination``
-        (send it with ``send``). Their saves are queued already (the move saved them)."""
+        (send it with ``send``). Their saves are queued already (the move saved them).
+        ``zone_move``: they go with the zone they stand in and did not move (their room
+        stays bound; the receiver tells nobody)."""
         sessions = self._sessions
         link = sessions.links[player.id]
         stream = stream_of(player.id, link, self._sequencer)
@@ -162,7 +169,7 @@ class PlayerTransfers:
             raise ValueError(f"{player.id} has no stream to transfer")
         stream = stream.model_copy(
             update={
-                "room_bound": False,
+                "room_bound": stream.room_bound and zone_move,
                 "history": stream.history[-TRANSFER_HISTORY_LIMIT:],
                 "recent_commands": dict(
                     list(stream.recent_commands.items())[-TRANSFER_ANSWERED_LIMIT:]
@@ -190,6 +197,7 @@ class PlayerTransfers:
             else max(0.0, now - link.linkdead_since),
             pending=pending,
             last_whisper_from=player.last_whisper_from,
+            zone_move=zone_move,
         )
         self._roster.remove(player.id)
         sessions.links.remove(player.id)
@@ -212,6 +220,12 @@ class PlayerTransfers:
         player_id = transfer.player_id
         if transfer.hop <= self._hops.get(player_id, 0) or self._roster.get(player_id) is not None:
             log.info("ignoring transfer %s: hop already taken", transfer.delivery_id)
+            return
+        owner = self.owner_of(transfer.room_id)
+        if owner is not None and owner != self.shard:
+            # Its zone moved on (the sender's map is older): on to the owner, and the
+            # player's inputs after it.
+            await self._send_on(transfer, owner)
             return
         stored = StoredState.from_reply(transfer.stored)
         character = stored.active()
@@ -245,11 +259,25 @@ class PlayerTransfers:
         self._forwards.pop(player_id, None)  # back from where it was sent
         log.info("%s arrives from shard %s (hop %d)", player_id, transfer.from_shard, transfer.hop)
         events, response = arrival(self._world, self._roster, sessions.state, player, transfer)
+        if transfer.zone_move:
+            events = [e for e in events if e.event_type == "command_response"]  # nobody moved
         if response is not None and response.command_id is not None:
             link.remember(response.command_id, response)
             if self._journal is not None:
                 self._journal.answered(player_id, response.command_id, response)
         await self._publisher.publish(events)
+
+    async def _send_on(self, transfer: PlayerTransfer, owner: str) -> None:
+        player_id = transfer.player_id
+        self._hops[player_id] = transfer.hop
+        self._forwards[player_id] = Forward(
+            owner, transfer.hop, self._clock() + self._forward_seconds
+        )
+        if self._journal is not None:
+            self._journal.forwarding(player_id, owner, transfer.hop)
+        log.info("%s sent on to shard %s, which owns their room now", player_id, owner)
+        key = command_key(owner, player_id)
+        await self._bus.publish(COMMANDS_EXCHANGE, key, transfer.model_dump_json().encode())
 
     def arrived_by(self, transfer: PlayerTransfer) -> bool:
         """True when ``transfer`` brought its player here (not ignored as taken already)."""

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 CALL_TIMEOUT_SECONDS = 5.0
 """How long an admin's command waits for another shard's result before giving up."""
 
-CALLABLE = frozenset({"teleport", "summon", "kick", "mute", "unmute"})
-"""The commands another shard may ask this one to run for an admin."""
+CALLABLE = frozenset({"teleport", "summon", "kick", "mute", "unmute", "admin"})
+"""The commands another shard may ask this one to run for an admin (``admin move``: the
+zone's owner runs it)."""
 
 _CALL_IDS = uuid.UUID("9e6b2a41-0c7d-4f38-a5e2-71d0b84c3f96")
 
@@ -123,7 +124,11 @@ def run_called(call: ShardCall, ctx: Context) -> Outcome:
         return Outcome(False, f"'{call.command}' cannot reach a player on another shard.")
     ctx.invocation = (parsed.spec.name, tuple(parsed.args))
     try:
-        return parsed.spec.run(ctx, parsed.args)
+        outcome = parsed.spec.run(ctx, parsed.args)
     except Exception:
         log.exception("shard call %r failed for %s", call.command, call.player_id)
         return Outcome(False, "Something went wrong with that command; it has been logged.")
+    if outcome.call is not None:
+        # What it asks about moved on from here meanwhile (a zone's owner changed).
+        return Outcome(False, f"That is {outcome.call.shard}'s now, not this shard's; try again.")
+    return outcome

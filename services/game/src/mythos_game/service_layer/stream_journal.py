@@ -104,6 +104,9 @@ class StreamJournal:
         self._lost_already = False
         self._written_heads: dict[str, Head] = {}
         """Each stream's head as this game last recorded it."""
+        self.moved_zones: Callable[[], dict[str, tuple[str, int]]] = dict
+        """Every zone whose owner is not the map file's (``ZoneOwners.moved``): what a
+        checkpoint records, so the journal's recent records always hold the live map."""
         self._reset()
         sequencer.observer = self
 
@@ -115,6 +118,7 @@ class StreamJournal:
         self._answered: list[tuple[str, str, bytes]] = []
         self._outbox: list[OutboxEntry] = []
         self._forwards: dict[str, tuple[str, int]] = {}
+        self._zones: dict[str, tuple[str, int]] = {}
 
     @property
     def in_unit(self) -> bool:
@@ -154,6 +158,11 @@ class StreamJournal:
         """This unit forwards the player's inputs to ``shard`` (a crossing, or an input
         forwarded): a game continuing from the journal forwards them too."""
         self._forwards[player_id] = (shard, hop)
+
+    def zone_owner(self, zone: str, owner: str, version: int) -> None:
+        """This unit changed ``zone``'s owner (a live zone move): a game continuing from
+        the journal knows it."""
+        self._zones[zone] = (owner, version)
 
     def hold(self, entry: OutboxEntry) -> None:
         self._outbox.append(entry)
@@ -290,7 +299,8 @@ class StreamJournal:
     def _record(self, delivery_id: str | None) -> Record | None:
         if self._everyone:
             self._touched.update(pid for pid, _ in self._links.items())
-        if not (self._touched or self._outbox or delivery_id or self._forwards):
+            self._zones = {**self.moved_zones(), **self._zones}
+        if not (self._touched or self._outbox or delivery_id or self._forwards or self._zones):
             return None
         self._number += 1
         record = Record(
@@ -304,6 +314,7 @@ class StreamJournal:
             answered=self._answered,
             outbox=self._outbox,
             forwards=self._forwards,
+            zones=self._zones,
         )
         for player_id in sorted(self._touched):
             stream = self._sequencer.get(player_id)

@@ -22,11 +22,13 @@ from mythos_game.domain.outgoing import (
     RemoteCall,
     RemoteWhisper,
     WorldLine,
+    ZoneMove,
 )
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import ChatLimiter, Rules
 from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.world import World
+from mythos_game.domain.zone_owners import ZoneOwners
 
 
 @dataclass
@@ -69,6 +71,8 @@ class Context:
     invocation: tuple[str, tuple[str, ...]] = ("", ())
     """The command being run and its arguments, aliases expanded (what a ``RemoteCall``
     sends to run on another shard)."""
+    zones: ZoneOwners | None = None
+    """Who owns each zone now; None for a game holding the whole world (no map split)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class Outcome:
     """Lines for every player of every shard, in the lobby's order (``spans_shards``)."""
     call: RemoteCall | None = None
     """Run this command on another shard's player there; answered when it is done."""
+    zone_moves: list[ZoneMove] = field(default_factory=list)
+    """Zones this shard hands to another once the answer is out (``admin move``)."""
 
 
 def refused(text: str) -> Outcome:

@@ -1,0 +1,152 @@
+"""A zone moving, live, between two games (docs/design/shards.md §11), on the split
+shipped world (``crossing_support``: downtown, with Independence Square, is s1's; the
+Miskatonic quad north of it s2's). An admin's ``admin move`` is run by the zone's
+owner; the players standing in the zone go with it and see nothing: no ``game_state``,
+no ``room_update``, no one entering or leaving, the same numbers going on. The test is
+the edge. On the in-process bus, and on RabbitMQ (a vhost of its own)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from crossing_support import QUAD, SPLIT, MakeBus, PeerOn, delivered, ids, make_bus, stop_all
+from journal_faults import DiesAfterRecording
+from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.envelope import RoomBound
+from mythos_game.bootstrap import GameService
+from mythos_game.settings import GameSettings
+from world_span_support import SpanEdge, start_span_shard
+
+__all__ = ["make_bus"]  # the fixture, used by name
+
+SEEN_ON_ARRIVAL = {"game_state", "room_update", "player_entered", "player_left"}
+
+
+def _numbers(edge: SpanEdge, pid: str) -> list[int]:
+    return [seq for seq, _ in delivered(edge.peer, pid)]
+
+
+def _after(edge: SpanEdge, pid: str, count: int) -> list[str]:
+    """The kinds of what ``pid`` got after their first ``count`` messages."""
+    return [e.event_type for _, e in delivered(edge.peer, pid)[count:]]
+
+
+async def _talk(edge: SpanEdge, speaker: str, text: str, *hearers: str) -> None:
+    assert await edge.command(speaker, "say", text) == f"You say: {text}"
+    for pid in hearers:
+        await edge.peer.wait_until(
+            lambda pid=pid: any(text in t for _, t in edge.chats(pid)), timeout=10
+        )
+
+
+async def test_a_zone_moves_with_its_players_talking_and_they_see_nothing(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    edge = SpanEdge(peer)
+    try:
+        for pid in ("alice", "bob", "dave"):
+            await edge.join(pid)
+        await edge.command("dave", "go", "north")
+        await edge.send("dave", RoomBound(room_id=QUAD, **ids("dave")))
+        assert edge.route("bob") == "s1" and edge.route("dave") == "s2"
+        await _talk(edge, "alice", "before the move", "bob")
+        before = {pid: len(delivered(peer, pid)) for pid in ("alice", "bob")}
+
+        # Dave, on s2, asks; s1 owns downtown, so s1 runs it and answers through s2.
+        answer = await edge.command("dave", "admin", "move", "downtown", "s2", role="admin")
+
+        assert answer.startswith("Zone downtown moves from s1 to s2 (map version 2)"), answer
+        await _talk(edge, "bob", "after the move", "alice")  # sent to s1, forwarded
+        await _talk(edge, "alice", "and again", "bob")
+        for pid in ("alice", "bob"):
+            assert edge.route(pid) == "s2", f"{pid}'s newest message is s2's"
+            assert not SEEN_ON_ARRIVAL & set(_after(edge, pid, before[pid])), pid
+            numbers = _numbers(edge, pid)
+            assert numbers == list(range(1, len(numbers) + 1)), f"{pid}: {numbers}"
+        zones = await edge.command("alice", "admin", "zones", role="admin")
+        assert "s2: downtown (v2), miskatonic-university (v1), uptown (v1)" in zones, zones
+        assert '"downtown"' in zones.split("the file to commit")[1]
+
+        # Walking into the moved zone from s2's quad is no crossing any more, and a
+        # login into it (the lobby is s1's) is sent on to s2.
+        await edge.command("dave", "go", "south")
+        await edge.join("erin")
+        await peer.wait_until(lambda: edge.route("erin") == "s2", timeout=10)
+        await _talk(edge, "erin", "hello all", "alice", "bob", "dave")
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_its_journal(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """s1 records the release (its map changed, the zone's state and players in its
+    outbox) and dies before publishing any of it: the next s1 publishes the record's
+    messages again, s2 adopts the zone, and the next s1 knows downtown is s2's."""
+    peer = await peer_on(make_bus("test-peer"))
+    journal = MemoryJournal()
+    dying = DiesAfterRecording(journal, b'"zone_adopt"')
+    settings = game_settings(
+        shard="s1",
+        shard_map=SPLIT,
+        handoff=False,
+        shutdown_grace_seconds=0.2,
+        journal_confirm_first=True,  # the messages wait for the record: it can die between
+        directory_snapshot_seconds=0.2,
+    )
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    s1_bus = make_bus("game-s1")
+    await s1_bus.connect()
+    s1 = GameService(settings, s1_bus, dying)
+    await s1.start()
+    edge = SpanEdge(peer)
+    try:
+        for pid in ("alice", "bob"):
+            await edge.join(pid)
+        before = len(delivered(peer, "bob"))
+        await edge.post("alice", "admin", "move", "downtown", "s2", role="admin")
+        await asyncio.wait_for(dying.died.wait(), 10)
+        await s1_bus.close()
+        s1_bus = make_bus("game-s1-next")
+        await s1_bus.connect()
+        s1 = GameService(settings, s1_bus, journal)
+        await s1.start()
+
+        # Bob's next command reaches the next s1 (his route), which forwards it to s2.
+        await _talk(edge, "bob", "still here", "alice")
+        assert edge.route("bob") == "s2"
+        assert not SEEN_ON_ARRIVAL & set(_after(edge, "bob", before))
+        numbers = _numbers(edge, "bob")
+        assert numbers == list(range(1, len(numbers) + 1)), numbers
+        zones = await edge.command("alice", "admin", "zones", role="admin")
+        assert "s1: french-hill (v1), river-district (v1)" in zones, zones
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_refusals_name_what_is_wrong_and_move_nothing(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    edge = SpanEdge(peer)
+    try:
+        await edge.join("alice")
+
+        async def move(*args: str, role: str = "admin") -> str:
+            return await edge.command("alice", "admin", "move", *args, role=role)
+
+        assert (await move("nowhere", "s2")).startswith("There is no zone 'nowhere'. Zones: ")
+        assert await move("uptown", "s9") == "There is no shard 's9'. Shards: s1, s2."
+        assert await move("uptown", "s2") == "Zone uptown is s2's already (map version 1)."
+        assert not (await move("uptown", "s1", role="player")).startswith("Zone")
+        assert (await edge.command("alice", "admin", "move", role="admin")).startswith("Usage: ")
+        zones = await edge.command("alice", "admin", "zones", role="admin")
+        assert "Shard map, version 1" in zones and "file to commit" not in zones, zones
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
