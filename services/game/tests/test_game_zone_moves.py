@@ -10,11 +10,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from crossing_support import QUAD, SPLIT, MakeBus, PeerOn, delivered, ids, make_bus, stop_all
+from crossing_support import (
+    QUAD,
+    SPLIT,
+    SQUARE,
+    MakeBus,
+    PeerOn,
+    delivered,
+    ids,
+    make_bus,
+    stop_all,
+)
 from journal_faults import DiesAfterRecording
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.envelope import RoomBound
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
+from mythos_contracts.transfer import PlayerTransfer, transfer_delivery_id
 from mythos_game.bootstrap import GameService
+from mythos_game.service_layer.journal_records import decode
 from mythos_game.settings import GameSettings
 from world_span_support import SpanEdge, start_span_shard
 
@@ -148,5 +161,57 @@ async def test_refusals_name_what_is_wrong_and_move_nothing(
         assert (await edge.command("alice", "admin", "move", role="admin")).startswith("Usage: ")
         zones = await edge.command("alice", "admin", "zones", role="admin")
         assert "Shard map, version 1" in zones and "file to commit" not in zones, zones
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """A shard on an older map (here: a transfer written as one would send it) sends a
+    player into the square to s1, which gave downtown to s2: s1 sends them on, and s2
+    puts them in the square, where Bob sees them come in from s2."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, s1_journal = await start_span_shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    edge = SpanEdge(peer)
+    try:
+        for pid in ("alice", "bob", "carol"):
+            await edge.join(pid)
+        await edge.command("carol", "go", "north")  # to s2: her transfer is in s1's journal
+        records = map(decode, await s1_journal.read_recent(60))
+        sent = [o for r in records for o in r.outbox if b'"player_transfer"' in o.body]
+        crossed = PlayerTransfer.model_validate_json(sent[0].body)
+        assert crossed.player_id == "carol"
+        answer = await edge.command("alice", "admin", "move", "downtown", "s2", role="admin")
+        assert answer.startswith("Zone downtown moves from s1 to s2"), answer
+        await edge.command("carol", "quit")
+        await peer.wait_until(lambda: edge.stamped("carol", "disconnect") != [])
+
+        hop = crossed.hop + 1000
+        stale = crossed.model_copy(
+            update={
+                "delivery_id": transfer_delivery_id("carol", hop),
+                "hop": hop,
+                "room_id": SQUARE,
+                "stored": crossed.stored.model_copy(update={"room_id": SQUARE}),
+                "pending": None,
+            }
+        )
+
+        def entered() -> list[str | None]:
+            return [
+                e.shard
+                for e in edge.stamped("bob", "player_entered")
+                if e.data["player_name"] == "Carol"
+            ]
+
+        joined = entered()  # when she joined, from s1
+        key = command_key("s1", "carol")
+        await peer.bus.publish(COMMANDS_EXCHANGE, key, stale.model_dump_json().encode())
+
+        await peer.wait_until(lambda: entered() == [*joined, "s2"], timeout=10)
+        forwarded = [r.forwards for r in map(decode, await s1_journal.read_recent(60))]
+        assert {"carol": ("s2", hop)} in forwarded, "s1 forwards her inputs to s2 after her"
     finally:
         await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
