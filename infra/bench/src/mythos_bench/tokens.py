@@ -23,14 +23,15 @@ class TokenMint:
         keys = httpx.get(f"{base_url}/auth/.well-known/jwks.json", timeout=10).json()["keys"]
         self._kid = keys[-1]["kid"]
 
-    def mint(self, name: str, ttl: float = 3600.0) -> tuple[str, str]:
-        """(player id, token) for a new player called ``name``."""
+    def mint(self, name: str, ttl: float = 3600.0, role: str = "player") -> tuple[str, str]:
+        """(player id, token) for a new player called ``name`` (``role``: ``admin`` for
+        a run's admin, as the auth service's ``grant`` gives it)."""
         player_id = str(uuid.uuid4())
         now = int(time.time())
         claims = {
             "sub": player_id,
             "name": name,
-            "role": "player",
+            "role": role,
             "iat": now,
             "exp": now + int(ttl),
             "iss": "mythos-auth",

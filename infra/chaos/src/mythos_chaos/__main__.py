@@ -22,7 +22,7 @@ from mythos_bench.__main__ import raise_fd_limit
 from mythos_bench.stack import Stack
 from mythos_bench.tokens import TokenMint
 
-from mythos_chaos.faults import FAULTS, Target
+from mythos_chaos.faults import FAULTS, AdminCommand, Target
 from mythos_chaos.player import ChaosPlayer, Ledger
 from mythos_chaos.report import Meta, console_line, table, write_results
 from mythos_chaos.run import CHAOS_TUNING, Phases, run_fault
@@ -75,10 +75,29 @@ async def one_fault(name: str, args: argparse.Namespace, phases: Phases) -> Row:
             ChaosPlayer(f"c{i}", mint.mint(f"c{i}")[1], stack.public_ws, ledger)
             for i in range(args.players)
         ]
-        target = Target(_pids(stack.data_dir), stack.run_id)
-        return await run_fault(FAULTS[name], target, players, ledger, phases)
+        fault = FAULTS[name]
+        if not fault.admin:
+            return await run_fault(
+                fault, Target(_pids(stack.data_dir), stack.run_id), players, ledger, phases
+            )
+        # An admin beside the load, in a ledger of its own: not one of the tallied players.
+        admin = ChaosPlayer("admin", mint.mint("admin", role="admin")[1], stack.public_ws, Ledger())
+        await admin.start()
+        try:
+            target = Target(_pids(stack.data_dir), stack.run_id, admin=admin_command(admin))
+            return await run_fault(fault, target, players, ledger, phases)
+        finally:
+            await admin.stop()
     finally:
         stack.stop()
+
+
+def admin_command(admin: ChaosPlayer) -> AdminCommand:
+    async def run(words: list[str]) -> tuple[bool, str]:
+        command = await admin.run(words[0], words[1:])
+        return command.succeeded, command.result
+
+    return run
 
 
 def _pids(data_dir: Path) -> Callable[[str], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 
 STALL_SECONDS = 10.0
@@ -15,14 +15,21 @@ broker wait (it drops a silent connection about 5 s later), so the standby takes
 shard over while the frozen game still holds its TCP connections."""
 
 
+AdminCommand = Callable[[list[str]], Awaitable[tuple[bool, str]]]
+"""Runs a command as an admin in the game: (success, the answer's text)."""
+
+
 @dataclass(frozen=True)
 class Target:
     """What a fault needs of a running system: a service's current pid (``game``,
-    ``persistence``, ``edge-1``... as the launcher's ``processes.json`` names them) and
-    the run's RabbitMQ vhost."""
+    ``persistence``, ``edge-1``... as the launcher's ``processes.json`` names them), the
+    run's RabbitMQ vhost, and for ``zone-move`` an admin's connection and the zone."""
 
     pid: Callable[[str], int]
     vhost: str
+    admin: AdminCommand | None = None
+    zone: str = "bench-1"
+    """The zone ``zone-move`` hands from s1 to s2 (the split benchmark world's first)."""
 
 
 # ``struck()`` marks the moment the fault took effect; a fault may go on after it
@@ -37,6 +44,8 @@ class Fault:
     strike: Strike
     shards: int = 1
     """The fewest game shards the fault needs (``game-s2`` exists from two on)."""
+    admin: bool = False
+    """True when it acts through an admin's connection (``Target.admin``)."""
 
 
 def _signal(service: str, sig: signal.Signals) -> Strike:
@@ -76,6 +85,17 @@ def _stall(service: str, seconds: float) -> Strike:
     return strike
 
 
+async def _move_zone(target: Target, struck: Callable[[], None]) -> None:
+    """``admin move <zone> s2`` with players talking and walking in it: the players in
+    the zone go with it to s2."""
+    if target.admin is None:
+        raise RuntimeError("zone-move needs an admin's connection")
+    moved, text = await target.admin(["admin", "move", target.zone, "s2"])
+    if not moved:
+        raise RuntimeError(f"admin move was refused: {text}")
+    struck()  # answered once the zone's owner released it
+
+
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
@@ -105,6 +125,13 @@ FAULTS: dict[str, Fault] = {
             "persistence-stall",
             f"persistence stopped for {STALL_SECONDS:.0f} s (SIGSTOP, then SIGCONT)",
             _stall("persistence", STALL_SECONDS),
+        ),
+        Fault(
+            "zone-move",
+            "a zone with players in it moved live from s1 to s2 (admin move)",
+            _move_zone,
+            shards=2,
+            admin=True,
         ),
         Fault(
             "game-stall",

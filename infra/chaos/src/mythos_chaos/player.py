@@ -32,6 +32,7 @@ class Command:
     frame: str
     answered_at: float | None = None  # the first answer (a refusal for the rate is none)
     succeeded: bool = False
+    result: str = ""
 
 
 @dataclass
@@ -96,13 +97,22 @@ class ChaosPlayer:
         unanswered, it counts as lost)."""
         await self._command("go", [direction], text)
 
-    async def _command(self, name: str, args: list[str], text: str) -> None:
+    async def run(self, name: str, args: list[str], timeout: float = 30.0) -> Command:
+        """Send a command and wait for its answer (an admin's, beside the load)."""
+        command = await self._command(name, args, " ".join([name, *args]))
+        async with asyncio.timeout(timeout):
+            while command.answered_at is None:  # noqa: ASYNC110 (answers come by the socket)
+                await asyncio.sleep(0.05)
+        return command
+
+    async def _command(self, name: str, args: list[str], text: str) -> Command:
         command_id = str(uuid.uuid4())
         frame = orjson.dumps({"command": name, "args": args, "command_id": command_id})
         command = Command(command_id, self.name, text, time.monotonic(), frame.decode())
         self._ledger.commands[command_id] = command
         self.pending[command_id] = command
         await self._send(command)
+        return command
 
     async def _send(self, command: Command) -> None:
         if self._ws is None:
@@ -184,6 +194,7 @@ class ChaosPlayer:
             return
         command.answered_at = now
         command.succeeded = bool(data.get("success", False))
+        command.result = str(data.get("result", data.get("message", "")))
         del self.pending[command.command_id]
 
     async def _resend_after(self, command: Command, seconds: float) -> None:
