@@ -48,4 +48,23 @@ def test_only_floor_items_each_once_and_clocks_of_its_own_items() -> None:
     with pytest.raises(ValidationError, match="floor_since"):
         ZoneState(zone="uptown", items=[_item("it-1")], floor_since={"it-9": 1.0})
     with pytest.raises(ValidationError, match="extra"):
-        ZoneState.model_validate({"zone": "uptown", "npcs": []})
+        ZoneState.model_validate({"zone": "uptown", "fights": []})
+
+
+def test_an_npc_travels_with_its_wounds_and_its_clocks_as_ages() -> None:
+    npc = {
+        "npc_id": "npc-1",
+        "prototype_id": "ghoul",
+        "room_id": "miskatonic-quad",
+        "dp": 3,
+        "home_subzone": "quad",
+        "moved_ticks_ago": 2,
+        "regen_ticks_ago": 0,
+        "seen_ticks_ago": {"char-1": 5},
+    }
+    state = ZoneState.model_validate({"zone": "uptown", "npcs": [npc]})
+    assert ZoneState.model_validate_json(state.model_dump_json()) == state
+    with pytest.raises(ValidationError):
+        ZoneState.model_validate({"zone": "uptown", "npcs": [{**npc, "dp": -1}]})
+    with pytest.raises(ValidationError, match="extra"):
+        ZoneState.model_validate({"zone": "uptown", "npcs": [{**npc, "in_combat": True}]})

@@ -185,6 +185,11 @@ async def test_a_zone_taken_out_of_s2_and_put_into_s1_keeps_its_items_and_saves_
         }
         assert "it-lantern" in stored
         saves_before = len(peer.item_saves)
+        npcs_before = {
+            n.id: (n.room_id, n.dp)
+            for n in state(s2).npcs.values()
+            if n.room_id in UNIVERSITY_ROOMS
+        }
         s1_parts, s2_parts = parts(s1), parts(s2)
         with pytest.raises(ValueError, match="gave up"):
             s2_parts.zones.take_out(UNIVERSITY)  # s2 owns it still
@@ -205,12 +210,18 @@ async def test_a_zone_taken_out_of_s2_and_put_into_s1_keeps_its_items_and_saves_
         assert placed == len(stored)
         assert wire.spawn_due[PAPERS] == state(s1).spawn_due[PAPERS] > time.time()
         assert wire.floor_since == {"it-lantern": state(s1).floor_since["it-lantern"]}
-        # s2 keeps nothing of the zone; s1 holds it, its NPCs made afresh.
+        # s2 keeps nothing of the zone; s1 holds it, with the same NPCs (ids, wounds).
         assert not set(state(s2).floors) & UNIVERSITY_ROOMS
         assert not npc_rooms(s2) & UNIVERSITY_ROOMS
         assert PAPERS not in state(s2).spawn_due and not state(s2).floor_since
         assert {i.id for i in state(s1).floor(QUAD)} == {"it-lantern"}
         assert LIBRARY in npc_rooms(s1)
+        assert {
+            n.id: (n.room_id, n.dp)
+            for n in state(s1).npcs.values()
+            if n.room_id in UNIVERSITY_ROOMS
+        } == npcs_before
+        assert [n.npc_id for n in wire.npcs] == list(npcs_before)
         assert peer.item_saves[saves_before:] == [], "nothing saved by either shard"
 
         # The quad is s1's now: Alice walks in without crossing, and what s1 saves of

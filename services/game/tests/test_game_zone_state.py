@@ -18,7 +18,7 @@ from mythos_game.domain.rules import Rules
 from mythos_game.domain.spawning import fill_spawns, fill_zone_npcs, run_spawn_rules
 from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
-from mythos_game.domain.zone_state import put_clocks, take_zone
+from mythos_game.domain.zone_state import npc_from, npc_record, put_clocks, take_zone
 
 WORLD = load_world(Path(__file__).resolve().parents[1] / "world")
 UNIVERSITY, LIBRARY, QUAD = "miskatonic-university", "orne-library", "miskatonic-quad"
@@ -162,3 +162,23 @@ def test_a_zone_taken_out_leaves_nothing_of_it_and_its_state_goes_back_in_whole(
     assert back.origin == f"{LIBRARY}/0" and back.id != librarian.id
     assert [e.event_type for e in outcome.events] == ["npc_entered"]
     assert state.take_changed() == [], "the NPC rules only: nothing to save"
+
+
+def test_an_npc_carried_to_another_game_keeps_its_id_wounds_and_clock_ages() -> None:
+    state = GameState()
+    ghoul, _ = spawn_npc(state, WORLD, WORLD.npcs["ghoul"], QUAD, tick=40, origin="r/0")
+    ghoul.dp -= 2
+    ghoul.regen_tick = 45
+    ghoul.seen["char-1"] = 47
+    ghoul.shocked.add("char-1")
+
+    record = npc_record(ghoul, tick=50)
+    again = npc_from(WORLD, record, tick=7)  # the other game counts its own ticks
+
+    assert again is not None
+    assert (again.id, again.room_id, again.dp, again.origin) == (ghoul.id, QUAD, ghoul.dp, "r/0")
+    assert (again.moved_tick, again.regen_tick) == (7 - 10, 7 - 5)
+    assert again.seen == {"char-1": 7 - 3} and again.shocked == {"char-1"}
+    assert again.home_subzone == ghoul.home_subzone and not again.in_combat
+    unknown = record.model_copy(update={"prototype_id": "no-such-npc"})
+    assert npc_from(WORLD, unknown, tick=7) is None

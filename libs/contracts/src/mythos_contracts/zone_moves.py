@@ -5,9 +5,11 @@ A game runs the world only in the zones it owns. When a zone moves, the shard gi
 up takes the zone's state out of its memory (saving nothing: the items stay stored as
 they are) and the shard taking it puts that state in: the items lying on the zone's
 floors, with the versions they are stored at (the receiver's next save of each goes
-above them), and the two clocks a game keeps only in memory, the spawn rules' next
-times and how long each item has lain on a floor. NPCs are not carried: the receiver's
-spawn rules make them afresh, as after a restart.
+above them), the two clocks a game keeps only in memory, the spawn rules' next times and
+how long each item has lain on a floor, and the zone's NPCs as they are (same ids, their
+wounds; tick counts as ages, since each game counts its own ticks), so the players in
+the zone see the same NPCs and no one appearing. Fights are not carried: a fight in the
+zone ends when it moves.
 """
 
 from __future__ import annotations
@@ -15,6 +17,28 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mythos_contracts.persistence import ItemRecord
+
+
+class NpcRecord(BaseModel):
+    """One NPC of a moving zone, as its new owner rebuilds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    npc_id: str = Field(min_length=1, max_length=64)
+    prototype_id: str = Field(min_length=1, max_length=64, description="its NPC definition")
+    room_id: str = Field(min_length=1, max_length=128)
+    dp: int = Field(ge=0, description="its damage points now")
+    origin: str | None = Field(default=None, description="the spawn rule that made it")
+    home_subzone: str = Field(description="the sub-zone it never wanders out of")
+    moved_ticks_ago: int = Field(ge=0, description="ticks since it appeared or last moved")
+    regen_ticks_ago: int = Field(ge=0, description="ticks since it last regained a DP")
+    seen_ticks_ago: dict[str, int] = Field(
+        default_factory=dict,
+        description="character id -> ticks since this (hostile) NPC first saw them",
+    )
+    shocked: list[str] = Field(
+        default_factory=list, description="character ids it already cost lucidity"
+    )
 
 
 class ZoneState(BaseModel):
@@ -37,6 +61,10 @@ class ZoneState(BaseModel):
         default_factory=dict,
         description="item id -> since when (epoch seconds) it has lain on a floor with no "
         "spawn-rule origin (the floor decay's clock); only items of ``items``",
+    )
+
+    npcs: list[NpcRecord] = Field(
+        default_factory=list, description="the zone's NPCs, in the order of arrival"
     )
 
     @model_validator(mode="after")

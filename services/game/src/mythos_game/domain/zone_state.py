@@ -6,14 +6,16 @@ clock of each (``floor_since``), the spawn rules' timers (``spawn_due``), and th
 with their fights (never stored). Taking a zone out drops all of it from memory quietly:
 no event, nothing to save. The items and the clocks travel to the new owner
 (``mythos_contracts.zone_moves.ZoneState``, built by ``service_layer/zone_states.py``,
-which adds the items' stored versions); the NPCs do not: the new owner's spawn rules
-make them again (``spawning.fill_zone_npcs``).
+which adds the items' stored versions), and so do the NPCs, as they are (``npc_record``,
+``npc_from``): the players in the zone see the same ones. Fights do not travel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from mythos_contracts.zone_moves import NpcRecord
 
 from mythos_game.domain.fighting.bodies import player_of
 from mythos_game.domain.game_state import GameState
@@ -33,7 +35,7 @@ class TakenZone:
     floor_since: dict[str, float]
     """The floor decay's clock of those items, by item id."""
     npcs: list[Npc]
-    """The NPCs taken out of the world (not carried: they are made again)."""
+    """The NPCs taken out of the world (carried to the new owner: ``npc_record``)."""
 
 
 def zone_rule_ids(world: World, zone: str) -> set[str]:
@@ -90,3 +92,39 @@ def put_clocks(
     state.spawn_due.update({rule: due for rule, due in spawn_due.items() if rule in rules})
     lying = {item.id for room_id in world.zone_rooms(zone) for item in state.floor(room_id)}
     state.floor_since.update({i: since for i, since in floor_since.items() if i in lying})
+
+
+def npc_record(npc: Npc, tick: int) -> NpcRecord:
+    """``npc`` as a moving zone carries it (``tick``: this game's clock now)."""
+    return NpcRecord(
+        npc_id=npc.id,
+        prototype_id=npc.prototype,
+        room_id=npc.room_id,
+        dp=npc.dp,
+        origin=npc.origin,
+        home_subzone=npc.home_subzone,
+        moved_ticks_ago=max(0, tick - npc.moved_tick),
+        regen_ticks_ago=max(0, tick - npc.regen_tick),
+        seen_ticks_ago={cid: max(0, tick - seen) for cid, seen in npc.seen.items()},
+        shocked=sorted(npc.shocked),
+    )
+
+
+def npc_from(world: World, record: NpcRecord, tick: int) -> Npc | None:
+    """The NPC ``record`` carries, on this game's clock (``tick``); None when this world
+    lacks its kind or room (left out)."""
+    definition = world.npcs.get(record.prototype_id)
+    if definition is None or record.room_id not in world.rooms:
+        return None
+    return Npc(
+        record.npc_id,
+        definition,
+        record.room_id,
+        min(record.dp, definition.dp or record.dp),
+        origin=record.origin,
+        home_subzone=record.home_subzone,
+        moved_tick=tick - record.moved_ticks_ago,
+        regen_tick=tick - record.regen_ticks_ago,
+        seen={cid: tick - ago for cid, ago in record.seen_ticks_ago.items()},
+        shocked=set(record.shocked),
+    )

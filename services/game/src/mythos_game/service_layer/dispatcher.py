@@ -64,8 +64,8 @@ from mythos_game.service_layer.sessions import Sessions
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.work_units import WorkUnits
 from mythos_game.service_layer.world_directory import WorldSpan
-from mythos_game.service_layer.zone_states import ZoneStates
 from mythos_game.service_layer.zone_handover import ZoneHandover
+from mythos_game.service_layer.zone_states import ZoneStates
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.sessions import Sessions, SessionTimings
 from mythos_game.service_layer.stream_journal import StreamJournal
 from mythos_game.service_layer.world_directory import DirectoryReplica, world_span
-from mythos_game.service_layer.zone_states import ZoneStates
 from mythos_game.service_layer.zone_handover import ZoneHandover
+from mythos_game.service_layer.zone_states import ZoneStates
 from mythos_game.settings import GameSettings
 
 

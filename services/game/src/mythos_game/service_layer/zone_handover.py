@@ -19,6 +19,7 @@ again after a crash, each does nothing the second time.
 from __future__ import annotations
 
 import logging
+
 from mythos_contracts.bus import Bus
 from mythos_contracts.routing import COMMANDS_EXCHANGE, all_shards_key, command_key
 from mythos_contracts.zone_handover import (

@@ -22,7 +22,7 @@ from mythos_game.domain.spawning import fill_zone_npcs
 from mythos_game.domain.ticks import TickContext, TickOutcome
 from mythos_game.domain.world import World
 from mythos_game.domain.zone_owners import ZoneOwners
-from mythos_game.domain.zone_state import put_clocks, take_zone
+from mythos_game.domain.zone_state import npc_from, npc_record, put_clocks, take_zone
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.sessions import Sessions
 
@@ -67,8 +67,13 @@ class ZoneStates:
             len(taken.spawn_due),
             len(taken.npcs),
         )
+        tick = self._tick_context().tick
         return ZoneState(
-            zone=zone, items=items, spawn_due=taken.spawn_due, floor_since=taken.floor_since
+            zone=zone,
+            items=items,
+            spawn_due=taken.spawn_due,
+            floor_since=taken.floor_since,
+            npcs=[npc_record(npc, tick) for npc in taken.npcs],
         )
 
     async def put_in(self, zone_state: ZoneState) -> int:
@@ -88,6 +93,15 @@ class ZoneStates:
         state = self._sessions.state
         placed = self._sessions.items.records.place(state, inside)
         put_clocks(self._world, state, zone, zone_state.spawn_due, zone_state.floor_since)
+        tick = self._tick_context().tick
+        rooms_npcs = [r for r in zone_state.npcs if r.room_id in rooms]
+        for record in rooms_npcs:
+            npc = npc_from(self._world, record, tick)
+            if npc is None or npc.id in state.npcs:
+                log.warning("NPC %s of zone %s left out", record.npc_id, zone)
+                continue
+            state.npcs[npc.id] = npc  # as the clients know it: nobody is told
+        # Then the rules count them: a rule short of its max (one was killed) fills.
         outcome = TickOutcome()
         fill_zone_npcs(self._tick_context(), outcome, zone)
         await self._publisher.publish(outcome.events)
