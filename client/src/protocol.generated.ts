@@ -554,8 +554,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'admin',
     aliases: [],
-    usage: 'admin status',
-    summary: "How the game is doing: players online, rooms occupied, uptime; with more than one shard, each shard's players, term and active instance.",
+    usage: 'admin status | admin zones | admin move <zone> <shard>',
+    summary: "How the game is doing: players online, rooms occupied, uptime; with more than one shard, each shard's players, term and active instance; the live shard map, and moving a zone to another shard.",
     category: 'Admin',
     admin: true,
   },
