@@ -109,5 +109,6 @@ def test_unknown_faults_and_lonely_players_are_refused(capsys: pytest.CaptureFix
         "game-term",
         "game-s2-kill",
         "game-s2-term",
+        "zone-move",
         *one_shard[2:],
     ]

@@ -115,6 +115,13 @@ FAULTS: dict[str, Fault] = {
             _signal("game-s2", signal.SIGTERM),
             shards=2,
         ),
+        Fault(
+            "zone-move",
+            "a zone with players in it moved live from s1 to s2 (admin move)",
+            _move_zone,
+            shards=2,
+            admin=True,
+        ),
         Fault("edge-kill", "kill -9 of edge 1 of 2", _signal("edge-1", signal.SIGKILL)),
         Fault(
             "broker-drop",
@@ -125,13 +132,6 @@ FAULTS: dict[str, Fault] = {
             "persistence-stall",
             f"persistence stopped for {STALL_SECONDS:.0f} s (SIGSTOP, then SIGCONT)",
             _stall("persistence", STALL_SECONDS),
-        ),
-        Fault(
-            "zone-move",
-            "a zone with players in it moved live from s1 to s2 (admin move)",
-            _move_zone,
-            shards=2,
-            admin=True,
         ),
         Fault(
             "game-stall",
