@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from mythos_bench.__main__ import write_capacity
-from mythos_bench.capacity import DEFAULT_PATH, RESULTS, main, render
+from mythos_bench.capacity import DEFAULT_PATH, main, render
 from mythos_bench.capacity_inputs import read
 from mythos_bench.capacity_model import (
     Kind,
@@ -25,7 +25,10 @@ from mythos_bench.capacity_model import (
     plan,
     unit_costs,
 )
+from mythos_bench.capacity_sources import BENCH_DIR, newest_full_run
 from mythos_bench.processes import Sample, alive_in_both
+
+OLDER_RESULTS = BENCH_DIR / "results.json"  # the harness's shape before 2026-12-03
 
 SAY = Kind("say", 1.0, True, 1, 1, 0, 0, 1.0)
 PRIVATE = Kind("look", 3.0, True, 0, 1, 1, 0, 0.5)
@@ -74,7 +77,7 @@ def new_shape() -> dict[str, Any]:
 
 @pytest.fixture
 def costs() -> UnitCosts:
-    return unit_costs(read(json.loads(RESULTS.read_text())))
+    return unit_costs(read(json.loads(newest_full_run().read_text())))
 
 
 def test_the_committed_page_is_current() -> None:
@@ -82,6 +85,15 @@ def test_the_committed_page_is_current() -> None:
         "docs/capacity.md is stale: run 'uv run python -m mythos_bench.capacity'"
     )
     assert main(["--check"]) == 0
+
+
+def test_the_page_plans_from_the_newest_saved_run() -> None:
+    newest = newest_full_run()
+    meta = json.loads(newest.read_text())["meta"]
+    page = render()
+    assert str(newest.relative_to(BENCH_DIR.parents[1])) in page
+    assert f"({meta['date']}, commit {meta['commit']})" in page
+    assert render(newest) == page and render(OLDER_RESULTS) != page
 
 
 def test_check_fails_for_a_stale_page(tmp_path: Path) -> None:
@@ -164,8 +176,10 @@ def test_the_page_names_the_bottleneck_it_computes(costs: UnitCosts) -> None:
 
 
 def test_the_older_results_shape_is_read() -> None:
-    m = read(json.loads(RESULTS.read_text()))
-    assert m.step.rate in {s["rate"] for s in json.loads(RESULTS.read_text())["steps"]}
+    raw = json.loads(OLDER_RESULTS.read_text())
+    assert "components" not in raw["steps"][0]
+    m = read(raw)
+    assert m.step.rate in {s["rate"] for s in raw["steps"]}
     assert m.step.clean and m.cpu_ms_per_say["game"] > 0 and "total" not in m.cpu_ms_per_say
     assert m.kb_per_connection > 0 and m.most_connections > 0
 

@@ -1,6 +1,8 @@
 """Writes docs/capacity.md: cores and memory of each component for 10,000 and 100,000
 players at a stated command mix, from the costs ``make bench`` measured, and where the
-next bottleneck sits. ``make bench`` rewrites it at the end of a run.
+next bottleneck sits. By default it reads the newest full run saved under
+docs/benchmarks (``capacity_sources.newest_full_run``); ``make bench`` rewrites the page
+at the end of a run written to docs/benchmarks itself.
 
     uv run python -m mythos_bench.capacity            # rewrite docs/capacity.md
     uv run python -m mythos_bench.capacity --check    # exit 1 if it is stale
@@ -11,9 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from mythos_bench.capacity_inputs import Measured, read
+from mythos_bench.capacity_inputs import Measured, fastest_clean_step, read
 from mythos_bench.capacity_model import (
     Mix,
     Plan,
@@ -24,24 +27,54 @@ from mythos_bench.capacity_model import (
     plan,
     unit_costs,
 )
+from mythos_bench.capacity_notes import (
+    ASSUMPTIONS,
+    front_door_lines,
+    journal_lines,
+    range_section,
+    shown,
+    table,
+)
+from mythos_bench.capacity_sources import (
+    REPO,
+    FrontDoors,
+    JournalShare,
+    front_doors,
+    journal_share,
+    newest_full_run,
+)
 
-REPO = Path(__file__).resolve().parents[4]
-RESULTS = REPO / "docs" / "benchmarks" / "results.json"
 DEFAULT_PATH = REPO / "docs" / "capacity.md"
 SCALES = (10_000, 100_000)
 COMMAND = "uv run python -m mythos_bench.capacity"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(row) + " |" for row in rows),
+@dataclass(frozen=True)
+class Basis:
+    """One step's measured costs and the plans they give."""
+
+    measured: Measured
+    costs: UnitCosts
+    plans: list[Plan]
+
+
+def basis(measured: Measured, mix: Mix) -> Basis:
+    costs = unit_costs(measured)
+    return Basis(measured, costs, [plan(n, mix, costs) for n in SCALES])
+
+
+def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
+    names = sorted(m.cpu_ms_per_say)
+    measured = [
+        [n, f"{m.cpu_ms_per_say[n]:.3f}", f"{low.cpu_ms_per_say.get(n, 0.0):.3f}"] for n in names
     ]
-
-
-def _inputs(m: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
-    measured = [[n, f"{v:.3f}"] for n, v in sorted(m.cpu_ms_per_say.items())]
+    measured.append(
+        [
+            "**all**",
+            f"{sum(m.cpu_ms_per_say.values()):.2f}",
+            f"{sum(low.cpu_ms_per_say.values()):.2f}",
+        ]
+    )
     kinds = [
         [
             k.name,
@@ -58,23 +91,36 @@ def _inputs(m: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
     return [
         "## Inputs",
         "",
-        f"Measured (`{m.command}`): the step at "
-        f"{m.step.rate:.0f} say/s, {m.step_reason}. {m.players} players in rooms with "
-        f"{m.recipients_per_say:g} recipients per say, {m.edges} edge(s), "
-        f"{m.publishes_per_say:.2f} publishes and {m.deliveries_per_say:.2f} deliveries per say "
+        f"Measured (`{m.command}`): {m.players} players in rooms with "
+        f"{m.recipients_per_say:g} recipients per say, {m.edges} edge(s), every server "
+        f"process on one core, {m.publishes_per_say:.2f} publishes and "
+        f"{m.deliveries_per_say:.2f} deliveries per say "
         + (
             "(counted by the services)."
             if m.broker_counted
             else "(by construction, as that run's harness stated; it did not count them)."
+        )
+        + f" The plans below use the step at {m.step.rate:.0f} say/s, {m.step_reason}; "
+        f"the step at {low.step.rate:.0f} say/s, {low.step_reason}, gives the low end "
+        'of the range (see "The range").',
+        "",
+        *table(
+            [
+                "component",
+                f"CPU ms per say at {m.step.rate:.0f} say/s (plans)",
+                f"at {low.step.rate:.0f} say/s (low end)",
+            ],
+            measured,
         ),
         "",
-        *_table(["component", "CPU ms per say"], measured),
+        f"Per connection (measured): one idle connection holds {m.kb_per_connection:.1f} KB "
+        f"of an edge's RSS with {m.most_connections:,} held on one edge; an edge holding "
+        f"none {m.edge_base_mb:.0f} MB. The CPU an idle connection costs (its heartbeats) "
+        "is not measured, and each edge is planned for at most the "
+        f"{costs.connections_per_edge:,} connections the bench held on one (the edge's own "
+        "cap, `EDGE_MAX_CONNECTIONS`, is 20,000).",
         "",
-        f"One idle connection holds {m.kb_per_connection:.1f} KB on an edge; an edge "
-        f"holding none {m.edge_base_mb:.0f} MB; the bench held at most "
-        f"{costs.connections_per_edge:,} connections on one edge.",
-        "",
-        "Derived unit costs (ms of CPU): edge "
+        "Derived unit costs (ms of CPU, split by the model): edge "
         f"{costs.per_frame['edge']:.3f} and Caddy {costs.per_frame['caddy']:.3f} per client "
         f"frame, the game {costs.game_per_say:.3f} per say, RabbitMQ "
         f"{costs.broker_per_message:.3f} per publish or delivery.",
@@ -86,7 +132,7 @@ def _inputs(m: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
         f"{mix.postgresql_ms_per_save:g} ms of PostgreSQL per save (assumed). These are "
         "the defaults of `Mix` in `infra/bench/src/mythos_bench/capacity_model.py`:",
         "",
-        *_table(
+        *table(
             [
                 "kind",
                 "per minute",
@@ -102,7 +148,7 @@ def _inputs(m: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
     ]
 
 
-def _plans(plans: list[Plan]) -> list[str]:
+def _plans(plans: list[Plan], journal: JournalShare, doors: FrontDoors) -> list[str]:
     names = [c.name for c in plans[0].components]
     header = ["component", *(f"{p.players:,} players" for p in plans)]
     rows = []
@@ -114,7 +160,8 @@ def _plans(plans: list[Plan]) -> list[str]:
             cells.append(
                 f"{c.load_cores:.2f} busy → **{c.cores:.1f} cores**{count}; {c.memory_mb:,.0f} MB"
             )
-        rows.append([name, *cells])
+        label = {"caddy": "caddy (front door)", "game": "game (shards)"}.get(name, name)
+        rows.append([label, *cells])
     rows.append(
         [
             "**total**",
@@ -132,15 +179,25 @@ def _plans(plans: list[Plan]) -> list[str]:
         "## Cores and memory",
         "",
         "Busy cores at the load, the cores to provision at the headroom (edges, game "
-        "shards and persistence as single-core processes), and memory.",
+        "shards and persistence as single-core processes), and memory: extrapolated from "
+        "the measured costs by the model.",
         "",
-        *_table(header, rows),
+        *table(header, rows),
         "",
         *notes,
         "",
+        "A game shard is one core of game logic: one active process consumes the shard's "
+        "inbox, so N game cores are at least N shards, and each runs a standby beside it "
+        '(docs/operations.md, "Scale"), which follows the journal and is not in the table '
+        "(not measured).",
+        "",
+        *front_door_lines(plans, doors),
+        "",
+        *journal_lines(plans, journal),
+        "",
         "The traffic that drives them:",
         "",
-        *_table(["traffic", *(f"{p.players:,} players" for p in plans)], rates),
+        *table(["traffic", *(f"{p.players:,} players" for p in plans)], rates),
     ]
 
 
@@ -173,8 +230,12 @@ def _bottlenecks(plans: list[Plan], mix: Mix, costs: UnitCosts) -> list[str]:
         f"{mix.headroom * 1000 / costs.game_per_say:,.0f} at {mix.headroom:.0%}: that is a "
         f"hot zone's cap. At this mix one zone holds {zone:,.0f} players "
         f"({zone * mix.active_fraction:,.0f} active) before its shard passes "
-        f"{mix.headroom:.0%}; splitting the zone, or a lighter game path, are the levers. "
-        "A say waits on average "
+        f"{mix.headroom:.0%}. A zone lives on one shard and cannot be split across shards. "
+        "A shard made hot by several busy zones is rebalanced live by moving zones to "
+        'another shard (`admin move <zone> <shard>`, docs/operations.md, "Shards"), '
+        "the players in them going along; a single zone past the cap is helped only by "
+        "a lighter game path or by fewer players in it (the world's layout). A say waits "
+        "on average "
         + ", ".join(
             f"{mean_wait_ms(costs.game_per_say, u):.1f} ms at {u:.0%}"
             for u in (0.5, mix.headroom, 0.9, 0.95)
@@ -205,66 +266,93 @@ def _bottlenecks(plans: list[Plan], mix: Mix, costs: UnitCosts) -> list[str]:
     return lines
 
 
-ASSUMPTIONS = """\
-## Measured and modelled
+def _summary(high: Basis, low: Basis, mix: Mix) -> list[str]:
+    def cores(b: Basis, i: int, name: str | None = None) -> float:
+        return sum(c.cores for c in b.plans[i].components if name in (None, c.name))
 
-Measured by `make bench` on one core (docs/benchmarks): each process's CPU per say at one
-step, the recipients per say, each process's RSS, the RSS of idle connections on one
-edge. Everything else is the model's:
+    scales = [
+        f"**{p.players:,} players** ≈ {cores(high, i):.1f} cores "
+        f"({cores(low, i):.1f} at the low end): "
+        + ", ".join(
+            f"{label} {cores(high, i, name):.1f}"
+            for name, label in (
+                ("edge", "edges"),
+                ("game", "game shards"),
+                ("rabbitmq", "RabbitMQ"),
+                ("postgresql", "PostgreSQL"),
+                ("caddy", "front door (Caddy)"),
+                ("persistence", "persistence"),
+            )
+        )
+        for i, p in enumerate(high.plans)
+    ]
+    reached = {n: binding_players(n, mix, high.costs) for n in ("hot zone", "broker", "database")}
+    low_reached = {n: binding_players(n, mix, low.costs) for n in reached}
+    first = min(reached, key=lambda n: reached[n])
+    zone = hot_zone_players(mix, high.costs)
+    return [
+        "## Summary",
+        "",
+        f"At the mix below, with cores at most {mix.headroom:.0%} busy (extrapolated from "
+        f"the costs measured at {high.measured.step.rate:.0f} say/s; the low end from "
+        f"{low.measured.step.rate:.0f} say/s):",
+        "",
+        *(f"- {line}." for line in scales),
+        f"- The next bottleneck: the **{first}**, reached at ≈ {reached[first]:,} players "
+        f"({low_reached[first]:,} at the low end); then "
+        + ", then ".join(
+            f"the {n} (≈ {reached[n]:,}; {low_reached[n]:,})"
+            for n in sorted(reached, key=lambda n: reached[n])
+            if n != first
+        )
+        + f". The hot zone is the busiest zone holding {mix.busiest_zone_share:.0%} of "
+        f"players: one zone caps at ≈ {zone:,.0f} players on its shard's one core, and "
+        "cannot be split; zones move between shards live (`admin move`).",
+    ]
 
-- A say's costs split into units by construction of its path: the edge and Caddy work
-  per client frame (one in, one out per recipient, one reply), the game once per
-  command, RabbitMQ per publish or delivery (both assumed to cost the same), so one
-  say's fan-out costs the game once and the edge per recipient.
-- Kinds other than `say` are not measured: their game weight, frames and saves are
-  stated in the mix above. Persistence and PostgreSQL per save are assumed.
-- The bench's per-say costs include what the processes do at rest (heartbeats, ticks)
-  spread over the step's says, so they slightly overstate a say at higher rates.
-- Players reach edges at random, so a room event is delivered to the expected number
-  of distinct edges holding the room's players; routing a zone's players to the same
-  edges would cut the broker's deliveries.
-- Idle connections cost memory only: their heartbeats' CPU is not measured.
-- Logins (auth, Argon2), the lobby shard, and the CPU of the per-shard journal and of
-  the standbys of the shard design (docs/design/shards.md §5, §11) are not modelled:
-  the journal adds about one batched publish and one delivery per input, paid on the
-  broker and the standby. Its disk is in the traffic table, at the design's 1 KB per
-  record kept 5 minutes, per shard and per replica.
-- RabbitMQ is one node here; quorum queues replicate to a majority of three nodes,
-  which multiplies the cost of what they carry (commands and saves) and is not
-  measured. No latency is modelled: only that no core passes the headroom.
-- Numbers from an older results.json are projected onto today's message path: the
-  broker's cost per message comes from the messages that run made.
-"""
 
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO))
-    except ValueError:
-        return path.name
-
-
-def render(results_path: Path = RESULTS, mix: Mix | None = None) -> str:
+def render(results_path: Path | None = None, mix: Mix | None = None) -> str:
     mix = mix or Mix()
-    raw = json.loads(results_path.read_text())
-    measured = read(raw)
-    costs = unit_costs(measured)
-    plans = [plan(n, mix, costs) for n in SCALES]
+    path = results_path or newest_full_run()
+    raw = json.loads(path.read_text())
+    plans_on = basis(read(raw), mix)
+    low = basis(read(raw, fastest_clean_step), mix)
+    m = plans_on.measured
+    journal, doors = journal_share(), front_doors()
     lines = [
         "# Capacity",
         "",
         "<!-- generated by mythos_bench.capacity: do not edit; make bench rewrites it -->",
         "",
-        f"Generated by `{COMMAND}` from the figures of `{_shown(results_path)}` "
-        f"({measured.date}, commit {measured.commit}). How many cores of edges, game "
-        "shards, RabbitMQ and PostgreSQL a deployment needs at a stated command mix, "
-        "from the measured cost of one say by component, and which ceiling binds first.",
+        f"Generated by `{COMMAND}` from the newest full run saved in docs/benchmarks, "
+        f"`{shown(path)}` ({m.date}, commit {m.commit}), with the journal's share from "
+        f"`{shown(journal.on.path)}` and `{shown(journal.off.path)}` and the front door's "
+        f"from `{shown(doors.folder)}`. How many cores of edges, game shards, RabbitMQ, "
+        "PostgreSQL and the front door a deployment needs at a stated command mix, from "
+        "the measured cost of one say by component, and which ceiling binds first. "
+        "Measured figures are marked so and name their file; the mix is stated, its kinds "
+        "other than `say` assumed; every other figure is the model's extrapolation (see "
+        '"Measured and modelled").',
         "",
-        *_inputs(measured, costs, mix),
+        *_summary(plans_on, low, mix),
         "",
-        *_plans(plans),
+        *_inputs(m, low.measured, plans_on.costs, mix),
         "",
-        *_bottlenecks(plans, mix, costs),
+        *_plans(plans_on.plans, journal, doors),
+        "",
+        *_bottlenecks(plans_on.plans, mix, plans_on.costs),
+        "",
+        *range_section(
+            (plans_on.measured, plans_on.plans),
+            (low.measured, low.plans),
+            {
+                name: (
+                    binding_players(name, mix, plans_on.costs),
+                    binding_players(name, mix, low.costs),
+                )
+                for name in ("hot zone", "broker", "database")
+            },
+        ),
         "",
         ASSUMPTIONS,
     ]
@@ -273,7 +361,9 @@ def render(results_path: Path = RESULTS, mix: Mix | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mythos_bench.capacity", description=__doc__)
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--results", type=Path, default=None, help="default: the newest full run saved"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
     parser.add_argument("--check", action="store_true", help="fail if the file is not current")
     args = parser.parse_args(argv)

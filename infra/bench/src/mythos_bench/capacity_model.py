@@ -60,7 +60,7 @@ class Mix:
     node_cores: int = 16  # the largest single broker node / database host considered
     persistence_ms_per_save: float = 0.4  # assumed: a consume and validate, like the game's
     postgresql_ms_per_save: float = 0.2  # assumed: one upsert transaction
-    journal_kb_per_record: float = 1.0  # the shard design's estimate (not built yet)
+    journal_kb_per_record: float = 1.0  # the shard design's estimate (not measured)
     journal_retention_seconds: float = 300.0  # the shard design's 5 minutes
 
     def per_second(self, kind: Kind, players: float) -> float:
@@ -199,7 +199,7 @@ def plan(players: int, mix: Mix, costs: UnitCosts) -> Plan:
             loads["game"] * mix.busiest_zone_share,
             mix.headroom,
             "game cores",
-            f"a zone is one shard: its {zone_players:,.0f} players' game work on one core",
+            f"a zone lives on one shard: its {zone_players:,.0f} players' game work on one core",
         ),
         Limit(
             "broker",
@@ -224,7 +224,7 @@ def plan(players: int, mix: Mix, costs: UnitCosts) -> Plan:
         "client frames/s": frames,
         "broker messages/s": messages,
         "saves/s": saves,
-        "journal MB per shard (design, not built)": all_kinds
+        "journal MB per shard (1 KB per record: the design's estimate)": all_kinds
         / next(c.instances for c in components if c.name == "game")
         * mix.journal_kb_per_record
         * mix.journal_retention_seconds
