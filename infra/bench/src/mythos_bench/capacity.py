@@ -63,7 +63,14 @@ def basis(measured: Measured, mix: Mix) -> Basis:
     return Basis(measured, costs, [plan(n, mix, costs) for n in SCALES])
 
 
-def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix) -> list[str]:
+def _server_cpus(meta: dict[str, object]) -> str:
+    cpus = meta.get("server_cpus")
+    if cpus is None:
+        return "the server's CPUs not recorded"
+    return "server processes unpinned" if cpus == "all" else f"every server process on CPU {cpus}"
+
+
+def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix, server_cpus: str) -> list[str]:
     names = sorted(m.cpu_ms_per_say)
     measured = [
         [n, f"{m.cpu_ms_per_say[n]:.3f}", f"{low.cpu_ms_per_say.get(n, 0.0):.3f}"] for n in names
@@ -92,8 +99,8 @@ def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix) -> list[str]
         "## Inputs",
         "",
         f"Measured (`{m.command}`): {m.players} players in rooms with "
-        f"{m.recipients_per_say:g} recipients per say, {m.edges} edge(s), every server "
-        f"process on one core, {m.publishes_per_say:.2f} publishes and "
+        f"{m.recipients_per_say:g} recipients per say, {m.edges} edge(s), {server_cpus}, "
+        f"{m.publishes_per_say:.2f} publishes and "
         f"{m.deliveries_per_say:.2f} deliveries per say "
         + (
             "(counted by the services)."
@@ -336,7 +343,7 @@ def render(results_path: Path | None = None, mix: Mix | None = None) -> str:
         "",
         *_summary(plans_on, low, mix),
         "",
-        *_inputs(m, low.measured, plans_on.costs, mix),
+        *_inputs(m, low.measured, plans_on.costs, mix, _server_cpus(raw["meta"])),
         "",
         *_plans(plans_on.plans, journal, doors),
         "",
