@@ -130,7 +130,8 @@ async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_sta
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
     """Dora's stored room is the quad (s2's); logins reach s1, which loads her and sends
-    her on: s2 holds her, and Bob there sees her come in. Edges' heartbeats reach every
+    her on before anything is numbered: s2 opens her stream (its game_state shows Bob
+    in the room) and holds her, and Bob there sees her come in. Edges' heartbeats reach every
     shard; neither adopts a player the other holds from one."""
     peer = await peer_on(make_bus("test-peer"))
     s1, s1_bus, _ = await start_shard(make_bus, game_settings, "s1")
@@ -144,7 +145,10 @@ async def test_a_login_into_another_shards_room_is_sent_there_and_heartbeats_sta
     await peer.wait_until(lambda: ("s2", "Dora") in presence(peer, "bob", "player_entered"))
     assert edge.route("dora") == "s2"
     dora = [(e.shard, e.event_type) for _, e in delivered(peer, "dora")]
-    assert dora[0] == ("s1", "game_state") and ("s2", "room_update") in dora, dora
+    # s1 sent her on before numbering anything: s2 opens her stream, showing Bob there.
+    assert dora[0] == ("s2", "game_state") and ("s2", "room_update") not in dora, dora
+    state = delivered(peer, "dora")[0][1].data
+    assert state["room"]["id"] == QUAD and "Bob" in str(state["room"]["occupants"]), state
     await edge.send("dora", RoomBound(room_id=QUAD, **ids("dora")))
     await edge.command("dora", "say", "hello bob", command_id="d-hello")
     await peer.wait_until(lambda: "hello bob" in chats(peer, "bob"))

@@ -95,6 +95,13 @@ class PlayerTransfer(BaseModel):
         default=None,
         description="the player who whispered to this one last (the target of ``reply``)",
     )
+    opening: Literal["login", "resync"] | None = Field(
+        default=None,
+        description="the player is logging in (or resynced): the sender opened their "
+        "stream and published nothing on it; the receiver publishes its ``game_state`` "
+        "(number 1, showing the room as the receiver sees it), then the welcome, instead "
+        "of a ``room_update``",
+    )
     zone_move: bool = Field(
         default=False,
         description="sent with their zone (a live zone move), not moved: they stay where "
@@ -115,6 +122,8 @@ class PlayerTransfer(BaseModel):
             raise ValueError(f"more than {TRANSFER_ANSWERED_LIMIT} answered command ids")
         if self.stored.room_id != self.room_id:
             raise ValueError("the stored room is not the room arrived in")
+        if self.opening is not None and (self.stream.last != 0 or self.stream.history):
+            raise ValueError("a stream opened elsewhere has published nothing yet")
         if self.stream.room_bound and not self.zone_move:
             raise ValueError("a transferred player's new room is never bound yet")
         return self

@@ -108,6 +108,7 @@ def build_game_parts(
     # A shard of a split map holds only its own players: heartbeats bring in only
     # those whose streams it continues (the others are another shard's).
     sessions.adopt_any_held = len(shard_map.shards) == 1
+    sessions.owns_room = lambda room_id: owners.owns_room(world, room_id)
     transfers = PlayerTransfers(
         world,
         roster,

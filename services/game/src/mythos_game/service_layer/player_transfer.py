@@ -181,6 +181,8 @@ class PlayerTransfers:
         )
         hop = next_version(self._hops.get(player.id, 0), self._wall_clock())
         now = self._clock()
+        resync = sessions.opening_elsewhere.pop(player.id, None)
+        opening = None if resync is None else "resync" if resync else "login"
         transfer = PlayerTransfer(
             delivery_id=transfer_delivery_id(player.id, hop),
             player_id=player.id,
@@ -198,6 +200,7 @@ class PlayerTransfers:
             pending=pending,
             last_whisper_from=player.last_whisper_from,
             zone_move=zone_move,
+            opening=opening,
         )
         self._roster.remove(player.id)
         sessions.links.remove(player.id)
@@ -261,6 +264,11 @@ class PlayerTransfers:
         events, response = arrival(self._world, self._roster, sessions.state, player, transfer)
         if transfer.zone_move:
             events = [e for e in events if e.event_type == "command_response"]  # nobody moved
+        if transfer.opening is not None:
+            # A login sent on before anything was numbered: its game_state opens the
+            # stream here (number 1), with the room as this shard sees it.
+            await sessions.opened_here(player, resync=transfer.opening == "resync")
+            events = [e for e in events if e.event_type != "room_update"]
         if response is not None and response.command_id is not None:
             link.remember(response.command_id, response)
             if self._journal is not None:

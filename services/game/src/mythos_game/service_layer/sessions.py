@@ -117,6 +117,11 @@ class Sessions:
             world, roster, links, sequencer, publisher, self.state, self._openings
         )
         self._placed: set[str] = set()
+        self.owns_room: Callable[[str], bool] = lambda room_id: True
+        """True when this shard owns the room (a split map: ``ZoneOwners.owns_room``)."""
+        self.opening_elsewhere: dict[str, bool] = {}
+        """Players logging in whose room is another shard's: their stream is opened but
+        nothing published on it; the shard they cross to opens it (player -> resync)."""
         self.adopt_any_held = True
         """Whether an edge's heartbeat brings every player it holds into the world here.
         False for a shard of a split map: only those whose stream this game continues
@@ -160,7 +165,11 @@ class Sessions:
         player = self._roster.get(msg.player_id)
         if player is None:
             await self.adopt(
-                msg.held(), msg.edge_id, resync=msg.resume is not None, resume=msg.resume
+                msg.held(),
+                msg.edge_id,
+                resync=msg.resume is not None,
+                resume=msg.resume,
+                open_elsewhere=True,
             )
             return
         link = self.links[player.id]
@@ -183,11 +192,15 @@ class Sessions:
         *,
         resync: bool,
         resume: ResumeFrom | None = None,
+        open_elsewhere: bool = False,
     ) -> Player | None:
         """Put a player the game does not hold into the world; None if they cannot be loaded.
 
         A stream the previous game handed over is continued when the player is on the
-        same connection, or resumes it: then nothing shows, not even to the room."""
+        same connection, or resumes it: then nothing shows, not even to the room.
+        ``open_elsewhere`` (a login): when another shard owns the player's room, their
+        stream is opened here but that shard publishes its ``game_state`` (they cross
+        to it before anything is numbered here), so it shows who stands in the room."""
         player_id, name, connection_id, role = (
             held.player_id,
             held.player_name,
@@ -241,6 +254,10 @@ class Sessions:
             handoff, player, held, link, resume
         ):
             return player
+        if open_elsewhere and not self.owns_room(room_id):
+            self._sequencer.open(player_id, connection_id)
+            self.opening_elsewhere[player_id] = resync
+            return player
         await self._openings.start(player, resync=resync)
         await self._openings.greet(player)
         presence = PresenceData(player_id=player.character_id, player_name=player.name)
@@ -248,6 +265,13 @@ class Sessions:
             [Outgoing("player_entered", ToRoom(room_id, frozenset({player.id})), presence, room_id)]
         )
         return player
+
+    async def opened_here(self, player: Player, *, resync: bool) -> None:
+        """A player who logged in on another shard, sent here before anything was
+        numbered (``opening_elsewhere`` there): their stream's ``game_state``, then the
+        welcome."""
+        await self._openings.announce(player, resync=resync)
+        await self._openings.greet(player)
 
     async def _attach(self, player: Player, connection_id: str, edge_id: str, role: str) -> None:
         link = self.links[player.id]

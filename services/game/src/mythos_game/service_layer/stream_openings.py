@@ -47,8 +47,16 @@ class StreamOpenings:
 
     async def start(self, player: Player, *, resync: bool) -> None:
         """A new epoch of the player's stream, opened by its ``game_state``."""
+        self._sequencer.open(player.id, self._links[player.id].connection_id)
+        await self.announce(player, resync=resync)
+
+    async def announce(self, player: Player, *, resync: bool) -> None:
+        """The ``game_state`` that opens the player's stream (opened already: here by
+        ``start``, or on the shard they logged in on)."""
         connection_id = self._links[player.id].connection_id
-        stream = self._sequencer.open(player.id, connection_id)
+        stream = self._sequencer.get(player.id)
+        if stream is None:
+            raise ValueError(f"{player.id} has no stream to open")
         state = GameStateData(
             player=PlayerView(id=player.character_id, name=player.name),
             room=room_view(self._world, self._roster, player.room_id, self._state),
