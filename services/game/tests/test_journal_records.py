@@ -147,6 +147,24 @@ def test_forwards_are_kept_until_the_player_is_held_here_again() -> None:
     assert b'"f"' in raw[0] and b'"f"' not in raw[2], "written only when there are some"
 
 
+def test_pending_calls_are_kept_until_settled() -> None:
+    mute = ("alice", "mute", "a-1", "Bob", 1006.0, ())
+    resent = ("alice", "mute", "a-1", "Bob", 1006.0, ("d-1b",))
+    kick = ("alice", "kick", None, "Carol", 1007.0, ())
+    records = [
+        _record(1, delivery_id="d-1", calls={"d-1": mute}),
+        _record(2, delivery_id="d-1b", calls={"d-1": resent}),
+        _record(3, delivery_id="d-2", calls={"d-2": kick}),
+        _record(4, delivery_id="r-2", calls_settled=["d-2"]),
+        _record(5, delivery_id="d-3"),
+    ]
+    raw = [encode(r) for r in records]
+    assert [decode(r) for r in raw] == records
+    recovered = fold(raw, now=1010.0, limits=LIMITS)
+    assert recovered.calls == {"d-1": resent}
+    assert b'"c"' not in raw[4] and b'"e"' not in raw[4], "written only when there are some"
+
+
 def test_a_late_record_of_an_older_term_is_fenced_off() -> None:
     records = [
         _record(1, heads={"alice": _head(1)}),

@@ -292,6 +292,7 @@ class GameService:
             instance_id=self.instance_id,
             forwarded=recovered.forwards,
             moved_zones=recovered.zones,
+            pending_calls=recovered.calls,
         )
         self.parts = parts
         sessions, history, dispatcher = parts.sessions, parts.history, parts.dispatcher

@@ -180,7 +180,8 @@ class CrossShardMessages:
             if self._journal is not None:
                 self._journal.answered(player.id, pending.command_id, response)
         answer = Outgoing("command_response", ToPlayer(player.id), response)
-        await self._publisher.publish([replace(answer, answers=pending.delivery_id)])
+        # One for each delivery id that asked (re-sends too): the edge waits for each.
+        await self._publisher.publish([replace(answer, answers=asked) for asked in pending.asked])
 
     async def forwarded(
         self,

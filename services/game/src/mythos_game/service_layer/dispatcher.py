@@ -278,6 +278,10 @@ class Dispatcher:
             )
             handling.outcome = "ok" if original.success else "rejected"
             return
+        if self._span is not None and self._span.calls.waiting(msg):
+            # A re-send while its call is pending: answered with the call, not run again.
+            handling.outcome = "ok"
+            return
         ledger = StatusLedger()
         outcome = self._run(player, msg, handling, ledger)
         if outcome.call is not None and self._span is not None:

@@ -21,6 +21,7 @@ from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
+from mythos_game.service_layer.journal_records import PendingCallEntry
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.player_transfer import PlayerTransfers
 from mythos_game.service_layer.sequencer import Sequencer
@@ -62,11 +63,13 @@ def build_game_parts(
     instance_id: str,
     forwarded: Mapping[str, tuple[str, int, float]],
     moved_zones: Mapping[str, tuple[str, int]],
+    pending_calls: Mapping[str, PendingCallEntry],
 ) -> GameParts:
     """``bus``: what the game publishes on (the journal's, when there is one);
     ``unrecorded``: the same past the journal (``world_span``'s snapshots);
     ``forwarded``: the players whose inputs the journal says go to another shard;
     ``moved_zones``: the live zone moves the journal knows of (zone -> owner, version);
+    ``pending_calls``: the admins' commands the journal says wait for another shard;
     ``directory``: None for a game holding the whole world."""
     roster = Roster()
     owners = ZoneOwners(shard_map, settings.shard)
@@ -123,6 +126,29 @@ def build_game_parts(
         forwarded=forwarded,
         directory=directory,
     )
+    span = (
+        None
+        if directory is None
+        else world_span(
+            directory,
+            settings,
+            instance_id,
+            term,
+            world,
+            roster,
+            links,
+            publisher,
+            bus,
+            transfers,
+            unrecorded,
+            history,
+        )
+    )
+    if span is not None:
+        span.calls.journal = recorder
+        span.calls.restore(pending_calls)
+        if recorder is not None:
+            recorder.pending_calls = span.calls.entries  # every checkpoint holds them
     dispatcher = Dispatcher(
         world,
         roster,
@@ -139,22 +165,7 @@ def build_game_parts(
         zone_moves=lambda states: ZoneHandover(
             world, roster, owners, transfers, states, bus, recorder
         ),
-        span=None
-        if directory is None
-        else world_span(
-            directory,
-            settings,
-            instance_id,
-            term,
-            world,
-            roster,
-            links,
-            publisher,
-            bus,
-            transfers,
-            unrecorded,
-            history,
-        ),
+        span=span,
     )
     assert dispatcher.zones is not None  # built with ``owners``
     return GameParts(names, history, sessions, dispatcher, owners, dispatcher.zones)

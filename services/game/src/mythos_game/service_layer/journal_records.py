@@ -19,6 +19,11 @@ even when several players' histories hold the same one). The header says:
 * ``z`` the zones whose owner it changed, or, in a checkpoint, every zone whose owner is
   not the shard map file's: ``{zone: [owner, map version]}`` (a live zone move; absent
   when none);
+* ``c`` the admins' commands run by another shard it left pending, or, in a checkpoint
+  (and the first record of a game continuing them), every pending one: ``{call id:
+  [admin, command, command id, target's name, deadline, [re-sends' delivery ids]]}``
+  (the deadline on the wall clock); ``e`` the call ids it settled (answered or given
+  up); both absent when none;
 * ``o`` the messages it publishes, in order: ``[exchange, key, persistent, blob,
   correlation id, reply to]``; ``b`` the blobs' lengths.
 """
@@ -39,6 +44,10 @@ from mythos_game.service_layer.sequencer import HistoryLimits
 
 Head = tuple[str, str, str, int, str, bool, bool]
 """``(session, epoch, opened_for, last, connection, link-dead, room bound)``."""
+
+PendingCallEntry = tuple[str, str, str | None, str, float, tuple[str, ...]]
+"""A pending shard call (``shard_calls.PendingCall``): ``(admin, command, command id,
+target's name, deadline on the wall clock, the re-sends' delivery ids)``."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,8 @@ class Record:
     outbox: list[OutboxEntry] = field(default_factory=list)
     forwards: dict[str, tuple[str, int]] = field(default_factory=dict)
     zones: dict[str, tuple[str, int]] = field(default_factory=dict)
+    calls: dict[str, PendingCallEntry] = field(default_factory=dict)
+    calls_settled: list[str] = field(default_factory=list)
 
 
 _encoder = msgspec.json.Encoder()
@@ -104,6 +115,10 @@ def encode(record: Record) -> bytes:
         header["f"] = record.forwards  # only then: a say's record stays as small as it was
     if record.zones:
         header["z"] = record.zones
+    if record.calls:
+        header["c"] = record.calls
+    if record.calls_settled:
+        header["e"] = record.calls_settled
     header["b"] = [len(b) for b in blobs]
     # msgspec: a tenth of the stdlib's time for this header, the same compact JSON.
     return b"".join((_encoder.encode(header), b"\n", *blobs))
@@ -135,6 +150,13 @@ def decode(raw: bytes) -> Record:
         ],
         forwards={pid: (shard, hop) for pid, (shard, hop) in header.get("f", {}).items()},
         zones={zone: (owner, version) for zone, (owner, version) in header.get("z", {}).items()},
+        calls={
+            call_id: (admin, command, command_id, target, deadline, tuple(also))
+            for call_id, (admin, command, command_id, target, deadline, also) in header.get(
+                "c", {}
+            ).items()
+        },
+        calls_settled=header.get("e", []),
     )
 
 
@@ -156,6 +178,8 @@ class Recovered:
     zones: dict[str, tuple[str, int]] = field(default_factory=dict)
     """zone -> (its owner, the map version it got it at): the live zone moves the
     records knew of, the highest version of each."""
+    calls: dict[str, PendingCallEntry] = field(default_factory=dict)
+    """call id -> the admin's command still waiting for another shard's result."""
 
 
 @dataclass
@@ -172,6 +196,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
     handled: dict[str, float] = {}
     forwards: dict[str, tuple[str, int, float]] = {}
     zones: dict[str, tuple[str, int]] = {}
+    calls: dict[str, PendingCallEntry] = {}
     newest_term: int | None = None
     records: list[Record] = []
     for raw in raw_records:
@@ -197,6 +222,9 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
         for zone, (owner, version) in record.zones.items():
             if version > zones.get(zone, ("", 0))[1]:
                 zones[zone] = (owner, version)
+        calls.update(record.calls)
+        for call_id in record.calls_settled:
+            calls.pop(call_id, None)
         for player_id, head in record.heads.items():
             forwards.pop(player_id, None)  # held here again
             stream = streams.get(player_id)
@@ -224,6 +252,7 @@ def fold(raw_records: list[bytes], now: float, limits: HistoryLimits) -> Recover
         last_term=newest_term,
         forwards=forwards,
         zones=zones,
+        calls=calls,
     )
 
 

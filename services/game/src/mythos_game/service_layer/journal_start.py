@@ -12,9 +12,9 @@ from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, JournalUnavailable
 from mythos_contracts.persistence import StreamHandoff
 
+from mythos_game.service_layer.journal_outbox import republish
 from mythos_game.service_layer.journal_records import Recovered, fold
 from mythos_game.service_layer.sequencer import HistoryLimits
-from mythos_game.service_layer.stream_journal import republish
 
 log = logging.getLogger(__name__)
 

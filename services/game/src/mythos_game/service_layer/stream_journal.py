@@ -37,7 +37,7 @@ import os
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
@@ -46,7 +46,15 @@ from mythos_contracts.bus.journal import Journal, JournalUnavailable
 from mythos_contracts.envelope_json import payload_json
 from mythos_contracts.events import CommandResponseData
 
-from mythos_game.service_layer.journal_records import Head, OutboxEntry, Record, encode
+from mythos_game.service_layer.journal_outbox import in_turn, publish
+from mythos_game.service_layer.journal_outbox import sends as outbox_sends
+from mythos_game.service_layer.journal_records import (
+    Head,
+    OutboxEntry,
+    PendingCallEntry,
+    Record,
+    encode,
+)
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.recording_bus import RecordingBus
 from mythos_game.service_layer.sequencer import Sequencer
@@ -107,6 +115,9 @@ class StreamJournal:
         self.moved_zones: Callable[[], dict[str, tuple[str, int]]] = dict
         """Every zone whose owner is not the map file's (``ZoneOwners.moved``): what a
         checkpoint records, so the journal's recent records always hold the live map."""
+        self.pending_calls: Callable[[], dict[str, PendingCallEntry]] = dict
+        """Every admin's command waiting for another shard (``ShardCalls.entries``): what
+        a checkpoint records again, so the journal's recent records always hold them."""
         self._reset()
         sequencer.observer = self
 
@@ -119,6 +130,8 @@ class StreamJournal:
         self._outbox: list[OutboxEntry] = []
         self._forwards: dict[str, tuple[str, int]] = {}
         self._zones: dict[str, tuple[str, int]] = {}
+        self._calls: dict[str, PendingCallEntry] = {}
+        self._calls_settled: list[str] = []
 
     @property
     def in_unit(self) -> bool:
@@ -164,6 +177,16 @@ class StreamJournal:
         the journal knows it."""
         self._zones[zone] = (owner, version)
 
+    def call_pending(self, call_id: str, entry: PendingCallEntry) -> None:
+        """This unit left an admin's command waiting for another shard's result (sent,
+        or re-sent by its client): a game continuing from the journal answers it."""
+        self._calls[call_id] = entry
+
+    def call_settled(self, call_id: str) -> None:
+        """This unit answered a pending call, or gave up on it."""
+        self._calls.pop(call_id, None)
+        self._calls_settled.append(call_id)
+
     def hold(self, entry: OutboxEntry) -> None:
         self._outbox.append(entry)
 
@@ -203,11 +226,11 @@ class StreamJournal:
         if record is not None and self._confirm_first:
             await self.settled()
             await self._confirmed(self._journal.append(encode(record)))
-            await self._confirmed(_publish(self._real_bus, record.outbox))
+            await self._confirmed(publish(self._real_bus, record.outbox))
             self._published = record.number
             return
         if record is not None:
-            sends = _sends(self._real_bus, record.outbox)
+            sends = outbox_sends(self._real_bus, record.outbox)
             settling = self._submit(record, sends)
             if defer and len(sends) <= 1:
                 self._settlement = settling
@@ -242,7 +265,7 @@ class StreamJournal:
         if len(sends) == 1:
             parts.append(asyncio.ensure_future(sends[0]))
         elif sends:
-            parts.append(asyncio.ensure_future(_in_turn(sends)))
+            parts.append(asyncio.ensure_future(in_turn(sends)))
         settling = asyncio.gather(*parts)
         loop = asyncio.get_running_loop()
         self._in_flight.append((record.number, settling, loop.time()))
@@ -300,7 +323,9 @@ class StreamJournal:
         if self._everyone:
             self._touched.update(pid for pid, _ in self._links.items())
             self._zones = {**self.moved_zones(), **self._zones}
-        if not (self._touched or self._outbox or delivery_id or self._forwards or self._zones):
+            self._calls = {**self.pending_calls(), **self._calls}
+        extras = self._forwards or self._zones or self._calls or self._calls_settled
+        if not (self._touched or self._outbox or delivery_id or extras):
             return None
         self._number += 1
         record = Record(
@@ -315,6 +340,8 @@ class StreamJournal:
             outbox=self._outbox,
             forwards=self._forwards,
             zones=self._zones,
+            calls=self._calls,
+            calls_settled=self._calls_settled,
         )
         for player_id in sorted(self._touched):
             stream = self._sequencer.get(player_id)
@@ -354,56 +381,3 @@ class StreamJournal:
                     body = response.model_dump_json().encode()
                     record.answered.append((player_id, command_id, body))
         return record
-
-
-def _sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
-    """The publishes of ``outbox``, in order: runs of plain messages to one exchange go
-    together (pipelined, their confirms awaited together), the others one by one."""
-    sends: list[Awaitable[None]] = []
-    run: list[OutboxEntry] = []
-
-    def end_run() -> None:
-        if run:
-            first = run[0]
-            messages = [(e.key, e.body) for e in run]
-            sends.append(bus.publish_many(first.exchange, messages, persistent=first.persistent))
-            run.clear()
-
-    for entry in outbox:
-        plain = entry.correlation_id is None and entry.reply_to is None
-        if plain and (
-            not run or (run[0].exchange, run[0].persistent) == (entry.exchange, entry.persistent)
-        ):
-            run.append(entry)
-            continue
-        end_run()
-        if plain:
-            run.append(entry)
-            continue
-        sends.append(
-            bus.publish(
-                entry.exchange,
-                entry.key,
-                entry.body,
-                persistent=entry.persistent,
-                correlation_id=entry.correlation_id,
-                reply_to=entry.reply_to,
-            )
-        )
-    end_run()
-    return sends
-
-
-async def _in_turn(sends: list[Awaitable[None]]) -> None:
-    """Each publish once the one before it is confirmed."""
-    for send in sends:
-        await send
-
-
-async def _publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
-    await _in_turn(_sends(bus, outbox))
-
-
-async def republish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
-    """Publish again what the last records of a previous game held."""
-    await _publish(bus, outbox)
