@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from mythos_contracts.bus import Bus
 from mythos_contracts.events import CommandResponseData, PresenceData, RoomUpdateData
@@ -182,7 +183,9 @@ class PlayerTransfers:
         hop = next_version(self._hops.get(player.id, 0), self._wall_clock())
         now = self._clock()
         resync = sessions.opening_elsewhere.pop(player.id, None)
-        opening = None if resync is None else "resync" if resync else "login"
+        opening: Literal["login", "resync"] | None = (
+            None if resync is None else "resync" if resync else "login"
+        )
         transfer = PlayerTransfer(
             delivery_id=transfer_delivery_id(player.id, hop),
             player_id=player.id,
