@@ -224,7 +224,7 @@ class PlayerTransfers:
         answer to the command that moved them is remembered under its id. Nothing when
         this hop was taken already (a transfer published again after a crash)."""
         player_id = transfer.player_id
-        if transfer.hop <= self._hops.get(player_id, 0) or self._roster.get(player_id) is not None:
+        if not self._takes(transfer) or self._roster.get(player_id) is not None:
             log.info("ignoring transfer %s: hop already taken", transfer.delivery_id)
             return
         owner = self.owner_of(transfer.room_id)
@@ -277,6 +277,17 @@ class PlayerTransfers:
             if self._journal is not None:
                 self._journal.answered(player_id, response.command_id, response)
         await self._publisher.publish(events)
+
+    def _takes(self, transfer: PlayerTransfer) -> bool:
+        """True unless ``transfer``'s hop was taken here already. A hop this shard sent
+        itself, sent back to it (the room's zone moved here meanwhile: the shard the
+        player walked to sent them on), is still to take, once: arriving ends the
+        forward at that hop."""
+        taken = self._hops.get(transfer.player_id, 0)
+        if transfer.hop != taken:
+            return transfer.hop > taken
+        forward = self._forwards.get(transfer.player_id)
+        return transfer.from_shard == self.shard and forward is not None and forward.hop == taken
 
     async def _send_on(self, transfer: PlayerTransfer, owner: str) -> None:
         player_id = transfer.player_id
