@@ -234,3 +234,39 @@ async def test_a_zone_taken_out_of_s2_and_put_into_s1_keeps_its_items_and_saves_
         assert peer.items["it-lantern"].version == ahead + 1
     finally:
         await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_an_npc_killed_before_its_zone_moves_comes_back_on_its_rules_timer(
+    make_bus: MakeBus,
+    peer_on: PeerOn,
+    game_settings: Callable[..., GameSettings],
+    world_dir: Path,
+) -> None:
+    """The library's librarian (a rule of one, every 300 s) is gone from s2 when the
+    zone moves: its rule's timer goes with the zone, and s1 does not bring it back
+    before that timer runs out (nobody in the zone sees an NPC appear early)."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await start_shard(make_bus, game_settings, "s1", world_dir=world_dir)
+    s2, s2_bus, _ = await start_shard(make_bus, game_settings, "s2", world_dir=world_dir)
+    try:
+        s1_parts, s2_parts = parts(s1), parts(s2)
+        async with s2_parts.dispatcher._units.unit():
+            librarian = next(n for n in state(s2).npcs.values() if n.room_id == LIBRARY)
+            del state(s2).npcs[librarian.id]  # as a fight that killed it does
+        await peer.wait_until(lambda: librarian.origin in state(s2).spawn_due)
+        due = state(s2).spawn_due[str(librarian.origin)]
+        assert due > time.time() + 60
+
+        version = s2_parts.owners.next_version()
+        async with s2_parts.dispatcher._units.unit():
+            assert s2_parts.owners.apply(UNIVERSITY, "s1", version)
+            moved = s2_parts.zones.take_out(UNIVERSITY)
+        async with s1_parts.dispatcher._units.unit():
+            assert s1_parts.owners.apply(UNIVERSITY, "s1", version)
+            await s1_parts.zones.put_in(moved)
+        await ticks()
+
+        assert state(s1).spawn_due[str(librarian.origin)] == due
+        assert LIBRARY not in npc_rooms(s1), "the librarian is back before its timer"
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

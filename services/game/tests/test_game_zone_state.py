@@ -15,7 +15,7 @@ from mythos_game.domain.items import Item
 from mythos_game.domain.npc_life import Npc, spawn_npc
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.rules import Rules
-from mythos_game.domain.spawning import fill_spawns, fill_zone_npcs, run_spawn_rules
+from mythos_game.domain.spawning import fill_spawns, run_spawn_rules
 from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.ticks import TickContext, TickOutcome, run_tick
 from mythos_game.domain.zone_state import npc_from, npc_record, put_clocks, take_zone
@@ -156,8 +156,13 @@ def test_a_zone_taken_out_leaves_nothing_of_it_and_its_state_goes_back_in_whole(
     )
     assert state.spawn_due[f"{LIBRARY}/0"] == 1300.0 and "elsewhere/0" not in state.spawn_due
     assert state.floor_since == {"it-lantern": 900.0}
+    # The librarian's rule is short: it fills on the timer that came with the zone.
     outcome = TickOutcome()
-    fill_zone_npcs(every, outcome, UNIVERSITY)
+    run_spawn_rules(every, outcome)
+    assert not _npc_rooms(state) & S2_ROOMS and outcome.events == []
+    run_spawn_rules(
+        TickContext(WORLD, roster, state, 2, 1300.0, random.Random(3), Rules()), outcome
+    )
     [back] = [n for n in state.npcs.values() if isinstance(n, Npc) and n.room_id == LIBRARY]
     assert back.origin == f"{LIBRARY}/0" and back.id != librarian.id
     assert [e.event_type for e in outcome.events] == ["npc_entered"]

@@ -117,14 +117,6 @@ def fill_spawns(ctx: TickContext, outcome: TickOutcome) -> None:
     run_spawn_rules(ctx, outcome)  # timers for the rules that could not be filled
 
 
-def fill_zone_npcs(ctx: TickContext, outcome: TickOutcome, zone: str) -> None:
-    """A zone this shard took over (``zone_state``): its NPC rules filled to ``max`` at
-    once, as at start (NPCs do not move with a zone). Its item rules are not filled: the
-    zone's items and their timers came with it, and the next tick runs those timers."""
-    if ctx.state.spawns_started:  # else the start fills every rule, this zone's too
-        _fill(ctx, outcome, zone, frozenset({"npc"}))
-
-
 def run_spawn_rules(ctx: TickContext, outcome: TickOutcome) -> None:
     """The tick's system: start, run out and restart the timers of short rules."""
     state = ctx.state

@@ -18,8 +18,7 @@ from mythos_contracts.zone_moves import ZoneState
 
 from mythos_game.domain.game_state import Place
 from mythos_game.domain.roster import Roster
-from mythos_game.domain.spawning import fill_zone_npcs
-from mythos_game.domain.ticks import TickContext, TickOutcome
+from mythos_game.domain.ticks import TickContext
 from mythos_game.domain.world import World
 from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.domain.zone_state import npc_from, npc_record, put_clocks, take_zone
@@ -78,10 +77,10 @@ class ZoneStates:
 
     async def put_in(self, zone_state: ZoneState) -> int:
         """Put a zone's state in: its items on their floors (nothing saved), their floor
-        clocks and its rules' timers; then its NPC rules are filled at once (their
-        ``npc_entered`` published), as at start. Returns how many items were placed; an
-        item outside the zone, or of a kind or room this world lacks, is left out,
-        logged. Refused (``ValueError``) unless this shard owns the zone now."""
+        clocks, its rules' timers and its NPCs, telling no one (the clients know them).
+        Returns how many items were placed; an item or NPC outside the zone, or of a
+        kind or room this world lacks, is left out, logged. Refused (``ValueError``)
+        unless this shard owns the zone now."""
         zone = zone_state.zone
         if not self._owners.owns(zone):
             raise ValueError(f"zone {zone!r} is not this shard's")
@@ -101,9 +100,7 @@ class ZoneStates:
                 log.warning("NPC %s of zone %s left out", record.npc_id, zone)
                 continue
             state.npcs[npc.id] = npc  # as the clients know it: nobody is told
-        # Then the rules count them: a rule short of its max (one was killed) fills.
-        outcome = TickOutcome()
-        fill_zone_npcs(self._tick_context(), outcome, zone)
-        await self._publisher.publish(outcome.events)
-        log.info("zone %s put in: %d floor item(s), %d NPC(s)", zone, placed, len(outcome.events))
+        # Not filled now: a rule short of its max (one was killed) fills when its timer,
+        # which came with the zone, runs out, as it would have on the old owner.
+        log.info("zone %s put in: %d floor item(s), %d NPC(s)", zone, placed, len(rooms_npcs))
         return placed
