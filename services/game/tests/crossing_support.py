@@ -121,7 +121,9 @@ async def start_shard(
     bus, journal = make_bus(f"game-{shard}"), MemoryJournal()
     await bus.connect()
     service = GameService(
-        settings(shard=shard, shard_map=SPLIT, heartbeat_interval_seconds=0.2, **overrides),
+        settings(
+            **{"shard_map": SPLIT, "heartbeat_interval_seconds": 0.2, **overrides}, shard=shard
+        ),
         bus,
         journal,
     )

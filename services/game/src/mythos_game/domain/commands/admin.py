@@ -75,6 +75,14 @@ def move(ctx: Context, zone: str, to: str) -> Outcome:
     owner = live.owner(zone) or live.shard  # the map checks give every zone an owner
     if owner == to:
         return refused(f"Zone {zone} is {to}'s already (map version {live.version_of(zone)}).")
+    heard = {snapshot.shard for snapshot in ctx.directory.shards()} | {live.shard}
+    if ctx.spans_shards and to not in heard:
+        # Nothing would take the zone in: its state and players would wait in a queue
+        # no game reads, or be dropped by the broker if the shard never ran.
+        return refused(
+            f"Shard {to} is not running (the world directory has not heard from it "
+            "lately): nothing moves to it. Start its game first."
+        )
     if not live.durable:
         return refused(
             "Zones cannot move while the game runs without its journal (GAME_JOURNAL=false): "
