@@ -120,6 +120,7 @@ async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_
     try:
         for pid in ("alice", "bob"):
             await edge.join(pid)
+        await edge.until_heard("alice", "s2")
         before = len(delivered(peer, "bob"))
         await edge.post("alice", "admin", "move", "downtown", "s2", role="admin")
         await asyncio.wait_for(dying.died.wait(), 10)
@@ -183,6 +184,7 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
         sent = [o for r in records for o in r.outbox if b'"player_transfer"' in o.body]
         crossed = PlayerTransfer.model_validate_json(sent[0].body)
         assert crossed.player_id == "carol"
+        await edge.until_heard("alice", "s2")
         answer = await edge.command("alice", "admin", "move", "downtown", "s2", role="admin")
         assert answer.startswith("Zone downtown moves from s1 to s2"), answer
         await edge.command("carol", "quit")

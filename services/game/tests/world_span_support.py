@@ -92,6 +92,11 @@ class SpanEdge:
     async def until_who(self, pid: str, condition: Callable[[str], bool]) -> str:
         return await self.until(pid, condition, "who")
 
+    async def until_heard(self, pid: str, shard: str) -> None:
+        """Until ``pid``'s shard has heard from ``shard`` (``admin status`` lists it):
+        ``admin move`` refuses a shard not heard from."""
+        await self.until(pid, lambda s: f"Shard {shard}:" in s, "admin", "status", role="admin")
+
 
 async def start_span_shard(
     make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str, **overrides: object

@@ -254,6 +254,8 @@ class PlayerTransfers:
             transfer.stream.connection_id,
             transfer.edge_id,
             transfer.player_role,
+            # A zone move's player stands where they stood: their edge still has the room.
+            room_bound=transfer.zone_move and transfer.stream.room_bound,
             last_heartbeat=now,
             linkdead_since=None
             if transfer.linkdead_seconds is None
