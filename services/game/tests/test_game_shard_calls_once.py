@@ -194,3 +194,29 @@ async def test_a_command_resent_while_its_call_is_pending_runs_once(
         assert _mutes(edge) == [("s2", MUTED)]
     finally:
         await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_an_admin_crossing_while_a_call_is_pending_is_answered_on_the_new_shard(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """Alice mutes Bob (on s2) and walks north at once: her call leaves s1 with her, so
+    the result, which s1 forwards to s2 after her, answers her there, once."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    edge = SpanEdge(peer)
+    try:
+        await _bob_on_s2(edge)
+        muting = await edge.post("alice", "mute", "Bob", "5", role="admin")
+        walking = await edge.post("alice", "go", "north")  # to s1 too: her route is s1's
+
+        await peer.wait_until(lambda: _answers(edge, "alice", muting) != [], timeout=10)
+        await peer.wait_until(lambda: edge.answer("alice", walking) is not None)
+        await asyncio.sleep(0.3)  # a second answer would be out by now
+        assert [text for _, text in _answers(edge, "alice", muting)] == [
+            "Bob is muted for 5 minutes."
+        ]
+        assert edge.route("alice") == "s2"
+        assert len(_mutes(edge)) == 1
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

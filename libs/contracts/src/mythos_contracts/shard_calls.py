@@ -47,3 +47,18 @@ class ShardCallResult(_Strict):
     player_id: str = Field(description="the admin")
     success: bool
     text: str
+
+
+class CarriedCall(_Strict):
+    """An admin's command waiting for another shard's result, carried with the admin
+    when they cross to another shard (``PlayerTransfer.pending_calls``): the result,
+    forwarded there, answers it, or its deadline passes there."""
+
+    call_id: StrictStr = Field(min_length=1, max_length=64, description="the admin's delivery id")
+    command: str
+    command_id: str | None = None
+    target_name: str = Field(description="named in the refusal once the deadline passes")
+    deadline: float = Field(description="wall-clock epoch seconds")
+    also: list[StrictStr] = Field(
+        default_factory=list, description="the delivery ids of the command's re-sends"
+    )

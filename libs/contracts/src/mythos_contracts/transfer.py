@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from mythos_contracts.persistence import LoadPlayerReply, StreamHandoff
+from mythos_contracts.shard_calls import CarriedCall
 
 TRANSFER_HISTORY_LIMIT = 5000
 """Most history entries a transfer carries (a stream's hard cap)."""
@@ -94,6 +95,11 @@ class PlayerTransfer(BaseModel):
     last_whisper_from: str | None = Field(
         default=None,
         description="the player who whispered to this one last (the target of ``reply``)",
+    )
+    pending_calls: list[CarriedCall] = Field(
+        default_factory=list,
+        description="the player's admin commands waiting for another shard's result: "
+        "the receiver keeps them pending, so the result (forwarded to it) answers them",
     )
     opening: Literal["login", "resync"] | None = Field(
         default=None,

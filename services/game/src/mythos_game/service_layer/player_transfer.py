@@ -51,6 +51,7 @@ from mythos_game.service_layer.links import Link
 from mythos_game.service_layer.player_loading import placed
 from mythos_game.service_layer.sequencer import Sequencer
 from mythos_game.service_layer.sessions import Sessions
+from mythos_game.service_layer.shard_calls import ShardCalls
 from mythos_game.service_layer.stored_state import StoredState, next_version, stored_reply_of
 from mythos_game.service_layer.stream_handoff import continue_stream, stream_of
 from mythos_game.service_layer.stream_journal import StreamJournal
@@ -110,6 +111,9 @@ class PlayerTransfers:
         """Each player's last hop this shard saw (sent or taken)."""
         self._forwards: dict[str, Forward] = {}
         self._directory = directory
+        self.calls: ShardCalls | None = None
+        """The admins' commands waiting for another shard (a split map's): a player
+        crossing takes theirs along."""
         now = clock()
         for player_id, (to, hop, age) in (forwarded or {}).items():
             if age < forward_seconds:
@@ -204,6 +208,7 @@ class PlayerTransfers:
             last_whisper_from=player.last_whisper_from,
             zone_move=zone_move,
             opening=opening,
+            pending_calls=[] if self.calls is None else self.calls.take(player.id),
         )
         self._roster.remove(player.id)
         sessions.links.remove(player.id)
@@ -263,6 +268,8 @@ class PlayerTransfers:
         )
         sessions.arrived(player, link)
         continue_stream(transfer.stream, link, self._sequencer)
+        if self.calls is not None and transfer.pending_calls:
+            self.calls.carried(player_id, transfer.pending_calls)
         self._hops[player_id] = transfer.hop
         self._forwards.pop(player_id, None)  # back from where it was sent
         log.info("%s arrives from shard %s (hop %d)", player_id, transfer.from_shard, transfer.hop)

@@ -12,7 +12,9 @@ continues them from the journal: a result that comes later answers the admin, an
 that never comes is answered with the refusal at the first tick past the deadline,
 which is on the wall clock. A client re-sending a command (the same ``command_id``,
 after a reconnect) while its call is pending does not run it again: each delivery id
-that asked is answered when the call is (``waiting``).
+that asked is answered when the call is (``waiting``). An admin crossing to another
+shard while a call is pending takes it along (``take``, ``carried``): the result, which
+the shard they left forwards, answers it there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, replace
 from mythos_contracts.bus import Bus
 from mythos_contracts.player_command_wire import AnyPlayerCommand
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
-from mythos_contracts.shard_calls import CallingAdmin, ShardCall, ShardCallResult
+from mythos_contracts.shard_calls import CallingAdmin, CarriedCall, ShardCall, ShardCallResult
 
 from mythos_game.domain.characters import standard_investigator
 from mythos_game.domain.commands.base import Context, Outcome
@@ -162,6 +164,38 @@ class ShardCalls:
         for pending in late:
             self._drop(pending)
         return late
+
+    def take(self, player_id: str) -> list[CarriedCall]:
+        """The calls ``player_id`` waits on, taken out to cross with them."""
+        mine = [p for p in self._pending.values() if p.player_id == player_id]
+        for pending in mine:
+            self._drop(pending)
+        return [
+            CarriedCall(
+                call_id=p.delivery_id,
+                command=p.command,
+                command_id=p.command_id,
+                target_name=p.target_name,
+                deadline=p.deadline,
+                also=list(p.also),
+            )
+            for p in mine
+        ]
+
+    def carried(self, player_id: str, calls: list[CarriedCall]) -> None:
+        """Keep the calls a player who crossed here waits on (``take`` on their shard)."""
+        for c in calls:
+            self._keep(
+                PendingCall(
+                    player_id,
+                    c.command,
+                    c.command_id,
+                    c.call_id,
+                    c.target_name,
+                    c.deadline,
+                    tuple(c.also),
+                )
+            )
 
     def entries(self) -> dict[str, PendingCallEntry]:
         """Every pending call as a journal record holds it (what a checkpoint records)."""

@@ -336,4 +336,5 @@ def world_span(
         rng=random.Random(),
     )
     calls = ShardCalls(bus, shard=replica.shard)
+    transfers.calls = calls  # a crossing admin takes their pending calls along
     return WorldSpan(presence, replica, whispers, global_lines, calls)
