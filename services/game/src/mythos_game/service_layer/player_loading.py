@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from mythos_contracts.envelope import HeldConnection
 
-from mythos_game.domain.characters import Character
+from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
 from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.world import World
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
@@ -105,3 +105,27 @@ def placed(world: World, room_id: str | None) -> str:
         log.warning("a character stood in unknown room %s; moving to start", room_id)
         return world.start_room
     return room_id
+
+
+def entering(
+    world: World, stored: StoredState, player_id: str, name: str, names: CharacterNames
+) -> tuple[Player, bool]:
+    """The player a login puts in the world from what is stored (its items are the
+    caller's to place), and whether it must be saved at once: a first login, which
+    creates the first character (the account's id, its username or the first free
+    variant of it, the standard investigator), or one whose stored row is behind."""
+    character = stored.active()
+    first = character is None
+    if character is None:
+        character = standard_investigator(player_id, player_id, names.first_free(name, player_id))
+        character.room_id = stored.room_id
+        names.take(character.name, character.id)
+    room_id = placed(world, character.room_id or stored.room_id)
+    player = Player(
+        player_id, character.name, room_id, stored.version, character=character, account_name=name
+    )
+    stored.apply_to(player)
+    to_save = not stored.version or first or stored.active_character_id != character.id
+    if to_save:
+        player.version = stored.version + 1
+    return player, to_save

@@ -35,7 +35,7 @@ from mythos_contracts.events import (
 )
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
-from mythos_game.domain.characters import Character, CharacterNames, standard_investigator
+from mythos_game.domain.characters import Character, CharacterNames
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Disconnect, Outgoing, ToRoom
 from mythos_game.domain.roster import Player, Roster
@@ -43,7 +43,7 @@ from mythos_game.domain.world import World
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.item_store import ItemRecords, ItemSaves
 from mythos_game.service_layer.links import Link, Links
-from mythos_game.service_layer.player_loading import StoredPlayers, placed
+from mythos_game.service_layer.player_loading import StoredPlayers, entering, placed
 from mythos_game.service_layer.player_store import PlayerStore, PlayerStoreUnavailable
 from mythos_game.service_layer.resumption import Resumption
 from mythos_game.service_layer.sequencer import Sequencer
@@ -220,30 +220,11 @@ class Sessions:
                 connection_id,
             )
             return None
-        character = stored.active()
-        first = character is None
-        if character is None:
-            # The first login creates the first character: the account's id, its
-            # username (or the first free variant of it), the standard investigator.
-            character = standard_investigator(
-                player_id, player_id, self.names.first_free(name, player_id)
-            )
-            character.room_id = stored.room_id
-            self.names.take(character.name, character.id)
-        room_id = placed(self._world, character.room_id or stored.room_id)
-        player = Player(
-            player_id,
-            character.name,
-            room_id,
-            stored.version,
-            character=character,
-            account_name=name,
-        )
-        stored.apply_to(player)
+        player, to_save = entering(self._world, stored, player_id, name, self.names)
+        room_id = player.room_id
         self.items.records.place(self.state, stored.items)
         link = Link(connection_id, edge_id, role, last_heartbeat=self._clock())
-        if not stored.version or first or stored.active_character_id != character.id:
-            player.version = stored.version + 1
+        if to_save:
             await self._save(player)
         self._roster.add(player)
         self.links.add(player_id, link)
