@@ -217,3 +217,36 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
         assert {"carol": ("s2", hop)} in forwarded, "s1 forwards her inputs to s2 after her"
     finally:
         await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+
+
+async def test_no_zone_moves_to_a_shard_that_runs_without_its_journal(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    """s2 runs with no journal: its restart would forget a zone it took, so none goes to
+    it (its directory snapshot says so)."""
+    peer = await peer_on(make_bus("test-peer"))
+    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
+    s2_bus = make_bus("game-s2")
+    await s2_bus.connect()
+    settings = game_settings(
+        shard="s2", shard_map=SPLIT, heartbeat_interval_seconds=0.2, directory_snapshot_seconds=0.2
+    )
+    s2 = GameService(settings, s2_bus, None)
+    await s2.start()
+    edge = SpanEdge(peer)
+    try:
+        await edge.join("alice")
+        refused = await edge.until(
+            "alice",
+            lambda text: not text.startswith("Shard s2 is not running"),
+            "admin",
+            "move",
+            "downtown",
+            "s2",
+            role="admin",
+        )
+        assert refused.startswith("Shard s2 runs without its journal"), refused
+        zones = await edge.command("alice", "admin", "zones", role="admin")
+        assert "s1: downtown (v1), french-hill (v1), river-district (v1)" in zones, zones
+    finally:
+        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

@@ -74,6 +74,11 @@ class ShardSnapshot(_Strict):
     at: float = Field(description="the shard's wall-clock time the list was taken")
     started_at: float = Field(description="when the instance took the shard over")
     players: list[Present] = Field(default_factory=list)
+    journaled: bool = Field(
+        default=True,
+        description="whether the shard's game records its work in a journal: only such a "
+        "shard may take a zone (without one, a restart would forget it owns it)",
+    )
 
 
 class WhisperRelay(_Strict):

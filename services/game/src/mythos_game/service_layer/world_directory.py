@@ -174,6 +174,7 @@ class ShardPresence:
             at=now,
             started_at=self._started_at,
             players=list(self._published.values()),
+            journaled=self._transfers is None or self._transfers.owners.durable,
         )
         body = snapshot.model_dump_json().encode()
         await self._snapshot_bus.publish(

@@ -83,6 +83,11 @@ def move(ctx: Context, zone: str, to: str) -> Outcome:
             f"Shard {to} is not running (the world directory has not heard from it "
             "lately): nothing moves to it. Start its game first."
         )
+    if any(s.shard == to and not s.journaled for s in ctx.directory.shards()):
+        return refused(
+            f"Shard {to} runs without its journal (GAME_JOURNAL=false): a restart would "
+            "forget the zone, so nothing moves to it."
+        )
     if not live.durable:
         return refused(
             "Zones cannot move while the game runs without its journal (GAME_JOURNAL=false): "
