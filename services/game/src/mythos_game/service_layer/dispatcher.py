@@ -270,9 +270,9 @@ class Dispatcher:
             return
         link = self._sessions.links[player.id]
         answers = msg.delivery_id  # the edge's route waits for this answer (``answers``)
-        if msg.command_id is not None and msg.command_id in link.recent_commands:
+        original = None if msg.command_id is None else link.answer(msg.command_id)
+        if original is not None:
             # A re-send (after a reconnect): answer again, never execute twice.
-            original = link.recent_commands[msg.command_id]
             await self._publisher.publish(
                 [Outgoing("command_response", ToPlayer(player.id), original, answers=answers)]
             )

@@ -5,23 +5,22 @@ in the same order on one channel) is what makes each client's stream gapless.
 The history lets any edge ask again for what it missed: a resume after a
 reconnect, or a gap the edge noticed itself (e.g. after a broker reconnect).
 
-History entries are ``(seq, time, event type, envelope JSON)``: plain bytes and atoms, so
-the garbage collector stops tracking them, and a full collection does not walk a model
-per retained message (thousands per player at high rates). A room event's bytes are one
-object shared by every recipient's history.
+History entries are ``(seq, time, event type, envelope JSON)``, held in a ``History``
+(``stream_history``) the garbage collector does not walk: a full collection costs the
+same whatever the history holds (thousands of messages per player at high rates). A room
+event's bytes are one object shared by every recipient's history.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-HistoryEntry = tuple[int, float, str, bytes]
-"""``(seq, when recorded, event type, the envelope as published)``."""
+from mythos_game.service_layer.stream_history import History
+
 Retained = tuple[int, str, bytes]
 """``(seq, event type, the envelope as published)``: what ``missed`` gives to replay."""
 AgedEntry = tuple[int, float, str, bytes]
@@ -45,11 +44,11 @@ class Stream:
     opened_for: str
     """The connection this stream's game_state was sent to."""
     last: int = 0
-    history: deque[HistoryEntry] = field(default_factory=deque)
+    history: History = field(default_factory=History)
 
     def first_retained(self) -> int:
         """Lowest sequence number still replayable (``last + 1`` when nothing is kept)."""
-        return self.history[0][0] if self.history else self.last + 1
+        return self.history.first_seq() if self.history else self.last + 1
 
 
 class StreamObserver(Protocol):
@@ -92,7 +91,7 @@ class Sequencer:
         """Continue a stream another game process numbered: ``history`` holds aged
         entries, oldest first."""
         now = self._clock()
-        stream.history = deque((seq, now - age, kind, body) for seq, age, kind, body in history)
+        stream.history = History((seq, now - age, kind, body) for seq, age, kind, body in history)
         self._streams[player_id] = stream
         if self.observer is not None:
             self.observer.restored(player_id)
@@ -134,10 +133,10 @@ class Sequencer:
             self.observer.stamped(player_id, seq, event_type, body)
         now = self._clock()
         history = stream.history
-        history.append((seq, now, event_type, body))
+        history.append(seq, now, event_type, body)
         limits = self._limits
         while len(history) > limits.hard_cap or (
-            len(history) > limits.messages and now - history[0][1] > limits.seconds
+            len(history) > limits.messages and now - history.first_time() > limits.seconds
         ):
             history.popleft()
 
@@ -149,4 +148,4 @@ class Sequencer:
             return None
         if after + 1 < stream.first_retained():
             return None
-        return [(seq, kind, body) for seq, _, kind, body in stream.history if seq > after]
+        return stream.history.after(after)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -95,7 +94,7 @@ def stream_of(player_id: str, link: Link, sequencer: Sequencer) -> StreamHandoff
             )
             for seq, age, _, body in sequencer.aged_history(player_id)
         ],
-        recent_commands=dict(link.recent_commands),
+        recent_commands=link.answered(),
     )
 
 
@@ -143,7 +142,7 @@ def continue_stream(handoff: StreamHandoff, link: Link, sequencer: Sequencer) ->
             for e in handoff.history
         ],
     )
-    link.recent_commands = OrderedDict(handoff.recent_commands)
+    link.take_answers(handoff.recent_commands)
 
 
 def edge_is_ahead(handoff: StreamHandoff, held: HeldConnection) -> bool:

@@ -377,7 +377,6 @@ class StreamJournal:
                 record.stamped.append((player_id, 0, "", None))
                 for seq, _, kind, body in self._sequencer.aged_history(player_id):
                     record.stamped.append((player_id, seq, kind, body))
-                for command_id, response in link.recent_commands.items():
-                    body = response.model_dump_json().encode()
+                for command_id, body in link.recent_commands.items():
                     record.answered.append((player_id, command_id, body))
         return record

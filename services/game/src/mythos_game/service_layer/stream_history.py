@@ -1,0 +1,102 @@
+"""One player's retained messages, kept where the garbage collector never looks.
+
+A full collection walks every container the collector tracks, and every item each one
+holds, untracked items included: a ``deque`` of ``(seq, time, type, bytes)`` tuples
+costs the collector one read of each tuple (a cache miss apiece), however plain the
+tuples are. At 1,000 say/s in rooms of 10 a player keeps about 1,200 messages (the last
+120 s), 1.2 M for 1,000 players: that alone made a full collection of the game take
+tens of milliseconds, during which nothing else ran.
+
+So the numbers and times live in two ``array``s (C doubles and integers, nothing for
+the collector to walk) and the event types and bodies in two dicts keyed by the
+entry's position, whose keys and values are only ints, strings and bytes: CPython never
+tracks such a dict. The collector sees four objects per player, whatever the history.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator
+
+HistoryEntry = tuple[int, float, str, bytes]
+"""``(seq, when recorded, event type, the envelope as published)``."""
+
+_COMPACT_AT = 64
+"""Dropped entries left at the front of the arrays before they are cut off (and at
+least half the arrays): amortised, one copy per entry."""
+
+
+class History:
+    """Entries oldest first: ``append`` at the end, ``popleft`` at the front."""
+
+    __slots__ = ("_base", "_bodies", "_head", "_kinds", "_seqs", "_times")
+
+    def __init__(self, entries: Iterable[HistoryEntry] = ()) -> None:
+        self._seqs = array("q")
+        self._times = array("d")
+        self._head = 0
+        """Index in the arrays of the oldest entry still kept."""
+        self._base = 0
+        """The position of the arrays' index 0: an entry's key in the dicts is its
+        position, which no other entry of this history ever has."""
+        self._kinds: dict[int, str] = {}
+        self._bodies: dict[int, bytes] = {}
+        for seq, at, kind, body in entries:
+            self.append(seq, at, kind, body)
+
+    def __len__(self) -> int:
+        return len(self._seqs) - self._head
+
+    def __bool__(self) -> bool:
+        return len(self._seqs) > self._head
+
+    def append(self, seq: int, at: float, kind: str, body: bytes) -> None:
+        position = self._base + len(self._seqs)
+        self._seqs.append(seq)
+        self._times.append(at)
+        self._kinds[position] = kind
+        self._bodies[position] = body
+
+    def first_seq(self) -> int:
+        """The oldest entry's number (raises IndexError when empty)."""
+        self._check_not_empty()
+        return self._seqs[self._head]
+
+    def first_time(self) -> float:
+        """When the oldest entry was recorded (raises IndexError when empty)."""
+        self._check_not_empty()
+        return self._times[self._head]
+
+    def popleft(self) -> None:
+        """Forget the oldest entry."""
+        self._check_not_empty()
+        position = self._base + self._head
+        del self._kinds[position]
+        del self._bodies[position]
+        self._head += 1
+        head = self._head
+        if head >= _COMPACT_AT and head * 2 >= len(self._seqs):
+            del self._seqs[:head]
+            del self._times[:head]
+            self._base += head
+            self._head = 0
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        seqs, times, kinds, bodies, base = (
+            self._seqs,
+            self._times,
+            self._kinds,
+            self._bodies,
+            self._base,
+        )
+        for index in range(self._head, len(seqs)):
+            position = base + index
+            yield seqs[index], times[index], kinds[position], bodies[position]
+
+    def after(self, seq: int) -> list[tuple[int, str, bytes]]:
+        """``(seq, event type, body)`` of every entry numbered above ``seq``, in order."""
+        return [(s, kind, body) for s, _, kind, body in self if s > seq]
+
+    def _check_not_empty(self) -> None:
+        if len(self._seqs) <= self._head:
+            raise IndexError("the history is empty")

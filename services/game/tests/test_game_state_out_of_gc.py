@@ -1,0 +1,103 @@
+"""What the game keeps per player for minutes (the stream's history, the answers to
+recent commands, the handled delivery ids) is held where the garbage collector never
+looks, so a full collection costs the same however much is kept: counted here as the
+objects a collection would visit, never timed."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from mythos_contracts.events import CommandResponseData
+from mythos_game.service_layer.handled_inputs import HandledInputs
+from mythos_game.service_layer.links import RECENT_COMMANDS_KEPT, Link
+from mythos_game.service_layer.stream_history import History
+
+
+def visits(container: object) -> int:
+    """How many objects a full collection reads through ``container``: the referents of
+    every tracked object reachable from it (an untracked object is read, never looked
+    into; types are left out: one each, whatever is kept)."""
+    reads, seen, todo = 0, {id(container)}, [container]
+    while todo:
+        obj = todo.pop()
+        if not gc.is_tracked(obj):
+            continue
+        for referent in gc.get_referents(obj):
+            if isinstance(referent, type):
+                continue
+            reads += 1
+            if id(referent) not in seen:
+                seen.add(id(referent))
+                todo.append(referent)
+    return reads
+
+
+def test_a_history_keeps_order_drops_from_the_front_and_compacts() -> None:
+    history = History()
+    for seq in range(1, 1001):
+        history.append(seq, float(seq), "chat_message", b"m%d" % seq)
+    for _ in range(900):
+        history.popleft()
+    assert len(history) == 100 and history.first_seq() == 901 and history.first_time() == 901.0
+    assert [e[0] for e in history] == list(range(901, 1001))
+    assert history.after(998) == [(999, "chat_message", b"m999"), (1000, "chat_message", b"m1000")]
+    history.append(1001, 1001.0, "game_state", b"last")
+    assert list(history)[-1] == (1001, 1001.0, "game_state", b"last")
+    for _ in range(101):
+        history.popleft()
+    assert not history and len(history) == 0
+    with pytest.raises(IndexError):
+        history.first_seq()
+
+
+def test_a_full_history_gives_the_collector_nothing_more_to_visit() -> None:
+    small = History((seq, 0.0, "chat_message", b"x" * 40) for seq in range(10))
+    full = History((seq, 0.0, "chat_message", b"x" * 40) for seq in range(5000))
+    gc.collect()
+    assert visits(full) == visits(small) < 10  # a deque of them: one per entry, each time
+
+
+def test_answers_to_recent_commands_are_bytes_in_an_untracked_dict() -> None:
+    link = Link(connection_id="c-1")
+    for n in range(RECENT_COMMANDS_KEPT + 10):
+        response = CommandResponseData(
+            command="say", command_id=f"c{n}", success=n % 2 == 0, result=f"You say: {n}"
+        )
+        link.remember(f"c{n}", response)
+    gc.collect()
+    assert not gc.is_tracked(link.recent_commands)
+    assert len(link.recent_commands) == RECENT_COMMANDS_KEPT
+    assert link.answer("c9") is None  # the oldest ten are forgotten
+    again = link.answer("c11")
+    assert again == CommandResponseData(
+        command="say", command_id="c11", success=False, result="You say: 11"
+    )
+    refused = CommandResponseData(
+        command="say", command_id="r", success=False, result="slow down", retry_after=1.5
+    )
+    link.remember("r", refused)
+    assert link.answer("r") == refused
+    answered = link.answered()
+    assert list(answered)[-1] == "r" and answered["c11"] == again
+    other = Link(connection_id="c-2")
+    other.take_answers(answered)
+    assert other.recent_commands == link.recent_commands
+
+
+def test_handled_ids_are_in_untracked_dicts_and_keep_their_order() -> None:
+    handled = HandledInputs(window_seconds=10, kept=3)
+    for n, delivery_id in enumerate(["a", "b", "c"]):
+        handled.add(delivery_id, now=float(n))
+    handled.add("a", now=3.0)  # added again: now the newest
+    handled.add("d", now=4.0)  # past the bound: the oldest, b, goes
+    assert [handled.seen(i, now=4.0) for i in "abcd"] == [True, False, True, True]
+    handled.add("e", now=12.5)  # c (2.0) and the window's older ids go; a (3.0) stays
+    assert [handled.seen(i, now=12.5) for i in "acde"] == [True, False, True, True]
+    assert len(handled) == 3
+    few, many = HandledInputs(), HandledInputs()
+    for n in range(5000):
+        many.add(f"x{n}", now=20.0)
+    few.add("x", now=20.0)
+    gc.collect()
+    assert visits(many) == visits(few) < 20  # three dicts of strings and numbers: untracked
