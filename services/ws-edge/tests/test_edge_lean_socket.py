@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import socket
 import time
@@ -20,6 +21,9 @@ from mythos_contracts.routing import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, player_
 from mythos_edge.adapters.token_verifier import Identity, InvalidToken
 from mythos_edge.app import create_app
 from mythos_edge.entrypoints.lean_socket import DetachableWebSockets, LeanSocket
+from mythos_edge.entrypoints.session import Session
+from mythos_edge.entrypoints.websocket import EdgeRuntime
+from mythos_edge.service_layer.connections import Connection
 from mythos_edge.settings import EdgeSettings
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
@@ -213,7 +217,7 @@ async def test_a_transport_lost_without_a_close_is_1006_and_shutdown_asks_the_li
 
 
 @contextlib.asynccontextmanager
-async def _served(**settings: Any) -> AsyncIterator[tuple[str, SpyBus]]:
+async def _served(**settings: Any) -> AsyncIterator[tuple[str, SpyBus, uvicorn.Server]]:
     bus = SpyBus()
     edge_settings = EdgeSettings(instance_id="t", edge_heartbeat_seconds=60, **settings)
     app = create_app(edge_settings, bus, verifier=FakeVerifier())
@@ -233,7 +237,7 @@ async def _served(**settings: Any) -> AsyncIterator[tuple[str, SpyBus]]:
     while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
         await asyncio.sleep(0.01)
     try:
-        yield f"ws://127.0.0.1:{port}/api/ws", bus
+        yield f"ws://127.0.0.1:{port}/api/ws", bus, server
     finally:
         server.should_exit = True
         await serving
@@ -246,7 +250,7 @@ async def _until(check: Any) -> None:
 
 
 async def test_idle_connections_hold_no_task_and_commands_still_reach_the_game_in_order() -> None:
-    async with _served(command_burst=100) as (url, bus):
+    async with _served(command_burst=100) as (url, bus, _server):
         before = len(asyncio.all_tasks())
         sockets = [
             await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
@@ -272,7 +276,7 @@ async def test_idle_connections_hold_no_task_and_commands_still_reach_the_game_i
 
 
 async def test_a_frame_over_the_edges_limit_closes_1009_with_its_reason() -> None:
-    async with _served(max_frame_bytes=256) as (url, _bus):
+    async with _served(max_frame_bytes=256) as (url, _bus, _server):
         ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"])
         await ws.send(json.dumps({"command": "say", "args": ["x" * 1000]}))
         with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -282,7 +286,7 @@ async def test_a_frame_over_the_edges_limit_closes_1009_with_its_reason() -> Non
 
 
 async def test_a_client_that_stops_reading_is_closed_4008_on_buffered_bytes() -> None:
-    async with _served(send_queue_bytes=64 * 1024) as (url, bus):
+    async with _served(send_queue_bytes=64 * 1024) as (url, bus, _server):
         ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"], max_queue=1)
         await _until(lambda: len(bus.sent("session_open")) == 1)
         ws.transport.pause_reading()  # a client that stops reading
@@ -308,3 +312,64 @@ async def test_a_client_that_stops_reading_is_closed_4008_on_buffered_bytes() ->
                 await asyncio.wait_for(ws.recv(), 30)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
         await _until(lambda: len(bus.sent("session_close")) == 1)
+
+
+def _alive(*kinds: type) -> int:
+    return sum(type(o) in kinds for o in gc.get_objects())
+
+
+async def test_closed_connections_leave_nothing_behind_without_a_collection() -> None:
+    # With the collector off, anything in a reference cycle would stay: each closed
+    # connection must be freed by its last reference going, and every table emptied.
+    gc.collect()
+    gc.disable()
+    try:
+        async with _served(memory_trim_after_closes=0) as (url, bus, server):
+            before = _alive(LeanSocket, Session, Connection, ServerProtocol)
+            sockets = [
+                await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
+                for i in range(20)
+            ]
+            await _until(lambda: len(bus.sent("session_open")) == 20)
+            assert _alive(LeanSocket, Session, Connection) - before == 60
+            for ws in sockets:
+                await ws.close()
+            await _until(lambda: len(bus.sent("session_close")) == 20)
+            await asyncio.sleep(0.1)
+            runtime: EdgeRuntime = server.config.app.state.edge  # type: ignore[union-attr]
+            assert len(runtime.registry) == 0 and runtime.bindings.bound() == {}
+            assert runtime.caps.counts() == (0, 0) and runtime.memory_trim is not None
+            assert runtime.memory_trim.live == 0
+            assert not server.server_state.connections
+            del sockets
+            assert _alive(LeanSocket, Session, Connection, ServerProtocol) == before
+    finally:
+        gc.enable()
+
+
+async def test_a_large_drop_in_sessions_gives_memory_back_once() -> None:
+    async with _served(memory_trim_after_closes=5, memory_trim_delay_seconds=0.2) as (
+        url,
+        bus,
+        server,
+    ):
+        runtime: EdgeRuntime = server.config.app.state.edge  # type: ignore[union-attr]
+        trim = runtime.memory_trim
+        assert trim is not None
+        sockets = [
+            await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
+            for i in range(8)
+        ]
+        await _until(lambda: len(bus.sent("session_open")) == 8)
+        for ws in sockets[:4]:  # a drop of 4: under the 5 that release
+            await ws.close()
+        await _until(lambda: len(bus.sent("session_close")) == 4)
+        await asyncio.sleep(0.4)
+        assert trim.releases == 0 and not trim.pending
+        for ws in sockets[4:]:
+            await ws.close()
+        await _until(lambda: len(bus.sent("session_close")) == 8)
+        assert trim.pending  # not on the close itself: after the delay
+        await _until(lambda: trim.releases == 1)
+        await asyncio.sleep(0.4)
+        assert trim.releases == 1 and not trim.pending

@@ -38,6 +38,7 @@ from mythos_edge.service_layer.connection_caps import ConnectionCaps
 from mythos_edge.service_layer.connections import CLOSE_SERVICE_RESTART, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.liveness import Liveness
+from mythos_edge.service_layer.memory_trim import MemoryTrim
 from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
@@ -73,6 +74,10 @@ class EdgeService:
         self._verifier = verifier
         self._tasks: set[asyncio.Task[None]] = set()
         self._beating: asyncio.Task[None] | None = None
+        self._memory_trim = MemoryTrim(
+            after_drop=settings.memory_trim_after_closes,
+            delay_seconds=settings.memory_trim_delay_seconds,
+        )
 
     async def start(self) -> None:
         warn_if_wide("FORWARDED_ALLOW_IPS", self._settings.forwarded_allow_ips, log)
@@ -134,6 +139,7 @@ class EdgeService:
                 per_edge=self._settings.max_connections,
             ),
             revocations,
+            memory_trim=self._memory_trim,
         )
         CONNECTION_CAP.set(self._settings.max_connections)
         DRAINING.set(0)
@@ -157,6 +163,7 @@ class EdgeService:
             await runtime.registry.emptied()
 
     async def stop(self) -> None:
+        self._memory_trim.stop()
         if self._beating is not None:
             self._beating.cancel()
 

@@ -118,6 +118,18 @@ class EdgeSettings(BusServiceSettings):
     revoked_login_memory_max: int = Field(
         default=100_000, ge=1, description="revoked logins remembered, oldest forgotten first"
     )
+    memory_trim_after_closes: int = Field(
+        default=1000,
+        ge=0,
+        description="once this many fewer sessions are open than at the most since the last "
+        "time, give the memory they held back to the system (a full collection and glibc's "
+        "malloc_trim), memory_trim_delay_seconds after the drop settles; 0: never",
+    )
+    memory_trim_delay_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long the number of sessions must have stopped falling before that",
+    )
     shutdown_grace_seconds: GraceSeconds = Field(
         default=10.0,
         description="on SIGTERM, how long clients have to leave (1012) before the edge stops",

@@ -137,6 +137,9 @@ class LeanSocket(asyncio.Protocol):
         self._connections.discard(self)
         ws, listener = self._ws, self._listener
         self._listener = None  # nothing refers back from here on
+        # The parser is a generator whose frame refers to its protocol: a cycle, which
+        # only a full collection would free. Closed, it goes with this socket.
+        ws.parser.close()
         if listener is None:
             return
         # The client's close if it sent one (when ours went first the edge has already

@@ -100,6 +100,8 @@ class Session:
         """Register the connection, bind its player's key and tell the game."""
         conn, runtime = self.conn, self._runtime
         runtime.registry.add(conn)
+        if runtime.memory_trim is not None:
+            runtime.memory_trim.opened()
         CONNECTIONS.inc()  # from here on, ``lost`` undoes all of this
         CONNECTIONS_OPENED.inc()
         watch_expiry(conn)
@@ -208,6 +210,8 @@ class Session:
         finally:  # even when the task is cancelled (server shutdown) in one of the awaits
             self._release()
             closed(conn)
+            if runtime.memory_trim is not None:
+                runtime.memory_trim.closed()
 
 
 def closed(conn: Connection) -> None:

@@ -48,6 +48,7 @@ from mythos_edge.service_layer.connection_caps import (
 )
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
+from mythos_edge.service_layer.memory_trim import MemoryTrim
 from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.service_layer.room_bindings import RoomBindings
 from mythos_edge.settings import EdgeSettings
@@ -73,6 +74,8 @@ class EdgeRuntime:
     revocations: Revocations
     draining: bool = False
     """Set on SIGTERM: new handshakes are refused (503), /readyz answers 503."""
+    memory_trim: MemoryTrim | None = None
+    """Told of each session's start and end: gives memory back after a large drop."""
 
 
 router = APIRouter()
