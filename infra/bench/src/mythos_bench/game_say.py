@@ -10,12 +10,21 @@ stand-ins' small share. Prints the best of ``--repeats`` runs, in µs of this pr
 CPU time per say (``time.process_time``: time waiting for a busy core is not counted).
 
     uv run python -m mythos_bench.game_say [--says 4000] [--room-size 10] [--profile]
+
+``--gc`` times every garbage collection during the says instead (as the services'
+``mythos_gc_pause_seconds`` does) and prints the longest per generation; with
+``--batch`` the says go ``--batch`` at a time, each batch's events awaited, so the heap
+holds what the game keeps (histories, answers, handled ids) rather than a backlog. What
+1,000 say/s leaves after 120 s (1,000 players, every player's 120 s history):
+
+    uv run python -m mythos_bench.game_say --rooms 100 --says 120000 --repeats 1 --batch 20 --gc
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
 import logging
@@ -58,6 +67,43 @@ from mythos_game.settings import GameSettings
 
 EDGE_QUEUE = "bench.edge"
 ANSWERS_QUEUE = "bench.answers"
+
+
+class GcPauses:
+    """Every collection's pause, by generation: wall-clock time (what the event loop
+    waited) and this thread's CPU time (the collection's own work, without the time a
+    busy machine kept the process off the core)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._started = (0.0, 0.0)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._time)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._time)
+
+    def _time(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = self._started
+            pause = (time.perf_counter() - wall, time.thread_time() - cpu)
+            self.pauses[info["generation"]].append(pause)
+
+    def report(self) -> str:
+        lines = []
+        for generation, pauses in self.pauses.items():
+            wall = max((w for w, _ in pauses), default=0.0) * 1e3
+            cpu = max((c for _, c in pauses), default=0.0) * 1e3
+            over = sum(w > 0.02 for w, _ in pauses)
+            lines.append(
+                f"gen {generation}: {len(pauses)} collections, longest {wall:.1f} ms "
+                f"({cpu:.1f} ms of CPU), {over} over 20 ms"
+            )
+        return "\n".join(lines)
 
 
 class StandIns:
@@ -163,6 +209,7 @@ async def _run(args: argparse.Namespace) -> list[float]:
     journal = None if args.no_journal else MemoryJournal()
     game = GameService(settings, game_bus, journal)
     await game.start()
+    gc.freeze()  # as the service's lifecycle does once started (mythos_contracts.runtime)
     edge = stand_ins.bus
     rooms = [f"bench-{n}" for n in range(args.rooms)]
     speakers: list[str] = []
@@ -187,6 +234,10 @@ async def _run(args: argparse.Namespace) -> list[float]:
     print(f"{len(speakers)} players joined in {len(rooms)} rooms")
     results: list[float] = []
     profile = cProfile.Profile() if args.profile else None
+    pauses = GcPauses()
+    timing: contextlib.AbstractContextManager[object] = (
+        pauses if args.gc else contextlib.nullcontext()
+    )
     for _ in range(args.repeats):
         # Written before the clock starts: what an edge spends writing them is not the game's.
         says = [
@@ -198,12 +249,20 @@ async def _run(args: argparse.Namespace) -> list[float]:
         started = time.process_time()
         if profile is not None:
             profile.enable()
-        for pid, body in says:
-            await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), body)
-        await stand_ins.wait_for_events(before + args.says)
+        with timing:
+            batch = args.batch or len(says)
+            for start in range(0, len(says), batch):
+                for pid, body in says[start : start + batch]:
+                    await edge.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), body)
+                if args.batch:
+                    await stand_ins.wait_for_events(before + min(start + batch, len(says)))
+            await stand_ins.wait_for_events(before + args.says)
         if profile is not None:
             profile.disable()
         results.append((time.process_time() - started) / args.says * 1e6)
+    if args.gc:
+        print(f"objects the collector tracks at the end: {len(gc.get_objects())}")
+        print(pauses.report())
     await game.stop()
     await game_bus.close()
     await edge.close()
@@ -221,6 +280,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-journal", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the says")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="says sent at a time, each batch awaited (0: all)"
+    )
+    parser.add_argument("--gc", action="store_true", help="time every collection during the says")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     results = asyncio.run(_run(args))

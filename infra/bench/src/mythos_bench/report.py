@@ -109,6 +109,24 @@ def _soak(soak: dict[str, Any]) -> list[str]:
     return [*lines, "", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
 
 
+def _idle(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per count held, then the RSS after all closed, with how far above the
+    baseline (no connection yet) it still is."""
+    table = []
+    for row in rows:
+        if row.get("closed"):
+            when = (
+                f" {row['seconds_after_close']:.0f} s ago" if "seconds_after_close" in row else ""
+            )
+            above = row.get("above_baseline_kb")
+            against = "" if above is None else f" ({above / 1024:+.1f} MB against the baseline)"
+            table.append([f"all closed{when}", f"{row['rss_kb'] / 1024:.1f}{against}", "-"])
+        else:
+            per = f"{row['kb_per_connection']:.1f}" if row["connections"] else "-"
+            table.append([str(row["connections"]), f"{row['rss_kb'] / 1024:.1f}", per])
+    return table
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta, steps = results["meta"], results["steps"]
     lines = [
@@ -153,14 +171,6 @@ def markdown(results: dict[str, Any]) -> str:
             *_soak(results["soak"]),
         ]
     if results["idle"]:
-        rows = [
-            [
-                "all closed" if row.get("closed") else str(row["connections"]),
-                f"{row['rss_kb'] / 1024:.1f}",
-                f"{row['kb_per_connection']:.1f}" if row["connections"] else "-",
-            ]
-            for row in results["idle"]
-        ]
         lines += ["", "## Idle connections on one edge", ""]
-        lines += _table(["connections", "edge RSS MB", "KB per connection"], rows)
+        lines += _table(["connections", "edge RSS MB", "KB per connection"], _idle(results["idle"]))
     return "\n".join(lines) + "\n"

@@ -173,13 +173,25 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
     }
 
 
+# After the last idle connection closes, the edge's RSS is read at these seconds: their
+# sessions take a while to end (each tells the game and unbinds its player's key, one
+# broker round trip after another: 10,000 took 96 s on the shared 2-core machine), and
+# the edge gives their memory back to the system only once the drop has settled
+# (EDGE_MEMORY_TRIM_AFTER_CLOSES, EDGE_MEMORY_TRIM_DELAY_SECONDS: 10 s).
+AFTER_CLOSE_SECONDS = (3.0, 60.0, 120.0, 180.0)
+
+
 async def idle(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> list[dict[str, Any]]:
+    """Hold each count of idle connections on one edge and read its RSS; then close them
+    all and read it again against the RSS before the first connection (the baseline)."""
     counts = [int(c) for c in args.idle.split(",") if c.strip()]
     edge_pid = server_processes(stack.data_dir)["edge"][0]
     rows: list[dict[str, Any]] = []
     held: list[BenchPlayer] = []
     ledger = Ledger()
-    base_kb = 0
+    await asyncio.sleep(3)
+    base_kb = sample(edge_pid).rss_kb
+    print(f"idle: baseline (no connection yet), edge RSS {base_kb / 1024:.1f} MB", flush=True)
     for count in counts:
         while len(held) < count:
             more = [
@@ -200,8 +212,25 @@ async def idle(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> list[
             flush=True,
         )
     await asyncio.gather(*(p.close() for p in held))
-    await asyncio.sleep(3)
-    after = sample(edge_pid).rss_kb
-    rows.append({"connections": 0, "rss_kb": after, "kb_per_connection": 0.0, "closed": True})
-    print(f"idle: all closed, edge RSS {after / 1024:.1f} MB", flush=True)
+    waited = 0.0
+    for seconds in AFTER_CLOSE_SECONDS:
+        await asyncio.sleep(seconds - waited)
+        waited = seconds
+        after = sample(edge_pid).rss_kb
+        rows.append(
+            {
+                "connections": 0,
+                "rss_kb": after,
+                "kb_per_connection": 0.0,
+                "closed": True,
+                "seconds_after_close": seconds,
+                "above_baseline_kb": after - base_kb,
+            }
+        )
+        print(
+            f"idle: all closed {seconds:.0f} s ago, edge RSS {after / 1024:.1f} MB "
+            f"({(after - base_kb) / 1024:+.1f} MB against the baseline "
+            f"{base_kb / 1024:.1f} MB)",
+            flush=True,
+        )
     return rows
