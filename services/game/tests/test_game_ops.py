@@ -20,7 +20,7 @@ from mythos_game.bootstrap import GameService
 from mythos_game.domain.commands.base import CommandSpec, Context, Outcome
 from mythos_game.domain.commands.registry import Parsed
 from mythos_game.entrypoints.health import create_health_app
-from mythos_game.service_layer import dispatcher as dispatcher_module
+from mythos_game.service_layer import command_log as command_running
 from mythos_game.service_layer.metrics import (
     COMMAND_SECONDS,
     COMMANDS_HANDLED,
@@ -116,7 +116,7 @@ async def test_a_failing_command_counts_as_an_error_and_logs_with_its_ids(
 
     spec = CommandSpec("look", "Test", "look", "breaks", boom)
     await running.run("alice", "look")
-    monkeypatch.setattr(dispatcher_module, "resolve", lambda *_: Parsed(spec, []))
+    monkeypatch.setattr(command_running, "resolve", lambda *_: Parsed(spec, []))
     before = handled("look", "error")
     response = await running.run("alice", "look")
     assert response["success"] is False

@@ -4,14 +4,27 @@ an admin's action (on the logger ``mythos_game.audit``, one greppable line each)
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from mythos_game.domain.commands.base import AuditEntry
-from mythos_game.domain.commands.registry import parse
+from mythos_contracts.player_command_wire import AnyPlayerCommand
+
+from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
+from mythos_game.domain.commands.registry import parse, resolve
+from mythos_game.domain.conditions import refusal
+from mythos_game.domain.directory import DirectoryView
 from mythos_game.domain.roster import Player
-from mythos_game.service_layer.metrics import UNKNOWN_COMMAND, CommandOutcome
+from mythos_game.service_layer.metrics import (
+    UNKNOWN_COMMAND,
+    CommandOutcome,
+    command_seconds,
+    commands_handled,
+)
 
 audit_log = logging.getLogger("mythos_game.audit")
+log = logging.getLogger("mythos_game.service_layer.dispatcher")
+"""Where ``command handled`` lines have always come from (dashboards filter on it)."""
 
 
 @dataclass
@@ -43,4 +56,57 @@ def audit(actor: Player, role: str, entry: AuditEntry) -> None:
         role,
         entry.target,
         entry.detail,
+    )
+
+
+def run_command(
+    player: Player,
+    msg: AnyPlayerCommand,
+    handling: Handling,
+    context: Callable[[], Context],
+    max_alias_depth: int,
+    directory: DirectoryView | None,
+) -> Outcome:
+    """Run a player's command (aliases expanded, what their state allows checked) in the
+    ``context`` it is given; ``directory``: the other shards' players (a split map).
+    Never raises: a bug in one command must not take the connection or the queue."""
+    parsed = resolve(msg.command, msg.args, player.aliases, max_alias_depth)
+    if isinstance(parsed, str):
+        handling.outcome = "rejected"
+        return Outcome(False, parsed)
+    # A player's own alias is labelled with the command it stands for.
+    handling.command = parsed.spec.name
+    handling.outcome = "ok"  # provisional: ok or rejected once answered, unless it fails
+    spec = parsed.spec
+    if not spec.admin:
+        # What the character's state allows (admins' commands may always run).
+        why_not = refusal(player.character, spec.allowed_when, spec.fighting_refusal)
+        if why_not is not None:
+            handling.outcome = "rejected"
+            return Outcome(False, why_not)
+    ctx = context()
+    ctx.invocation = (spec.name, tuple(parsed.args))
+    if directory is not None:
+        ctx.directory = directory
+        ctx.spans_shards = True
+    try:
+        return spec.run(ctx, parsed.args)
+    except Exception:
+        log.exception("command %r failed for %s", spec.name, player.id)
+        handling.outcome = "error"
+        return Outcome(False, "Something went wrong with that command; it has been logged.")
+
+
+def handled(handling: Handling, started: float) -> None:
+    """Count the command and log its one INFO line (ids from the log context)."""
+    seconds = time.perf_counter() - started
+    commands_handled(handling.command, handling.outcome).inc()
+    command_seconds(handling.command).observe(seconds)
+    log.info(
+        "command handled",
+        extra={
+            "command": handling.command,
+            "outcome": handling.outcome,
+            "duration_ms": round(seconds * 1000, 3),
+        },
     )

@@ -35,9 +35,8 @@ from mythos_contracts.transfer import PlayerTransfer
 from mythos_contracts.zone_handover import ZoneAdopt, ZoneOwnerChanged
 
 from mythos_game.domain.character import Characteristics
-from mythos_game.domain.commands.base import Context, Outcome
-from mythos_game.domain.commands.registry import COMMANDS, resolve
-from mythos_game.domain.conditions import refusal
+from mythos_game.domain.commands.base import Context
+from mythos_game.domain.commands.registry import COMMANDS
 from mythos_game.domain.game_state import GameState
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
 from mythos_game.domain.roster import Player, Roster
@@ -48,15 +47,19 @@ from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.service_layer.account_requests import AccountRequests
 from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.chat_history import ChatHistory
-from mythos_game.service_layer.command_log import Handling, audit, registered_name
+from mythos_game.service_layer.command_log import (
+    Handling,
+    audit,
+    handled,
+    registered_name,
+    run_command,
+)
 from mythos_game.service_layer.cross_shard_messages import CrossShardMessages
 from mythos_game.service_layer.edge_messages import EdgeMessages
 from mythos_game.service_layer.event_publisher import EventPublisher
 from mythos_game.service_layer.game_clock import GameClock
 from mythos_game.service_layer.metrics import (
     PLAYERS_ONLINE,
-    command_seconds,
-    commands_handled,
 )
 from mythos_game.service_layer.outcome_saves import save_outcome
 from mythos_game.service_layer.player_transfer import PlayerTransfers, pending_command
@@ -242,9 +245,9 @@ class Dispatcher:
                 raise
             except Exception:
                 handling.outcome = "error"
-                _handled(handling, started)
+                handled(handling, started)
                 raise
-            _handled(handling, started)
+            handled(handling, started)
 
     async def start_spawns(self) -> None:
         """Fill every spawn rule to its ``max`` (``GameClock.start_spawns``)."""
@@ -283,7 +286,14 @@ class Dispatcher:
             handling.outcome = "ok"
             return
         ledger = StatusLedger()
-        outcome = self._run(player, msg, handling, ledger)
+        outcome = run_command(
+            player,
+            msg,
+            handling,
+            lambda: self.context(player, msg.player_role, ledger),
+            self._rules.max_alias_depth,
+            None if self._span is None else self._span.replica,
+        )
         if outcome.call is not None and self._span is not None:
             # Run by the target's shard: answered when its result comes back.
             await self._span.calls.send(player, msg, outcome.call, self._clock())
@@ -369,48 +379,3 @@ class Dispatcher:
             pending_rolls=self._pending_rolls,
             zones=self._zone_owners,
         )
-
-    def _run(
-        self, player: Player, msg: AnyPlayerCommand, handling: Handling, ledger: StatusLedger
-    ) -> Outcome:
-        parsed = resolve(msg.command, msg.args, player.aliases, self._rules.max_alias_depth)
-        if isinstance(parsed, str):
-            handling.outcome = "rejected"
-            return Outcome(False, parsed)
-        # A player's own alias is labelled with the command it stands for.
-        handling.command = parsed.spec.name
-        handling.outcome = "ok"  # provisional: ok or rejected once answered, unless it fails
-        spec = parsed.spec
-        if not spec.admin:
-            # What the character's state allows (admins' commands may always run).
-            why_not = refusal(player.character, spec.allowed_when, spec.fighting_refusal)
-            if why_not is not None:
-                handling.outcome = "rejected"
-                return Outcome(False, why_not)
-        ctx = self.context(player, msg.player_role, ledger)
-        ctx.invocation = (spec.name, tuple(parsed.args))
-        if self._span is not None:
-            ctx.directory = self._span.replica
-            ctx.spans_shards = True
-        try:
-            return parsed.spec.run(ctx, parsed.args)
-        except Exception:
-            # A bug in one command must not take the player's connection or the queue with it.
-            log.exception("command %r failed for %s", parsed.spec.name, player.id)
-            handling.outcome = "error"
-            return Outcome(False, "Something went wrong with that command; it has been logged.")
-
-
-def _handled(handling: Handling, started: float) -> None:
-    seconds = time.perf_counter() - started
-    commands_handled(handling.command, handling.outcome).inc()
-    command_seconds(handling.command).observe(seconds)
-    # The one INFO line per command; its ids come from the log context.
-    log.info(
-        "command handled",
-        extra={
-            "command": handling.command,
-            "outcome": handling.outcome,
-            "duration_ms": round(seconds * 1000, 3),
-        },
-    )
