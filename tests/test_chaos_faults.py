@@ -58,13 +58,10 @@ async def test_a_fault_under_talking_players_costs_them_nothing(
 SPLIT_PHASES = Phases(warmup=2.0, observe=6.0, drain=30.0, walk_every=2, walks=("south", "north"))
 
 
-@pytest.mark.parametrize("fault", ["game-kill", "game-s2-kill", "game-s2-term"])
-async def test_a_game_killed_or_rolled_on_either_of_two_shards_costs_the_players_nothing(
-    start_system: Any, players: Any, fault: str
-) -> None:
-    system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **CHAOS_TUNING)
-    ws_url = system.url.replace("http://", "ws://") + "/api/ws"
-    ledger = Ledger()
+async def _split_talkers(
+    system: Any, players: Any, ws_url: str, ledger: Ledger
+) -> list[ChaosPlayer]:
+    """The talkers of a two-shard run: every other one walks north into s2 first."""
     talkers = []
     for index in range(PLAYERS):
         account = await players.register_and_login(system.url, f"Chaos{uuid.uuid4().hex[:6]}")
@@ -74,14 +71,29 @@ async def test_a_game_killed_or_rolled_on_either_of_two_shards_costs_the_players
             assert (await account.run("north"))["success"] is True
             await account.close()
         talkers.append(ChaosPlayer(account.name, account.token, ws_url, ledger))
-    target = Target(system.pid, system.env["MYTHOS_VHOST"])
+    return talkers
 
-    row = await run_fault(FAULTS[fault], target, talkers, ledger, SPLIT_PHASES)
 
+def _assert_nothing_cost(row: Any) -> None:
     print(row)
     assert row.sent >= PLAYERS * (SPLIT_PHASES.warmup + SPLIT_PHASES.observe - 1), "the load ran"
     assert row.zeros() == dict.fromkeys(row.zeros(), 0), row
     assert row.recovery_seconds is not None, f"a player was never answered again: {row}"
+
+
+@pytest.mark.parametrize("fault", ["game-kill", "game-s2-kill", "game-s2-term"])
+async def test_a_game_killed_or_rolled_on_either_of_two_shards_costs_the_players_nothing(
+    start_system: Any, players: Any, fault: str
+) -> None:
+    system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **CHAOS_TUNING)
+    ws_url = system.url.replace("http://", "ws://") + "/api/ws"
+    ledger = Ledger()
+    talkers = await _split_talkers(system, players, ws_url, ledger)
+    target = Target(system.pid, system.env["MYTHOS_VHOST"])
+
+    row = await run_fault(FAULTS[fault], target, talkers, ledger, SPLIT_PHASES)
+
+    _assert_nothing_cost(row)
 
 
 async def test_a_zone_moved_live_under_talking_and_walking_players_costs_them_nothing(
@@ -92,15 +104,7 @@ async def test_a_zone_moved_live_under_talking_and_walking_players_costs_them_no
     system = start_system("distributed", edges=2, MYTHOS_GAMES="2", **CHAOS_TUNING)
     ws_url = system.url.replace("http://", "ws://") + "/api/ws"
     ledger = Ledger()
-    talkers = []
-    for index in range(PLAYERS):
-        account = await players.register_and_login(system.url, f"Chaos{uuid.uuid4().hex[:6]}")
-        if index % 2 == 0:  # to s2 before the load starts
-            await account.connect(system.url)
-            await account.event("game_state")
-            assert (await account.run("north"))["success"] is True
-            await account.close()
-        talkers.append(ChaosPlayer(account.name, account.token, ws_url, ledger))
+    talkers = await _split_talkers(system, players, ws_url, ledger)
     admin_account = await join(system, players, f"Admin{uuid.uuid4().hex[:6]}")
     admin_account = await grant_admin(system, players, admin_account.name)
     await admin_account.close()
@@ -117,7 +121,4 @@ async def test_a_zone_moved_live_under_talking_and_walking_players_costs_them_no
     finally:
         await admin.stop()
 
-    print(row)
-    assert row.sent >= PLAYERS * (SPLIT_PHASES.warmup + SPLIT_PHASES.observe - 1), "the load ran"
-    assert row.zeros() == dict.fromkeys(row.zeros(), 0), row
-    assert row.recovery_seconds is not None, f"a player was never answered again: {row}"
+    _assert_nothing_cost(row)
