@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
-from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope, PlayerCommand, RoomBound, SessionOpened
 from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
@@ -114,10 +114,15 @@ def make_bus(request: pytest.FixtureRequest) -> MakeBus:
 
 
 async def start_shard(
-    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str, **overrides: object
+    make_bus: MakeBus,
+    settings: Callable[..., GameSettings],
+    shard: str,
+    *,
+    zone_map: Journal | None = None,
+    **overrides: object,
 ) -> tuple[GameService, Bus, MemoryJournal]:
     """A started game on ``shard`` of the split map (heartbeats every 0.2 s), with its
-    bus and journal; ``overrides``: other settings."""
+    bus and journal; ``zone_map``: the zone map log; ``overrides``: other settings."""
     bus, journal = make_bus(f"game-{shard}"), MemoryJournal()
     await bus.connect()
     service = GameService(
@@ -126,6 +131,7 @@ async def start_shard(
         ),
         bus,
         journal,
+        zone_map=zone_map,
     )
     await service.start()
     return service, bus, journal

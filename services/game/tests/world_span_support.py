@@ -13,7 +13,7 @@ from typing import Any
 
 from crossing_support import SPLIT, SQUARE, MakeBus, Peer, ids, start_shard
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
 from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
@@ -99,10 +99,17 @@ class SpanEdge:
 
 
 async def start_span_shard(
-    make_bus: MakeBus, settings: Callable[..., GameSettings], shard: str, **overrides: object
+    make_bus: MakeBus,
+    settings: Callable[..., GameSettings],
+    shard: str,
+    *,
+    zone_map: Journal | None = None,
+    **overrides: object,
 ) -> tuple[GameService, Bus, MemoryJournal]:
     """``crossing_support.start_shard``, its directory snapshots every 0.2 s."""
-    return await start_shard(make_bus, settings, shard, directory_snapshot_seconds=0.2, **overrides)
+    return await start_shard(
+        make_bus, settings, shard, zone_map=zone_map, directory_snapshot_seconds=0.2, **overrides
+    )
 
 
 @dataclass

@@ -128,6 +128,12 @@ def shard_journal(shard: str) -> str:
     return f"{SHARD_QUEUE_PREFIX}{_shard(shard)}.journal"
 
 
+def zone_map_log() -> str:
+    """The zone map log (a stream, one for the world): one record per live zone move, kept
+    by size, never by age, so a game down for any time still learns what it gave away."""
+    return "mythos.zone-map"
+
+
 def command_key(shard: str, player_id: str) -> str:
     """Key of a command (or session message) for ``player_id``, sent to ``shard``'s inbox
     (``LOBBY_SHARD`` when the sender does not know the player's shard)."""

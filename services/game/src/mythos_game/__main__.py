@@ -11,7 +11,7 @@ from __future__ import annotations
 from mythos_contracts.bus.access import owned_queues
 from mythos_contracts.bus.amqp import AmqpBus
 from mythos_contracts.bus.amqp_journal import AmqpJournal
-from mythos_contracts.routing import shard_journal
+from mythos_contracts.routing import shard_journal, zone_map_log
 from mythos_contracts.runtime import Plan, Served, run_service
 
 from mythos_game.adapters.legacy_inbox import retire_legacy_inbox
@@ -45,8 +45,26 @@ def assemble(settings: GameSettings) -> Plan:
         if settings.journal
         else None
     )
+    # The world's zone moves, kept by size only (a split map reads it at start).
+    zone_map = (
+        AmqpJournal(
+            settings.amqp_url,
+            zone_map_log(),
+            max_age_seconds=None,
+            max_bytes=settings.zone_map_max_bytes,
+            connection_name="game-zone-map",
+            timeout=settings.journal_append_timeout_seconds,
+            heartbeat=settings.amqp_heartbeat_seconds,
+        )
+        if settings.journal
+        else None
+    )
     service = GameService(
-        settings, bus, journal, retire_legacy_inbox=lambda: retire_legacy_inbox(settings.amqp_url)
+        settings,
+        bus,
+        journal,
+        zone_map=zone_map,
+        retire_legacy_inbox=lambda: retire_legacy_inbox(settings.amqp_url),
     )
     return Plan(
         service=service,

@@ -43,10 +43,7 @@ from mythos_game.service_layer.start_up import (
 from mythos_game.service_layer.stream_handoff import HandedOver, hand_off
 from mythos_game.service_layer.stream_journal import StreamJournal, exit_now
 from mythos_game.service_layer.watchdog import LoopWatchdog
-from mythos_game.service_layer.world_directory import (
-    DirectoryReplica,
-    follow_directory,
-)
+from mythos_game.service_layer.world_directory import DirectoryReplica, follow_directory
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
@@ -81,11 +78,13 @@ class GameService:
         bus: Bus,
         journal: Journal | None = None,
         *,
+        zone_map: Journal | None = None,
         on_journal_lost: Callable[[], None] = exit_now,
         retire_legacy_inbox: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """``journal``: where each unit of work is recorded before it is published (and
         what a start continues the streams from); None records nothing.
+        ``zone_map``: the world's zone map log (used with a journal, on a split map).
         ``on_journal_lost``: what to do when a unit is not confirmed (exit the process).
         ``retire_legacy_inbox``: run at start, before the inbox is consumed (on RabbitMQ:
         delete the pre-shard inbox if it is empty and unused, else warn)."""
@@ -93,6 +92,7 @@ class GameService:
         self._retire_legacy_inbox = retire_legacy_inbox
         self._bus = bus
         self._journal = journal
+        self._zone_map = zone_map if journal is not None else None
         self._on_journal_lost = on_journal_lost
         self._world_loaded = False
         self._intake: CommandIntake | None = None
@@ -247,12 +247,14 @@ class GameService:
         sequencer = Sequencer(limits)
         recovered = Recovered(streams=[], handled={}, unpublished=[])
         recorder: StreamJournal | None = None
-        bus = self._bus
+        bus, shard_map, settings = self._bus, self.shard_map, self._settings
+        assert shard_map is not None  # checked in ``start``, before any takeover
         if self._journal is not None:
             # First: what the last game recorded but may not have published goes out
             # (under its term, and before the save fence, so its saves are written).
+            zone_map = self._zone_map if len(shard_map.shards) > 1 else None
             recovered = await take_over(
-                self._journal, self._bus, limits, self._settings.journal_read_seconds, tail
+                self._journal, self._bus, limits, settings.journal_read_seconds, tail, zone_map
             )
             recorder = StreamJournal(
                 self._journal,
@@ -264,6 +266,7 @@ class GameService:
                 on_lost=self._on_journal_lost,
             )
             bus = recorder.bus
+            recorder.zone_map = zone_map  # a unit's zone moves go to the log too
         store = PersistenceClient(
             bus,
             timeout=self._settings.persistence_timeout,
@@ -275,8 +278,6 @@ class GameService:
         term = self.term = await raise_term(store, self._settings)
         if recorder is not None:
             recorder.term = term
-        settings = self._settings
-        assert self.shard_map is not None  # checked in ``start``, before any takeover
         parts = build_game_parts(
             settings,
             world,
@@ -287,7 +288,7 @@ class GameService:
             store=store,
             recorder=recorder,
             term=term,
-            shard_map=self.shard_map,
+            shard_map=shard_map,
             directory=self.directory,
             instance_id=self.instance_id,
             forwarded=recovered.forwards,
@@ -390,7 +391,8 @@ class GameService:
         # Nothing runs any more: the streams are final. What is left of the grace is the
         # handoff's; the bus is still open for it.
         await self._hand_off(deadline - loop.time())
-        if self._journal is not None:
-            await self._journal.close()
+        for journal in (self._journal, self._zone_map):
+            if journal is not None:
+                await journal.close()
         if self._watchdog is not None:
             self._watchdog.stop()

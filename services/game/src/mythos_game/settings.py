@@ -194,6 +194,12 @@ class GameSettings(BusServiceSettings):
     journal_max_bytes: int = Field(
         default=2_000_000_000, gt=0, description="the journal's size cap (x-max-length-bytes)"
     )
+    zone_map_max_bytes: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="the zone map log's size cap (x-max-length-bytes; no age limit): one "
+        "record per zone move, the oldest dropped past it",
+    )
     journal_append_timeout_seconds: float = Field(
         default=30.0,
         gt=0,

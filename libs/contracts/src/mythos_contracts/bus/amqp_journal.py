@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any, cast
@@ -45,11 +46,13 @@ SEGMENT_BYTES = 8_000_000
 """Retention drops whole segments: small ones let ``max_age_seconds`` take effect."""
 
 
-def stream_arguments(max_age_seconds: float, max_bytes: int) -> dict[str, Any]:
-    """The stream's declare arguments (the Kubernetes Queue object carries the same)."""
+def stream_arguments(max_age_seconds: float | None, max_bytes: int) -> dict[str, Any]:
+    """The stream's declare arguments (the Kubernetes Queue object carries the same);
+    ``max_age_seconds`` None: kept by size only."""
+    age = {} if max_age_seconds is None else {"x-max-age": f"{max(1, int(max_age_seconds))}s"}
     return {
         "x-queue-type": "stream",
-        "x-max-age": f"{max(1, int(max_age_seconds))}s",
+        **age,
         "x-max-length-bytes": max_bytes,
         "x-stream-max-segment-size-bytes": SEGMENT_BYTES,
     }
@@ -65,7 +68,7 @@ class AmqpJournal:
         url: str,
         name: str,
         *,
-        max_age_seconds: float = 300.0,
+        max_age_seconds: float | None = 300.0,
         max_bytes: int = 2_000_000_000,
         connection_name: str = "journal",
         declare: bool = True,
@@ -150,7 +153,11 @@ class AmqpJournal:
         # the moment the connection is lost (a marker would never come back).
         self._connection.close_callbacks.add(self._broken)
         self._connection.reconnect_callbacks.add(self._broken)
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        # ``math.inf``: the whole stream, from its first record.
+        everything = math.isinf(seconds)
+        since: object = (
+            "first" if everything else dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        )
         taken = 0
 
         async def take(message: AbstractIncomingMessage) -> None:
@@ -202,7 +209,11 @@ class AmqpJournal:
             raise JournalUnavailable("the journal is not open")
         marker = uuid.uuid4().hex
         await self._publish(b"", self._marker_props(marker))
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        # ``math.inf``: the whole stream, from its first record.
+        everything = math.isinf(seconds)
+        since: object = (
+            "first" if everything else dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        )
         records: list[bytes] = []
         reached = asyncio.Event()
 
@@ -233,7 +244,7 @@ class AmqpJournal:
             # A timestamp offset: the stream starts at the chunk holding that moment.
             await queue.consume(take, arguments={"x-stream-offset": since})
             try:
-                async with asyncio.timeout(self._timeout + seconds / 10):
+                async with asyncio.timeout(self._timeout + (0 if everything else seconds / 10)):
                     await reached.wait()
             except TimeoutError as exc:
                 raise JournalUnavailable(

@@ -11,7 +11,8 @@ Semantics every adapter keeps (one contract suite, ``test_journal_contract.py``)
   confirm); records are kept in the order of their appends.
 * ``read_recent(seconds)`` returns every record appended in the last ``seconds`` up to
   the moment of the call, oldest first, and possibly a few older ones (RabbitMQ seeks a
-  stream by time chunk by chunk): a reader must not mind those.
+  stream by time chunk by chunk): a reader must not mind those. ``math.inf``: every
+  record the journal still keeps.
 * A record is bytes; the journal never looks inside. An append retried after a lost
   confirm may leave the record twice: readers allow for it.
 * Records older than the retention (``max_age_seconds``) may be gone.

@@ -15,6 +15,7 @@ from mythos_contracts.persistence import StreamHandoff
 from mythos_game.service_layer.journal_outbox import republish
 from mythos_game.service_layer.journal_records import Recovered, fold
 from mythos_game.service_layer.sequencer import HistoryLimits
+from mythos_game.service_layer.zone_map_log import read_zone_map
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,14 @@ async def take_over(
     limits: HistoryLimits,
     read_seconds: float,
     tail: JournalTail | None = None,
+    zone_map: Journal | None = None,
 ) -> Recovered:
     """Fold the journal's recent records into streams (those a standby followed, once it
     has caught up with the journal's end; else read now), and publish again the messages
     of its last records (each consumer drops what it already has: edges by sequence
     number, persistence by version and line id). Asked again until the journal answers:
-    a game that started without it would resync every player."""
+    a game that started without it would resync every player. ``zone_map``: the zone
+    map log (a split map), whose moves are merged into the journal's."""
     started = time.perf_counter()
     raw: list[bytes] | None = None
     if tail is not None:
@@ -84,6 +87,9 @@ async def take_over(
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
     recovered = await asyncio.to_thread(fold, raw, time.time(), limits)
+    if zone_map is not None:
+        # Before the map is applied: a zone given away while down is never held again.
+        recovered.zones = await read_zone_map(zone_map, recovered.zones)
     if recovered.unpublished:
         await republish(bus, recovered.unpublished)
     log.info(

@@ -58,6 +58,7 @@ from mythos_game.service_layer.journal_records import (
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.recording_bus import RecordingBus
 from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.zone_map_log import encode_change
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,9 @@ class StreamJournal:
         """Every zone whose owner is not the map file's (``ZoneOwners.moved``): what a
         checkpoint records, so the journal's recent records always hold the live map."""
         self.pending_calls: Callable[[], dict[str, PendingCallEntry]] = dict
+        self.zone_map: Journal | None = None
+        """The zone map log (a split map): a unit's own zone moves go there after its
+        record, before its messages (``zone_map_log``)."""
         """Every admin's command waiting for another shard (``ShardCalls.entries``): what
         a checkpoint records again, so the journal's recent records always hold them."""
         self._reset()
@@ -130,6 +134,7 @@ class StreamJournal:
         self._outbox: list[OutboxEntry] = []
         self._forwards: dict[str, tuple[str, int]] = {}
         self._zones: dict[str, tuple[str, int]] = {}
+        self._to_map: list[bytes] = []
         self._calls: dict[str, PendingCallEntry] = {}
         self._calls_settled: list[str] = []
 
@@ -172,10 +177,13 @@ class StreamJournal:
         forwarded): a game continuing from the journal forwards them too."""
         self._forwards[player_id] = (shard, hop)
 
-    def zone_owner(self, zone: str, owner: str, version: int) -> None:
+    def zone_owner(self, zone: str, owner: str, version: int, *, to_map: bool = False) -> None:
         """This unit changed ``zone``'s owner (a live zone move): a game continuing from
-        the journal knows it."""
+        the journal knows it. ``to_map``: the unit released or adopted it (the zone map
+        log has it too)."""
         self._zones[zone] = (owner, version)
+        if to_map and self.zone_map is not None:
+            self._to_map.append(encode_change(zone, owner, version))
 
     def call_pending(self, call_id: str, entry: PendingCallEntry) -> None:
         """This unit left an admin's command waiting for another shard's result (sent,
@@ -218,14 +226,17 @@ class StreamJournal:
         """Append what the unit did so far, then publish it (also before a request that
         waits on an answer: a load must not overtake a save of the same unit). Without
         ``defer``, returns once every unit so far is confirmed."""
-        record = self._record(delivery_id)
+        record, to_map = self._record(delivery_id), self._to_map
         self._reset()
         self._settlement = None  # a unit's settlement is its own, never an earlier one's
         if record is None and defer:
             return  # nothing of its own to wait for: its ack follows the earlier ones'
-        if record is not None and self._confirm_first:
+        if record is not None and (self._confirm_first or to_map):
+            # A zone move goes to the map log between its record and its messages.
             await self.settled()
             await self._confirmed(self._journal.append(encode(record)))
+            for change in to_map:
+                await self._confirmed(self.zone_map.append(change))  # type: ignore[union-attr]
             await self._confirmed(publish(self._real_bus, record.outbox))
             self._published = record.number
             return

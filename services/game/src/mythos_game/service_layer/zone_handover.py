@@ -73,7 +73,7 @@ class ZoneHandover:
         version = owners.next_version()
         owners.apply(zone, move.to, version)
         if self._journal is not None:
-            self._journal.zone_owner(zone, move.to, version)
+            self._journal.zone_owner(zone, move.to, version, to_map=True)
         adopt = ZoneAdopt(
             delivery_id=zone_message_id("adopt", zone, version),
             zone=zone,
@@ -121,7 +121,7 @@ class ZoneHandover:
             log.info("zone %s (map version %d) adopted already", message.zone, message.version)
             return
         if self._journal is not None:
-            self._journal.zone_owner(message.zone, message.owner, message.version)
+            self._journal.zone_owner(message.zone, message.owner, message.version, to_map=True)
         await self._states.put_in(message.state)
         log.info(
             "zone %s adopted from shard %s (map version %d) with %d item(s)",
