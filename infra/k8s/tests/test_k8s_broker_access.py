@@ -26,6 +26,7 @@ from mythos_contracts.routing import (
     shard_inbox,
     shard_inbox_bindings,
     shard_journal,
+    zone_map_log,
 )
 from mythos_game.domain.shard_map import parse_shard_map
 from mythos_game.settings import GameSettings
@@ -74,6 +75,14 @@ def _journal_arguments(objects: list[Obj]) -> dict[str, Any]:
     max_age = config.get("GAME_JOURNAL_MAX_AGE_SECONDS", fields["journal_max_age_seconds"].default)
     max_bytes = config.get("GAME_JOURNAL_MAX_BYTES", fields["journal_max_bytes"].default)
     arguments = stream_arguments(float(max_age), int(max_bytes))
+    return {k: v for k, v in arguments.items() if k != "x-queue-type"}
+
+
+def _zone_map_arguments(objects: list[Obj]) -> dict[str, Any]:
+    """The arguments the games declare the zone map log with (no age: size only)."""
+    config = _config(objects, k8s.GAME_S1)
+    default = GameSettings.model_fields["zone_map_max_bytes"].default
+    arguments = stream_arguments(None, int(config.get("GAME_ZONE_MAP_MAX_BYTES", default)))
     return {k: v for k, v in arguments.items() if k != "x-queue-type"}
 
 
@@ -174,7 +183,8 @@ def test_services_declare_only_their_own_queues_and_the_operator_the_rest(
         for q in k8s.of_kind(objects, "Queue")
     }  # fmt: skip
     # The arguments AmqpBus.declare_queue and AmqpJournal use: a service's own
-    # declaration must match. Every shard of the map has its inbox and its journal.
+    # declaration must match. Every shard of the map has its inbox and its journal; a
+    # split map has the zone map log.
     shards = _shards(objects)
     assert DEFAULT_SHARD in shards
     dead_lettered = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
@@ -195,6 +205,11 @@ def test_services_declare_only_their_own_queues_and_the_operator_the_rest(
             shard_journal(shard): ("stream", True, _journal_arguments(objects), VHOST)
             for shard in shards
         },
+        **(
+            {zone_map_log(): ("stream", True, _zone_map_arguments(objects), VHOST)}
+            if len(shards) > 1
+            else {}
+        ),
     }
     bindings = [
         (b["spec"]["destination"], b["spec"]["source"], b["spec"]["routingKey"])

@@ -60,6 +60,7 @@ from mythos_contracts.routing import (
     shard_inbox,
     shard_inbox_bindings,
     shard_journal,
+    zone_map_log,
 )
 from mythos_local.provisioning import delete_vhost, ensure_service_users
 
@@ -105,6 +106,10 @@ def test_each_service_may_use_the_keys_the_routing_builders_make() -> None:
         )
         assert _allows(GAME.configure, shard_journal(shard))
         assert _allows(GAME.write, shard_journal(shard))
+    # The world's zone map log: declared, appended and read by every shard's game.
+    for permission in (GAME.configure, GAME.write, GAME.read):
+        assert _allows(permission, zone_map_log())
+    assert not _allows(EDGE.read, zone_map_log())
     assert _allows(game_binds, EDGE_HEARTBEATS_PATTERN)
     assert _allows(edge_write, command_key(LOBBY_SHARD, "p1"))
     # The legacy inbox: a starting game deletes it (configure) when empty and unused.

@@ -51,6 +51,7 @@ def test_no_bus_name_is_built_outside_routing_py() -> None:
 def test_shard_names_and_command_keys() -> None:
     assert routing.shard_inbox("s2") == "mythos.shard.s2.inbox"
     assert routing.shard_journal("s2") == "mythos.shard.s2.journal"
+    assert routing.zone_map_log() == "mythos.zone-map"
     assert routing.command_key("s2", "alice") == "command.s2.alice"
     assert routing.command_key(routing.LOBBY_SHARD, "alice") == "command.lobby.alice"
     assert routing.all_shards_key("map_changed") == "command._all.map_changed"

@@ -48,6 +48,7 @@ from mythos_contracts.routing import (
     SAVE_KEYS,
     shard_inbox,
     shard_journal,
+    zone_map_log,
 )
 
 # The resource RabbitMQ checks when a message is published to the default exchange
@@ -134,8 +135,9 @@ SHARD_QUEUES = (every_shard(shard_inbox), every_shard(shard_journal))
 GAME = ServiceAccess(
     service="game",
     # The legacy inbox: a starting game deletes it when it is empty and unused.
+    # The zone map log (a stream): appended through the default exchange, read at start.
     configure=names(
-        [LEGACY_GAME_COMMANDS_QUEUE],
+        [LEGACY_GAME_COMMANDS_QUEUE, zone_map_log()],
         [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),
@@ -149,13 +151,14 @@ GAME = ServiceAccess(
             ACCOUNTS_EXCHANGE,
             DEAD_LETTER_EXCHANGE,
             DEFAULT_EXCHANGE,
+            zone_map_log(),
         ],
         [GAME_SYNC_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),
     # Its directory replica hears every shard's ``directory.*`` on the events exchange.
     read=names(
-        [COMMANDS_EXCHANGE, EVENTS_EXCHANGE, ACCOUNTS_EXCHANGE],
+        [COMMANDS_EXCHANGE, EVENTS_EXCHANGE, ACCOUNTS_EXCHANGE, zone_map_log()],
         [GAME_SYNC_QUEUE_PREFIX, REPLY_QUEUE_PREFIX, GAME_DIRECTORY_QUEUE_PREFIX],
         SHARD_QUEUES,
     ),

@@ -58,6 +58,13 @@ def stream_arguments(max_age_seconds: float | None, max_bytes: int) -> dict[str,
     }
 
 
+def stream_offset(seconds: float) -> str | dt.datetime:
+    """Where a read of the last ``seconds`` starts (``math.inf``: the first record)."""
+    if math.isinf(seconds):
+        return "first"
+    return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+
+
 class AmqpJournal:
     """``name``: the stream queue; ``declare``: False when the administrator declared
     it (a least-privilege user only checks it exists); ``heartbeat``: as ``AmqpBus``'s
@@ -153,11 +160,7 @@ class AmqpJournal:
         # the moment the connection is lost (a marker would never come back).
         self._connection.close_callbacks.add(self._broken)
         self._connection.reconnect_callbacks.add(self._broken)
-        # ``math.inf``: the whole stream, from its first record.
-        everything = math.isinf(seconds)
-        since: object = (
-            "first" if everything else dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-        )
+        since = stream_offset(seconds)
         taken = 0
 
         async def take(message: AbstractIncomingMessage) -> None:
@@ -209,11 +212,7 @@ class AmqpJournal:
             raise JournalUnavailable("the journal is not open")
         marker = uuid.uuid4().hex
         await self._publish(b"", self._marker_props(marker))
-        # ``math.inf``: the whole stream, from its first record.
-        everything = math.isinf(seconds)
-        since: object = (
-            "first" if everything else dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-        )
+        since = stream_offset(seconds)
         records: list[bytes] = []
         reached = asyncio.Event()
 
@@ -244,7 +243,8 @@ class AmqpJournal:
             # A timestamp offset: the stream starts at the chunk holding that moment.
             await queue.consume(take, arguments={"x-stream-offset": since})
             try:
-                async with asyncio.timeout(self._timeout + (0 if everything else seconds / 10)):
+                spread = 0 if math.isinf(seconds) else seconds / 10
+                async with asyncio.timeout(self._timeout + spread):
                     await reached.wait()
             except TimeoutError as exc:
                 raise JournalUnavailable(

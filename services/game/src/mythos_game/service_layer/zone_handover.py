@@ -10,6 +10,10 @@ zone, and ``ZoneOwnerChanged`` to every shard. The players see nothing: nobody m
 Their edges go on sending to the old owner, which forwards (``player_transfer``) until
 the new owner's first message for them moves their route.
 
+The unit that releases a zone and the one that adopts it also put the change in the
+world's zone map log (``zone_map_log``), which a shard down for longer than its
+journal keeps reads when it starts again.
+
 A shard that has not heard of the move yet sends a player walking into the zone to the
 old owner, which sends them on (``PlayerTransfers.arrive``). Every step is recorded in
 the journal, and every message has an id derived from the zone and version: published
