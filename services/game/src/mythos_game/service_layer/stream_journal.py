@@ -117,11 +117,11 @@ class StreamJournal:
         """Every zone whose owner is not the map file's (``ZoneOwners.moved``): what a
         checkpoint records, so the journal's recent records always hold the live map."""
         self.pending_calls: Callable[[], dict[str, PendingCallEntry]] = dict
+        """Every admin's command waiting for another shard (``ShardCalls.entries``): what
+        a checkpoint records again, so the journal's recent records always hold them."""
         self.zone_map: Journal | None = None
         """The zone map log (a split map): a unit's own zone moves go there after its
         record, before its messages (``zone_map_log``)."""
-        """Every admin's command waiting for another shard (``ShardCalls.entries``): what
-        a checkpoint records again, so the journal's recent records always hold them."""
         self._reset()
         sequencer.observer = self
 
@@ -235,8 +235,10 @@ class StreamJournal:
             # A zone move goes to the map log between its record and its messages.
             await self.settled()
             await self._confirmed(self._journal.append(encode(record)))
-            for change in to_map:
-                await self._confirmed(self.zone_map.append(change))  # type: ignore[union-attr]
+            zone_map = self.zone_map
+            if zone_map is not None:
+                for change in to_map:
+                    await self._confirmed(zone_map.append(change))
             await self._confirmed(publish(self._real_bus, record.outbox))
             self._published = record.number
             return
