@@ -29,7 +29,12 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
     assert {"edge", "game", "rabbitmq", "caddy"} <= set(step["components"])
     assert step["components"]["game"]["cpu_ms_per_say"] > 0
     assert step["capped"] == (step["server_core_percent"] > 85)
-    assert step["gc"]["game"]["collections"] > 0  # the game collects under load
+    # Every service's GC pauses are scraped and counted. A count may be zero: the game's
+    # say path leaves nothing for the collector (history as bytes and arrays), so ten
+    # seconds at 50 say/s need not trigger one (the timing itself is
+    # libs/contracts/tests/test_ops_contract.py's).
+    assert {"edge", "game", "persistence", "auth"} <= set(step["gc"])
+    assert all(set(g) == {"collections", "over_20ms", "longest"} for g in step["gc"].values())
     # The services count the broker messages: a say is at least its command and its event.
     assert step["broker_per_say"]["publishes"] >= 2
     assert step["broker_per_say"]["deliveries"] >= 2
