@@ -26,7 +26,9 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
     assert step["sent"] > 0 and step["deliveries_expected"] > 0
     assert step["missing"] == 0 and step["gaps"] == 0 and step["duplicates"] == 0
     # Each component's CPU, switches and run-queue share, and the services' GC pauses.
-    assert {"edge", "game", "rabbitmq", "caddy"} <= set(step["components"])
+    door = results["meta"]["front_door"]
+    assert door == "nginx"  # the default: the proxy a production ingress runs
+    assert {"edge", "game", "rabbitmq", door} <= set(step["components"])
     assert step["components"]["game"]["cpu_ms_per_say"] > 0
     assert step["capped"] == (step["server_core_percent"] > 85)
     # Every service's GC pauses are scraped and counted. A count may be zero: the game's

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from mythos_bench.__main__ import write_capacity
 from mythos_bench.capacity import DEFAULT_PATH, main, render
-from mythos_bench.capacity_inputs import read
+from mythos_bench.capacity_inputs import FRONT_DOOR, read
 from mythos_bench.capacity_model import (
     Kind,
     Mix,
@@ -105,7 +105,7 @@ def test_check_fails_for_a_stale_page(tmp_path: Path) -> None:
 
 def test_doubling_the_players_doubles_the_edge_and_game_load(costs: UnitCosts) -> None:
     one, two = plan(20_000, Mix(), costs), plan(40_000, Mix(), costs)
-    for name in ("edge", "game", "caddy"):
+    for name in ("edge", "game", FRONT_DOOR):
         single = next(c for c in one.components if c.name == name)
         double = next(c for c in two.components if c.name == name)
         assert double.load_cores == pytest.approx(2 * single.load_cores)

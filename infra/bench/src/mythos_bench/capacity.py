@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mythos_bench.capacity_inputs import Measured, fastest_clean_step, read
+from mythos_bench.capacity_inputs import FRONT_DOOR, Measured, fastest_clean_step, read
 from mythos_bench.capacity_model import (
     Mix,
     Plan,
@@ -128,7 +128,8 @@ def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix, server_cpus:
         "cap, `EDGE_MAX_CONNECTIONS`, is 20,000).",
         "",
         "Derived unit costs (ms of CPU, split by the model): edge "
-        f"{costs.per_frame['edge']:.3f} and Caddy {costs.per_frame['caddy']:.3f} per client "
+        f"{costs.per_frame['edge']:.3f} and the front door ({m.front_door}) "
+        f"{costs.per_frame[FRONT_DOOR]:.3f} per client "
         f"frame, the game {costs.game_per_say:.3f} per say, RabbitMQ "
         f"{costs.broker_per_message:.3f} per publish or delivery.",
         "",
@@ -155,7 +156,9 @@ def _inputs(m: Measured, low: Measured, costs: UnitCosts, mix: Mix, server_cpus:
     ]
 
 
-def _plans(plans: list[Plan], journal: JournalShare, doors: FrontDoors) -> list[str]:
+def _plans(
+    plans: list[Plan], journal: JournalShare, doors: FrontDoors, measured_door: str
+) -> list[str]:
     names = [c.name for c in plans[0].components]
     header = ["component", *(f"{p.players:,} players" for p in plans)]
     rows = []
@@ -167,7 +170,7 @@ def _plans(plans: list[Plan], journal: JournalShare, doors: FrontDoors) -> list[
             cells.append(
                 f"{c.load_cores:.2f} busy → **{c.cores:.1f} cores**{count}; {c.memory_mb:,.0f} MB"
             )
-        label = {"caddy": "caddy (front door)", "game": "game (shards)"}.get(name, name)
+        label = {"game": "game (shards)"}.get(name, name)
         rows.append([label, *cells])
     rows.append(
         [
@@ -198,7 +201,7 @@ def _plans(plans: list[Plan], journal: JournalShare, doors: FrontDoors) -> list[
         '(docs/operations.md, "Scale"), which follows the journal and is not in the table '
         "(not measured).",
         "",
-        *front_door_lines(plans, doors),
+        *front_door_lines(plans, doors, measured_door),
         "",
         *journal_lines(plans, journal),
         "",
@@ -287,7 +290,7 @@ def _summary(high: Basis, low: Basis, mix: Mix) -> list[str]:
                 ("game", "game shards"),
                 ("rabbitmq", "RabbitMQ"),
                 ("postgresql", "PostgreSQL"),
-                ("caddy", "front door (Caddy)"),
+                (FRONT_DOOR, "front door"),
                 ("persistence", "persistence"),
             )
         )
@@ -345,7 +348,7 @@ def render(results_path: Path | None = None, mix: Mix | None = None) -> str:
         "",
         *_inputs(m, low.measured, plans_on.costs, mix, _server_cpus(raw["meta"])),
         "",
-        *_plans(plans_on.plans, journal, doors),
+        *_plans(plans_on.plans, journal, doors, m.front_door),
         "",
         *_bottlenecks(plans_on.plans, mix, plans_on.costs),
         "",

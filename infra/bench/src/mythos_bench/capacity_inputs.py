@@ -21,6 +21,10 @@ CAPPED_PERCENT = 85.0
 # 2 + one per edge with listeners deliveries.
 OLD_PUBLISHES_PER_SAY = 3.0
 OLD_DELIVERIES_BEFORE_EDGES = 2.0
+# The proxy on the public origin, whichever a run used (its own name in results.json):
+# the model prices one front door per client frame.
+FRONT_DOOR = "front door"
+FRONT_DOORS = ("caddy", "nginx")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Measured:
     publishes_per_say: float
     deliveries_per_say: float
     broker_counted: bool  # False: the older harness's count by construction
+    front_door: str  # the proxy the run measured (caddy, nginx)
     edge_base_mb: float  # one edge holding no connection
     kb_per_connection: float  # one idle connection on an edge
     most_connections: int  # the most idle connections the run held on one edge
@@ -74,6 +79,7 @@ def parse_step(raw: dict[str, Any]) -> Step:
         cpu = {k: _cpu(v) for k, v in raw["cpu_ms_per_say"].items() if k != "total"}
         rss = {k: float(v) for k, v in raw["rss_mb"].items()}
         capped = sum(raw.get("cpu_percent", {}).values()) > CAPPED_PERCENT
+    cpu, rss = _front_door_named(cpu), _front_door_named(rss)
     clean = raw["missing"] == 0 and raw["gaps"] == 0 and raw["duplicates"] == 0
     counted = raw.get("broker_per_say") or {}
     broker = (float(counted.get("publishes", 0.0)), float(counted.get("deliveries", 0.0)))
@@ -87,6 +93,10 @@ def parse_step(raw: dict[str, Any]) -> Step:
         rss_mb=rss,
         broker_per_say=broker if broker[0] > 0 and broker[1] > 0 else None,
     )
+
+
+def _front_door_named(by_component: dict[str, float]) -> dict[str, float]:
+    return {FRONT_DOOR if k in FRONT_DOORS else k: v for k, v in by_component.items()}
 
 
 def choose_step(steps: list[Step]) -> tuple[Step, str]:
@@ -165,6 +175,7 @@ def read(results: dict[str, Any], choose: ChooseStep = choose_step) -> Measured:
         publishes_per_say=publishes,
         deliveries_per_say=deliveries,
         broker_counted=step.broker_per_say is not None,
+        front_door=str(meta.get("front_door", "caddy")),
         edge_base_mb=base_mb,
         kb_per_connection=kb,
         most_connections=most,

@@ -3,7 +3,7 @@ stated command mix, the load of a deployment of N players, component by componen
 
 A say's measured costs are split into units that other commands share:
 
-* the edge and Caddy work per client frame (one in for a typed command, one out per
+* the edge and the front door work per client frame (one in for a typed command, one out per
   recipient and one reply to the actor), so a say costs them once per recipient;
 * the game works once per command (a say is weight 1; other kinds carry an assumed
   weight), whatever the fan-out, as it publishes a room event once;
@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from mythos_bench.capacity_inputs import Measured
+from mythos_bench.capacity_inputs import FRONT_DOOR, Measured
 
-PER_FRAME = ("edge", "caddy")
+PER_FRAME = ("edge", FRONT_DOOR)
 SCALE_OUT = ("edge", "game", "persistence")  # single-core processes, added as load grows
 
 
@@ -72,7 +72,7 @@ class UnitCosts:
     """CPU ms per unit of work, derived from the measured say."""
 
     game_per_say: float
-    per_frame: dict[str, float]  # edge, caddy
+    per_frame: dict[str, float]  # edge, front door
     broker_per_message: float
     background_per_command: dict[str, float]  # everything else, per command
     kb_per_connection: float
@@ -180,7 +180,7 @@ def plan(players: int, mix: Mix, costs: UnitCosts) -> Plan:
     )
     loads = {
         "edge": edge_load,
-        "caddy": frames * costs.per_frame["caddy"] / 1000,
+        FRONT_DOOR: frames * costs.per_frame[FRONT_DOOR] / 1000,
         "game": game_ms / 1000,
         "rabbitmq": messages * costs.broker_per_message / 1000,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import mean
 
-from mythos_bench.capacity_inputs import Measured
+from mythos_bench.capacity_inputs import FRONT_DOOR, Measured
 from mythos_bench.capacity_model import Plan
 from mythos_bench.capacity_sources import REPO, FrontDoors, JournalShare
 
@@ -32,22 +32,26 @@ def _component(p: Plan, name: str) -> tuple[float, float]:
     return c.load_cores, c.cores
 
 
-def front_door_lines(plans: list[Plan], doors: FrontDoors) -> list[str]:
-    ratio = doors.ratio("nginx", "caddy")
-    runs = len(doors.ms_per_say["nginx"])
-    behind_nginx = "; ".join(
+def front_door_lines(plans: list[Plan], doors: FrontDoors, measured: str) -> list[str]:
+    other = next(d for d in doors.ms_per_say if d != measured)
+    ratio = doors.ratio(other, measured)
+    runs = min(len(v) for v in doors.ms_per_say.values())
+    behind_other = "; ".join(
         f"{load * ratio:.2f} busy → {cores * ratio:.1f} cores at {p.players:,} players"
         for p in plans
-        for load, cores in [_component(p, "caddy")]
+        for load, cores in [_component(p, FRONT_DOOR)]
     )
+    role = {"nginx": "nginx, as the Kubernetes ingress", "caddy": "Caddy, as `make run`'s"}
     return [
-        "The front door is Caddy in the bench. nginx (the Kubernetes ingress, configured "
-        f"alike) used {ratio:.0%} of Caddy's CPU per say in {runs} alternating runs of each "
-        f"at {doors.rate:.0f} say/s (measured: `{shown(doors.folder)}`, commit "
-        f"{doors.commit}; Caddy {mean(doors.ms_per_say['caddy']):.3f} ms, nginx "
+        f"The front door in this bench is {role.get(measured, measured)} (configured "
+        f"alike). {other} used {ratio:.0%} of {measured}'s CPU per say in at least {runs} "
+        f"alternating runs of each at {doors.rate:.0f} say/s (measured: "
+        f"`{shown(doors.folder)}`, commit {doors.commit}; Caddy "
+        f"{mean(doors.ms_per_say['caddy']):.3f} ms, nginx "
         f"{mean(doors.ms_per_say['nginx']):.3f} ms per say; 200 players, unpinned on a busy "
-        "machine, so only the proxies' own columns compare). Behind nginx the front door "
-        f"would take about {behind_nginx} (extrapolated: Caddy's load times that ratio).",
+        f"machine, so only the proxies' own columns compare). Behind {other} the front door "
+        f"would take about {behind_other} (extrapolated: the measured load times that "
+        "ratio).",
     ]
 
 
