@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A black-box test needs RabbitMQ and PostgreSQL unless it is parametrized with
     ``mode="embedded"``: mark the others ``services`` (``make test-fast`` leaves them out)."""
     for item in items:
-        if "start_system" not in getattr(item, "fixturenames", ()):
+        if not {"start_system", "shared_system"} & set(getattr(item, "fixturenames", ())):
             continue
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("mode") != "embedded":
@@ -187,53 +187,122 @@ class System:
         raise AssertionError(f"{service} was not restarted within {timeout}s")
 
 
+def _launch(
+    request: pytest.FixtureRequest,
+    data_dir: Path,
+    log_path: Path,
+    mode: str,
+    edges: int,
+    extra_env: dict[str, str],
+) -> tuple[System, Callable[[], None] | None]:
+    """Start one system; returns it and what drops its vhost and databases (distributed)."""
+    if mode == "distributed":
+        request.getfixturevalue("rabbitmq")
+        request.getfixturevalue("postgres")
+    run_id = f"mythos_bb_{uuid.uuid4().hex[:10]}"
+    # The public port, then the internal ones (mythos_local's settings.port/game_port).
+    port = _free_port_block(32)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.unlink(missing_ok=True)  # this run's log only
+    env = {
+        # The harness reads the services' JSON lines, whatever the terminal or the caller
+        # asked for ("auto" would choose JSON here anyway: the output is a file).
+        "MYTHOS_LOG_FORMAT": "json",
+        "MYTHOS_MODE": mode,
+        "MYTHOS_PORT": str(port),
+        "MYTHOS_INTERNAL_PORT_BASE": str(port + 1),
+        "MYTHOS_EDGES": str(edges),
+        "MYTHOS_VHOST": run_id,
+        "MYTHOS_DB_PREFIX": run_id,
+        "MYTHOS_DATA_DIR": str(data_dir / run_id),
+        **extra_env,
+    }
+    system = System(mode, env, log_path, url=f"http://127.0.0.1:{port}")
+    cleanup = (lambda: _drop(run_id)) if mode == "distributed" else None
+    try:
+        system.start()
+    except BaseException:
+        _retire(system, cleanup)
+        raise
+    return system, cleanup
+
+
+def _retire(system: System, cleanup: Callable[[], None] | None) -> None:
+    system.stop()
+    # Shown only if a test failed: where the whole log is, and what went wrong in it.
+    print(f"--- {system.mode} system log: {_shown_path(system.log_path)} ---")
+    print("\n".join(system.problems()) or "(no warnings or errors)")
+    if cleanup is not None:
+        cleanup()
+
+
+def _note_log(node: pytest.Item, log_path: Path) -> None:
+    # Reports carry it to the summary (from a worker process too, under pytest-xdist).
+    node.user_properties.append(("system_log", _shown_path(log_path)))
+
+
 @pytest.fixture
 def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., System]]:
     """Factory: ``start_system(mode, edges=1)``; every system is stopped and its vhost and
     databases dropped afterwards."""
-    systems: list[System] = []
-    cleanups: list[Callable[[], None]] = []
+    started: list[tuple[System, Callable[[], None] | None]] = []
 
     def start(mode: str, edges: int = 1, **extra_env: str) -> System:
-        if mode == "distributed":
-            request.getfixturevalue("rabbitmq")
-            request.getfixturevalue("postgres")
-        run_id = f"mythos_bb_{uuid.uuid4().hex[:10]}"
-        # The public port, then the internal ones (mythos_local's settings.port/game_port).
-        port = _free_port_block(32)
-        log_path = _log_path(request.node, len(systems))
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.unlink(missing_ok=True)  # this run's log only
-        # Reports carry it to the summary (from a worker process too, under pytest-xdist).
-        request.node.user_properties.append(("system_log", _shown_path(log_path)))
-        env = {
-            # The harness reads the services' JSON lines, whatever the terminal or the caller
-            # asked for ("auto" would choose JSON here anyway: the output is a file).
-            "MYTHOS_LOG_FORMAT": "json",
-            "MYTHOS_MODE": mode,
-            "MYTHOS_PORT": str(port),
-            "MYTHOS_INTERNAL_PORT_BASE": str(port + 1),
-            "MYTHOS_EDGES": str(edges),
-            "MYTHOS_VHOST": run_id,
-            "MYTHOS_DB_PREFIX": run_id,
-            "MYTHOS_DATA_DIR": str(tmp_path / run_id),
-            **extra_env,
-        }
-        system = System(mode, env, log_path, url=f"http://127.0.0.1:{port}")
-        systems.append(system)
-        if mode == "distributed":
-            cleanups.append(lambda: _drop(run_id))
-        system.start()
+        log_path = _log_path(request.node, len(started))
+        _note_log(request.node, log_path)
+        system, cleanup = _launch(request, tmp_path, log_path, mode, edges, extra_env)
+        started.append((system, cleanup))
         return system
 
     yield start
-    for system in systems:
-        system.stop()
-        # Shown only if the test failed: where the whole log is, and what went wrong in it.
-        print(f"--- {system.mode} system log: {_shown_path(system.log_path)} ---")
-        print("\n".join(system.problems()) or "(no warnings or errors)")
-    for cleanup in cleanups:
-        cleanup()
+    for system, cleanup in started:
+        _retire(system, cleanup)
+
+
+@pytest.fixture(scope="module")
+def _module_system(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Callable[[pytest.Item, str, int, dict[str, str]], System]]:
+    """One live system per module, kept while the tests ask for the same one."""
+    live: list[tuple[tuple[object, ...], System, Callable[[], None] | None]] = []
+    stem = Path(str(request.node.path)).stem
+
+    def get(node: pytest.Item, mode: str, edges: int, extra_env: dict[str, str]) -> System:
+        key = (mode, edges, tuple(sorted(extra_env.items())))
+        if live and live[0][0] == key:
+            return live[0][1]
+        if live:  # another configuration now: this one is done with
+            _retire(*live.pop()[1:])
+        name = "".join(c if c.isalnum() or c in "._-" else "-" for c in node.name).strip("-")
+        log_path = TEST_LOGS / stem / f"shared-from-{name}.log"
+        system, cleanup = _launch(
+            request, tmp_path_factory.mktemp("shared"), log_path, mode, edges, extra_env
+        )
+        live.append((key, system, cleanup))
+        return system
+
+    yield get
+    if live:
+        _retire(*live.pop()[1:])
+
+
+@pytest.fixture
+def shared_system(
+    _module_system: Callable[[pytest.Item, str, int, dict[str, str]], System],
+    request: pytest.FixtureRequest,
+) -> Callable[..., System]:
+    """Factory like ``start_system``, but the system is shared by the module's tests that
+    ask for the same configuration one after another (it is stopped at the first that
+    asks for another, or at the module's end). Only for tests that cannot disturb each
+    other there: unique player names, no restarts or kills, nothing asserted about the
+    whole system's state or about chat history a previous test could have left."""
+
+    def get(mode: str, edges: int = 1, **extra_env: str) -> System:
+        system = _module_system(request.node, mode, edges, extra_env)
+        _note_log(request.node, system.log_path)
+        return system
+
+    return get
 
 
 def _drop(run_id: str) -> None:

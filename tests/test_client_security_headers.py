@@ -11,15 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-# (mode, front door): the embedded mode serves the client itself.
+# (mode, front door): the embedded mode serves the client itself. Module-scoped: the
+# tests of one run follow each other and share its system (they only read).
 RUNS = [("embedded", "caddy"), ("distributed", "caddy"), ("distributed", "nginx")]
 
 
-@pytest.mark.parametrize(("mode", "front_door"), RUNS)
+@pytest.mark.parametrize(("mode", "front_door"), RUNS, scope="module")
 def test_the_client_page_carries_a_strict_csp(
-    mode: str, front_door: str, start_system: Callable[..., Any]
+    mode: str, front_door: str, shared_system: Callable[..., Any]
 ) -> None:
-    system = start_system(mode, MYTHOS_FRONT_DOOR=front_door)
+    system = shared_system(mode, MYTHOS_FRONT_DOOR=front_door)
     # The app shell, and the fallback to it for a path that is no file (the client's routes).
     for path in ("/", "/index.html", "/some/client/route"):
         page = httpx.get(system.url + path, timeout=10)
@@ -40,13 +41,13 @@ def test_the_client_page_carries_a_strict_csp(
         assert page.headers.get("x-content-type-options") == "nosniff"
 
 
-@pytest.mark.parametrize(("mode", "front_door"), RUNS)
+@pytest.mark.parametrize(("mode", "front_door"), RUNS, scope="module")
 def test_the_client_origin_answers_what_it_cannot_serve(
-    mode: str, front_door: str, start_system: Callable[..., Any]
+    mode: str, front_door: str, shared_system: Callable[..., Any]
 ) -> None:
     """A method the file server does not take is refused with 405, the same in both modes,
     and never becomes a server error."""
-    system = start_system(mode, MYTHOS_FRONT_DOOR=front_door)
+    system = shared_system(mode, MYTHOS_FRONT_DOOR=front_door)
     for path in ("/", "/some/client/route"):
         refused = httpx.post(system.url + path, content=b"x", timeout=10)
         assert refused.status_code == 405, (path, refused.status_code, refused.text[:200])

@@ -1,6 +1,8 @@
 """Two shards, two edges, black-box (docs/design/shards.md §12): the world split by
 services/game/world/shards.2.json (downtown in s1, the university in s2), one game per
-shard (``MYTHOS_GAMES=2``), players spread over two edges by the front door.
+shard (``MYTHOS_GAMES=2``), players spread over two edges by the front door. The first
+three tests share one such system (a two-shard start is the slowest part of each): each
+has its own players, and none asserts what another could have left behind.
 
 Independence Square (downtown, s1) has the Miskatonic quad (s2) to its north: walking
 north crosses the boundary."""
@@ -26,6 +28,10 @@ FAST = {
     "EDGE_EDGE_HEARTBEAT_SECONDS": "1",
     "GAME_EDGE_TIMEOUT_SECONDS": "10",
 }
+# The system the first three tests share: eleven registrations from this one address
+# within a minute would pass the per-address limits (tests/test_security_sessions.py
+# tests those).
+SHARED_LIMITS = {"AUTH_REGISTER_PER_IP_PER_MINUTE": "0", "AUTH_LOGIN_PER_IP_PER_MINUTE": "0"}
 FORWARD_SECONDS = 3.0
 """``GAME_TRANSFER_FORWARD_SECONDS`` in the session tests: s1's forward table runs out."""
 
@@ -42,9 +48,9 @@ def _assert_one_clean_stream(player: Any) -> None:
 
 
 async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    system = shared_system("distributed", edges=2, MYTHOS_GAMES="2", **SHARED_LIMITS)
     base = system.url
     alice, bob, carol = [
         await players.register_and_login(base, _name(prefix)) for prefix in ("Al", "Bo", "Ca")
@@ -103,9 +109,9 @@ async def test_walking_across_the_boundary_moves_the_player_and_their_stream(
 
 
 async def test_global_lines_from_two_shards_reach_every_listener_in_one_order(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    system = shared_system("distributed", edges=2, MYTHOS_GAMES="2", **SHARED_LIMITS)
     base = system.url
     alice, bob, carol, dave = [
         await players.register_and_login(base, _name(prefix)) for prefix in ("Al", "Bo", "Ca", "Da")
@@ -160,9 +166,9 @@ async def test_global_lines_from_two_shards_reach_every_listener_in_one_order(
 
 
 async def test_an_admin_on_s1_teleports_mutes_and_kicks_players_on_s2(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed", edges=2, MYTHOS_GAMES="2")
+    system = shared_system("distributed", edges=2, MYTHOS_GAMES="2", **SHARED_LIMITS)
     ada, bob, carol = [await join(system, players, prefix) for prefix in ("Ad", "Bo", "Ca")]
     for walker in (bob, carol):  # to s2
         assert (await walker.run("north"))["success"] is True
