@@ -10,15 +10,24 @@ from typing import Any
 import pytest
 from mythos_contracts.bus.amqp_journal import AmqpJournal
 from mythos_contracts.bus.journal import Journal, JournalUnavailable, MemoryJournal
+from mythos_contracts.bus.journal_batch import BatchingJournal
 
 JOURNAL = "mythos.test.journal"
 
 
-@pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.services)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("amqp", marks=pytest.mark.services),
+        "batched-memory",
+        pytest.param("batched-amqp", marks=pytest.mark.services),
+    ]
+)
 async def journals(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Journal]]:
-    """Opens journals on one log: as if each were another process."""
+    """Opens journals on one log: as if each were another process. ``batched-*``: each
+    through a ``BatchingJournal`` (the game's), which must keep the same promises."""
     opened: list[Journal] = []
-    if request.param == "amqp":
+    if request.param.endswith("amqp"):
         url = request.getfixturevalue("amqp_url")
 
         def make() -> Journal:
@@ -29,8 +38,10 @@ async def journals(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[],
         def make() -> Journal:
             return shared
 
+    batched = request.param.startswith("batched")
+
     def opener() -> Journal:
-        journal = make()
+        journal: Journal = BatchingJournal(make()) if batched else make()
         opened.append(journal)
         return journal
 
@@ -47,6 +58,22 @@ async def test_records_come_back_in_their_order(journals: Any) -> None:
         await journal.append(record)
 
     assert await journal.read_recent(60.0) == records
+
+
+async def test_appends_made_together_come_back_in_their_order(journals: Any) -> None:
+    writer, follower = journals(), journals()
+    await writer.open()
+    await follower.open()
+    got: list[bytes] = []
+    await follower.follow(60.0, got.append)
+    first = [b"first %d" % n for n in range(300)]
+    await asyncio.gather(*(writer.append(record) for record in first))
+    second = [b"second %d" % n for n in range(5)] + [b"", b"\x00mythos-journal-batch\x00"]
+    await asyncio.gather(*(writer.append(record) for record in second))
+
+    assert await writer.read_recent(60.0) == first + second
+    assert await follower.caught_up() is True
+    assert got == first + second
 
 
 async def test_many_records_come_back_to_the_last_one(journals: Any) -> None:

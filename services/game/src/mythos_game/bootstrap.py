@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
+from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.ops.health import Check
 from mythos_contracts.routing import shard_inbox, shard_inbox_bindings
 
@@ -91,7 +92,9 @@ class GameService:
         self._settings = settings
         self._retire_legacy_inbox = retire_legacy_inbox
         self._bus = bus
-        self._journal = journal
+        # A turn's records as one stream message: written, read and followed so.
+        limit = settings.journal_batch_max_bytes
+        self._journal = None if journal is None else BatchingJournal(journal, max_bytes=limit)
         self._zone_map = zone_map if journal is not None else None
         self._on_journal_lost = on_journal_lost
         self._world_loaded = False

@@ -206,6 +206,13 @@ class GameSettings(BusServiceSettings):
         description="how long a record may go unconfirmed before the game exits (its "
         "messages cannot go out, and the next game continues from the journal)",
     )
+    journal_batch_max_bytes: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="the records of the units that end in one event-loop turn go to the "
+        "stream as one message (one publish, one confirm) of up to this many bytes of "
+        "records (a larger record goes alone); 0: one message per record",
+    )
     journal_confirm_first: bool = Field(
         default=False,
         description="publish a unit's messages only once its record is confirmed (two "

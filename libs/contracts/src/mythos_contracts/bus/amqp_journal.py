@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -136,8 +136,16 @@ class AmqpJournal:
     async def append(self, record: bytes) -> None:
         await self._publish(record, self._props)
 
-    async def _publish(self, body: bytes, props: bytes) -> None:
+    def submit(self, record: bytes) -> Awaitable[None]:
+        """The record goes in this turn's socket write before this returns; await the
+        result for its confirm (``SubmittingJournal``)."""
+        return self._publish(record, self._props)
+
+    def _publish(self, body: bytes, props: bytes) -> Awaitable[None]:
         (confirm,) = self._pipeline.submit([Outgoing("", self._name, body, props)])
+        return self._confirmed(confirm)
+
+    async def _confirmed(self, confirm: asyncio.Future[object]) -> None:
         try:
             async with asyncio.timeout(self._timeout):
                 await confirm

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 Deliver = Callable[[bytes], None]
 
@@ -64,6 +64,18 @@ class Journal(Protocol):
         it has run. Holds across ``close`` and ``open`` again."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SubmittingJournal(Journal, Protocol):
+    """A journal that can queue a record at once: what its caller publishes after
+    ``submit`` returns leaves after the record (``BatchingJournal`` hands its batches on
+    so, as soon as the turn that fills them ends)."""
+
+    def submit(self, record: bytes) -> Awaitable[None]:
+        """``append`` in two steps: ``record`` is queued before this returns; awaiting
+        the result waits for it to be durable, as ``append`` does."""
+        ...
 
 
 class MemoryJournal:

@@ -42,7 +42,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.journal import Journal, JournalUnavailable
+from mythos_contracts.bus.journal import Journal, JournalUnavailable, SubmittingJournal
 from mythos_contracts.envelope_json import payload_json
 from mythos_contracts.events import CommandResponseData
 
@@ -92,6 +92,11 @@ class StreamJournal:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._journal = journal
+        # Queued at once where the journal can (its frame then leaves before the
+        # unit's messages: ``SubmittingJournal``), else in a task started next.
+        self._append: Callable[[bytes], Awaitable[None]] = (
+            journal.submit if isinstance(journal, SubmittingJournal) else journal.append
+        )
         self._sequencer = sequencer
         self._links = links
         self._append_timeout = append_timeout
@@ -269,12 +274,11 @@ class StreamJournal:
                 raise JournalUnavailable("a unit of the game's work was not confirmed")
 
     def _submit(self, record: Record, sends: list[Awaitable[None]]) -> asyncio.Future[list[None]]:
-        """Queue the record, then its messages, behind every earlier unit's (each task
-        reaches its pipeline before it first suspends, and tasks start in the order they
-        are made); returns the wait for their confirms."""
-        parts: list[asyncio.Future[None]] = [
-            asyncio.ensure_future(self._journal.append(encode(record)))
-        ]
+        """Queue the record, then its messages, behind every earlier unit's (the record
+        at once where the journal can, and each task reaches its pipeline before it
+        first suspends, and tasks start in the order they are made); returns the wait
+        for their confirms."""
+        parts: list[asyncio.Future[None]] = [asyncio.ensure_future(self._append(encode(record)))]
         if len(sends) == 1:
             parts.append(asyncio.ensure_future(sends[0]))
         elif sends:
