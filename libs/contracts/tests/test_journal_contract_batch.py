@@ -92,7 +92,7 @@ async def test_a_turns_appends_are_one_message_of_the_stream(streams: Any) -> No
     assert len(messages) == 2, "one message for the turn's 40 records, one for the next"
     assert unpack(messages[0]) == records
     assert messages[1] == b"alone", "a turn's lone record goes as itself"
-    assert await journal.read_recent(60.0) == records + [b"alone"]
+    assert await journal.read_recent(60.0) == [*records, b"alone"]
 
 
 async def test_records_written_before_batching_read_back_among_the_batches(streams: Any) -> None:

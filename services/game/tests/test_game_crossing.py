@@ -24,6 +24,7 @@ from crossing_support import (
     stop_all,
 )
 from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
     HeldConnection,
@@ -101,7 +102,11 @@ async def test_alice_walks_from_an_s1_room_into_an_s2_room_as_one_stream(
 
     # Journaled like any unit: s1's record of the go closes Alice's stream and holds the
     # transfer; s2's record of it restores her stream under the transfer's delivery id.
-    left = [r for r in map(decode, await s1_journal.read_recent(60)) if "alice" in r.closed]
+    left = [
+        r
+        for r in map(decode, await BatchingJournal(s1_journal).read_recent(60))
+        if "alice" in r.closed
+    ]
     sent = [o for r in left for o in r.outbox if b'"player_transfer"' in o.body]
     assert len(sent) == 1
     transfer = PlayerTransfer.model_validate_json(sent[0].body)
@@ -109,7 +114,7 @@ async def test_alice_walks_from_an_s1_room_into_an_s2_room_as_one_stream(
     assert transfer.pending is not None and transfer.pending.command_id == "a-go"
     taken = [
         r
-        for r in map(decode, await s2_journal.read_recent(60))
+        for r in map(decode, await BatchingJournal(s2_journal).read_recent(60))
         if r.delivery_id == transfer.delivery_id
     ]
     assert len(taken) == 1 and "alice" in taken[0].heads

@@ -12,6 +12,7 @@ from typing import Any
 from journal_faults import DiesAfterRecording
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, MemoryJournal
+from mythos_contracts.bus.journal_batch import unpack
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import (
     EdgeHeartbeat,
@@ -286,7 +287,8 @@ async def test_an_edge_ahead_of_the_journal_is_counted_and_resynced(
 
 
 class _Gated(MemoryJournal):
-    """A journal whose appends are confirmed only while ``gate`` is open."""
+    """A journal whose appends are confirmed only while ``gate`` is open; ``waiting``
+    counts the game's records in them (a message may hold several: ``BatchingJournal``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -295,9 +297,10 @@ class _Gated(MemoryJournal):
         self.waiting = 0
 
     async def append(self, record: bytes) -> None:
-        self.waiting += 1
+        records = len(unpack(record))
+        self.waiting += records
         await self.gate.wait()
-        self.waiting -= 1
+        self.waiting -= records
         await super().append(record)
 
 
@@ -325,6 +328,42 @@ async def test_inputs_run_on_while_their_records_wait_and_are_acked_only_once_co
     await _crash(game, bus)
     inbox = broker.queues[DEFAULT_SHARD_INBOX]
     assert inbox.items.qsize() == 0, "every input was acked once its record was confirmed"
+    await peer.bus.close()
+
+
+class _Counted(MemoryJournal):
+    """Counts the messages appended (what the broker would publish and confirm) and the
+    game's records in them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages = 0
+        self.records = 0
+
+    async def append(self, record: bytes) -> None:
+        self.messages += 1
+        self.records += len(unpack(record))
+        await super().append(record)
+
+
+async def test_the_records_of_inputs_handled_in_one_turn_go_as_one_message(
+    peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> None:
+    broker, journal = InMemoryBroker(), _Counted()
+    peer = await peer_on(InMemoryBus(broker))
+    game, bus = await _game(broker, game_settings(handoff=False), journal)
+    await _join(peer, "alice", "bob")
+    messages, records = journal.messages, journal.records
+
+    says = [f"line {n}" for n in range(10)]
+    await asyncio.gather(
+        *(peer.send_command("alice", "say", say, command_id=f"a-{say}") for say in says)
+    )
+    await peer.wait_until(lambda: sorted(_chats(peer, "bob")) == says)
+    assert journal.records - records >= len(says), "each say its own record"
+    assert journal.messages - messages < journal.records - records, "several to a message"
+    await game.stop()
+    await bus.close()
     await peer.bus.close()
 
 

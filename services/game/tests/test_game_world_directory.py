@@ -13,6 +13,7 @@ from typing import Any
 
 from crossing_support import QUAD, MakeBus, ids, make_bus, stop_all
 from mythos_contracts.bus import Bus
+from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.directory import DirectoryDelta, WhisperRelay
 from mythos_contracts.envelope import (
     ResumeFrom,
@@ -90,7 +91,7 @@ async def test_who_whisper_reply_and_status_span_both_shards(
             assert line.startswith(expected + f"instance {service.instance_id}, up "), line
 
         # Bob's arrival on s2 is in the record of the unit that took him in.
-        records = [decode(raw) for raw in await s2_journal.read_recent(60)]
+        records = [decode(raw) for raw in await BatchingJournal(s2_journal).read_recent(60)]
         deltas = [
             DirectoryDelta.model_validate_json(o.body).entry
             for r in records

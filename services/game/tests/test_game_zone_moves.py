@@ -23,6 +23,7 @@ from crossing_support import (
 )
 from journal_faults import DiesAfterRecording
 from mythos_contracts.bus.journal import MemoryJournal
+from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.envelope import RoomBound
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
 from mythos_contracts.transfer import PlayerTransfer, transfer_delivery_id
@@ -180,7 +181,7 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
         for pid in ("alice", "bob", "carol"):
             await edge.join(pid)
         await edge.command("carol", "go", "north")  # to s2: her transfer is in s1's journal
-        records = map(decode, await s1_journal.read_recent(60))
+        records = map(decode, await BatchingJournal(s1_journal).read_recent(60))
         sent = [o for r in records for o in r.outbox if b'"player_transfer"' in o.body]
         crossed = PlayerTransfer.model_validate_json(sent[0].body)
         assert crossed.player_id == "carol"
@@ -213,7 +214,9 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
         await peer.bus.publish(COMMANDS_EXCHANGE, key, stale.model_dump_json().encode())
 
         await peer.wait_until(lambda: entered() == [*joined, "s2"], timeout=10)
-        forwarded = [r.forwards for r in map(decode, await s1_journal.read_recent(60))]
+        forwarded = [
+            r.forwards for r in map(decode, await BatchingJournal(s1_journal).read_recent(60))
+        ]
         assert {"carol": ("s2", hop)} in forwarded, "s1 forwards her inputs to s2 after her"
     finally:
         await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
