@@ -152,15 +152,14 @@ class BatchingJournal:
 
 
 def _settle(sending: asyncio.Future[None], waiters: list[asyncio.Future[None]]) -> None:
-    error: BaseException | None
-    if sending.cancelled():
-        error = JournalUnavailable("a journal batch was cancelled before its confirm")
-    else:
-        error = sending.exception()
+    cancelled = sending.cancelled()  # (the loop closing): each append is cancelled too
+    error = None if cancelled else sending.exception()
     for waiter in waiters:
         if waiter.done():
             continue  # its caller stopped waiting
-        if error is None:
+        if cancelled:
+            waiter.cancel()
+        elif error is None:
             waiter.set_result(None)
         else:
             # One exception each: an exception object raised in several tasks would
