@@ -71,10 +71,12 @@ async def test_resume_replays_exactly_the_missed_lines_then_goes_live(
     await bob.stop()
 
 
+# This test and the next share one system: neither says a line, so neither sees or leaves
+# chat history, and each has its own player.
 async def test_a_resume_that_cannot_be_served_is_a_resync_never_a_partial_replay(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start_system("distributed", **FAST)
+    system = shared_system("distributed", **FAST)
     alice = await _client(system, players, "Alice")
     alice.auto_resume = False
     alice.drop()
@@ -88,6 +90,19 @@ async def test_a_resume_that_cannot_be_served_is_a_resync_never_a_partial_replay
     assert state["sequence_number"] == 1 and alice.resyncs == 1
     print(alice.report())
     await alice.stop()
+
+
+async def test_a_second_connection_replaces_the_first(shared_system: Any, players: Any) -> None:
+    system = shared_system("distributed", **FAST)
+    first = await _client(system, players, "Alice")
+    second = StreamClient(first.name, first.token, system.url)
+    await second.start()
+    await second.wait_for(lambda m: m["event_type"] == "game_state", what="game_state")
+    await first.disconnected()
+    assert first.close_codes[-1] == 4001
+    assert first.control[-1]["data"]["reason"] == "session replaced"
+    assert (await second.run("look"))["success"]
+    await second.stop()
 
 
 async def test_a_resent_command_id_is_executed_once(start_system: Any, players: Any) -> None:
@@ -163,19 +178,6 @@ async def test_a_says_answer_is_its_own_message_and_a_resume_gives_it_back_uncha
     _assert_clean(alice, bob)
     await alice.stop()
     await bob.stop()
-
-
-async def test_a_second_connection_replaces_the_first(start_system: Any, players: Any) -> None:
-    system = start_system("distributed", **FAST)
-    first = await _client(system, players, "Alice")
-    second = StreamClient(first.name, first.token, system.url)
-    await second.start()
-    await second.wait_for(lambda m: m["event_type"] == "game_state", what="game_state")
-    await first.disconnected()
-    assert first.close_codes[-1] == 4001
-    assert first.control[-1]["data"]["reason"] == "session replaced"
-    assert (await second.run("look"))["success"]
-    await second.stop()
 
 
 async def test_heartbeats_carry_the_last_number_and_silent_clients_are_closed(

@@ -41,10 +41,12 @@ def lines_from(player: Any, speaker: Any) -> list[dict[str, Any]]:
     return [c for c in chats(player) if c["player_name"] == speaker.name]
 
 
+# The next three tests share one system (they neither restart nor kill anything): each
+# brings its own players, and each reads only what its own players said or did.
 async def test_each_listener_hears_chat_as_their_own_mind_bends_it(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    system = start(shared_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")
@@ -96,9 +98,9 @@ async def test_each_listener_hears_chat_as_their_own_mind_bends_it(
 
 
 async def test_meditate_gains_lucidity_then_waits_out_its_cooldown(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    system = start(shared_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")
@@ -126,9 +128,9 @@ async def test_meditate_gains_lucidity_then_waits_out_its_cooldown(
 
 
 async def test_catatonia_locks_a_character_out_until_another_grounds_them(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start(start_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
+    system = start(shared_system, GAME_LUCIDITY_RANDOM_EFFECTS="always")
     boss = await join(system, players, "Boss")
     boss = await grant_admin(system, players, boss.name)
     ada = await join(system, players, "Ada")
