@@ -36,10 +36,12 @@ def fresh(player: Any) -> None:
     player.received.clear()
 
 
+# This test and the next share one system (neither restarts anything): each brings its
+# own players and reads only what they received.
 async def test_a_first_login_plays_the_standard_investigator(
-    start_system: Any, players: Any
+    shared_system: Any, players: Any
 ) -> None:
-    system = start(start_system)
+    system = start(shared_system)
     ada = await join(system, players, "Ada")
     state = (await ada.event("game_state"))["data"]
     assert state["player"]["name"] == ada.name
@@ -75,6 +77,34 @@ async def test_a_first_login_plays_the_standard_investigator(
             "reason": "requested",
             "text": None,
         }
+
+
+async def test_what_a_bleeding_character_may_do(shared_system: Any, players: Any) -> None:
+    system = start(shared_system)
+    ada = await join(system, players, "Ada")
+    boss = await join(system, players, "Boss")
+    boss = await grant_admin(system, players, boss.name)
+    fresh(ada)
+    done = await boss.run("setstat", ada.name, "dp", "0")
+    assert done["result"] == f"Set {ada.name}'s determination to 0 (was 20)."
+    update = (await ada.event("status_update"))["data"]
+    assert update["reason"] == "admin" and update["changes"] == {"dp": -20}
+    assert update["status"]["condition"] == "bleeding"
+    fall = (await ada.event("combat_event", kind="fall"))["data"]
+    assert fall["text"] == "You collapse, bleeding. Without help you will die."
+    notice = await ada.event("chat_message", channel="system")
+    assert notice["data"]["text"] == f"[system] {boss.name} adjusts your determination."
+
+    refused = await ada.run("north")
+    assert refused == {
+        **refused,
+        "success": False,
+        "result": "You are bleeding and can barely move. Someone must 'aid' you.",
+    }
+    assert (await ada.run("say", "help"))["success"], "the bleeding can still speak"
+    assert (await ada.run("status"))["success"]
+    assert (await ada.run("play", ada.name))["result"] == f"You are already playing {ada.name}."
+    assert "Usable while fighting or bleeding." in (await ada.run("help", "say"))["result"]
 
 
 @pytest.mark.parametrize(*BOTH_MODES)
@@ -179,31 +209,3 @@ async def test_create_play_and_delete_characters_and_they_survive_a_restart(
     state = (await ada.event("game_state"))["data"]
     assert state["player"] == {"id": second_id, "name": second}
     assert state["room"]["id"] == QUAD
-
-
-async def test_what_a_bleeding_character_may_do(start_system: Any, players: Any) -> None:
-    system = start(start_system)
-    ada = await join(system, players, "Ada")
-    boss = await join(system, players, "Boss")
-    boss = await grant_admin(system, players, boss.name)
-    fresh(ada)
-    done = await boss.run("setstat", ada.name, "dp", "0")
-    assert done["result"] == f"Set {ada.name}'s determination to 0 (was 20)."
-    update = (await ada.event("status_update"))["data"]
-    assert update["reason"] == "admin" and update["changes"] == {"dp": -20}
-    assert update["status"]["condition"] == "bleeding"
-    fall = (await ada.event("combat_event", kind="fall"))["data"]
-    assert fall["text"] == "You collapse, bleeding. Without help you will die."
-    notice = await ada.event("chat_message", channel="system")
-    assert notice["data"]["text"] == f"[system] {boss.name} adjusts your determination."
-
-    refused = await ada.run("north")
-    assert refused == {
-        **refused,
-        "success": False,
-        "result": "You are bleeding and can barely move. Someone must 'aid' you.",
-    }
-    assert (await ada.run("say", "help"))["success"], "the bleeding can still speak"
-    assert (await ada.run("status"))["success"]
-    assert (await ada.run("play", ada.name))["result"] == f"You are already playing {ada.name}."
-    assert "Usable while fighting or bleeding." in (await ada.run("help", "say"))["result"]
