@@ -174,10 +174,9 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
 
 
 # After the last idle connection closes, the edge's RSS is read at these seconds: their
-# sessions take a while to end (each tells the game and unbinds its player's key, one
-# broker round trip after another: 10,000 took 96 s on the shared 2-core machine), and
-# the edge gives their memory back to the system only once the drop has settled
-# (EDGE_MEMORY_TRIM_AFTER_CLOSES, EDGE_MEMORY_TRIM_DELAY_SECONDS: 10 s).
+# sessions take a while to end (each tells the game and unbinds its player's key on the
+# broker), and the edge gives their memory back to the system only once the drop has
+# settled (EDGE_MEMORY_TRIM_AFTER_CLOSES, EDGE_MEMORY_TRIM_DELAY_SECONDS: 10 s).
 AFTER_CLOSE_SECONDS = (3.0, 60.0, 120.0, 180.0)
 
 

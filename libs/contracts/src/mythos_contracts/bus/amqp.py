@@ -76,7 +76,12 @@ class AmqpBus:
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._publish_underlay: aiormq.Channel | None = None  # the current one
-        self._topology = Topology(self._channel, queue_type=queue_type, owned_queues=owned_queues)
+        self._topology = Topology(
+            self._channel,
+            queue_type=queue_type,
+            owned_queues=owned_queues,
+            open_channel=self._open_channel,
+        )
         self._publisher = RetryingPublisher(
             ConfirmingPipeline(self._underlay), self._topology, user_id
         )
@@ -90,6 +95,11 @@ class AmqpBus:
         if self._publish_channel is None:
             raise RuntimeError("bus is not connected")
         return self._publish_channel
+
+    async def _open_channel(self) -> AbstractRobustChannel:
+        if self._connection is None:
+            raise RuntimeError("bus is not connected")
+        return await self._connection.channel()
 
     def _underlay(self) -> aiormq.Channel:
         if self._publish_underlay is None:
@@ -154,6 +164,7 @@ class AmqpBus:
             self._publish_channel = None
             self._publish_underlay = None
             self._consumed.clear()
+            self._topology.forget_channels()
             BUS_CONNECTED.set(0)
 
     async def declare_queue(

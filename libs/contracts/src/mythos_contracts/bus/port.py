@@ -80,7 +80,10 @@ class Bus(Protocol):
         oldest is dropped (RabbitMQ's ``x-max-length`` with ``x-overflow: drop-head``, not
         dead-lettered). For queues whose consumer heals gaps itself, e.g. an edge's."""
 
-    async def bind(self, queue: str, exchange: str, pattern: str) -> None: ...
+    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
+        """Returns once the binding routes. Calls for different patterns may be in flight
+        at once (RabbitMQ: over several channels); a caller that needs one pattern's bind
+        and unbind in order awaits the first before making the second."""
 
     async def unbind(self, queue: str, exchange: str, pattern: str) -> None: ...
 
