@@ -73,6 +73,9 @@ DIRECTORY_SNAPSHOT_KEY = f"{DIRECTORY_KEYS}.shard"
 # collide with ``command.<shard>.<player>``.
 EDGE_COMMANDS_WORD = "_edge"
 ALL_SHARDS_WORD = "_all"
+# Third word of a command batch's key (``command_batch_key``): player ids are auth's
+# UUIDs, so it never names a player (and a body that is no batch is read as one message).
+COMMAND_BATCH_WORD = "_batch"
 # Every edge's heartbeat (``edge_key``).
 EDGE_HEARTBEATS_PATTERN = f"{COMMAND_KEYS}.{EDGE_COMMANDS_WORD}.*"
 # What is sent to every shard at once (``all_shards_key``), e.g. world-wide relays.
@@ -138,6 +141,19 @@ def command_key(shard: str, player_id: str) -> str:
     """Key of a command (or session message) for ``player_id``, sent to ``shard``'s inbox
     (``LOBBY_SHARD`` when the sender does not know the player's shard)."""
     return f"{COMMAND_KEYS}.{_shard(shard)}.{_word(player_id, 'player id')}"
+
+
+def command_batch_key(shard: str) -> str:
+    """Key of a ``PlayerCommandBatch`` (several players' commands in one message) sent to
+    ``shard``'s inbox; ``shard_commands_pattern`` takes it with the single commands."""
+    return f"{COMMAND_KEYS}.{_shard(shard)}.{COMMAND_BATCH_WORD}"
+
+
+def is_command_batch_key(routing_key: str) -> bool:
+    """True for a key built by ``command_batch_key``: its body is a batch, not one message."""
+    return routing_key.endswith(f".{COMMAND_BATCH_WORD}") and routing_key.startswith(
+        f"{COMMAND_KEYS}."
+    )
 
 
 def shard_commands_pattern(shard: str) -> str:

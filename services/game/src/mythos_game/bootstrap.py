@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,7 +17,7 @@ from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
 from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.ops.health import Check
-from mythos_contracts.routing import shard_inbox, shard_inbox_bindings
+from mythos_contracts.routing import DEAD_LETTER_EXCHANGE, shard_inbox, shard_inbox_bindings
 
 from mythos_game.adapters.bench_world import bench_shard_map, bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
@@ -330,6 +331,7 @@ class GameService:
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         return CommandIntake(
             dispatcher,
+            dead_letter=functools.partial(self._bus.publish, DEAD_LETTER_EXCHANGE),
             publisher=self._settings.command_publisher,
             accounts=self._settings.accounts_publisher,
             shards=self._settings.shard_publisher,

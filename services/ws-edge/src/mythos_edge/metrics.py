@@ -29,6 +29,10 @@ CONNECTIONS_CLOSED = Counter(
 COMMANDS_FORWARDED = Counter(
     "mythos_edge_commands_forwarded", "Player commands published to the game."
 )
+COMMAND_MESSAGES = Counter(
+    "mythos_edge_command_messages",
+    "Broker messages that carried player commands to the game (a batch counts once).",
+)
 FRAMES_REJECTED = Counter(
     "mythos_edge_frames_rejected",
     "Client frames not forwarded as commands, by reason "

@@ -2,6 +2,13 @@
 
 Stopping is the bus's job (``Bus.stop_consuming``): the command in hand finishes and is
 acked, and whatever was not started goes back to the broker, unacked, for the next game.
+
+An edge's batch (``mythos_contracts.command_batch``) is one delivery carrying several
+players' commands: each runs as if it had come alone, in order, and the delivery is acked
+once every one's effects are confirmed. A command of a batch that raises is dead-lettered
+alone (published to the dead-letter exchange on the batch's key, once what it did is
+confirmed) and its neighbours go on; the delivery itself is dead-lettered whole only by
+the broker's delivery limit (one that crashes every game it reaches).
 """
 
 from __future__ import annotations
@@ -9,15 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Delivery, Settlement
+from mythos_contracts.command_batch import read_command_batch
 from mythos_contracts.directory import WhisperRelay
-from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage
+from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage, PlayerCommand
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
-from mythos_contracts.player_command_wire import read_player_command
-from mythos_contracts.routing import is_revocation_key
+from mythos_contracts.player_command_wire import WirePlayerCommand, read_player_command
+from mythos_contracts.routing import is_command_batch_key, is_revocation_key
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PlayerTransfer
 from mythos_contracts.zone_handover import ZoneAdopt, ZoneOwnerChanged
@@ -25,7 +34,11 @@ from pydantic import Field, TypeAdapter
 
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.handled_inputs import HandledInputs
-from mythos_game.service_layer.metrics import INPUTS_ALREADY_HANDLED, UNTRUSTED_COMMANDS
+from mythos_game.service_layer.metrics import (
+    BATCHED_COMMANDS_DEAD_LETTERED,
+    INPUTS_ALREADY_HANDLED,
+    UNTRUSTED_COMMANDS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +73,13 @@ _FROM_GAMES_ONLY = (
 )
 GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
+DeadLetter = Callable[[str, bytes], Awaitable[None]]
+"""Publishes ``(routing key, body)`` to the dead-letter exchange, confirmed."""
+
+
+class NotAPlayerCommand(ValueError):
+    """A batch carries plain player commands only: anything else in one is a sender's bug."""
+
 
 class CommandIntake:
     """The handler of the game's command queue.
@@ -78,6 +98,7 @@ class CommandIntake:
         self,
         dispatcher: Dispatcher,
         *,
+        dead_letter: DeadLetter,
         publisher: str = "",
         accounts: str = "",
         shards: str = "",
@@ -85,8 +106,10 @@ class CommandIntake:
     ) -> None:
         """``shards``: the games' own broker user (``GAME_SHARD_PUBLISHER``), from which
         transfers and forwarded inputs come; ``handled``: delivery ids the last game
-        handled (from the journal), with how many seconds ago."""
+        handled (from the journal), with how many seconds ago; ``dead_letter``: where a
+        failed command of a batch goes alone."""
         self._dispatcher = dispatcher
+        self._dead_letter = dead_letter
         self._publisher = publisher
         self._accounts = accounts
         self._shards = shards
@@ -98,8 +121,12 @@ class CommandIntake:
     async def __call__(self, delivery: Delivery) -> Settlement | None:
         """Returns the confirms of what the message did (group commit): the bus acks it
         once they are in, while the next messages run."""
+        if is_command_batch_key(delivery.routing_key):
+            commands = read_command_batch(delivery.body)
+            if commands is not None:  # else one message after all: read as ever
+                return await self._run_batch(delivery, commands)
         try:
-            await self._run(delivery)
+            await self._run(delivery, delivery.body)
         except Exception:
             # Dead-lettered only once what it did is confirmed: never before its own
             # record. Not confirmed: returned as its failed settlement, so the bus leaves
@@ -114,8 +141,47 @@ class CommandIntake:
             raise
         return self._dispatcher.take_settlement()
 
-    async def _run(self, delivery: Delivery) -> None:
-        revocation = is_revocation_key(delivery.routing_key)
+    async def _run_batch(self, delivery: Delivery, commands: list[bytes]) -> Settlement | None:
+        """Each command as if it came alone, in order; the batch's settlement is all of
+        theirs. A failed settlement is returned at once: the batch stays unacked, the rest
+        of it unrun, and it comes back to a game that skips what already ran."""
+        if self._untrusted(delivery, is_revocation_key(delivery.routing_key)) is None:
+            return None
+        settlements: list[Settlement] = []
+        for body in commands:
+            try:
+                await self._run(delivery, body, batched=True)
+            except Exception:
+                # As a single message: dead-lettered only once what it did is confirmed.
+                settlement = self._dispatcher.take_settlement()
+                if settlement is not None:
+                    try:
+                        await settlement
+                    except Exception:
+                        return settlement
+                log.exception(
+                    "a command of a batch on %s failed; dead-lettering it alone",
+                    delivery.routing_key,
+                )
+                BATCHED_COMMANDS_DEAD_LETTERED.inc()
+                # Its confirm is part of the batch's: the batch is acked only once the
+                # command is safe in the dead-letter queue.
+                settlements.append(
+                    asyncio.ensure_future(self._dead_letter(delivery.routing_key, body))
+                )
+                continue
+            settlement = self._dispatcher.take_settlement()
+            if settlement is not None:
+                settlements.append(settlement)
+        if not settlements:
+            return None
+        if len(settlements) == 1:
+            return settlements[0]
+        return asyncio.gather(*settlements)
+
+    def _untrusted(self, delivery: Delivery, revocation: bool) -> bool | None:
+        """None when ``delivery``'s broker user may not send it (dropped, logged and
+        counted); else whether it came from a game of another shard."""
         expected = self._accounts if revocation else self._publisher
         from_a_shard = not revocation and bool(self._shards) and delivery.user_id == self._shards
         if expected and delivery.user_id != expected and not from_a_shard:
@@ -128,11 +194,24 @@ class CommandIntake:
                 expected,
             )
             UNTRUSTED_COMMANDS.inc()
-            return
+            return None
+        return from_a_shard
+
+    async def _run(self, delivery: Delivery, body: bytes, *, batched: bool = False) -> None:
+        """``body``: the delivery's, or (``batched``) one command of its batch, whose
+        sender was checked already."""
+        if batched:
+            from_a_shard: bool | None = False
+        else:
+            from_a_shard = self._untrusted(delivery, is_revocation_key(delivery.routing_key))
+            if from_a_shard is None:
+                return
         # Commands, most of what comes, are read without pydantic when msgspec's strict
         # reading takes them; the model reads the rest, and words what it refuses. A body
         # that is not a valid message is a sender's bug: raising dead-letters it.
-        message = read_player_command(delivery.body) or GAME_INPUT.validate_json(delivery.body)
+        message = read_player_command(body) or GAME_INPUT.validate_json(body)
+        if batched and not isinstance(message, WirePlayerCommand | PlayerCommand):
+            raise NotAPlayerCommand(f"a {message.kind} in a command batch")
         if isinstance(message, _FROM_GAMES_ONLY) and self._publisher and not from_a_shard:
             # Only a game moves a player between shards or relays a line: never an edge.
             log.warning("dropped a %s from broker user %r", message.kind, delivery.user_id)

@@ -49,6 +49,11 @@ TAKEOVER_AHEAD = Counter(
     "Streams a starting game did not continue because an edge had delivered numbers "
     "the continued stream (journal or handoff) does not hold: must stay 0 (a resync each).",
 )
+BATCHED_COMMANDS_DEAD_LETTERED = Counter(
+    "mythos_game_batched_commands_dead_lettered",
+    "Commands of an edge's batch that failed and were dead-lettered alone, their "
+    "neighbours handled (a single command that fails is counted by the bus instead).",
+)
 INPUTS_ALREADY_HANDLED = Counter(
     "mythos_game_inputs_already_handled",
     "Messages from edges skipped because their delivery_id was handled already: the "

@@ -162,7 +162,7 @@ class Session:
                     # Anything logged while this command is handed over names it.
                     with log_context(command_id=outcome.command_id):
                         if isinstance(outcome, Forward):
-                            await self._to_game(outcome.body, answered=outcome.delivery_id)
+                            await self._command_to_game(outcome)
                             COMMANDS_FORWARDED.inc()
                             log.debug("command forwarded", extra={"command": outcome.command})
                         else:  # answered in-stream too: an error, or a refusal's response
@@ -183,6 +183,12 @@ class Session:
         conn = self.conn
         shard = conn.route.send(answered, time.monotonic())
         await self._runtime.bus.publish(COMMANDS_EXCHANGE, command_key(shard, conn.player_id), body)
+
+    async def _command_to_game(self, command: Forward) -> None:
+        """As ``_to_game``, in the turn's batch for the shard (``CommandBatches``)."""
+        conn = self.conn
+        shard = conn.route.send(command.delivery_id, time.monotonic())
+        await self._runtime.commands.send(shard, conn.player_id, command.body)
 
     async def end(self) -> None:
         """Tell the game and give back what the connection held (``lost`` runs it in a

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from mythos_contracts.bus import Bus
@@ -40,6 +40,7 @@ from mythos_edge.entrypoints.lean_socket import DETACH, LeanSocket
 from mythos_edge.entrypoints.origin_check import OriginPolicy
 from mythos_edge.entrypoints.session import RESTARTING_REASON, Session
 from mythos_edge.service_layer.client_socket import ClientSocket, Outbox
+from mythos_edge.service_layer.command_batches import CommandBatches
 from mythos_edge.service_layer.connection_caps import (
     CapReached,
     ConnectionCaps,
@@ -76,6 +77,11 @@ class EdgeRuntime:
     """Set on SIGTERM: new handshakes are refused (503), /readyz answers 503."""
     memory_trim: MemoryTrim | None = None
     """Told of each session's start and end: gives memory back after a large drop."""
+    commands: CommandBatches = field(init=False)
+    """Sends players' commands: a turn's commands for one shard as one message."""
+
+    def __post_init__(self) -> None:
+        self.commands = CommandBatches(self.bus)
 
 
 router = APIRouter()

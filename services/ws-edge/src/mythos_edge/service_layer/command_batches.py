@@ -1,0 +1,94 @@
+"""Players' commands for the same shard, sent in one turn of the event loop, leave as
+one broker message (``mythos_contracts.command_batch``).
+
+A persistent message to a shard's quorum inbox is the broker's most expensive message
+of a command's trip, and most of that cost is per message, not per byte. Under load an
+edge reads several players' commands in one turn: ``send`` holds each until the end of
+the turn, then every shard's commands go as one ``PlayerCommandBatch`` (a lone one as
+today's single message), and each caller learns its batch's confirm.
+
+Order: a session awaits each input's confirm before it sends its next, so one player has
+at most one input on its way, and a batch never holds two commands of one player. What
+does not go through here (session messages, refusals) is published as before, and is
+never overtaken: a command waiting here was sent after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from mythos_contracts.bus import Bus
+from mythos_contracts.command_batch import MAX_BATCH_COMMANDS, command_batch_json
+from mythos_contracts.routing import COMMANDS_EXCHANGE, command_batch_key, command_key
+
+from mythos_edge.metrics import COMMAND_MESSAGES
+
+_Waiting = tuple[str, bytes, asyncio.Future[None]]
+"""A command held for this turn's batch: its player, its body, its caller's wait."""
+
+
+class CommandBatches:
+    """The edge's one sender of players' commands (``max_commands``: the most in one
+    message, ``MAX_BATCH_COMMANDS``)."""
+
+    def __init__(self, bus: Bus, *, max_commands: int = MAX_BATCH_COMMANDS) -> None:
+        self._bus = bus
+        self._max = max_commands
+        self._waiting: dict[str, list[_Waiting]] = {}
+        self._scheduled = False
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def send(self, shard: str, player_id: str, body: bytes) -> None:
+        """Send ``body`` (a ``PlayerCommand``'s JSON) to ``shard``'s inbox; returns once the
+        broker confirmed the message that carries it (raises as ``Bus.publish`` would).
+        Cancelled before the end of the turn, it is not sent."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._waiting.setdefault(shard, []).append((player_id, body, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        await future
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        waiting, self._waiting = self._waiting, {}
+        for shard, commands in waiting.items():
+            live = [command for command in commands if not command[2].done()]
+            for start in range(0, len(live), self._max):
+                self._publish(shard, live[start : start + self._max])
+
+    def _publish(self, shard: str, commands: list[_Waiting]) -> None:
+        if not commands:
+            return
+        if len(commands) == 1:  # a lone command travels as it always did
+            player_id, body, _ = commands[0]
+            sent = self._bus.publish(COMMANDS_EXCHANGE, command_key(shard, player_id), body)
+        else:
+            body = command_batch_json([command[1] for command in commands])
+            sent = self._bus.publish(COMMANDS_EXCHANGE, command_batch_key(shard), body)
+        COMMAND_MESSAGES.inc()
+        # Called in the same turn as the flush: publishes keep the order of the batches.
+        task = asyncio.get_running_loop().create_task(sent)
+        self._sending.add(task)
+        task.add_done_callback(_settle(commands, self._sending.discard))
+
+
+def _settle(
+    commands: list[_Waiting], forget: Callable[[asyncio.Task[None]], None]
+) -> Callable[[asyncio.Task[None]], None]:
+    def settled(task: asyncio.Task[None]) -> None:
+        forget(task)
+        error = (
+            asyncio.CancelledError() if task.cancelled() else task.exception()
+        )  # read either way, so an unheard failure is never logged as unretrieved
+        for _, _, future in commands:
+            if future.done():
+                continue
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+    return settled
