@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,7 +16,7 @@ from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.bus.journal import Journal
 from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.ops.health import Check
-from mythos_contracts.routing import DEAD_LETTER_EXCHANGE, shard_inbox, shard_inbox_bindings
+from mythos_contracts.routing import shard_inbox, shard_inbox_bindings
 
 from mythos_game.adapters.bench_world import bench_shard_map, bench_world
 from mythos_game.adapters.persistence_client import PersistenceClient
@@ -25,7 +24,7 @@ from mythos_game.adapters.shard_map_file import place_shard
 from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
-from mythos_game.entrypoints.consumer import CommandIntake
+from mythos_game.entrypoints.consumer import CommandIntake, dead_letter_to
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.edge_sync import sync_with_edges
 from mythos_game.service_layer.game_parts import GameParts, build_game_parts
@@ -331,7 +330,7 @@ class GameService:
         self._ticker = asyncio.create_task(self._tick(dispatcher), name="game tick")
         return CommandIntake(
             dispatcher,
-            dead_letter=functools.partial(self._bus.publish, DEAD_LETTER_EXCHANGE),
+            dead_letter=dead_letter_to(self._bus, shard_inbox(settings.shard)),
             publisher=self._settings.command_publisher,
             accounts=self._settings.accounts_publisher,
             shards=self._settings.shard_publisher,

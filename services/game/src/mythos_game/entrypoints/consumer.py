@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from mythos_contracts.accounts import AccountRevoked
-from mythos_contracts.bus import Delivery, Settlement
+from mythos_contracts.bus import Bus, Delivery, Settlement
 from mythos_contracts.command_batch import read_command_batch
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage, PlayerCommand
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
+from mythos_contracts.ops.metrics import BUS_DELIVERED
 from mythos_contracts.player_command_wire import WirePlayerCommand, read_player_command
-from mythos_contracts.routing import is_command_batch_key, is_revocation_key
+from mythos_contracts.routing import DEAD_LETTER_EXCHANGE, is_command_batch_key, is_revocation_key
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
 from mythos_contracts.transfer import PlayerTransfer
 from mythos_contracts.zone_handover import ZoneAdopt, ZoneOwnerChanged
@@ -75,6 +76,18 @@ GAME_INPUT: TypeAdapter[GameInput] = TypeAdapter(GameInput)
 
 DeadLetter = Callable[[str, bytes], Awaitable[None]]
 """Publishes ``(routing key, body)`` to the dead-letter exchange, confirmed."""
+
+
+def dead_letter_to(bus: Bus, queue: str) -> DeadLetter:
+    """Dead-letters a message of ``queue`` by hand, counted as the bus counts its own
+    dead-lettered deliveries (the ``MythosDeadLetters`` alert watches that count)."""
+    counted = BUS_DELIVERED.labels(queue, "dead_letter")
+
+    async def dead_letter(routing_key: str, body: bytes) -> None:
+        await bus.publish(DEAD_LETTER_EXCHANGE, routing_key, body)
+        counted.inc()
+
+    return dead_letter
 
 
 class NotAPlayerCommand(ValueError):

@@ -52,7 +52,7 @@ TAKEOVER_AHEAD = Counter(
 BATCHED_COMMANDS_DEAD_LETTERED = Counter(
     "mythos_game_batched_commands_dead_lettered",
     "Commands of an edge's batch that failed and were dead-lettered alone, their "
-    "neighbours handled (a single command that fails is counted by the bus instead).",
+    "neighbours handled (also counted in mythos_bus_delivered_total, as dead_letter).",
 )
 INPUTS_ALREADY_HANDLED = Counter(
     "mythos_game_inputs_already_handled",
