@@ -158,8 +158,8 @@ class CommandIntake:
         """Each command as if it came alone, in order; the batch's settlement is all of
         theirs. A failed settlement is returned at once: the batch stays unacked, the rest
         of it unrun, and it comes back to a game that skips what already ran."""
-        if self._untrusted(delivery, is_revocation_key(delivery.routing_key)) is None:
-            return None
+        if self._checked_sender(delivery, revocation=False) is None:
+            return None  # a batch is never a revocation
         settlements: list[Settlement] = []
         for body in commands:
             try:
@@ -192,9 +192,9 @@ class CommandIntake:
             return settlements[0]
         return asyncio.gather(*settlements)
 
-    def _untrusted(self, delivery: Delivery, revocation: bool) -> bool | None:
-        """None when ``delivery``'s broker user may not send it (dropped, logged and
-        counted); else whether it came from a game of another shard."""
+    def _checked_sender(self, delivery: Delivery, *, revocation: bool) -> bool | None:
+        """Whether ``delivery`` came from a game of another shard; None when its broker
+        user may not send it at all (then it is dropped, logged and counted)."""
         expected = self._accounts if revocation else self._publisher
         from_a_shard = not revocation and bool(self._shards) and delivery.user_id == self._shards
         if expected and delivery.user_id != expected and not from_a_shard:
@@ -216,7 +216,8 @@ class CommandIntake:
         if batched:
             from_a_shard: bool | None = False
         else:
-            from_a_shard = self._untrusted(delivery, is_revocation_key(delivery.routing_key))
+            revocation = is_revocation_key(delivery.routing_key)
+            from_a_shard = self._checked_sender(delivery, revocation=revocation)
             if from_a_shard is None:
                 return
         # Commands, most of what comes, are read without pydantic when msgspec's strict
