@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from mythos_local.provisioning import (
     amqp_problem,
     delete_vhost,
@@ -31,6 +32,11 @@ from mythos_local.provisioning import (
 from mythos_local.provisioning import (
     database_url as database_url_on,
 )
+
+# No property test has a per-example time limit: tests never assert wall-clock time,
+# and on a loaded two-core machine one example of a fast test can take 250 ms.
+hypothesis_settings.register_profile("mythos", deadline=None)
+hypothesis_settings.load_profile("mythos")
 
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
