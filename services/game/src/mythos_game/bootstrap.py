@@ -206,8 +206,8 @@ class GameService:
             return await intake(delivery)
 
         loop = asyncio.get_running_loop()
-        # On the loss itself, not the reconnect: a robust connection restores its
-        # channels (and sends again what was unconfirmed) before it reports one.
+        # On the loss, not the reconnect: a robust connection restores its channels
+        # (and re-sends what was unconfirmed) before it reports one.
         self._bus.on_connection_lost(self._exit_if_active)
         if self._journal is not None:
             self._journal.on_connection_lost(self._exit_if_active)
@@ -352,8 +352,7 @@ class GameService:
 
     async def _tick(self, dispatcher: Dispatcher) -> None:
         while not self._stopping.is_set():
-            # Sleeps a tick, or less when a stop comes: no new tick starts after a stop,
-            # and the one under way gets what is left of the grace to finish.
+            # A tick's sleep, cut by a stop; the tick under way gets what grace is left.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._settings.tick_seconds)
                 return
@@ -392,8 +391,7 @@ class GameService:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        # Nothing runs any more: the streams are final. What is left of the grace is the
-        # handoff's; the bus is still open for it.
+        # The streams are final: the rest of the grace is the handoff's (bus still open).
         await self._hand_off(deadline - loop.time())
         for journal in (self._journal, self._zone_map):
             if journal is not None:
