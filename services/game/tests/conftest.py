@@ -80,7 +80,9 @@ class Peer:
     chat_lines: list[ChatLine] = field(default_factory=list)
     """Chat lines saved for the history (``save.chat``), as they came."""
 
-    async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
+    @staticmethod
+    def command_json(pid: str, command: str, *args: str, command_id: str) -> bytes:
+        """``pid``'s command as this peer's edge sends it (alone, or in a batch)."""
         message = PlayerCommand(
             player_id=pid,
             player_name=pid.title(),
@@ -90,9 +92,11 @@ class Peer:
             args=list(args),
             command_id=command_id,
         )
-        await self.bus.publish(
-            COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), message.model_dump_json().encode()
-        )
+        return message.model_dump_json().encode()
+
+    async def send_command(self, pid: str, command: str, *args: str, command_id: str) -> None:
+        body = self.command_json(pid, command, *args, command_id=command_id)
+        await self.bus.publish(COMMANDS_EXCHANGE, command_key(DEFAULT_SHARD, pid), body)
 
     def responses(self, pid: str) -> list[dict[str, object]]:
         return [

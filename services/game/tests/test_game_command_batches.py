@@ -14,7 +14,7 @@ from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.command_batch import command_batch_json
-from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection, PlayerCommand, SessionOpened
+from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection, SessionOpened
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -74,22 +74,6 @@ def _skipped() -> float:
     return _sample("mythos_game_inputs_already_handled_total")
 
 
-def _command(pid: str, command: str, *args: str, command_id: str) -> bytes:
-    return (
-        PlayerCommand(
-            player_id=pid,
-            player_name=pid.title(),
-            connection_id=f"c-{pid}",
-            edge_id="edge-1",
-            command=command,
-            args=list(args),
-            command_id=command_id,
-        )
-        .model_dump_json()
-        .encode()
-    )
-
-
 def _answered(peer: Peer, pid: str) -> list[object]:
     return [r["command_id"] for r in peer.responses(pid)]
 
@@ -136,10 +120,10 @@ async def test_each_command_runs_once_in_order_and_the_batch_is_acked_after_all_
         batch = command_batch_json(
             [
                 # Each one's confirms are deferred (group commit): the next runs meanwhile.
-                _command("alice", "look", command_id="alice-1"),
-                _command("bob", "look", command_id="bob-1"),
-                _command("alice", "look", command_id="alice-2"),
-                _command("bob", "say", "two", command_id="bob-2"),
+                peer.command_json("alice", "look", command_id="alice-1"),
+                peer.command_json("bob", "look", command_id="bob-1"),
+                peer.command_json("alice", "look", command_id="alice-2"),
+                peer.command_json("bob", "say", "two", command_id="bob-2"),
             ]
         )
         await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)
@@ -180,11 +164,13 @@ async def test_a_batch_delivered_again_runs_none_of_its_commands_twice(
     service = await _started(bus, game_settings())
     try:
         await _joined(peer, "alice", "bob")
-        alone = _command("bob", "say", "first alone", command_id="bob-1")
+        alone = peer.command_json("bob", "say", "first alone", command_id="bob-1")
         # An edge whose confirm was lost sends a command again, in the next turn's batch.
         await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, command_batch_json([alone]))
         await peer.wait_until(lambda: len(peer.responses("bob")) == 2)
-        batch = command_batch_json([_command("alice", "say", "hello", command_id="alice-1"), alone])
+        batch = command_batch_json(
+            [peer.command_json("alice", "say", "hello", command_id="alice-1"), alone]
+        )
         before = _skipped()
         await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)
         await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)  # its ack lost: again
@@ -222,10 +208,10 @@ async def test_a_bad_command_is_dead_lettered_alone_and_its_neighbours_answered(
         acked, dead_whole = _acked(), _dead_lettered()
         batch = command_batch_json(
             [
-                _command("alice", "say", "before", command_id="alice-1"),
+                peer.command_json("alice", "say", "before", command_id="alice-1"),
                 broken,
                 not_a_command.encode(),
-                _command("bob", "say", "after", command_id="bob-1"),
+                peer.command_json("bob", "say", "after", command_id="bob-1"),
             ]
         )
         await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)
@@ -261,9 +247,9 @@ async def test_a_batch_in_hand_when_its_game_died_runs_none_of_its_commands_twic
     await _joined(peer, "alice", "bob")
     batch = command_batch_json(
         [
-            _command("alice", "say", "first", command_id="alice-1"),
-            _command("bob", "say", "second", command_id="bob-1"),
-            _command("alice", "say", "the doomed line", command_id="alice-2"),
+            peer.command_json("alice", "say", "first", command_id="alice-1"),
+            peer.command_json("bob", "say", "second", command_id="bob-1"),
+            peer.command_json("alice", "say", "the doomed line", command_id="alice-2"),
         ]
     )
     await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)
