@@ -39,10 +39,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--idle", default="0,1000,10000", help="idle connection counts ('' skips)")
     p.add_argument("--soak-minutes", type=int, default=10, help="0 skips the soak")
     p.add_argument("--soak-rate", type=float, default=500.0)
+    p.add_argument(
+        "--soak-minute-seconds",
+        type=float,
+        default=60.0,
+        help="how long a soak 'minute' lasts (shorter only to check the harness)",
+    )
     p.add_argument("--edges", type=int, default=1)
     p.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
-    p.add_argument("--smoke", action="store_true", help="10 s, 50 players, no idle or soak")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="10 s, 50 players, a profiled repeat, a soak of two 5-s minutes, no idle",
+    )
     p.add_argument(
         "--front-door",
         choices=("caddy", "nginx"),
@@ -54,12 +64,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--profile-rate",
         type=float,
         default=200.0,
-        help="record py-spy flame graphs of the edge and the game during this step (0: never)",
+        help="after the step at this rate, repeat it with py-spy recording flame graphs of "
+        "the edge and the game (0: never); the repeat is reported apart, not as a step",
     )
     args = p.parse_args(argv)
     if args.smoke:
         args.players, args.rates, args.step_seconds, args.warmup_seconds = 50, "50", 10.0, 1.0
-        args.idle, args.soak_minutes = "", 0
+        args.idle, args.profile_rate = "", 50.0
+        args.soak_rate, args.soak_minutes, args.soak_minute_seconds = 50.0, 2, 5.0
     return args
 
 
@@ -131,7 +143,12 @@ async def main(args: argparse.Namespace) -> int:
     raise_fd_limit()
     if not args.no_pin:
         os.sched_setaffinity(0, GENERATOR_CPUS)
-    results: dict[str, Any] = {"steps": [], "stopped_because": "", "unknown_deliveries": 0}
+    results: dict[str, Any] = {
+        "steps": [],
+        "profiled": {},
+        "stopped_because": "",
+        "unknown_deliveries": 0,
+    }
     if args.rates.strip():  # --rates '' measures only the soak and idle connections
         results = await on_fresh_stack(args, args.edges, throughput)
     results["soak"] = await on_fresh_stack(args, args.edges, soak) if args.soak_minutes else {}

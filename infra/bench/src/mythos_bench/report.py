@@ -106,7 +106,56 @@ def _soak(soak: dict[str, Any]) -> list[str]:
             "RSS growth from minute 2 to minute 10: "
             + ", ".join(f"{n} {growth[n]:+.1f} %" for n in sorted(growth)),
         ]
-    return [*lines, "", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
+    lines += ["", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
+    return lines + _soak_usage(soak["minutes"])
+
+
+def _soak_usage(minutes: list[dict[str, Any]]) -> list[str]:
+    """Each minute's CPU per say and longest GC pause per process (runs before these
+    were recorded have neither)."""
+    if "cpu_ms_per_say" not in minutes[0]:
+        return []
+    names = sorted(minutes[0]["cpu_ms_per_say"])
+    cpu = [
+        [
+            str(minute),
+            f"{m['server_core_percent']:.0f} %",
+            *(f"{m['cpu_ms_per_say'][n]:.3f}" for n in names),
+        ]
+        for minute, m in enumerate(minutes, start=1)
+    ]
+    collected = sorted(minutes[0]["gc"])
+    gc = [
+        [
+            str(minute),
+            *(f"{m['gc'][n]['collections']} / {m['gc'][n]['longest']}" for n in collected),
+        ]
+        for minute, m in enumerate(minutes, start=1)
+    ]
+    return [
+        "",
+        "CPU per say by minute (ms), and the server core's load:",
+        "",
+        *_table(["minute", "server core", *names], cpu),
+        "",
+        "Garbage collections by minute: count / longest:",
+        "",
+        *_table(["minute", *collected], gc),
+    ]
+
+
+def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str]:
+    """What py-spy cost: the profiled repeat against the measured step at its rate."""
+    measured = next((s for s in steps if s["rate"] == profiled["rate"]), None)
+    against = "" if measured is None else f" against {measured['cpu_ms_per_say']:.2f} measured"
+    return [
+        "",
+        f"The flame graphs (flame-edge.svg, flame-game.svg) come from a repeat of the "
+        f"{profiled['rate']:.0f} cmd/s step with py-spy attached to the edge and the game, "
+        f"not from a measured step: server CPU {profiled['cpu_ms_per_say']:.2f} ms per say"
+        f"{against}; {profiled['missing']} missing, {profiled['gaps']} gaps, "
+        f"{profiled['duplicates']} duplicates.",
+    ]
 
 
 def _idle(rows: list[dict[str, Any]]) -> list[list[str]]:
@@ -161,6 +210,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _by_component(steps, "rss_mb", ".0f")
         lines += ["", "## Garbage collections: count / over 20 ms / longest", ""]
         lines += _gc(steps)
+    if results.get("profiled"):
+        lines += _profiled(results["profiled"], steps)
     if results.get("stopped_because"):
         lines += ["", f"Stopped: {results['stopped_because']}"]
     if results.get("soak"):

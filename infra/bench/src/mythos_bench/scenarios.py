@@ -86,86 +86,143 @@ def pin_shared_servers(stack: Stack, args: argparse.Namespace) -> dict[str, list
     return groups
 
 
-async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
-    players, ledger, occupancy = await players_in_rooms(stack, args.players, mint, "b")
-    groups = pin_shared_servers(stack, args)
+async def measure_step(
+    stack: Stack,
+    args: argparse.Namespace,
+    room: tuple[list[BenchPlayer], Ledger, dict[str, int]],
+    groups: dict[str, list[int]],
+    rate: float,
+    label: str,
+    *,
+    profile: bool = False,
+) -> dict[str, Any]:
+    """One step at ``rate``: its latency, losses and each component's CPU, switches and
+    GC pauses; with ``profile``, py-spy records the edge and the game meanwhile."""
+    players, ledger, occupancy = room
     urls = metrics_urls(stack.internal_base, stack.edges)
+    before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
+    bus_before = bus_messages(urls)
+    profilers = start_profiles(groups, args.out, args.step_seconds) if profile else []
+    result = await run_step(
+        players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
+    )
+    for profiler in profilers:
+        profiler.wait(timeout=60)
+    after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
+    bus_after = bus_messages(urls)
+    components = per_component(*alive_in_both(before, after), result.sent, elapsed)
+    busy = sum(row["cpu_percent"] for row in components.values())
+    return {
+        **result.__dict__,
+        "gaps": sum(p.gaps for p in players),
+        "duplicates": sum(p.duplicates for p in players),
+        "server_core_percent": busy,
+        "capped": busy > CAPPED_PERCENT,
+        "components": components,
+        "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
+        "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
+        # Counted by the services; heartbeats and saves in the step count too.
+        "broker_per_say": {
+            kind: (bus_after[kind] - bus_before[kind]) / max(result.sent, 1) for kind in bus_after
+        },
+    }
+
+
+async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
+    """The steps in ``args.rates`` until one collapses. The flame graphs come from a
+    repeat of the ``args.profile_rate`` step (``profiled``), never from a measured one:
+    a profiler attached to a process costs CPU in it, and the steps' figures are the
+    capacity model's inputs."""
+    room = await players_in_rooms(stack, args.players, mint, "b")
+    players, ledger, occupancy = room
+    groups = pin_shared_servers(stack, args)
     await run_step(players, ledger, occupancy, 50, args.warmup_seconds, 3, "w")
     steps: list[dict[str, Any]] = []
+    profiled: dict[str, Any] = {}
     stopped = ""
     for n, rate in enumerate(float(r) for r in args.rates.split(",")):
-        before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
-        bus_before = bus_messages(urls)
-        profilers = (
-            start_profiles(groups, args.out, args.step_seconds)
-            if rate == args.profile_rate and not args.smoke
-            else []
-        )
-        result = await run_step(
-            players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, f"s{n}-"
-        )
-        for profiler in profilers:
-            profiler.wait(timeout=60)
-        after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
-        bus_after = bus_messages(urls)
-        components = per_component(*alive_in_both(before, after), result.sent, elapsed)
-        busy = sum(row["cpu_percent"] for row in components.values())
-        step = {
-            **result.__dict__,
-            "gaps": sum(p.gaps for p in players),
-            "duplicates": sum(p.duplicates for p in players),
-            "server_core_percent": busy,
-            "capped": busy > CAPPED_PERCENT,
-            "components": components,
-            "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
-            "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
-            # Counted by the services; heartbeats and saves in the step count too.
-            "broker_per_say": {
-                kind: (bus_after[kind] - bus_before[kind]) / max(result.sent, 1)
-                for kind in bus_after
-            },
-        }
+        step = await measure_step(stack, args, room, groups, rate, f"s{n}-")
         steps.append(step)
-        f = result.fanout_ms
+        f = step["fanout_ms"]
         print(
-            f"{rate:6.0f} cmd/s: achieved {result.achieved_rate:6.0f}, fan-out p50 {f['p50']:.1f} "
-            f"p99 {f['p99']:.1f} ms, missing {result.missing}/{result.deliveries_expected}, "
-            f"gaps {step['gaps']} dups {step['duplicates']}, CPU/say {step['cpu_ms_per_say']:.2f}"
-            f" ms, server core {busy:.0f} %{' (capped)' if step['capped'] else ''}, "
+            f"{rate:6.0f} cmd/s: achieved {step['achieved_rate']:6.0f}, fan-out p50 "
+            f"{f['p50']:.1f} p99 {f['p99']:.1f} ms, missing {step['missing']}/"
+            f"{step['deliveries_expected']}, gaps {step['gaps']} dups {step['duplicates']}, "
+            f"CPU/say {step['cpu_ms_per_say']:.2f} ms, server core "
+            f"{step['server_core_percent']:.0f} %{' (capped)' if step['capped'] else ''}, "
             f"game GC {step['gc']['game']['longest']}",
             flush=True,
         )
-        if f["p99"] > 500 or result.missing > 0.01 * max(result.deliveries_expected, 1):
-            stopped = f"fan-out p99 {f['p99']:.0f} ms, {result.missing} late at {rate:.0f} cmd/s"
+        if rate == args.profile_rate:
+            repeat = await measure_step(stack, args, room, groups, rate, f"p{n}-", profile=True)
+            profiled = {
+                "rate": rate,
+                "cpu_ms_per_say": repeat["cpu_ms_per_say"],
+                "components": {k: v["cpu_ms_per_say"] for k, v in repeat["components"].items()},
+                "missing": repeat["missing"],
+                "gaps": repeat["gaps"],
+                "duplicates": repeat["duplicates"],
+            }
+            print(
+                f"{rate:6.0f} cmd/s again with py-spy on the edge and the game: CPU/say "
+                f"{repeat['cpu_ms_per_say']:.2f} ms (not a measured step)",
+                flush=True,
+            )
+        if f["p99"] > 500 or step["missing"] > 0.01 * max(step["deliveries_expected"], 1):
+            stopped = f"fan-out p99 {f['p99']:.0f} ms, {step['missing']} late at {rate:.0f} cmd/s"
             break
     await asyncio.gather(*(p.close() for p in players))
-    return {"steps": steps, "stopped_because": stopped, "unknown_deliveries": ledger.unknown}
+    return {
+        "steps": steps,
+        "profiled": profiled,
+        "stopped_because": stopped,
+        "unknown_deliveries": ledger.unknown,
+    }
 
 
 async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
     """``args.players`` at ``args.soak_rate`` for ``args.soak_minutes`` without a pause:
-    fan-out latency by the minute a line was said, and each process's RSS each minute."""
+    fan-out latency by the minute a line was said, and each process's RSS, CPU per say
+    and longest GC pause each minute (what changes when the tail does)."""
     players, ledger, occupancy = await players_in_rooms(stack, args.players, mint, "k")
     groups = pin_shared_servers(stack, args)
+    urls = metrics_urls(stack.internal_base, stack.edges)
     minutes: list[tuple[list[str], float]] = []
     rss: list[dict[str, float]] = []
+    usage: list[dict[str, Any]] = []
     for minute in range(args.soak_minutes):
-        minutes.append(
-            await send_at_rate(players, ledger, occupancy, args.soak_rate, 60.0, f"m{minute}-")
+        before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
+        tokens, seconds = await send_at_rate(
+            players, ledger, occupancy, args.soak_rate, args.soak_minute_seconds, f"m{minute}-"
         )
+        minutes.append((tokens, seconds))
+        after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
         rss.append({name: s.rss_kb / 1024 for name, s in sample_groups(groups).items()})
-        print(f"soak minute {minute + 1}/{args.soak_minutes}", flush=True)
+        components = per_component(*alive_in_both(before, after), len(tokens), elapsed)
+        usage.append(
+            {
+                "cpu_ms_per_say": {n: row["cpu_ms_per_say"] for n, row in components.items()},
+                "server_core_percent": sum(row["cpu_percent"] for row in components.values()),
+                "gc": {n: pauses(gc_before[n], gc_after[n]) for n in gc_after},
+            }
+        )
+        print(
+            f"soak minute {minute + 1}/{args.soak_minutes}: server core "
+            f"{usage[-1]['server_core_percent']:.0f} %",
+            flush=True,
+        )
     await wait_delivered(ledger, [t for tokens, _ in minutes for t in tokens], DRAIN_SECONDS)
     rows = []
-    for (tokens, seconds), memory in zip(minutes, rss, strict=True):
+    for (tokens, seconds), memory, used in zip(minutes, rss, usage, strict=True):
         result = account(ledger, tokens, args.soak_rate, seconds)
-        rows.append({**result.__dict__, "rss_mb": memory})
+        rows.append({**result.__dict__, "rss_mb": memory, **used})
     growth = {}
     if len(rss) >= 10:
         growth = {name: (rss[9][name] - rss[1][name]) * 100 / rss[1][name] for name in rss[1]}
     await asyncio.gather(*(p.close() for p in players))
     return {
         "rate": args.soak_rate,
+        "minute_seconds": args.soak_minute_seconds,
         "minutes": rows,
         "rss_growth_percent_minute_2_to_10": growth,
         "gaps": sum(p.gaps for p in players),
