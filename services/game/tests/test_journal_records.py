@@ -55,6 +55,24 @@ def test_a_record_comes_back_as_it_went_in() -> None:
     assert decode(raw) == record
 
 
+def test_each_body_is_stored_once_whatever_the_order_it_is_stamped_in() -> None:
+    room, own = _envelope("bob", 4, "room"), _envelope("alice", 7, "own")
+    stamped: list[tuple[str, int, str, bytes | None]] = [
+        ("alice", 3, "chat_message", room),
+        ("bob", 4, "chat_message", room),
+        ("alice", 4, "command_response", own),
+        ("carol", 0, "", None),
+        ("carol", 1, "chat_message", room),
+    ]
+    record = _record(1, stamped=stamped, answered=[("alice", "a-1", own)])
+    raw = encode(record)
+    assert (raw.count(room), raw.count(own)) == (1, 1)
+    header = raw[: raw.index(b"\n")]
+    assert b'"s":[["alice",3,"chat_message",0],["bob",4,"chat_message",0]' in header
+    assert b'["carol",0,"",-1],["carol",1,"chat_message",0]]' in header
+    assert decode(raw) == record
+
+
 def test_folding_gives_each_stream_with_its_history_and_answers() -> None:
     one, two = _envelope("alice", 1, "one"), _envelope("alice", 2, "two")
     records = [

@@ -176,9 +176,9 @@ class CrossShardMessages:
             command=pending.command, command_id=pending.command_id, success=success, result=text
         )
         if pending.command_id is not None:
-            self._sessions.links[player.id].remember(pending.command_id, response)
+            remembered = self._sessions.links[player.id].remember(pending.command_id, response)
             if self._journal is not None:
-                self._journal.answered(player.id, pending.command_id, response)
+                self._journal.answered(player.id, pending.command_id, remembered)
         answer = Outgoing("command_response", ToPlayer(player.id), response)
         # One for each delivery id that asked (re-sends too): the edge waits for each.
         await self._publisher.publish([replace(answer, answers=asked) for asked in pending.asked])

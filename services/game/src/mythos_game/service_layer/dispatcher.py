@@ -324,9 +324,9 @@ class Dispatcher:
             [] if outcome.switch_to is not None else self._crossing.depart(moved, player, pending)
         )
         if msg.command_id is not None and self._roster.get(player.id) is not None:
-            link.remember(msg.command_id, response)
+            remembered = link.remember(msg.command_id, response)
             if self._journal is not None:
-                self._journal.answered(player.id, msg.command_id, response)
+                self._journal.answered(player.id, msg.command_id, remembered)
         # A character's status_update comes after the command's other events.
         events = [*outcome.events, *self._room_entries(), *ledger.events()]
         after: list[Outgoing] = []

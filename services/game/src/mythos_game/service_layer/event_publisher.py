@@ -229,8 +229,7 @@ class EventPublisher:
             answers=event.answers,
         )
         message = _Message(event.event_type, body)
-        for pid, seq in numbers.items():
-            self._sequencer.record(pid, seq, message.event_type, message.body)
+        self._sequencer.record_all(numbers, message.event_type, message.body)
         return message
 
 

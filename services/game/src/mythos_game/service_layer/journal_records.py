@@ -85,7 +85,7 @@ _encoder = msgspec.json.Encoder()
 
 def encode(record: Record) -> bytes:
     blobs: list[bytes] = []
-    index: dict[int, int] = {}
+    index: dict[int, int] = {}  # id(body) -> its blob: a body stored once, however often
 
     def blob(body: bytes) -> int:
         at = index.get(id(body))
@@ -94,6 +94,15 @@ def encode(record: Record) -> bytes:
             blobs.append(body)
         return at
 
+    # A say's record stamps one body for every listener in a row: the last one looked
+    # up is tried first. Tuples, not lists: msgspec writes both as JSON arrays.
+    stamped: list[tuple[str, int, str, int]] = []
+    last: bytes | None = None
+    last_at = -1
+    for player_id, seq, kind, body in record.stamped:
+        if body is not last:
+            last, last_at = body, -1 if body is None else blob(body)
+        stamped.append((player_id, seq, kind, last_at))
     header: dict[str, object] = {
         "t": record.term,
         "i": record.instance,
@@ -104,10 +113,10 @@ def encode(record: Record) -> bytes:
         "h": record.heads,
         "l": record.lasts,
         "x": record.closed,
-        "s": [[p, s, k, -1 if b is None else blob(b)] for p, s, k, b in record.stamped],
-        "r": [[p, c, blob(b)] for p, c, b in record.answered],
+        "s": stamped,
+        "r": [(p, c, blob(b)) for p, c, b in record.answered],
         "o": [
-            [o.exchange, o.key, o.persistent, blob(o.body), o.correlation_id, o.reply_to]
+            (o.exchange, o.key, o.persistent, blob(o.body), o.correlation_id, o.reply_to)
             for o in record.outbox
         ],
     }

@@ -46,11 +46,14 @@ class Link:
     def linkdead(self) -> bool:
         return self.linkdead_since is not None
 
-    def remember(self, command_id: str, response: CommandResponseData) -> None:
+    def remember(self, command_id: str, response: CommandResponseData) -> bytes:
+        """Keep ``response`` as the answer to ``command_id``; returns its JSON (what the
+        journal records of it too: written once)."""
         answers = self.recent_commands
-        answers[command_id] = payload_json(response)
+        body = answers[command_id] = payload_json(response)
         while len(answers) > RECENT_COMMANDS_KEPT:
             del answers[next(iter(answers))]
+        return body
 
     def answer(self, command_id: str) -> CommandResponseData | None:
         """The response already given to ``command_id``, if it is still remembered."""

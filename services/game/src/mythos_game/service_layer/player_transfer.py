@@ -282,9 +282,9 @@ class PlayerTransfers:
             await sessions.opened_here(player, resync=transfer.opening == "resync")
             events = [e for e in events if e.event_type != "room_update"]
         if response is not None and response.command_id is not None:
-            link.remember(response.command_id, response)
+            remembered = link.remember(response.command_id, response)
             if self._journal is not None:
-                self._journal.answered(player_id, response.command_id, response)
+                self._journal.answered(player_id, response.command_id, remembered)
         await self._publisher.publish(events)
 
     def _takes(self, transfer: PlayerTransfer) -> bool:

@@ -126,19 +126,25 @@ class Sequencer:
     def record(self, player_id: str, seq: int, event_type: str, body: bytes) -> None:
         """Keep ``body`` (an envelope's JSON) as message ``seq`` of the player's stream
         (shared, not copied)."""
-        stream = self._streams.get(player_id)
-        if stream is None:
-            return
-        if self.observer is not None:
-            self.observer.stamped(player_id, seq, event_type, body)
+        self.record_all({player_id: seq}, event_type, body)
+
+    def record_all(self, numbers: dict[str, int], event_type: str, body: bytes) -> None:
+        """``record`` of one message for each player of ``numbers``, at their number (a
+        room event: one clock reading, one call, for all its recipients)."""
         now = self._clock()
-        history = stream.history
-        history.append(seq, now, event_type, body)
-        limits = self._limits
-        while len(history) > limits.hard_cap or (
-            len(history) > limits.messages and now - history.first_time() > limits.seconds
-        ):
-            history.popleft()
+        streams, observer, limits = self._streams, self.observer, self._limits
+        for player_id, seq in numbers.items():
+            stream = streams.get(player_id)
+            if stream is None:
+                continue
+            if observer is not None:
+                observer.stamped(player_id, seq, event_type, body)
+            history = stream.history
+            history.append(seq, now, event_type, body)
+            while len(history) > limits.hard_cap or (
+                len(history) > limits.messages and now - history.first_time() > limits.seconds
+            ):
+                history.popleft()
 
     def missed(self, player_id: str, epoch: str, after: int) -> list[Retained] | None:
         """Messages ``after + 1 .. last`` of the stream with ``epoch``, or None when they

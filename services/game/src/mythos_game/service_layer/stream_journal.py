@@ -36,20 +36,16 @@ import logging
 import os
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.journal import Journal, JournalUnavailable, SubmittingJournal
-from mythos_contracts.envelope_json import payload_json
-from mythos_contracts.events import CommandResponseData
+from mythos_contracts.bus.journal import Journal, SubmittingJournal
 
 from mythos_game.service_layer.journal_outbox import in_turn, publish
 from mythos_game.service_layer.journal_outbox import sends as outbox_sends
 from mythos_game.service_layer.journal_records import (
-    Head,
     OutboxEntry,
     PendingCallEntry,
     Record,
@@ -58,6 +54,7 @@ from mythos_game.service_layer.journal_records import (
 from mythos_game.service_layer.links import Links
 from mythos_game.service_layer.recording_bus import RecordingBus
 from mythos_game.service_layer.sequencer import Sequencer
+from mythos_game.service_layer.units_in_flight import UnitsInFlight
 from mythos_game.service_layer.zone_map_log import encode_change
 
 log = logging.getLogger(__name__)
@@ -109,15 +106,11 @@ class StreamJournal:
         self.term: int | None = None
         self._instance = uuid.uuid4().hex
         self._number = 0
-        self._published = 0
-        self._in_flight: deque[tuple[int, asyncio.Future[list[None]], float]] = deque()
-        """Units sent but not all confirmed, in order: (record number, their confirms,
-        when sent)."""
-        self._deadline: asyncio.TimerHandle | None = None
+        self._in_flight = UnitsInFlight(append_timeout, self._lost)
         self._settlement: Awaitable[object] | None = None
         self._lost_already = False
-        self._written_heads: dict[str, Head] = {}
-        """Each stream's head as this game last recorded it."""
+        self._written_heads: dict[str, tuple[str, str, str, str, bool, bool]] = {}
+        """Each stream's head as this game last recorded it, but its number."""
         self.moved_zones: Callable[[], dict[str, tuple[str, int]]] = dict
         """Every zone whose owner is not the map file's (``ZoneOwners.moved``): what a
         checkpoint records, so the journal's recent records always hold the live map."""
@@ -174,8 +167,10 @@ class StreamJournal:
         that has been quiet for longer than the read window is not forgotten."""
         self._everyone = True
 
-    def answered(self, player_id: str, command_id: str, response: CommandResponseData) -> None:
-        self._answered.append((player_id, command_id, payload_json(response)))
+    def answered(self, player_id: str, command_id: str, response: bytes) -> None:
+        """The unit remembered ``response`` (its JSON, ``Link.remember``'s) as the player's
+        answer to ``command_id``."""
+        self._answered.append((player_id, command_id, response))
 
     def forwarding(self, player_id: str, shard: str, hop: int) -> None:
         """This unit forwards the player's inputs to ``shard`` (a crossing, or an input
@@ -245,7 +240,7 @@ class StreamJournal:
                 for change in to_map:
                     await self._confirmed(zone_map.append(change))
             await self._confirmed(publish(self._real_bus, record.outbox))
-            self._published = record.number
+            self._in_flight.published = record.number
             return
         if record is not None:
             sends = outbox_sends(self._real_bus, record.outbox)
@@ -267,56 +262,20 @@ class StreamJournal:
 
     async def settled(self) -> None:
         """Wait until every unit so far is confirmed."""
-        while self._in_flight:
-            await asyncio.wait([future for _, future, _ in self._in_flight])
-            if self._in_flight and self._in_flight[0][1].done():
-                # Its callback ran first and found it failed (``on_lost`` was called).
-                raise JournalUnavailable("a unit of the game's work was not confirmed")
+        await self._in_flight.settled()
 
-    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> asyncio.Future[list[None]]:
+    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> Awaitable[None]:
         """Queue the record, then its messages, behind every earlier unit's (the record
         at once where the journal can, and each task reaches its pipeline before it
         first suspends, and tasks start in the order they are made); returns the wait
         for their confirms."""
+        # A journal's ``submit`` gives a future already: only a coroutine needs a task.
         parts: list[asyncio.Future[None]] = [asyncio.ensure_future(self._append(encode(record)))]
         if len(sends) == 1:
             parts.append(asyncio.ensure_future(sends[0]))
         elif sends:
             parts.append(asyncio.ensure_future(in_turn(sends)))
-        settling = asyncio.gather(*parts)
-        loop = asyncio.get_running_loop()
-        self._in_flight.append((record.number, settling, loop.time()))
-        settling.add_done_callback(self._confirmed_in_order)
-        if self._deadline is None:
-            self._deadline = loop.call_later(self._append_timeout, self._check_deadline)
-        return settling
-
-    def _confirmed_in_order(self, _: object) -> None:
-        while self._in_flight and self._in_flight[0][1].done():
-            number, settling, _ = self._in_flight[0]
-            error = None if settling.cancelled() else settling.exception()
-            if settling.cancelled() or error is not None:
-                self._lost(error)  # the head stays: ``settled`` raises from now on
-                return
-            self._in_flight.popleft()
-            self._published = number
-
-    def _check_deadline(self) -> None:
-        """One timer for all units in flight (not one per unit): the oldest is the one
-        that can be late."""
-        self._deadline = None
-        if not self._in_flight:
-            return
-        _, settling, sent = self._in_flight[0]
-        if settling.done():
-            return  # the head failed (it stays): ``on_lost`` has been told already
-        loop = asyncio.get_running_loop()
-        wait = self._append_timeout - (loop.time() - sent)
-        if wait <= 0:
-            self._lost(TimeoutError(f"not confirmed in {self._append_timeout:g}s"))
-            settling.cancel()
-            return
-        self._deadline = loop.call_later(wait, self._check_deadline)
+        return self._in_flight.add(record.number, parts)
 
     async def _confirmed(self, sending: Awaitable[None]) -> None:
         try:
@@ -349,7 +308,7 @@ class StreamJournal:
             term=self.term,
             instance=self._instance,
             number=self._number,
-            published_through=self._published,
+            published_through=self._in_flight.published,
             at=self._wall_clock(),
             delivery_id=delivery_id,
             stamped=self._stamped,
@@ -360,35 +319,25 @@ class StreamJournal:
             calls=self._calls,
             calls_settled=self._calls_settled,
         )
+        sequencer, links, written_heads = self._sequencer, self._links, self._written_heads
         for player_id in sorted(self._touched):
-            stream = self._sequencer.get(player_id)
-            link = self._links.get(player_id)
+            stream = sequencer.get(player_id)
+            link = links.get(player_id)
             if stream is None or link is None:
                 record.closed.append(player_id)
-                self._written_heads.pop(player_id, None)
+                written_heads.pop(player_id, None)
                 continue
-            head = (
-                stream.session_id,
-                stream.epoch,
-                stream.opened_for,
-                stream.last,
-                link.connection_id,
-                link.linkdead,
-                link.room_bound,
-            )
-            written = self._written_heads.get(player_id)
-            if (
-                written is not None
-                and not self._everyone
-                and written[:3] == head[:3]
-                and written[4:] == head[4:]
-            ):
+            session, epoch, opened_for = stream.session_id, stream.epoch, stream.opened_for
+            connection, linkdead, room_bound = link.connection_id, link.linkdead, link.room_bound
+            rest = (session, epoch, opened_for, connection, linkdead, room_bound)
+            if not self._everyone and written_heads.get(player_id) == rest:
                 # Only its number moved (a say heard): the number alone, a third of a
                 # room event's record. Checkpoints still write every head in full.
                 record.lasts[player_id] = stream.last
             else:
+                head = (session, epoch, opened_for, stream.last, connection, linkdead, room_bound)
                 record.heads[player_id] = head
-            self._written_heads[player_id] = head
+                written_heads[player_id] = rest
             if player_id in self._restored:
                 # Continued from the previous game: the whole history goes in again.
                 record.stamped.append((player_id, 0, "", None))
