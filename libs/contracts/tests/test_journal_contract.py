@@ -8,11 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from journal_logs import JOURNAL, journals_on_one_log
 from mythos_contracts.bus.amqp_journal import AmqpJournal
 from mythos_contracts.bus.journal import Journal, JournalUnavailable, MemoryJournal
-from mythos_contracts.bus.journal_batch import BatchingJournal
-
-JOURNAL = "mythos.test.journal"
 
 
 @pytest.fixture(
@@ -26,28 +24,8 @@ JOURNAL = "mythos.test.journal"
 async def journals(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Journal]]:
     """Opens journals on one log: as if each were another process. ``batched-*``: each
     through a ``BatchingJournal`` (the game's), which must keep the same promises."""
-    opened: list[Journal] = []
-    if request.param.endswith("amqp"):
-        url = request.getfixturevalue("amqp_url")
-
-        def make() -> Journal:
-            return AmqpJournal(url, JOURNAL, max_age_seconds=60, timeout=10.0)
-    else:
-        shared = MemoryJournal()
-
-        def make() -> Journal:
-            return shared
-
-    batched = request.param.startswith("batched")
-
-    def opener() -> Journal:
-        journal: Journal = BatchingJournal(make()) if batched else make()
-        opened.append(journal)
-        return journal
-
-    yield opener
-    for journal in opened:
-        await journal.close()
+    async with journals_on_one_log(request, batched=request.param.startswith("batched")) as opener:
+        yield opener
 
 
 async def test_records_come_back_in_their_order(journals: Any) -> None:

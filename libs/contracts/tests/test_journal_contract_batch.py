@@ -9,35 +9,16 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from mythos_contracts.bus.amqp_journal import AmqpJournal
+from journal_logs import journals_on_one_log
 from mythos_contracts.bus.journal import Journal, JournalUnavailable, MemoryJournal
 from mythos_contracts.bus.journal_batch import BATCH_MAGIC, BatchingJournal, pack, unpack
-
-JOURNAL = "mythos.test.journal"
 
 
 @pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.services)])
 async def streams(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Journal]]:
     """Opens unbatched journals on one log (what the broker holds, message by message)."""
-    opened: list[Journal] = []
-    if request.param == "amqp":
-        url = request.getfixturevalue("amqp_url")
-
-        def make() -> Journal:
-            return AmqpJournal(url, JOURNAL, max_age_seconds=60, timeout=10.0)
-    else:
-        shared = MemoryJournal()
-
-        def make() -> Journal:
-            return shared
-
-    def opener() -> Journal:
-        opened.append(make())
-        return opened[-1]
-
-    yield opener
-    for journal in opened:
-        await journal.close()
+    async with journals_on_one_log(request) as opener:
+        yield opener
 
 
 class Gated:

@@ -123,18 +123,29 @@ async def start_shard(
 ) -> tuple[GameService, Bus, MemoryJournal]:
     """A started game on ``shard`` of the split map (heartbeats every 0.2 s), with its
     bus and journal; ``zone_map``: the zone map log; ``overrides``: other settings."""
-    bus, journal = make_bus(f"game-{shard}"), MemoryJournal()
-    await bus.connect()
-    service = GameService(
-        settings(
-            **{"shard_map": SPLIT, "heartbeat_interval_seconds": 0.2, **overrides}, shard=shard
-        ),
-        bus,
-        journal,
-        zone_map=zone_map,
+    journal = MemoryJournal()
+    values = {"shard_map": SPLIT, "heartbeat_interval_seconds": 0.2, **overrides}
+    service, bus = await start_game(
+        make_bus, f"game-{shard}", settings(**values, shard=shard), journal, zone_map=zone_map
     )
-    await service.start()
     return service, bus, journal
+
+
+async def start_game(
+    make_bus: MakeBus,
+    name: str,
+    settings: GameSettings,
+    journal: Journal | None,
+    *,
+    zone_map: Journal | None = None,
+) -> tuple[GameService, Bus]:
+    """A started game with ``settings`` and ``journal`` (``None``: it runs without one),
+    on a new connection ``name``; its bus. For a game the test crashes and restarts."""
+    bus = make_bus(name)
+    await bus.connect()
+    service = GameService(settings, bus, journal, zone_map=zone_map)
+    await service.start()
+    return service, bus
 
 
 async def stop_all(peer: Peer, *games: tuple[GameService, Bus]) -> None:

@@ -9,12 +9,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from journal_faults import DiesAfterRecording
+from journal_faults import crash, held_heartbeat, start_doomed_game
 from mythos_contracts.bus import Bus, Delivery
 from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.command_batch import command_batch_json
-from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection, SessionOpened
+from mythos_contracts.envelope import SessionOpened
 from mythos_contracts.routing import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_QUEUE,
@@ -237,13 +237,8 @@ async def test_a_bad_command_is_dead_lettered_alone_and_its_neighbours_answered(
 async def test_a_batch_in_hand_when_its_game_died_runs_none_of_its_commands_twice(
     peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    broker, journal = InMemoryBroker(), MemoryJournal()
-    dying = DiesAfterRecording(journal, b"the doomed line")
-    peer = await peer_on(InMemoryBus(broker))
-    # Confirm first: the messages wait for the record, so the game can die in between.
-    settings = game_settings(handoff=False, shutdown_grace_seconds=0.2, journal_confirm_first=True)
-    first_bus = InMemoryBus(broker)
-    first = await _started(first_bus, settings, dying)
+    crashing = await start_doomed_game(peer_on, game_settings, b"the doomed line")
+    peer = crashing.peer
     await _joined(peer, "alice", "bob")
     batch = command_batch_json(
         [
@@ -253,19 +248,14 @@ async def test_a_batch_in_hand_when_its_game_died_runs_none_of_its_commands_twic
         ]
     )
     await peer.bus.publish(COMMANDS_EXCHANGE, BATCH_KEY, batch)
-    await asyncio.wait_for(dying.died.wait(), 10)
-    await first_bus.close()  # as a kill -9 leaves it: the batch goes back, unacked
-    await first.stop()
+    await asyncio.wait_for(crashing.dying.died.wait(), 10)
+    await crash(crashing.service, crashing.bus)  # the batch goes back, unacked
 
     before = _skipped()
-    second_bus = InMemoryBus(broker)
-    second = await _started(second_bus, game_settings(), journal)
+    second_bus = InMemoryBus(crashing.broker)
+    second = await _started(second_bus, game_settings(), crashing.journal)
     try:
-        held = [
-            HeldConnection(player_id=p, player_name=p.title(), connection_id=f"c-{p}")
-            for p in ("alice", "bob")
-        ]
-        heartbeat = EdgeHeartbeat(edge_id="edge-1", connections=held)
+        heartbeat = held_heartbeat("alice", "bob")
         await peer.bus.publish(
             COMMANDS_EXCHANGE,
             command_key(DEFAULT_SHARD, "alice"),

@@ -19,13 +19,13 @@ from crossing_support import (
     kinds,
     make_bus,
     presence,
+    start_game,
     start_shard,
     stop_all,
 )
-from journal_faults import DiesAfterRecording
+from journal_faults import DiesAfterRecording, crash, crash_settings
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.envelope import PlayerCommand, RoomBound
-from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
 
 __all__ = ["make_bus"]  # the fixture, used by name
@@ -41,19 +41,9 @@ async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_n
     peer = await peer_on(make_bus("test-peer"))
     journal = MemoryJournal()
     dying = DiesAfterRecording(journal, b'"player_transfer"')
-    # Confirm first: the messages wait for the record, so the game can die in between.
-    settings = game_settings(
-        shard="s1",
-        shard_map=SPLIT,
-        handoff=False,
-        shutdown_grace_seconds=0.2,
-        journal_confirm_first=True,
-    )
+    settings = crash_settings(game_settings, shard="s1", shard_map=SPLIT)
     s2, s2_bus, _ = await start_shard(make_bus, game_settings, "s2")
-    s1_bus = make_bus("game-s1")
-    await s1_bus.connect()
-    s1 = GameService(settings, s1_bus, dying)
-    await s1.start()
+    s1, s1_bus = await start_game(make_bus, "game-s1", settings, dying)
     edge = Edge(peer)
     for pid in ("alice", "carol"):
         await edge.join(pid)
@@ -61,13 +51,9 @@ async def test_a_sender_dead_after_recording_the_departure_is_continued_by_the_n
     await edge.send("alice", go)
     await asyncio.wait_for(dying.died.wait(), 10)
     assert edge.answers("alice", "a-go") == [], "recorded, not published"
-    await s1_bus.close()
-    await s1.stop()
+    await crash(s1, s1_bus)
 
-    s1_bus = make_bus("game-s1-next")
-    await s1_bus.connect()
-    s1 = GameService(settings, s1_bus, journal)
-    await s1.start()
+    s1, s1_bus = await start_game(make_bus, "game-s1-next", settings, journal)
     # A restart on a loaded machine: the answer comes once the next game took over.
     await peer.wait_until(lambda: len(edge.answers("alice", "a-go")) == 1, timeout=30)
     assert edge.route("alice") == "s2"
@@ -94,31 +80,18 @@ async def test_a_receiver_dead_after_recording_the_arrival_is_continued_by_the_n
     peer = await peer_on(make_bus("test-peer"))
     journal = MemoryJournal()
     dying = DiesAfterRecording(journal, b'"xfer:alice:')
-    settings = game_settings(
-        shard="s2",
-        shard_map=SPLIT,
-        handoff=False,
-        shutdown_grace_seconds=0.2,
-        journal_confirm_first=True,
-    )
+    settings = crash_settings(game_settings, shard="s2", shard_map=SPLIT)
     s1, s1_bus, _ = await start_shard(make_bus, game_settings, "s1")
-    s2_bus = make_bus("game-s2")
-    await s2_bus.connect()
-    s2 = GameService(settings, s2_bus, dying)
-    await s2.start()
+    s2, s2_bus = await start_game(make_bus, "game-s2", settings, dying)
     edge = Edge(peer)
     await edge.join("alice")
     go = PlayerCommand(**ids("alice"), command="go", args=["north"], command_id="a-go")
     await edge.send("alice", go)
     await asyncio.wait_for(dying.died.wait(), 10)
     assert edge.answers("alice", "a-go") == [], "recorded, not published"
-    await s2_bus.close()
-    await s2.stop()
+    await crash(s2, s2_bus)
 
-    s2_bus = make_bus("game-s2-next")
-    await s2_bus.connect()
-    s2 = GameService(settings, s2_bus, journal)
-    await s2.start()
+    s2, s2_bus = await start_game(make_bus, "game-s2-next", settings, journal)
     # A restart on a loaded machine: the answer comes once the next game took over.
     await peer.wait_until(lambda: len(edge.answers("alice", "a-go")) == 1, timeout=30)
     assert edge.route("alice") == "s2"
@@ -144,13 +117,10 @@ async def test_a_sender_restarted_from_its_journal_still_forwards(
     edge = Edge(peer)
     await edge.join("alice")
     await edge.walk("alice", "north", QUAD, "a-go")
-    await s1_bus.close()  # as a kill -9 leaves it: no handoff
-    await s1.stop()
+    await crash(s1, s1_bus)
 
-    s1_bus = make_bus("game-s1-next")
-    await s1_bus.connect()
-    s1 = GameService(game_settings(shard="s1", shard_map=SPLIT, handoff=False), s1_bus, s1_journal)
-    await s1.start()
+    settings = game_settings(shard="s1", shard_map=SPLIT, handoff=False)
+    s1, s1_bus = await start_game(make_bus, "game-s1-next", settings, s1_journal)
     late = await edge.command("alice", "say", "late", command_id="a-late", shard="s1")
     assert late["success"]
     await asyncio.sleep(0.2)

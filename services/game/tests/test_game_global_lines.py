@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import MakeBus, make_bus, stop_all
+from crossing_support import MakeBus, make_bus
 from mythos_contracts.bus import Bus
 from mythos_contracts.events import ChatMessageData
 from mythos_contracts.global_lines import GLOBAL_LINE_KIND, GlobalLine, GlobalSaid
@@ -20,7 +20,7 @@ from mythos_contracts.routing import (
     command_key,
 )
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_guarded_s1, start_span_shard
+from world_span_support import span_pair, start_guarded_s1
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
 
@@ -31,13 +31,10 @@ __all__ = ["make_bus"]  # the fixture, used by name
 async def test_global_lines_from_both_shards_reach_everyone_in_one_order(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "carol", "dave"):
-            await edge.join(pid)
+    async with span_pair(
+        make_bus, peer_on, game_settings, joined=("alice", "bob", "carol", "dave")
+    ) as pair:
+        peer, edge = pair.peer, pair.edge
         for pid in ("bob", "dave"):
             await edge.command(pid, "go", "north")
         assert [edge.route(p) for p in ("alice", "bob", "carol", "dave")] == [
@@ -103,8 +100,6 @@ async def test_global_lines_from_both_shards_reach_everyone_in_one_order(
         for pid, shard in everyone:
             assert [c for c in edge.chats(pid) if c[1] == system] == [(shard, system)]
         assert len(peer.chat_lines) == 8  # a broadcast is not kept for logins
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_relayed_line_is_stamped_once_and_only_from_a_game(

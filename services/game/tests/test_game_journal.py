@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from journal_faults import DiesAfterRecording
+from journal_faults import crash, held_heartbeat, start_doomed_game
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.journal_batch import unpack
@@ -79,13 +79,6 @@ async def _game(
     return service, bus
 
 
-async def _crash(service: GameService, bus: Bus) -> None:
-    """As a kill -9 leaves it: the connection gone (what was in hand goes back to the
-    queue), no handoff, nothing more from this game."""
-    await bus.close()
-    await service.stop()
-
-
 async def _join(peer: Peer, *pids: str) -> None:
     for pid in pids:
         await _send(peer, pid, SessionOpened(**_ids(pid)))
@@ -109,12 +102,11 @@ async def test_a_crashed_game_is_continued_from_its_journal(
     await peer.send_command("alice", "say", "before", command_id="a-1")
     await peer.wait_until(lambda: _chats(peer, "bob") == ["before"])
     before = {pid: _delivered(peer, pid) for pid in ("alice", "bob")}
-    await _crash(first, first_bus)
+    await crash(first, first_bus)
 
     second, second_bus = await _game(broker, game_settings(), journal)
     assert peer.handoffs == {}, "nothing was handed over: the journal is the source"
-    held = [HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"}) for p in before]
-    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await _send(peer, "alice", held_heartbeat(*before))
     await peer.send_command("alice", "say", "after", command_id="a-2")
     await peer.send_command("alice", "say", "before", command_id="a-1")  # a re-send
     await peer.wait_until(lambda: len({r["command_id"] for r in peer.responses("alice")}) == 2)
@@ -140,27 +132,21 @@ async def test_a_crashed_game_is_continued_from_its_journal(
 async def test_an_input_recorded_but_never_published_runs_once_after_the_crash(
     peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    broker, journal = InMemoryBroker(), MemoryJournal()
-    dying = DiesAfterRecording(journal, b"the doomed line")
-    peer = await peer_on(InMemoryBus(broker))
-    # Confirm first: the messages wait for the record, so the game can die in between.
-    settings = game_settings(handoff=False, shutdown_grace_seconds=0.2, journal_confirm_first=True)
-    first, first_bus = await _game(broker, settings, dying)
+    crashing = await start_doomed_game(
+        peer_on, game_settings, b"the doomed line", on_journal_lost=lambda: None
+    )
+    peer = crashing.peer
     await _join(peer, "alice", "bob")
     # Without a command id: only the delivery id tells its redelivery apart.
     doomed = PlayerCommand(command="say", args=["the doomed line"], **_ids("alice"))
     await _send(peer, "alice", doomed)
-    await asyncio.wait_for(dying.died.wait(), 10)
+    await asyncio.wait_for(crashing.dying.died.wait(), 10)
     assert _chats(peer, "bob") == [], "recorded, not published"
-    await _crash(first, first_bus)
+    await crash(crashing.service, crashing.bus)
 
-    second, second_bus = await _game(broker, game_settings(), journal)
+    second, second_bus = await _game(crashing.broker, game_settings(), crashing.journal)
     await peer.wait_until(lambda: _chats(peer, "bob") == ["the doomed line"])
-    held = [
-        HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"})
-        for p in ("alice", "bob")
-    ]
-    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await _send(peer, "alice", held_heartbeat("alice", "bob"))
     await peer.send_command("alice", "say", "next", command_id="a-2")
     await peer.wait_until(lambda: _chats(peer, "bob") == ["the doomed line", "next"])
     await asyncio.sleep(0.3)  # the redelivered say would have run by now
@@ -193,12 +179,8 @@ async def test_a_standby_takes_the_shard_over_when_the_active_game_dies(
     await peer.wait_until(lambda: _chats(peer, "bob") == ["before"])
     assert peer.terms.get("s1") == 1, "the standby raised no term while standing by"
 
-    await _crash(first, first_bus)
-    held = [
-        HeldConnection(**{k: v for k, v in _ids(p).items() if k != "edge_id"})
-        for p in ("alice", "bob")
-    ]
-    await _send(peer, "alice", EdgeHeartbeat(edge_id="edge-1", connections=held))
+    await crash(first, first_bus)
+    await _send(peer, "alice", held_heartbeat("alice", "bob"))
     await peer.send_command("alice", "say", "after", command_id="a-2")
     await peer.wait_until(lambda: _chats(peer, "bob") == ["before", "after"])
 
@@ -225,7 +207,7 @@ async def _crash_and_continue(
     await peer.wait_until(lambda: len(_chats(peer, "alice")) == 3)
     stream = _delivered(peer, "alice")
     last, epoch = stream[-1][0], stream[0][1].data["epoch"]
-    await _crash(first, first_bus)
+    await crash(first, first_bus)
     second, second_bus = await _game(broker, settings, journal)
     held = HeldConnection(
         **{k: v for k, v in _ids("alice").items() if k != "edge_id"},
@@ -325,7 +307,7 @@ async def test_inputs_run_on_while_their_records_wait_and_are_acked_only_once_co
 
     journal.gate.set()
     await asyncio.wait_for(stopping, 10)
-    await _crash(game, bus)
+    await crash(game, bus)
     inbox = broker.queues[DEFAULT_SHARD_INBOX]
     assert inbox.items.qsize() == 0, "every input was acked once its record was confirmed"
     await peer.bus.close()
@@ -380,7 +362,7 @@ async def test_an_input_whose_record_is_never_confirmed_comes_back_and_the_game_
     journal.gate.clear()
     await peer.send_command("alice", "say", "unconfirmed", command_id="a-1")
     await asyncio.wait_for(lost.wait(), 10)
-    await _crash(game, bus)
+    await crash(game, bus)
     inbox = broker.queues[DEFAULT_SHARD_INBOX].items
     back = [inbox.get_nowait() for _ in range(inbox.qsize())]
     says = [d for d in back if b"unconfirmed" in d.body]

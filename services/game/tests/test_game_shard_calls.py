@@ -11,12 +11,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import QUAD, SQUARE, MakeBus, ids, make_bus, stop_all
+from crossing_support import QUAD, SQUARE, MakeBus, make_bus
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.envelope import RoomBound
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SpanEdge, span_pair, start_span_shard
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
 
@@ -36,16 +35,12 @@ def _system(edge: SpanEdge, pid: str) -> list[tuple[str | None, str]]:
 async def test_an_admin_on_s1_moves_mutes_and_kicks_players_on_s2(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "carol", "dave", "erin"):
-            await edge.join(pid)
+    async with span_pair(
+        make_bus, peer_on, game_settings, joined=("alice", "bob", "carol", "dave", "erin")
+    ) as pair:
+        peer, edge = pair.peer, pair.edge
         for pid in ("bob", "dave", "erin"):
-            await edge.command(pid, "go", "north")
-            await edge.send(pid, RoomBound(room_id=QUAD, **ids(pid)))
+            await edge.walk(pid, "north", QUAD)
         assert edge.route("alice") == "s1" and edge.route("bob") == "s2"
 
         # teleport, within s2: answered on s1 once s2 has done it.
@@ -110,8 +105,6 @@ async def test_an_admin_on_s1_moves_mutes_and_kicks_players_on_s2(
         assert edge.route("alice") == "s2"
         came = [e for e in edge.stamped("bob", "player_entered") if "Alice" in str(e.data)]
         assert [e.shard for e in came] == ["s2"]
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_call_to_a_shard_that_does_not_answer_gives_up(

@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from crossing_support import QUAD, SPLIT, MakeBus, PeerOn, ids, make_bus, stop_all
-from journal_faults import DiesAfterRecording
+from crossing_support import (
+    QUAD,
+    SPLIT,
+    MakeBus,
+    Peer,
+    PeerOn,
+    ids,
+    make_bus,
+    start_game,
+    stop_all,
+)
+from journal_faults import DiesAfterRecording, crash, crash_settings, held_heartbeat
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import MemoryJournal
-from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection, PlayerCommand, RoomBound
+from mythos_contracts.envelope import PlayerCommand
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SpanEdge, span_pair, start_span_shard
 
 __all__ = ["make_bus"]  # the fixture, used by name
 
@@ -45,50 +56,59 @@ async def _bob_on_s2(edge: SpanEdge) -> None:
     """Alice and Bob join on s1; Bob walks north to s2, and s1's replica has him there."""
     for pid in ("alice", "bob"):
         await edge.join(pid)
-    await edge.command("bob", "go", "north")
-    await edge.send("bob", RoomBound(room_id=QUAD, **ids("bob")))
+    await edge.walk("bob", "north", QUAD)
     assert edge.route("bob") == "s2"
     await edge.until("alice", lambda text: "Bob" in text, "who")
 
 
-async def _dying_s1(
-    make_bus: MakeBus, settings: GameSettings, journal: MemoryJournal
-) -> tuple[GameService, Bus, DiesAfterRecording]:
-    """An s1 that dies right after recording the unit that sends a shard call (its
-    messages wait for the record: ``journal_confirm_first``)."""
-    dying = DiesAfterRecording(journal, b'"shard_call"')
-    bus = make_bus("game-s1")
-    await bus.connect()
-    service = GameService(settings, bus, dying)
-    await service.start()
-    return service, bus, dying
+@dataclass
+class _DyingCaller:
+    """s2, and an s1 that dies right after recording the unit that sends a shard call
+    (its messages wait for the record: ``journal_confirm_first``); Alice on s1, Bob on
+    s2 (``_bob_on_s2``)."""
+
+    peer: Peer
+    edge: SpanEdge
+    dying: DiesAfterRecording
+    s1: GameService
+    s1_bus: Bus
+    s2: GameService
+    s2_bus: Bus
+    make_bus: MakeBus
+    settings: GameSettings
+    journal: MemoryJournal
+
+    async def restart_s1(self) -> None:
+        """The next s1, from the journal. Alice's edge still holds her: its heartbeat
+        waits in s1's inbox (a real edge answers the starting game's sync), so she is
+        adopted before anything else there is handled."""
+        await self.edge.send("alice", held_heartbeat("alice"))
+        self.s1, self.s1_bus = await start_game(
+            self.make_bus, "game-s1-next", self.settings, self.journal
+        )
+
+    async def stop(self) -> None:
+        await stop_all(self.peer, (self.s1, self.s1_bus), (self.s2, self.s2_bus))
 
 
-async def _restart_s1(
-    make_bus: MakeBus, settings: GameSettings, journal: MemoryJournal, edge: SpanEdge
-) -> tuple[GameService, Bus]:
-    """The next s1, from the journal. Alice's edge still holds her: its heartbeat waits
-    in s1's inbox (a real edge answers the starting game's sync), so she is adopted
-    before anything else there is handled."""
-    held = HeldConnection(**{k: v for k, v in ids("alice").items() if k != "edge_id"})
-    await edge.send("alice", EdgeHeartbeat(edge_id="edge-1", connections=[held]))
-    bus = make_bus("game-s1-next")
-    await bus.connect()
-    service = GameService(settings, bus, journal)
-    await service.start()
-    return service, bus
-
-
-def _s1_settings(game_settings: Callable[..., GameSettings]) -> GameSettings:
-    return game_settings(
+async def _dying_caller(
+    make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
+) -> _DyingCaller:
+    peer = await peer_on(make_bus("test-peer"))
+    journal = MemoryJournal()
+    settings = crash_settings(
+        game_settings,
         shard="s1",
         shard_map=SPLIT,
-        handoff=False,
-        shutdown_grace_seconds=0.2,
-        journal_confirm_first=True,
         heartbeat_interval_seconds=0.2,
         directory_snapshot_seconds=0.2,
     )
+    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
+    dying = DiesAfterRecording(journal, b'"shard_call"')
+    s1, s1_bus = await start_game(make_bus, "game-s1", settings, dying)
+    edge = SpanEdge(peer)
+    await _bob_on_s2(edge)
+    return _DyingCaller(peer, edge, dying, s1, s1_bus, s2, s2_bus, make_bus, settings, journal)
 
 
 async def test_an_admins_shard_dead_after_recording_the_call_answers_it_once_restarted(
@@ -97,20 +117,14 @@ async def test_an_admins_shard_dead_after_recording_the_call_answers_it_once_res
     """s1 records Alice's mute of Bob (the call pending, the ShardCall in its outbox)
     and dies before publishing: the next s1 publishes the call again from the journal,
     s2 mutes Bob once, and its result answers Alice from the pending call restored."""
-    peer = await peer_on(make_bus("test-peer"))
-    journal = MemoryJournal()
-    settings = _s1_settings(game_settings)
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    s1, s1_bus, dying = await _dying_s1(make_bus, settings, journal)
-    edge = SpanEdge(peer)
-    await _bob_on_s2(edge)
+    caller = await _dying_caller(make_bus, peer_on, game_settings)
+    peer, edge = caller.peer, caller.edge
     mute = await edge.post("alice", "mute", "Bob", "5", role="admin")
-    await asyncio.wait_for(dying.died.wait(), 10)
+    await asyncio.wait_for(caller.dying.died.wait(), 10)
     assert _answers(edge, "alice", mute) == [], "recorded, not published"
-    await s1_bus.close()  # as a kill -9 leaves it: no handoff
-    await s1.stop()
+    await crash(caller.s1, caller.s1_bus)
 
-    s1, s1_bus = await _restart_s1(make_bus, settings, journal, edge)
+    await caller.restart_s1()
     # A restart on a loaded machine: the answer comes once the next game took over.
     await peer.wait_until(lambda: _answers(edge, "alice", mute) != [], timeout=30)
     await asyncio.sleep(0.5)  # a second answer or mute would have come by now
@@ -119,7 +133,7 @@ async def test_an_admins_shard_dead_after_recording_the_call_answers_it_once_res
     assert _mutes(edge) == [("s2", MUTED)], "s2 ran the mute once"
     refused = await edge.command("bob", "say", "hello")
     assert refused.startswith("You are muted for"), refused
-    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+    await caller.stop()
 
 
 async def test_an_admins_shard_restarted_gives_up_on_a_call_never_answered(
@@ -128,22 +142,16 @@ async def test_an_admins_shard_restarted_gives_up_on_a_call_never_answered(
     """s2 is gone; s1 records Alice's call and dies: the next s1 answers her once, with
     the refusal, at its first tick past the call's deadline (on the wall clock: the
     restart does not extend it)."""
-    peer = await peer_on(make_bus("test-peer"))
-    journal = MemoryJournal()
-    settings = _s1_settings(game_settings)
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    s1, s1_bus, dying = await _dying_s1(make_bus, settings, journal)
-    edge = SpanEdge(peer)
-    await _bob_on_s2(edge)
-    await s2.stop()  # Bob stays in s1's directory for a while
+    caller = await _dying_caller(make_bus, peer_on, game_settings)
+    peer, edge = caller.peer, caller.edge
+    await caller.s2.stop()  # Bob stays in s1's directory for a while
     loop = asyncio.get_running_loop()
     started = loop.time()
     mute = await edge.post("alice", "mute", "Bob", role="admin")
-    await asyncio.wait_for(dying.died.wait(), 10)
-    await s1_bus.close()
-    await s1.stop()
+    await asyncio.wait_for(caller.dying.died.wait(), 10)
+    await crash(caller.s1, caller.s1_bus)
 
-    s1, s1_bus = await _restart_s1(make_bus, settings, journal, edge)
+    await caller.restart_s1()
     await peer.wait_until(lambda: _answers(edge, "alice", mute) != [], timeout=30)
     waited = loop.time() - started
     await asyncio.sleep(1.5)  # past a checkpoint's ticks: still one answer
@@ -152,7 +160,7 @@ async def test_an_admins_shard_restarted_gives_up_on_a_call_never_answered(
         "Could not reach Bob; try again."
     ]
     assert waited > 4.9, waited
-    await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+    await caller.stop()
 
 
 async def test_a_command_resent_while_its_call_is_pending_runs_once(
@@ -160,11 +168,8 @@ async def test_a_command_resent_while_its_call_is_pending_runs_once(
 ) -> None:
     """Alice's client sends her mute again (the same command id) while s2 has not yet
     answered the first: s2 mutes Bob once, and both deliveries are answered."""
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
+    async with span_pair(make_bus, peer_on, game_settings) as pair:
+        peer, edge = pair.peer, pair.edge
         await _bob_on_s2(edge)
         sent = [
             PlayerCommand(
@@ -192,8 +197,6 @@ async def test_a_command_resent_while_its_call_is_pending_runs_once(
         await edge.send("alice", again)
         await peer.wait_until(lambda: len(_answers(edge, "alice", "a-mute")) == 3)
         assert _mutes(edge) == [("s2", MUTED)]
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_an_admin_crossing_while_a_call_is_pending_is_answered_on_the_new_shard(
@@ -201,11 +204,8 @@ async def test_an_admin_crossing_while_a_call_is_pending_is_answered_on_the_new_
 ) -> None:
     """Alice mutes Bob (on s2) and walks north at once: her call leaves s1 with her, so
     the result, which s1 forwards to s2 after her, answers her there, once."""
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
+    async with span_pair(make_bus, peer_on, game_settings) as pair:
+        peer, edge = pair.peer, pair.edge
         await _bob_on_s2(edge)
         muting = await edge.post("alice", "mute", "Bob", "5", role="admin")
         walking = await edge.post("alice", "go", "north")  # to s1 too: her route is s1's
@@ -218,5 +218,3 @@ async def test_an_admin_crossing_while_a_call_is_pending_is_answered_on_the_new_
         ]
         assert edge.route("alice") == "s2"
         assert len(_mutes(edge)) == 1
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

@@ -11,13 +11,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crossing_support import QUAD, MakeBus, ids, make_bus, stop_all
+from crossing_support import QUAD, MakeBus, ids, make_bus
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal_batch import BatchingJournal
 from mythos_contracts.directory import DirectoryDelta, WhisperRelay
 from mythos_contracts.envelope import (
     ResumeFrom,
-    RoomBound,
     SessionClosed,
     SessionOpened,
 )
@@ -31,7 +30,7 @@ from mythos_contracts.routing import (
 )
 from mythos_game.service_layer.journal_records import decode
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_guarded_s1, start_span_shard
+from world_span_support import span_pair, start_guarded_s1
 
 PeerOn = Callable[[Bus], Awaitable[Any]]
 
@@ -42,15 +41,9 @@ __all__ = ["make_bus"]  # the fixture, used by name
 async def test_who_whisper_reply_and_status_span_both_shards(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, s2_journal = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob"):
-            await edge.join(pid)
-        await edge.command("bob", "go", "north")
-        await edge.send("bob", RoomBound(room_id=QUAD, **ids("bob")))
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob")) as pair:
+        peer, edge, s1, s2, s2_journal = pair.peer, pair.edge, pair.s1, pair.s2, pair.s2_journal
+        await edge.walk("bob", "north", QUAD)
         assert edge.route("bob") == "s2" and edge.route("alice") == "s1"
 
         # who, on s1: Bob from the directory, in the same format and order as Alice.
@@ -112,22 +105,19 @@ async def test_who_whisper_reply_and_status_span_both_shards(
         assert await edge.command("alice", "whisper", "Bob", "hello?") == (
             "There is no one called 'Bob' online."
         )
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(
-        make_bus, game_settings, "s2", linkdead_grace_seconds=1.0
-    )
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob"):
-            await edge.join(pid)
+    async with span_pair(
+        make_bus,
+        peer_on,
+        game_settings,
+        s2={"linkdead_grace_seconds": 1.0},
+        joined=("alice", "bob"),
+    ) as pair:
+        edge = pair.edge
         await edge.command("bob", "go", "north")
         await edge.until_who("alice", lambda text: "Bob -" in text)
 
@@ -139,25 +129,21 @@ async def test_a_link_dead_player_on_s2_shows_on_s1_until_the_grace_ends(
         # s2 times him out after the grace: he leaves, and s1's who drops him.
         who = await edge.until_who("alice", lambda text: "Bob" not in text)
         assert who.splitlines()[0] == "Players online (1):"
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_past_the_forward_window_the_lobby_sends_a_session_open_to_s2(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(
-        make_bus, game_settings, "s1", transfer_forward_seconds=0.2
-    )
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "carol"):
-            await edge.join(pid)
+    async with span_pair(
+        make_bus,
+        peer_on,
+        game_settings,
+        s1={"transfer_forward_seconds": 0.2},
+        joined=("alice", "bob", "carol"),
+    ) as pair:
+        peer, edge = pair.peer, pair.edge
         for pid in ("bob", "carol"):
-            await edge.command(pid, "go", "north")
-            await edge.send(pid, RoomBound(room_id=QUAD, **ids(pid)))
+            await edge.walk(pid, "north", QUAD)
         await edge.until_who("alice", lambda text: "Carol -" in text)  # s1 knows both moved
         await asyncio.sleep(0.3)  # s1's forward window is over
 
@@ -192,20 +178,13 @@ async def test_past_the_forward_window_the_lobby_sends_a_session_open_to_s2(
         assert [line for line in who.splitlines() if "Bob" in line] == [
             "  Bob - Miskatonic University Quad, Miskatonic University"
         ]
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_the_last_whisperer_crosses_with_the_player(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob"):
-            await edge.join(pid)
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob")) as pair:
+        peer, edge = pair.peer, pair.edge
         # On s1, both of them: a whisper of one shard.
         assert await edge.command("alice", "whisper", "Bob", "go", "north") == (
             "You whisper to Bob: go north"
@@ -220,8 +199,6 @@ async def test_the_last_whisperer_crosses_with_the_player(
         await peer.wait_until(
             lambda: ("s1", "Bob whispers to you: done") in edge.chats(history=None, pid="alice")
         )
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_whisper_relay_counts_only_from_the_games_broker_user(

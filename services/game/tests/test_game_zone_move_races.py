@@ -20,15 +20,12 @@ from crossing_support import (
     delivered,
     ids,
     make_bus,
-    stop_all,
 )
 from mythos_contracts.envelope import RoomBound, SessionClosed, SessionOpened
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SEEN_ON_ARRIVAL, SpanEdge, span_pair
 
 __all__ = ["make_bus"]  # the fixture, used by name
-
-SEEN_ON_ARRIVAL = {"game_state", "room_update", "player_entered", "player_left"}
 
 
 def _gapless(edge: SpanEdge, pid: str) -> None:
@@ -40,29 +37,22 @@ def _after(edge: SpanEdge, pid: str, count: int) -> set[str]:
     return {e.event_type for _, e in delivered(edge.peer, pid)[count:]}
 
 
-async def _talk(edge: SpanEdge, speaker: str, text: str, *hearers: str) -> None:
-    assert await edge.command(speaker, "say", text) == f"You say: {text}"
-    for pid in hearers:
-        await edge.peer.wait_until(
-            lambda pid=pid: any(text in t for _, t in edge.chats(pid)), timeout=10
-        )
+async def _dave_on_the_quad(edge: SpanEdge) -> None:
+    """Dave walks on to s2's quad, and Alice's shard has heard from s2 (so may move to it)."""
+    await edge.walk("dave", "north", QUAD)
+    await edge.until_heard("alice", "s2")
 
 
 async def test_a_zone_moved_there_and_back_keeps_its_players_unaware(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob"):
-            await edge.join(pid)
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob")) as pair:
+        peer, edge, s2 = pair.peer, pair.edge, pair.s2
         await edge.until_heard("alice", "s2")
         before = {pid: len(delivered(peer, pid)) for pid in ("alice", "bob")}
         there = await edge.command("alice", "admin", "move", "downtown", "s2", role="admin")
         assert there.startswith("Zone downtown moves from s1 to s2 (map version 2)"), there
-        await _talk(edge, "bob", "on s2", "alice")
+        await edge.talk("bob", "on s2", "alice")
         # Their edges still receive the square by its key: s2 publishes its events once.
         assert s2.parts is not None
         links = s2.parts.sessions.links
@@ -70,39 +60,30 @@ async def test_a_zone_moved_there_and_back_keeps_its_players_unaware(
         await edge.until_heard("alice", "s1")
         back = await edge.command("alice", "admin", "move", "downtown", "s1", role="admin")
         assert back.startswith("Zone downtown moves from s2 to s1 (map version 3)"), back
-        await _talk(edge, "bob", "on s1 again", "alice")
-        await _talk(edge, "alice", "and still", "bob")
+        await edge.talk("bob", "on s1 again", "alice")
+        await edge.talk("alice", "and still", "bob")
         for pid in ("alice", "bob"):
             assert edge.route(pid) == "s1"
             assert not SEEN_ON_ARRIVAL & _after(edge, pid, before[pid]), pid
             _gapless(edge, pid)
         zones = await edge.command("bob", "admin", "zones", role="admin")
         assert "downtown (v3)" in zones.split("s2:")[0], zones
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_player_walking_in_from_another_shard_as_the_zone_moves_enters_once(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "dave"):
-            await edge.join(pid)
-        await edge.command("dave", "go", "north")
-        await edge.send("dave", RoomBound(room_id=QUAD, **ids("dave")))
-        await edge.until_heard("alice", "s2")
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob", "dave")) as pair:
+        peer, edge = pair.peer, pair.edge
+        await _dave_on_the_quad(edge)
         before = len(delivered(peer, "bob"))
         moving = await edge.post("alice", "admin", "move", "downtown", "s2", role="admin")
         walking = await edge.post("dave", "go", "south")
         await peer.wait_until(lambda: edge.answer("alice", moving) is not None, timeout=10)
         await peer.wait_until(lambda: edge.answer("dave", walking) is not None, timeout=10)
         await edge.send("dave", RoomBound(room_id=SQUARE, **ids("dave")))
-        await _talk(edge, "dave", "made it", "alice", "bob")
-        await _talk(edge, "bob", "welcome", "dave")
+        await edge.talk("dave", "made it", "alice", "bob")
+        await edge.talk("bob", "welcome", "dave")
         entered = [
             e.data["player_name"]
             for _, e in delivered(peer, "bob")[before:]
@@ -112,20 +93,13 @@ async def test_a_player_walking_in_from_another_shard_as_the_zone_moves_enters_o
         for pid in ("alice", "bob", "dave"):
             _gapless(edge, pid)
         assert edge.route("dave") == "s2"
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_link_dead_player_in_the_zone_goes_with_it_and_comes_back_to_it(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob"):
-            await edge.join(pid)
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob")) as pair:
+        peer, edge = pair.peer, pair.edge
         await edge.send("bob", SessionClosed(**ids("bob")))
         await edge.until_heard("alice", "s2")  # the close handled meanwhile: Bob is link-dead
         answer = await edge.command("alice", "admin", "move", "downtown", "s2", role="admin")
@@ -137,25 +111,16 @@ async def test_a_link_dead_player_in_the_zone_goes_with_it_and_comes_back_to_it(
         await peer.wait_until(lambda: len(edge.stamped("bob", "game_state")) > states, timeout=10)
         assert edge.stamped("bob", "game_state")[-1].shard == "s2"
         await edge.send("bob", RoomBound(room_id=SQUARE, **ids("bob")))
-        await _talk(edge, "bob", "back", "alice")
-        await _talk(edge, "alice", "hi bob", "bob")
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+        await edge.talk("bob", "back", "alice")
+        await edge.talk("alice", "hi bob", "bob")
 
 
 async def test_two_admins_moving_one_zone_at_once_move_it_once(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "dave"):
-            await edge.join(pid)
-        await edge.command("dave", "go", "north")
-        await edge.send("dave", RoomBound(room_id=QUAD, **ids("dave")))
-        await edge.until_heard("alice", "s2")
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob", "dave")) as pair:
+        peer, edge = pair.peer, pair.edge
+        await _dave_on_the_quad(edge)
         first = await edge.post("alice", "admin", "move", "downtown", "s2", role="admin")
         second = await edge.post("dave", "admin", "move", "downtown", "s2", role="admin")
         await peer.wait_until(lambda: edge.answer("alice", first) is not None, timeout=10)
@@ -166,12 +131,10 @@ async def test_two_admins_moving_one_zone_at_once_move_it_once(
             if a is not None
         ]
         assert sum(t.startswith("Zone downtown moves from s1 to s2") for t in texts) == 1, texts
-        await _talk(edge, "bob", "one move", "alice")
+        await edge.talk("bob", "one move", "alice")
         await asyncio.sleep(0.5)
         for pid in ("alice", "bob"):
             _gapless(edge, pid)
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_zone_is_never_moved_to_a_shard_whose_game_is_not_running(
@@ -186,12 +149,10 @@ async def test_a_zone_is_never_moved_to_a_shard_whose_game_is_not_running(
     body = json.loads(SPLIT.read_text())
     body["shards"]["s3"] = {"zones": []}
     three.write_text(json.dumps(body))
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1", shard_map=three)
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2", shard_map=three)
-    edge = SpanEdge(peer)
-    try:
-        await edge.join("alice")
+    async with span_pair(
+        make_bus, peer_on, game_settings, shard_map=three, joined=("alice",)
+    ) as pair:
+        edge = pair.edge
         await edge.until_heard("alice", "s2")
         refused = await edge.command("alice", "admin", "move", "downtown", "s3", role="admin")
         assert refused.startswith("Shard s3 is not running"), refused
@@ -199,5 +160,3 @@ async def test_a_zone_is_never_moved_to_a_shard_whose_game_is_not_running(
         assert "s3: no zones" in zones and "file to commit" not in zones, zones
         moved = await edge.command("alice", "admin", "move", "uptown", "s1", role="admin")
         assert moved.startswith("Zone uptown moves from s2 to s1"), moved
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))

@@ -17,24 +17,20 @@ from crossing_support import (
     MakeBus,
     PeerOn,
     delivered,
-    ids,
     make_bus,
+    start_game,
     stop_all,
 )
-from journal_faults import DiesAfterRecording
+from journal_faults import DiesAfterRecording, crash_settings
 from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.journal_batch import BatchingJournal
-from mythos_contracts.envelope import RoomBound
 from mythos_contracts.routing import COMMANDS_EXCHANGE, command_key
 from mythos_contracts.transfer import PlayerTransfer, transfer_delivery_id
-from mythos_game.bootstrap import GameService
 from mythos_game.service_layer.journal_records import decode
 from mythos_game.settings import GameSettings
-from world_span_support import SpanEdge, start_span_shard
+from world_span_support import SEEN_ON_ARRIVAL, SpanEdge, span_pair, start_span_shard
 
 __all__ = ["make_bus"]  # the fixture, used by name
-
-SEEN_ON_ARRIVAL = {"game_state", "room_update", "player_entered", "player_left"}
 
 
 def _numbers(edge: SpanEdge, pid: str) -> list[int]:
@@ -46,36 +42,22 @@ def _after(edge: SpanEdge, pid: str, count: int) -> list[str]:
     return [e.event_type for _, e in delivered(edge.peer, pid)[count:]]
 
 
-async def _talk(edge: SpanEdge, speaker: str, text: str, *hearers: str) -> None:
-    assert await edge.command(speaker, "say", text) == f"You say: {text}"
-    for pid in hearers:
-        await edge.peer.wait_until(
-            lambda pid=pid: any(text in t for _, t in edge.chats(pid)), timeout=10
-        )
-
-
 async def test_a_zone_moves_with_its_players_talking_and_they_see_nothing(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "dave"):
-            await edge.join(pid)
-        await edge.command("dave", "go", "north")
-        await edge.send("dave", RoomBound(room_id=QUAD, **ids("dave")))
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice", "bob", "dave")) as pair:
+        peer, edge = pair.peer, pair.edge
+        await edge.walk("dave", "north", QUAD)
         assert edge.route("bob") == "s1" and edge.route("dave") == "s2"
-        await _talk(edge, "alice", "before the move", "bob")
+        await edge.talk("alice", "before the move", "bob")
         before = {pid: len(delivered(peer, pid)) for pid in ("alice", "bob")}
 
         # Dave, on s2, asks; s1 owns downtown, so s1 runs it and answers through s2.
         answer = await edge.command("dave", "admin", "move", "downtown", "s2", role="admin")
 
         assert answer.startswith("Zone downtown moves from s1 to s2 (map version 2)"), answer
-        await _talk(edge, "bob", "after the move", "alice")  # sent to s1, forwarded
-        await _talk(edge, "alice", "and again", "bob")
+        await edge.talk("bob", "after the move", "alice")  # sent to s1, forwarded
+        await edge.talk("alice", "and again", "bob")
         for pid in ("alice", "bob"):
             assert edge.route(pid) == "s2", f"{pid}'s newest message is s2's"
             assert not SEEN_ON_ARRIVAL & set(_after(edge, pid, before[pid])), pid
@@ -90,9 +72,7 @@ async def test_a_zone_moves_with_its_players_talking_and_they_see_nothing(
         await edge.command("dave", "go", "south")
         await edge.join("erin")
         await peer.wait_until(lambda: edge.route("erin") == "s2", timeout=10)
-        await _talk(edge, "erin", "hello all", "alice", "bob", "dave")
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
+        await edge.talk("erin", "hello all", "alice", "bob", "dave")
 
 
 async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_its_journal(
@@ -104,19 +84,11 @@ async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_
     peer = await peer_on(make_bus("test-peer"))
     journal = MemoryJournal()
     dying = DiesAfterRecording(journal, b'"zone_adopt"')
-    settings = game_settings(
-        shard="s1",
-        shard_map=SPLIT,
-        handoff=False,
-        shutdown_grace_seconds=0.2,
-        journal_confirm_first=True,  # the messages wait for the record: it can die between
-        directory_snapshot_seconds=0.2,
+    settings = crash_settings(
+        game_settings, shard="s1", shard_map=SPLIT, directory_snapshot_seconds=0.2
     )
     s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    s1_bus = make_bus("game-s1")
-    await s1_bus.connect()
-    s1 = GameService(settings, s1_bus, dying)
-    await s1.start()
+    s1, s1_bus = await start_game(make_bus, "game-s1", settings, dying)
     edge = SpanEdge(peer)
     try:
         for pid in ("alice", "bob"):
@@ -126,13 +98,10 @@ async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_
         await edge.post("alice", "admin", "move", "downtown", "s2", role="admin")
         await asyncio.wait_for(dying.died.wait(), 10)
         await s1_bus.close()
-        s1_bus = make_bus("game-s1-next")
-        await s1_bus.connect()
-        s1 = GameService(settings, s1_bus, journal)
-        await s1.start()
+        s1, s1_bus = await start_game(make_bus, "game-s1-next", settings, journal)
 
         # Bob's next command reaches the next s1 (his route), which forwards it to s2.
-        await _talk(edge, "bob", "still here", "alice")
+        await edge.talk("bob", "still here", "alice")
         assert edge.route("bob") == "s2"
         assert not SEEN_ON_ARRIVAL & set(_after(edge, "bob", before))
         numbers = _numbers(edge, "bob")
@@ -146,12 +115,8 @@ async def test_the_old_owner_dead_after_recording_the_release_is_continued_from_
 async def test_refusals_name_what_is_wrong_and_move_nothing(
     make_bus: MakeBus, peer_on: PeerOn, game_settings: Callable[..., GameSettings]
 ) -> None:
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        await edge.join("alice")
+    async with span_pair(make_bus, peer_on, game_settings, joined=("alice",)) as pair:
+        edge = pair.edge
 
         async def move(*args: str, role: str = "admin") -> str:
             return await edge.command("alice", "admin", "move", *args, role=role)
@@ -163,8 +128,6 @@ async def test_refusals_name_what_is_wrong_and_move_nothing(
         assert (await edge.command("alice", "admin", "move", role="admin")).startswith("Usage: ")
         zones = await edge.command("alice", "admin", "zones", role="admin")
         assert "Shard map, version 1" in zones and "file to commit" not in zones, zones
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
@@ -173,13 +136,10 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
     """A shard on an older map (here: a transfer written as one would send it) sends a
     player into the square to s1, which gave downtown to s2: s1 sends them on, and s2
     puts them in the square, where Bob sees them come in from s2."""
-    peer = await peer_on(make_bus("test-peer"))
-    s1, s1_bus, s1_journal = await start_span_shard(make_bus, game_settings, "s1")
-    s2, s2_bus, _ = await start_span_shard(make_bus, game_settings, "s2")
-    edge = SpanEdge(peer)
-    try:
-        for pid in ("alice", "bob", "carol"):
-            await edge.join(pid)
+    async with span_pair(
+        make_bus, peer_on, game_settings, joined=("alice", "bob", "carol")
+    ) as pair:
+        peer, edge, s1_journal = pair.peer, pair.edge, pair.s1_journal
         await edge.command("carol", "go", "north")  # to s2: her transfer is in s1's journal
         records = map(decode, await BatchingJournal(s1_journal).read_recent(60))
         sent = [o for r in records for o in r.outbox if b'"player_transfer"' in o.body]
@@ -218,8 +178,6 @@ async def test_a_transfer_into_a_moved_zone_is_sent_on_to_its_owner(
             r.forwards for r in map(decode, await BatchingJournal(s1_journal).read_recent(60))
         ]
         assert {"carol": ("s2", hop)} in forwarded, "s1 forwards her inputs to s2 after her"
-    finally:
-        await stop_all(peer, (s1, s1_bus), (s2, s2_bus))
 
 
 async def test_no_zone_moves_to_a_shard_that_runs_without_its_journal(
@@ -229,13 +187,10 @@ async def test_no_zone_moves_to_a_shard_that_runs_without_its_journal(
     it (its directory snapshot says so)."""
     peer = await peer_on(make_bus("test-peer"))
     s1, s1_bus, _ = await start_span_shard(make_bus, game_settings, "s1")
-    s2_bus = make_bus("game-s2")
-    await s2_bus.connect()
     settings = game_settings(
         shard="s2", shard_map=SPLIT, heartbeat_interval_seconds=0.2, directory_snapshot_seconds=0.2
     )
-    s2 = GameService(settings, s2_bus, None)
-    await s2.start()
+    s2, s2_bus = await start_game(make_bus, "game-s2", settings, None)
     edge = SpanEdge(peer)
     try:
         await edge.join("alice")

@@ -1,17 +1,19 @@
 """What the tests of world-spanning features share (``who``, whispers, ``global``,
-admin calls: ``test_game_world_directory.py``, ``test_game_global_lines.py``,
-``test_game_shard_calls.py``): two games on one bus whose maps split the shipped world
-(``crossing_support``), each publishing its directory snapshot every 0.2 s, and an edge
-that runs typed commands and reads their answers' text."""
+admin calls, zone moves: ``test_game_world_directory.py``, ``test_game_global_lines.py``,
+``test_game_shard_calls*.py``, ``test_game_zone_move*.py``): two games on one bus whose
+maps split the shipped world (``crossing_support``), each publishing its directory
+snapshot every 0.2 s (``span_pair`` starts both and stops them), and an edge that runs
+typed commands and reads their answers' text."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from crossing_support import SPLIT, SQUARE, MakeBus, Peer, ids, start_shard
+from crossing_support import SPLIT, SQUARE, MakeBus, Peer, PeerOn, ids, start_shard, stop_all
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
@@ -19,6 +21,9 @@ from mythos_contracts.envelope import PlayerCommand, RoomBound, SessionOpened
 from mythos_contracts.routing import COMMANDS_EXCHANGE, LOBBY_SHARD, command_key
 from mythos_game.bootstrap import GameService
 from mythos_game.settings import GameSettings
+
+SEEN_ON_ARRIVAL = {"game_state", "room_update", "player_entered", "player_left"}
+"""What a player crossing to another shard is sent there: none of it when their zone moves."""
 
 
 class SpanEdge:
@@ -63,6 +68,20 @@ class SpanEdge:
         await self.send(pid, SessionOpened(**ids(pid)))
         await self.peer.wait_until(lambda: self.stamped(pid, "game_state") != [])
         await self.send(pid, RoomBound(room_id=SQUARE, **ids(pid)))
+
+    async def walk(self, pid: str, direction: str, room: str) -> str:
+        """Go ``direction``, then bind ``room`` (as ``pid``'s edge does once told); the answer."""
+        answer = await self.command(pid, "go", direction)
+        await self.send(pid, RoomBound(room_id=room, **ids(pid)))
+        return answer
+
+    async def talk(self, speaker: str, text: str, *hearers: str) -> None:
+        """``speaker`` says ``text``, answered as said; until each of ``hearers`` got it."""
+        assert await self.command(speaker, "say", text) == f"You say: {text}"
+        for pid in hearers:
+            await self.peer.wait_until(
+                lambda pid=pid: any(text in t for _, t in self.chats(pid)), timeout=10
+            )
 
     def stamped(self, pid: str, kind: str) -> list[Any]:
         return [e for e in self.peer.events if pid in e.recipients and e.event_type == kind]
@@ -110,6 +129,49 @@ async def start_span_shard(
     return await start_shard(
         make_bus, settings, shard, zone_map=zone_map, directory_snapshot_seconds=0.2, **overrides
     )
+
+
+@dataclass
+class SpanPair:
+    """Two started games of the split map, s1 and s2, with their journals, and the test's
+    peer and edge on the same broker."""
+
+    peer: Peer
+    edge: SpanEdge
+    s1: GameService
+    s2: GameService
+    s1_journal: MemoryJournal
+    s2_journal: MemoryJournal
+
+
+@asynccontextmanager
+async def span_pair(
+    make_bus: MakeBus,
+    peer_on: PeerOn,
+    settings: Callable[..., GameSettings],
+    *,
+    s1: Mapping[str, object] | None = None,
+    s2: Mapping[str, object] | None = None,
+    joined: Sequence[str] = (),
+    **both: object,
+) -> AsyncIterator[SpanPair]:
+    """The peer, then s1 and s2 (``start_span_shard``), stopped again on leaving;
+    ``both``: settings for both games, ``s1``/``s2``: settings for one; ``joined``:
+    players who join first, in the square, in that order."""
+    peer = await peer_on(make_bus("test-peer"))
+    first, first_bus, first_journal = await start_span_shard(
+        make_bus, settings, "s1", **both, **(s1 or {})
+    )
+    second, second_bus, second_journal = await start_span_shard(
+        make_bus, settings, "s2", **both, **(s2 or {})
+    )
+    edge = SpanEdge(peer)
+    try:
+        for pid in joined:
+            await edge.join(pid)
+        yield SpanPair(peer, edge, first, second, first_journal, second_journal)
+    finally:
+        await stop_all(peer, (first, first_bus), (second, second_bus))
 
 
 @dataclass
