@@ -255,3 +255,14 @@ def get(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
 
 def container(objects: list[dict[str, Any]], deployment: str) -> dict[str, Any]:
     return get(objects, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
+
+
+_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+
+
+def mebibytes(quantity: str) -> float:
+    """A Kubernetes memory quantity ("512Mi", "1Gi", "536870912") in MiB."""
+    for suffix, factor in _BINARY_UNITS.items():
+        if quantity.endswith(suffix):
+            return float(quantity[: -len(suffix)]) * factor / 2**20
+    return float(quantity) / 2**20

@@ -198,17 +198,6 @@ def test_game_finishes_its_command_before_the_kill(
         assert "lifecycle" not in pod["containers"][0]
 
 
-_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-
-
-def _mebibytes(quantity: str) -> float:
-    """A Kubernetes memory quantity ("512Mi", "1Gi", "536870912") in MiB."""
-    for suffix, factor in _BINARY_UNITS.items():
-        if quantity.endswith(suffix):
-            return float(quantity[: -len(suffix)]) * factor / 2**20
-    return float(quantity) / 2**20
-
-
 def _auth_memory_problems(objects: list[dict[str, Any]]) -> list[str]:
     """The auth container's memory limit must hold the process plus every hash its
     settings let run at once (AUTH_PASSWORD_HASH_MEMORY_MIB), or a burst of logins gets
@@ -219,7 +208,7 @@ def _auth_memory_problems(objects: list[dict[str, Any]]) -> list[str]:
     environment = _container_environment(objects, container(objects, "auth"))
     budget = int(environment.get("AUTH_PASSWORD_HASH_MEMORY_MIB", field.default))
     limit = container(objects, "auth")["resources"]["limits"]["memory"]
-    if _mebibytes(limit) < PROCESS_MEMORY_MIB + budget:
+    if k8s.mebibytes(limit) < PROCESS_MEMORY_MIB + budget:
         return [
             f"auth: memory limit {limit} is below {PROCESS_MEMORY_MIB} MiB for the process "
             f"plus AUTH_PASSWORD_HASH_MEMORY_MIB={budget}"
@@ -242,7 +231,7 @@ def test_auth_memory_limit_holds_its_password_hashing_budget(
         broken = copy.deepcopy(rendered[overlay])
         container(broken, "auth")["resources"]["limits"]["memory"] = "256Mi"
         assert "memory limit 256Mi" in _auth_memory_problems(broken)[0]
-    assert [_mebibytes(q) for q in ("512Mi", "1Gi", "2048Ki", "1048576")] == [512, 1024, 2, 1]
+    assert [k8s.mebibytes(q) for q in ("512Mi", "1Gi", "2048Ki", "1048576")] == [512, 1024, 2, 1]
 
 
 def test_every_service_logs_json_explicitly(rendered: dict[str, list[dict[str, Any]]]) -> None:
