@@ -10,15 +10,17 @@ import argparse
 import asyncio
 import datetime
 import os
+import platform
 import resource
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from mythos_bench import capacity
+from mythos_bench import capacity, reference
 from mythos_bench.report import write_all
 from mythos_bench.scenarios import idle, soak, throughput
 from mythos_bench.stack import BENCH_TUNING, Stack
@@ -83,7 +85,11 @@ def raise_fd_limit() -> None:
 Scenario = Callable[[Stack, argparse.Namespace, TokenMint], Awaitable[Any]]
 
 
-async def on_fresh_stack(args: argparse.Namespace, edges: int, scenario: Scenario) -> Any:
+async def on_fresh_stack(
+    args: argparse.Namespace, edges: int, scenario: Scenario, servers: dict[str, Any]
+) -> Any:
+    """``scenario`` on a stack of its own, with its own RabbitMQ and PostgreSQL, whose
+    versions, schedulers and startup times go into ``servers`` under its name."""
     # Each scenario gets a fresh stack: RSS is a high-water mark and thousands of idle
     # players left behind would tax the throughput run.
     rooms = max(1, args.players // args.room_size)
@@ -94,8 +100,11 @@ async def on_fresh_stack(args: argparse.Namespace, edges: int, scenario: Scenari
         cpus=None if args.no_pin else SERVER_CPUS,
         tuning={**BENCH_TUNING, "MYTHOS_FRONT_DOOR": args.front_door},
     )
-    stack.start()
     try:
+        stack.start()
+        if stack.servers is not None:
+            info = {**stack.servers.info, "data_dir": str(stack.servers.root)}
+            servers[scenario.__name__] = info
         return await scenario(stack, args, TokenMint(stack.key_file, stack.public_url))
     finally:
         stack.stop()
@@ -143,6 +152,10 @@ async def main(args: argparse.Namespace) -> int:
     raise_fd_limit()
     if not args.no_pin:
         os.sched_setaffinity(0, GENERATOR_CPUS)
+    load = os.getloadavg()[0]
+    reference_ms = reference.measure(None if args.no_pin else SERVER_CPUS)
+    print(f"reference loop: {reference_ms:.1f} ms (load average {load:.2f})", flush=True)
+    servers: dict[str, Any] = {}
     results: dict[str, Any] = {
         "steps": [],
         "profiled": {},
@@ -150,9 +163,11 @@ async def main(args: argparse.Namespace) -> int:
         "unknown_deliveries": 0,
     }
     if args.rates.strip():  # --rates '' measures only the soak and idle connections
-        results = await on_fresh_stack(args, args.edges, throughput)
-    results["soak"] = await on_fresh_stack(args, args.edges, soak) if args.soak_minutes else {}
-    results["idle"] = await on_fresh_stack(args, 1, idle) if args.idle else []
+        results = await on_fresh_stack(args, args.edges, throughput, servers)
+    results["soak"] = (
+        await on_fresh_stack(args, args.edges, soak, servers) if args.soak_minutes else {}
+    )
+    results["idle"] = await on_fresh_stack(args, 1, idle, servers) if args.idle else []
     results["meta"] = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
@@ -163,6 +178,11 @@ async def main(args: argparse.Namespace) -> int:
         "front_door": args.front_door,
         "server_cpus": "all" if args.no_pin else "0",
         "generator_cpus": "all" if args.no_pin else "1",
+        "reference_loop_ms": round(reference_ms, 1),
+        "reference_loop": f"mythos_bench.reference: best of {reference.REPEATS} runs' CPU "
+        f"time on the server CPUs before the first stack, Python {platform.python_version()}",
+        "load_average_at_start": round(load, 2),
+        "servers": servers,
         "broker_messages_per_say": "2 publishes (edge->game command, one room event carrying "
         "the sender's command_response) and 1 + (edges with listeners) deliveries, by "
         "construction; each step's broker_per_say counts them",
@@ -173,5 +193,12 @@ async def main(args: argparse.Namespace) -> int:
     return verdict(results)
 
 
+def _exit_on_term(signum: int, _frame: object) -> None:
+    # A SystemExit unwinds the scenarios' finally blocks: each stops its stack and
+    # deletes its own servers (the default action would leave them running).
+    sys.exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_term)
     sys.exit(asyncio.run(main(parse(sys.argv[1:]))))

@@ -1,4 +1,4 @@
-"""The server-side processes of a run: pinning, and from /proc their CPU time, RSS,
+"""The server-side processes of a run: from /proc their CPU time, RSS,
 context switches and scheduler run-queue waits (summed over every thread)."""
 
 from __future__ import annotations
@@ -43,19 +43,20 @@ class Sample:
         )
 
 
-def _pgrep(pattern: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and every process descending from it, now."""
+    return [pid, *(p for child in _children(pid) for p in family(child))]
+
+
 def server_processes(data_dir: Path) -> dict[str, list[int]]:
-    """Component name -> pids: each service (from the launcher's pid file), the broker
-    and the database (every process of theirs)."""
+    """Component name -> pids: each service (from the launcher's pid file), and the
+    run's own broker and database (``servers.json``: every process descending from
+    their roots, none of the machine's)."""
     pids = json.loads((data_dir / "processes.json").read_text())
     groups: dict[str, list[int]] = {}
     for name, pid in pids.items():
@@ -63,8 +64,10 @@ def server_processes(data_dir: Path) -> dict[str, list[int]]:
         key = "caddy" if "caddy" in name else key
         # A component's work may be in its children: nginx's worker does the proxying.
         groups.setdefault(key, []).extend([int(pid), *_children(int(pid))])
-    groups["rabbitmq"] = _pgrep("beam.smp") + _pgrep("epmd")
-    groups["postgresql"] = _pgrep("postgres: ") + _pgrep("bin/postgres")
+    servers = data_dir / "servers.json"
+    if servers.exists():  # a stack on the machine's servers has no figures of theirs
+        for name, roots in json.loads(servers.read_text()).items():
+            groups[name] = [pid for root in roots for pid in family(int(root))]
     return groups
 
 
@@ -119,7 +122,7 @@ def alive_in_both(
     before: PidSamples, after: PidSamples
 ) -> tuple[dict[str, Sample], dict[str, Sample]]:
     """Each group summed over the processes alive at both samples. One that ended in
-    between (a ``rabbitmqctl``'s short-lived ``beam.smp``, a database backend) reads as
+    between (a database backend, a broker's short-lived helper) reads as
     zero afterwards and would take its whole CPU time off its group's."""
     first: dict[str, Sample] = {}
     last: dict[str, Sample] = {}
@@ -129,31 +132,6 @@ def alive_in_both(
         first[name] = sum((then[pid] for pid in live), Sample(0.0, 0))
         last[name] = sum((now[pid] for pid in live), Sample(0.0, 0))
     return first, last
-
-
-def pin(pids: list[int], cpus: str) -> None:
-    """Pin every thread of each process (``taskset -a``) to ``cpus``."""
-    for pid in pids:
-        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True)
-
-
-def broker_schedulers(count: int | None) -> str:
-    """Set RabbitMQ's Erlang schedulers online (normal and dirty CPU) to ``count``, or
-    back to all it started with (None); what it answered. A broker pinned to one core
-    with two schedulers has them take turns on it (``+S 1:1`` is what a one-CPU broker
-    is configured with); the broker started before the bench, so it is set at run time."""
-    wanted = "erlang:system_info(schedulers)" if count is None else str(count)
-    dirty = "erlang:system_info(dirty_cpu_schedulers)" if count is None else str(count)
-    expression = (
-        f"erlang:system_flag(schedulers_online, {wanted}), "
-        f"erlang:system_flag(dirty_cpu_schedulers_online, {dirty}), "
-        "{erlang:system_info(schedulers_online), "
-        "erlang:system_info(dirty_cpu_schedulers_online)}."
-    )
-    done = subprocess.run(
-        ["rabbitmqctl", "eval", expression], capture_output=True, text=True, check=False
-    )
-    return (done.stdout or done.stderr).strip()
 
 
 def start_profiles(

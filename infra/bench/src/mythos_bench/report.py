@@ -176,6 +176,32 @@ def _idle(rows: list[dict[str, Any]]) -> list[list[str]]:
     return table
 
 
+def _machine(meta: dict[str, Any]) -> list[str]:
+    """The machine's speed that day and each scenario's own servers (runs before
+    2026-12-06 have neither)."""
+    lines = []
+    if "reference_loop_ms" in meta:
+        lines += [
+            "",
+            f"Reference loop: {meta['reference_loop_ms']:.1f} ms on CPU {meta['server_cpus']} "
+            f"({meta['reference_loop']}; load average {meta['load_average_at_start']:.2f} "
+            "at the start): a slower figure is a slower or busier machine, not slower code.",
+        ]
+    for scenario, s in meta.get("servers", {}).items():
+        broker, database = s["rabbitmq"], s["postgresql"]
+        lines += [
+            "",
+            f"Servers of the {scenario} stack, its own: RabbitMQ {broker['version']} "
+            f"({broker['schedulers_online']} scheduler(s) online, "
+            f"{broker['dirty_cpu_schedulers_online']} dirty CPU; up in "
+            f"{broker['startup_seconds']:.1f} s; "
+            + ", ".join(f"{k} = {v}" for k, v in broker["config"].items())
+            + f"), PostgreSQL {database['version']} (initdb {database['initdb_seconds']:.1f} s, "
+            f"then up in {database['startup_seconds']:.1f} s).",
+        ]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta, steps = results["meta"], results["steps"]
     lines = [
@@ -189,6 +215,7 @@ def markdown(results: dict[str, Any]) -> str:
         + (" (the stack started pinned)" if meta["server_cpus"] != "all" else "")
         + f", generator on CPU {meta['generator_cpus']}. A step whose server core was over 85 % busy is "
         "**capped**: its latencies measure queueing and its late lines are not losses.",
+        *_machine(meta),
         "",
         "## Throughput",
         "",

@@ -11,8 +11,6 @@ from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_ra
 from mythos_bench.processes import (
     Sample,
     alive_in_both,
-    broker_schedulers,
-    pin,
     sample,
     sample_groups,
     sample_pids,
@@ -73,19 +71,6 @@ async def players_in_rooms(
     return players, ledger, occupancy
 
 
-def pin_shared_servers(stack: Stack, args: argparse.Namespace) -> dict[str, list[int]]:
-    """The stack's own processes started pinned; RabbitMQ and PostgreSQL run before
-    the bench and can only be pinned now (they keep the scheduler count they started
-    with)."""
-    groups = server_processes(stack.data_dir)
-    if not args.no_pin:
-        pin(groups["rabbitmq"] + groups["postgresql"], "0")
-        online = broker_schedulers(1)
-        stack.broker_schedulers_set = True
-        print(f"RabbitMQ schedulers online (normal, dirty CPU): {online}", flush=True)
-    return groups
-
-
 async def measure_step(
     stack: Stack,
     args: argparse.Namespace,
@@ -135,7 +120,7 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
     capacity model's inputs."""
     room = await players_in_rooms(stack, args.players, mint, "b")
     players, ledger, occupancy = room
-    groups = pin_shared_servers(stack, args)
+    groups = server_processes(stack.data_dir)
     await run_step(players, ledger, occupancy, 50, args.warmup_seconds, 3, "w")
     steps: list[dict[str, Any]] = []
     profiled: dict[str, Any] = {}
@@ -185,7 +170,7 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
     fan-out latency by the minute a line was said, and each process's RSS, CPU per say
     and longest GC pause each minute (what changes when the tail does)."""
     players, ledger, occupancy = await players_in_rooms(stack, args.players, mint, "k")
-    groups = pin_shared_servers(stack, args)
+    groups = server_processes(stack.data_dir)
     urls = metrics_urls(stack.internal_base, stack.edges)
     minutes: list[tuple[list[str], float]] = []
     rss: list[dict[str, float]] = []

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,23 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mythos_bench.processes import broker_schedulers
-
-
-def _free_block(size: int) -> int:
-    for _ in range(200):
-        # Below Linux's ephemeral range (32768-60999): a port found free there can be
-        # taken by any outgoing connection before the system binds it.
-        base = 20000 + uuid.uuid4().int % (32768 - 20000 - size)
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free block of ports")
-
+from mythos_bench.servers import OwnServers, free_block
 
 # What the benchmark changes from the defaults: it measures throughput, not the limits.
 BENCH_TUNING = {
@@ -55,19 +39,22 @@ class Stack:
         cpus: set[int] | None,
         name: str = "bench",
         tuning: Mapping[str, str] = BENCH_TUNING,
+        own_servers: bool = True,
     ) -> None:
         """``cpus``: where every process of the stack runs, set before it starts (its
         children inherit it), so runtimes size themselves for those cores; None: any.
         ``name`` goes into the run's vhost, databases and data folder; ``tuning``: the
-        settings that differ from the services' defaults."""
+        settings that differ from the services' defaults. ``own_servers``: the stack
+        starts its own RabbitMQ and PostgreSQL (``mythos_bench.servers``), on ``cpus``
+        too, and deletes them at stop; without, it uses the machine's (``AMQP_URL``,
+        ``DATABASE_URL``) and drops its vhost and databases there at stop."""
         self.repo = repo
         self.cpus = cpus
-        self.broker_schedulers_set = False
-        """The bench set the shared broker's schedulers online (restored at stop)."""
         self.edges = edges
         self.run_id = f"mythos_{name}_{uuid.uuid4().hex[:8]}"
-        self.port = _free_block(32)  # the public port, then mythos_local's internal ones
+        self.port = free_block(32)  # the public port, then mythos_local's internal ones
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"mythos-{name}-"))
+        self.servers = OwnServers(self.data_dir / "servers", cpus) if own_servers else None
         self.env = {
             "MYTHOS_MODE": "distributed",
             # The services write straight to stack.log: no launcher rendering lines in the
@@ -102,6 +89,12 @@ class Stack:
         return self.data_dir / f"{self.run_id}_auth_ed25519.pem"
 
     def start(self) -> None:
+        """Starts the servers, then the stack; call ``stop`` even when this fails."""
+        if self.servers is not None:
+            self.servers.start()
+            self.env.update(self.servers.stack_env())
+            # Which processes are the broker's and the database's (processes.py).
+            (self.data_dir / "servers.json").write_text(json.dumps(self.servers.roots()))
         log = (self.data_dir / "stack.log").open("ab")
         self.process = subprocess.Popen(
             [*self._pinned(), sys.executable, "-m", "mythos_local"],
@@ -133,20 +126,9 @@ class Stack:
                 self.process.wait(60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        subprocess.run(
-            ["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", "1"], capture_output=True
-        )
-        if self.broker_schedulers_set:
-            broker_schedulers(None)  # the shared broker gets its cores back
-        for pattern in ("beam.smp", "postgres"):
-            pids = subprocess.run(
-                ["pgrep", "-f", pattern], capture_output=True, text=True
-            ).stdout.split()
-            for pid in pids:
-                subprocess.run(
-                    ["taskset", "-a", "-p", "-c", f"0-{os.cpu_count() - 1}", pid],
-                    capture_output=True,
-                )
+        if self.servers is not None:
+            self.servers.stop()  # their vhost and databases go with them
+            return
         # Called from inside the harness's event loop: drop on a private loop.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(lambda: asyncio.run(self._drop())).result()

@@ -66,7 +66,10 @@ async def one_fault(name: str, args: argparse.Namespace, phases: Phases) -> Row:
     # Rooms of the split world: at least two per shard, so walkers cross and come back.
     rooms = max(rooms, 2 * args.games)
     tuning = {**CHAOS_TUNING, "MYTHOS_GAMES": str(args.games)}
-    stack = Stack(REPO, edges=EDGES, rooms=rooms, cpus=None, name="chaos", tuning=tuning)
+    # The machine's servers: the faults strike them with rabbitmqctl from this process.
+    stack = Stack(
+        REPO, edges=EDGES, rooms=rooms, cpus=None, name="chaos", tuning=tuning, own_servers=False
+    )
     stack.start()
     try:
         mint = TokenMint(stack.key_file, stack.public_url)
