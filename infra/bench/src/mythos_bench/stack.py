@@ -120,14 +120,17 @@ class Stack:
         return int(self.env["MYTHOS_INTERNAL_PORT_BASE"])
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        try:
+            if self.process is not None and self.process.poll() is None:
+                self.process.send_signal(signal.SIGINT)
+                try:
+                    self.process.wait(60)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+        finally:  # a second Ctrl-C while the stack stops still stops the servers
+            if self.servers is not None:
+                self.servers.stop()  # their vhost and databases go with them
         if self.servers is not None:
-            self.servers.stop()  # their vhost and databases go with them
             return
         # Called from inside the harness's event loop: drop on a private loop.
         with ThreadPoolExecutor(max_workers=1) as pool:
