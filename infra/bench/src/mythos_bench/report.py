@@ -185,7 +185,9 @@ def _machine(meta: dict[str, Any]) -> list[str]:
             "",
             f"Reference loop: {meta['reference_loop_ms']:.1f} ms on CPU {meta['server_cpus']} "
             f"({meta['reference_loop']}; load average {meta['load_average_at_start']:.2f} "
-            "at the start): a slower figure is a slower or busier machine, not slower code.",
+            "at the start): a higher figure is a slower core, not slower code. It is CPU "
+            "time, so a busy machine barely moves it: the load average and each "
+            "component's share of runnable time on the core tell that.",
         ]
     for scenario, s in meta.get("servers", {}).items():
         broker, database = s["rabbitmq"], s["postgresql"]
