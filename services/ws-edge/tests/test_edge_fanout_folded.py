@@ -151,5 +151,5 @@ async def test_a_fold_for_a_player_elsewhere_is_ignored() -> None:
     bob = edge.connect("bob", 4)
     await edge.deliver(fold(_body(_chat({"bob": 4})), [_body(_response(7))]))
     assert [m["event_type"] for m in _sent(bob)] == ["chat_message"]
-    assert edge.registry.of_player("alice") == []
+    assert edge.registry.of_player("alice") == ()
     await edge.bus.close()

@@ -140,7 +140,7 @@ async def test_messages_are_framed_as_websockets_reads_them_whatever_their_size(
     lean, transport, _, _ = _lean()
     texts = ["hi", "é" * 100, "x" * 70_000]  # 7-bit, 16-bit and 64-bit lengths
     for text in texts:
-        lean.send(text)
+        lean.send(text.encode())
     frames = _server_frames(transport.written)
     assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [
         (Opcode.TEXT, True, t) for t in texts
@@ -182,9 +182,9 @@ async def test_a_message_over_the_protocol_limit_closes_1009() -> None:
 
 async def test_our_close_goes_after_what_was_sent_and_nothing_follows_it() -> None:
     lean, transport, listener, _ = _lean()
-    lean.send("last line")
+    lean.send(b"last line")
     lean.close(4008, "too slow: reconnect to resume")
-    lean.send("never sent")
+    lean.send(b"never sent")
     lean.close(1000, "a second close is not sent")
     frames = _server_frames(transport.written)
     assert [f.opcode for f in frames] == [Opcode.TEXT, Opcode.CLOSE]

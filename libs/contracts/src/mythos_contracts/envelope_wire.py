@@ -30,7 +30,7 @@ TIMESTAMP_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
     r"(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
-_SEQUENCE_AND_PLAYER = '"sequence_number":0,"player_id":""'
+_SEQUENCE_AND_PLAYER = b'"sequence_number":0,"player_id":""'
 
 # pydantic refuses JSON nested 202 deep or more, and msgspec goes much deeper: a body
 # with this many opening brackets or more (counted anywhere, strings too) could be that
@@ -85,13 +85,17 @@ class WireEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, dic
         seq = self.recipients.get(player_id)
         if seq is None:
             return None
-        rendered: tuple[str, str] | None = self.__dict__.get("_rendered")
+        return self.render_json(seq, player_field(player_id)).decode()
+
+    def render_json(self, seq: int, player: bytes) -> bytes:
+        """``render_for`` as UTF-8 bytes for the recipient numbered ``seq`` whose
+        ``player_field`` is ``player``: the fan-out's path, one splice per recipient."""
+        rendered: tuple[bytes, bytes] | None = self.__dict__.get("_rendered")
         if rendered is None:
             rendered = self.__dict__["_rendered"] = self._template()
-        head, tail = rendered
-        return f'{head}{seq},"player_id":{pydantic_core.to_json(player_id).decode()}{tail}'
+        return b"%b%d%b%b" % (rendered[0], seq, player, rendered[1])
 
-    def _template(self) -> tuple[str, str]:
+    def _template(self) -> tuple[bytes, bytes]:
         # ServerMessage's fields, in its order, through pydantic's own serialiser: the
         # same bytes as ServerMessage(...).model_dump_json(), without building the model.
         shared = pydantic_core.to_json(
@@ -104,9 +108,16 @@ class WireEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, dic
                 "data": self.data,
             },
             inf_nan_mode="null",  # as the model's (pydantic's default for models)
-        ).decode()
+        )
         head, _, rest = shared.partition(_SEQUENCE_AND_PLAYER)
-        return head + '"sequence_number":', rest
+        return head + b'"sequence_number":', rest
+
+
+def player_field(player_id: str) -> bytes:
+    """What follows a rendered message's sequence number for ``player_id``: its
+    ``player_id`` field, as ``WireEnvelope.render_json`` splices it (a connection's is
+    the same for every message: made once)."""
+    return b',"player_id":' + pydantic_core.to_json(player_id)
 
 
 _DECODER = msgspec.json.Decoder(WireEnvelope)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 from typing import Any, Protocol
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -32,6 +33,10 @@ CLOSE_TIMEOUT_SECONDS = 10.0
 """After our close frame, how long the client has to answer before the socket is closed
 (as uvicorn waits): what was written before it is still sent first."""
 _OPEN = State.OPEN
+# A server's text frame: FIN and the opcode, then the payload's length (RFC 6455 §5.2).
+_SHORT_HEADS = [bytes((0x81, size)) for size in range(126)]
+_medium_head = struct.Struct(">BBH").pack
+_long_head = struct.Struct(">BBQ").pack
 
 
 class SocketListener(Protocol):
@@ -77,18 +82,16 @@ class LeanSocket(asyncio.Protocol):
 
     # --- what the edge calls (ClientSocket) -------------------------------------------
 
-    def send(self, text: str) -> None:
+    def send(self, payload: bytes) -> None:
         if self._ws.state is not _OPEN:
             return  # after a close frame nothing may follow
-        payload = text.encode()
         size = len(payload)
         if size < 126:
-            head = bytes((0x81, size))
+            self._transport.write(_SHORT_HEADS[size] + payload)
         elif size < 65536:
-            head = b"\x81\x7e" + size.to_bytes(2, "big")
+            self._transport.write(_medium_head(0x81, 126, size) + payload)
         else:
-            head = b"\x81\x7f" + size.to_bytes(8, "big")
-        self._transport.write(head + payload)
+            self._transport.write(_long_head(0x81, 127, size) + payload)
 
     def buffered(self) -> int:
         return self._transport.get_write_buffer_size()

@@ -1,6 +1,6 @@
 """The port a connection writes its client through, and its queued adapter.
 
-``send`` writes one text message at once (in call order), ``buffered`` says how many
+``send`` writes one text message (its UTF-8 bytes) at once, in call order, ``buffered`` says how many
 bytes were written but not yet taken by the network, ``close`` sends a close frame after
 everything written so far. The edge's own data path (``entrypoints/lean_socket``) writes
 straight to the transport; ``Outbox`` is for servers without it (the ASGI test client):
@@ -17,7 +17,7 @@ from typing import Protocol
 
 
 class ClientSocket(Protocol):
-    def send(self, text: str) -> None: ...
+    def send(self, payload: bytes) -> None: ...
 
     def buffered(self) -> int: ...
 
@@ -34,13 +34,13 @@ class Outbox:
     """Messages waiting for an async writer, then the close (if any)."""
 
     def __init__(self) -> None:
-        self._items: deque[str | Close] = deque()
+        self._items: deque[bytes | Close] = deque()
         self._bytes = 0
         self._ready = asyncio.Event()
 
-    def send(self, text: str) -> None:
-        self._items.append(text)
-        self._bytes += utf8_size(text)
+    def send(self, payload: bytes) -> None:
+        self._items.append(payload)
+        self._bytes += len(payload)
         self._ready.set()
 
     def buffered(self) -> int:
@@ -55,9 +55,10 @@ class Outbox:
 
     def get_nowait(self) -> str | Close:
         item = self._items.popleft()
-        if isinstance(item, str):
-            self._bytes -= utf8_size(item)
-        return item
+        if isinstance(item, Close):
+            return item
+        self._bytes -= len(item)
+        return item.decode()
 
     async def pump(
         self, send: Callable[[str], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
@@ -71,10 +72,5 @@ class Outbox:
             if isinstance(item, Close):
                 await close(item.code, item.reason)
                 return
-            await send(item)
+            await send(item.decode())
             self.get_nowait()  # counted as buffered until the writer took it
-
-
-def utf8_size(text: str) -> int:
-    # isascii() is O(1) in CPython (a flag of the string): most lines are never encoded here.
-    return len(text) if text.isascii() else len(text.encode())

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 
 from mythos_contracts.close_codes import CloseCode
-from mythos_contracts.envelope_wire import WireEnvelope
+from mythos_contracts.envelope_wire import WireEnvelope, player_field
 
 from mythos_edge.metrics import MESSAGES_DELIVERED
-from mythos_edge.service_layer.client_socket import ClientSocket, Outbox, utf8_size
+from mythos_edge.service_layer.client_socket import ClientSocket, Outbox
 from mythos_edge.service_layer.command_route import CommandRoute
 
 # Close codes of the edge (the contract's, documented in docs/protocol.md).
@@ -68,22 +68,33 @@ class Connection:
     """When the token's expiry is looked at next (``token_expiry.watch_expiry``)."""
     route: CommandRoute = field(default_factory=CommandRoute)
     """Which shard gets this connection's inputs (the lobby until an envelope names one)."""
+    player_field: bytes = field(init=False)
+    """``envelope_wire.player_field(player_id)``: spliced into every message rendered for it."""
+
+    def __post_init__(self) -> None:
+        self.player_field = player_field(self.player_id)
 
     def offer(self, text: str) -> None:
-        """Send a message; a client that has fallen ``limit`` messages or ``limit_bytes``
-        bytes behind is closed (4008): what it missed is in its stream, to resume from."""
+        """Send a message (counted in ``mythos_edge_messages_delivered``); see ``write``."""
+        if self.write(text.encode()):
+            MESSAGES_DELIVERED.inc()
+
+    def write(self, payload: bytes) -> bool:
+        """Send a message (its UTF-8 bytes), uncounted: True if it was written. A client
+        that has fallen ``limit`` messages or ``limit_bytes`` bytes behind is closed
+        (4008): what it missed is in its stream, to resume from."""
         if self.closing:
-            return
+            return False
         socket = self.socket
         buffered = socket.buffered()
         if not buffered:
             self.waiting = 0
-        elif self.waiting >= self.limit or buffered + utf8_size(text) > self.limit_bytes:
+        elif self.waiting >= self.limit or buffered + len(payload) > self.limit_bytes:
             self.close_after_flush(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
-            return
-        socket.send(text)
+            return False
+        socket.send(payload)
         self.waiting += 1
-        MESSAGES_DELIVERED.inc()
+        return True
 
     def follow(self, epoch: str, last_seq: int) -> None:
         """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
@@ -111,24 +122,36 @@ class Connection:
 class ConnectionRegistry:
     def __init__(self) -> None:
         self._by_id: dict[str, Connection] = {}
-        self._by_player: dict[str, set[str]] = {}
+        # A tuple per player, made anew on each change: the fan-out iterates it per
+        # message with nothing copied, and may await meanwhile.
+        self._by_player: dict[str, tuple[Connection, ...]] = {}
         self._empty = asyncio.Event()
         self._empty.set()
 
     def add(self, conn: Connection) -> None:
         self._by_id[conn.connection_id] = conn
-        self._by_player.setdefault(conn.player_id, set()).add(conn.connection_id)
+        others = self._others(conn)
+        self._by_player[conn.player_id] = (*others, conn)
         self._empty.clear()
 
     def remove(self, conn: Connection) -> None:
         self._by_id.pop(conn.connection_id, None)
-        ids = self._by_player.get(conn.player_id)
-        if ids is not None:
-            ids.discard(conn.connection_id)
-            if not ids:
+        if conn.player_id in self._by_player:
+            others = self._others(conn)
+            if others:
+                self._by_player[conn.player_id] = others
+            else:
                 del self._by_player[conn.player_id]
         if not self._by_id:
             self._empty.set()
+
+    def _others(self, conn: Connection) -> tuple[Connection, ...]:
+        """The player's connections but ``conn`` (or any other of its id)."""
+        return tuple(
+            c
+            for c in self._by_player.get(conn.player_id, ())
+            if c.connection_id != conn.connection_id
+        )
 
     async def emptied(self) -> None:
         """Returns once no connection is left (at once if none is)."""
@@ -137,8 +160,8 @@ class ConnectionRegistry:
     def by_id(self, connection_id: str) -> Connection | None:
         return self._by_id.get(connection_id)
 
-    def of_player(self, player_id: str) -> list[Connection]:
-        return [self._by_id[c] for c in self._by_player.get(player_id, ())]
+    def of_player(self, player_id: str) -> tuple[Connection, ...]:
+        return self._by_player.get(player_id, ())
 
     def all(self) -> list[Connection]:
         return list(self._by_id.values())
