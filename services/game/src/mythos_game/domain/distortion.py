@@ -169,6 +169,7 @@ def deliver(
     if isinstance(audience, ToPlayer):
         shared = [] if bent else [Outgoing("chat_message", audience, spoken.data, room_id)]
     else:
-        rest = replace(audience, exclude=audience.exclude | bent)
+        # Most lines bend for nobody: the audience as it was (an equal copy otherwise).
+        rest = replace(audience, exclude=audience.exclude | bent) if bent else audience
         shared = [Outgoing("chat_message", rest, spoken.data, room_id)]
     return [*own, *shared]

@@ -56,6 +56,9 @@ class Outgoing:
     answers: str | None = None
     """On a ``command_response`` or ``error``: the ``delivery_id`` of the input it answers
     (the envelope's ``answers``, for the edge's route; never shown to the client)."""
+    data_json: bytes | None = None
+    """``data``'s JSON when the caller wrote it already (``payload_json``): not written
+    again."""
 
 
 @dataclass(frozen=True)

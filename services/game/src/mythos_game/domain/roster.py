@@ -141,6 +141,10 @@ class Roster:
     def in_room(self, room_id: str) -> list[Player]:
         return [self._players[pid] for pid in self._by_room.get(room_id, ())]
 
+    def ids_in_room(self, room_id: str) -> tuple[str, ...]:
+        """The ids of ``in_room``'s players, in the same order."""
+        return tuple(self._by_room.get(room_id, ()))
+
     def find_by_name(self, name: str) -> Player | None:
         wanted = name.lower()
         return next((p for p in self._players.values() if p.name.lower() == wanted), None)

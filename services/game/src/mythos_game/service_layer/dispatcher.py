@@ -26,6 +26,7 @@ from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Settlement
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand
+from mythos_contracts.envelope_json import payload_json
 from mythos_contracts.events import CommandResponseData
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.ops.log_lines import log_context
@@ -323,8 +324,9 @@ class Dispatcher:
         transfers = (
             [] if outcome.switch_to is not None else self._crossing.depart(moved, player, pending)
         )
+        response_json = payload_json(response)  # once: remembered and published alike
         if msg.command_id is not None and self._roster.get(player.id) is not None:
-            remembered = link.remember(msg.command_id, response)
+            remembered = link.remember_json(msg.command_id, response_json)
             if self._journal is not None:
                 self._journal.answered(player.id, msg.command_id, remembered)
         # A character's status_update comes after the command's other events.
@@ -339,7 +341,13 @@ class Dispatcher:
         await self._publisher.publish(
             [
                 *events,
-                Outgoing("command_response", ToPlayer(player.id), response, answers=answers),
+                Outgoing(
+                    "command_response",
+                    ToPlayer(player.id),
+                    response,
+                    answers=answers,
+                    data_json=response_json,
+                ),
                 *after,
             ]
         )

@@ -169,7 +169,8 @@ class EventPublisher:
         events_published(message.event_type).inc()
 
     def _envelopes(self, event: Outgoing) -> list[_Routed]:
-        data = payload_json(event.data)  # once per event, whatever number of envelopes
+        # Once per event, whatever number of envelopes.
+        data = payload_json(event.data) if event.data_json is None else event.data_json
         audience = event.audience
         if isinstance(audience, ToPlayer):
             if not self._sequencer.has_stream(audience.player_id):
@@ -202,10 +203,11 @@ class EventPublisher:
     ) -> list[_Routed]:
         bound: list[str] = []
         arriving: list[str] = []
-        for player in self._roster.in_room(room_id):
-            if player.id in exclude or not self._sequencer.has_stream(player.id):
+        has_stream, links = self._sequencer.has_stream, self._links
+        for player_id in self._roster.ids_in_room(room_id):
+            if player_id in exclude or not has_stream(player_id):
                 continue
-            (bound if self._links[player.id].room_bound else arriving).append(player.id)
+            (bound if links[player_id].room_bound else arriving).append(player_id)
         out: list[_Routed] = []
         if bound:
             message = self._stamp(event, data, bound)
@@ -218,7 +220,7 @@ class EventPublisher:
         return _Routed(player_key(player_id, event.event_type), message, alone=player_id)
 
     def _stamp(self, event: Outgoing, data: bytes, recipients: list[str]) -> _Message:
-        numbers = {pid: self._sequencer.next(pid) for pid in recipients}
+        numbers = self._sequencer.next_all(recipients)
         body = envelope_json(
             event.event_type,
             data,

@@ -49,8 +49,12 @@ class Link:
     def remember(self, command_id: str, response: CommandResponseData) -> bytes:
         """Keep ``response`` as the answer to ``command_id``; returns its JSON (what the
         journal records of it too: written once)."""
+        return self.remember_json(command_id, payload_json(response))
+
+    def remember_json(self, command_id: str, body: bytes) -> bytes:
+        """``remember`` of a response given as its JSON (``payload_json``'s); returns it."""
         answers = self.recent_commands
-        body = answers[command_id] = payload_json(response)
+        answers[command_id] = body
         while len(answers) > RECENT_COMMANDS_KEPT:
             del answers[next(iter(answers))]
         return body

@@ -58,7 +58,8 @@ class StreamObserver(Protocol):
 
     def restored(self, player_id: str) -> None: ...
 
-    def stamped(self, player_id: str, seq: int, event_type: str, body: bytes) -> None: ...
+    def stamped_all(self, numbers: dict[str, int], event_type: str, body: bytes) -> None:
+        """One message (``body``) stamped for each player of ``numbers`` at their number."""
 
     def closed(self, player_id: str) -> None: ...
 
@@ -123,6 +124,15 @@ class Sequencer:
         stream.last += 1
         return stream.last
 
+    def next_all(self, player_ids: list[str]) -> dict[str, int]:
+        """``next`` for each of ``player_ids``, in order: their numbers by player."""
+        numbers: dict[str, int] = {}
+        streams = self._streams
+        for player_id in player_ids:
+            stream = streams[player_id]
+            stream.last = numbers[player_id] = stream.last + 1
+        return numbers
+
     def record(self, player_id: str, seq: int, event_type: str, body: bytes) -> None:
         """Keep ``body`` (an envelope's JSON) as message ``seq`` of the player's stream
         (shared, not copied)."""
@@ -132,19 +142,20 @@ class Sequencer:
         """``record`` of one message for each player of ``numbers``, at their number (a
         room event: one clock reading, one call, for all its recipients)."""
         now = self._clock()
-        streams, observer, limits = self._streams, self.observer, self._limits
+        streams, limits = self._streams, self._limits
+        messages, seconds, hard_cap = limits.messages, limits.seconds, limits.hard_cap
+        kept = numbers
         for player_id, seq in numbers.items():
             stream = streams.get(player_id)
             if stream is None:
+                if kept is numbers:  # rare: only those with a stream are told of
+                    kept = {p: s for p, s in numbers.items() if p in streams}
                 continue
-            if observer is not None:
-                observer.stamped(player_id, seq, event_type, body)
             history = stream.history
             history.append(seq, now, event_type, body)
-            while len(history) > limits.hard_cap or (
-                len(history) > limits.messages and now - history.first_time() > limits.seconds
-            ):
-                history.popleft()
+            history.trim(now, messages, seconds, hard_cap)
+        if self.observer is not None and kept:
+            self.observer.stamped_all(kept, event_type, body)
 
     def missed(self, player_id: str, epoch: str, after: int) -> list[Retained] | None:
         """Messages ``after + 1 .. last`` of the stream with ``epoch``, or None when they

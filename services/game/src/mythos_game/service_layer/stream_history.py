@@ -81,6 +81,30 @@ class History:
             self._base += head
             self._head = 0
 
+    def trim(self, now: float, messages: int, seconds: float, hard_cap: int) -> None:
+        """Forget the oldest entries while more than ``hard_cap`` are kept, or more than
+        ``messages`` and the oldest is more than ``seconds`` older than ``now``
+        (``HistoryLimits``): ``popleft`` in a loop, without a call per entry."""
+        seqs, times, head = self._seqs, self._times, self._head
+        kept = len(seqs) - head
+        if kept <= messages and kept <= hard_cap:
+            return  # the common case under the message limit: nothing to read
+        kinds, bodies, position = self._kinds, self._bodies, self._base + head
+        while kept > hard_cap or (kept > messages and now - times[head] > seconds):
+            del kinds[position]
+            del bodies[position]
+            position += 1
+            head += 1
+            kept -= 1
+        if head == self._head:
+            return
+        self._head = head
+        if head >= _COMPACT_AT and head * 2 >= len(seqs):
+            del seqs[:head]
+            del times[:head]
+            self._base += head
+            self._head = 0
+
     def __iter__(self) -> Iterator[HistoryEntry]:
         seqs, times, kinds, bodies, base = (
             self._seqs,

@@ -38,7 +38,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, SubmittingJournal
@@ -150,9 +150,11 @@ class StreamJournal:
         self._touched.add(player_id)
         self._restored.add(player_id)
 
-    def stamped(self, player_id: str, seq: int, event_type: str, body: bytes) -> None:
-        self._touched.add(player_id)
-        self._stamped.append((player_id, seq, event_type, body))
+    def stamped_all(self, numbers: dict[str, int], event_type: str, body: bytes) -> None:
+        self._touched.update(numbers)
+        self._stamped.extend(
+            [(player_id, seq, event_type, body) for player_id, seq in numbers.items()]
+        )
 
     def closed(self, player_id: str) -> None:
         self._touched.add(player_id)
@@ -212,15 +214,27 @@ class StreamJournal:
         messages published, when it ends, even when it raised (what it stamped is in
         the players' histories already). ``defer``: the unit does not wait for their
         confirms; ``take_settlement`` hands the wait to the delivery's consumer."""
-        token = _IN_UNIT.set(True)
-        self.touch(player_id)
+        token = self.begin(player_id)
         try:
             yield
         finally:
-            try:
-                await self.flush(delivery_id, defer=defer)
-            finally:
-                _IN_UNIT.reset(token)
+            await self.end(token, delivery_id, defer=defer)
+
+    def begin(self, player_id: str | None = None) -> Token[bool]:
+        """``unit``'s start, for a caller that holds its own context (``WorkUnits``):
+        every ``begin`` is followed by one ``end``, whatever happens between them."""
+        token = _IN_UNIT.set(True)
+        self.touch(player_id)
+        return token
+
+    async def end(
+        self, token: Token[bool], delivery_id: str | None = None, *, defer: bool = False
+    ) -> None:
+        """``unit``'s end: its record appended and its messages published (``flush``)."""
+        try:
+            await self.flush(delivery_id, defer=defer)
+        finally:
+            _IN_UNIT.reset(token)
 
     async def flush(self, delivery_id: str | None = None, *, defer: bool = False) -> None:
         """Append what the unit did so far, then publish it (also before a request that

@@ -30,13 +30,18 @@ class WorkUnits:
         messages go out. ``defer``: a delivery's unit leaves the wait for their confirms
         to the bus (``take_settlement``), so the next unit need not wait for them."""
         async with self._lock:
-            if self._journal is None:
+            journal = self._journal
+            if journal is None:
                 yield
                 await self._presence_changed(player_id)
                 return
-            async with self._journal.unit(delivery_id, player_id, defer=defer):
+            # ``journal.unit`` without a context manager of its own: one per unit is enough.
+            token = journal.begin(player_id)
+            try:
                 yield
                 await self._presence_changed(player_id)
+            finally:
+                await journal.end(token, delivery_id, defer=defer)
 
     async def _presence_changed(self, player_id: str | None) -> None:
         """The directory's deltas of what the unit changed, in its own outbox."""
