@@ -51,14 +51,13 @@ class Disconnect:
 class Outgoing:
     event_type: EventType
     audience: Audience
-    data: Payload
+    data: Payload | bytes
+    """The payload, or its JSON as the payload's model writes it (``payload_json``), when
+    the caller wrote it already."""
     room_id: str | None = None
     answers: str | None = None
     """On a ``command_response`` or ``error``: the ``delivery_id`` of the input it answers
     (the envelope's ``answers``, for the edge's route; never shown to the client)."""
-    data_json: bytes | None = None
-    """``data``'s JSON when the caller wrote it already (``payload_json``): not written
-    again."""
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,27 @@ log = logging.getLogger("mythos_game.service_layer.dispatcher")
 class Handling:
     """What one player command turned out to be, for its log line and metrics."""
 
-    command: str
-    """The canonical name of a registered command, else ``unknown``: a bounded label."""
+    command: str | None
+    """The canonical name of the command run, once resolved (``run_command``); until
+    then ``label`` finds it from ``typed``."""
     outcome: CommandOutcome = "error"
     """Stays ``error`` unless the handling reaches a verdict."""
+    typed: str = ""
+    """The command word as sent (``PlayerCommand.command``)."""
+
+    def label(self) -> str:
+        """The canonical name of a registered command, else ``unknown``: a bounded label
+        (found from what was typed only when the command was not resolved: once)."""
+        if self.command is None:
+            self.command = registered_name(self.typed)
+        return self.command
 
 
-def registered_name(command: str, args: list[str]) -> str:
+def registered_name(command: str) -> str:
     """The canonical name of what was typed if it is a registered command, alias,
-    shorthand or direction; ``unknown`` otherwise (never the typed text: unbounded)."""
-    parsed = parse(command, args)
+    shorthand or direction; ``unknown`` otherwise (never the typed text: unbounded). The
+    arguments never change which command a word names."""
+    parsed = parse(command, [])
     return UNKNOWN_COMMAND if parsed is None else parsed.spec.name
 
 
@@ -100,12 +111,13 @@ def run_command(
 def handled(handling: Handling, started: float) -> None:
     """Count the command and log its one INFO line (ids from the log context)."""
     seconds = time.perf_counter() - started
-    commands_handled(handling.command, handling.outcome).inc()
-    command_seconds(handling.command).observe(seconds)
+    command = handling.label()
+    commands_handled(command, handling.outcome).inc()
+    command_seconds(command).observe(seconds)
     log.info(
         "command handled",
         extra={
-            "command": handling.command,
+            "command": command,
             "outcome": handling.outcome,
             "duration_ms": round(seconds * 1000, 3),
         },

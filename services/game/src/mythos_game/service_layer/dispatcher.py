@@ -26,8 +26,6 @@ from mythos_contracts.accounts import AccountRevoked
 from mythos_contracts.bus import Settlement
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand
-from mythos_contracts.envelope_json import payload_json
-from mythos_contracts.events import CommandResponseData
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand
@@ -46,13 +44,13 @@ from mythos_game.domain.status import StatusLedger
 from mythos_game.domain.world import World, every_room
 from mythos_game.domain.zone_owners import ZoneOwners
 from mythos_game.service_layer.account_requests import AccountRequests
+from mythos_game.service_layer.answer_json import command_response_json
 from mythos_game.service_layer.arrivals import Arrivals
 from mythos_game.service_layer.chat_history import ChatHistory
 from mythos_game.service_layer.command_log import (
     Handling,
     audit,
     handled,
-    registered_name,
     run_command,
 )
 from mythos_game.service_layer.cross_shard_messages import CrossShardMessages
@@ -231,7 +229,7 @@ class Dispatcher:
     async def _handle_command(self, msg: AnyPlayerCommand) -> None:
         # From arrival, lock wait included: that is the latency a player sees.
         started = time.perf_counter()
-        handling = Handling(command=registered_name(msg.command, msg.args))
+        handling = Handling(None, typed=msg.command)
         with log_context(
             player_id=msg.player_id, command_id=msg.command_id, connection_id=msg.connection_id
         ):
@@ -311,12 +309,8 @@ class Dispatcher:
         for request in outcome.bans:
             if self._account_requests is not None:
                 await self._account_requests.ban(request)
-        response = CommandResponseData(
-            command=msg.command,
-            command_id=msg.command_id,
-            success=outcome.success,
-            result=outcome.text,
-        )
+        # Its JSON, once: remembered and published alike (no model: ``answer_json``).
+        response = command_response_json(msg.command, msg.command_id, outcome.success, outcome.text)
         # Those moved into another shard's room leave before anything is numbered for
         # them here; the shard they cross to answers the command if it moved its sender.
         # (Built only when someone moved: most commands move nobody.)
@@ -324,9 +318,8 @@ class Dispatcher:
         transfers = (
             [] if outcome.switch_to is not None else self._crossing.depart(moved, player, pending)
         )
-        response_json = payload_json(response)  # once: remembered and published alike
         if msg.command_id is not None and self._roster.get(player.id) is not None:
-            remembered = link.remember_json(msg.command_id, response_json)
+            remembered = link.remember_json(msg.command_id, response)
             if self._journal is not None:
                 self._journal.answered(player.id, msg.command_id, remembered)
         # A character's status_update comes after the command's other events.
@@ -341,13 +334,7 @@ class Dispatcher:
         await self._publisher.publish(
             [
                 *events,
-                Outgoing(
-                    "command_response",
-                    ToPlayer(player.id),
-                    response,
-                    answers=answers,
-                    data_json=response_json,
-                ),
+                Outgoing("command_response", ToPlayer(player.id), response, answers=answers),
                 *after,
             ]
         )

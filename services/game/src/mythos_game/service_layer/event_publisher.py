@@ -170,7 +170,7 @@ class EventPublisher:
 
     def _envelopes(self, event: Outgoing) -> list[_Routed]:
         # Once per event, whatever number of envelopes.
-        data = payload_json(event.data) if event.data_json is None else event.data_json
+        data = event.data if isinstance(event.data, bytes) else payload_json(event.data)
         audience = event.audience
         if isinstance(audience, ToPlayer):
             if not self._sequencer.has_stream(audience.player_id):

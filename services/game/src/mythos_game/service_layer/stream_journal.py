@@ -334,6 +334,7 @@ class StreamJournal:
             calls_settled=self._calls_settled,
         )
         sequencer, links, written_heads = self._sequencer, self._links, self._written_heads
+        everyone, restored, lasts = self._everyone, self._restored, record.lasts
         for player_id in sorted(self._touched):
             stream = sequencer.get(player_id)
             link = links.get(player_id)
@@ -344,15 +345,15 @@ class StreamJournal:
             session, epoch, opened_for = stream.session_id, stream.epoch, stream.opened_for
             connection, linkdead, room_bound = link.connection_id, link.linkdead, link.room_bound
             rest = (session, epoch, opened_for, connection, linkdead, room_bound)
-            if not self._everyone and written_heads.get(player_id) == rest:
+            if not everyone and written_heads.get(player_id) == rest:
                 # Only its number moved (a say heard): the number alone, a third of a
                 # room event's record. Checkpoints still write every head in full.
-                record.lasts[player_id] = stream.last
+                lasts[player_id] = stream.last
             else:
                 head = (session, epoch, opened_for, stream.last, connection, linkdead, room_bound)
                 record.heads[player_id] = head
                 written_heads[player_id] = rest
-            if player_id in self._restored:
+            if restored and player_id in restored:
                 # Continued from the previous game: the whole history goes in again.
                 record.stamped.append((player_id, 0, "", None))
                 for seq, _, kind, body in self._sequencer.aged_history(player_id):
