@@ -67,7 +67,7 @@ run-persistence: install ## Run only the persistence service (PERSISTENCE_* sett
 test: install test-tools chromium lint typecheck test-python test-client test-e2e ## Run every check and test
 
 test-fast: install test-tools $(CLIENT_BUNDLE) ## Unit and embedded-mode black-box tests: offline, in parallel (~4.5 min on 2 idle cores)
-	$(PYTEST) -n auto --dist loadfile -m "not services and not slow"
+	$(PYTEST) -n auto --dist loadfile --no-loadscope-reorder -m "not services and not slow"
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules;
 # nginx (nginx-light) is the second front door (MYTHOS_FRONT_DOOR=nginx) and serves the
@@ -101,7 +101,7 @@ typecheck: ## mypy: strict on the contract package, the default checks on every 
 # In parallel like test-fast: each test's vhost, databases, data folder and port block are
 # its own (conftest.py, tests/conftest.py), so two workers never share one.
 test-python: install $(CLIENT_BUNDLE) ## pytest: units, real RabbitMQ/PostgreSQL integration, black-box system tests, in parallel (~18 min on an idle 2-core machine)
-	$(PYTEST) -n auto --dist loadfile
+	$(PYTEST) -n auto --dist loadfile --no-loadscope-reorder
 
 test-client: ## Client unit tests (Vitest) and type check
 	$(NPM) test

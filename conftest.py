@@ -46,10 +46,32 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``services`` every test that asks for RabbitMQ or PostgreSQL through these
     fixtures, so ``make test-fast`` (``-m "not services"``) runs exactly what needs
-    neither. Fixtures that choose a backend by parameter mark that parameter instead."""
+    neither. Fixtures that choose a backend by parameter mark that parameter instead.
+    Then put the longest files first (see ``_longest_first``)."""
     for item in items:
         if {"rabbitmq", "postgres"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.services)
+    items[:] = _longest_first(items)
+
+
+# A test that starts a whole system (tests/conftest.py) takes tens of seconds, a chaos
+# run over a minute; most others take well under one.
+_SYSTEM_FIXTURES = {"start_system", "shared_system"}
+
+
+def _longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The files whose tests start whole systems first, most such tests first, then the
+    rest in their order. pytest-xdist's ``--dist loadfile`` hands a worker one file at a
+    time in this order (the Makefile turns off its own reordering by test count, which
+    put these few-test, long files last): the short files then fill in the end of the
+    run on every worker, instead of one long file running on while the others idle."""
+    weight: dict[str, int] = {}
+    for item in items:
+        path = str(item.path)
+        starts = bool(_SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())))
+        weight[path] = weight.get(path, 0) + starts
+    order = {path: rank for rank, path in enumerate(weight)}
+    return sorted(items, key=lambda item: (-weight[str(item.path)], order[str(item.path)]))
 
 
 def _unavailable(what: str, why: str) -> None:
