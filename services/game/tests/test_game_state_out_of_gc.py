@@ -6,6 +6,7 @@ objects a collection would visit, never timed."""
 from __future__ import annotations
 
 import gc
+import sys
 
 import pytest
 from mythos_contracts.events import CommandResponseData
@@ -56,6 +57,22 @@ def test_a_full_history_gives_the_collector_nothing_more_to_visit() -> None:
     full = History((seq, 0.0, "chat_message", b"x" * 40) for seq in range(5000))
     gc.collect()
     assert visits(full) == visits(small) < 10  # a deque of them: one per entry, each time
+
+
+def test_a_churning_history_costs_a_dict_and_arrays_not_a_dict_per_field() -> None:
+    # 600 entries: a player's last 120 s at 500 say/s in rooms of 10. Once the history
+    # drops as fast as it takes, CPython sizes a dict for three times its entries.
+    history = History()
+    kinds = ("chat_message", "command_response", "room_update")
+    for seq in range(1, 4 * 600 + 1):
+        history.append(seq, float(seq), kinds[seq % 3], b"body")
+        if len(history) > 600:
+            history.popleft()
+    held = [o for o in gc.get_referents(history) if not isinstance(o, type)]
+    assert sum(isinstance(o, dict) for o in held) == 1  # the bodies; the types are codes
+    bytes_held = sum(sys.getsizeof(o) for o in held)
+    assert bytes_held < 64 * 1024, bytes_held  # two churned dicts alone were 74 KB
+    assert [kind for _, _, kind, _ in history][:3] == [kinds[1801 % 3], kinds[1802 % 3], kinds[0]]
 
 
 def test_answers_to_recent_commands_are_bytes_in_an_untracked_dict() -> None:
