@@ -4,7 +4,11 @@ aio-pika registers the consumer, so its robust channel re-declares the queue and
 restarts the consumer after a reconnect. Deliveries then skip aio-pika's message object
 and its task: the aiormq channel hands each one straight to the inbox (the first
 deliveries after a (re)start go through aio-pika once, which installs the direct route
-on that channel).
+on that channel). aiormq's channel reader makes a task per delivery to call a consumer;
+the direct route puts the delivery in the inbox from the reader itself instead, when
+every earlier delivery of the channel is in the inbox already (a channel numbers its
+deliveries 1, 2, 3...): else, while the first ones still go through aio-pika's tasks,
+it takes a task as aiormq would, so nothing overtakes them.
 
 Acks: a delivery's handler has finished before the next one starts, and a channel's
 delivery tags grow in delivery order, so one ``basic.ack`` with ``multiple`` set covers
@@ -42,6 +46,13 @@ from mythos_contracts.ops.metrics import BUS_DELIVERED
 
 log = logging.getLogger(__name__)
 
+_INLINE = "_mythos_reads_inline"
+"""Set on an aiormq channel whose reader puts direct deliveries in the inbox itself."""
+# aiormq 7.2.4's channel: its handler of a basic.deliver (replaced on the instance: its
+# reader looks it up per frame) and its private reader of the content header.
+_ON_DELIVER = "_on_deliver_frame"
+_READ_HEADER = "_Channel__get_content_header"
+
 
 class Arrived(NamedTuple):
     channel: AbstractChannel
@@ -66,6 +77,8 @@ class QueueConsumer:
         self._unacked = 0
         self._ack_scheduled = False
         self._ack_blocked: asyncio.Task[None] | None = None
+        self._last_put: tuple[AbstractChannel, int] | None = None
+        """The channel and tag of the delivery put in the inbox last."""
         self._settlements: InOrderSettlements[tuple[AbstractChannel, int]] = InOrderSettlements(
             self._settled, self._settlement_failed
         )
@@ -88,7 +101,8 @@ class QueueConsumer:
         tag = message.consumer_tag or self.tag
         if tag in channel.consumers:  # not if it was cancelled meanwhile
             channel.consumers[tag] = self._direct
-        self.inbox.put_nowait(
+            self._read_inline(channel)
+        self._put(
             Arrived(
                 channel,
                 message.delivery_tag or 0,
@@ -105,9 +119,12 @@ class QueueConsumer:
         )
 
     async def _direct(self, message: DeliveredMessage) -> None:
+        self._arrived(message)
+
+    def _arrived(self, message: DeliveredMessage) -> None:
         properties = message.header.properties
         frame: Any = message.delivery
-        self.inbox.put_nowait(
+        self._put(
             Arrived(
                 message.channel,
                 frame.delivery_tag,
@@ -122,6 +139,38 @@ class QueueConsumer:
                 ),
             )
         )
+
+    def _put(self, arrived: Arrived) -> None:
+        self._last_put = (arrived.channel, arrived.tag)
+        self.inbox.put_nowait(arrived)
+
+    def _read_inline(self, channel: aiormq.Channel) -> None:
+        """Have ``channel``'s reader call the direct route without a task (module doc)."""
+        if getattr(channel, _INLINE, False):
+            return
+        read_header = getattr(channel, _READ_HEADER)
+        read_content = channel._read_content
+        consumers = channel.consumers
+        direct = self._direct
+
+        async def on_deliver_frame(frame: spec.Basic.Deliver) -> None:
+            # aiormq's Channel._on_deliver_frame, but for the inline put.
+            header = await read_header()
+            message = await read_content(frame, header)
+            if frame.consumer_tag is None:
+                log.warning("Frame %r has no consumer tag", frame)
+                return
+            consumer = consumers.get(frame.consumer_tag)
+            if consumer is None:
+                return
+            if consumer == direct and self._last_put == (channel, (frame.delivery_tag or 0) - 1):
+                self._arrived(message)
+                return
+            task = channel.create_task(consumer(message))
+            task.add_done_callback(channel._on_consumer_done)
+
+        setattr(channel, _ON_DELIVER, on_deliver_frame)
+        setattr(channel, _INLINE, True)
 
     async def _work(self) -> None:
         try:
