@@ -148,6 +148,11 @@ class QueueConsumer:
         """Have ``channel``'s reader call the direct route without a task (module doc)."""
         if getattr(channel, _INLINE, False):
             return
+        if not all(hasattr(channel, name) for name in (_READ_HEADER, _ON_DELIVER, "_read_content")):
+            # Another aiormq than the one pinned: its own task per delivery, as before.
+            log.warning("aiormq's channel is not the one expected: deliveries go by task")
+            setattr(channel, _INLINE, True)
+            return
         read_header = getattr(channel, _READ_HEADER)
         read_content = channel._read_content
         consumers = channel.consumers
