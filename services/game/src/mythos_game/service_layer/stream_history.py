@@ -110,9 +110,8 @@ class History:
         kept = len(seqs) - head
         if kept <= messages and kept <= hard_cap:
             return  # the common case under the message limit: nothing to read
-        kinds, bodies, position = self._kinds, self._bodies, self._base + head
+        bodies, position = self._bodies, self._base + head
         while kept > hard_cap or (kept > messages and now - times[head] > seconds):
-            del kinds[position]
             del bodies[position]
             position += 1
             head += 1
@@ -123,6 +122,7 @@ class History:
         if head >= _COMPACT_AT and head * 2 >= len(seqs):
             del seqs[:head]
             del times[:head]
+            del self._kinds[:head]
             self._base += head
             self._head = 0
 
