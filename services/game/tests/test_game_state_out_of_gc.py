@@ -52,27 +52,58 @@ def test_a_history_keeps_order_drops_from_the_front_and_compacts() -> None:
         history.first_seq()
 
 
-def test_a_full_history_gives_the_collector_nothing_more_to_visit() -> None:
+def test_a_full_history_gives_the_collector_one_read_per_chunk_of_bodies() -> None:
     small = History((seq, 0.0, "chat_message", b"x" * 40) for seq in range(10))
     full = History((seq, 0.0, "chat_message", b"x" * 40) for seq in range(5000))
     gc.collect()
-    assert visits(full) == visits(small) < 10  # a deque of them: one per entry, each time
+    assert visits(small) < 10
+    # A deque of entries: 5,000 reads and more; a tuple of bodies per 32 entries: 156.
+    assert visits(full) - visits(small) <= 5000 // 32
 
 
-def test_a_churning_history_costs_a_dict_and_arrays_not_a_dict_per_field() -> None:
-    # 600 entries: a player's last 120 s at 500 say/s in rooms of 10. Once the history
-    # drops as fast as it takes, CPython sizes a dict for three times its entries.
+def _held(history: History) -> list[object]:
+    """Every object reachable from ``history`` but the types and the bodies' bytes."""
+    held, todo, seen = [], [history], {id(history)}
+    while todo:
+        for referent in gc.get_referents(todo.pop()):
+            if isinstance(referent, type) or id(referent) in seen:
+                continue
+            seen.add(id(referent))
+            if not isinstance(referent, bytes):
+                held.append(referent)
+                todo.append(referent)
+    return held
+
+
+def test_a_churning_history_costs_arrays_and_chunks_not_a_dict() -> None:
+    # 600 entries: a player's last 120 s at 500 say/s in rooms of 10. A dict of bodies
+    # keyed by position (about 100 bytes an entry, three times its entries once it
+    # churns) is what this replaced.
     history = History()
     kinds = ("chat_message", "command_response", "room_update")
     for seq in range(1, 4 * 600 + 1):
-        history.append(seq, float(seq), kinds[seq % 3], b"body")
+        history.append(seq, float(seq), kinds[seq % 3], b"body %d" % seq)
         if len(history) > 600:
             history.popleft()
-    held = [o for o in gc.get_referents(history) if not isinstance(o, type)]
-    assert sum(isinstance(o, dict) for o in held) == 1  # the bodies; the types are codes
+    held = _held(history)
+    (filling,) = [o for o in held if isinstance(o, dict)]  # the newest chunk only
+    assert len(filling) < 32 and not gc.is_tracked(filling)
     bytes_held = sum(sys.getsizeof(o) for o in held)
-    assert bytes_held < 64 * 1024, bytes_held  # two churned dicts alone were 74 KB
+    assert bytes_held < 32 * 1024, bytes_held  # the dict alone was 37 KB, its int keys 17
     assert [kind for _, _, kind, _ in history][:3] == [kinds[1801 % 3], kinds[1802 % 3], kinds[0]]
+    assert [body for _, _, _, body in history][-1] == b"body 2400"
+
+
+@pytest.mark.parametrize("kept", [0, 1, 31, 32, 33, 100])
+def test_dropped_bodies_are_freed_but_for_the_rest_of_their_chunk(kept: int) -> None:
+    history = History()
+    for seq in range(1, 1001):
+        history.append(seq, float(seq), "chat_message", b"m%d" % seq)
+        while len(history) > kept:
+            history.popleft()
+    bodies = [o for o in gc.get_referents(*_held(history)) if isinstance(o, bytes)]
+    assert len(bodies) - kept < 32
+    assert [body for _, _, _, body in history] == [b"m%d" % s for s in range(1001 - kept, 1001)]
 
 
 def test_answers_to_recent_commands_are_bytes_in_an_untracked_dict() -> None:

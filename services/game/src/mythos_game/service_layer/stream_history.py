@@ -1,4 +1,4 @@
-"""One player's retained messages, kept where the garbage collector never looks.
+"""One player's retained messages, kept where the garbage collector hardly looks.
 
 A full collection walks every container the collector tracks, and every item each one
 holds, untracked items included: a ``deque`` of ``(seq, time, type, bytes)`` tuples
@@ -9,15 +9,18 @@ tens of milliseconds, during which nothing else ran.
 
 So the numbers, times and event types live in three ``array``s (C integers and doubles,
 nothing for the collector to walk; an event type as its code in a table of this
-process) and the bodies in a dict keyed by the entry's position, whose keys and values
-are only ints and bytes: CPython never tracks such a dict. The collector sees four
-objects per player, whatever the history.
+process), and the bodies in tuples of ``_CHUNK``: a full chunk is sealed into a tuple,
+which the collector stops tracking at its next pass (a tuple of bytes holds nothing it
+could free), so it reads one pointer per chunk, not one per entry.
 
-Memory: once a history drops entries as fast as it takes them, CPython sizes a dict for
-about three times its entries (deleted ones leave room that only a resize gives back),
-so each dict costs twice what it did while the history was filling: with 600 entries,
-18.5 KB while filling and 37 KB from then on. One dict per player, not two (the types
-were a second), halves both that cost and that step.
+Memory: a body costs its tuple slot (8 bytes) besides the bytes themselves, which the
+recipients of a room event share. Keyed by position in a dict, as they were, each cost
+a dict slot and an int key (about 100 bytes), and once the history dropped entries as
+fast as it took them CPython sized the dict for three times its entries: a step of
+RSS minutes after the histories filled. Chunks are the same size (one pymalloc size
+class) and are freed whole, so a churning history's memory stays flat. The price: a
+dropped body lives on until the rest of its chunk is dropped (at most ``_CHUNK - 1``
+per player).
 """
 
 from __future__ import annotations
@@ -41,15 +44,23 @@ def _code(kind: str) -> int:
     return code
 
 
+_CHUNK = 32
+"""Bodies per sealed tuple: 296 bytes each, within pymalloc's small objects."""
+
 _COMPACT_AT = 64
-"""Dropped entries left at the front of the arrays before they are cut off (and at
-least half the arrays): amortised, one copy per entry."""
+"""Dropped entries left at the front of the arrays before they are cut off: each cut
+moves the kept entries (18 bytes each), so a full 600-entry history moves about 170
+bytes per entry taken. Waiting for half the arrays instead (one copy per entry) let
+them grow to twice the kept entries, filling for a second window after the first."""
 
 
 class History:
-    """Entries oldest first: ``append`` at the end, ``popleft`` at the front."""
+    """Entries oldest first: ``append`` at the end, ``popleft`` at the front.
 
-    __slots__ = ("_base", "_bodies", "_head", "_kinds", "_seqs", "_times")
+    Positions count every entry this history ever took: the arrays' index 0 is
+    position ``_base``, the first sealed chunk's first body position ``_chunk_base``."""
+
+    __slots__ = ("_base", "_chunk_base", "_head", "_kinds", "_open", "_sealed", "_seqs", "_times")
 
     def __init__(self, entries: Iterable[HistoryEntry] = ()) -> None:
         self._seqs = array("q")
@@ -59,9 +70,13 @@ class History:
         self._head = 0
         """Index in the arrays of the oldest entry still kept."""
         self._base = 0
-        """The position of the arrays' index 0: an entry's key in ``_bodies`` is its
-        position, which no other entry of this history ever has."""
-        self._bodies: dict[int, bytes] = {}
+        self._chunk_base = 0
+        self._sealed: list[tuple[bytes, ...]] = []
+        """Full chunks of bodies, oldest first; none wholly dropped."""
+        self._open: dict[int, bytes] = {}
+        """The bodies after the sealed chunks (fewer than ``_CHUNK``), by slot: a dict
+        of small ints and bytes, which CPython never tracks (a list would be read
+        through at every collection)."""
         for seq, at, kind, body in entries:
             self.append(seq, at, kind, body)
 
@@ -72,11 +87,15 @@ class History:
         return len(self._seqs) > self._head
 
     def append(self, seq: int, at: float, kind: str, body: bytes) -> None:
-        position = self._base + len(self._seqs)
         self._seqs.append(seq)
         self._times.append(at)
         self._kinds.append(_code(kind))
-        self._bodies[position] = body
+        filling = self._open
+        slot = len(filling)
+        filling[slot] = body
+        if slot == _CHUNK - 1:
+            self._sealed.append(tuple(filling.values()))
+            filling.clear()
 
     def first_seq(self) -> int:
         """The oldest entry's number (raises IndexError when empty)."""
@@ -91,16 +110,7 @@ class History:
     def popleft(self) -> None:
         """Forget the oldest entry."""
         self._check_not_empty()
-        position = self._base + self._head
-        del self._bodies[position]
-        self._head += 1
-        head = self._head
-        if head >= _COMPACT_AT and head * 2 >= len(self._seqs):
-            del self._seqs[:head]
-            del self._times[:head]
-            del self._kinds[:head]
-            self._base += head
-            self._head = 0
+        self._drop_to(self._head + 1)
 
     def trim(self, now: float, messages: int, seconds: float, hard_cap: int) -> None:
         """Forget the oldest entries while more than ``hard_cap`` are kept, or more than
@@ -110,32 +120,36 @@ class History:
         kept = len(seqs) - head
         if kept <= messages and kept <= hard_cap:
             return  # the common case under the message limit: nothing to read
-        bodies, position = self._bodies, self._base + head
         while kept > hard_cap or (kept > messages and now - times[head] > seconds):
-            del bodies[position]
-            position += 1
             head += 1
             kept -= 1
-        if head == self._head:
-            return
+        if head != self._head:
+            self._drop_to(head)
+
+    def _drop_to(self, head: int) -> None:
+        """Entries before arrays index ``head`` are dropped: free the chunks they fill
+        and cut the arrays once enough of them is dropped."""
         self._head = head
-        if head >= _COMPACT_AT and head * 2 >= len(seqs):
+        chunks = (self._base + head - self._chunk_base) // _CHUNK
+        if chunks:
+            del self._sealed[:chunks]
+            self._chunk_base += chunks * _CHUNK
+        seqs = self._seqs
+        if head >= _COMPACT_AT:
             del seqs[:head]
-            del times[:head]
+            del self._times[:head]
             del self._kinds[:head]
             self._base += head
             self._head = 0
 
     def __iter__(self) -> Iterator[HistoryEntry]:
-        seqs, times, kinds, bodies, base = (
-            self._seqs,
-            self._times,
-            self._kinds,
-            self._bodies,
-            self._base,
-        )
+        seqs, times, kinds = self._seqs, self._times, self._kinds
+        sealed, filling = self._sealed, self._open
+        offset = self._base - self._chunk_base
         for index in range(self._head, len(seqs)):
-            yield seqs[index], times[index], _KINDS[kinds[index]], bodies[base + index]
+            chunk, slot = divmod(offset + index, _CHUNK)
+            body = sealed[chunk][slot] if chunk < len(sealed) else filling[slot]
+            yield seqs[index], times[index], _KINDS[kinds[index]], body
 
     def after(self, seq: int) -> list[tuple[int, str, bytes]]:
         """``(seq, event type, body)`` of every entry numbered above ``seq``, in order."""
