@@ -16,6 +16,7 @@ from mythos_contracts.ops.log_lines import (
     REDACTED,
     JsonLogFormatter,
     TextLogFormatter,
+    current_log_context,
     log_context,
     redact,
 )
@@ -59,6 +60,17 @@ def test_a_line_is_one_json_object_with_service_and_correlation_ids() -> None:
     assert (inside["player_id"], inside["command_id"]) == ("p1", "c-9")
     assert (inside["command"], inside["duration_ms"]) == ("say", 1.5)
     assert "player_id" not in outside
+
+
+def test_context_ids_nest_skip_none_and_are_restored_after_an_error() -> None:
+    with log_context(player_id="p1", connection_id=None):
+        assert current_log_context() == {"player_id": "p1"}
+        with pytest.raises(RuntimeError):
+            with log_context(player_id="p2", command_id="c-1"):
+                assert current_log_context() == {"player_id": "p2", "command_id": "c-1"}
+                raise RuntimeError
+        assert current_log_context() == {"player_id": "p1"}
+    assert current_log_context() == {}
 
 
 async def test_context_ids_belong_to_their_own_task() -> None:
