@@ -260,6 +260,12 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: LogFormat = "js
     # stack to find out for every record (the logging HOWTO's "Optimization": a few
     # microseconds a line; ``funcName``, ``lineno`` and ``pathname`` read as unknown).
     logging._srcfile = None
+    # Nor which thread or process: no line says either, and a record would otherwise ask
+    # for both every time (the same table: ``logThreads``, ``logProcesses``,
+    # ``logMultiprocessing``; the record's ``thread``, ``process`` and their names None).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = TurnBufferedHandler(sys.stdout)
     handler.setFormatter(JsonLogFormatter(service) if fmt == "json" else TextLogFormatter(service))
     root = logging.getLogger()
