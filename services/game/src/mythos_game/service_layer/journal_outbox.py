@@ -4,17 +4,18 @@ continuing from the journal (``journal_start``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
+from typing import Any
 
 from mythos_contracts.bus import Bus
 
 from mythos_game.service_layer.journal_records import OutboxEntry
 
 
-def sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
+def sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Coroutine[Any, Any, None]]:
     """The publishes of ``outbox``, in order: runs of plain messages to one exchange go
     together (pipelined, their confirms awaited together), the others one by one."""
-    out: list[Awaitable[None]] = []
+    out: list[Coroutine[Any, Any, None]] = []
     run: list[OutboxEntry] = []
 
     def end_run() -> None:
@@ -49,7 +50,7 @@ def sends(bus: Bus, outbox: Sequence[OutboxEntry]) -> list[Awaitable[None]]:
     return out
 
 
-async def in_turn(publishes: list[Awaitable[None]]) -> None:
+async def in_turn(publishes: Sequence[Awaitable[None]]) -> None:
     """Each publish once the one before it is confirmed."""
     for publishing in publishes:
         await publishing

@@ -36,9 +36,10 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
+from typing import Any
 
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import Journal, SubmittingJournal
@@ -278,17 +279,22 @@ class StreamJournal:
         """Wait until every unit so far is confirmed."""
         await self._in_flight.settled()
 
-    def _submit(self, record: Record, sends: list[Awaitable[None]]) -> Awaitable[None]:
+    def _submit(self, record: Record, sends: list[Coroutine[Any, Any, None]]) -> Awaitable[None]:
         """Queue the record, then its messages, behind every earlier unit's (the record
         at once where the journal can, and each task reaches its pipeline before it
         first suspends, and tasks start in the order they are made); returns the wait
         for their confirms."""
-        # A journal's ``submit`` gives a future already: only a coroutine needs a task.
-        parts: list[asyncio.Future[None]] = [asyncio.ensure_future(self._append(encode(record)))]
+        # A journal's ``submit`` gives a future already: only a coroutine needs a task,
+        # made by the loop itself (``ensure_future``'s checks cost about as much again).
+        loop = asyncio.get_running_loop()
+        appending = self._append(encode(record))
+        parts: list[asyncio.Future[None]] = [
+            appending if isinstance(appending, asyncio.Future) else asyncio.ensure_future(appending)
+        ]
         if len(sends) == 1:
-            parts.append(asyncio.ensure_future(sends[0]))
+            parts.append(loop.create_task(sends[0]))
         elif sends:
-            parts.append(asyncio.ensure_future(in_turn(sends)))
+            parts.append(loop.create_task(in_turn(sends)))
         return self._in_flight.add(record.number, parts)
 
     async def _confirmed(self, sending: Awaitable[None]) -> None:
