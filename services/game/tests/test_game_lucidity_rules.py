@@ -6,11 +6,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from mythos_contracts.events import StatusUpdateData
+from mythos_contracts.events import ChatMessageData, StatusUpdateData
 from mythos_game.domain import distortion, hallucinations, lucidity
 from mythos_game.domain.characters import Character, standard_investigator
 from mythos_game.domain.npcs import Horror
+from mythos_game.domain.outgoing import ToPlayer, ToRoom
+from mythos_game.domain.roster import Player, Roster
 from mythos_game.domain.status import StatusLedger
+from mythos_game.domain.world import World
 
 
 def _ada(lcd: int = 100) -> Character:
@@ -203,6 +206,47 @@ def test_receiver_effects_by_tier_and_mode() -> None:
         distortion.receiver_effect("fractured", rng, "on") is not None for _ in range(4000)
     )
     assert 0.27 < muffled / 4000 < 0.33
+
+
+def test_only_the_bending_tiers_roll_for_a_line_they_hear() -> None:
+    for tier in ("lucid", "uneasy", "fractured", "deranged", "catatonic"):
+        rng = random.Random(5)
+        always = distortion.receiver_effect(tier, rng, "always")
+        distortion.receiver_effect(tier, rng, "on")
+        drew = rng.getstate() != random.Random(5).getstate()
+        assert (always is not None) == drew == (tier in distortion.BENDING_TIERS), tier
+
+
+def test_a_room_hears_a_line_rolled_listener_by_listener_in_id_order() -> None:
+    """Whatever the tiers around them, each troubled listener draws once, in id order."""
+    lucidities = {"p-e": 30, "p-a": 100, "p-d": 10, "p-c": 55, "p-b": 25, "p-f": 0}
+    players = {pid: Player(pid, pid.upper(), "hall", 1) for pid in lucidities}
+    roster = Roster()
+    for pid, player in players.items():
+        player.character.lucidity = lucidities[pid]
+        roster.add(player)
+    audience = ToRoom("hall", frozenset({"p-a"}))
+    for seed in range(40):
+        spoken = distortion.speak(
+            "say", players["p-a"], "one two", "A says: ", random.Random(0), "on"
+        )
+        events = distortion.deliver(
+            spoken, audience, World({}, "hall"), roster, random.Random(seed), "on"
+        )
+        expected: list[tuple[str, str]] = []
+        draws = random.Random(seed)
+        for pid in sorted(set(players) - {"p-a"}):  # as rolling every listener would draw
+            effect = distortion.receiver_effect(players[pid].character.tier, draws, "on")
+            if effect is not None:
+                expected.append((pid, effect))
+        *own, shared = events
+        heard = [
+            (e.audience.player_id, e.data.distortion[-1])
+            for e in own
+            if isinstance(e.audience, ToPlayer) and isinstance(e.data, ChatMessageData)
+        ]
+        assert (heard, len(own)) == (expected, len(expected))
+        assert shared.audience == ToRoom("hall", frozenset({"p-a", *(p for p, _ in expected)}))
 
 
 def test_hallucinations_by_tier_trigger_and_period() -> None:

@@ -63,6 +63,11 @@ def sender_effects(
     return []
 
 
+BENDING_TIERS: frozenset[Tier] = frozenset({"fractured", "deranged"})
+"""The tiers of the listeners who may bend a line: ``receiver_effect`` rolls (draws from
+``rng``) for no other."""
+
+
 def receiver_effect(tier: Tier, rng: random.Random, mode: RandomEffects) -> Distortion | None:
     """What a listener in ``tier`` does to one line: ``muffled`` or ``scrambled``."""
     if tier == "fractured" and fires(MUFFLE_CHANCE, rng, mode):
@@ -158,7 +163,10 @@ def deliver(
     shared copy for the rest."""
     own: list[Outgoing] = []
     bent: set[str] = set()
-    for listener in sorted(recipients(world, roster, audience), key=lambda p: p.id):
+    # Only those who may bend it roll, in the same order and with the same draws as if
+    # everyone did: a room of clear minds is neither sorted nor rolled for.
+    troubled = [p for p in recipients(world, roster, audience) if p.character.tier in BENDING_TIERS]
+    for listener in sorted(troubled, key=lambda p: p.id) if troubled else ():
         effect = receiver_effect(listener.character.tier, rng, mode)
         if effect is None:
             continue
