@@ -8,7 +8,8 @@ one ``ServerMessage`` per local recipient with that recipient's own number.
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -31,9 +32,30 @@ SINGLE_SHARD = DEFAULT_SHARD
 """The one shard while a single game holds the whole world (docs/design/shards.md)."""
 
 
+def _fresh_delivery_ids() -> None:
+    # 80 random bits drawn once per process (and again in a forked child, which would
+    # otherwise repeat its parent's ids), then a counter: a uuid4 per id cost a
+    # getrandom system call and about 1.5 µs on the edge's path of every command.
+    global _ID_PREFIX, _ID_COUNTER
+    _ID_PREFIX = os.urandom(10).hex()
+    _ID_COUNTER = itertools.count()
+
+
+_ID_PREFIX = ""
+_ID_COUNTER = itertools.count()
+_fresh_delivery_ids()
+os.register_at_fork(after_in_child=_fresh_delivery_ids)
+
+
 def new_delivery_id() -> str:
-    """A fresh ``delivery_id``: the identity of one message an edge sends to the game."""
-    return uuid.uuid4().hex
+    """A fresh ``delivery_id``: the identity of one message an edge sends to the game.
+
+    32 lowercase hex characters, like a uuid4's: a random prefix of the process, then a
+    counter, so the ids one process makes are distinct and sort in the order they were
+    made, and two processes' ids differ unless their 80-bit prefixes meet (the counter
+    grows past 12 digits only after 2**48 ids, which the 64-character limit still takes).
+    """
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):012x}"
 
 
 class ClientCommand(BaseModel):
