@@ -27,7 +27,7 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import ChannelInvalidStateError
 
-from mythos_contracts.bus import amqp_reader
+from mythos_contracts.bus import amqp_reader, amqp_writer
 from mythos_contracts.bus.amqp_consumer import QueueConsumer
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline
 from mythos_contracts.bus.amqp_retry import RetryingPublisher
@@ -39,8 +39,10 @@ from mythos_contracts.routing import reply_queue
 
 __all__ = ["AmqpBus", "QueueType", "declare_topology", "single_active_arguments"]
 
-# Frames are read with fewer awaits and the hot ones without pamqp (amqp_reader).
+# Frames are read with fewer awaits and the hot ones without pamqp (amqp_reader), and
+# what waits in a connection's write queue leaves in one socket write (amqp_writer).
 amqp_reader.install()
+amqp_writer.install()
 
 RECONNECT_SECONDS = 1.0
 MAX_HEARTBEAT_SECONDS = 65534
