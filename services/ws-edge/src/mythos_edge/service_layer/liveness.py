@@ -8,7 +8,7 @@ import logging
 import time
 
 from mythos_contracts.bus import Bus, Delivery
-from mythos_contracts.envelope import EdgeHeartbeat, HeldConnection
+from mythos_contracts.heartbeat_wire import edge_heartbeat_json
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import COMMANDS_EXCHANGE, edge_key
 
@@ -46,22 +46,23 @@ class Liveness:
             await asyncio.sleep(self._heartbeat_seconds)
 
     def _beat(self) -> bytes:
-        beat = EdgeHeartbeat(
-            edge_id=self._edge_id,
-            connections=[
-                HeldConnection(
-                    player_id=c.player_id,
-                    player_name=c.name,
-                    player_role=c.role,
-                    connection_id=c.connection_id,
-                    epoch=c.epoch,
-                    delivered=None if c.epoch is None else max(0, c.expected - 1),
-                )
+        # Plain dicts, not a model per connection: this runs for every connection the
+        # edge holds, every few seconds (``heartbeat_wire``).
+        return edge_heartbeat_json(
+            self._edge_id,
+            [
+                {
+                    "player_id": c.player_id,
+                    "player_name": c.name,
+                    "player_role": c.role,
+                    "connection_id": c.connection_id,
+                    "epoch": c.epoch,
+                    "delivered": None if c.epoch is None else max(0, c.expected - 1),
+                }
                 for c in self._registry.all()
                 if c.live
             ],
         )
-        return beat.model_dump_json().encode()
 
     async def heartbeat(self) -> None:
         """The game adopts any connection listed here that it does not know (after its restart)."""
