@@ -60,12 +60,29 @@ class Arrived(NamedTuple):
     delivery: Delivery
 
 
+class _Inbox(asyncio.Queue[Arrived]):
+    """An ``asyncio.Queue`` bound to its loop when made: the queue's own ``_get_loop``
+    asks asyncio for the running loop, a getpid system call (CPython 3.11), each time
+    the worker waits for a delivery."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._bound = loop
+
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._bound
+
+
 class QueueConsumer:
+    """Made in the loop it consumes in (it holds it: ``asyncio.get_running_loop()`` makes
+    a getpid system call each time, and acks and waits come per delivery)."""
+
     def __init__(self, name: str, queue: AbstractRobustQueue, handler: Handler) -> None:
         self.name = name
         self.queue = queue
         self.handler = handler
-        self.inbox: asyncio.Queue[Arrived] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self.inbox: asyncio.Queue[Arrived] = _Inbox(self._loop)
         self.tag = ""
         self.worker: asyncio.Task[None] | None = None
         self.busy = False
@@ -238,7 +255,7 @@ class QueueConsumer:
         self._unacked += 1
         if not self._ack_scheduled:
             self._ack_scheduled = True
-            asyncio.get_running_loop().call_soon(self._ack_soon)
+            self._loop.call_soon(self._ack_soon)
 
     def _take_ack(self) -> tuple[aiormq.Channel, ChannelFrame, int] | None:
         if not self._unacked or self._unacked_channel is None:
@@ -263,9 +280,7 @@ class QueueConsumer:
         try:
             channel.write_queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self._ack_blocked = asyncio.get_running_loop().create_task(
-                self._ack_when_room(channel, frame, count)
-            )
+            self._ack_blocked = self._loop.create_task(self._ack_when_room(channel, frame, count))
         else:
             self._acked.inc(count)
 
@@ -281,7 +296,7 @@ class QueueConsumer:
             self._ack_blocked = None
             if self._unacked and not self._ack_scheduled:
                 self._ack_scheduled = True
-                asyncio.get_running_loop().call_soon(self._ack_soon)
+                self._loop.call_soon(self._ack_soon)
 
     async def _ack_now(self) -> None:
         """Write the ack of what was handled before going on (a reject, a stop)."""

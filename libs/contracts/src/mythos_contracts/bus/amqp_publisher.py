@@ -48,11 +48,16 @@ class ConfirmingPipeline:
         self._scheduled = False
         self._blocked: asyncio.Task[None] | None = None
         self._watched: Channel | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The running loop, asked for once: ``asyncio.get_running_loop()`` makes a getpid
+        system call each time (CPython 3.11 checks for a fork), and this runs per publish."""
 
     def submit(self, messages: Sequence[Outgoing]) -> list[asyncio.Future[object]]:
         """Queue ``messages`` for this turn's write; one confirm future each (an
         exception if the broker refused it or the channel closed before its confirm)."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[object]] = []
         for message in messages:
             future = loop.create_future()
@@ -60,10 +65,10 @@ class ConfirmingPipeline:
             self._buffer.append((message, future))
         if not self._scheduled and self._blocked is None:
             self._scheduled = True
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush, loop)
         return futures
 
-    def _flush(self) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._scheduled = False
         if self._blocked is not None:
             return  # the blocked write takes the buffer once there is room
@@ -81,9 +86,7 @@ class ConfirmingPipeline:
         except asyncio.QueueFull:
             # The connection's writer is behind (its queue holds a few frames): wait for
             # room, keeping everything published meanwhile behind this frame.
-            self._blocked = asyncio.get_running_loop().create_task(
-                self._write_when_room(channel, frame, batch)
-            )
+            self._blocked = loop.create_task(self._write_when_room(channel, frame, batch))
 
     async def _write_when_room(
         self,
@@ -108,7 +111,8 @@ class ConfirmingPipeline:
             self._blocked = None
             if self._buffer and not self._scheduled:
                 self._scheduled = True
-                asyncio.get_running_loop().call_soon(self._flush)
+                loop = asyncio.get_running_loop()
+                loop.call_soon(self._flush, loop)
 
     def _prepare(
         self, channel: Channel, batch: list[tuple[Outgoing, asyncio.Future[object]]]

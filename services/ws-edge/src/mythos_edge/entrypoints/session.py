@@ -61,6 +61,7 @@ class Session:
         "_gone",
         "_ids",
         "_inbox",
+        "_loop",
         "_opened",
         "_paused",
         "_reading",
@@ -88,6 +89,9 @@ class Session:
         # The log context bound by the endpoint (connection and player ids): every task
         # of this session runs in it, whichever callback starts it.
         self._context = contextvars.copy_context()
+        # Held: asyncio.get_running_loop() makes a getpid system call each time (CPython
+        # 3.11 checks for a fork), and every burst of a client's messages starts a task.
+        self._loop = asyncio.get_running_loop()
         self._inbox: deque[str | bytes] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._paused = False
@@ -114,7 +118,7 @@ class Session:
             # A socket lost meanwhile ends only now: the game hears of it after the opening.
             self._opened = True
             if self._gone and self.ending is None:
-                self.ending = _spawn(self.end(), self._context)
+                self.ending = _spawn(self._loop, self.end(), self._context)
 
     # --- the socket's callbacks ------------------------------------------------------
 
@@ -128,7 +132,7 @@ class Session:
             inbox = self._inbox = deque()
         inbox.append(message)
         if self._worker is None:
-            self._worker = _spawn(self._work(), self._context)
+            self._worker = _spawn(self._loop, self._work(), self._context)
         elif len(inbox) >= INBOX_PAUSE and self._reading is not None and not self._paused:
             self._paused = True
             self._reading.pause_reading()
@@ -137,7 +141,7 @@ class Session:
         self.conn.ended(code, reason)
         self._gone = True
         if self._opened and self.ending is None:
-            self.ending = _spawn(self.end(), self._context)
+            self.ending = _spawn(self._loop, self.end(), self._context)
 
     def shutdown(self) -> None:
         self.conn.close_after_flush(CLOSE_SERVICE_RESTART, RESTARTING_REASON)
@@ -234,8 +238,10 @@ def closed(conn: Connection) -> None:
     )
 
 
-def _spawn(work: object, context: contextvars.Context) -> asyncio.Task[None]:
-    task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
+def _spawn(
+    loop: asyncio.AbstractEventLoop, work: object, context: contextvars.Context
+) -> asyncio.Task[None]:
+    task: asyncio.Task[None] = loop.create_task(
         work,  # type: ignore[arg-type]
         context=context,
     )

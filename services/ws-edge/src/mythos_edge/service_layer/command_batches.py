@@ -38,28 +38,35 @@ class CommandBatches:
         self._waiting: dict[str, list[_Waiting]] = {}
         self._scheduled = False
         self._sending: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The running loop, asked for once: ``asyncio.get_running_loop()`` makes a getpid
+        system call each time (CPython 3.11 checks for a fork), and this runs per command."""
 
     async def send(self, shard: str, player_id: str, body: bytes) -> None:
         """Send ``body`` (a ``PlayerCommand``'s JSON) to ``shard``'s inbox; returns once the
         broker confirmed the message that carries it (raises as ``Bus.publish`` would).
         Cancelled before the end of the turn, it is not sent."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._waiting.setdefault(shard, []).append((player_id, body, future))
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush, loop)
         await future
 
-    def _flush(self) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._scheduled = False
         waiting, self._waiting = self._waiting, {}
         for shard, commands in waiting.items():
             live = [command for command in commands if not command[2].done()]
             for start in range(0, len(live), self._max):
-                self._publish(shard, live[start : start + self._max])
+                self._publish(loop, shard, live[start : start + self._max])
 
-    def _publish(self, shard: str, commands: list[_Waiting]) -> None:
+    def _publish(
+        self, loop: asyncio.AbstractEventLoop, shard: str, commands: list[_Waiting]
+    ) -> None:
         if not commands:
             return
         if len(commands) == 1:  # a lone command travels as it always did
@@ -70,7 +77,7 @@ class CommandBatches:
             sent = self._bus.publish(COMMANDS_EXCHANGE, command_batch_key(shard), body)
         COMMAND_MESSAGES.inc()
         # Called in the same turn as the flush: publishes keep the order of the batches.
-        task = asyncio.get_running_loop().create_task(sent)
+        task = loop.create_task(sent)
         self._sending.add(task)
         task.add_done_callback(_settle(commands, self._sending.discard))
 
