@@ -198,6 +198,10 @@ def test_the_current_results_shape_is_read(new_shape: dict[str, Any]) -> None:
     negative = copy.deepcopy(new_shape)
     negative["steps"][1]["components"]["rabbitmq"]["cpu_ms_per_say"] = -5.7
     assert read(negative).cpu_ms_per_say["rabbitmq"] == 0.0
+    warmed = copy.deepcopy(new_shape)  # runs from 2026-12-06: the RSS before the warm-up first
+    cold = {"connections": 0, "rss_kb": 58_000, "kb_per_connection": 0.0, "cold": True}
+    warmed["idle"].insert(0, cold)
+    assert read(warmed).edge_base_mb == 70_000 / 1024
     lossy = copy.deepcopy(new_shape)
     for step in lossy["steps"]:
         step["missing"] = 1

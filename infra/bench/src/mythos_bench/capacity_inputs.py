@@ -140,7 +140,7 @@ def _commit(meta: dict[str, Any]) -> str:
 
 def _idle(rows: list[dict[str, Any]]) -> tuple[float, float, int]:
     held = [r for r in rows if r["connections"] and not r.get("closed")]
-    base = [r for r in rows if not r["connections"] and not r.get("closed")]
+    base = [r for r in rows if not r["connections"] and not r.get("closed") and not r.get("cold")]
     if not held:
         raise ValueError("results.json has no idle-connection row to take memory from")
     largest = max(held, key=lambda r: r["connections"])

@@ -99,9 +99,10 @@ class GcPauses:
             wall = max((w for w, _ in pauses), default=0.0) * 1e3
             cpu = max((c for _, c in pauses), default=0.0) * 1e3
             over = sum(w > 0.02 for w, _ in pauses)
+            spent = sum(c for _, c in pauses) * 1e3
             lines.append(
                 f"gen {generation}: {len(pauses)} collections, longest {wall:.1f} ms "
-                f"({cpu:.1f} ms of CPU), {over} over 20 ms"
+                f"({cpu:.1f} ms of CPU), {over} over 20 ms, {spent:.0f} ms of CPU in all"
             )
         return "\n".join(lines)
 

@@ -160,15 +160,21 @@ def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str
 
 def _idle(rows: list[dict[str, Any]]) -> list[list[str]]:
     """One row per count held, then the RSS after all closed, with how far above the
-    baseline (no connection yet) it still is."""
+    baseline (after the warm-up's connections; runs before 2026-12-06: no connection
+    yet) it still is."""
     table = []
     for row in rows:
-        if row.get("closed"):
+        if row.get("cold"):
+            table.append(["none yet (before the warm-up)", f"{row['rss_kb'] / 1024:.1f}", "-"])
+        elif row.get("closed"):
             when = (
                 f" {row['seconds_after_close']:.0f} s ago" if "seconds_after_close" in row else ""
             )
-            above = row.get("above_baseline_kb")
-            against = "" if above is None else f" ({above / 1024:+.1f} MB against the baseline)"
+            above, cold = row.get("above_baseline_kb"), row.get("above_cold_kb")
+            against = ""
+            if above is not None:
+                also = "" if cold is None else f", {cold / 1024:+.1f} MB against the cold RSS"
+                against = f" ({above / 1024:+.1f} MB against the baseline{also})"
             table.append([f"all closed{when}", f"{row['rss_kb'] / 1024:.1f}{against}", "-"])
         else:
             per = f"{row['kb_per_connection']:.1f}" if row["connections"] else "-"
