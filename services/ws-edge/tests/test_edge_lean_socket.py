@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.routing import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, player_key
 from mythos_edge.adapters.token_verifier import Identity, InvalidToken
 from mythos_edge.app import create_app
+from mythos_edge.entrypoints import lean_socket
 from mythos_edge.entrypoints.lean_socket import DetachableWebSockets, LeanSocket
 from mythos_edge.entrypoints.session import Session
 from mythos_edge.entrypoints.websocket import EdgeRuntime
@@ -194,6 +196,28 @@ async def test_our_close_goes_after_what_was_sent_and_nothing_follows_it() -> No
     assert transport.closed  # its answer ends the handshake
     lean.connection_lost(None)
     assert listener.gone is not None and listener.gone[0] == 4008
+
+
+async def test_a_close_the_client_never_answers_closes_the_socket_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(lean_socket, "CLOSE_TIMEOUT_SECONDS", 0.01)
+    lean, transport, _, _ = _lean()
+    with caplog.at_level(logging.INFO, logger=lean_socket.__name__):
+        lean.close(1012, "server restarting")
+        await _until(lambda: transport.closed)
+    assert [r.getMessage() for r in caplog.records] == [
+        "no answer to our close in 0.01s: closing the socket"
+    ]
+
+
+async def test_an_answered_close_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    lean, transport, _, _ = _lean()
+    with caplog.at_level(logging.INFO, logger=lean_socket.__name__):
+        lean.close(1012, "server restarting")
+        lean.data_received(_from_client(Frame(Opcode.CLOSE, (1012).to_bytes(2, "big"))))
+        lean.connection_lost(None)
+    assert transport.closed and not caplog.records
 
 
 async def test_the_client_closing_is_echoed_and_reported_with_its_code() -> None:

@@ -103,7 +103,13 @@ class LeanSocket(asyncio.Protocol):
         self._flush()
         if self._timer is None and not self._transport.is_closing():
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(CLOSE_TIMEOUT_SECONDS, self._transport.close)
+            self._timer = loop.call_later(CLOSE_TIMEOUT_SECONDS, self._close_unanswered)
+
+    def _close_unanswered(self) -> None:
+        # Said, since a stopping server waits this long for each client that never answers.
+        self._timer = None
+        log.info("no answer to our close in %gs: closing the socket", CLOSE_TIMEOUT_SECONDS)
+        self._transport.close()
 
     def pause_reading(self) -> None:
         if not self._transport.is_closing():
