@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,12 @@ class System:
             self.process.kill()
             self.process.wait()
 
+    async def shut_down(self) -> None:
+        """``stop`` for a coroutine: the test's event loop runs on meanwhile, so its
+        clients answer the system's closing handshake (1012) as real ones would. A loop
+        blocked in ``stop`` answers nothing, and the edge waits its close timeout (10 s)."""
+        await asyncio.to_thread(self.stop)
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -242,9 +248,12 @@ def _note_log(node: pytest.Item, log_path: Path) -> None:
 
 
 @pytest.fixture
-def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., System]]:
+async def start_system(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Callable[..., System]]:
     """Factory: ``start_system(mode, edges=1)``; every system is stopped and its vhost and
-    databases dropped afterwards."""
+    databases dropped afterwards, with the test's event loop running (``System.shut_down``):
+    the test's clients still connected there answer the system's 1012 at once."""
     started: list[tuple[System, Callable[[], None] | None]] = []
 
     def start(mode: str, edges: int = 1, **extra_env: str) -> System:
@@ -256,7 +265,8 @@ def start_system(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
 
     yield start
     for system, cleanup in started:
-        _retire(system, cleanup)
+        await system.shut_down()
+        await asyncio.to_thread(_retire, system, cleanup)
 
 
 @pytest.fixture(scope="module")

@@ -134,7 +134,7 @@ async def restart_game(
         system.process.kill()
         system.process.wait()
     else:
-        system.stop()
+        await system.shut_down()
     await asyncio.to_thread(system.start)
     return [await join(system, players, p.name, register=False) for p in connected]
 

@@ -172,3 +172,17 @@ async def _bad_input_keeps_the_connection(player: Any) -> None:
     )
     # ...and the connection still works.
     assert (await player.run("look"))["success"] is True
+
+
+async def test_stopping_the_system_closes_connected_clients_with_1012_answered(
+    start_system: Any, players: Any
+) -> None:
+    system = start_system("embedded")
+    player = await players.register_and_login(system.url, _name("Stan"))
+    await player.connect(system.url)
+    await player.event("game_state")
+    await system.shut_down()
+    await player.close()  # already closed: waits for its reader to have seen the end
+    assert player.close_code == 1012
+    unanswered = [r["msg"] for r in system.log_lines() if "no answer to our close" in r["msg"]]
+    assert unanswered == [], "the client was left unable to answer the edge's close"
