@@ -64,14 +64,36 @@ async def ensure_vhost(url: str, vhost: str) -> str:
 
 
 async def delete_vhost(vhost: str) -> None:
-    """Delete ``vhost`` and the services' users made for it (``ensure_service_users``)."""
-    await asyncio.gather(
-        _rabbitmqctl("delete_vhost", vhost, allow_exists=True),
+    """Delete ``vhost`` and the services' users made for it (``ensure_service_users``);
+    any of them already gone is no error. One ``rabbitmqctl eval`` does it all: each
+    call boots an Erlang VM, and a call per user and one for the vhost (five, at once)
+    took 2.2-2.7 s on a 2-core machine, this one 0.6-0.7 s."""
+    users = [access.username(vhost) for access in SERVICE_ACCESS.values()]
+    answer = await _rabbitmqctl("eval", _deletion(vhost, users))
+    if answer.strip() != "true":
+        raise StartupFailed(f"deleting vhost {vhost} and its users failed: {answer.strip()}")
+
+
+def _deletion(vhost: str, users: list[str]) -> str:
+    """The Erlang expression that deletes ``vhost`` and ``users`` where they exist; it
+    evaluates to ``true`` when every deletion said ``ok``, else to their answers."""
+    by = _binary("mythos-local")  # the acting user the broker's own log records
+    deletions = [
+        f"case rabbit_vhost:exists({_binary(vhost)}) of "
+        f"true -> rabbit_vhost:delete({_binary(vhost)}, {by}); false -> ok end",
         *(
-            _rabbitmqctl("delete_user", access.username(vhost), allow_exists=True)
-            for access in SERVICE_ACCESS.values()
+            f"case rabbit_auth_backend_internal:exists({_binary(user)}) of "
+            f"true -> rabbit_auth_backend_internal:delete_user({_binary(user)}, {by}); "
+            "false -> ok end"
+            for user in users
         ),
-    )
+    ]
+    return f"R = [{', '.join(deletions)}], lists:all(fun(X) -> X =:= ok end, R) orelse R."
+
+
+def _binary(text: str) -> str:
+    """``text`` as an Erlang binary of its UTF-8 bytes: no quoting for a name to escape."""
+    return "<<" + ",".join(str(byte) for byte in text.encode()) + ">>"
 
 
 async def ensure_service_users(
@@ -189,7 +211,8 @@ async def _retire_single_active_queues(vhost: str) -> None:
             ) from exc
 
 
-async def _rabbitmqctl(*args: str, allow_exists: bool = False, stdin: str | None = None) -> None:
+async def _rabbitmqctl(*args: str, allow_exists: bool = False, stdin: str | None = None) -> str:
+    """Run ``rabbitmqctl -q args``; returns what it printed."""
     proc = await asyncio.create_subprocess_exec(
         "rabbitmqctl",
         "-q",
@@ -198,10 +221,11 @@ async def _rabbitmqctl(*args: str, allow_exists: bool = False, stdin: str | None
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, err = await proc.communicate(stdin.encode() if stdin is not None else None)
+    out, err = await proc.communicate(stdin.encode() if stdin is not None else None)
     tolerated = allow_exists and (b"already" in err or b"does not exist" in err)
     if proc.returncode and not tolerated:
         raise StartupFailed(f"rabbitmqctl {' '.join(args[:2])} failed: {err.decode().strip()}")
+    return out.decode(errors="replace")
 
 
 def database_url(server_url: str, name: str) -> str:
