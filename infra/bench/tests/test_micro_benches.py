@@ -1,0 +1,42 @@
+"""The in-process micro-benchmarks run to the end and report their figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+
+def run_bench(module: str, *args: str) -> str:
+    """``python -m mythos_bench.<module> <args>``'s output; it must exit cleanly."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"mythos_bench.{module}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_game_say_bench_prints_the_cpu_per_say() -> None:
+    out = run_bench(
+        "game_say", "--says", "40", "--rooms", "2", "--room-size", "3", "--repeats", "2"
+    )
+    assert "6 players joined in 2 rooms" in out
+    figure = re.search(r"best ([\d.]+) µs, runs ([\d.]+), ([\d.]+)$", out.strip())
+    assert figure is not None, out
+    assert float(figure.group(1)) > 0
+
+
+def test_the_log_line_bench_prints_the_cpu_per_line() -> None:
+    out = run_bench("log_line", "--lines", "200", "--per-turn", "10", "--repeats", "2")
+    figure = re.search(r"10 per loop turn, to pipe: (-?[\d.]+) µs CPU per line", out)
+    assert figure is not None, out
+
+
+def test_the_history_memory_bench_prints_a_curve_and_its_growth() -> None:
+    out = run_bench("history_memory", "--players", "50", "--rate", "20", "--minutes", "3")
+    assert len(re.findall(r"minute \d: RSS [\d.]+ MB", out)) == 3, out
+    assert re.search(r"minute 2 -> 3: [+-][\d.]+ % RSS", out), out
