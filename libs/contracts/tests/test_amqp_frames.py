@@ -58,3 +58,37 @@ def test_a_routing_key_over_255_bytes_is_refused() -> None:
     props = amqp_frames.properties(content_type="x", persistent=False, user_id="u")
     with pytest.raises(ValueError, match="255"):
         amqp_frames.publish(1, "", "k" * 256, b"", props, max_body_frame=100)
+
+
+@pytest.mark.parametrize(
+    ("headers", "bcc"),
+    [
+        (None, ["player.x.tell"]),
+        ({"command_id": "c-42"}, ["room.b.say", "player.ç.tell"]),
+        ({"A": "first", "command_id": "c"}, ["k" * 255]),  # "A" sorts before "BCC"
+    ],
+)
+def test_bcc_keys_pack_as_pamqp_marshals_an_array_of_long_strings(
+    headers: dict[str, str] | None, bcc: list[str]
+) -> None:
+    properties = spec.Basic.Properties(
+        content_type="application/json",
+        headers={**(headers or {}), "BCC": bcc},
+        delivery_mode=2,
+        user_id="mythos-game",
+    )
+    expected = pamqp.frame.marshal(ContentHeader(properties=properties, body_size=3), 7)
+    props = amqp_frames.properties(
+        content_type="application/json",
+        persistent=True,
+        user_id="mythos-game",
+        headers=headers,
+        bcc=bcc,
+    )
+    packed = amqp_frames.publish(7, "mythos.events", "room.a.say", b"abc", props, max_body_frame=9)
+    assert b"".join(packed[3:6]) == expected  # the content header frame
+
+
+def test_a_bcc_key_over_255_bytes_is_refused() -> None:
+    with pytest.raises(ValueError, match="255"):
+        amqp_frames.properties(content_type="x", persistent=False, user_id="u", bcc=["k" * 256])

@@ -1,9 +1,9 @@
 """The bus contract for routing and queues, on every backend (the in-process bus and
 RabbitMQ with classic and quorum queues): exchanges are topic exchanges (``*`` matches one
 word, ``#`` zero or more), bindings and unbindings take effect, an exclusive queue vanishes
-with its connection, a bounded queue drops its oldest waiting messages, and quorum buses
-declare their shared queues replicated (see the module doc of
-``mythos_contracts.bus.port``)."""
+with its connection, a bounded queue drops its oldest waiting messages, a message routed by
+several keys reaches each queue bound to any of them once, and quorum buses declare their
+shared queues replicated (see the module doc of ``mythos_contracts.bus.port``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import asyncio
 import json
 from urllib.parse import unquote, urlsplit
 
+import aio_pika
 import pytest
 from bus_contract_support import BusFactory, Collector
 from bus_contract_support import connected as _connected
+from mythos_contracts.bus import Bus
 from mythos_contracts.bus.amqp import AmqpBus
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import (
     DEAD_LETTER_QUEUE,
     DEFAULT_SHARD_INBOX,
@@ -25,6 +28,7 @@ from mythos_contracts.routing import (
     room_key,
     room_pattern,
 )
+from mythos_local.broker_drops import close_connection_named
 
 
 async def test_topic_bindings_route_by_room_and_player(bus_factory: BusFactory) -> None:
@@ -134,3 +138,108 @@ async def test_a_bounded_queue_drops_its_oldest_waiting_messages(
     await got.wait_for(4)
     await asyncio.sleep(0.2)
     assert [d.body for d in got.items] == [b"4", b"5", b"6", b"7"]
+
+
+async def _routed_queues(bus: Bus) -> dict[str, Collector]:
+    """Queues A, B, C and D: C is bound to two of the keys a message is routed by.
+    Durable, so on the quorum backend they are quorum queues."""
+    bindings = {
+        "a": ["room.a.#"],
+        "b": ["room.b.#"],
+        "c": ["room.a.#", "player.x.#"],
+        "d": ["room.c.#"],
+    }
+    got: dict[str, Collector] = {}
+    for name, patterns in bindings.items():
+        queue = f"q.routed.{name}"
+        await bus.declare_queue(queue, dead_letter=False)
+        for pattern in patterns:
+            await bus.bind(queue, EVENTS_EXCHANGE, pattern)
+        got[name] = Collector()
+        await bus.consume(queue, got[name])
+    return got
+
+
+async def test_a_routed_message_reaches_each_queue_bound_to_any_of_its_keys_once(
+    bus_factory: BusFactory,
+) -> None:
+    edge = await _connected(bus_factory, "edge")
+    game = await _connected(bus_factory, "game")
+    got = await _routed_queues(edge)
+    keys = ["room.a.say", "room.b.say", "player.x.tell", "room.a.say"]
+    with log_context(command_id="c-7"):
+        await game.publish_routed(EVENTS_EXCHANGE, keys, b"once")
+    for name in "abc":
+        await got[name].wait_for(1)
+    await asyncio.sleep(0.3)  # time for a second copy to arrive, were one sent
+    assert {name: len(c.items) for name, c in got.items()} == {"a": 1, "b": 1, "c": 1, "d": 0}
+    for name in "abc":
+        (delivery,) = got[name].items
+        assert (delivery.routing_key, delivery.body) == ("room.a.say", b"once")
+        assert delivery.headers == {"command_id": "c-7"}  # the correlation headers only
+
+
+async def test_a_message_routed_by_one_key_is_a_plain_publish(bus_factory: BusFactory) -> None:
+    edge = await _connected(bus_factory, "edge")
+    got = await _routed_queues(edge)
+    await edge.publish_routed(EVENTS_EXCHANGE, ["room.c.say"], b"one", persistent=False)
+    await edge.publish_routed(EVENTS_EXCHANGE, ["player.x.tell"], b"two")
+    await got["c"].wait_for(1)
+    await got["d"].wait_for(1)
+    await asyncio.sleep(0.2)
+    assert [d.body for d in got["d"].items] == [b"one"]
+    assert [(d.routing_key, d.body, d.headers) for d in got["c"].items] == [
+        ("player.x.tell", b"two", {})
+    ]
+    assert not got["a"].items and not got["b"].items
+
+
+async def test_a_message_routed_by_no_key_is_refused(bus_factory: BusFactory) -> None:
+    bus = await _connected(bus_factory, "game")
+    with pytest.raises(ValueError, match="at least one"):
+        await bus.publish_routed(EVENTS_EXCHANGE, [], b"nowhere")
+
+
+async def test_rabbitmq_strips_the_bcc_header_before_delivery(amqp_url: str) -> None:
+    """What a consumer receives carries the correlation headers as a plain publish's do
+    (strings, which the lean reader parses), and no ``BCC``; a key AMQP cannot route by
+    is refused before anything is sent."""
+    bus = AmqpBus(amqp_url, connection_name="game")
+    await bus.connect()
+    raw = await aio_pika.connect(amqp_url)
+    try:
+        channel = await raw.channel()
+        queue = await channel.declare_queue("", exclusive=True)
+        await queue.bind(EVENTS_EXCHANGE, "player.y.#")
+        with log_context(command_id="c-8"):
+            await bus.publish_routed(EVENTS_EXCHANGE, ["room.z.say", "player.y.tell"], b"m")
+        message = await queue.get(timeout=5)
+        await message.ack()
+        assert (message.routing_key, message.body) == ("room.z.say", b"m")
+        assert message.headers == {"command_id": "c-8"}
+        with pytest.raises(ValueError, match="255"):
+            await bus.publish_routed(EVENTS_EXCHANGE, ["room.z.say", "k" * 256], b"long")
+    finally:
+        await raw.close()
+        await bus.close()
+
+
+async def test_a_routed_publish_rides_out_a_dropped_connection(amqp_url: str) -> None:
+    """As ``publish_many``'s: what is not confirmed when the connection drops is sent
+    again once the robust connection is back (at least once: a queue may see a copy)."""
+    bus = AmqpBus(amqp_url, connection_name="routed-drop")
+    await bus.connect()
+    got = Collector()
+    try:
+        await bus.declare_queue("q.routed.drop", dead_letter=False)
+        await bus.bind("q.routed.drop", EVENTS_EXCHANGE, "player.x.#")
+        await bus.consume("q.routed.drop", got)
+        reconnected = asyncio.Event()
+        bus.on_reconnect(reconnected.set)
+        await close_connection_named(amqp_url, "routed-drop")
+        await bus.publish_routed(EVENTS_EXCHANGE, ["room.a.say", "player.x.tell"], b"kept")
+        await asyncio.wait_for(reconnected.wait(), 10)
+        await got.wait_for(1, timeout=10)
+        assert {d.body for d in got.items} == {b"kept"}
+    finally:
+        await bus.close()

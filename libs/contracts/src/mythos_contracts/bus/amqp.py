@@ -222,6 +222,12 @@ class AmqpBus:
     ) -> None:
         await self._publisher.publish_many(exchange, messages, persistent=persistent)
 
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        # One publish: the first key as its routing key, the others in its BCC header.
+        await self._publisher.publish_routed(exchange, routing_keys, body, persistent=persistent)
+
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         assert self._connection is not None, "bus is not connected"
         channel = await self._connection.channel()

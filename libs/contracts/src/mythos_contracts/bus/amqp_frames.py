@@ -3,14 +3,15 @@
 The hot path publishes many small messages whose properties differ only by a command id
 header, so building pamqp objects and marshalling them generically cost more than the
 rest of a publish (about 17 µs, against about 2 µs here). Only what the bus sends is
-supported: content type, headers of strings, delivery mode, correlation id, reply-to and
-user id. The tests check every byte against pamqp's own marshalling.
+supported: content type, headers of strings (and the ``BCC`` array of strings),
+delivery mode, correlation id, reply-to and user id. The tests check every byte against
+pamqp's own marshalling.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 _FRAME_END = b"\xce"
 _METHOD, _HEADER, _BODY = 1, 2, 3
@@ -30,6 +31,10 @@ _header_head = struct.Struct(">HHQ").pack
 _flags = struct.Struct(">H").pack
 _long = struct.Struct(">I").pack
 
+BCC = "BCC"
+"""The header RabbitMQ routes a message by besides its routing key, stripped before
+delivery (sender-selected distribution)."""
+
 
 def _shortstr(value: str) -> bytes:
     raw = value.encode()
@@ -38,12 +43,28 @@ def _shortstr(value: str) -> bytes:
     return bytes((len(raw),)) + raw
 
 
-def _table(values: Mapping[str, str]) -> bytes:
-    entries = b"".join(
-        _shortstr(key) + b"S" + _long(len(raw)) + raw
-        for key, raw in ((key, values[key].encode()) for key in sorted(values))
-    )
+def _longstr(raw: bytes) -> bytes:
+    return b"S" + _long(len(raw)) + raw
+
+
+def _table(values: Mapping[str, str], bcc: Sequence[str]) -> bytes:
+    fields = [(key, _longstr(value.encode())) for key, value in values.items()]
+    if bcc:
+        # RabbitMQ's sender-selected distribution: an array (``A``) of long strings.
+        keys = b"".join(_longstr(_routing_key(key)) for key in bcc)
+        fields.append((BCC, b"A" + _long(len(keys)) + keys))
+    # Sorted by name, as pamqp writes a table (the tests compare bytes).
+    entries = b"".join(_shortstr(key) + value for key, value in sorted(fields))
     return _long(len(entries)) + entries
+
+
+def _routing_key(key: str) -> bytes:
+    """A BCC key travels as a long string, but RabbitMQ routes by it as by the routing
+    key, which AMQP limits to a short string: refuse what the routing key would refuse."""
+    raw = key.encode()
+    if len(raw) > 255:
+        raise ValueError(f"AMQP routing key over 255 bytes: {key[:40]!r}…")
+    return raw
 
 
 def properties(
@@ -54,13 +75,17 @@ def properties(
     headers: Mapping[str, str] | None = None,
     correlation_id: str | None = None,
     reply_to: str | None = None,
+    bcc: Sequence[str] = (),
 ) -> bytes:
-    """The property flags and list of a content header (what follows its body size)."""
+    """The property flags and list of a content header (what follows its body size).
+
+    ``bcc``: more routing keys, in the ``BCC`` header (beside ``headers``, which must not
+    name it); each over 255 bytes raises ValueError, as the routing key does."""
     flags = _CONTENT_TYPE | _DELIVERY_MODE | _USER_ID
     fields = [_shortstr(content_type)]
-    if headers:
+    if headers or bcc:
         flags |= _HEADERS
-        fields.append(_table(headers))
+        fields.append(_table(headers or {}, bcc))
     fields.append(b"\x02" if persistent else b"\x01")
     if correlation_id is not None:
         flags |= _CORRELATION_ID

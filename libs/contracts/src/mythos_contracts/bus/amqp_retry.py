@@ -1,9 +1,9 @@
 """Publishing that rides out a reconnect: the bus's publishes, stamped and confirmed.
 
 Above the pipeline (``amqp_publisher``): each message gets its properties (the
-connection's ``user_id``, the correlation headers), a call's messages are submitted
-together, and whatever is not confirmed while the robust connection re-opens is sent
-again, in order, for up to ``PUBLISH_RETRY_SECONDS``. What the broker refused for good
+connection's ``user_id``, the correlation headers, a routed message's ``BCC`` keys), a
+call's messages are submitted together, and whatever is not confirmed while the robust
+connection re-opens is sent again, in order, for up to ``PUBLISH_RETRY_SECONDS``. What the broker refused for good
 (permissions, preconditions) fails at once.
 """
 
@@ -65,8 +65,25 @@ class RetryingPublisher:
             exchange, [Outgoing(exchange, key, body, props) for key, body in messages]
         )
 
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        if not routing_keys:
+            raise ValueError("publish_routed needs at least one routing key")
+        first = routing_keys[0]
+        # The broker routes by the routing key and by each BCC key, and puts the message
+        # in each queue they reach once: a key repeated (or the first again) adds nothing.
+        bcc = [key for key in dict.fromkeys(routing_keys[1:]) if key != first]
+        props = self._properties(persistent, bcc=bcc)
+        await self._publish_in_order(exchange, [Outgoing(exchange, first, body, props)])
+
     def _properties(
-        self, persistent: bool, *, correlation_id: str | None = None, reply_to: str | None = None
+        self,
+        persistent: bool,
+        *,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        bcc: Sequence[str] = (),
     ) -> bytes:
         return amqp_frames.properties(
             content_type="application/json",
@@ -75,6 +92,7 @@ class RetryingPublisher:
             headers=outgoing_headers() or None,
             correlation_id=correlation_id,
             reply_to=reply_to,
+            bcc=bcc,
         )
 
     async def _publish_in_order(self, exchange: str, pending: list[Outgoing]) -> None:

@@ -128,21 +128,25 @@ class InMemoryBroker:
         self.confirm_on_ack = frozenset(confirm_on_ack)
 
     def route(
-        self, exchange: str, routing_key: str, delivery: Delivery
+        self, exchange: str, routing_key: str, delivery: Delivery, *, also: Sequence[str] = ()
     ) -> list[asyncio.Future[None]]:
-        """Put ``delivery`` in every queue it is routed to; returns the confirms to wait
-        for (one per ``confirm_on_ack`` queue it went to)."""
-        if exchange == DEFAULT_EXCHANGE:
-            queue = self.queues.get(routing_key)
-            targets = [] if queue is None else [queue]
-        elif exchange not in self.exchanges:
+        """Put ``delivery`` in every queue it is routed to, by ``routing_key`` or any key
+        in ``also`` (RabbitMQ's BCC), each queue once; returns the confirms to wait for
+        (one per ``confirm_on_ack`` queue it went to)."""
+        if exchange != DEFAULT_EXCHANGE and exchange not in self.exchanges:
             raise LookupError(f"no exchange {exchange!r}")
-        else:
-            names = {
-                q for q, pattern in self.exchanges[exchange] if topic_matches(pattern, routing_key)
-            }
-            targets = [self.queues[name] for name in names]
-        confirms = [queue.put(delivery) for queue in targets]
+        names: dict[str, None] = {}  # ordered, and each queue once however many keys match
+        for key in (routing_key, *also):
+            if exchange == DEFAULT_EXCHANGE:
+                if key in self.queues:
+                    names[key] = None
+            else:
+                names.update(
+                    (q, None)
+                    for q, pattern in self.exchanges[exchange]
+                    if topic_matches(pattern, key)
+                )
+        confirms = [self.queues[name].put(delivery) for name in names]
         return [confirm for confirm in confirms if confirm is not None]
 
 
@@ -270,6 +274,18 @@ class InMemoryBus:
             delivery = Delivery(routing_key, body, headers=outgoing_headers(), user_id=self._user)
             confirms += self._broker.route(exchange, routing_key, delivery)
             bus_published(exchange).inc()
+        if persistent and confirms:
+            await asyncio.gather(*(asyncio.shield(c) for c in confirms))
+
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        if not routing_keys:
+            raise ValueError("publish_routed needs at least one routing key")
+        first, *also = routing_keys
+        delivery = Delivery(first, body, headers=outgoing_headers(), user_id=self._user)
+        confirms = self._broker.route(exchange, first, delivery, also=also)
+        bus_published(exchange).inc()
         if persistent and confirms:
             await asyncio.gather(*(asyncio.shield(c) for c in confirms))
 

@@ -5,6 +5,9 @@ Semantics every adapter keeps (checked by one shared contract test suite):
 * Exchanges are topic exchanges: ``*`` matches one dot-separated word, ``#`` zero or more.
 * ``publish`` returns only once the message is safely routed (RabbitMQ: publisher confirm).
   ``publish_many`` publishes a list in order and returns once every one is confirmed.
+* ``publish_routed`` publishes one message routed by several keys: each queue bound to
+  any of them receives it once (RabbitMQ: the first key routes it, the others ride in
+  its ``BCC`` header, which the broker strips before delivery).
 * A consumer handles one delivery at a time, in queue order. Returning acks it;
   raising rejects it without requeue, which dead-letters it (poison messages never loop).
 * A handler may return a *settlement* (an awaitable) instead of None: its delivery is
@@ -106,6 +109,14 @@ class Bus(Protocol):
         it) without waiting for each confirm before the next; returns once the broker has
         taken responsibility for every one. Raises if one could not be published (those
         before it are published; the rest may be)."""
+
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        """Publish ONE message routed by every key in ``routing_keys`` (at least one;
+        duplicates allowed): each queue bound to any of them receives it exactly once.
+        Returns once the broker has taken responsibility for it (as ``publish``). The
+        delivery's ``routing_key`` is the first key; its headers are ``publish``'s."""
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
         """Start handling ``queue``'s deliveries one at a time in the background."""
