@@ -50,3 +50,20 @@ def test_a_dump_never_writes_what_was_folded() -> None:
 def test_only_an_object_can_carry() -> None:
     with pytest.raises(ValueError, match="not a JSON object"):
         fold(b"[1]", [b"{}"])
+
+
+@given(
+    carrier=_envelopes,
+    first=st.lists(_envelopes, min_size=1, max_size=3),
+    then=st.lists(_envelopes, min_size=1, max_size=3),
+)
+def test_folding_onto_a_carrier_that_carries_keeps_every_envelope_in_order(
+    carrier: EventEnvelope, first: list[EventEnvelope], then: list[EventEnvelope]
+) -> None:
+    # What a game's turn does: the envelopes of several messages, each maybe carrying,
+    # joined into one message.
+    bodies = [e.model_dump_json().encode() for e in (carrier, *first, *then)]
+    once = fold(bodies[0], bodies[1 : 1 + len(first)])
+    wire = fold(once, bodies[1 + len(first) :])
+    carried = EventEnvelope.model_validate_json(wire).carried()
+    assert [e.model_dump_json().encode() for e in carried] == bodies

@@ -111,8 +111,10 @@ async def test_each_command_runs_once_in_order_and_the_batch_is_acked_after_all_
     broker = InMemoryBroker()
     peer = await peer_on(InMemoryBus(broker))
     bus = GatedBus(broker)
-    # With a journal, as a game runs: a unit's confirms are deferred (group commit).
-    service = await _started(bus, game_settings(tick_seconds=3600.0), MemoryJournal())
+    # With a journal, as a game runs: a unit's confirms are deferred (group commit). Each
+    # unit's messages apart (carriers off), so each unit's confirms can come back alone.
+    settings = game_settings(tick_seconds=3600.0, event_carrier_envelopes=1)
+    service = await _started(bus, settings, MemoryJournal())
     try:
         await _joined(peer, "alice", "bob")
         first = bus.held_from = bus.event_batches  # from here on, confirms wait

@@ -36,6 +36,15 @@ class GatedBus(InMemoryBus):
         await super().publish_many(exchange, messages, persistent=persistent)
         await self.confirms.wait()
 
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        # A turn's envelopes in one message (the game's EventCarriers): one batch too.
+        if exchange == EVENTS_EXCHANGE:
+            self.batches.append(EventEnvelope.model_validate_json(body).carried())
+        await super().publish_routed(exchange, routing_keys, body, persistent=persistent)
+        await self.confirms.wait()
+
 
 def _acked() -> float:
     labels = {"queue": DEFAULT_SHARD_INBOX, "outcome": "ack"}

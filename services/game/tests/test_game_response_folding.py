@@ -105,7 +105,10 @@ async def world(
     peer = await peer_on(InMemoryBus(broker))
     bus = CountingBus(broker)
     await bus.connect()
-    service = GameService(game_settings(tick_seconds=3600.0), bus)  # no ticks meanwhile
+    # What one unit publishes, message by message: carriers (a turn's messages in one,
+    # test_event_carriers.py) are off, so each is seen as the publisher made it.
+    settings = game_settings(tick_seconds=3600.0, event_carrier_envelopes=1)  # no ticks
+    service = GameService(settings, bus)
     await service.start()
     try:
         yield World(peer, bus)

@@ -186,12 +186,20 @@ def fold(carrier: bytes, folded: Sequence[bytes]) -> bytes:
     """One message for the bus: ``carrier`` (an ``EventEnvelope``'s JSON) with the envelopes
     ``folded`` (their JSON, in delivery order) riding in it, so their recipients' edges
     get them without a publish of their own. Each part stays byte for byte what it was:
-    a part's recipients must be reachable by the carrier's routing key."""
+    a part's recipients must be reachable by one of the keys the carrier is published
+    with. A carrier that carries already (made by ``fold``: an envelope alone ends with
+    its ``answers``, a string or null, so only a fold ends with ``]}``) takes the new
+    parts after its own."""
     if not folded:
         return carrier
+    if carrier.endswith(_FOLD_END):
+        return b"".join((carrier[:-2], b",", b",".join(folded), _FOLD_END))
     if not carrier.endswith(b"}"):
         raise ValueError("the carrier is not a JSON object")
-    return b"".join((carrier[:-1], b',"folded":[', b",".join(folded), b"]}"))
+    return b"".join((carrier[:-1], b',"folded":[', b",".join(folded), _FOLD_END))
+
+
+_FOLD_END = b"]}"
 
 
 # --- edge -> game -------------------------------------------------------------

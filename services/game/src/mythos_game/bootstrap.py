@@ -27,6 +27,7 @@ from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake, dead_letter_to
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.edge_sync import sync_with_edges
+from mythos_game.service_layer.event_carriers import EventCarriers
 from mythos_game.service_layer.game_parts import GameParts, build_game_parts
 from mythos_game.service_layer.journal_records import Recovered
 from mythos_game.service_layer.journal_start import JournalTail, follow, merged, take_over
@@ -91,7 +92,8 @@ class GameService:
         delete the pre-shard inbox if it is empty and unused, else warn)."""
         self._settings = settings
         self._retire_legacy_inbox = retire_legacy_inbox
-        self._bus = bus
+        # A turn's envelopes in as few messages as fit (the broker's cost is per message).
+        self._bus: Bus = EventCarriers(bus, max_envelopes=settings.event_carrier_envelopes)
         # A turn's records as one stream message: written, read and followed so.
         limit = settings.journal_batch_max_bytes
         self._journal = None if journal is None else BatchingJournal(journal, max_bytes=limit)

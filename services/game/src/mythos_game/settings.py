@@ -213,6 +213,13 @@ class GameSettings(BusServiceSettings):
         "stream as one message (one publish, one confirm) of up to this many bytes of "
         "records (a larger record goes alone); 0: one message per record",
     )
+    event_carrier_envelopes: int = Field(
+        default=32,
+        ge=1,
+        description="the envelopes published in one event-loop turn go to the edges folded "
+        "into messages of up to this many (each routed by every key of its envelopes; an "
+        "edge reads each as if it arrived alone); 1: one message per envelope",
+    )
     journal_confirm_first: bool = Field(
         default=False,
         description="publish a unit's messages only once its record is confirmed (two "

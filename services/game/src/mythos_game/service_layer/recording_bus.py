@@ -3,12 +3,13 @@ any other publish, and everything else, goes straight to the real bus."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from mythos_contracts.bus import Bus, Delivery, Handler
+from mythos_contracts.bus import Bus
 
 from mythos_game.service_layer.journal_records import OutboxEntry
+from mythos_game.service_layer.passing_bus import PassingBus
 
 
 class UnitOutbox(Protocol):
@@ -22,11 +23,11 @@ class UnitOutbox(Protocol):
     async def flush(self, delivery_id: str | None = None, *, defer: bool = False) -> None: ...
 
 
-class RecordingBus:
+class RecordingBus(PassingBus):
     """The game's bus: publishes inside a unit go to its outbox; the rest passes."""
 
     def __init__(self, bus: Bus, journal: UnitOutbox) -> None:
-        self._bus = bus
+        super().__init__(bus)
         self._journal = journal
 
     async def publish(
@@ -79,55 +80,3 @@ class RecordingBus:
         if self._journal.in_unit:
             await self._journal.flush()
         return await self._bus.request(exchange, routing_key, body, timeout=timeout)
-
-    async def connect(self) -> None:
-        await self._bus.connect()
-
-    async def close(self) -> None:
-        await self._bus.close()
-
-    async def declare_queue(
-        self,
-        name: str,
-        *,
-        durable: bool = True,
-        exclusive: bool = False,
-        dead_letter: bool = True,
-        max_length: int | None = None,
-        single_active: bool = False,
-    ) -> None:
-        await self._bus.declare_queue(
-            name,
-            durable=durable,
-            exclusive=exclusive,
-            dead_letter=dead_letter,
-            max_length=max_length,
-            single_active=single_active,
-        )
-
-    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
-        await self._bus.bind(queue, exchange, pattern)
-
-    async def unbind(self, queue: str, exchange: str, pattern: str) -> None:
-        await self._bus.unbind(queue, exchange, pattern)
-
-    async def consume(self, queue: str, handler: Handler, *, prefetch: int = 100) -> None:
-        await self._bus.consume(queue, handler, prefetch=prefetch)
-
-    async def stop_consuming(self) -> None:
-        await self._bus.stop_consuming()
-
-    async def reply(self, request: Delivery, body: bytes) -> None:
-        await self._bus.reply(request, body)
-
-    def is_connected(self) -> bool:
-        return self._bus.is_connected()
-
-    async def queue_depths(self) -> dict[str, int]:
-        return await self._bus.queue_depths()
-
-    def on_reconnect(self, callback: Callable[[], None]) -> None:
-        self._bus.on_reconnect(callback)
-
-    def on_connection_lost(self, callback: Callable[[], None]) -> None:
-        self._bus.on_connection_lost(callback)
