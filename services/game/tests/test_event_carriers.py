@@ -12,6 +12,7 @@ from mythos_contracts.bus import Delivery
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.envelope_wire import DEPTH_CHECK_BRACKETS
+from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.routing import (
     DIRECTORY_DELTA_KEY,
     EVENTS_EXCHANGE,
@@ -195,3 +196,76 @@ async def test_every_caller_of_a_failed_message_hears_of_it() -> None:
         return_exceptions=True,
     )
     assert all(isinstance(r, ConnectionError) for r in results)
+
+
+class SlowConfirms(CountingBus):
+    """Routes each carrier at once; its confirm comes back once ``confirm`` is set."""
+
+    def __init__(self, broker: InMemoryBroker) -> None:
+        super().__init__(broker)
+        self.confirm = asyncio.Event()
+
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        await super().publish_routed(exchange, routing_keys, body, persistent=persistent)
+        await self.confirm.wait()
+
+
+async def test_a_call_mixing_envelopes_with_other_messages_keeps_its_place() -> None:
+    # A sharded game's unit outbox: its envelopes and its directory delta in one call,
+    # made while an earlier turn's carrier awaits its confirm. An envelope published
+    # after it must not overtake it (the edge would see a gap and ask for a replay).
+    inner = SlowConfirms(InMemoryBroker())
+    carriers = EventCarriers(inner)
+    q = await queues(inner, all=["room.#", "directory.#"])
+    first = asyncio.ensure_future(
+        carriers.publish(EVENTS_EXCHANGE, room_key("a", "say"), envelope(1), persistent=False)
+    )
+    await settle()  # its carrier is out, unconfirmed
+    mixed = asyncio.ensure_future(
+        carriers.publish_many(
+            EVENTS_EXCHANGE,
+            [(room_key("a", "say"), envelope(2)), (DIRECTORY_DELTA_KEY, b"{}")],
+            persistent=False,
+        )
+    )
+    await asyncio.sleep(0)
+    later = asyncio.ensure_future(
+        carriers.publish(EVENTS_EXCHANGE, room_key("a", "say"), envelope(3), persistent=False)
+    )
+    await settle()
+    inner.confirm.set()
+    await asyncio.gather(first, mixed, later)
+    await settle()
+    arrived = [d.routing_key for d in q["all"].messages]
+    assert arrived == ["room.a.say", "room.a.say", DIRECTORY_DELTA_KEY, "room.a.say"]
+    envelopes = [d for d in q["all"].messages if d.routing_key != DIRECTORY_DELTA_KEY]
+    assert [EventEnvelope.model_validate_json(d.body).data["n"] for d in envelopes] == [1, 2, 3]
+
+
+async def test_a_carrier_names_no_command_and_a_call_as_made_keeps_its_own(
+    inner: CountingBus,
+) -> None:
+    carriers = EventCarriers(inner)
+    q = await queues(inner, all=["room.#", "directory.#"])
+
+    async def say(command_id: str, n: int) -> None:
+        with log_context(command_id=command_id):
+            await carriers.publish(
+                EVENTS_EXCHANGE, room_key("a", "say"), envelope(n), persistent=False
+            )
+
+    async def mixed() -> None:
+        with log_context(command_id="c-3"):
+            await carriers.publish_many(
+                EVENTS_EXCHANGE,
+                [(room_key("a", "say"), envelope(3)), (DIRECTORY_DELTA_KEY, b"{}")],
+                persistent=False,
+            )
+
+    await asyncio.gather(say("c-1", 1), say("c-2", 2), mixed())
+    await settle()
+    carrier, *as_made = q["all"].messages
+    assert "command_id" not in carrier.headers  # two commands' envelopes in it
+    assert [d.headers.get("command_id") for d in as_made] == ["c-3", "c-3"]

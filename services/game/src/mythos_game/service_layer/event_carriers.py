@@ -10,11 +10,14 @@ gone by (``Bus.publish_routed``): every edge that would have received one of the
 receives the message once, and reads each envelope in it as if it had arrived alone.
 An edge holding none of an envelope's recipients passes over it.
 
-Order: envelopes keep the order they were published in, across callers, and a turn's
-messages are published in that order on the one channel. An envelope that does not
-travel so (persistent, or in a call with other messages) waits for the envelopes held
-before it, so none overtakes another; what is no envelope goes to other consumers and
-passes at once.
+Order: every publish to the events exchange that holds an envelope joins the turn's
+queue in call order, and at the turn's end the queue leaves in that order on the one
+channel: runs of plain envelopes as carriers, any other such call (persistent, with a
+correlation id or reply-to, or mixing envelopes with other messages, as a shard's
+directory delta in a unit's outbox) as it was made. So nothing published after an
+envelope overtakes it. What holds no envelope goes to other consumers and passes at
+once. A carrier holds envelopes of several commands, so it is sent outside any log
+context (no command id header); a call sent as it was keeps its caller's.
 
 Scale: with many edges, a message reaches every edge bound to any of its envelopes'
 keys, and each decodes all of them; ``GAME_EVENT_CARRIER_ENVELOPES`` bounds that (1:
@@ -28,8 +31,11 @@ and ``MAX_CARRIER_BYTES`` bytes; an envelope past a limit alone travels alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextvars
+import functools
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.access import EVENT_KEYS
@@ -43,30 +49,39 @@ DEFAULT_MAX_ENVELOPES = 32
 MAX_CARRIER_BYTES = 256 * 1024
 _ENVELOPE_FAMILIES = frozenset(EVENT_KEYS)
 
+_Send = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass(slots=True)
+class _Held:
+    """One call waiting for the turn's end: envelopes to carry, or a call to make as it
+    was (``send``, in its caller's ``context``)."""
+
+    waiter: asyncio.Future[None]
+    envelopes: Sequence[tuple[str, bytes]] = ()
+    send: _Send | None = None
+    context: contextvars.Context | None = None
+
 
 @dataclass(slots=True)
 class _Carrier:
     keys: list[str] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
     size: int = 0
     brackets: int = 1  # the ``[`` that opens what is folded
 
 
 class EventCarriers(PassingBus):
-    """The game's bus below its journal: envelopes (plain, transient publishes of room,
-    player and global keys to the events exchange) wait for the end of the turn; every
-    other call passes. ``max_envelopes`` 1: each envelope alone, as before carriers."""
+    """The game's bus below its journal: publishes to the events exchange that hold an
+    envelope (room, player and global keys) wait for the end of the turn, in order; every
+    other call passes. ``max_envelopes`` 1: each envelope alone, at once, as before."""
 
     def __init__(self, bus: Bus, *, max_envelopes: int = DEFAULT_MAX_ENVELOPES) -> None:
         super().__init__(bus)
         self._max = max(1, max_envelopes)
         self._off = self._max == 1
-        """Every publish passes at once, as before carriers."""
-        self._turn: list[tuple[str, bytes]] = []
-        self._waiting: asyncio.Future[None] | None = None
-        """Settled once every message of the turn being gathered is confirmed."""
-        self._sent: asyncio.Future[None] | None = None
-        """The same, of the last turn already flushed (what a later publish waits for)."""
+        self._turn: list[_Held] = []
 
     async def publish(
         self,
@@ -78,93 +93,134 @@ class EventCarriers(PassingBus):
         correlation_id: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        envelope = correlation_id is None and reply_to is None and _carried(exchange, routing_key)
-        if envelope and not persistent and not self._off:
-            await self._hold([(routing_key, body)])
-            return
-        if envelope:
-            await self._after_envelopes()
-        await super().publish(
-            exchange,
-            routing_key,
-            body,
-            persistent=persistent,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-        )
+        if self._off or not _carried(exchange, routing_key):
+            await super().publish(
+                exchange,
+                routing_key,
+                body,
+                persistent=persistent,
+                correlation_id=correlation_id,
+                reply_to=reply_to,
+            )
+        elif persistent or correlation_id is not None or reply_to is not None:
+            await self._hold_call(
+                lambda: self._bus.publish(
+                    exchange,
+                    routing_key,
+                    body,
+                    persistent=persistent,
+                    correlation_id=correlation_id,
+                    reply_to=reply_to,
+                )
+            )
+        else:
+            await self._hold(_Held(self._waiter(), envelopes=((routing_key, body),)))
 
     async def publish_many(
         self, exchange: str, messages: Sequence[tuple[str, bytes]], *, persistent: bool = True
     ) -> None:
-        envelopes = any(_carried(exchange, key) for key, _ in messages)
-        if envelopes and not persistent and not self._off:
-            if all(_carried(exchange, key) for key, _ in messages):
-                await self._hold(messages)
-                return
-        if envelopes:
-            await self._after_envelopes()
-        await super().publish_many(exchange, messages, persistent=persistent)
+        carried = [_carried(exchange, key) for key, _ in messages]
+        if self._off or not any(carried):
+            await super().publish_many(exchange, messages, persistent=persistent)
+        elif persistent or not all(carried):
+            await self._hold_call(
+                lambda: self._bus.publish_many(exchange, messages, persistent=persistent)
+            )
+        else:
+            await self._hold(_Held(self._waiter(), envelopes=messages))
 
-    async def _after_envelopes(self) -> None:
-        """Let the envelopes published before go first (they leave at the turn's end)."""
-        pending = self._waiting or self._sent
-        if pending is not None and not pending.done():
-            await asyncio.shield(pending)
+    async def publish_routed(
+        self, exchange: str, routing_keys: Sequence[str], body: bytes, *, persistent: bool = True
+    ) -> None:
+        if self._off or not any(_carried(exchange, key) for key in routing_keys):
+            await super().publish_routed(exchange, routing_keys, body, persistent=persistent)
+        else:
+            await self._hold_call(
+                lambda: self._bus.publish_routed(
+                    exchange, routing_keys, body, persistent=persistent
+                )
+            )
 
-    async def _hold(self, messages: Sequence[tuple[str, bytes]]) -> None:
-        waiting = self._waiting
-        if waiting is None:
-            loop = asyncio.get_running_loop()
-            waiting = self._waiting = loop.create_future()
-            # Read either way: a failure whose callers were all cancelled is not logged
-            # as never retrieved (they are told through their own publish).
-            waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
-            loop.call_soon(self._flush)
-        self._turn.extend(messages)
-        await asyncio.shield(waiting)
+    def _waiter(self) -> asyncio.Future[None]:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Read either way: a failure whose caller was cancelled meanwhile is not logged as
+        # never retrieved (a caller still waiting hears of it through its own publish).
+        waiter.add_done_callback(lambda w: w.cancelled() or w.exception())
+        return waiter
+
+    async def _hold_call(self, send: _Send) -> None:
+        held = _Held(self._waiter(), send=send, context=contextvars.copy_context())
+        await self._hold(held)
+
+    async def _hold(self, held: _Held) -> None:
+        if not self._turn:
+            # Outside any log context: the turn's carriers are no one command's.
+            asyncio.get_running_loop().call_soon(self._flush, context=contextvars.Context())
+        self._turn.append(held)
+        await asyncio.shield(held.waiter)
 
     def _flush(self) -> None:
         turn, self._turn = self._turn, []
-        waiting, self._waiting = self._waiting, None
-        assert waiting is not None
-        self._sent = waiting
-        loop = asyncio.get_running_loop()
-        # Made in order in one callback: tasks start in that order, and each reaches the
-        # publisher's pipeline before it first suspends, so the messages keep it.
-        sends = [
-            loop.create_task(
-                self._bus.publish_routed(
-                    EVENTS_EXCHANGE,
-                    carrier.keys,
-                    fold(carrier.bodies[0], carrier.bodies[1:]),
-                    persistent=False,
-                )
-            )
-            for carrier in self._pack(turn)
-        ]
-        done = asyncio.gather(*sends)
-        done.add_done_callback(lambda finished: _settle(waiting, finished))
+        sending: dict[asyncio.Future[None], list[asyncio.Task[None]]] = {
+            held.waiter: [] for held in turn
+        }
+        try:
+            # Made in order in one callback: tasks start in that order, and each reaches
+            # the publisher's pipeline before it first suspends, so the messages keep it.
+            for step in self._plan(turn):
+                if isinstance(step, _Carrier):
+                    task = asyncio.ensure_future(
+                        self._bus.publish_routed(
+                            EVENTS_EXCHANGE,
+                            step.keys,
+                            fold(step.bodies[0], step.bodies[1:]),
+                            persistent=False,
+                        )
+                    )
+                    for waiter in step.waiters:
+                        sending[waiter].append(task)
+                else:
+                    assert step.send is not None and step.context is not None
+                    task = asyncio.get_running_loop().create_task(step.send(), context=step.context)
+                    sending[step.waiter].append(task)
+        except Exception as exc:  # never leave a caller waiting
+            for waiter in sending:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        for waiter, tasks in sending.items():
+            asyncio.gather(*tasks).add_done_callback(functools.partial(_settle, waiter))
 
-    def _pack(self, turn: list[tuple[str, bytes]]) -> list[_Carrier]:
-        carriers: list[_Carrier] = []
+    def _plan(self, turn: list[_Held]) -> list[_Carrier | _Held]:
+        """The turn in order: runs of envelopes packed into carriers, calls as made."""
+        steps: list[_Carrier | _Held] = []
         current = _Carrier()
-        for key, body in turn:
-            brackets = body.count(b"{") + body.count(b"[")
-            if current.bodies and (
-                len(current.bodies) >= self._max
-                or current.brackets + brackets >= DEPTH_CHECK_BRACKETS
-                or current.size + len(body) > MAX_CARRIER_BYTES
-            ):
-                carriers.append(current)
-                current = _Carrier()
-            current.bodies.append(body)
-            current.size += len(body)
-            current.brackets += brackets
-            if key not in current.keys:
-                current.keys.append(key)
+        for held in turn:
+            if held.send is not None:
+                if current.bodies:
+                    steps.append(current)
+                    current = _Carrier()
+                steps.append(held)
+                continue
+            for key, body in held.envelopes:
+                brackets = body.count(b"{") + body.count(b"[")
+                if current.bodies and (
+                    len(current.bodies) >= self._max
+                    or current.brackets + brackets >= DEPTH_CHECK_BRACKETS
+                    or current.size + len(body) > MAX_CARRIER_BYTES
+                ):
+                    steps.append(current)
+                    current = _Carrier()
+                current.bodies.append(body)
+                current.size += len(body) + 1
+                current.brackets += brackets
+                if key not in current.keys:
+                    current.keys.append(key)
+                if not current.waiters or current.waiters[-1] is not held.waiter:
+                    current.waiters.append(held.waiter)
         if current.bodies:
-            carriers.append(current)
-        return carriers
+            steps.append(current)
+        return steps
 
 
 def _carried(exchange: str, routing_key: str) -> bool:
@@ -176,12 +232,18 @@ def _carried(exchange: str, routing_key: str) -> bool:
     )
 
 
-def _settle(waiting: asyncio.Future[None], finished: asyncio.Future[list[None]]) -> None:
-    if waiting.done():
+def _settle(waiter: asyncio.Future[None], finished: asyncio.Future[list[None]]) -> None:
+    """``waiter`` from its messages' sends: each confirmed, or the first failure (a send
+    cancelled, as at shutdown, as a connection error: the caller was not cancelled)."""
+    if waiter.done():
         return
     if finished.cancelled():
-        waiting.cancel()
-    elif (error := finished.exception()) is not None:
-        waiting.set_exception(error)
+        waiter.set_exception(ConnectionError("the publish was cancelled before its confirm"))
+        return
+    error = finished.exception()
+    if error is None:
+        waiter.set_result(None)
+    elif isinstance(error, Exception):
+        waiter.set_exception(error)
     else:
-        waiting.set_result(None)
+        waiter.set_exception(ConnectionError("the publish was cancelled before its confirm"))
