@@ -107,6 +107,10 @@ class GcPauses:
         return "\n".join(lines)
 
 
+_SAID = b'"event_type":"chat_message"'
+_ANSWERED = b'"event_type":"command_response"'
+
+
 class StandIns:
     """Persistence answering at once, and an edge that counts room events."""
 
@@ -128,12 +132,15 @@ class StandIns:
         await self.bus.consume(PERSISTENCE_REQUESTS_QUEUE, self._request)
         await self.bus.consume(PERSISTENCE_SAVES_QUEUE, self._saved)
 
+    # A delivery carries every envelope of a game's turn (the game's EventCarriers), so
+    # what arrived is counted in it: each say is one room chat_message, each answer one
+    # command_response (an unescaped quote is never inside a JSON string: keys only).
     async def _event(self, delivery: Delivery) -> None:
-        self.events += 1
+        self.events += delivery.body.count(_SAID)
         self.changed.set()
 
     async def _answer(self, delivery: Delivery) -> None:
-        self.answers += 1
+        self.answers += delivery.body.count(_ANSWERED)
         self.changed.set()
 
     async def _saved(self, delivery: Delivery) -> None:
