@@ -1,8 +1,7 @@
 """Wires the game service together; nothing here knows which bus adapter it got.
 
 Also what the health endpoints ask of it: readiness checks (broker connected, world
-loaded, consuming commands) and the liveness verdict (the game clock still runs).
-"""
+loaded, consuming commands) and the liveness verdict (the game clock still runs)."""
 
 from __future__ import annotations
 
@@ -92,9 +91,8 @@ class GameService:
         delete the pre-shard inbox if it is empty and unused, else warn)."""
         self._settings = settings
         self._retire_legacy_inbox = retire_legacy_inbox
-        # A turn's envelopes in as few messages as fit (the broker's cost is per message).
         self._bus: Bus = EventCarriers(bus, max_envelopes=settings.event_carrier_envelopes)
-        # A turn's records as one stream message: written, read and followed so.
+        # A turn's records as one stream message (its envelopes: as few, ``EventCarriers``).
         limit = settings.journal_batch_max_bytes
         self._journal = None if journal is None else BatchingJournal(journal, max_bytes=limit)
         self._zone_map = zone_map if journal is not None else None
