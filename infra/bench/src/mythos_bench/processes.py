@@ -101,6 +101,33 @@ def sample(pid: int) -> Sample:
         return Sample(0.0, 0)
 
 
+def pss_kb(pid: int) -> int | None:
+    """The process's proportional set size (``/proc/<pid>/smaps_rollup``): each page it
+    maps divided by the number of processes mapping it. Summed over a group, memory the
+    group's processes share (PostgreSQL's shared buffers, which every backend and the
+    checkpointer map) counts once, where summed RSS counts it once per process that
+    touched it. None when the file cannot be read (another user's process, when not run
+    as root)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return None
+
+
+def pss_groups(groups: dict[str, list[int]]) -> dict[str, float]:
+    """Each group's summed PSS in MB; a group with a process whose PSS cannot be read
+    is left out (its sum would be short)."""
+    out = {}
+    for name, pids in groups.items():
+        sizes = [pss_kb(pid) for pid in pids]
+        if sizes and all(size is not None for size in sizes):
+            out[name] = sum(size or 0 for size in sizes) / 1024
+    return out
+
+
 def sample_groups(groups: dict[str, list[int]]) -> dict[str, Sample]:
     out = {}
     for name, pids in groups.items():

@@ -106,6 +106,15 @@ def _soak(soak: dict[str, Any]) -> list[str]:
             "RSS growth from minute 2 to minute 10: "
             + ", ".join(f"{n} {growth[n]:+.1f} %" for n in sorted(growth)),
         ]
+    shared_once = soak.get("pss_growth_percent_minute_2_to_10")  # runs before 2026-12-06 lack it
+    if shared_once:
+        lines += [
+            "",
+            "PSS growth from minute 2 to minute 10 (memory the processes of a component "
+            "share counted once, where summed RSS counts it once per process that touched "
+            "it: PostgreSQL's shared buffers): "
+            + ", ".join(f"{n} {shared_once[n]:+.1f} %" for n in sorted(shared_once)),
+        ]
     lines += ["", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
     return lines + _soak_usage(soak["minutes"])
 

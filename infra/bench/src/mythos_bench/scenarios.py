@@ -11,6 +11,7 @@ from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_ra
 from mythos_bench.processes import (
     Sample,
     alive_in_both,
+    pss_groups,
     sample,
     sample_groups,
     sample_pids,
@@ -174,6 +175,7 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
     urls = metrics_urls(stack.internal_base, stack.edges)
     minutes: list[tuple[list[str], float]] = []
     rss: list[dict[str, float]] = []
+    pss: list[dict[str, float]] = []
     usage: list[dict[str, Any]] = []
     for minute in range(args.soak_minutes):
         before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
@@ -183,6 +185,7 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
         minutes.append((tokens, seconds))
         after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
         rss.append({name: s.rss_kb / 1024 for name, s in sample_groups(groups).items()})
+        pss.append(pss_groups(groups))
         components = per_component(*alive_in_both(before, after), len(tokens), elapsed)
         usage.append(
             {
@@ -198,20 +201,31 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
         )
     await wait_delivered(ledger, [t for tokens, _ in minutes for t in tokens], DRAIN_SECONDS)
     rows = []
-    for (tokens, seconds), memory, used in zip(minutes, rss, usage, strict=True):
+    for (tokens, seconds), memory, shared_once, used in zip(minutes, rss, pss, usage, strict=True):
         result = account(ledger, tokens, args.soak_rate, seconds)
-        rows.append({**result.__dict__, "rss_mb": memory, **used})
-    growth = {}
-    if len(rss) >= 10:
-        growth = {name: (rss[9][name] - rss[1][name]) * 100 / rss[1][name] for name in rss[1]}
+        rows.append({**result.__dict__, "rss_mb": memory, "pss_mb": shared_once, **used})
     await asyncio.gather(*(p.close() for p in players))
     return {
         "rate": args.soak_rate,
         "minute_seconds": args.soak_minute_seconds,
         "minutes": rows,
-        "rss_growth_percent_minute_2_to_10": growth,
+        "rss_growth_percent_minute_2_to_10": growth_minute_2_to_10(rss),
+        "pss_growth_percent_minute_2_to_10": growth_minute_2_to_10(pss),
         "gaps": sum(p.gaps for p in players),
         "duplicates": sum(p.duplicates for p in players),
+    }
+
+
+def growth_minute_2_to_10(sizes: list[dict[str, float]]) -> dict[str, float]:
+    """Each component's growth in % from the end of minute 2 to the end of minute 10
+    (none before ten minutes; a component missing from either reading is left out)."""
+    if len(sizes) < 10:
+        return {}
+    first, last = sizes[1], sizes[9]
+    return {
+        name: (last[name] - first[name]) * 100 / first[name]
+        for name in first
+        if name in last and first[name]
     }
 
 
