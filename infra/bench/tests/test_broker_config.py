@@ -22,7 +22,7 @@ def test_the_nodes_config_carries_every_setting_of_the_manifest(tmp_path: Path) 
     carried = write_broker_files(tmp_path / "node", 25672)
     conf = _conf_lines((tmp_path / "node" / "rabbitmq.conf").read_text())
     # The manifest's quorum-log limit, and whatever else it sets.
-    assert manifest_settings()["raft.wal_max_size_bytes"] == "16777216"
+    assert manifest_settings()["raft.wal_max_size_bytes"] == "67108864"
     assert carried == manifest_settings()
     assert manifest_settings().items() <= conf.items()
     assert conf["listeners.tcp.1"] == "127.0.0.1:25672"
@@ -32,7 +32,7 @@ def test_the_nodes_config_carries_every_setting_of_the_manifest(tmp_path: Path) 
 
 def test_a_setting_added_to_the_manifest_reaches_the_node(tmp_path: Path) -> None:
     manifest = MANIFEST.read_text().replace(
-        "raft.wal_max_size_bytes = 16777216",
+        "raft.wal_max_size_bytes = 67108864",
         "raft.wal_max_size_bytes = 33554432\n      # a comment = not a setting\n"
         "      channel_max = 512",
     )

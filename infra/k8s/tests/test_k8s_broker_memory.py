@@ -50,5 +50,5 @@ def test_the_quorum_log_fits_the_brokers_memory_limit(
         assert "is not set" in _wal_problems(broken)[0]
         broken = copy.deepcopy(rendered[overlay])
         spec = get(broken, "RabbitmqCluster", "mythos-rabbitmq")["spec"]
-        spec["resources"]["limits"]["memory"] = "48Mi"
-        assert "over a quarter of the limit 48Mi" in _wal_problems(broken)[0]
+        spec["resources"]["limits"]["memory"] = "128Mi"
+        assert "over a quarter of the limit 128Mi" in _wal_problems(broken)[0]
