@@ -30,10 +30,12 @@ def _own_servers_were_used_and_are_gone(servers: dict[str, Any]) -> None:
         assert broker["startup_seconds"] > 0 and own["postgresql"]["startup_seconds"] > 0
         names = set(own["processes"].values())
         assert {"epmd", "beam.smp", "postgres"} <= names
-        # Stopped and deleted: no process of theirs left, nor their data.
+        # Stopped and deleted: no process of theirs left (a zombie is dead, only not yet
+        # reaped by init), nor their data.
         for pid, name in own["processes"].items():
-            comm = Path(f"/proc/{pid}/comm")
-            assert not comm.exists() or comm.read_text().strip() != name, (pid, name)
+            stat = Path(f"/proc/{pid}/stat")
+            alive = stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            assert not alive or Path(f"/proc/{pid}/comm").read_text().strip() != name, (pid, name)
         assert not Path(own["data_dir"]).exists()
 
 

@@ -297,8 +297,30 @@ class OwnServers:
             except ProcessLookupError:
                 pass
             process.wait()
+        # A killed helper (the node's erl_child_setup) is reaped by init, not by us:
+        # wait for it, so no stop returns with a process of the run's servers alive.
+        _wait_gone([int(pid) for pid in self.info.get("processes", {})], STOP_WAIT_SECONDS)
         shutil.rmtree(self.root, ignore_errors=True)
         _LIVE.discard(self)
+
+
+STOP_WAIT_SECONDS = 10.0
+"""How long ``stop`` waits for the servers' processes to be gone after their SIGKILL."""
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (dead, only waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_gone(pids: list[int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _answers(port: int) -> bool:
