@@ -157,7 +157,9 @@ class EventCarriers(PassingBus):
             # Outside any log context: the turn's carriers are no one command's.
             asyncio.get_running_loop().call_soon(self._flush, context=contextvars.Context())
         self._turn.append(held)
-        await asyncio.shield(held.waiter)
+        # Not shielded: a caller cancelled meanwhile cancels only its waiter, which
+        # ``_settle`` then passes over; what it published still leaves with the turn.
+        await held.waiter
 
     def _flush(self) -> None:
         turn, self._turn = self._turn, []
@@ -189,7 +191,9 @@ class EventCarriers(PassingBus):
                     waiter.set_exception(exc)
             return
         for waiter, tasks in sending.items():
-            asyncio.gather(*tasks).add_done_callback(functools.partial(_settle, waiter))
+            # Most callers' envelopes ride in one carrier: its task settles them directly.
+            finished = tasks[0] if len(tasks) == 1 else asyncio.gather(*tasks)
+            finished.add_done_callback(functools.partial(_settle, waiter))
 
     def _plan(self, turn: list[_Held]) -> list[_Carrier | _Held]:
         """The turn in order: runs of envelopes packed into carriers, calls as made."""
@@ -232,7 +236,7 @@ def _carried(exchange: str, routing_key: str) -> bool:
     )
 
 
-def _settle(waiter: asyncio.Future[None], finished: asyncio.Future[list[None]]) -> None:
+def _settle(waiter: asyncio.Future[None], finished: asyncio.Future[Any]) -> None:
     """``waiter`` from its messages' sends: each confirmed, or the first failure (a send
     cancelled, as at shutdown, as a connection error: the caller was not cancelled)."""
     if waiter.done():
