@@ -21,6 +21,7 @@ class Sample:
     involuntary_switches: int = 0  # the scheduler took the core away: preempted
     run_seconds: float = 0.0  # on the core (schedstat)
     wait_seconds: float = 0.0  # runnable, waiting in the run queue for the core
+    system_seconds: float = 0.0  # of cpu_seconds, in the kernel (system calls, the network)
 
     def __sub__(self, other: Sample) -> Sample:
         return Sample(
@@ -30,6 +31,7 @@ class Sample:
             self.involuntary_switches - other.involuntary_switches,
             self.run_seconds - other.run_seconds,
             self.wait_seconds - other.wait_seconds,
+            self.system_seconds - other.system_seconds,
         )
 
     def __add__(self, other: Sample) -> Sample:
@@ -40,6 +42,7 @@ class Sample:
             self.involuntary_switches + other.involuntary_switches,
             self.run_seconds + other.run_seconds,
             self.wait_seconds + other.wait_seconds,
+            self.system_seconds + other.system_seconds,
         )
 
 
@@ -91,12 +94,12 @@ def _threads(pid: int) -> tuple[int, int, float, float]:
 def sample(pid: int) -> Sample:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        user, system = int(fields[11]) / _TICKS, int(fields[12]) / _TICKS  # utime, stime
         rss = 0
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
-        return Sample(cpu, rss, *_threads(pid))
+        return Sample(user + system, rss, *_threads(pid), system_seconds=system)
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return Sample(0.0, 0)
 

@@ -241,6 +241,15 @@ def markdown(results: dict[str, Any]) -> str:
     if steps:
         lines += ["", "## CPU per say, by component (ms)", ""]
         lines += _by_component(steps, "cpu_ms_per_say", ".3f")
+        if all("kernel_share" in c for c in steps[0]["components"].values()):
+            lines += ["", "## Share of that CPU spent in the kernel, by component", ""]
+            lines += [
+                "System time over user plus system time: system calls, the loopback "
+                "network's sending and receiving, page faults. The rest is the "
+                "component's own code (Python, the BEAM, nginx, PostgreSQL).",
+                "",
+            ]
+            lines += _by_component(steps, "kernel_share", ".2f")
         lines += ["", "## Involuntary context switches per say (preempted), by component", ""]
         lines += _by_component(steps, "involuntary_switches_per_say", ".2f")
         lines += ["", "## Share of runnable time on the core, by component", ""]

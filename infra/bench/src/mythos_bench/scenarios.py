@@ -38,8 +38,9 @@ async def connect_all(players: list[BenchPlayer], url: str, batch: int = 200) ->
 def per_component(
     before: dict[str, Sample], after: dict[str, Sample], sent: int, seconds: float
 ) -> dict[str, dict[str, float]]:
-    """Each component's CPU (ms per say, % of a core), context switches per say and
-    the share of its runnable time it was on the core (the rest: waiting for it)."""
+    """Each component's CPU (ms per say, % of a core, the share of it spent in the
+    kernel), context switches per say and the share of its runnable time it was on the
+    core (the rest: waiting for it)."""
     rows: dict[str, dict[str, float]] = {}
     says = max(sent, 1)
     for name in after:
@@ -48,6 +49,7 @@ def per_component(
         rows[name] = {
             "cpu_ms_per_say": d.cpu_seconds * 1000 / says,
             "cpu_percent": d.cpu_seconds * 100 / seconds,
+            "kernel_share": d.system_seconds / d.cpu_seconds if d.cpu_seconds > 0 else 0.0,
             "voluntary_switches_per_say": d.voluntary_switches / says,
             "involuntary_switches_per_say": d.involuntary_switches / says,
             "run_queue_wait_ms_per_say": d.wait_seconds * 1000 / says,
