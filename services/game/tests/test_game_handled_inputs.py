@@ -41,7 +41,7 @@ def test_past_its_bound_the_oldest_ids_go_first() -> None:
 def test_its_memory_stays_flat_once_the_window_is_full() -> None:
     """Ids taken at one end and dropped at the other at a steady rate: from the window's
     first turn on, the memory held stays where it was (one dict churning as this was
-    grew about 1.5x some 40 s after the window filled, and stayed there)."""
+    grew about 1.6x some 40 s after the window filled, and stayed there)."""
     handled = HandledInputs(window_seconds=120)
     rate = 100  # ids a second, 32 hex characters each as an edge's
     held: list[int] = []
