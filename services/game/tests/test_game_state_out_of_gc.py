@@ -133,6 +133,22 @@ def test_answers_to_recent_commands_are_bytes_in_an_untracked_dict() -> None:
     assert other.recent_commands == link.recent_commands
 
 
+def test_answers_kept_for_thousands_of_commands_stay_in_the_table_they_first_filled() -> None:
+    link = Link(connection_id="c-1")
+    for n in range(RECENT_COMMANDS_KEPT):
+        link.remember_json(f"{n:032x}", b'{"result":"You say: %d"}' % n)
+    first_filled = sys.getsizeof(link.recent_commands)
+    for n in range(RECENT_COMMANDS_KEPT, 5000):
+        link.remember_json(f"{n:032x}", b'{"result":"You say: %d"}' % n)
+        # One dict dropping its oldest as it takes a new one was resized to three times
+        # what it held once its table was full of dropped slots (6.6 -> 13.1 KB).
+        assert sys.getsizeof(link.recent_commands) == first_filled, n
+    assert list(link.recent_commands) == [
+        f"{n:032x}" for n in range(5000 - RECENT_COMMANDS_KEPT, 5000)
+    ]
+    assert not gc.is_tracked(link.recent_commands)
+
+
 def test_handled_ids_are_in_untracked_dicts_and_keep_their_order() -> None:
     handled = HandledInputs(window_seconds=10, kept=3)
     for n, delivery_id in enumerate(["a", "b", "c"]):
