@@ -28,8 +28,9 @@ HANDLED_IDS_KEPT = 200_000
 """About 16 MB at most; 1,000 inputs a second for the whole window would need 120,000."""
 
 SLICES_PER_WINDOW = 12
-"""A generation spans at most this fraction of the window: ``seen`` reads at most
-``SLICES_PER_WINDOW + 1`` dicts (plus those ``kept`` closes early, under a flood)."""
+"""A generation spans at most one this-th of the window (10 s of 120): ``seen`` reads at
+most ``SLICES_PER_WINDOW + 1`` dicts (more only when ``kept`` closes them early, under a
+flood), and ids up to one slice past the window wait for their generation to go."""
 GENERATIONS_PER_BOUND = 16
 """A generation holds at most ``kept`` // this ids: past the bound the oldest generation
 goes whole, so at most this share of the bound is forgotten early."""
