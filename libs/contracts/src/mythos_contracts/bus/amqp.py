@@ -39,8 +39,9 @@ from mythos_contracts.routing import reply_queue
 
 __all__ = ["AmqpBus", "QueueType", "declare_topology", "single_active_arguments"]
 
-# Frames are read with fewer awaits and the hot ones without pamqp (amqp_reader), and
-# what waits in a connection's write queue leaves in one socket write (amqp_writer).
+# Frames are read with fewer awaits and the hot ones without pamqp (amqp_reader), confirms
+# and deliveries settled by the reader itself (amqp_inline), and what waits in a
+# connection's write queue leaves in one socket write (amqp_writer).
 amqp_reader.install()
 amqp_writer.install()
 

@@ -37,6 +37,7 @@ from aiormq.abc import AbstractChannel, ChannelFrame, DeliveredMessage
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands as spec
 
+from mythos_contracts.bus import amqp_inline, amqp_writer
 from mythos_contracts.bus.amqp_publisher import write_when_room
 from mythos_contracts.bus.correlation import incoming_headers
 from mythos_contracts.bus.port import Delivery, Handler
@@ -192,6 +193,7 @@ class QueueConsumer:
             task.add_done_callback(channel._on_consumer_done)
 
         setattr(channel, _ON_DELIVER, on_deliver_frame)
+        setattr(channel, amqp_inline.DELIVERIES_INLINE, _DirectRoute(self, channel))
         setattr(channel, _INLINE, True)
 
     async def _work(self) -> None:
@@ -278,7 +280,7 @@ class QueueConsumer:
             return
         channel, frame, count = taken
         try:
-            channel.write_queue.put_nowait(frame)
+            amqp_writer.put_frame(channel, frame)
         except asyncio.QueueFull:
             self._ack_blocked = self._loop.create_task(self._ack_when_room(channel, frame, count))
         else:
@@ -314,6 +316,28 @@ class QueueConsumer:
             channel, tag, _ = self.inbox.get_nowait()
             if not channel.is_closed:
                 await _settle(channel.basic_nack(tag, requeue=True, wait=False))
+
+
+class _DirectRoute:
+    """The connection's reader hands a delivery straight to the consumer's inbox when
+    every earlier delivery of the channel is there already (``amqp_inline``)."""
+
+    __slots__ = ("_channel", "_consumer", "_consumers", "_direct")
+
+    def __init__(self, consumer: QueueConsumer, channel: aiormq.Channel) -> None:
+        self._consumer = consumer
+        self._channel = channel
+        self._consumers = channel.consumers
+        self._direct = consumer._direct
+
+    def accepts(self, frame: spec.Basic.Deliver) -> amqp_inline.Deliver | None:
+        consumer = self._consumer
+        if self._consumers.get(frame.consumer_tag or "") == self._direct and consumer._last_put == (
+            self._channel,
+            (frame.delivery_tag or 0) - 1,
+        ):
+            return consumer._arrived
+        return None
 
 
 async def _settle(outcome: Awaitable[Any]) -> bool:

@@ -25,7 +25,7 @@ from aiormq import Channel
 from aiormq.abc import ChannelFrame
 from aiormq.exceptions import ChannelInvalidStateError
 
-from mythos_contracts.bus import amqp_frames
+from mythos_contracts.bus import amqp_frames, amqp_inline, amqp_writer
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ class ConfirmingPipeline:
         if frame is None:
             return
         try:
-            channel.write_queue.put_nowait(frame)
+            amqp_writer.put_frame(channel, frame)
         except asyncio.QueueFull:
             # The connection's writer is behind (its queue holds a few frames): wait for
             # room, keeping everything published meanwhile behind this frame.
@@ -122,6 +122,9 @@ class ConfirmingPipeline:
             raise ChannelInvalidStateError("the publishing channel is closed")
         if channel is not self._watched:
             self._watched = channel
+            setattr(
+                channel, amqp_inline.CONFIRMS_INLINE, True
+            )  # its confirms, settled by the reader
             channel.closing.add_done_callback(lambda closed: _fail_unconfirmed(channel, closed))
         number = channel.number
         max_body = channel.max_content_size

@@ -11,6 +11,10 @@ then the connection's reader task) and no copy beyond the two reads. Body frames
 are decoded here (the same objects and values as pamqp's, without its validation of
 what the broker sent); every other frame goes to pamqp as before. Errors map to aiormq's own exceptions, as ``FrameReceiver`` maps them.
 
+Each decoded frame is offered to the connection's ``InlineFrames`` (``amqp_inline``)
+before it is returned: confirms and deliveries it takes never reach aiormq's reader, and
+the receiver reads on to the next frame.
+
 ``install()`` makes aiormq's connections use it (aiormq looks ``FrameReceiver`` up in
 its module at each connect); the bus adapter calls it on import.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import sys
+from typing import Any
 
 import aiormq.connection
 import pamqp.frame
@@ -28,6 +34,9 @@ from pamqp import commands as spec
 from pamqp.body import ContentBody
 from pamqp.exceptions import PAMQPException
 from pamqp.header import ContentHeader
+
+from mythos_contracts.bus import amqp_writer
+from mythos_contracts.bus.amqp_inline import InlineFrames
 
 _FRAME_HEAD = struct.Struct(">BHI")
 _FRAME_END = 0xCE
@@ -59,56 +68,82 @@ _ACK_INDEX = spec.Basic.Ack.index
 class LeanFrameReceiver(FrameReceiver):
     """A drop-in ``FrameReceiver`` (see the module doc)."""
 
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        super().__init__(reader)
+        self.inline = _inline_frames_of_caller(reader)
+
     async def get_frame(self) -> ReceivedFrame:
         reader = self.reader
-        if reader.at_eof():
-            del self.reader
-            raise StopAsyncIteration
-        try:
-            head = await reader.readexactly(7)
-            if not self.started:
-                if head.startswith(b"AMQP"):  # the broker refused our protocol version
-                    raise ProtocolSyntaxError("Unexpected AMQP protocol header")
-                self.started = True
-            frame_type, channel, size = _FRAME_HEAD.unpack(head)
-            rest = await reader.readexactly(size + 1)
-        except asyncio.IncompleteReadError as e:
-            raise AMQPConnectionError(
-                "Server connection unexpectedly closed. "
-                f"Read {len(e.partial)} bytes but {e.expected} bytes expected",
-            ) from e
-        except ConnectionRefusedError as e:
-            raise AMQPConnectionError(f"Server connection refused: {e!r}") from e
-        except ConnectionResetError as e:
-            raise AMQPConnectionError(f"Server connection reset: {e!r}") from e
-        except ConnectionError as e:
-            raise AMQPConnectionError(f"Server connection error: {e!r}") from e
-        except OSError as e:
-            raise AMQPConnectionError(f"Server communication error: {e!r}") from e
-        weight = size + 8
-        if rest[-1] == _FRAME_END:
-            if frame_type == _BODY:
-                return weight, channel, ContentBody(rest[:-1])
-            if frame_type == _HEADER:
-                try:
-                    header = _content_header(rest)
-                except (IndexError, struct.error, UnicodeDecodeError):
-                    header = None  # malformed: pamqp words the error, below
-                if header is not None:
-                    return weight, channel, header
-            if frame_type == _METHOD and size >= 4:
-                index = _METHOD_INDEX.unpack_from(rest)[0]
-                try:
-                    if index == _DELIVER_INDEX:
-                        return weight, channel, _deliver(rest)
-                    if index == _ACK_INDEX:
-                        return weight, channel, _ack(rest)
-                except (IndexError, struct.error, UnicodeDecodeError):
-                    pass  # malformed: pamqp words the error, below
-        try:
-            return pamqp.frame.unmarshal(head + rest)
-        except PAMQPException as e:
-            raise InvalidFrameError(str(e)) from e
+        inline = self.inline
+        while True:
+            if reader.at_eof():
+                del self.reader
+                raise StopAsyncIteration
+            try:
+                head = await reader.readexactly(7)
+                if not self.started:
+                    if head.startswith(b"AMQP"):  # the broker refused our protocol version
+                        raise ProtocolSyntaxError("Unexpected AMQP protocol header")
+                    self.started = True
+                frame_type, channel, size = _FRAME_HEAD.unpack(head)
+                rest = await reader.readexactly(size + 1)
+            except asyncio.IncompleteReadError as e:
+                raise AMQPConnectionError(
+                    "Server connection unexpectedly closed. "
+                    f"Read {len(e.partial)} bytes but {e.expected} bytes expected",
+                ) from e
+            except ConnectionRefusedError as e:
+                raise AMQPConnectionError(f"Server connection refused: {e!r}") from e
+            except ConnectionResetError as e:
+                raise AMQPConnectionError(f"Server connection reset: {e!r}") from e
+            except ConnectionError as e:
+                raise AMQPConnectionError(f"Server connection error: {e!r}") from e
+            except OSError as e:
+                raise AMQPConnectionError(f"Server communication error: {e!r}") from e
+            frame = _decode(frame_type, size, head, rest)
+            if channel and inline is not None and inline.take(channel, frame):
+                continue
+            return size + 8, channel, frame
+
+
+def _inline_frames_of_caller(reader: asyncio.StreamReader) -> InlineFrames | None:
+    """The ``InlineFrames`` of the connection making this receiver: aiormq 7.2.4 makes
+    it in ``Connection.connect`` (``FrameReceiver(reader)``, no connection given), so
+    the caller's frame holds it. None elsewhere (tests reading bytes): all to aiormq."""
+    caller = sys._getframe(2).f_locals.get("self")
+    if not isinstance(caller, aiormq.connection.Connection):
+        return None
+    transport = getattr(reader, "_transport", None)
+    if transport is not None:  # for the frames written without the writer task
+        setattr(caller, amqp_writer.TRANSPORT, transport)
+    return InlineFrames(caller)
+
+
+def _decode(frame_type: int, size: int, head: bytes, rest: bytes) -> Any:
+    """One frame's object: the hot ones read here, the rest by pamqp."""
+    if rest[-1] == _FRAME_END:
+        if frame_type == _BODY:
+            return ContentBody(rest[:-1])
+        if frame_type == _HEADER:
+            try:
+                header = _content_header(rest)
+            except (IndexError, struct.error, UnicodeDecodeError):
+                header = None  # malformed: pamqp words the error, below
+            if header is not None:
+                return header
+        if frame_type == _METHOD and size >= 4:
+            index = _METHOD_INDEX.unpack_from(rest)[0]
+            try:
+                if index == _DELIVER_INDEX:
+                    return _deliver(rest)
+                if index == _ACK_INDEX:
+                    return _ack(rest)
+            except (IndexError, struct.error, UnicodeDecodeError):
+                pass  # malformed: pamqp words the error, below
+    try:
+        return pamqp.frame.unmarshal(head + rest)[2]
+    except PAMQPException as e:
+        raise InvalidFrameError(str(e)) from e
 
 
 def _shortstr(data: bytes, at: int) -> tuple[str, int]:
