@@ -1,5 +1,5 @@
-"""Confirms and deliveries settled in the connection's reader (``amqp_inline``), and
-frames written without the writer task (``amqp_writer.put_frame``), on the real broker.
+"""Confirms and deliveries settled in the connection's reader (``amqp_inline``), on the
+real broker.
 
 The frame-level tests hand frames to a live connection's ``InlineFrames`` on a channel
 the broker sends nothing on; the end-to-end ones publish through the broker and watch
@@ -15,13 +15,12 @@ from typing import Any
 
 import aiormq
 import pytest
-from aiormq.abc import ChannelFrame, DeliveredMessage
+from aiormq.abc import DeliveredMessage
 from aiormq.exceptions import DeliveryError
 from mythos_contracts.bus import (
     amqp,  # noqa: F401  # installs the reader and writer, as services do
     amqp_frames,
     amqp_inline,
-    amqp_writer,
 )
 from mythos_contracts.bus.amqp_inline import InlineFrames
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
@@ -57,11 +56,10 @@ def _deliver(tag: int) -> spec.Basic.Deliver:
     return spec.Basic.Deliver("ctag", tag, False, "mythos.events", f"player.p1.{tag}")
 
 
-async def test_a_connection_reads_with_inline_frames_and_keeps_its_transport(
-    connection: aiormq.Connection,
-) -> None:
-    transport = getattr(connection, amqp_writer.TRANSPORT)
-    assert isinstance(transport, asyncio.Transport) and not transport.is_closing()
+async def test_a_connection_reads_with_inline_frames(connection: aiormq.Connection) -> None:
+    # aiormq's reader task holds the receiver its connect made (no other way to reach it).
+    receiver = connection._reader_task.get_coro().cr_frame.f_locals["frame_receiver"]  # type: ignore[union-attr]
+    assert isinstance(receiver.inline, InlineFrames)
 
 
 async def test_confirms_settle_in_tag_order_multiple_included(
@@ -206,51 +204,3 @@ async def test_deliveries_reach_the_route_without_aiormqs_channel_task(
             await asyncio.sleep(0.01)
     assert [m.body for m in route.given] == [b"%d" % n for n in range(20)]
     assert len(through_task) == 5
-
-
-async def test_a_frame_goes_straight_to_the_socket_when_nothing_is_queued(
-    connection: aiormq.Connection,
-) -> None:
-    channel = await connection.channel()
-    queue = (await channel.queue_declare(exclusive=True)).queue
-    frames = amqp_frames.publish(
-        channel.number, "", queue, b"direct", PROPS, max_body_frame=channel.max_content_size
-    )
-    frame = ChannelFrame(payload=b"".join(frames), should_close=False)
-    assert channel.write_queue.empty()
-    amqp_writer.put_frame(channel, frame)
-    assert channel.write_queue.empty()  # not handed to the writer task
-    got = await _get(channel, queue)
-    assert got.body == b"direct"
-
-
-async def test_a_frame_waits_behind_queued_ones_and_none_is_written_once_closing(
-    connection: aiormq.Connection,
-) -> None:
-    channel = await connection.channel()
-    queue = (await channel.queue_declare(exclusive=True)).queue
-
-    def publish(body: bytes) -> ChannelFrame:
-        frames = amqp_frames.publish(
-            channel.number, "", queue, body, PROPS, max_body_frame=channel.max_content_size
-        )
-        return ChannelFrame(payload=b"".join(frames), should_close=False)
-
-    channel.write_queue.put_nowait(publish(b"first"))
-    amqp_writer.put_frame(channel, publish(b"second"))
-    assert channel.write_queue.qsize() == 2  # behind the first, for the writer
-    assert [(await _get(channel, queue)).body for _ in range(2)] == [b"first", b"second"]
-    transport: Any = getattr(connection, amqp_writer.TRANSPORT)
-    await connection.close()
-    assert transport.is_closing()
-    amqp_writer.put_frame(channel, publish(b"late"))
-    assert channel.write_queue.qsize() == 1  # left to the (stopped) writer: never written
-
-
-async def _get(channel: aiormq.Channel, queue: str) -> DeliveredMessage:
-    async with asyncio.timeout(5):
-        while True:
-            got = await channel.basic_get(queue, no_ack=True)
-            if got.body or isinstance(got.delivery, spec.Basic.GetOk):
-                return got
-            await asyncio.sleep(0.01)

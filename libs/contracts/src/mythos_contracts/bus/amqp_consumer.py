@@ -37,7 +37,7 @@ from aiormq.abc import AbstractChannel, ChannelFrame, DeliveredMessage
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands as spec
 
-from mythos_contracts.bus import amqp_inline, amqp_writer
+from mythos_contracts.bus import amqp_inline
 from mythos_contracts.bus.amqp_publisher import write_when_room
 from mythos_contracts.bus.correlation import incoming_headers
 from mythos_contracts.bus.port import Delivery, Handler
@@ -280,7 +280,7 @@ class QueueConsumer:
             return
         channel, frame, count = taken
         try:
-            amqp_writer.put_frame(channel, frame)
+            channel.write_queue.put_nowait(frame)
         except asyncio.QueueFull:
             self._ack_blocked = self._loop.create_task(self._ack_when_room(channel, frame, count))
         else:

@@ -25,7 +25,7 @@ from aiormq import Channel
 from aiormq.abc import ChannelFrame
 from aiormq.exceptions import ChannelInvalidStateError
 
-from mythos_contracts.bus import amqp_frames, amqp_inline, amqp_writer
+from mythos_contracts.bus import amqp_frames, amqp_inline
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ class ConfirmingPipeline:
         if frame is None:
             return
         try:
-            amqp_writer.put_frame(channel, frame)
+            channel.write_queue.put_nowait(frame)
         except asyncio.QueueFull:
             # The connection's writer is behind (its queue holds a few frames): wait for
             # room, keeping everything published meanwhile behind this frame.

@@ -35,7 +35,6 @@ from pamqp.body import ContentBody
 from pamqp.exceptions import PAMQPException
 from pamqp.header import ContentHeader
 
-from mythos_contracts.bus import amqp_writer
 from mythos_contracts.bus.amqp_inline import InlineFrames
 
 _FRAME_HEAD = struct.Struct(">BHI")
@@ -70,7 +69,7 @@ class LeanFrameReceiver(FrameReceiver):
 
     def __init__(self, reader: asyncio.StreamReader) -> None:
         super().__init__(reader)
-        self.inline = _inline_frames_of_caller(reader)
+        self.inline = _inline_frames_of_caller()
 
     async def get_frame(self) -> ReceivedFrame:
         reader = self.reader
@@ -106,17 +105,14 @@ class LeanFrameReceiver(FrameReceiver):
             return size + 8, channel, frame
 
 
-def _inline_frames_of_caller(reader: asyncio.StreamReader) -> InlineFrames | None:
+def _inline_frames_of_caller() -> InlineFrames | None:
     """The ``InlineFrames`` of the connection making this receiver: aiormq 7.2.4 makes
     it in ``Connection.connect`` (``FrameReceiver(reader)``, no connection given), so
     the caller's frame holds it. None elsewhere (tests reading bytes): all to aiormq."""
     caller = sys._getframe(2).f_locals.get("self")
-    if not isinstance(caller, aiormq.connection.Connection):
-        return None
-    transport = getattr(reader, "_transport", None)
-    if transport is not None:  # for the frames written without the writer task
-        setattr(caller, amqp_writer.TRANSPORT, transport)
-    return InlineFrames(caller)
+    if isinstance(caller, aiormq.connection.Connection):
+        return InlineFrames(caller)
+    return None
 
 
 def _decode(frame_type: int, size: int, head: bytes, rest: bytes) -> Any:

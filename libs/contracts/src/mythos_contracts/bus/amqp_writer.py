@@ -15,25 +15,13 @@ it, which it would have written first anyway. Nothing behind a closing frame is 
 
 ``install()`` makes aiormq's connections use it (aiormq looks ``FrameGenerator`` up in
 its module each time a connection starts its writer); the bus adapter calls it on import.
-
-``put_frame`` skips the writer task altogether when it has nothing queued: the frame goes
-to the socket's transport at once, as the writer would have written it on its next turn.
-The order holds: the writer takes a frame from the queue and writes it without
-suspending in between, so an empty queue means every frame queued before was written.
-The bus's hot frames (publishes, acks) go this way; aiormq's own stay on the queue.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import aiormq.connection
 from aiormq.abc import ChannelFrame
 from aiormq.connection import FrameGenerator
-
-TRANSPORT = "_mythos_transport"
-"""Set on an aiormq connection to its socket's transport (by the lean frame reader)."""
 
 
 class CoalescingFrameGenerator(FrameGenerator):
@@ -59,19 +47,6 @@ class CoalescingFrameGenerator(FrameGenerator):
             should_close=frame.should_close,
             drain_future=frame.drain_future,
         )
-
-
-def put_frame(channel: Any, frame: ChannelFrame) -> None:
-    """Write ``frame`` now if the connection's writer has nothing queued, else queue it
-    for the writer (``asyncio.QueueFull`` as ``put_nowait`` raises it)."""
-    queue: asyncio.Queue[ChannelFrame] = channel.write_queue
-    if queue.empty():
-        connection = channel.connection
-        transport: asyncio.Transport | None = getattr(connection, TRANSPORT, None)
-        if transport is not None and not connection.is_closed and not transport.is_closing():
-            transport.write(frame.payload)
-            return
-    queue.put_nowait(frame)
 
 
 def install() -> None:
