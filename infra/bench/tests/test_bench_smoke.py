@@ -6,7 +6,6 @@ It asserts only that the run completed with nothing missing, never a time."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,13 +39,7 @@ def _own_servers_were_used_and_are_gone(servers: dict[str, Any]) -> None:
 
 
 @pytest.mark.services
-def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path) -> None:
-    server = os.environ.get("MYTHOS_BENCH_RABBITMQ_SERVER", "/usr/lib/rabbitmq/bin/rabbitmq-server")
-    if not Path(server).exists() or os.geteuid() != 0:
-        why = "the bench starts its own RabbitMQ (rabbitmq-server) and PostgreSQL as root"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"REQUIRE_SERVICES=1 but {why}", pytrace=False)
-        pytest.skip(f"SKIPPED LOUDLY: {why}")
+def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers: None) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "mythos_bench", "--smoke", "--out", str(tmp_path)],
         capture_output=True,

@@ -4,23 +4,15 @@ It asserts only that every round ran and printed its figures, never a size."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 
 @pytest.mark.services
-def test_two_rounds_open_close_and_report_the_edges_rss() -> None:
-    server = os.environ.get("MYTHOS_BENCH_RABBITMQ_SERVER", "/usr/lib/rabbitmq/bin/rabbitmq-server")
-    if not Path(server).exists() or os.geteuid() != 0:
-        why = "the bench starts its own RabbitMQ (rabbitmq-server) and PostgreSQL as root"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"REQUIRE_SERVICES=1 but {why}", pytrace=False)
-        pytest.skip(f"SKIPPED LOUDLY: {why}")
+def test_two_rounds_open_close_and_report_the_edges_rss(own_servers: None) -> None:
     run = subprocess.run(
         [
             sys.executable, "-m", "mythos_bench.idle_rounds",
