@@ -174,7 +174,7 @@ class QueueConsumer:
         read_header = getattr(channel, _READ_HEADER)
         read_content = channel._read_content
         consumers = channel.consumers
-        direct = self._direct
+        route = _DirectRoute(self, channel)
 
         async def on_deliver_frame(frame: spec.Basic.Deliver) -> None:
             # aiormq's Channel._on_deliver_frame, but for the inline put.
@@ -186,14 +186,16 @@ class QueueConsumer:
             consumer = consumers.get(frame.consumer_tag)
             if consumer is None:
                 return
-            if consumer == direct and self._last_put == (channel, (frame.delivery_tag or 0) - 1):
-                self._arrived(message)
+            deliver = route.accepts(frame)
+            if deliver is not None:
+                deliver(message)
                 return
             task = channel.create_task(consumer(message))
             task.add_done_callback(channel._on_consumer_done)
 
         setattr(channel, _ON_DELIVER, on_deliver_frame)
-        setattr(channel, amqp_inline.DELIVERIES_INLINE, _DirectRoute(self, channel))
+        # The same check in the connection's reader, which needs no task at all.
+        setattr(channel, amqp_inline.DELIVERIES_INLINE, route)
         setattr(channel, _INLINE, True)
 
     async def _work(self) -> None:

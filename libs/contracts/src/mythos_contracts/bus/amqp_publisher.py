@@ -122,9 +122,8 @@ class ConfirmingPipeline:
             raise ChannelInvalidStateError("the publishing channel is closed")
         if channel is not self._watched:
             self._watched = channel
-            setattr(
-                channel, amqp_inline.CONFIRMS_INLINE, True
-            )  # its confirms, settled by the reader
+            # Its confirms are settled by the connection's reader (amqp_inline).
+            setattr(channel, amqp_inline.CONFIRMS_INLINE, True)
             channel.closing.add_done_callback(lambda closed: _fail_unconfirmed(channel, closed))
         number = channel.number
         max_body = channel.max_content_size
