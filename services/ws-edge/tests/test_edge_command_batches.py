@@ -162,3 +162,78 @@ def _players(message: Delivery) -> list[str]:
     commands = read_command_batch(message.body)
     bodies = [message.body] if commands is None else commands
     return [json.loads(body)["player_id"] for body in bodies]
+
+
+class GatedBus(InMemoryBus):
+    """The in-process bus whose confirms wait until the test opens the gate (a broker
+    slow to confirm), failing those the test says should fail."""
+
+    def __init__(self) -> None:
+        super().__init__(InMemoryBroker())
+        self.gate = asyncio.Event()
+        self.sent: list[bytes] = []
+        self.refused: set[bytes] = set()
+
+    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: object) -> None:
+        self.sent.append(body)
+        await self.gate.wait()
+        if body in self.refused:
+            raise ConnectionError("the broker refused it")
+
+
+async def _turns(count: int) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_commands_sent_while_a_shards_message_is_unconfirmed_leave_with_its_confirm() -> None:
+    bus = GatedBus()
+    batches = CommandBatches(bus)
+    first = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "a", _body("a", "1")))
+    await _turns(3)
+    assert len(bus.sent) == 1  # a lone command goes at once
+    later, bodies = [], [_body(pid, "2") for pid in "bcd"]
+    for pid, body in zip("bcd", bodies, strict=True):  # each in a turn of its own
+        later.append(asyncio.ensure_future(batches.send(DEFAULT_SHARD, pid, body)))
+        await _turns(3)
+    other = asyncio.ensure_future(batches.send(OTHER_SHARD, "e", _body("e", "3")))
+    await _turns(3)
+    assert len(bus.sent) == 2  # the other shard's is not held by this one's
+    bus.gate.set()
+    await asyncio.gather(first, other, *later)
+    assert len(bus.sent) == 3
+    assert json.loads(bus.sent[2])["kind"] == "command_batch"
+    assert read_command_batch(bus.sent[2]) == bodies
+
+
+async def test_a_failed_message_frees_its_shard_for_the_next() -> None:
+    bus = GatedBus()
+    batches = CommandBatches(bus)
+    refused, kept = _body("a", "1"), _body("b", "2")
+    bus.refused.add(refused)
+    first = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "a", refused))
+    await _turns(3)
+    second = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "b", kept))
+    await _turns(3)
+    assert bus.sent == [refused]
+    bus.gate.set()
+    with pytest.raises(ConnectionError):
+        await first
+    await second
+    assert bus.sent == [refused, kept]
+
+
+async def test_more_messages_in_flight_when_allowed_and_a_cancelled_wait_is_not_sent() -> None:
+    bus = GatedBus()
+    batches = CommandBatches(bus, in_flight=2)
+    sends, bodies = [], [_body(pid, "x") for pid in "abc"]
+    for pid, body in zip("abc", bodies, strict=True):
+        sends.append(asyncio.ensure_future(batches.send(DEFAULT_SHARD, pid, body)))
+        await _turns(3)
+    assert bus.sent == bodies[:2]  # two unconfirmed; the third waits
+    gone = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "d", _body("d", "x")))
+    await _turns(3)
+    gone.cancel()
+    bus.gate.set()
+    await asyncio.gather(*sends)
+    assert bus.sent == bodies

@@ -1,9 +1,11 @@
 """A delivery that carries a folded envelope (a command's response riding on the room
 event it caused) is split into the messages a client would have got from separate
-deliveries: the same frames, in order, each once, held and replayed like any other."""
+deliveries: the same frames, in order, each once, held and replayed like any other.
+A client's messages of one delivery reach its socket in one write."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,7 +14,7 @@ from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EDGE_MESSAGE, EventEnvelope, ReplayRequest, fold
 from mythos_contracts.routing import COMMANDS_EXCHANGE, room_key
 from mythos_edge.service_layer.client_socket import Outbox
-from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
+from mythos_edge.service_layer.connections import CLOSE_TOO_SLOW, Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.room_bindings import RoomBindings
 
@@ -28,6 +30,10 @@ class RecordingBus(InMemoryBus):
         if exchange == COMMANDS_EXCHANGE:
             self.to_game.append(EDGE_MESSAGE.validate_json(body))
         await super().publish(exchange, routing_key, body, **kw)
+
+    async def bind(self, queue: str, exchange: str, pattern: str) -> None:
+        await asyncio.sleep(0)  # as the broker's answer would: the loop turns meanwhile
+        await super().bind(queue, exchange, pattern)
 
 
 class Edge:
@@ -45,7 +51,9 @@ class Edge:
         return conn
 
     async def deliver(self, body: bytes) -> None:
+        """One delivery, then the end of the loop's turn (when held messages are written)."""
         await self.fanout.on_event(Delivery(room_key("hall", "chat_message"), body))
+        await asyncio.sleep(0)
 
 
 async def _edge() -> Edge:
@@ -152,4 +160,103 @@ async def test_a_fold_for_a_player_elsewhere_is_ignored() -> None:
     await edge.deliver(fold(_body(_chat({"bob": 4})), [_body(_response(7))]))
     assert [m["event_type"] for m in _sent(bob)] == ["chat_message"]
     assert edge.registry.of_player("alice") == ()
+    await edge.bus.close()
+
+
+class CallsSocket:
+    """A client socket that keeps each call: the writes as they would reach the network."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def send(self, payload: bytes) -> None:
+        self.calls.append(("send", [json.loads(payload)["event_type"]]))
+
+    def send_many(self, payloads: list[bytes]) -> None:
+        self.calls.append(("send_many", [json.loads(p)["event_type"] for p in payloads]))
+
+    def buffered(self) -> int:
+        return 0
+
+    def close(self, code: int, reason: str) -> None:
+        self.calls.append(("close", [str(code)]))
+
+
+def _on_calls(edge: Edge, player_id: str, expected: int) -> tuple[Connection, CallsSocket]:
+    conn = edge.connect(player_id, expected)
+    socket = CallsSocket()
+    conn.socket = socket
+    return conn, socket
+
+
+async def test_a_clients_messages_of_one_delivery_go_in_one_write() -> None:
+    edge = await _edge()
+    _, alice = _on_calls(edge, "alice", 6)
+    _, bob = _on_calls(edge, "bob", 2)
+    await edge.deliver(fold(_body(_chat({"alice": 6, "bob": 2})), [_body(_response(7))]))
+    assert alice.calls == [("send_many", ["chat_message", "command_response"])]
+    assert bob.calls == [("send", ["chat_message"])]
+    await edge.bus.close()
+
+
+async def test_deliveries_handled_in_one_turn_reach_a_client_in_one_write_after_it() -> None:
+    edge = await _edge()
+    _, alice = _on_calls(edge, "alice", 6)
+    _, bob = _on_calls(edge, "bob", 2)
+    key = room_key("hall", "chat_message")
+    await edge.fanout.on_event(Delivery(key, _body(_chat({"alice": 6, "bob": 2}))))
+    await edge.fanout.on_event(Delivery(key, _body(_chat({"alice": 7}))))
+    assert alice.calls == [] and bob.calls == []  # held until the turn ends
+    await asyncio.sleep(0)
+    assert alice.calls == [("send_many", ["chat_message", "chat_message"])]
+    assert bob.calls == [("send", ["chat_message"])]
+    await edge.deliver(_body(_chat({"alice": 8})))  # the next turn's: a write of its own
+    assert alice.calls[-1] == ("send", ["chat_message"])
+    await edge.bus.close()
+
+
+async def test_a_write_from_elsewhere_while_messages_are_held_goes_after_them() -> None:
+    edge = await _edge()
+    conn, alice = _on_calls(edge, "alice", 6)
+    holding: list[Connection] = []
+    assert conn.write(_body(_chat({"alice": 6})), holding)
+    assert conn.write(_body(_response(7)))  # e.g. an answer of the edge's own
+    assert alice.calls == [] and holding == [conn]
+    conn.release()
+    assert alice.calls == [("send_many", ["chat_message", "command_response"])]
+    conn.release()  # nothing held: nothing written
+    assert conn.write(_body(_response(8)))
+    assert alice.calls[-1] == ("send", ["command_response"])
+    await edge.bus.close()
+
+
+async def test_a_close_while_messages_are_held_sends_them_first() -> None:
+    edge = await _edge()
+    conn, alice = _on_calls(edge, "alice", 6)
+    holding: list[Connection] = []
+    assert conn.write(_body(_chat({"alice": 6})), holding)
+    conn.close_after_flush(CLOSE_TOO_SLOW, "too slow")
+    conn.release()
+    assert not conn.write(_body(_response(7)), holding)
+    assert alice.calls == [("send", ["chat_message"]), ("close", [str(CLOSE_TOO_SLOW)])]
+    await edge.bus.close()
+
+
+async def test_messages_written_after_an_await_in_a_delivery_still_go_out() -> None:
+    # A room change binds the room (an await on the bus): the turn that began the
+    # delivery may end meanwhile, and what is written after must go out in a later one.
+    edge = await _edge()
+    alice, _ = _on_calls(edge, "alice", 1)
+    alice.live = False
+    _, bob = _on_calls(edge, "bob", 2)
+    state = EventEnvelope(
+        event_type="game_state",
+        data={"epoch": "epoch-2", "room": {"id": "hall"}},
+        recipients={"alice": 1},
+        connection_id="c-alice",
+    )
+    await edge.deliver(fold(_body(state), [_body(_chat({"bob": 2}))]))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert bob.calls == [("send", ["chat_message"])]
     await edge.bus.close()

@@ -76,9 +76,11 @@ class RecordingTransport(asyncio.Transport):
         self.closed = False
         self.reading = True
         self.waiting = 0
+        self.writes = 0
 
     def write(self, data: Any) -> None:
         self.written += data
+        self.writes += 1
 
     def get_write_buffer_size(self) -> int:
         return self.waiting
@@ -147,6 +149,21 @@ async def test_messages_are_framed_as_websockets_reads_them_whatever_their_size(
     assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [
         (Opcode.TEXT, True, t) for t in texts
     ]
+
+
+async def test_several_messages_go_in_one_write_each_framed_and_none_after_a_close() -> None:
+    lean, transport, _, _ = _lean()
+    texts = ["chat", "é" * 100, "x" * 70_000, "response"]
+    lean.send_many([text.encode() for text in texts])
+    assert transport.writes == 1
+    frames = _server_frames(transport.written)
+    assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [
+        (Opcode.TEXT, True, t) for t in texts
+    ]
+    lean.close(1000, "")
+    lean.send_many([b"never sent", b"nor this"])
+    assert [f.opcode for f in _server_frames(transport.written)][-1] is Opcode.CLOSE
+    assert transport.writes == 2
 
 
 async def test_whole_messages_reach_the_listener_fragments_joined_pings_answered() -> None:

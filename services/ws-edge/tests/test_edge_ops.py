@@ -242,6 +242,7 @@ async def test_a_streams_own_game_state_published_again_is_not_delivered_again()
     chat = EventEnvelope(event_type="chat_message", data={}, recipients={"p1": 2})
     for envelope in (state, chat, state, chat):  # the last two: published again
         await event(envelope)
+    await asyncio.sleep(0)  # what a turn of the fan-out wrote goes out as it ends
     sent = [json.loads(item)["sequence_number"] for item in conn.socket._items]  # type: ignore[attr-defined]
     assert sent == [1, 2], sent
     assert conn.expected == 3

@@ -47,9 +47,13 @@ class CountingSocket:
         self.frames = 0
         self.size = 0
 
-    def send(self, text: str) -> None:
+    def send(self, text: bytes) -> None:
         self.frames += 1
         self.size += len(text)
+
+    def send_many(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            self.send(payload)
 
     def buffered(self) -> int:
         return 0

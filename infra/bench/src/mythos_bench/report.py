@@ -72,6 +72,29 @@ def _by_component(steps: list[dict[str, Any]], key: str, fmt: str) -> list[str]:
     return _table(["cmd/s", *names], rows)
 
 
+def _broker(steps: list[dict[str, Any]]) -> list[str]:
+    """Each service's broker messages per say by exchange or queue (runs before
+    2026-12-07 counted only the sums)."""
+    keys = sorted({k for s in steps for k in s.get("broker_per_say", {}) if " " in k})
+    if not keys:
+        return []
+    rows = [
+        [k, *(f"{s['broker_per_say'].get(k, 0.0):.3f}" for s in steps)]
+        for k in keys
+        if any(s["broker_per_say"].get(k, 0.0) >= 0.0005 for s in steps)
+    ]
+    return [
+        "",
+        "## Broker messages per say, by service",
+        "",
+        'Counted by the services (``mythos_bus_published_total`` by exchange, ``""`` the '
+        "default one: the journal and replies; ``mythos_bus_delivered_total`` by queue), "
+        "heartbeats and saves in the step included.",
+        "",
+        *_table(["service, kind, exchange or queue", *(f"{s['rate']:.0f}" for s in steps)], rows),
+    ]
+
+
 def _gc(steps: list[dict[str, Any]]) -> list[str]:
     names = sorted(steps[0]["gc"])
     rows = []
@@ -263,6 +286,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _by_component(steps, "rss_mb", ".0f")
         lines += ["", "## Garbage collections: count / over 20 ms / longest", ""]
         lines += _gc(steps)
+        lines += _broker(steps)
     if results.get("profiled"):
         lines += _profiled(results["profiled"], steps)
     if results.get("stopped_because"):

@@ -111,7 +111,8 @@ async def measure_step(
         "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
         # Counted by the services; heartbeats and saves in the step count too.
         "broker_per_say": {
-            kind: (bus_after[kind] - bus_before[kind]) / max(result.sent, 1) for kind in bus_after
+            kind: (count - bus_before.get(kind, 0.0)) / max(result.sent, 1)
+            for kind, count in bus_after.items()
         },
     }
 

@@ -63,9 +63,12 @@ def scrape(urls: dict[str, list[str]]) -> dict[str, GcBuckets]:
 
 def bus_messages(urls: dict[str, list[str]]) -> dict[str, float]:
     """Every service's publishes the broker confirmed and deliveries it consumed, summed:
-    each message crosses the broker once as a publish and once per queue it reaches."""
+    each message crosses the broker once as a publish and once per queue it reaches.
+    Beside the two sums, each service's share: ``"game publishes mythos.events"`` (by
+    exchange; ``""`` is the default one: the journal and replies) and ``"edge delivered
+    mythos.edge"`` (by queue, its name's first two words: queues named per instance)."""
     total = dict.fromkeys(BUS_COUNTERS.values(), 0.0)
-    for addresses in urls.values():
+    for service, addresses in urls.items():
         for url in addresses:
             try:
                 with urllib.request.urlopen(url, timeout=10) as response:
@@ -74,9 +77,19 @@ def bus_messages(urls: dict[str, list[str]]) -> dict[str, float]:
                 continue  # a service that is down reports nothing for this step
             for family in text_string_to_metric_families(text):
                 for sample in family.samples:
-                    if sample.name in BUS_COUNTERS:
-                        total[BUS_COUNTERS[sample.name]] += sample.value
+                    kind = BUS_COUNTERS.get(sample.name)
+                    if kind is None:
+                        continue
+                    total[kind] += sample.value
+                    key = f"{service} {kind} {_bus_label(sample.labels)}"
+                    total[key] = total.get(key, 0.0) + sample.value
     return total
+
+
+def _bus_label(labels: dict[str, str]) -> str:
+    if "exchange" in labels:
+        return labels["exchange"] or '""'
+    return ".".join(labels.get("queue", "?").split(".")[:2])
 
 
 def pauses(before: GcBuckets, after: GcBuckets) -> dict[str, int | str]:

@@ -1,6 +1,7 @@
 """The port a connection writes its client through, and its queued adapter.
 
-``send`` writes one text message (its UTF-8 bytes) at once, in call order, ``buffered`` says how many
+``send`` writes one text message (its UTF-8 bytes) at once, in call order, ``send_many``
+several in one write (a delivery's messages for one client), ``buffered`` says how many
 bytes were written but not yet taken by the network, ``close`` sends a close frame after
 everything written so far. The edge's own data path (``entrypoints/lean_socket``) writes
 straight to the transport; ``Outbox`` is for servers without it (the ASGI test client):
@@ -18,6 +19,8 @@ from typing import Protocol
 
 class ClientSocket(Protocol):
     def send(self, payload: bytes) -> None: ...
+
+    def send_many(self, payloads: list[bytes]) -> None: ...
 
     def buffered(self) -> int: ...
 
@@ -42,6 +45,10 @@ class Outbox:
         self._items.append(payload)
         self._bytes += len(payload)
         self._ready.set()
+
+    def send_many(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            self.send(payload)
 
     def buffered(self) -> int:
         return self._bytes

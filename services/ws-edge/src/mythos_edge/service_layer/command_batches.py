@@ -1,11 +1,15 @@
-"""Players' commands for the same shard, sent in one turn of the event loop, leave as
-one broker message (``mythos_contracts.command_batch``).
+"""Players' commands for the same shard leave as one broker message
+(``mythos_contracts.command_batch``): those sent in one turn of the event loop, and,
+while a shard's last message is not yet confirmed, every one sent meanwhile.
 
 A persistent message to a shard's quorum inbox is the broker's most expensive message
 of a command's trip, and most of that cost is per message, not per byte. Under load an
 edge reads several players' commands in one turn: ``send`` holds each until the end of
 the turn, then every shard's commands go as one ``PlayerCommandBatch`` (a lone one as
-today's single message), and each caller learns its batch's confirm.
+today's single message), and each caller learns its batch's confirm. A shard with
+``in_flight`` messages unconfirmed takes no more: what is sent meanwhile waits for the
+first confirm and leaves with it (group commit). An idle edge sends at once; a busy one
+sends fewer, larger messages, each command waiting at most one confirm longer.
 
 Order: a session awaits each input's confirm before it sends its next, so one player has
 at most one input on its way, and a batch never holds two commands of one player. What
@@ -24,17 +28,30 @@ from mythos_contracts.routing import COMMANDS_EXCHANGE, command_batch_key, comma
 
 from mythos_edge.metrics import COMMAND_MESSAGES
 
+COMMANDS_IN_FLIGHT = 1
+"""Most messages of one shard's commands an edge has unconfirmed at once (one: the next
+waits for the last one's confirm, and carries everything sent meanwhile)."""
+
 _Waiting = tuple[str, bytes, asyncio.Future[None]]
 """A command held for this turn's batch: its player, its body, its caller's wait."""
 
 
 class CommandBatches:
     """The edge's one sender of players' commands (``max_commands``: the most in one
-    message, ``MAX_BATCH_COMMANDS``)."""
+    message, ``MAX_BATCH_COMMANDS``; ``in_flight``: the most messages a shard has
+    unconfirmed, ``COMMANDS_IN_FLIGHT``)."""
 
-    def __init__(self, bus: Bus, *, max_commands: int = MAX_BATCH_COMMANDS) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        max_commands: int = MAX_BATCH_COMMANDS,
+        in_flight: int = COMMANDS_IN_FLIGHT,
+    ) -> None:
         self._bus = bus
         self._max = max_commands
+        self._in_flight_limit = in_flight
+        self._in_flight: dict[str, int] = {}
         self._waiting: dict[str, list[_Waiting]] = {}
         self._scheduled = False
         self._sending: set[asyncio.Task[None]] = set()
@@ -45,7 +62,8 @@ class CommandBatches:
     async def send(self, shard: str, player_id: str, body: bytes) -> None:
         """Send ``body`` (a ``PlayerCommand``'s JSON) to ``shard``'s inbox; returns once the
         broker confirmed the message that carries it (raises as ``Bus.publish`` would).
-        Cancelled before the end of the turn, it is not sent."""
+        Cancelled before it leaves (the end of the turn, or its shard's confirm), it is
+        not sent."""
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
@@ -61,14 +79,17 @@ class CommandBatches:
         waiting, self._waiting = self._waiting, {}
         for shard, commands in waiting.items():
             live = [command for command in commands if not command[2].done()]
-            for start in range(0, len(live), self._max):
-                self._publish(loop, shard, live[start : start + self._max])
+            room = self._in_flight_limit - self._in_flight.get(shard, 0)
+            while live and room > 0:
+                self._publish(loop, shard, live[: self._max])
+                live = live[self._max :]
+                room -= 1
+            if live:  # they leave with the shard's next confirm
+                self._waiting[shard] = live
 
     def _publish(
         self, loop: asyncio.AbstractEventLoop, shard: str, commands: list[_Waiting]
     ) -> None:
-        if not commands:
-            return
         if len(commands) == 1:  # a lone command travels as it always did
             player_id, body, _ = commands[0]
             sent = self._bus.publish(COMMANDS_EXCHANGE, command_key(shard, player_id), body)
@@ -76,10 +97,21 @@ class CommandBatches:
             body = command_batch_json([command[1] for command in commands])
             sent = self._bus.publish(COMMANDS_EXCHANGE, command_batch_key(shard), body)
         COMMAND_MESSAGES.inc()
+        self._in_flight[shard] = self._in_flight.get(shard, 0) + 1
         # Called in the same turn as the flush: publishes keep the order of the batches.
         task = loop.create_task(sent)
         self._sending.add(task)
-        task.add_done_callback(_settle(commands, self._sending.discard))
+        task.add_done_callback(_settle(commands, lambda task: self._confirmed(loop, shard, task)))
+
+    def _confirmed(
+        self, loop: asyncio.AbstractEventLoop, shard: str, task: asyncio.Task[None]
+    ) -> None:
+        """A shard's message is settled (confirmed or failed): room for the next."""
+        self._sending.discard(task)
+        self._in_flight[shard] -= 1
+        if self._waiting.get(shard) and not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush, loop)
 
 
 def _settle(

@@ -68,6 +68,10 @@ class Connection:
     """When the token's expiry is looked at next (``token_expiry.watch_expiry``)."""
     route: CommandRoute = field(default_factory=CommandRoute)
     """Which shard gets this connection's inputs (the lobby until an envelope names one)."""
+    held: list[bytes] | None = None
+    """Messages written in this turn of the fan-out, written together when it ends
+    (``release``); anything else written meanwhile joins them, so order holds."""
+    held_bytes: int = 0
     player_field: bytes = field(init=False)
     """``envelope_wire.player_field(player_id)``: spliced into every message rendered for it."""
 
@@ -79,22 +83,44 @@ class Connection:
         if self.write(text.encode()):
             MESSAGES_DELIVERED.inc()
 
-    def write(self, payload: bytes) -> bool:
+    def write(self, payload: bytes, holding: list[Connection] | None = None) -> bool:
         """Send a message (its UTF-8 bytes), uncounted: True if it was written. A client
         that has fallen ``limit`` messages or ``limit_bytes`` bytes behind is closed
-        (4008): what it missed is in its stream, to resume from."""
+        (4008): what it missed is in its stream, to resume from. With ``holding`` (the
+        fan-out's list of connections holding messages) the message is held until
+        ``release``, and counts as buffered meanwhile."""
         if self.closing:
             return False
         socket = self.socket
-        buffered = socket.buffered()
+        buffered = socket.buffered() + self.held_bytes
         if not buffered:
             self.waiting = 0
         elif self.waiting >= self.limit or buffered + len(payload) > self.limit_bytes:
             self.close_after_flush(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
             return False
-        socket.send(payload)
+        held = self.held
+        if held is not None:
+            held.append(payload)
+            self.held_bytes += len(payload)
+        elif holding is not None:
+            self.held = [payload]
+            self.held_bytes = len(payload)
+            holding.append(self)
+        else:
+            socket.send(payload)
         self.waiting += 1
         return True
+
+    def release(self) -> None:
+        """Write the messages held (one write for them all)."""
+        held, self.held = self.held, None
+        self.held_bytes = 0
+        if not held or self.closing:
+            return
+        if len(held) == 1:
+            self.socket.send(held[0])
+        else:
+            self.socket.send_many(held)
 
     def follow(self, epoch: str, last_seq: int) -> None:
         """Expect the stream ``epoch`` from ``last_seq + 1`` on (a resume or a game_state)."""
@@ -114,6 +140,7 @@ class Connection:
         """Close after what was already sent (the first close asked for wins)."""
         if self.closing:
             return
+        self.release()  # what was written before the close goes first
         self.closing = True
         self.ended(code, reason)
         self.socket.close(code, reason)

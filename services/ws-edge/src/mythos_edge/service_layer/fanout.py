@@ -8,6 +8,10 @@ a number already delivered is dropped (duplicate), a number ahead of the next
 one is held while the game is asked to replay the gap from its history. So a
 client sees every line once and in order, even across broker reconnects.
 
+What a turn of the loop writes to one client is held and written at once when the
+turn ends (``_holding``): a speaker's line and its response, and every delivery the
+inbox drained in that turn, in one system call.
+
 Room changes seen in ``game_state`` and ``room_update`` move the refcounted room
 bindings, then tell the game the room is bound so it may stop sending that
 player per-player copies.
@@ -15,6 +19,7 @@ player per-player copies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -58,6 +63,7 @@ class Fanout:
         self._edge_id = edge_id
         self._max_pending = max_pending
         self._fence = TermFence()
+        self._held: list[Connection] | None = None
 
     async def on_event(self, delivery: Delivery) -> None:
         # A delivery may carry envelopes folded into the first (a command's response riding
@@ -67,6 +73,26 @@ class Fanout:
         for envelope in read_envelope(delivery.body).carried():
             if self._fence.admits(envelope):  # not a stale owner's (term fencing)
                 await self._route(envelope)
+
+    def _holding(self) -> list[Connection]:
+        """The connections holding messages written in this turn of the loop. A client's
+        messages of every delivery handled in one turn (the inbox drains in one when
+        deliveries queue up) go out in one write at the start of the next: one system
+        call, and one segment for the proxy to read and pass on, instead of one each.
+        Asked for at each write, never kept across an await: the list is gone once the
+        turn that made it ends."""
+        if self._held is None:
+            self._held = []
+            asyncio.get_running_loop().call_soon(self._release)
+        return self._held
+
+    def _release(self) -> None:
+        held, self._held = self._held or [], None
+        for conn in held:
+            try:
+                conn.release()
+            except Exception:  # one socket's failure must not hold the others' lines
+                log.exception("writing %s's held messages failed", conn.connection_id)
 
     async def _route(self, envelope: WireEnvelope) -> None:
         if envelope.connection_id is not None:
@@ -91,14 +117,15 @@ class Fanout:
         if written:
             MESSAGES_DELIVERED.inc(written)
 
-    @staticmethod
-    def _next_in_order(conn: Connection, envelope: WireEnvelope, seq: int, now: float) -> bool:
+    def _next_in_order(
+        self, conn: Connection, envelope: WireEnvelope, seq: int, now: float
+    ) -> bool:
         """``_accept`` of a plain event (no control message, no room change) numbered
         ``conn.expected`` on a stream with no gap and no resume pending: the same steps,
         in the same order. True if written."""
         if envelope.answers is not None:
             conn.route.answered(envelope.answers, now)
-        written = conn.write(envelope.render_json(seq, conn.player_field))
+        written = conn.write(envelope.render_json(seq, conn.player_field), self._holding())
         conn.route.accepted(envelope.shard, seq, now)
         conn.expected = seq + 1
         conn.replay_asked_at = None
@@ -156,7 +183,9 @@ class Fanout:
     def _offer(self, conn: Connection, envelope: WireEnvelope) -> None:
         seq = envelope.recipients.get(conn.player_id)
         # The shared parts are encoded once per envelope, not per recipient.
-        if seq is not None and conn.write(envelope.render_json(seq, conn.player_field)):
+        if seq is not None and conn.write(
+            envelope.render_json(seq, conn.player_field), self._holding()
+        ):
             MESSAGES_DELIVERED.inc()
 
     async def _deliver(self, conn: Connection, envelope: WireEnvelope) -> None:
