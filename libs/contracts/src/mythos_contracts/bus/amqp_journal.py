@@ -34,6 +34,7 @@ from mythos_contracts.bus.amqp import checked_heartbeat
 from mythos_contracts.bus.amqp_publisher import ConfirmingPipeline, Outgoing
 from mythos_contracts.bus.connection_loss import ConnectionLoss
 from mythos_contracts.bus.journal import Deliver, JournalUnavailable
+from mythos_contracts.ops.metrics import bus_published
 
 MARKER_HEADER = "x-mythos-journal-marker"
 """Set on the markers ``read_recent`` appends; never on a record."""
@@ -63,6 +64,11 @@ def stream_offset(seconds: float) -> str | dt.datetime:
     if math.isinf(seconds):
         return "first"
     return dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+
+
+# A record is a message to the stream through the default exchange: counted with the
+# bus's publishes there, so a run's broker messages per say include the journal's.
+_JOURNAL_PUBLISHED = bus_published("")
 
 
 class AmqpJournal:
@@ -151,6 +157,7 @@ class AmqpJournal:
                 await confirm
         except (AMQPError, ConnectionError, RuntimeError, TimeoutError) as exc:
             raise JournalUnavailable(f"a journal record was not confirmed: {exc!r}") from exc
+        _JOURNAL_PUBLISHED.inc()
 
     def _marker_props(self, marker: str) -> bytes:
         return amqp_frames.properties(

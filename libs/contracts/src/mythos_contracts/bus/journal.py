@@ -29,6 +29,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
+from mythos_contracts.ops.metrics import bus_published
+
 Deliver = Callable[[bytes], None]
 
 
@@ -96,6 +98,7 @@ class MemoryJournal:
     async def append(self, record: bytes) -> None:
         now = self._clock()
         self._records.append((now, bytes(record)))
+        bus_published("").inc()  # as the stream's journal counts its records
         while self._records and now - self._records[0][0] > self._max_age:
             self._records.popleft()
         for deliver in list(self._followers):

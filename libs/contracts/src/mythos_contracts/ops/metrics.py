@@ -22,7 +22,8 @@ from prometheus_client import (
 
 BUS_PUBLISHED = Counter(
     "mythos_bus_published",
-    "Messages the broker confirmed, by exchange ('' is the default exchange: replies).",
+    "Messages the broker confirmed, by exchange ('' is the default exchange: replies and "
+    "journal records).",
     ["exchange"],
 )
 
