@@ -69,6 +69,16 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     least = 1 + 1 / MAX_BATCH_COMMANDS
     assert step["broker_per_say"]["publishes"] >= least
     assert step["broker_per_say"]["deliveries"] >= least
+    # Each service's share, by exchange or queue, adds up to the sums: the journal's
+    # records (the default exchange) among the game's publishes.
+    shares = step["broker_per_say"]
+    for kind in ("publishes", "deliveries"):
+        mine = sum(v for k, v in shares.items() if f" {kind} " in k)
+        assert mine == pytest.approx(shares[kind])
+    for key in ("edge publishes mythos.commands", "game publishes mythos.events"):
+        assert shares[key] >= 1 / MAX_BATCH_COMMANDS, key
+    assert shares['game publishes ""'] > 0 and shares["game deliveries mythos.shard"] > 0
+    assert "## Broker messages per say, by service" in (tmp_path / "results.md").read_text()
     # The flame graphs come from a repeat of the step, reported apart, never a step.
     profiled = results["profiled"]
     assert profiled["rate"] == step["rate"] and profiled["cpu_ms_per_say"] > 0

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from mythos_bench.__main__ import write_capacity
 from mythos_bench.capacity import DEFAULT_PATH, main, render
-from mythos_bench.capacity_inputs import FRONT_DOOR, read
+from mythos_bench.capacity_inputs import FRONT_DOOR, JOURNAL_PUBLISHES, read
 from mythos_bench.capacity_model import (
     Kind,
     Mix,
@@ -208,6 +208,17 @@ def test_the_current_results_shape_is_read(new_shape: dict[str, Any]) -> None:
     for step in lossy["steps"]:
         step["missing"] = 1
     assert read(lossy).step.rate == 200  # nothing clean: the slowest step
+    journaled = copy.deepcopy(new_shape)  # runs from 2026-12-07 count the journal's records
+    journaled["steps"][1]["broker_per_say"] = {
+        "publishes": 2.9,
+        "deliveries": 2.0,
+        JOURNAL_PUBLISHES: 0.9,
+        "edge publishes mythos.commands": 1.0,
+    }
+    assert (read(journaled).publishes_per_say, read(journaled).deliveries_per_say) == (
+        pytest.approx(2.0),
+        2.0,
+    )
 
 
 def test_a_bench_run_rewrites_the_page_beside_its_results(

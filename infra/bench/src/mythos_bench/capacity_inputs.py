@@ -25,6 +25,7 @@ OLD_DELIVERIES_BEFORE_EDGES = 2.0
 # the model prices one front door per client frame.
 FRONT_DOOR = "front door"
 FRONT_DOORS = ("caddy", "nginx")
+JOURNAL_PUBLISHES = 'game publishes ""'  # the journal's records, in a run's broker_per_say
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,14 @@ def parse_step(raw: dict[str, Any]) -> Step:
     cpu, rss = _front_door_named(cpu), _front_door_named(rss)
     clean = raw["missing"] == 0 and raw["gaps"] == 0 and raw["duplicates"] == 0
     counted = raw.get("broker_per_say") or {}
-    broker = (float(counted.get("publishes", 0.0)), float(counted.get("deliveries", 0.0)))
+    # Runs from 2026-12-07 count the game's journal records among its publishes (the
+    # default exchange's); the model folds the journal into the other messages' cost,
+    # as in the runs before, so they are left out here.
+    journal = float(counted.get(JOURNAL_PUBLISHES, 0.0))
+    broker = (
+        float(counted.get("publishes", 0.0)) - journal,
+        float(counted.get("deliveries", 0.0)),
+    )
     return Step(
         rate=float(raw["rate"]),
         sent=sent,
