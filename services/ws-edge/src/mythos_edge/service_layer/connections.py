@@ -72,6 +72,7 @@ class Connection:
     """Messages written in this turn of the fan-out, written together when it ends
     (``release``); anything else written meanwhile joins them, so order holds."""
     held_bytes: int = 0
+    """The bytes of ``held``: they count as buffered for the 4008 bound."""
     player_field: bytes = field(init=False)
     """``envelope_wire.player_field(player_id)``: spliced into every message rendered for it."""
 
