@@ -91,6 +91,9 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
         assert minute["missing"] == 0
         assert minute["cpu_ms_per_say"]["game"] > 0 and minute["cpu_ms_per_say"]["edge"] > 0
         assert {"edge", "game"} <= set(minute["gc"])
+    # Its own PostgreSQL checkpointed before minute 1: the players' setup wrote pages.
+    assert soak["checkpoint_before"]["buffers_written"] > 0
+    assert "PostgreSQL checkpointed before minute 1" in (tmp_path / "results.md").read_text()
     assert results["meta"]["commit"]
     _own_servers_were_used_and_are_gone(results["meta"]["servers"])
     # The machine's speed that day, beside the figures.

@@ -138,6 +138,14 @@ def _soak(soak: dict[str, Any]) -> list[str]:
             "it: PostgreSQL's shared buffers): "
             + ", ".join(f"{n} {shared_once[n]:+.1f} %" for n in sorted(shared_once)),
         ]
+    checkpoint = soak.get("checkpoint_before")  # runs before 2026-12-07 made none
+    if checkpoint:
+        lines += [
+            "",
+            f"PostgreSQL checkpointed before minute 1 ({checkpoint['buffers_written']} "
+            f"buffers written in {checkpoint['seconds']:.1f} s): what the setup dirtied is "
+            "not written by the first timed checkpoint in the middle of the soak.",
+        ]
     lines += ["", f"Gaps {soak['gaps']}, duplicates {soak['duplicates']}."]
     return lines + _soak_usage(soak["minutes"])
 

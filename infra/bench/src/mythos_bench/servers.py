@@ -236,6 +236,23 @@ class OwnServers:
         )
         return done.returncode == 0, (done.stdout or done.stderr)
 
+    def checkpoint(self) -> dict[str, Any]:
+        """Runs a ``CHECKPOINT`` on the run's cluster: the pages the stack's setup dirtied
+        (schema, accounts, players) are written now, as a long-running cluster would have
+        written them long ago, not by the first timed checkpoint in the middle of a
+        measurement. Returns the buffers it wrote and how long it took."""
+        psql = [str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", str(self.pg_port)]
+        psql += ["-U", "postgres", "-At", "-c"]
+        count = "SELECT buffers_checkpoint FROM pg_stat_bgwriter"
+        started = time.monotonic()
+        before = subprocess.run([*psql, count], capture_output=True, text=True, check=True)
+        subprocess.run([*psql, "CHECKPOINT"], capture_output=True, text=True, check=True)
+        after = subprocess.run([*psql, count], capture_output=True, text=True, check=True)
+        return {
+            "buffers_written": int(after.stdout) - int(before.stdout),
+            "seconds": round(time.monotonic() - started, 2),
+        }
+
     def _start_postgres(self) -> dict[str, Any]:
         folder, binaries = self.pg_data.parent, postgres_bin()
         sockets = folder / "socket"
