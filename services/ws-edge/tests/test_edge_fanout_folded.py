@@ -215,11 +215,17 @@ async def test_deliveries_handled_in_one_turn_reach_a_client_in_one_write_after_
     await edge.bus.close()
 
 
-async def test_a_write_from_elsewhere_while_messages_are_held_goes_after_them() -> None:
-    edge = await _edge()
+def _one_held(edge: Edge) -> tuple[Connection, CallsSocket, list[Connection]]:
+    """Alice's connection holding one chat line, as the fan-out leaves it mid-turn."""
     conn, alice = _on_calls(edge, "alice", 6)
     holding: list[Connection] = []
     assert conn.write(_body(_chat({"alice": 6})), holding)
+    return conn, alice, holding
+
+
+async def test_a_write_from_elsewhere_while_messages_are_held_goes_after_them() -> None:
+    edge = await _edge()
+    conn, alice, holding = _one_held(edge)
     assert conn.write(_body(_response(7)))  # e.g. an answer of the edge's own
     assert alice.calls == [] and holding == [conn]
     conn.release()
@@ -232,9 +238,7 @@ async def test_a_write_from_elsewhere_while_messages_are_held_goes_after_them() 
 
 async def test_a_close_while_messages_are_held_sends_them_first() -> None:
     edge = await _edge()
-    conn, alice = _on_calls(edge, "alice", 6)
-    holding: list[Connection] = []
-    assert conn.write(_body(_chat({"alice": 6})), holding)
+    conn, alice, holding = _one_held(edge)
     conn.close_after_flush(CLOSE_TOO_SLOW, "too slow")
     conn.release()
     assert not conn.write(_body(_response(7)), holding)

@@ -115,10 +115,10 @@ class CommandBatches:
 
 
 def _settle(
-    commands: list[_Waiting], forget: Callable[[asyncio.Task[None]], None]
+    commands: list[_Waiting], shard_settled: Callable[[asyncio.Task[None]], None]
 ) -> Callable[[asyncio.Task[None]], None]:
     def settled(task: asyncio.Task[None]) -> None:
-        forget(task)
+        shard_settled(task)  # first: the shard's next message is scheduled before callers wake
         error = (
             asyncio.CancelledError() if task.cancelled() else task.exception()
         )  # read either way, so an unheard failure is never logged as unretrieved
