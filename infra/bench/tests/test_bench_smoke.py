@@ -27,6 +27,8 @@ def _own_servers_were_used_and_are_gone(servers: dict[str, Any]) -> None:
         assert broker["config"] == manifest_settings()
         assert broker["wal_max_size_bytes"] == int(manifest_settings()["raft.wal_max_size_bytes"])
         assert broker["startup_seconds"] > 0 and own["postgresql"]["startup_seconds"] > 0
+        # Its epmd monitor stopped: no `erl` booted on the server core every minute.
+        assert broker["epmd_monitor"] == "stopped"
         names = set(own["processes"].values())
         assert {"epmd", "beam.smp", "postgres"} <= names
         # Stopped and deleted: no process of theirs left (a zombie is dead, only not yet
@@ -52,6 +54,11 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     (step,) = results["steps"]
     assert step["sent"] > 0 and step["deliveries_expected"] > 0
     assert step["missing"] == 0 and step["gaps"] == 0 and step["duplicates"] == 0
+    # Where the lines over 50 ms fell: counted against every line, at most one second each.
+    tail = step["tail"]
+    assert tail["over_ms"] == 50.0 and 0 <= tail["lines_over"] <= step["sent"]
+    assert tail["seconds_with_any"] <= tail["seconds"] and tail["started_at"] > 0
+    assert "## Where the tail falls" in (tmp_path / "results.md").read_text()
     # Each component's CPU, switches and run-queue share, and the services' GC pauses.
     door = results["meta"]["front_door"]
     assert door == "nginx"  # the default: the proxy a production ingress runs

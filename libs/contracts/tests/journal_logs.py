@@ -20,7 +20,8 @@ async def journals_on_one_log(
 ) -> AsyncIterator[Callable[[], Journal]]:
     """Opens journals on one log: on RabbitMQ when ``request.param`` ends in ``amqp``
     (the stream ``JOURNAL``), else in process; ``batched``: each through a
-    ``BatchingJournal`` (the game's). Every journal opened is closed on leaving."""
+    ``BatchingJournal`` as the game has it (one batch in flight, the next held). Every
+    journal opened is closed on leaving."""
     opened: list[Journal] = []
     if request.param.endswith("amqp"):
         url = request.getfixturevalue("amqp_url")
@@ -34,7 +35,7 @@ async def journals_on_one_log(
             return shared
 
     def opener() -> Journal:
-        journal: Journal = BatchingJournal(make()) if batched else make()
+        journal: Journal = BatchingJournal(make(), in_flight=1) if batched else make()
         opened.append(journal)
         return journal
 

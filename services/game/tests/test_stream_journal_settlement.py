@@ -3,7 +3,9 @@ test: a unit's record is queued before its messages and both after every earlier
 unit's; its settlement completes only once its record and its messages are confirmed,
 in whichever order they come; what a record counts as published follows the units'
 order; a refusal, a failed send or a confirm past the deadline tells ``on_lost`` once,
-fails the settlement and every later wait, and a late unit's sends are cancelled."""
+fails the settlement and every later wait, and a late unit's sends are cancelled; with
+a batch in flight (``BatchingJournal(in_flight=1)``), the units ending meanwhile leave
+together, their records as one, once it is confirmed."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from mythos_contracts.bus.journal import Deliver, JournalUnavailable, SubmittingJournal
+from mythos_contracts.bus.journal_batch import BatchingJournal, unpack
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.routing import EVENTS_EXCHANGE, PERSISTENCE_EXCHANGE
 from mythos_game.service_layer.journal_records import decode
@@ -49,7 +52,8 @@ class _HeldJournal:
 
     def submit(self, record: bytes) -> Awaitable[None]:
         self.records.append(record)
-        return self.wire.sending(f"record {decode(record).number}")
+        numbers = "+".join(str(decode(each).number) for each in unpack(record))
+        return self.wire.sending(f"record {numbers}")
 
     async def append(self, record: bytes) -> None:
         await self.submit(record)
@@ -107,12 +111,18 @@ class _HeldBus(InMemoryBus):
 
 
 def _recorder(
-    wire: _Wire, *, append_timeout: float = 30.0, on_lost: Callable[[], None] = lambda: None
+    wire: _Wire,
+    *,
+    append_timeout: float = 30.0,
+    on_lost: Callable[[], None] = lambda: None,
+    in_flight: int | None = None,
 ) -> tuple[StreamJournal, _HeldJournal]:
+    """``in_flight``: through a ``BatchingJournal`` holding records past that many
+    unconfirmed batches (the game's group commit)."""
     journal = _HeldJournal(wire)
     assert isinstance(journal, SubmittingJournal)
     recorder = StreamJournal(
-        journal,
+        journal if in_flight is None else BatchingJournal(journal, in_flight=in_flight),
         _HeldBus(wire),
         Sequencer(HistoryLimits(100, 120.0)),
         Links(),
@@ -143,6 +153,34 @@ async def test_each_record_leaves_before_its_messages_and_units_leave_in_order()
     await _unit(recorder, "b")
     await _turns()
     assert wire.sent == ["record 1", "record 2", "a", "b"]
+
+
+@pytest.mark.parametrize("in_flight", [0, 1])
+async def test_units_ending_while_a_record_is_unconfirmed_leave_together_after_it(
+    in_flight: int,
+) -> None:
+    wire = _Wire()
+    recorder, _ = _recorder(wire, in_flight=in_flight)
+    settlements = []
+    for name in ("a", "b", "c"):
+        settlements.append(asyncio.ensure_future(await _unit(recorder, name)))
+        await _turns()
+    if in_flight == 0:
+        assert wire.sent == ["record 1", "a", "record 2", "b", "record 3", "c"]
+        return
+    assert wire.sent == ["record 1", "a"], "b and c held: record 1 is unconfirmed"
+    wire.confirm("a")
+    await _turns()
+    assert wire.sent == ["record 1", "a"], "only the record's confirm hands them on"
+
+    wire.confirm("record 1")
+    await _turns()
+    assert wire.sent == ["record 1", "a", "record 2+3", "b", "c"], "one record, then theirs"
+    assert settlements[0].done() and not settlements[1].done()
+    for name in ("record 2+3", "b", "c"):
+        wire.confirm(name)
+    await _turns()
+    assert all(each.done() and each.exception() is None for each in settlements)
 
 
 @pytest.mark.parametrize("first", ["record 1", "a"])

@@ -103,6 +103,37 @@ class StepResult:
     missing: int
     fanout_ms: dict[str, float]
     recipient_ms: dict[str, float]
+    tail: dict[str, object] = field(default_factory=dict)
+    """Where the lines over ``TAIL_MS`` fell in time (``tail_by_second``)."""
+
+
+TAIL_MS = 50.0
+"""The fan-out latency of the throughput target: what the tail is counted against."""
+
+
+def tail_by_second(
+    timed: list[tuple[float, float]], started: float = 0.0, worst: int = 5
+) -> dict[str, object]:
+    """``timed``: (seconds into the step a line was said, its fan-out ms). How many lines
+    took over ``TAIL_MS``, in how many of the step's whole seconds, and the ``worst``
+    seconds by their slowest line: a few stalls, or a tail spread over the step.
+    ``started``: the step's first line, in ``time.time()`` (to match the services' logs)."""
+    late: dict[int, list[float]] = {}
+    for at, ms in timed:
+        if ms > TAIL_MS:
+            late.setdefault(int(at), []).append(ms)
+    ranked = sorted(late.items(), key=lambda item: -max(item[1]))[:worst]
+    return {
+        "over_ms": TAIL_MS,
+        "started_at": round(started, 3),
+        "lines_over": sum(len(v) for v in late.values()),
+        "seconds_with_any": len(late),
+        "seconds": int(max((at for at, _ in timed), default=0)) + 1,
+        "worst_seconds": [
+            {"second": second, "slowest_ms": round(max(v), 1), "lines_over": len(v)}
+            for second, v in ranked
+        ],
+    }
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -154,8 +185,10 @@ async def wait_delivered(ledger: Ledger, tokens: list[str], drain: float) -> Non
 
 def account(ledger: Ledger, tokens: list[str], rate: float, duration: float) -> StepResult:
     fanout: list[float] = []
+    timed: list[tuple[float, float]] = []
     per_recipient: list[float] = []
     expected = delivered = 0
+    started = ledger.said[tokens[0]].sent_at if tokens else 0.0
     for token in tokens:
         said = ledger.said[token]
         expected += said.expected
@@ -163,6 +196,7 @@ def account(ledger: Ledger, tokens: list[str], rate: float, duration: float) -> 
         per_recipient.extend((t - said.sent_at) * 1000 for t in said.received)
         if said.received and len(said.received) >= said.expected:
             fanout.append((max(said.received) - said.sent_at) * 1000)
+            timed.append((said.sent_at - started, fanout[-1]))
     return StepResult(
         rate=rate,
         sent=len(tokens),
@@ -172,6 +206,7 @@ def account(ledger: Ledger, tokens: list[str], rate: float, duration: float) -> 
         missing=expected - delivered,
         fanout_ms=percentiles(fanout),
         recipient_ms=percentiles(per_recipient),
+        tail=tail_by_second(timed, time.time() - (time.perf_counter() - started)),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mythos_bench.plots import plot_soak, plot_steps
+from mythos_bench.servers import EPMD_MONITOR_NOTE
 
 
 def write_all(results: dict[str, Any], out: Path) -> list[Path]:
@@ -28,6 +29,41 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
         *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _tail(steps: list[dict[str, Any]]) -> list[str]:
+    """Where each step's lines over the target's 50 ms fell: a few stalls (each a second
+    or two of slow lines) or a tail spread over the step."""
+    timed = [s for s in steps if s.get("tail")]
+    if not timed:
+        return []
+    rows = []
+    for s in timed:
+        tail = s["tail"]
+        worst = "; ".join(
+            f"{w['second']} s: {w['slowest_ms']:.0f} ms, {w['lines_over']}"
+            for w in tail["worst_seconds"]
+        )
+        share = 100 * tail["lines_over"] / max(s["sent"], 1)
+        rows.append(
+            [
+                f"{s['rate']:.0f}",
+                f"{tail['lines_over']} ({share:.1f} %)",
+                f"{tail['seconds_with_any']} of {tail['seconds']}",
+                worst or "-",
+            ]
+        )
+    over = f"{timed[0]['tail']['over_ms']:.0f} ms"
+    return [
+        "",
+        f"## Where the tail falls: lines over {over}",
+        "",
+        f"The lines whose fan-out took over {over}, the whole seconds of the step they were "
+        "said in, and the slowest seconds (seconds into the step: slowest line, lines over): "
+        "a few stalls, or a tail spread over the step.",
+        "",
+        *_table(["cmd/s", "lines over", "seconds with any", "slowest seconds"], rows),
     ]
 
 
@@ -235,6 +271,10 @@ def _machine(meta: dict[str, Any]) -> list[str]:
             "time, so a busy machine barely moves it: the load average and each "
             "component's share of runnable time on the core tell that.",
         ]
+    if any(
+        s["rabbitmq"].get("epmd_monitor") == "stopped" for s in meta.get("servers", {}).values()
+    ):
+        lines += ["", f"The epmd monitor: {EPMD_MONITOR_NOTE}."]
     for scenario, s in meta.get("servers", {}).items():
         broker, database = s["rabbitmq"], s["postgresql"]
         lines += [
@@ -244,6 +284,7 @@ def _machine(meta: dict[str, Any]) -> list[str]:
             f"{broker['dirty_cpu_schedulers_online']} dirty CPU; up in "
             f"{broker['startup_seconds']:.1f} s; "
             + ", ".join(f"{k} = {v}" for k, v in broker["config"].items())
+            + f"; epmd monitor {broker.get('epmd_monitor', 'kept')}"
             + f"), PostgreSQL {database['version']} (initdb {database['initdb_seconds']:.1f} s, "
             f"then up in {database['startup_seconds']:.1f} s).",
         ]
@@ -269,6 +310,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_throughput(steps),
     ]
+    lines += _tail(steps)
     if steps:
         lines += ["", "## CPU per say, by component (ms)", ""]
         lines += _by_component(steps, "cpu_ms_per_say", ".3f")

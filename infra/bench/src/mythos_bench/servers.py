@@ -29,6 +29,8 @@ Settings (environment):
   (default: the newest ``/usr/lib/postgresql/<version>/bin``).
 - ``MYTHOS_BENCH_SERVER_START_SECONDS``: how long each server may take to answer
   (default 120).
+- ``MYTHOS_BENCH_KEEP_EPMD_MONITOR``: set (to anything) to keep RabbitMQ's epmd monitor
+  running (``EPMD_MONITOR_NOTE``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ from mythos_bench.processes import family
 
 _LIVE: set[OwnServers] = set()
 """Servers started and not stopped yet: stopped at exit if nothing else did."""
+
+KEEP_EPMD_MONITOR = "MYTHOS_BENCH_KEEP_EPMD_MONITOR"
+EPMD_MONITOR_NOTE = (
+    "RabbitMQ before rabbitmq-server#10457 (merged February 2024, in the 3.11 and 3.12 "
+    "series' later releases and 3.13 on) checks every 60 s that epmd runs by booting a "
+    "whole `erl` (a quarter of a "
+    "second of CPU or more): on the one server core, a stall a saturated core takes "
+    "seconds to drain. The fixed releases boot nothing while epmd answers; the run's "
+    "node (this machine's 3.10.8) has its own epmd, started first, and its monitor "
+    "stopped once it is up, so a run measures what a current broker costs"
+)
 
 
 def free_block(size: int) -> int:
@@ -209,6 +222,7 @@ class OwnServers:
             "erlang:system_info(dirty_cpu_schedulers_online), rabbit:product_version(), "
             "application:get_env(ra, wal_max_size_bytes, 0)}."
         )
+        epmd_monitor = "kept" if os.environ.get(KEEP_EPMD_MONITOR) else self._stop_epmd_monitor()
         ok, answer = self._ctl("rabbitmqctl", "eval", expression)
         found = re.fullmatch(r'\{(\d+),(\d+),"([^"]*)",(\d+)\}', answer.strip())
         if not ok or found is None:
@@ -220,9 +234,21 @@ class OwnServers:
             "schedulers_online": int(found[1]),
             "dirty_cpu_schedulers_online": int(found[2]),
             "wal_max_size_bytes": int(found[4]),
+            "epmd_monitor": epmd_monitor,
             "startup_seconds": round(seconds, 2),
             "config": conf,
         }
+
+    def _stop_epmd_monitor(self) -> str:
+        """Stop the node's epmd monitor (``EPMD_MONITOR_NOTE``); what became of it."""
+        ok, answer = self._ctl(
+            "rabbitmqctl",
+            "eval",
+            "supervisor:terminate_child(rabbit_epmd_monitor_sup, rabbit_epmd_monitor).",
+        )
+        if not ok or answer.strip() != "ok":
+            raise RuntimeError(f"could not stop the run's RabbitMQ epmd monitor: {answer}")
+        return "stopped"
 
     def _ctl(self, tool: str, *args: str) -> tuple[bool, str]:
         """Runs a RabbitMQ CLI tool against the run's node; whether it succeeded, and

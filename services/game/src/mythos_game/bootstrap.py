@@ -93,8 +93,15 @@ class GameService:
         self._retire_legacy_inbox = retire_legacy_inbox
         self._bus: Bus = EventCarriers(bus, max_envelopes=settings.event_carrier_envelopes)
         # A turn's records as one stream message (its envelopes: as few, ``EventCarriers``).
-        limit = settings.journal_batch_max_bytes
-        self._journal = None if journal is None else BatchingJournal(journal, max_bytes=limit)
+        self._journal = (
+            None
+            if journal is None
+            else BatchingJournal(
+                journal,
+                max_bytes=settings.journal_batch_max_bytes,
+                in_flight=settings.journal_batches_in_flight,
+            )
+        )
         self._zone_map = zone_map if journal is not None else None
         self._on_journal_lost = on_journal_lost
         self._world_loaded = False

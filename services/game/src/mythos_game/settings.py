@@ -213,6 +213,13 @@ class GameSettings(BusServiceSettings):
         "stream as one message (one publish, one confirm) of up to this many bytes of "
         "records (a larger record goes alone); 0: one message per record",
     )
+    journal_batches_in_flight: int = Field(
+        default=1,
+        ge=0,
+        description="group commit: while this many of the journal's messages are "
+        "unconfirmed, the records of the units that end meanwhile (and their messages) "
+        "wait and leave together when the first confirm comes; 0: each turn's at once",
+    )
     event_carrier_envelopes: int = Field(
         default=32,
         ge=1,

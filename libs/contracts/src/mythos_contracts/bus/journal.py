@@ -80,6 +80,19 @@ class SubmittingJournal(Journal, Protocol):
         ...
 
 
+@runtime_checkable
+class HoldingJournal(SubmittingJournal, Protocol):
+    """A submitting journal that may hold what is submitted while earlier records are
+    unconfirmed (group commit: ``BatchingJournal`` with ``in_flight``): a caller that
+    publishes after ``submit`` does so from ``when_queued``."""
+
+    def when_queued(self, then: Callable[[], None]) -> bool:
+        """False when every record submitted so far is queued beneath (``then`` is not
+        called); else True, and ``then`` is called as soon as they are (at the latest on
+        ``close``), in the order of these calls, before anything else runs."""
+        ...
+
+
 class MemoryJournal:
     """The in-process journal (embedded mode, tests): one list that outlives each game
     started on it inside the process, as a stream outlives a game pod."""

@@ -9,6 +9,13 @@ journal port holds record by record (``journal.py``): appends return once durabl
 keep their order, across batches and within one; a batch that fails fails every append
 in it; readers (``read_recent``, ``follow``) get the records one by one.
 
+Group commit across turns (``in_flight``): with that many batches handed on and not yet
+confirmed, a turn's records are held and the next turns' join them; the first confirm
+hands them all on as one batch. Under load a batch then holds what arrived during one
+confirm round trip instead of one turn's (fewer messages for the broker to write and
+confirm); a lone record waits for nothing. A caller that publishes after ``submit`` (so
+after the record) first waits for ``queued`` (``HoldingJournal``).
+
 The framing: a batch is ``BATCH_MAGIC`` then each record as a 4-byte big-endian length
 and its bytes. A turn's lone record goes as itself, so a message without the magic is
 one record: what an unbatched journal wrote (a stream written before batching) reads
@@ -68,11 +75,19 @@ def unpack(message: bytes) -> list[bytes]:
 class BatchingJournal:
     """``inner``: the journal the batches go to (a ``SubmittingJournal`` queues each
     batch at once, so it leaves in the socket write of the turn it closes).
-    ``max_bytes``: see ``DEFAULT_MAX_BYTES``; 0 sends every record at once, alone."""
+    ``max_bytes``: see ``DEFAULT_MAX_BYTES``; 0 sends every record at once, alone.
+    ``in_flight``: at most this many batches unconfirmed, the next held meanwhile (a
+    full batch, and what a read or ``close`` needs out, goes regardless); 0: no limit,
+    each turn's batch goes when the turn ends."""
 
-    def __init__(self, inner: Journal, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, inner: Journal, *, max_bytes: int = DEFAULT_MAX_BYTES, in_flight: int = 0
+    ) -> None:
         self._inner = inner
         self._max_bytes = max_bytes
+        self._in_flight = max(0, in_flight)
+        self._unconfirmed = 0
+        self._then: list[Callable[[], None]] = []
         self._send_inner: Callable[[bytes], Awaitable[None]] = (
             inner.submit if isinstance(inner, SubmittingJournal) else inner.append
         )
@@ -91,34 +106,63 @@ class BatchingJournal:
         future is done once the batch is durable, or failed with it."""
         loop = asyncio.get_running_loop()
         if self._records and self._size + len(record) > self._max_bytes:
-            self._send()
+            self._send(force=True)
         waiter: asyncio.Future[None] = loop.create_future()
         self._records.append(bytes(record))
         self._waiters.append(waiter)
         self._size += len(record)
         if self._size >= self._max_bytes:
-            self._send()
-        elif self._turn_end is None:
+            self._send(force=True)
+        elif self._turn_end is None and not self._holding():
             self._turn_end = loop.call_soon(self._send)
         return waiter
+
+    def when_queued(self, then: Callable[[], None]) -> bool:
+        """``HoldingJournal``: ``then`` once the records submitted so far are handed on,
+        if they are held."""
+        if not self._records or self._turn_end is not None:
+            # Handed on at this turn's end, before anything its caller publishes later.
+            return False
+        self._then.append(then)
+        return True
+
+    def _holding(self) -> bool:
+        return 0 < self._in_flight <= self._unconfirmed
 
     async def append(self, record: bytes) -> None:
         await self.submit(record)
 
-    def _send(self) -> None:
-        """Hand the batch to the journal beneath; its confirm settles every waiter."""
+    def _send(self, *, force: bool = False) -> None:
+        """Hand the batch to the journal beneath (unless held: ``in_flight``); its
+        confirm settles every waiter, and hands on what was held meanwhile."""
         if self._turn_end is not None:
             self._turn_end.cancel()
             self._turn_end = None
-        if not self._records:
+        if not self._records or (self._holding() and not force):
             return
         records, waiters = self._records, self._waiters
         self._records, self._waiters, self._size = [], [], 0
+        self._unconfirmed += 1
         sending = asyncio.ensure_future(self._send_inner(pack(records)))
-        sending.add_done_callback(lambda done: _settle(done, waiters))
+        sending.add_done_callback(lambda done: self._confirmed(done, waiters))
+        then, self._then = self._then, []
+        for each in then:
+            try:
+                each()
+            except Exception:  # one caller's failure must not hold the others' back
+                log.exception("a caller waiting for its journal record failed")
+
+    def _confirmed(
+        self, sending: asyncio.Future[None], waiters: list[asyncio.Future[None]]
+    ) -> None:
+        self._unconfirmed -= 1
+        if not sending.cancelled():  # (cancelled: the loop is closing)
+            # What was held goes first: its callers' messages wait for it (``queued``).
+            self._send()
+        _settle(sending, waiters)
 
     async def read_recent(self, seconds: float) -> list[bytes]:
-        self._send()  # this turn's records before the read's marker
+        self._send(force=True)  # this turn's records before the read's marker
         return [
             record
             for message in await self._inner.read_recent(seconds)
@@ -134,7 +178,7 @@ class BatchingJournal:
         await self._inner.follow(seconds, each)
 
     async def caught_up(self) -> bool:
-        self._send()
+        self._send(force=True)
         return await self._inner.caught_up()
 
     async def unfollow(self, deliver: Deliver) -> None:
@@ -146,7 +190,7 @@ class BatchingJournal:
         self._inner.on_connection_lost(callback)
 
     async def close(self) -> None:
-        self._send()  # what is left goes, or fails with the closing journal
+        self._send(force=True)  # what is left goes, or fails with the closing journal
         self._follows.clear()
         await self._inner.close()
 

@@ -32,6 +32,8 @@ are queued already, and the journal's order is the order a takeover folds.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import os
 import time
@@ -42,7 +44,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from mythos_contracts.bus import Bus
-from mythos_contracts.bus.journal import Journal, SubmittingJournal
+from mythos_contracts.bus.journal import HoldingJournal, Journal, SubmittingJournal
 
 from mythos_game.service_layer.journal_outbox import in_turn, publish
 from mythos_game.service_layer.journal_outbox import sends as outbox_sends
@@ -65,6 +67,31 @@ JOURNAL_LOST_EXIT_CODE = 70
 _IN_UNIT: ContextVar[bool] = ContextVar("in_unit", default=False)
 """Set in the task running a unit: a publish from any other task (a background loader)
 is not the unit's and goes straight out."""
+
+
+def _queued_at_once(then: Callable[[], None]) -> bool:
+    return False
+
+
+def _start(
+    sending: Coroutine[Any, Any, None],
+    messages: asyncio.Future[None],
+    context: contextvars.Context,
+) -> None:
+    """A unit's messages sent (its record queued): ``messages`` settles with them."""
+    task = asyncio.get_running_loop().create_task(sending, context=context)
+    task.add_done_callback(functools.partial(_relay, messages))
+
+
+def _relay(messages: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+    if messages.done():
+        return
+    if task.cancelled():
+        messages.cancel()
+    elif (error := task.exception()) is not None:
+        messages.set_exception(error)
+    else:
+        messages.set_result(None)
 
 
 def exit_now(why: str = "the journal did not confirm a record") -> None:
@@ -94,6 +121,11 @@ class StreamJournal:
         # unit's messages: ``SubmittingJournal``), else in a task started next.
         self._append: Callable[[bytes], Awaitable[None]] = (
             journal.submit if isinstance(journal, SubmittingJournal) else journal.append
+        )
+        # A journal that holds records while earlier ones are unconfirmed (group commit):
+        # a unit's messages wait until its record is queued.
+        self._when_queued: Callable[[Callable[[], None]], bool] = (
+            journal.when_queued if isinstance(journal, HoldingJournal) else _queued_at_once
         )
         self._sequencer = sequencer
         self._links = links
@@ -291,10 +323,14 @@ class StreamJournal:
         parts: list[asyncio.Future[None]] = [
             appending if isinstance(appending, asyncio.Future) else asyncio.ensure_future(appending)
         ]
-        if len(sends) == 1:
-            parts.append(loop.create_task(sends[0]))
-        elif sends:
-            parts.append(loop.create_task(in_turn(sends)))
+        if sends:
+            sending = sends[0] if len(sends) == 1 else in_turn(sends)
+            messages: asyncio.Future[None] = loop.create_future()
+            start = functools.partial(_start, sending, messages, contextvars.copy_context())
+            if self._when_queued(start):
+                parts.append(messages)  # held with its record (group commit)
+            else:
+                parts.append(loop.create_task(sending))
         return self._in_flight.add(record.number, parts)
 
     async def _confirmed(self, sending: Awaitable[None]) -> None:
