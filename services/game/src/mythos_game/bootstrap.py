@@ -24,6 +24,7 @@ from mythos_game.adapters.world_files import load_world
 from mythos_game.domain.shard_map import ShardMap
 from mythos_game.domain.world import World
 from mythos_game.entrypoints.consumer import CommandIntake, dead_letter_to
+from mythos_game.readiness import BrokerDisconnected, NotConsuming, WorldNotLoaded
 from mythos_game.service_layer.dispatcher import Dispatcher
 from mythos_game.service_layer.edge_sync import sync_with_edges
 from mythos_game.service_layer.event_carriers import EventCarriers
@@ -48,22 +49,6 @@ from mythos_game.service_layer.world_directory import DirectoryReplica, follow_d
 from mythos_game.settings import GameSettings
 
 log = logging.getLogger(__name__)
-
-
-class NotReady(RuntimeError):
-    """A readiness check failed; its subclass's name is the detail /readyz shows."""
-
-
-class BrokerDisconnected(NotReady):
-    pass
-
-
-class WorldNotLoaded(NotReady):
-    pass
-
-
-class NotConsuming(NotReady):
-    pass
 
 
 class GameService:
@@ -92,7 +77,8 @@ class GameService:
         self._settings = settings
         self._retire_legacy_inbox = retire_legacy_inbox
         self._bus: Bus = EventCarriers(bus, max_envelopes=settings.event_carrier_envelopes)
-        # A turn's records as one stream message (its envelopes: as few, ``EventCarriers``).
+        # A turn's records as one stream message (its envelopes: as few, ``EventCarriers``),
+        # and the turns' that end while one is unconfirmed (group commit).
         self._journal = (
             None
             if journal is None

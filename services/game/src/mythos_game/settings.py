@@ -216,9 +216,8 @@ class GameSettings(BusServiceSettings):
     journal_batches_in_flight: int = Field(
         default=1,
         ge=0,
-        description="group commit: while this many of the journal's messages are "
-        "unconfirmed, the records of the units that end meanwhile (and their messages) "
-        "wait and leave together when the first confirm comes; 0: each turn's at once",
+        description="group commit: the units ending while this many journal messages are "
+        "unconfirmed wait, their records and messages going with the first confirm; 0: none",
     )
     event_carrier_envelopes: int = Field(
         default=32,

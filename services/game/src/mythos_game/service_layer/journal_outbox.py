@@ -1,9 +1,13 @@
 """How a journal record's messages (its outbox) are published: in order, runs of plain
-messages to one exchange pipelined together (``stream_journal``), and again by a game
-continuing from the journal (``journal_start``)."""
+messages to one exchange pipelined together (``stream_journal``; once the record is
+queued, ``start_sends``), and again by a game continuing from the journal
+(``journal_start``)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any
 
@@ -63,3 +67,25 @@ async def publish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
 async def republish(bus: Bus, outbox: Sequence[OutboxEntry]) -> None:
     """Publish again what the last records of a previous game held."""
     await publish(bus, outbox)
+
+
+def start_sends(
+    sending: Coroutine[Any, Any, None],
+    messages: asyncio.Future[None],
+    context: contextvars.Context,
+) -> None:
+    """A unit's messages sent, its record queued (a journal that held the record calls
+    this once it is): ``messages`` settles with them."""
+    task = asyncio.get_running_loop().create_task(sending, context=context)
+    task.add_done_callback(functools.partial(_relay, messages))
+
+
+def _relay(messages: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+    if messages.done():
+        return
+    if task.cancelled():
+        messages.cancel()
+    elif (error := task.exception()) is not None:
+        messages.set_exception(error)
+    else:
+        messages.set_result(None)

@@ -46,7 +46,7 @@ from typing import Any
 from mythos_contracts.bus import Bus
 from mythos_contracts.bus.journal import HoldingJournal, Journal, SubmittingJournal
 
-from mythos_game.service_layer.journal_outbox import in_turn, publish
+from mythos_game.service_layer.journal_outbox import in_turn, publish, start_sends
 from mythos_game.service_layer.journal_outbox import sends as outbox_sends
 from mythos_game.service_layer.journal_records import (
     OutboxEntry,
@@ -67,31 +67,6 @@ JOURNAL_LOST_EXIT_CODE = 70
 _IN_UNIT: ContextVar[bool] = ContextVar("in_unit", default=False)
 """Set in the task running a unit: a publish from any other task (a background loader)
 is not the unit's and goes straight out."""
-
-
-def _queued_at_once(then: Callable[[], None]) -> bool:
-    return False
-
-
-def _start(
-    sending: Coroutine[Any, Any, None],
-    messages: asyncio.Future[None],
-    context: contextvars.Context,
-) -> None:
-    """A unit's messages sent (its record queued): ``messages`` settles with them."""
-    task = asyncio.get_running_loop().create_task(sending, context=context)
-    task.add_done_callback(functools.partial(_relay, messages))
-
-
-def _relay(messages: asyncio.Future[None], task: asyncio.Task[None]) -> None:
-    if messages.done():
-        return
-    if task.cancelled():
-        messages.cancel()
-    elif (error := task.exception()) is not None:
-        messages.set_exception(error)
-    else:
-        messages.set_result(None)
 
 
 def exit_now(why: str = "the journal did not confirm a record") -> None:
@@ -125,7 +100,7 @@ class StreamJournal:
         # A journal that holds records while earlier ones are unconfirmed (group commit):
         # a unit's messages wait until its record is queued.
         self._when_queued: Callable[[Callable[[], None]], bool] = (
-            journal.when_queued if isinstance(journal, HoldingJournal) else _queued_at_once
+            journal.when_queued if isinstance(journal, HoldingJournal) else lambda then: False
         )
         self._sequencer = sequencer
         self._links = links
@@ -326,7 +301,7 @@ class StreamJournal:
         if sends:
             sending = sends[0] if len(sends) == 1 else in_turn(sends)
             messages: asyncio.Future[None] = loop.create_future()
-            start = functools.partial(_start, sending, messages, contextvars.copy_context())
+            start = functools.partial(start_sends, sending, messages, contextvars.copy_context())
             if self._when_queued(start):
                 parts.append(messages)  # held with its record (group commit)
             else:
