@@ -13,10 +13,7 @@ Operations:
   ``GAME_SHARD`` (default ``s1``): the shard map file and this instance's shard,
   checked against the world at start (``mythos_game.domain.shard_map``); a broken map
   stops the start like a broken world (one log line, exit status 2).
-* ``GAME_AMQP_HEARTBEAT_SECONDS`` (default 2): the AMQP heartbeat of the game's broker
-  connections (bus and journal). A game frozen by SIGSTOP, a paused VM or a lost node
-  loses them a few heartbeats later (5 s at 2), which hands the shard to the standby; other
-  services keep aio-pika's 60 s.
+* ``GAME_AMQP_HEARTBEAT_SECONDS`` (default 2; other services keep aio-pika's 60 s): below.
 """
 
 from __future__ import annotations
