@@ -14,7 +14,7 @@ confirmed, a turn's records are held and the next turns' join them; the first co
 hands them all on as one batch. Under load a batch then holds what arrived during one
 confirm round trip instead of one turn's (fewer messages for the broker to write and
 confirm); a lone record waits for nothing. A caller that publishes after ``submit`` (so
-after the record) first waits for ``queued`` (``HoldingJournal``).
+after the record) does so from ``when_queued`` (``HoldingJournal``).
 
 The framing: a batch is ``BATCH_MAGIC`` then each record as a 4-byte big-endian length
 and its bytes. A turn's lone record goes as itself, so a message without the magic is
@@ -157,7 +157,7 @@ class BatchingJournal:
     ) -> None:
         self._unconfirmed -= 1
         if not sending.cancelled():  # (cancelled: the loop is closing)
-            # What was held goes first: its callers' messages wait for it (``queued``).
+            # What was held goes first: its callers' messages wait for it (``when_queued``).
             self._send()
         _settle(sending, waiters)
 
