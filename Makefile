@@ -71,11 +71,13 @@ test-fast: install test-tools $(CLIENT_BUNDLE) ## Unit and embedded-mode black-b
 
 # Debian packages the tests run: promtool (package prometheus) checks the alert rules;
 # nginx (nginx-light) is the second front door (MYTHOS_FRONT_DOOR=nginx) and serves the
-# client image's configuration in its test.
-test-tools: ## Install the Debian tools the tests use (promtool, nginx), when missing
+# client image's configuration in its test; perf (linux-perf) samples the server core in
+# make bench's profiled repeat (and its smoke test).
+test-tools: ## Install the Debian tools the tests and make bench use (promtool, nginx, perf), when missing
 	@missing=""; \
 	  command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	  { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } || missing="$$missing nginx-light"; \
+	  command -v perf >/dev/null 2>&1 || missing="$$missing linux-perf"; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	      echo "Installing Debian's$$missing (for the tests)..."; \
@@ -112,7 +114,7 @@ docs: install protocol ## Regenerate docs/commands.md from the command registry 
 protocol: install ## Regenerate the protocol's JSON Schema and the client's types (client/src/protocol.generated.ts)
 	$(UV) run --frozen python -m mythos_game.entrypoints.protocol_export
 
-bench: install ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
+bench: install test-tools ## Benchmark the distributed stack: steps, a 10-minute soak, idle connections; writes docs/benchmarks/ (~25 min)
 	$(UV) run --frozen python -m mythos_bench
 
 chaos: install ## Faults under 40 talking players on two game shards, each fault on a fresh distributed system; writes docs/reliability.md (~11 min)

@@ -91,6 +91,16 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     assert profiled["rate"] == step["rate"] and profiled["cpu_ms_per_say"] > 0
     assert profiled["missing"] == 0 and profiled["gaps"] == 0 and profiled["duplicates"] == 0
     assert (tmp_path / "flame-edge.svg").exists() and (tmp_path / "flame-game.svg").exists()
+    # perf sampled the server core meanwhile (make test installs it; the tests run as
+    # root here): the game, the edge and the broker each had a share of it.
+    on_core = profiled["oncpu"]
+    assert "unavailable" not in on_core, on_core
+    assert {"game", "edge", "rabbitmq"} <= set(on_core["components"])
+    assert sum(r["share"] for r in on_core["components"].values()) == pytest.approx(1.0)
+    assert (
+        "## On the server core, by component and code (perf)"
+        in (tmp_path / "results.md").read_text()
+    )
     # The soak records each minute's CPU per say and GC pauses per process.
     soak = results["soak"]
     assert len(soak["minutes"]) == 2 and soak["gaps"] == 0 and soak["duplicates"] == 0

@@ -30,6 +30,12 @@ def test_the_game_say_bench_prints_the_cpu_per_say() -> None:
     assert float(figure.group(1)) > 0
 
 
+def test_the_edge_delivery_bench_prints_the_cpu_per_delivery_and_per_command() -> None:
+    out = run_bench("edge_delivery", "--deliveries", "300", "--listeners", "4", "--repeats", "2")
+    assert re.search(r"\(5 frames\): [\d.]+ µs of CPU per delivery", out), out
+    assert re.search(r"edge command: .*: [\d.]+ µs of CPU per frame", out), out
+
+
 def test_the_log_line_bench_prints_the_cpu_per_line() -> None:
     out = run_bench("log_line", "--lines", "200", "--per-turn", "10", "--repeats", "2")
     figure = re.search(r"10 per loop turn, to pipe: (-?[\d.]+) µs CPU per line", out)

@@ -65,11 +65,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--profile-rate",
         type=float,
-        default=200.0,
+        default=1000.0,
         help="after the step at this rate, repeat it with py-spy recording flame graphs of "
-        "the edge and the game (0: never); the repeat is reported apart, not as a step",
+        "the edge and the game and perf sampling the server core (0: never); the repeat "
+        "is reported apart, not as a step (default: 1,000, the target's rate)",
     )
     args = p.parse_args(argv)
+    # The core(s) the servers run on: what the profiled repeat samples with perf.
+    args.server_cpus = None if args.no_pin else SERVER_CPUS
     if args.smoke:
         args.players, args.rates, args.step_seconds, args.warmup_seconds = 50, "50", 10.0, 1.0
         args.idle, args.profile_rate = "", 50.0

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mythos_bench.oncpu import KINDS
 from mythos_bench.plots import plot_soak, plot_steps
 from mythos_bench.servers import EPMD_MONITOR_NOTE
 
@@ -231,6 +232,34 @@ def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str
         f"not from a measured step: server CPU {profiled['cpu_ms_per_say']:.2f} ms per say"
         f"{against}; {profiled['missing']} missing, {profiled['gaps']} gaps, "
         f"{profiled['duplicates']} duplicates.",
+        *_on_core(profiled.get("oncpu"), profiled["rate"]),
+    ]
+
+
+def _on_core(oncpu: dict[str, Any] | None, rate: float) -> list[str]:
+    """The profiled repeat's perf samples of the server core (``oncpu``), by component."""
+    if oncpu is None:  # a run before 2026-12-07's
+        return []
+    head = ["", "## On the server core, by component and code (perf)", ""]
+    if "unavailable" in oncpu:
+        return [*head, f"Not sampled: {oncpu['unavailable']}."]
+    rows = sorted(oncpu["components"].items(), key=lambda item: -item[1]["share"])
+    return [
+        *head,
+        f"What ran on the server core during the profiled repeat at {rate:.0f} cmd/s "
+        f"({oncpu['samples']} samples of the core, about 1,000 a second): each "
+        "component's share of the core's time, and how that share split between the "
+        "kernel, its own program (CPython's interpreter, the BEAM and its JIT code, "
+        "nginx, PostgreSQL) and the libraries and extension modules it calls. Unlike "
+        "the flame graphs, a process waiting for the core is not counted.",
+        "",
+        *_table(
+            ["component", "share of the core", *KINDS],
+            [
+                [name, f"{row['share'] * 100:.1f} %", *(f"{row[k]:.2f}" for k in KINDS)]
+                for name, row in rows
+            ],
+        ),
     ]
 
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from mythos_bench import oncpu
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
@@ -85,17 +86,20 @@ async def measure_step(
     profile: bool = False,
 ) -> dict[str, Any]:
     """One step at ``rate``: its latency, losses and each component's CPU, switches and
-    GC pauses; with ``profile``, py-spy records the edge and the game meanwhile."""
+    GC pauses; with ``profile``, py-spy records the edge and the game meanwhile, and
+    perf what ran on the server core (``oncpu``)."""
     players, ledger, occupancy = room
     urls = metrics_urls(stack.internal_base, stack.edges)
     before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
     bus_before = bus_messages(urls)
     profilers = start_profiles(groups, args.out, args.step_seconds) if profile else []
+    sampling = oncpu.start(args.server_cpus, args.step_seconds) if profile else None
     result = await run_step(
         players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
     )
     for profiler in profilers:
         profiler.wait(timeout=60)
+    on_core = None if sampling is None else oncpu.finish(sampling, groups)
     after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
     bus_after = bus_messages(urls)
     components = per_component(*alive_in_both(before, after), result.sent, elapsed)
@@ -114,6 +118,7 @@ async def measure_step(
             kind: (count - bus_before.get(kind, 0.0)) / max(result.sent, 1)
             for kind, count in bus_after.items()
         },
+        **({} if on_core is None else {"oncpu": on_core}),
     }
 
 
@@ -151,9 +156,11 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
                 "missing": repeat["missing"],
                 "gaps": repeat["gaps"],
                 "duplicates": repeat["duplicates"],
+                "oncpu": repeat["oncpu"],
             }
             print(
-                f"{rate:6.0f} cmd/s again with py-spy on the edge and the game: CPU/say "
+                f"{rate:6.0f} cmd/s again with py-spy on the edge and the game, perf on "
+                f"the server core: CPU/say "
                 f"{repeat['cpu_ms_per_say']:.2f} ms (not a measured step)",
                 flush=True,
             )
