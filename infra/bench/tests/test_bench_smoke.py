@@ -65,6 +65,11 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     assert {"edge", "game", "rabbitmq", door} <= set(step["components"])
     assert step["components"]["game"]["cpu_ms_per_say"] > 0
     assert step["capped"] == (step["server_core_percent"] > 85)
+    # The two cores as the kernel counts them: the server core ran the stack at least.
+    core = step["cores"]
+    assert 0 < core["generator_busy_percent"] <= 100 and core["server_busy_percent"] <= 100
+    assert core["server_busy_percent"] > 0
+    assert "## The cores, as the kernel counts them" in (tmp_path / "results.md").read_text()
     # Every service's GC pauses are scraped and counted. A count may be zero: the game's
     # say path leaves nothing for the collector (history as bytes and arrays), so ten
     # seconds at 50 say/s need not trigger one (the timing itself is

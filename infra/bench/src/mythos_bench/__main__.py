@@ -73,6 +73,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     # The core(s) the servers run on: what the profiled repeat samples with perf.
     args.server_cpus = None if args.no_pin else SERVER_CPUS
+    args.generator_cpus = None if args.no_pin else GENERATOR_CPUS
     if args.smoke:
         args.players, args.rates, args.step_seconds, args.warmup_seconds = 50, "50", 10.0, 1.0
         args.idle, args.profile_rate = "", 50.0

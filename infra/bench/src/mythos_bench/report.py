@@ -33,6 +33,34 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     ]
 
 
+def _cores(steps: list[dict[str, Any]]) -> list[str]:
+    """Each step's two cores as the kernel counts them (``cores``), beside the stack's
+    own share of the server core."""
+    counted = [s for s in steps if "cores" in s]  # runs before 2026-12-07: not counted
+    if not counted:
+        return []
+    rows = [
+        [
+            f"{s['rate']:.0f}",
+            f"{s['cores']['server_busy_percent']:.1f} %",
+            f"{s['server_core_percent']:.1f} %",
+            f"{s['cores']['generator_busy_percent']:.1f} %",
+        ]
+        for s in counted
+    ]
+    return [
+        "",
+        "## The cores, as the kernel counts them",
+        "",
+        "Busy time from /proc/stat: whatever ran on the core (the stack, interrupts, "
+        "kernel threads, any other process placed there), beside the stack's own "
+        "processes' share of the server core. The generator's core near its limit would "
+        "delay what it measures.",
+        "",
+        *_table(["cmd/s", "server core busy", "of it, the stack", "generator core busy"], rows),
+    ]
+
+
 def _tail(steps: list[dict[str, Any]]) -> list[str]:
     """Where each step's lines over the target's 50 ms fell: a few stalls (each a second
     or two of slow lines) or a tail spread over the step."""
@@ -339,6 +367,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_throughput(steps),
     ]
+    lines += _cores(steps)
     lines += _tail(steps)
     if steps:
         lines += ["", "## CPU per say, by component (ms)", ""]

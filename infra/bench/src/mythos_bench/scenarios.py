@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any
 
-from mythos_bench import oncpu
+from mythos_bench import cores, oncpu
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
@@ -92,6 +92,7 @@ async def measure_step(
     urls = metrics_urls(stack.internal_base, stack.edges)
     before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
     bus_before = bus_messages(urls)
+    core_before = cores.read(args.server_cpus), cores.read(args.generator_cpus)
     profilers = start_profiles(groups, args.out, args.step_seconds) if profile else []
     sampling = oncpu.start(args.server_cpus, args.step_seconds) if profile else None
     result = await run_step(
@@ -101,6 +102,8 @@ async def measure_step(
         profiler.wait(timeout=60)
     on_core = None if sampling is None else oncpu.finish(sampling, groups)
     after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
+    server_core = cores.read(args.server_cpus) - core_before[0]
+    generator_core = cores.read(args.generator_cpus) - core_before[1]
     bus_after = bus_messages(urls)
     components = per_component(*alive_in_both(before, after), result.sent, elapsed)
     busy = sum(row["cpu_percent"] for row in components.values())
@@ -110,6 +113,11 @@ async def measure_step(
         "duplicates": sum(p.duplicates for p in players),
         "server_core_percent": busy,
         "capped": busy > CAPPED_PERCENT,
+        # As the kernel counts the cores: everything that ran there, the stack or not.
+        "cores": {
+            "server_busy_percent": cores.busy_percent(server_core),
+            "generator_busy_percent": cores.busy_percent(generator_core),
+        },
         "components": components,
         "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
         "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
