@@ -106,6 +106,11 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
         "## On the server core, by component and code (perf)"
         in (tmp_path / "results.md").read_text()
     )
+    # perf traced the broker's disk flushes meanwhile: its quorum queues' log is flushed.
+    flushes = profiled["disk_flushes"]
+    assert "unavailable" not in flushes, flushes
+    assert flushes["count"] > 0 and flushes["longest_ms"] >= flushes["p50_ms"] > 0
+    assert "## The broker's disk flushes (perf trace)" in (tmp_path / "results.md").read_text()
     # The soak records each minute's CPU per say and GC pauses per process.
     soak = results["soak"]
     assert len(soak["minutes"]) == 2 and soak["gaps"] == 0 and soak["duplicates"] == 0

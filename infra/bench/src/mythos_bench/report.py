@@ -54,8 +54,10 @@ def _cores(steps: list[dict[str, Any]]) -> list[str]:
         "",
         "Busy time from /proc/stat: whatever ran on the core (the stack, interrupts, "
         "kernel threads, any other process placed there), beside the stack's own "
-        "processes' share of the server core. The generator's core near its limit would "
-        "delay what it measures.",
+        "processes' share of the server core (timed by the scheduler: the kernel's "
+        "counters go by whole 10-ms ticks, so the two may differ by a point or two; a "
+        "larger gap is core time the stack did not get). The generator's core near its "
+        "limit would delay what it measures.",
         "",
         *_table(["cmd/s", "server core busy", "of it, the stack", "generator core busy"], rows),
     ]
@@ -261,6 +263,28 @@ def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str
         f"{against}; {profiled['missing']} missing, {profiled['gaps']} gaps, "
         f"{profiled['duplicates']} duplicates.",
         *_on_core(profiled.get("oncpu"), profiled["rate"]),
+        *_flushes(profiled.get("disk_flushes"), profiled["rate"]),
+    ]
+
+
+def _flushes(flushes: dict[str, Any] | None, rate: float) -> list[str]:
+    """The broker's disk flushes in the profiled repeat (``disk_flushes``)."""
+    if flushes is None:  # a run before 2026-12-07's
+        return []
+    head = ["", "## The broker's disk flushes (perf trace)", ""]
+    if "unavailable" in flushes:
+        return [*head, f"Not traced: {flushes['unavailable']}."]
+    if not flushes["count"]:
+        return [*head, f"No fdatasync or fsync during the repeat at {rate:.0f} cmd/s."]
+    return [
+        *head,
+        f"During the profiled repeat at {rate:.0f} cmd/s the broker flushed to disk "
+        f"(fdatasync, fsync) {flushes['per_second']:.0f} times a second: median "
+        f"{flushes['p50_ms']:.2f} ms, p99 {flushes['p99_ms']:.2f} ms, longest "
+        f"{flushes['longest_ms']:.1f} ms, {flushes['over_20ms']} over 20 ms; flushing "
+        f"{flushes['busy_share'] * 100:.0f} % of the time. A command is handed to the game "
+        "once its quorum queue's write-ahead log is flushed: every command waits for "
+        "one, and a slow one holds those behind it.",
     ]
 
 

@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any
 
-from mythos_bench import cores, oncpu
+from mythos_bench import cores, disk_flushes, oncpu
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
@@ -86,8 +86,9 @@ async def measure_step(
     profile: bool = False,
 ) -> dict[str, Any]:
     """One step at ``rate``: its latency, losses and each component's CPU, switches and
-    GC pauses; with ``profile``, py-spy records the edge and the game meanwhile, and
-    perf what ran on the server core (``oncpu``)."""
+    GC pauses; with ``profile``, py-spy records the edge and the game meanwhile, perf
+    what ran on the server core (``oncpu``) and the broker's disk flushes
+    (``disk_flushes``)."""
     players, ledger, occupancy = room
     urls = metrics_urls(stack.internal_base, stack.edges)
     before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
@@ -95,12 +96,16 @@ async def measure_step(
     core_before = cores.read(args.server_cpus), cores.read(args.generator_cpus)
     profilers = start_profiles(groups, args.out, args.step_seconds) if profile else []
     sampling = oncpu.start(args.server_cpus, args.step_seconds) if profile else None
+    flushing = (
+        disk_flushes.start(groups.get("rabbitmq", []), args.step_seconds) if profile else None
+    )
     result = await run_step(
         players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
     )
     for profiler in profilers:
         profiler.wait(timeout=60)
     on_core = None if sampling is None else oncpu.finish(sampling, groups)
+    flushes = None if flushing is None else disk_flushes.finish(flushing)
     after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
     server_core = cores.read(args.server_cpus) - core_before[0]
     generator_core = cores.read(args.generator_cpus) - core_before[1]
@@ -127,6 +132,7 @@ async def measure_step(
             for kind, count in bus_after.items()
         },
         **({} if on_core is None else {"oncpu": on_core}),
+        **({} if flushes is None else {"disk_flushes": flushes}),
     }
 
 
@@ -165,6 +171,7 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
                 "gaps": repeat["gaps"],
                 "duplicates": repeat["duplicates"],
                 "oncpu": repeat["oncpu"],
+                "disk_flushes": repeat["disk_flushes"],
             }
             print(
                 f"{rate:6.0f} cmd/s again with py-spy on the edge and the game, perf on "
