@@ -111,6 +111,14 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     assert "unavailable" not in flushes, flushes
     assert flushes["count"] > 0 and flushes["longest_ms"] >= flushes["p50_ms"] > 0
     assert "## The broker's disk flushes (perf trace)" in (tmp_path / "results.md").read_text()
+    # The edge and the game profiled themselves on the CPU meanwhile: the game's samples
+    # are its handling of commands, the edge's its fan-out, each saved beside the results.
+    python = profiled["python_oncpu"]
+    for name in ("edge", "game"):
+        assert python[name]["samples"] > 0, python
+        assert (tmp_path / f"oncpu-{name}.folded").exists()
+    game_stacks = (tmp_path / "oncpu-game.folded").read_text()
+    assert "handle (dispatcher.py)" in game_stacks
     # The soak records each minute's CPU per say and GC pauses per process.
     soak = results["soak"]
     assert len(soak["minutes"]) == 2 and soak["gaps"] == 0 and soak["duplicates"] == 0

@@ -264,7 +264,40 @@ def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str
         f"{profiled['duplicates']} duplicates.",
         *_on_core(profiled.get("oncpu"), profiled["rate"]),
         *_flushes(profiled.get("disk_flushes"), profiled["rate"]),
+        *_python(profiled.get("python_oncpu"), profiled["rate"]),
     ]
+
+
+def _python(profiles: dict[str, Any] | None, rate: float) -> list[str]:
+    """The edge's and the game's own on-CPU profiles of the repeat (``python_oncpu``)."""
+    if profiles is None:  # a run before 2026-12-07's
+        return []
+    lines = [
+        "",
+        "## The edge's and the game's Python on the CPU (their own profiles)",
+        "",
+        f"Sampled by each process itself during the profiled repeat at {rate:.0f} cmd/s, "
+        "once per tick of CPU it used (mythos_contracts.ops.cpu_profile: waiting for the "
+        "core is never a sample; a C call counts to the Python code that follows it). "
+        "The stacks are in oncpu-edge.folded and oncpu-game.folded. Each function's "
+        "share of the samples: on the stack, and running itself.",
+    ]
+    for name, profile in profiles.items():
+        if "unavailable" in profile:
+            lines += ["", f"{name}: {profile['unavailable']}."]
+            continue
+        own = dict(profile["self"])
+        rows = [
+            [f"`{function}`", f"{share * 100:.1f} %", f"{own.get(function, 0.0) * 100:.1f} %"]
+            for function, share in profile["inclusive"]
+        ]
+        lines += [
+            "",
+            f"**{name}** ({profile['samples']} samples), by share on the stack:",
+            "",
+            *_table(["function (file)", "on the stack", "itself"], rows),
+        ]
+    return lines
 
 
 def _flushes(flushes: dict[str, Any] | None, rate: float) -> list[str]:

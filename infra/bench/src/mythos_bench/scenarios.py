@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any
 
-from mythos_bench import cores, disk_flushes, oncpu
+from mythos_bench import cores, disk_flushes, oncpu, python_oncpu
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
@@ -88,7 +88,8 @@ async def measure_step(
     """One step at ``rate``: its latency, losses and each component's CPU, switches and
     GC pauses; with ``profile``, py-spy records the edge and the game meanwhile, perf
     what ran on the server core (``oncpu``) and the broker's disk flushes
-    (``disk_flushes``)."""
+    (``disk_flushes``), and the edge and the game their own on-CPU profiles
+    (``python_oncpu``)."""
     players, ledger, occupancy = room
     urls = metrics_urls(stack.internal_base, stack.edges)
     before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
@@ -99,9 +100,12 @@ async def measure_step(
     flushing = (
         disk_flushes.start(groups.get("rabbitmq", []), args.step_seconds) if profile else None
     )
+    if profile:
+        python_oncpu.toggle(groups)
     result = await run_step(
         players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
     )
+    python = python_oncpu.collect(groups, stack.cpu_profiles, args.out) if profile else None
     for profiler in profilers:
         profiler.wait(timeout=60)
     on_core = None if sampling is None else oncpu.finish(sampling, groups)
@@ -133,6 +137,7 @@ async def measure_step(
         },
         **({} if on_core is None else {"oncpu": on_core}),
         **({} if flushes is None else {"disk_flushes": flushes}),
+        **({} if python is None else {"python_oncpu": python}),
     }
 
 
@@ -172,6 +177,7 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
                 "duplicates": repeat["duplicates"],
                 "oncpu": repeat["oncpu"],
                 "disk_flushes": repeat["disk_flushes"],
+                "python_oncpu": repeat["python_oncpu"],
             }
             print(
                 f"{rate:6.0f} cmd/s again with py-spy on the edge and the game, perf on "

@@ -68,9 +68,17 @@ class Stack:
             "MYTHOS_DATA_DIR": str(self.data_dir),
             "MYTHOS_WORLD": "bench",
             "MYTHOS_BENCH_ROOMS": str(rooms),
+            # Armed, off: the profiled repeat turns the edge's and the game's on and off
+            # (mythos_bench.python_oncpu).
+            "MYTHOS_CPU_PROFILE_DIR": str(self.cpu_profiles),
             **tuning,
         }
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cpu_profiles(self) -> Path:
+        """Where the services write their on-CPU profiles."""
+        return self.data_dir / "cpu-profiles"
 
     @property
     def public_url(self) -> str:

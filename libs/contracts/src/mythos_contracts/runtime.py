@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp
 
 from mythos_contracts.bus.port import Bus
+from mythos_contracts.ops import cpu_profile
 from mythos_contracts.ops.log_lines import configure_logging
 from mythos_contracts.settings import ServiceSettings, UnsafeSettings
 
@@ -117,6 +118,7 @@ def run_service(
     no traceback, like settings refused for production."""
     settings = read_settings(name, load)
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)
+    cpu_profile.arm(settings.cpu_profile_dir, name)
     refused: tuple[type[Exception], ...] = (ServeError, *cannot_start)
     try:
         plan = assemble(settings)

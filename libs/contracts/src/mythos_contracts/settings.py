@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
@@ -41,6 +42,7 @@ SHARED_ENV: Mapping[str, str] = {
     "amqp_url": "AMQP_URL",
     "amqp_queue_type": "MYTHOS_AMQP_QUEUE_TYPE",
     "amqp_declare": "MYTHOS_AMQP_DECLARE",
+    "cpu_profile_dir": "MYTHOS_CPU_PROFILE_DIR",
 }
 
 
@@ -119,6 +121,11 @@ class ServiceSettings(BaseSettings):
     )
     shutdown_grace_seconds: GraceSeconds = Field(
         default=10.0, description="on SIGTERM, how long the work in hand may take"
+    )
+    cpu_profile_dir: Path | None = Field(
+        default=None,
+        description="set: SIGUSR2 starts an on-CPU profile and the next one writes it "
+        "here (mythos_contracts.ops.cpu_profile); unset: off",
     )
 
     @classmethod
