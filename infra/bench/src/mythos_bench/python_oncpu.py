@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 PROFILED = ("edge", "game")
-TOP = 25
+TOP = 40  # the report leaves out the frames under every sample (about 8)
 
 
 def toggle(groups: dict[str, list[int]]) -> None:

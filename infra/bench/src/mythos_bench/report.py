@@ -10,6 +10,8 @@ from mythos_bench.oncpu import KINDS
 from mythos_bench.plots import plot_soak, plot_steps
 from mythos_bench.servers import EPMD_MONITOR_NOTE
 
+SHOWN_FUNCTIONS = 25
+
 
 def write_all(results: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
@@ -268,6 +270,10 @@ def _profiled(profiled: dict[str, Any], steps: list[dict[str, Any]]) -> list[str
     ]
 
 
+def _share(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{fraction * 100:.1f} %"
+
+
 def _python(profiles: dict[str, Any] | None, rate: float) -> list[str]:
     """The edge's and the game's own on-CPU profiles of the repeat (``python_oncpu``)."""
     if profiles is None:  # a run before 2026-12-07's
@@ -288,12 +294,14 @@ def _python(profiles: dict[str, Any] | None, rate: float) -> list[str]:
             continue
         own = dict(profile["self"])
         rows = [
-            [f"`{function}`", f"{share * 100:.1f} %", f"{own.get(function, 0.0) * 100:.1f} %"]
+            [f"`{function}`", f"{share * 100:.1f} %", _share(own.get(function))]
             for function, share in profile["inclusive"]
-        ]
+            if share < 0.999  # not the frames under every sample (runpy, main, the loop)
+        ][:SHOWN_FUNCTIONS]
         lines += [
             "",
-            f"**{name}** ({profile['samples']} samples), by share on the stack:",
+            f"**{name}** ({profile['samples']} samples), by share on the stack (itself: "
+            "- when not among its most frequent running functions):",
             "",
             *_table(["function (file)", "on the stack", "itself"], rows),
         ]
