@@ -15,53 +15,33 @@ report says why.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from mythos_bench import perf_tool
+from mythos_bench.perf_tool import PerfRun
 
 # `  10.493 ( 2.756 ms): 8_dirty_io_sch/15375 fdatasync(fd: 25)   = 0`, or its second
 # half when another event came between its entry and its exit (`... [continued]: ...`).
 _TIMED = re.compile(r"^\s*[\d.]+\s+\(\s*([\d.]+) ms\):.*\b(fdatasync|fsync)\(")
 
 
-@dataclass
-class Tracing:
-    process: subprocess.Popen[bytes]
-    folder: tempfile.TemporaryDirectory[str]
-    seconds: float
-
-    @property
-    def output(self) -> Path:
-        return Path(self.folder.name) / "flushes.txt"
-
-
-def start(pids: list[int], seconds: float) -> Tracing | str:
+def start(pids: list[int], seconds: float) -> PerfRun | str:
     """Trace ``pids``' flushes for ``seconds``; or why it cannot."""
-    perf = shutil.which("perf")
-    if perf is None:
-        return "perf is not installed (Debian's linux-perf)"
     if not pids:
         return "no broker process of the run's own"
-    folder = tempfile.TemporaryDirectory(prefix="mythos-bench-flushes-")
-    command = [perf, "trace", "-e", "fdatasync,fsync", "-p", ",".join(map(str, pids))]
-    command += ["-o", str(Path(folder.name) / "flushes.txt"), "--", "sleep", str(seconds)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return Tracing(process, folder, seconds)
+    subcommand = ["trace", "-e", "fdatasync,fsync", "-p", ",".join(map(str, pids))]
+    return perf_tool.start(subcommand, "flushes.txt", seconds)
 
 
-def finish(tracing: Tracing | str) -> dict[str, Any]:
+def finish(tracing: PerfRun | str) -> dict[str, Any]:
     """``summary`` of the traced flushes, or ``{"unavailable": why}``."""
     if isinstance(tracing, str):
         return {"unavailable": tracing}
     with tracing.folder:
-        _, err = tracing.process.communicate(timeout=120)
-        if tracing.process.returncode != 0 or not tracing.output.exists():
-            why = err.decode(errors="replace").strip().splitlines()
-            return {"unavailable": f"perf trace failed: {why[-1] if why else 'no output'}"}
+        why = perf_tool.failure(tracing, "trace")
+        if why is not None:
+            return {"unavailable": why}
         lines = tracing.output.read_text(errors="replace").splitlines()
     return summary(lines, tracing.seconds)
 

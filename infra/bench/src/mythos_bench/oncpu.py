@@ -24,58 +24,35 @@ report says why and the run goes on.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from mythos_bench import perf_tool
+from mythos_bench.perf_tool import PerfRun
 
 SAMPLES_PER_SECOND = 997  # prime: never in step with a periodic timer of the stack
 KINDS = ("kernel", "own", "libraries")
 
 
-@dataclass
-class Recording:
-    process: subprocess.Popen[bytes]
-    folder: tempfile.TemporaryDirectory[str]
-
-    @property
-    def data(self) -> Path:
-        return Path(self.folder.name) / "perf.data"
-
-
-def start(cpus: set[int] | None, seconds: float) -> Recording | str:
+def start(cpus: set[int] | None, seconds: float) -> PerfRun | str:
     """Sample ``cpus`` (every CPU when None) for ``seconds``; or why it cannot."""
-    perf = shutil.which("perf")
-    if perf is None:
-        return "perf is not installed (Debian's linux-perf)"
-    folder = tempfile.TemporaryDirectory(prefix="mythos-bench-perf-")
     where = ["-a"] if cpus is None else ["-a", "-C", ",".join(map(str, sorted(cpus)))]
-    command = [perf, "record", "-q", *where, "-F", str(SAMPLES_PER_SECOND)]
-    command += ["-o", str(Path(folder.name) / "perf.data"), "--", "sleep", str(seconds)]
-    # perf's own reading runs beside the generator, not on the core it samples.
-    others = (os.sched_getaffinity(0) - cpus) if cpus is not None else set()
-    if others:
-        command = ["taskset", "-c", ",".join(map(str, sorted(others))), *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return Recording(process, folder)
+    subcommand = ["record", "-q", *where, "-F", str(SAMPLES_PER_SECOND)]
+    return perf_tool.start(subcommand, "perf.data", seconds, away_from=cpus)
 
 
-def finish(recording: Recording | str, groups: dict[str, list[int]]) -> dict[str, Any]:
+def finish(recording: PerfRun | str, groups: dict[str, list[int]]) -> dict[str, Any]:
     """The split of the recorded samples (``split``), or ``{"unavailable": why}``."""
     if isinstance(recording, str):
         return {"unavailable": recording}
     with recording.folder:
-        _, err = recording.process.communicate(timeout=120)
-        if recording.process.returncode != 0 or not recording.data.exists():
-            why = err.decode(errors="replace").strip().splitlines()
-            return {"unavailable": f"perf record failed: {why[-1] if why else 'no output'}"}
+        why = perf_tool.failure(recording, "record")
+        if why is not None:
+            return {"unavailable": why}
         script = subprocess.run(
-            ["perf", "script", "-i", str(recording.data), "-F", "pid,ip,dso", "-G"],
+            ["perf", "script", "-i", str(recording.output), "-F", "pid,ip,dso", "-G"],
             capture_output=True,
             text=True,
             timeout=300,
