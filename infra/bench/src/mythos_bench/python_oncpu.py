@@ -11,6 +11,7 @@ samples they were on the stack for, and by the share they were running themselve
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -31,11 +32,11 @@ def toggle(groups: dict[str, list[int]]) -> None:
             os.kill(groups[name][0], signal.SIGUSR2)
 
 
-def collect(
+async def collect(
     groups: dict[str, list[int]], folder: Path, out: Path, timeout: float = 15.0
 ) -> dict[str, Any]:
     """Stop the profiles and read what each wrote (``summary``), saved under ``out``."""
-    written = {path: path.stat().st_mtime for path in folder.glob("*.folded")}
+    before = _written(folder, "*")
     toggle(groups)
     found: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
@@ -43,22 +44,33 @@ def collect(
         pids = groups.get(name) or []
         if not pids:
             continue
-        path = None
+        path = _newer(folder, f"{name}-{pids[0]}", before)
         while path is None and time.monotonic() < deadline:
-            mine = [
-                p
-                for p in folder.glob(f"{name}-{pids[0]}-*.folded")
-                if written.get(p) != p.stat().st_mtime
-            ]
-            path = max(mine, key=lambda p: p.stat().st_mtime, default=None)
-            if path is None:
-                time.sleep(0.2)
+            await asyncio.sleep(0.2)  # the players' sockets keep being read meanwhile
+            path = _newer(folder, f"{name}-{pids[0]}", before)
         if path is None:
             found[name] = {"unavailable": f"no profile from the {name} within {timeout:.0f} s"}
             continue
-        shutil.copyfile(path, out / f"oncpu-{name}.folded")
-        found[name] = summary(path.read_text().splitlines())
+        found[name] = _kept(path, out / f"oncpu-{name}.folded")
     return found
+
+
+def _written(folder: Path, prefix: str) -> dict[Path, float]:
+    """The profiles ``<prefix>-*.folded`` in ``folder``, with when each was written."""
+    return {path: path.stat().st_mtime for path in folder.glob(f"{prefix}-*.folded")}
+
+
+def _newer(folder: Path, prefix: str, before: dict[Path, float]) -> Path | None:
+    """The newest profile of ``prefix`` written since ``before`` was taken, if any."""
+    written = _written(folder, prefix)
+    fresh = [path for path, at in written.items() if before.get(path) != at]
+    return max(fresh, key=written.__getitem__, default=None)
+
+
+def _kept(path: Path, copy: Path) -> dict[str, Any]:
+    """``summary`` of the profile at ``path``, copied to ``copy``."""
+    shutil.copyfile(path, copy)
+    return summary(path.read_text().splitlines())
 
 
 def summary(lines: Iterable[str]) -> dict[str, Any]:

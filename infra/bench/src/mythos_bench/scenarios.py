@@ -105,7 +105,7 @@ async def measure_step(
     result = await run_step(
         players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
     )
-    python = python_oncpu.collect(groups, stack.cpu_profiles, args.out) if profile else None
+    python = await python_oncpu.collect(groups, stack.cpu_profiles, args.out) if profile else None
     for profiler in profilers:
         profiler.wait(timeout=60)
     on_core = None if sampling is None else oncpu.finish(sampling, groups)
