@@ -29,6 +29,10 @@ def _own_servers_were_used_and_are_gone(servers: dict[str, Any]) -> None:
         assert broker["startup_seconds"] > 0 and own["postgresql"]["startup_seconds"] > 0
         # Its epmd monitor stopped: no `erl` booted on the server core every minute.
         assert broker["epmd_monitor"] == "stopped"
+        # Every process of the stack started under SCHED_BATCH (the default), as the
+        # kernel reports it: the services, the front door, the broker and the database.
+        assert set(own["scheduling"]) >= {"edge", "game", "nginx", "rabbitmq", "postgresql"}
+        assert set(own["scheduling"].values()) == {"batch"}, own["scheduling"]
         names = set(own["processes"].values())
         assert {"epmd", "beam.smp", "postgres"} <= names
         # Stopped and deleted: no process of theirs left (a zombie is dead, only not yet
@@ -134,4 +138,6 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     # The machine's speed that day, beside the figures.
     assert results["meta"]["reference_loop_ms"] > 0
     assert "Reference loop: " in (tmp_path / "results.md").read_text()
+    assert results["meta"]["scheduling"] == "batch"
+    assert "started under SCHED_BATCH" in (tmp_path / "results.md").read_text()
     assert (tmp_path / "results.md").exists() and (tmp_path / "latency_cpu.png").exists()

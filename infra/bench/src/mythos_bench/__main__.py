@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mythos_bench import capacity, reference
+from mythos_bench.placement import SCHEDULING, policies
+from mythos_bench.processes import server_processes
 from mythos_bench.report import write_all
 from mythos_bench.scenarios import idle, soak, throughput
 from mythos_bench.stack import BENCH_TUNING, Stack
@@ -49,6 +51,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--edges", type=int, default=1)
     p.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    p.add_argument(
+        "--scheduling",
+        choices=SCHEDULING,
+        default="batch",
+        help="the kernel policy every process of the stack starts under "
+        "(mythos_bench.placement): batch (SCHED_BATCH, a waking process never preempts "
+        "the running one; the default) or normal (the kernel's default)",
+    )
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     p.add_argument(
         "--smoke",
@@ -103,11 +113,14 @@ async def on_fresh_stack(
         rooms=rooms,
         cpus=None if args.no_pin else SERVER_CPUS,
         tuning={**BENCH_TUNING, "MYTHOS_FRONT_DOOR": args.front_door},
+        scheduling=args.scheduling,
     )
     try:
         stack.start()
         if stack.servers is not None:
             info = {**stack.servers.info, "data_dir": str(stack.servers.root)}
+            # As the kernel reports it once every process runs, not as asked.
+            info["scheduling"] = policies(server_processes(stack.data_dir))
             servers[scenario.__name__] = info
         return await scenario(stack, args, TokenMint(stack.key_file, stack.public_url))
     finally:
@@ -180,6 +193,7 @@ async def main(args: argparse.Namespace) -> int:
         "room_size": args.room_size,
         "edges": args.edges,
         "front_door": args.front_door,
+        "scheduling": args.scheduling,
         "server_cpus": "all" if args.no_pin else "0",
         "generator_cpus": "all" if args.no_pin else "1",
         "reference_loop_ms": round(reference_ms, 1),

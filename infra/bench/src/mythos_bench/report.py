@@ -301,6 +301,30 @@ def _machine(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _scheduling(meta: dict[str, Any]) -> list[str]:
+    """The kernel policy the stack ran under, as asked and as read back (runs before
+    2026-12-07 10:00 UTC: the kernel's default, unrecorded)."""
+    if "scheduling" not in meta:
+        return []
+    asked = {
+        "batch": "SCHED_BATCH (`chrt --batch 0`, --scheduling batch): a waking process "
+        "never preempts the running one, it waits until that one blocks",
+        "normal": "the kernel's default, SCHED_OTHER (--scheduling normal)",
+    }[meta["scheduling"]]
+    seen = sorted(
+        {
+            f"{name} {policy}"
+            for s in meta["servers"].values()
+            for name, policy in s.get("scheduling", {}).items()
+        }
+    )
+    return [
+        "",
+        f"Every process of the stack started under {asked}; read back from the kernel "
+        f"once up: {', '.join(seen) or 'not read'}. The generator ran under the default.",
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta, steps = results["meta"], results["steps"]
     lines = [
@@ -314,6 +338,7 @@ def markdown(results: dict[str, Any]) -> str:
         + (" (the stack started pinned)" if meta["server_cpus"] != "all" else "")
         + f", generator on CPU {meta['generator_cpus']}. A step whose server core was over 85 % busy is "
         "**capped**: its latencies measure queueing and its late lines are not losses.",
+        *_scheduling(meta),
         *_machine(meta),
         "",
         "## Throughput",

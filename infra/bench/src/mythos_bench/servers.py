@@ -8,7 +8,8 @@ queues all day cannot make one run dearer than the next.
 
 - **Started pinned.** Each is started under ``taskset -c <server cpus>``, so the runtimes
   size themselves for those cores: the BEAM starts one scheduler (and one dirty CPU
-  scheduler) per core it may use; nothing is changed at run time.
+  scheduler) per core it may use; nothing is changed at run time. And under the run's
+  scheduling policy, as the stack's services (``mythos_bench.placement``).
 - **RabbitMQ** (``rabbitmq-server``, as the ``rabbitmq`` user, whose Erlang cookie is the
   one ``rabbitmqctl`` uses when root runs it): node ``mythos-bench-<id>@localhost``, its
   own epmd, AMQP and Erlang distribution on 127.0.0.1, each on a free port; no plugin
@@ -55,6 +56,7 @@ from mythos_bench.broker_config import (
     broker_server_env,
     write_broker_files,
 )
+from mythos_bench.placement import launch_prefix
 from mythos_bench.processes import family
 
 _LIVE: set[OwnServers] = set()
@@ -108,11 +110,13 @@ def _tail(*logs: Path) -> str:
 
 
 class OwnServers:
-    def __init__(self, root: Path, cpus: set[int] | None) -> None:
+    def __init__(self, root: Path, cpus: set[int] | None, scheduling: str = "normal") -> None:
         """``root``: their data (created, and deleted at stop); ``cpus``: where they run,
-        set before they start (None: anywhere)."""
+        set before they start (None: anywhere); ``scheduling``: the kernel policy they
+        start under (``placement.SCHEDULING``)."""
         self.root = root
         self.cpus = cpus
+        self.scheduling = scheduling
         self.node = f"mythos-bench-{uuid.uuid4().hex[:8]}@localhost"
         base = free_block(4)
         self.amqp_port, self.dist_port, self.epmd_port, self.pg_port = range(base, base + 4)
@@ -162,7 +166,7 @@ class OwnServers:
         print(f"own servers up: {json.dumps(self.info)}", flush=True)
 
     def _spawn(self, name: str, argv: list[str], user: str, env: dict[str, str], log: Path) -> None:
-        pinned = ["taskset", "-c", ",".join(map(str, sorted(self.cpus)))] if self.cpus else []
+        pinned = launch_prefix(self.cpus, self.scheduling)
         root = os.geteuid() == 0
         with log.open("ab") as out:
             self.processes[name] = subprocess.Popen(

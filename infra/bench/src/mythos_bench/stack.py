@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from mythos_bench.placement import launch_prefix
 from mythos_bench.servers import OwnServers, free_block
 
 # What the benchmark changes from the defaults: it measures throughput, not the limits.
@@ -40,6 +41,7 @@ class Stack:
         name: str = "bench",
         tuning: Mapping[str, str] = BENCH_TUNING,
         own_servers: bool = True,
+        scheduling: str = "normal",
     ) -> None:
         """``cpus``: where every process of the stack runs, set before it starts (its
         children inherit it), so runtimes size themselves for those cores; None: any.
@@ -47,14 +49,18 @@ class Stack:
         settings that differ from the services' defaults. ``own_servers``: the stack
         starts its own RabbitMQ and PostgreSQL (``mythos_bench.servers``), on ``cpus``
         too, and deletes them at stop; without, it uses the machine's (``AMQP_URL``,
-        ``DATABASE_URL``) and drops its vhost and databases there at stop."""
+        ``DATABASE_URL``) and drops its vhost and databases there at stop. ``scheduling``:
+        the kernel policy every process of the stack starts under (``placement``)."""
         self.repo = repo
         self.cpus = cpus
+        self.scheduling = scheduling
         self.edges = edges
         self.run_id = f"mythos_{name}_{uuid.uuid4().hex[:8]}"
         self.port = free_block(32)  # the public port, then mythos_local's internal ones
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"mythos-{name}-"))
-        self.servers = OwnServers(self.data_dir / "servers", cpus) if own_servers else None
+        self.servers = (
+            OwnServers(self.data_dir / "servers", cpus, scheduling) if own_servers else None
+        )
         self.env = {
             "MYTHOS_MODE": "distributed",
             # The services write straight to stack.log: no launcher rendering lines in the
@@ -105,7 +111,7 @@ class Stack:
             (self.data_dir / "servers.json").write_text(json.dumps(self.servers.roots()))
         log = (self.data_dir / "stack.log").open("ab")
         self.process = subprocess.Popen(
-            [*self._pinned(), sys.executable, "-m", "mythos_local"],
+            [*launch_prefix(self.cpus, self.scheduling), sys.executable, "-m", "mythos_local"],
             cwd=self.repo,
             env={**os.environ, **self.env},
             stdout=log,
@@ -117,11 +123,6 @@ class Stack:
                 raise RuntimeError((self.data_dir / "stack.log").read_text()[-3000:])
             time.sleep(0.2)
         print(f"stack up at {self.public_url} (log: {self.data_dir / 'stack.log'})", flush=True)
-
-    def _pinned(self) -> list[str]:
-        if self.cpus is None:
-            return []
-        return ["taskset", "-c", ",".join(str(cpu) for cpu in sorted(self.cpus))]
 
     @property
     def internal_base(self) -> int:
