@@ -56,6 +56,18 @@ def test_the_newest_full_run_is_chosen_by_its_date(tmp_path: Path) -> None:
     assert newest_full_run(tmp_path) == middle
     newest = save(tmp_path / "c" / "results.json", run("2026-12-07 10:00 UTC", [step(200, CPU)]))
     assert newest_full_run(tmp_path) == newest
+    # newer still, but its processes under SCHED_BATCH: a comparison, not a deployment
+    batch = run("2026-12-07 11:00 UTC", [step(200, CPU)])
+    save(
+        tmp_path / "d" / "results.json", {**batch, "meta": {**batch["meta"], "scheduling": "batch"}}
+    )
+    assert newest_full_run(tmp_path) == newest
+    normal = run("2026-12-07 12:00 UTC", [step(200, CPU)])
+    latest = save(
+        tmp_path / "e" / "results.json",
+        {**normal, "meta": {**normal["meta"], "scheduling": "normal"}},
+    )
+    assert newest_full_run(tmp_path) == latest
     with pytest.raises(ValueError):
         newest_full_run(tmp_path / "a")
 

@@ -54,10 +54,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--scheduling",
         choices=SCHEDULING,
-        default="batch",
+        default="normal",
         help="the kernel policy every process of the stack starts under "
-        "(mythos_bench.placement): batch (SCHED_BATCH, a waking process never preempts "
-        "the running one; the default) or normal (the kernel's default)",
+        "(mythos_bench.placement): normal (the kernel's default, as a deployment runs; "
+        "the default) or batch (SCHED_BATCH: a waking process never preempts the "
+        "running one)",
     )
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     p.add_argument(

@@ -24,10 +24,14 @@ COMPARED_RATE = 200.0  # the step every one of these pairs ran
 
 
 def is_full_run(raw: dict[str, Any]) -> bool:
-    """A run the model can plan from: throughput steps and idle connections held."""
+    """A run the model can plan from: throughput steps and idle connections held, its
+    processes under the kernel's default scheduling policy (as a deployment runs them:
+    a run under ``--scheduling batch`` is a comparison, not a plan)."""
     idle = raw.get("idle") or []
     held = any(r.get("connections") and not r.get("closed") for r in idle)
-    return bool(raw.get("steps")) and held and bool(raw.get("meta", {}).get("date"))
+    meta = raw.get("meta", {})
+    default_policy = meta.get("scheduling", "normal") == "normal"
+    return bool(raw.get("steps")) and held and bool(meta.get("date")) and default_policy
 
 
 def newest_full_run(root: Path = BENCH_DIR) -> Path:

@@ -8,8 +8,11 @@ so the services and the front door, and the run's own RabbitMQ and PostgreSQL) u
 the one running: the edge, woken by the broker's delivery, waits until the broker's turn
 blocks, rather than taking the core from it halfway and leaving both a cold cache and a
 smaller batch. Each of these processes blocks within a fraction of a millisecond when its
-turn is done, so the wait is short. ``normal`` (``SCHED_OTHER``) is the kernel's default.
-The generator is never changed.
+turn is done, so the wait is short, until something holds the core for longer (a
+collection, the broker's log rolling over): then nothing cuts in. ``normal``
+(``SCHED_OTHER``), the kernel's default and a run's, is what a deployment gets. The
+generator is never changed. docs/benchmarks/README.md (its section of 2026-12-07 09:35 UTC) has
+the two side by side.
 """
 
 from __future__ import annotations
