@@ -1,6 +1,7 @@
 """Players' commands sent in one turn of the edge's event loop leave as one broker
 message per shard (``CommandBatches``), on the in-process bus and on a real RabbitMQ
-vhost (a quorum, single-active inbox, as a shard's): counted as the inbox receives them."""
+vhost (a quorum, single-active inbox, as a shard's): counted as the inbox receives them.
+With a linger, those of later turns within it join the waiting message."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from mythos_contracts.routing import (
     shard_inbox_bindings,
 )
 from mythos_edge.service_layer.command_batches import CommandBatches
+from mythos_edge.settings import EdgeSettings
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 
 OTHER_SHARD = "s2"
 
@@ -237,3 +240,63 @@ async def test_more_messages_in_flight_when_allowed_and_a_cancelled_wait_is_not_
     bus.gate.set()
     await asyncio.gather(*sends)
     assert bus.sent == bodies
+
+
+async def test_with_a_linger_a_later_turns_command_joins_the_waiting_message(
+    wired: tuple[Bus, Inboxes],
+) -> None:
+    bus, inboxes = wired
+    batches = CommandBatches(bus, linger=0.3)
+    first = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "a", _body("a", "1")))
+    await asyncio.sleep(0.02)  # turns later, well within the linger
+    second = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "b", _body("b", "1")))
+    await asyncio.gather(first, second)
+    (message,) = await inboxes.wait_for(DEFAULT_SHARD, 1)
+    assert _players(message) == ["a", "b"]
+
+
+async def test_without_a_linger_a_later_turns_command_leaves_in_a_message_of_its_own(
+    wired: tuple[Bus, Inboxes],
+) -> None:
+    bus, inboxes = wired
+    batches = CommandBatches(bus)
+    first = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "a", _body("a", "1")))
+    await asyncio.sleep(0.02)
+    second = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "b", _body("b", "1")))
+    await asyncio.gather(first, second)
+    messages = await inboxes.wait_for(DEFAULT_SHARD, 2)
+    assert [_players(m) for m in messages] == [["a"], ["b"]]
+
+
+async def test_a_linger_holds_each_message_after_the_turn_and_after_the_last_confirm() -> None:
+    bus = GatedBus()
+    batches = CommandBatches(bus, linger=0.2)
+    first = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "a", _body("a", "1")))
+    await _turns(3)
+    assert bus.sent == []  # not at the end of its turn: the linger first
+    await asyncio.sleep(0.3)
+    assert len(bus.sent) == 1  # the linger is over: it left, unconfirmed
+    second = asyncio.ensure_future(batches.send(DEFAULT_SHARD, "b", _body("b", "2")))
+    await asyncio.sleep(0.3)
+    assert len(bus.sent) == 1  # waits for the first message's confirm (group commit)
+    bus.gate.set()
+    await first
+    await _turns(3)
+    assert len(bus.sent) == 1  # and then for the linger once more
+    await second
+    assert [json.loads(body)["player_id"] for body in bus.sent] == ["a", "b"]
+
+
+def test_a_negative_linger_is_refused() -> None:
+    with pytest.raises(ValueError, match="linger must not be negative"):
+        CommandBatches(InMemoryBus(InMemoryBroker()), linger=-0.001)
+
+
+def test_the_edges_linger_is_a_setting_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert EdgeSettings().command_linger_seconds == 0.005
+    monkeypatch.setenv("EDGE_COMMAND_LINGER_SECONDS", "0")
+    assert EdgeSettings().command_linger_seconds == 0
+    for refused in ("-0.001", "0.2"):
+        monkeypatch.setenv("EDGE_COMMAND_LINGER_SECONDS", refused)
+        with pytest.raises(ValidationError):
+            EdgeSettings()

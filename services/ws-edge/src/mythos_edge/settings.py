@@ -79,6 +79,14 @@ class EdgeSettings(BusServiceSettings):
         description="sustained frames (commands, pings, anything) per connection; more are refused",
     )
     command_burst: int = Field(default=20, ge=1, description="frames allowed at once")
+    command_linger_seconds: float = Field(
+        default=0.005,
+        ge=0,
+        le=0.1,
+        description="how long a message of players' commands waits for more before it "
+        "leaves for the game (fewer, larger messages; each command waits at most this "
+        "longer); 0: at the end of the event loop's turn",
+    )
     max_refused_per_minute: int = Field(
         default=500,
         ge=1,

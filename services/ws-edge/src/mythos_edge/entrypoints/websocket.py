@@ -81,7 +81,7 @@ class EdgeRuntime:
     """Sends players' commands: a turn's commands for one shard as one message."""
 
     def __post_init__(self) -> None:
-        self.commands = CommandBatches(self.bus)
+        self.commands = CommandBatches(self.bus, linger=self.settings.command_linger_seconds)
 
 
 router = APIRouter()

@@ -11,6 +11,16 @@ today's single message), and each caller learns its batch's confirm. A shard wit
 first confirm and leaves with it (group commit). An idle edge sends at once; a busy one
 sends fewer, larger messages, each command waiting at most one confirm longer.
 
+Linger (``linger``, ``EDGE_COMMAND_LINGER_SECONDS``, 5 ms): a message leaves that long
+after the moment it could have left (the first command sent while nothing waits, or
+the confirm of the shard's last message), carrying whatever arrived meanwhile. Every
+process a command message passes through (the broker, the game, the carrier and the
+journal record it makes) wakes once per message, and a wake-up costs more than a say:
+at 1,000 say/s 5 ms makes messages of 8 to 11 commands where the confirm alone made 4
+to 6, and at 500 say/s it left the core a fifth idle where it had been full
+(docs/benchmarks/README.md, "2026-12-07, 10:27-10:46"). A command waits at most the
+linger longer; 0 sends at the end of the turn.
+
 Order: a session awaits each input's confirm before it sends its next, so one player has
 at most one input on its way, and a batch never holds two commands of one player. What
 does not go through here (session messages, refusals) is published as before, and is
@@ -39,7 +49,8 @@ _Waiting = tuple[str, bytes, asyncio.Future[None]]
 class CommandBatches:
     """The edge's one sender of players' commands (``max_commands``: the most in one
     message, ``MAX_BATCH_COMMANDS``; ``in_flight``: the most messages a shard has
-    unconfirmed, ``COMMANDS_IN_FLIGHT``)."""
+    unconfirmed, ``COMMANDS_IN_FLIGHT``; ``linger``: seconds a message waits for more, the
+    edge's ``command_linger_seconds``; 0, the end of the turn, when not given)."""
 
     def __init__(
         self,
@@ -47,8 +58,12 @@ class CommandBatches:
         *,
         max_commands: int = MAX_BATCH_COMMANDS,
         in_flight: int = COMMANDS_IN_FLIGHT,
+        linger: float = 0.0,
     ) -> None:
+        if linger < 0:
+            raise ValueError(f"linger must not be negative: {linger}")
         self._bus = bus
+        self._linger = linger
         self._max = max_commands
         self._in_flight_limit = in_flight
         self._in_flight: dict[str, int] = {}
@@ -71,8 +86,14 @@ class CommandBatches:
         self._waiting.setdefault(shard, []).append((player_id, body, future))
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._flush, loop)
+            self._schedule(loop)
         await future
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._linger:
+            loop.call_later(self._linger, self._flush, loop)
+        else:
+            loop.call_soon(self._flush, loop)
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._scheduled = False
@@ -111,7 +132,7 @@ class CommandBatches:
         self._in_flight[shard] -= 1
         if self._waiting.get(shard) and not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._flush, loop)
+            self._schedule(loop)
 
 
 def _settle(
