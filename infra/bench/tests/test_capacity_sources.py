@@ -68,6 +68,12 @@ def test_the_newest_full_run_is_chosen_by_its_date(tmp_path: Path) -> None:
         {**normal, "meta": {**normal["meta"], "scheduling": "normal"}},
     )
     assert newest_full_run(tmp_path) == latest
+    # newest of all, but of a setting a deployment does not get: never planned from
+    save(
+        tmp_path / "2026-12-07-linger" / "results.json",
+        run("2026-12-07 13:00 UTC", [step(200, CPU)]),
+    )
+    assert newest_full_run(tmp_path) == latest
     with pytest.raises(ValueError):
         newest_full_run(tmp_path / "a")
 

@@ -293,9 +293,9 @@ def test_a_negative_linger_is_refused() -> None:
 
 
 def test_the_edges_linger_is_a_setting_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert EdgeSettings().command_linger_seconds == 0  # off unless set
+    monkeypatch.setenv("EDGE_COMMAND_LINGER_SECONDS", "0.005")
     assert EdgeSettings().command_linger_seconds == 0.005
-    monkeypatch.setenv("EDGE_COMMAND_LINGER_SECONDS", "0")
-    assert EdgeSettings().command_linger_seconds == 0
     for refused in ("-0.001", "0.2"):
         monkeypatch.setenv("EDGE_COMMAND_LINGER_SECONDS", refused)
         with pytest.raises(ValidationError):

@@ -21,6 +21,12 @@ JOURNAL_ON = BENCH_DIR / "2026-12-04-group-commit" / "results.json"
 JOURNAL_OFF = BENCH_DIR / "2026-12-04-journal-off" / "results.json"
 FRONT_DOORS = BENCH_DIR / "2026-12-05-front-doors"
 COMPARED_RATE = 200.0  # the step every one of these pairs ran
+NOT_PLANNED = {
+    "2026-12-07-linger": "the edge's commands lingered 5 ms, a default kept for one run "
+    "(EDGE_COMMAND_LINGER_SECONDS is 0 since)",
+}
+"""Full runs of settings a deployment does not get by default: kept as measured, never
+planned from (folder -> why)."""
 
 
 def is_full_run(raw: dict[str, Any]) -> bool:
@@ -39,7 +45,7 @@ def newest_full_run(root: Path = BENCH_DIR) -> Path:
     the date the run wrote (``YYYY-MM-DD HH:MM UTC`` sorts as text)."""
     found = []
     for path in [root / "results.json", *sorted(root.glob("*/results.json"))]:
-        if path.exists():
+        if path.exists() and path.parent.name not in NOT_PLANNED:
             raw = json.loads(path.read_text())
             if is_full_run(raw):
                 found.append((str(raw["meta"]["date"]), str(path), path))

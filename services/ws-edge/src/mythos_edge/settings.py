@@ -80,12 +80,12 @@ class EdgeSettings(BusServiceSettings):
     )
     command_burst: int = Field(default=20, ge=1, description="frames allowed at once")
     command_linger_seconds: float = Field(
-        default=0.005,
+        default=0.0,
         ge=0,
         le=0.1,
         description="how long a message of players' commands waits for more before it "
         "leaves for the game (fewer, larger messages; each command waits at most this "
-        "longer); 0: at the end of the event loop's turn",
+        "longer); 0, the default: at the end of the event loop's turn",
     )
     max_refused_per_minute: int = Field(
         default=500,

@@ -8,18 +8,20 @@ edge reads several players' commands in one turn: ``send`` holds each until the 
 the turn, then every shard's commands go as one ``PlayerCommandBatch`` (a lone one as
 today's single message), and each caller learns its batch's confirm. A shard with
 ``in_flight`` messages unconfirmed takes no more: what is sent meanwhile waits for the
-first confirm and leaves with it (group commit). An idle edge sends at once; a busy one
-sends fewer, larger messages, each command waiting at most one confirm longer.
+first confirm and leaves with it (group commit). An idle edge sends at once (once the
+linger below is over, when one is set); a busy one sends fewer, larger messages, each
+command waiting at most one confirm (and one linger) longer.
 
-Linger (``linger``, ``EDGE_COMMAND_LINGER_SECONDS``, 5 ms): a message leaves that long
-after the moment it could have left (the first command sent while nothing waits, or
-the confirm of the shard's last message), carrying whatever arrived meanwhile. Every
-process a command message passes through (the broker, the game, the carrier and the
-journal record it makes) wakes once per message, and a wake-up costs more than a say:
-at 1,000 say/s 5 ms makes messages of 8 to 11 commands where the confirm alone made 4
-to 6, and at 500 say/s it left the core a fifth idle where it had been full
-(docs/benchmarks/README.md, "2026-12-07, 10:27-10:46"). A command waits at most the
-linger longer; 0 sends at the end of the turn.
+Linger (``linger``, ``EDGE_COMMAND_LINGER_SECONDS``, off by default): a message leaves
+that long after the moment it could have left (the first command sent while nothing
+waits, or the confirm of the shard's last message), carrying whatever arrived
+meanwhile. Every process a command message passes through (the broker, the game, the
+carrier and the journal record it makes) wakes once per message, and a wake-up costs
+more than a say: at 1,000 say/s 5 ms made messages of 8 to 11 commands where the
+confirm alone made 5 to 6, and at 500 say/s it left the core 17-24 % idle where it had
+been full; but a full run's soak at 500 say/s had its p99 over 50 ms in 7 of 10 minutes
+(docs/benchmarks/README.md, "2026-12-07, 10:27-11:22"), so it is off. A command waits
+at most the linger longer; 0 sends at the end of the turn.
 
 Order: a session awaits each input's confirm before it sends its next, so one player has
 at most one input on its way, and a batch never holds two commands of one player. What
