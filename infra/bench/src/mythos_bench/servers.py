@@ -8,8 +8,7 @@ queues all day cannot make one run dearer than the next.
 
 - **Started pinned.** Each is started under ``taskset -c <server cpus>``, so the runtimes
   size themselves for those cores: the BEAM starts one scheduler (and one dirty CPU
-  scheduler) per core it may use; nothing is changed at run time. And under the run's
-  scheduling policy, as the stack's services (``mythos_bench.placement``).
+  scheduler) per core it may use; nothing is changed at run time (``placement``).
 - **RabbitMQ** (``rabbitmq-server``, as the ``rabbitmq`` user, whose Erlang cookie is the
   one ``rabbitmqctl`` uses when root runs it): node ``mythos-bench-<id>@localhost``, its
   own epmd, AMQP and Erlang distribution on 127.0.0.1, each on a free port; no plugin
@@ -111,9 +110,8 @@ def _tail(*logs: Path) -> str:
 
 class OwnServers:
     def __init__(self, root: Path, cpus: set[int] | None, scheduling: str = "normal") -> None:
-        """``root``: their data (created, and deleted at stop); ``cpus``: where they run,
-        set before they start (None: anywhere); ``scheduling``: the kernel policy they
-        start under (``placement.SCHEDULING``)."""
+        """``root``: their data (created, and deleted at stop); ``cpus``, ``scheduling``:
+        where and how they run, set before they start (``placement.launch_prefix``)."""
         self.root = root
         self.cpus = cpus
         self.scheduling = scheduling
