@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from mythos_bench.placement import launch_prefix, policies, policy_of
@@ -23,7 +24,7 @@ def _read_back(child: subprocess.Popen[bytes]) -> str | None:
         for _ in range(200):
             if len(os.listdir(f"/proc/{child.pid}/task")) >= 2:
                 break
-            subprocess.run(["sleep", "0.01"], check=True)
+            time.sleep(0.01)
         return policy_of(child.pid)
     finally:
         child.kill()

@@ -10,6 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from mythos_bench.placement import launch_prefix
+
 NOT_INSTALLED = "perf is not installed (Debian's linux-perf)"
 
 
@@ -34,8 +36,7 @@ def start(
     output_path = Path(folder.name) / output
     command = [perf, *subcommand, "-o", str(output_path), "--", "sleep", str(seconds)]
     others = os.sched_getaffinity(0) - away_from if away_from is not None else set()
-    if others:
-        command = ["taskset", "-c", ",".join(map(str, sorted(others))), *command]
+    command = [*launch_prefix(others, "normal"), *command]  # pinned when others are left
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return PerfRun(process, folder, output_path, seconds)
 

@@ -11,8 +11,8 @@ smaller batch. Each of these processes blocks within a fraction of a millisecond
 turn is done, so the wait is short, until something holds the core for longer (a
 collection, the broker's log rolling over): then nothing cuts in. ``normal``
 (``SCHED_OTHER``), the kernel's default and a run's, is what a deployment gets. The
-generator is never changed. docs/benchmarks/README.md (its section of 2026-12-07 09:35 UTC) has
-the two side by side.
+generator is never changed. docs/benchmarks/README.md (its section of 2026-12-07 09:35
+UTC) has the two side by side.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from mythos_bench.placement import launch_prefix
+
 REPEATS = 5
 ROUNDS = 600_000
 
@@ -45,9 +47,8 @@ def best_ms(repeats: int = REPEATS) -> float:
 
 def measure(cpus: set[int] | None) -> float:
     """``best_ms`` in a fresh interpreter started on ``cpus`` (None: anywhere)."""
-    pinned = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     done = subprocess.run(
-        [*pinned, sys.executable, "-m", "mythos_bench.reference"],
+        [*launch_prefix(cpus, "normal"), sys.executable, "-m", "mythos_bench.reference"],
         capture_output=True,
         text=True,
         check=True,
