@@ -46,3 +46,12 @@ def test_the_history_memory_bench_prints_a_curve_and_its_growth() -> None:
     out = run_bench("history_memory", "--players", "50", "--rate", "20", "--minutes", "3")
     assert len(re.findall(r"minute \d: RSS [\d.]+ MB", out)) == 3, out
     assert re.search(r"minute 2 -> 3: [+-][\d.]+ % RSS", out), out
+
+
+def test_the_game_tick_bench_prints_the_cpu_per_tick_and_each_system() -> None:
+    out = run_bench("game_tick", "--players", "50", "--ticks", "20", "--repeats", "2")
+    figure = re.search(r"^50 players, nothing happening: best ([\d.]+) ms of CPU per tick", out)
+    assert figure is not None, out
+    assert float(figure.group(1)) > 0
+    assert re.search(r"^  regeneration: [\d.]+ ms$", out, re.MULTILINE), out
+    assert re.search(r"^  hallucinations: [\d.]+ ms$", out, re.MULTILINE), out

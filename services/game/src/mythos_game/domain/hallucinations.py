@@ -88,5 +88,10 @@ def on_clock(
     return vision(rng)
 
 
+def due_on(tick: int) -> frozenset[Tier]:
+    """The tiers whose minds may see something on the clock at tick ``tick``."""
+    return frozenset(tier for tier, timed in ON_CLOCK.items() if tick % timed.period == 0)
+
+
 def told_to(account_id: str, seen: HallucinationData) -> Outgoing:
     return Outgoing("hallucination", ToPlayer(account_id), seen)

@@ -60,12 +60,21 @@ def lucidity_minute(ctx: TickContext, outcome: TickOutcome) -> None:
 
 
 def hallucinate(ctx: TickContext, outcome: TickOutcome) -> None:
-    """Fractured and deranged minds may see something, each on its own period."""
+    """Fractured and deranged minds may see something, each on its own period.
+
+    Only the minds whose tier's period falls on this tick roll (``on_clock``), so the
+    others are passed over before the sort: the same rolls in the same order, and a tick
+    on no tier's period costs nothing, however many are in the world."""
+    due = hallucinations.due_on(ctx.tick)
+    if not due:
+        return
     mode = ctx.rules.lucidity_random_effects
-    for player in _in_world(ctx):
-        character = player.character
-        if character.condition == "dead":
-            continue
-        seen = hallucinations.on_clock(character.tier, ctx.tick, ctx.rng, mode)
+    minds = [
+        player
+        for player in ctx.roster.online()
+        if player.character.tier in due and player.character.condition != "dead"
+    ]
+    for player in sorted(minds, key=lambda p: p.id):
+        seen = hallucinations.on_clock(player.character.tier, ctx.tick, ctx.rng, mode)
         if seen is not None:
             outcome.events.append(hallucinations.told_to(player.id, seen))

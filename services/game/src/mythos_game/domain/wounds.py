@@ -16,7 +16,7 @@ from mythos_contracts.events import Combatant, RoomMessageData
 
 from mythos_game.domain import npc_life
 from mythos_game.domain.breakdown import witnesses_of_death
-from mythos_game.domain.characters import DP_DEATH, Character
+from mythos_game.domain.characters import DP_DEATH, Character, condition_of
 from mythos_game.domain.combat import Died
 from mythos_game.domain.combat_text import combat_events
 from mythos_game.domain.game_state import GameState
@@ -107,8 +107,9 @@ def bleeding(ctx: TickContext, outcome: TickOutcome) -> None:
     counters = ctx.state.bleed_ticks
     for player in ctx.roster.online():
         character = player.character
-        if character.condition != "bleeding":
-            counters.pop(character.id, None)
+        if condition_of(character.dp) != "bleeding":
+            if counters:
+                counters.pop(character.id, None)
             continue
         counters[character.id] = counters.get(character.id, 0) + 1
         if counters[character.id] < ctx.rules.bleed_ticks:
@@ -127,25 +128,37 @@ def bleeding(ctx: TickContext, outcome: TickOutcome) -> None:
 
 def regenerate(ctx: TickContext, outcome: TickOutcome) -> None:
     """Healthy characters out of combat regain 1 DP every ``dp_regen_ticks`` and 1 MP every
-    ``mp_regen_ticks``, up to their maxima."""
+    ``mp_regen_ticks``, up to their maxima.
+
+    Runs for every character every tick, so a character with nothing to regain costs
+    one look: its count is dropped (``(0, 0)``, what a missing count reads as)."""
+    counts = ctx.state.regen_ticks
+    dp_period, mp_period = ctx.rules.dp_regen_ticks, ctx.rules.mp_regen_ticks
     for player in ctx.roster.online():
         character = player.character
         key = character.id
-        if character.condition != "healthy" or character.in_combat:
-            ctx.state.regen_ticks.pop(key, None)
+        dp, mp = character.dp, character.mp
+        derived = character.derived
+        if (
+            condition_of(dp) != "healthy"
+            or character.in_combat
+            or (dp >= derived.max_dp and mp >= derived.max_mp)
+        ):
+            if counts:
+                counts.pop(key, None)
             continue
-        dp_count, mp_count = ctx.state.regen_ticks.get(key, (0, 0))
-        dp_count = dp_count + 1 if character.dp < character.max_dp else 0
-        mp_count = mp_count + 1 if character.mp < character.max_mp else 0
-        if dp_count >= ctx.rules.dp_regen_ticks:
+        dp_count, mp_count = counts.get(key, (0, 0))
+        dp_count = dp_count + 1 if dp < derived.max_dp else 0
+        mp_count = mp_count + 1 if mp < derived.max_mp else 0
+        if dp_count >= dp_period:
             ctx.status.note(character, "regen")
             character.dp += 1
             dp_count = 0
-        if mp_count >= ctx.rules.mp_regen_ticks:
+        if mp_count >= mp_period:
             ctx.status.note(character, "regen")
             character.mp += 1
             mp_count = 0
-        ctx.state.regen_ticks[key] = (dp_count, mp_count)
+        counts[key] = (dp_count, mp_count)
 
 
 def auto_respawn(ctx: TickContext, outcome: TickOutcome) -> None:
@@ -153,8 +166,9 @@ def auto_respawn(ctx: TickContext, outcome: TickOutcome) -> None:
     dead_since = ctx.state.dead_since
     for player in ctx.roster.online():
         character = player.character
-        if character.condition != "dead":
-            dead_since.pop(character.id, None)
+        if condition_of(character.dp) != "dead":
+            if dead_since:
+                dead_since.pop(character.id, None)
             continue
         since = dead_since.setdefault(character.id, ctx.now)
         if ctx.now - since >= ctx.rules.auto_respawn_seconds:

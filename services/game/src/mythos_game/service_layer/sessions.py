@@ -367,10 +367,12 @@ class Sessions:
         now = self._clock()
         timings = self._timings
         due: list[str] = []
+        # The edges not heard from for too long, once, not once per player they hold.
+        silent = {e for e, seen in self._edges_seen.items() if now - seen > timings.edge_timeout}
+        links = self.links
         for player in self._roster.online():
-            link = self.links[player.id]
-            seen = self._edges_seen.get(link.edge_id, now)
-            if not link.linkdead and now - seen > timings.edge_timeout:
+            link = links[player.id]
+            if silent and link.linkdead_since is None and link.edge_id in silent:
                 log.warning("edge %s is silent; %s turns link-dead", link.edge_id, player.name)
                 link.linkdead_since = now
             if link.linkdead_since is not None:
