@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 import websockets
+from lean_socket_doubles import _from_client, _lean, _server_frames
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
 from mythos_contracts.routing import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, player_key
@@ -27,11 +28,8 @@ from mythos_edge.entrypoints.session import Session
 from mythos_edge.entrypoints.websocket import EdgeRuntime
 from mythos_edge.service_layer.connections import Connection
 from mythos_edge.settings import EdgeSettings
-from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 from websockets.server import ServerProtocol
-from websockets.uri import parse_uri
 
 
 class FakeVerifier:
@@ -67,77 +65,6 @@ def free_port() -> int:
 
 
 # --- LeanSocket on a recording transport ----------------------------------------------
-
-
-class RecordingTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = bytearray()
-        self.closed = False
-        self.reading = True
-        self.waiting = 0
-        self.writes = 0
-
-    def write(self, data: Any) -> None:
-        self.written += data
-        self.writes += 1
-
-    def get_write_buffer_size(self) -> int:
-        return self.waiting
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def pause_reading(self) -> None:
-        self.reading = False
-
-    def resume_reading(self) -> None:
-        self.reading = True
-
-
-class Listener:
-    def __init__(self) -> None:
-        self.messages: list[str | bytes] = []
-        self.gone: tuple[int, str] | None = None
-        self.shut = False
-
-    def received(self, message: str | bytes) -> None:
-        self.messages.append(message)
-
-    def lost(self, code: int, reason: str) -> None:
-        self.gone = (code, reason)
-
-    def shutdown(self) -> None:
-        self.shut = True
-
-
-def _lean(max_size: int = 1 << 16) -> tuple[LeanSocket, RecordingTransport, Listener, set[Any]]:
-    transport, listener, connections = RecordingTransport(), Listener(), set[Any]()
-    lean = LeanSocket(transport, ServerProtocol(state=State.OPEN, max_size=max_size), connections)
-    connections.add(lean)
-    lean.listen(listener)
-    lean.start()
-    return lean, transport, listener, connections
-
-
-def _client() -> ClientProtocol:
-    return ClientProtocol(parse_uri("ws://edge/api/ws"), state=State.OPEN)
-
-
-def _from_client(*frames: Frame) -> bytes:
-    client = _client()
-    for frame in frames:
-        client.send_frame(frame)
-    return b"".join(client.data_to_send())
-
-
-def _server_frames(data: bytes) -> list[Frame]:
-    client = _client()
-    client.receive_data(bytes(data))
-    return [e for e in client.events_received() if isinstance(e, Frame)]
 
 
 async def test_messages_are_framed_as_websockets_reads_them_whatever_their_size() -> None:

@@ -9,6 +9,12 @@ closing handshake) and calls its listener with each whole message; what the edge
 is framed here (a server frame is a header and the UTF-8 bytes) and written to the
 transport at once, in call order.
 
+What the client sends most (a whole text frame: a command, a ``ping``; a protocol ping)
+is read here while the parser has nothing of its own in hand (no partial frame, no
+fragmented message, the socket open): its header read, its payload unmasked by the same
+C function the parser uses, and the message handed on exactly as the parser would have.
+Anything else, and whatever follows it in the same read, goes to the parser.
+
 Serve with ``ws=DetachableWebSockets`` (``uvicorn.Config``): the endpoint finds
 ``detach`` in ``scope["extensions"]["mythos.detach"]``. Without it (another server, the
 test client) the endpoint keeps the ASGI data path.
@@ -26,6 +32,11 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+try:  # the C function the parser unmasks with, as websockets.frames imports it
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build without the C extension
+    from websockets.utils import apply_mask
+
 log = logging.getLogger(__name__)
 
 DETACH = "mythos.detach"
@@ -36,6 +47,10 @@ _OPEN = State.OPEN
 # A server's text frame: FIN and the opcode, then the payload's length (RFC 6455 §5.2).
 _SHORT_HEADS = [bytes((0x81, size)) for size in range(126)]
 _medium_head = struct.Struct(">BBH").pack
+# What the client sends most, as its frame's first byte: FIN and the opcode, no RSV bit.
+_WHOLE_TEXT = 0x80 | Opcode.TEXT.value
+_WHOLE_PING = 0x80 | Opcode.PING.value
+_MASKED = 0x80
 _long_head = struct.Struct(">BBQ").pack
 
 
@@ -133,10 +148,24 @@ class LeanSocket(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         ws = self._ws
-        ws.receive_data(data)
-        for frame in ws.events_received():
-            if isinstance(frame, Frame):
-                self._on_frame(frame)
+        texts: list[bytes] = []
+        if (
+            ws.state is _OPEN
+            and ws.current_size is None
+            and not ws.reader.buffer
+            and not ws.extensions
+        ):
+            data = self._whole_frames(data, texts)
+        # As the parser alone does: everything read is parsed (pings answered, a close
+        # echoed) before any message is handed on, then the messages in their order.
+        if data:
+            ws.receive_data(data)
+        for text in texts:
+            self._deliver(Opcode.TEXT, text)
+        if data:
+            for frame in ws.events_received():
+                if isinstance(frame, Frame):
+                    self._on_frame(frame)
         self._flush()  # pongs, the close echo, a close for a protocol error
 
     def eof_received(self) -> bool | None:
@@ -169,6 +198,35 @@ class LeanSocket(asyncio.Protocol):
         pass
 
     # --- frames -----------------------------------------------------------------------
+
+    def _whole_frames(self, data: bytes, texts: list[bytes]) -> bytes:
+        """Read the whole, masked text and ping frames at the start of ``data`` as the
+        parser would: a text frame's payload (within the size limit) onto ``texts``, a
+        ping answered with a pong. Returns what is left from the first frame that is not
+        one, or not whole, for the parser."""
+        ws = self._ws
+        limit = ws.max_message_size
+        at, end = 0, len(data)
+        while end - at >= 6:
+            first, second = data[at], data[at + 1]
+            if (first != _WHOLE_TEXT and first != _WHOLE_PING) or not second & _MASKED:
+                break
+            size, head = second & 0x7F, at + 6
+            if size == 126 and first == _WHOLE_TEXT:  # a control frame has at most 125
+                if end - at < 8:
+                    break
+                size, head = (data[at + 2] << 8) | data[at + 3], at + 8
+            elif size >= 126:
+                break
+            if (limit is not None and size > limit) or head + size > end:
+                break
+            payload = apply_mask(data[head : head + size], data[head - 4 : head])
+            at = head + size
+            if first == _WHOLE_TEXT:
+                texts.append(payload)
+            else:
+                ws.send_pong(payload)
+        return data[at:] if at else data
 
     def _on_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
