@@ -34,6 +34,12 @@ def test_the_edge_delivery_bench_prints_the_cpu_per_delivery_and_per_command() -
     out = run_bench("edge_delivery", "--deliveries", "300", "--listeners", "4", "--repeats", "2")
     assert re.search(r"\(5 frames\): [\d.]+ µs of CPU per delivery", out), out
     assert re.search(r"edge command: .*: [\d.]+ µs of CPU per frame", out), out
+    for what in ("say frame", "ping"):
+        assert re.search(
+            rf"edge read: 1 {what} off the socket: through the parser [\d.]+ µs, "
+            r"read whole [\d.]+ µs",
+            out,
+        ), out
 
 
 def test_the_log_line_bench_prints_the_cpu_per_line() -> None:

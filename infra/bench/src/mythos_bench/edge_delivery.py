@@ -15,6 +15,10 @@ Then the other way: one client frame (a ``say`` with a ``command_id``) through t
 connection's ``FrameHandler`` to the bytes published to the game (``PlayerCommand``'s
 JSON), with the frame budget set high enough never to refuse.
 
+And before that, a client's frame as read off its socket: ``LeanSocket.data_received``
+on one masked ``say`` frame, and on one ping (its pong written), through the
+``websockets`` parser and read whole without it (``LeanSocket._whole_frames``).
+
     uv run python -m mythos_bench.edge_delivery [--deliveries 20000] [--listeners 9]
 """
 
@@ -32,9 +36,15 @@ from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope, fold
 from mythos_contracts.routing import edge_queue, room_key
 from mythos_edge.entrypoints.frame_handler import Forward, FrameHandler
+from mythos_edge.entrypoints.lean_socket import LeanSocket
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.fanout import Fanout
 from mythos_edge.service_layer.room_bindings import RoomBindings
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+from websockets.uri import parse_uri
 
 SPEAKER = "p0"
 QUEUE = edge_queue("bench")
@@ -168,6 +178,60 @@ async def run_commands(frames: int, repeats: int) -> None:
     )
 
 
+class _ParserOnly(LeanSocket):
+    """Every byte through the ``websockets`` parser, as before ``_whole_frames``."""
+
+    def _whole_frames(self, data: bytes, texts: list[bytes]) -> bytes:
+        return data
+
+
+class _SinkTransport(asyncio.Transport):
+    def write(self, data: object) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class _Discarding:
+    def received(self, message: str | bytes) -> None:
+        pass
+
+    def lost(self, code: int, reason: str) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+def run_reads(frames: int, repeats: int) -> None:
+    client = ClientProtocol(parse_uri("ws://edge/api/ws"), state=State.OPEN)
+    say = json.dumps({"command": "say", "args": ["the", "stars"], "command_id": "c1"})
+    client.send_frame(Frame(Opcode.TEXT, say.encode()))
+    read_say = b"".join(client.data_to_send())
+    client.send_frame(Frame(Opcode.PING, b"12345678"))
+    read_ping = b"".join(client.data_to_send())
+    for what, data in (("say frame", read_say), ("ping", read_ping)):
+        figures = []
+        for name, kind in (("through the parser", _ParserOnly), ("read whole", LeanSocket)):
+            best = float("inf")
+            for _ in range(repeats):
+                sock = kind(_SinkTransport(), ServerProtocol(state=State.OPEN), set())
+                sock.listen(_Discarding())
+                sock.start()
+                start = time.process_time()
+                for _ in range(frames):
+                    sock.data_received(data)
+                best = min(best, time.process_time() - start)
+            figures.append(f"{name} {best / frames * 1e6:.2f} µs")
+        print(
+            f"edge read: 1 {what} off the socket: {', '.join(figures)} (best of {repeats} x {frames})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=20_000)
@@ -175,6 +239,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     asyncio.run(run(args.deliveries, args.listeners, args.repeats))
+    run_reads(args.deliveries, args.repeats)
     asyncio.run(run_commands(args.deliveries, args.repeats))
 
 
