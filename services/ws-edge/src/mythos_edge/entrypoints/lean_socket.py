@@ -10,9 +10,10 @@ is framed here (a server frame is a header and the UTF-8 bytes) and written to t
 transport at once, in call order.
 
 What the client sends most (a whole text frame: a command, a ``ping``; a protocol ping)
-is read here while the parser has nothing of its own in hand (no partial frame, no
-fragmented message, the socket open): its header read, its payload unmasked by the same
-C function the parser uses, and the message handed on exactly as the parser would have.
+is read here while the parser has nothing of its own in hand (waiting between frames with
+nothing buffered, no fragmented message, the socket open): its header read, its payload
+unmasked by the same C function the parser uses, and the message handed on exactly as
+the parser would have.
 Anything else, and whatever follows it in the same read, goes to the parser.
 
 Serve with ``ws=DetachableWebSockets`` (``uvicorn.Config``): the endpoint finds
@@ -31,6 +32,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
+from websockets.streams import StreamReader
 
 try:  # the C function the parser unmasks with, as websockets.frames imports it
     from websockets.speedups import apply_mask
@@ -47,11 +49,14 @@ _OPEN = State.OPEN
 # A server's text frame: FIN and the opcode, then the payload's length (RFC 6455 §5.2).
 _SHORT_HEADS = [bytes((0x81, size)) for size in range(126)]
 _medium_head = struct.Struct(">BBH").pack
+_long_head = struct.Struct(">BBQ").pack
 # What the client sends most, as its frame's first byte: FIN and the opcode, no RSV bit.
 _WHOLE_TEXT = 0x80 | Opcode.TEXT.value
 _WHOLE_PING = 0x80 | Opcode.PING.value
 _MASKED = 0x80
-_long_head = struct.Struct(">BBQ").pack
+# The parser waits here, and only here, between two frames (``Protocol.parse``); an empty
+# buffer alone does not say so: a frame's header may have been read, its mask not yet.
+_BETWEEN_FRAMES = StreamReader.at_eof.__code__
 
 
 class SocketListener(Protocol):
@@ -154,6 +159,7 @@ class LeanSocket(asyncio.Protocol):
             and ws.current_size is None
             and not ws.reader.buffer
             and not ws.extensions
+            and _between_frames(ws)
         ):
             data = self._whole_frames(data, texts)
         # As the parser alone does: everything read is parsed (pings answered, a close
@@ -267,6 +273,15 @@ class LeanSocket(asyncio.Protocol):
                 self._transport.write(data)
             if ws.eof_sent:  # the closing handshake is over, or the connection failed
                 self._transport.close()  # after what is buffered
+
+
+def _between_frames(ws: ServerProtocol) -> bool:
+    """Whether the parser is suspended between two frames, as its generator says (any
+    other state, or a ``websockets`` that parses otherwise: no, and the parser reads)."""
+    waiting = ws.parser
+    while (inner := getattr(waiting, "gi_yieldfrom", None)) is not None:
+        waiting = inner  # the server's parse delegates to the protocol's, and so on
+    return getattr(waiting, "gi_code", None) is _BETWEEN_FRAMES
 
 
 def _head(size: int) -> bytes:
