@@ -7,7 +7,9 @@ which a command can be followed by its ids, with no token or password anywhere.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 import uuid
 from typing import Any
 
@@ -41,6 +43,25 @@ async def _metrics(http: httpx.AsyncClient, port: int) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return response.text
+
+
+async def _metrics_once_moved(
+    http: httpx.AsyncClient,
+    port: int,
+    before: str,
+    name: str,
+    timeout: float = 15.0,
+    **labels: str,
+) -> str:
+    """The metrics text once ``name`` has grown past ``before`` (or the last read at timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = await _metrics(http, port)
+        if _samples(text, name, **labels) > _samples(before, name, **labels):
+            return text
+        if time.monotonic() > deadline:
+            return text
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.services
@@ -80,7 +101,17 @@ async def test_every_service_reports_health_metrics_and_json_logs(
         await bob.event("chat_message", message="metrics please")
         walked = await alice.send("north")
         assert (await alice.response(walked))["success"] is True
+        # A command is answered once its effects are confirmed by the broker; persistence
+        # writes them to the database after that, so its counters are read once they move.
+        persisted = await _metrics_once_moved(
+            http,
+            ports["persistence"],
+            before["persistence"],
+            "mythos_persistence_writes_total",
+            outcome="ok",
+        )
         after = {name: await _metrics(http, port) for name, port in ports.items()}
+        after["persistence"] = persisted
 
         def moved(service: str, name: str, **labels: str) -> float:
             return _samples(after[service], name, **labels) - _samples(
@@ -127,7 +158,17 @@ async def test_every_service_reports_health_metrics_and_json_logs(
     # (The first lines of a handshake come before the token names the player.)
     assert {line.get("player_id", done["player_id"]) for line in edge_lines} == {done["player_id"]}
     assert any(line["msg"] == "connection opened" for line in edge_lines), edge_lines
-    # The move's save reached persistence with the command's id (carried by the bus).
+    # The move's save reached persistence with the command's id (carried by the bus);
+    # it is written after the move is answered, so the log is read again until it shows.
+    deadline = time.monotonic() + 15
+    while (
+        not any(
+            line["service"] == "persistence" and line.get("command_id") == walked for line in lines
+        )
+        and time.monotonic() < deadline
+    ):
+        await asyncio.sleep(0.1)
+        lines = system.log_lines()
     saves = [line for line in lines if line["service"] == "persistence"]
     assert any(line.get("command_id") == walked for line in saves), saves[-5:]
     # No secret reached the log.
