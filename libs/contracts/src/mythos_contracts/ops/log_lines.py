@@ -26,7 +26,8 @@ import logging
 import math
 import re
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -187,25 +188,49 @@ class JsonLogFormatter(logging.Formatter):
         self._second: tuple[float, str] = (math.nan, "")
 
     def format(self, record: logging.LogRecord) -> str:
+        extras = ((k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS)
+        exc = None
+        if record.exc_info:
+            exc = redact_clipped(
+                self.formatException(record.exc_info), MAX_TRACEBACK_CHARS, keep_end=True
+            )
+        return self.line(
+            record.created, record.levelname.lower(), record.name, record.getMessage(), extras, exc
+        )
+
+    def line(
+        self,
+        created: float,
+        level: str,
+        logger: str,
+        message: str,
+        extras: Iterable[tuple[str, Any]],
+        exc: str | None = None,
+    ) -> str:
+        """The line of a record made at ``created`` (seconds since the epoch) with these
+        fields: ``format`` of a record, and ``info_line``'s without one."""
         line: dict[str, Any] = {
-            "ts": self._timestamp(record.created),
-            "level": record.levelname.lower(),
+            "ts": self._timestamp(created),
+            "level": level,
             "service": self.service,
-            "logger": record.name,
-            "msg": redact_clipped(record.getMessage()),
+            "logger": logger,
+            "msg": redact_clipped(message),
         }
         ids = _context.get()
         line.update(ids)
-        # Whether msgspec writes every value as json would (the fields above are str).
-        alike = all(_written_alike(value) for value in ids.values())
-        for key, value in vars(record).items():
-            if key not in _RECORD_FIELDS and key not in line:
+        # Whether msgspec writes every value as json would (the fields above are str; a
+        # loop, not ``all`` over a generator: a third of the cost for a line's few ids).
+        alike = True
+        for value in ids.values():
+            if not _written_alike(value):
+                alike = False
+                break
+        for key, value in extras:
+            if key not in line:
                 line[key] = value = _clean(key, value)
                 alike = alike and _written_alike(value)
-        if record.exc_info:
-            line["exc"] = redact_clipped(
-                self.formatException(record.exc_info), MAX_TRACEBACK_CHARS, keep_end=True
-            )
+        if exc is not None:
+            line["exc"] = exc
         if alike:
             try:
                 return _encode_json(line).decode()
@@ -229,6 +254,53 @@ class JsonLogFormatter(logging.Formatter):
             text = datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds")[:19]
             self._second = (second, text)
         return f"{text}.{micros // 1000:03d}+00:00"
+
+
+def info_line(logger: logging.Logger, message: str, fields: Mapping[str, Any]) -> None:
+    """``logger.info(message, extra=fields)``: the same line, kept the same way, without a
+    ``LogRecord`` when the record would reach only what ``configure_logging`` installs
+    (one ``TurnBufferedHandler`` with the JSON formatter, no filter on the way): a
+    service's own set-up, where the game logs one such line per command and the record's
+    making and routing cost more than the line (``mythos_bench.log_line``). Anywhere
+    else (a test's capturing handler, a filter, the text format, a field a record has
+    of its own) it is ``logger.info``."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handler = _sole_json_handler(logger)
+    if handler is None or not _RECORD_FIELDS.isdisjoint(fields):
+        logger.info(message, extra=dict(fields))
+        return
+    formatter: JsonLogFormatter = handler.formatter  # type: ignore[assignment]
+    try:
+        line = formatter.line(time.time(), "info", logger.name, message, fields.items())
+    except Exception:  # as a record's formatting error is reported: by the logging module
+        logger.info(message, extra=dict(fields))
+        return
+    handler.take(line, logging.INFO)
+
+
+def _sole_json_handler(logger: logging.Logger) -> TurnBufferedHandler | None:
+    """The handler every INFO record of ``logger`` would reach, if it is the only one, a
+    ``TurnBufferedHandler`` with the JSON formatter, and nothing on the way filters:
+    ``Logger.handle`` and ``callHandlers``' walk, read without a record."""
+    if logger.disabled or logger.filters:
+        return None
+    found: logging.Handler | None = None
+    node: logging.Logger | None = logger
+    while node is not None:
+        for handler in node.handlers:
+            if found is not None:
+                return None
+            found = handler
+        node = node.parent if node.propagate else None
+    if (
+        type(found) is not TurnBufferedHandler
+        or found.filters
+        or found.level > logging.INFO
+        or type(found.formatter) is not JsonLogFormatter
+    ):
+        return None
+    return found
 
 
 def _written_alike(value: object) -> bool:

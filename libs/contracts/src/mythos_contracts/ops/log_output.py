@@ -45,9 +45,21 @@ class TurnBufferedHandler(logging.StreamHandler[TextIO]):
         except Exception:
             self.handleError(record)
             return
+        self._keep(line, record.levelno)
+
+    def take(self, line: str, levelno: int) -> None:
+        """A line its caller formatted (``log_lines.info_line``), kept as ``emit`` keeps
+        a record's, under the lock ``handle`` holds for ``emit``."""
+        self.acquire()
+        try:
+            self._keep(line, levelno)
+        finally:
+            self.release()
+
+    def _keep(self, line: str, levelno: int) -> None:
         self._lines.append(line)
         self._chars += len(line) + 1
-        if record.levelno >= logging.WARNING or self._chars >= self.max_buffered_chars:
+        if levelno >= logging.WARNING or self._chars >= self.max_buffered_chars:
             self.flush()
             return
         try:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mythos_contracts.ops.log_lines import info_line
 from mythos_contracts.player_command_wire import AnyPlayerCommand
 
 from mythos_game.domain.commands.base import AuditEntry, Context, Outcome
@@ -114,11 +115,10 @@ def handled(handling: Handling, started: float) -> None:
     command = handling.label()
     commands_handled(command, handling.outcome).inc()
     command_seconds(command).observe(seconds)
-    log.info(
+    # One line per command: written without a LogRecord where the service's own handler
+    # is the only one (``info_line``), the same text.
+    info_line(
+        log,
         "command handled",
-        extra={
-            "command": command,
-            "outcome": handling.outcome,
-            "duration_ms": round(seconds * 1000, 3),
-        },
+        {"command": command, "outcome": handling.outcome, "duration_ms": round(seconds * 1000, 3)},
     )
