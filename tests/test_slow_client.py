@@ -1,5 +1,7 @@
 """A slow client cannot hurt others: its bounded send queue overflows, it is closed
-with 4008, the players beside it lose nothing, and it can resume afterwards."""
+with 4008, the players beside it lose nothing, and it can resume afterwards. Nor can
+it hold a stop: one that never answers the close (1012) is waited for only
+``EDGE_SHUTDOWN_GRACE_SECONDS``, in both run modes."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import struct
 import uuid
 from typing import Any
 
+import pytest
 from stream_client import StreamClient
 
 LINES = 5000
@@ -130,3 +133,28 @@ async def test_a_client_that_stops_reading_is_closed_and_nobody_else_notices(
         assert client.gaps == 0 and client.duplicates == 0
     for client in (fast, talker, resumed):
         await client.stop()
+
+
+@pytest.mark.parametrize("mode", ["distributed", "embedded"])
+async def test_a_client_that_never_answers_the_close_holds_a_stop_only_for_the_grace(
+    mode: str, start_system: Any, players: Any
+) -> None:
+    system = start_system(mode, EDGE_SHUTDOWN_GRACE_SECONDS="1")
+    login = await _logged_in(system, players, "Mute")
+    # Straight to the edge (in embedded mode the public port is the edge's).
+    port = (
+        int(system.env["MYTHOS_INTERNAL_PORT_BASE"]) + 3
+        if mode == "distributed"
+        else int(system.url.rsplit(":", 1)[1])
+    )
+    reader, writer = await _open_unread_socket(port, login.token)
+    await system.shut_down()
+    assert system.process.returncode == 0, "stopped, not killed"
+    # The edge asked it to reconnect, waited the grace, and stopped anyway.
+    waited = [line for line in system.log_lines() if line["msg"].startswith("the drain took")]
+    assert [line["msg"] for line in waited] == ["the drain took over 1.0s; stopping anyway"]
+    async with asyncio.timeout(30):
+        data = await reader.read()
+    writer.close()
+    _, code = _frames(data)
+    assert code == 1012

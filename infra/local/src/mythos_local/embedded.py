@@ -8,6 +8,7 @@ import contextlib
 import logging
 
 import uvicorn
+from fastapi import FastAPI
 from mythos_auth.entrypoints.api import create_app as create_auth_app
 from mythos_auth.settings import AuthSettings
 from mythos_contracts.bus.journal import MemoryJournal
@@ -15,6 +16,7 @@ from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import configure_logging
 from mythos_contracts.routing import PERSISTENCE_SAVES_QUEUE
 from mythos_edge.app import create_app as create_edge_app
+from mythos_edge.app import edge_service
 from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
 from mythos_edge.entrypoints.lean_socket import DetachableWebSockets
 from mythos_edge.settings import EdgeSettings
@@ -152,6 +154,8 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
                 ws_ping_interval=None,  # as the edge: idle close and 4008 are the checks
                 http=header_deadline_protocol(edge_settings.handshake_timeout_seconds),
                 log_config=None,
+                # As a distributed edge: what is still open after the drain has this long.
+                timeout_graceful_shutdown=edge_settings.shutdown_grace_seconds,
             )
         )
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -163,7 +167,18 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         announce(settings, "embedded", console)
         await stop.wait()
         log.info("stopping every service")
+        await _drain_edge(edge_app, edge_settings.shutdown_grace_seconds)
         server.should_exit = True
         await serving
     log.info("stopped")
     return 0
+
+
+async def _drain_edge(edge_app: FastAPI, grace: float) -> None:
+    """What a distributed edge does on SIGTERM (``mythos_contracts.runtime``): every
+    client asked to reconnect (1012, "server restarting") and given ``grace`` seconds
+    (``EDGE_SHUTDOWN_GRACE_SECONDS``) to leave, while the game still answers."""
+    try:
+        await asyncio.wait_for(edge_service(edge_app).drain(), grace)
+    except TimeoutError:
+        log.warning("the drain took over %.1fs; stopping anyway", grace)
