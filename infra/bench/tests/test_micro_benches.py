@@ -61,3 +61,13 @@ def test_the_game_tick_bench_prints_the_cpu_per_tick_and_each_system() -> None:
     assert float(figure.group(1)) > 0
     assert re.search(r"^  regeneration: [\d.]+ ms$", out, re.MULTILINE), out
     assert re.search(r"^  hallucinations: [\d.]+ ms$", out, re.MULTILINE), out
+
+
+def test_the_heartbeat_read_bench_prints_both_readings() -> None:
+    out = run_bench("heartbeat_read", "--connections", "100", "--reads", "3", "--repeats", "2")
+    assert "a heartbeat of 100 connections" in out, out
+    fast = re.search(r"msgspec \(read_edge_heartbeat\): [\d.]+ ms CPU, (\d+) tracked", out)
+    model = re.search(r"model \(GAME_INPUT\): [\d.]+ ms CPU, (\d+) tracked", out)
+    assert fast is not None and model is not None, out
+    # The model's reading leaves a tracked object or two per connection; msgspec's none.
+    assert int(fast.group(1)) < 10 <= 100 <= int(model.group(1))

@@ -5,17 +5,27 @@ few seconds listing every connection it holds, and building a ``HeldConnection``
 per connection made each one a spike of the edge's CPU (about 3 µs a connection).
 ``edge_heartbeat_json`` writes the bytes ``EdgeHeartbeat(...).model_dump_json()`` writes,
 through pydantic's own serialiser, from plain dicts (a test holds the two equal).
+
+The game reads it the same way round: ``read_edge_heartbeat`` decodes with msgspec's
+strict mode into structs the garbage collector does not track, and answers None for
+anything the model might read otherwise (the game then reads it with the model, as
+``player_command_wire`` does for commands). Through the model, a heartbeat of 5,000
+connections cost the game about 18 ms of its loop and 10,000 tracked objects, every few
+seconds per edge, each object a candidate for the old generation that full collections
+walk; decoded here, about 2 ms and one list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict
+from typing import Annotated, Literal, TypedDict
 
+import msgspec
 import pydantic_core
 
-from mythos_contracts.envelope import utc_now
+from mythos_contracts.envelope import HeldConnection, utc_now
+from mythos_contracts.envelope_wire import TIMESTAMP_PATTERN
 
 
 class HeldConnectionFields(TypedDict):
@@ -43,3 +53,59 @@ def edge_heartbeat_json(
             "sent_at": utc_now() if sent_at is None else sent_at,
         }
     )
+
+
+class WireHeldConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, gc=False):
+    """``HeldConnection``'s fields as they travel (see the model for what each means)."""
+
+    player_id: str
+    player_name: str
+    player_role: str = "player"
+    connection_id: str
+    epoch: str | None = None
+    delivered: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+    def model(self) -> HeldConnection:
+        """The model of this connection (what adopting its player takes)."""
+        return HeldConnection(
+            player_id=self.player_id,
+            player_name=self.player_name,
+            player_role=self.player_role,
+            connection_id=self.connection_id,
+            epoch=self.epoch,
+            delivered=self.delivered,
+        )
+
+
+def _now_text() -> str:
+    return utc_now().isoformat()
+
+
+class WireEdgeHeartbeat(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, gc=False):
+    """``EdgeHeartbeat``'s fields as they travel. ``kind`` is required (a message without
+    it is not a heartbeat: the model's union refuses it); ``sent_at`` is kept as the text
+    that arrived, checked to be a real instant."""
+
+    kind: Literal["edge_heartbeat"]
+    edge_id: str
+    connections: list[WireHeldConnection] = msgspec.field(default_factory=list)
+    sent_at: Annotated[str, msgspec.Meta(pattern=TIMESTAMP_PATTERN)] = msgspec.field(
+        default_factory=_now_text
+    )
+
+    def __post_init__(self) -> None:
+        # The pattern admits 2026-02-30 and 25:00: a ValueError fails the decode, and the
+        # model reads the message.
+        datetime.fromisoformat(self.sent_at)
+
+
+_DECODER = msgspec.json.Decoder(WireEdgeHeartbeat)
+
+
+def read_edge_heartbeat(body: bytes) -> WireEdgeHeartbeat | None:
+    """The heartbeat in ``body`` when msgspec's strict reading takes it (the model takes it
+    too, with the same values); None otherwise: read it with the model."""
+    try:
+        return _DECODER.decode(body)
+    except msgspec.DecodeError:  # ValidationError too
+        return None

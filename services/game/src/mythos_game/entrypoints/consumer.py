@@ -25,6 +25,7 @@ from mythos_contracts.command_batch import read_command_batch
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeHeartbeat, EdgeMessage, PlayerCommand
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
+from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat, read_edge_heartbeat
 from mythos_contracts.ops.metrics import BUS_DELIVERED
 from mythos_contracts.player_command_wire import WirePlayerCommand, read_player_command
 from mythos_contracts.routing import DEAD_LETTER_EXCHANGE, is_command_batch_key, is_revocation_key
@@ -223,7 +224,9 @@ class CommandIntake:
         # Commands, most of what comes, are read without pydantic when msgspec's strict
         # reading takes them; the model reads the rest, and words what it refuses. A body
         # that is not a valid message is a sender's bug: raising dead-letters it.
-        message = read_player_command(body) or GAME_INPUT.validate_json(body)
+        message = (
+            read_player_command(body) or read_edge_heartbeat(body) or GAME_INPUT.validate_json(body)
+        )
         if batched and not isinstance(message, WirePlayerCommand | PlayerCommand):
             raise NotAPlayerCommand(f"a {message.kind} in a command batch")
         if isinstance(message, _FROM_GAMES_ONLY) and self._publisher and not from_a_shard:
@@ -231,7 +234,7 @@ class CommandIntake:
             log.warning("dropped a %s from broker user %r", message.kind, delivery.user_id)
             UNTRUSTED_COMMANDS.inc()
             return
-        if isinstance(message, AccountRevoked | EdgeHeartbeat):
+        if isinstance(message, AccountRevoked | EdgeHeartbeat | WireEdgeHeartbeat):
             await self._dispatcher.handle(message)  # idempotent, and carry no delivery id
             return
         delivery_id = message.delivery_id

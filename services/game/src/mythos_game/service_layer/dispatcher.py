@@ -27,6 +27,7 @@ from mythos_contracts.bus import Settlement
 from mythos_contracts.directory import WhisperRelay
 from mythos_contracts.envelope import EdgeMessage, PlayerCommand
 from mythos_contracts.global_lines import GlobalLine, GlobalSaid
+from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat
 from mythos_contracts.ops.log_lines import log_context
 from mythos_contracts.player_command_wire import AnyPlayerCommand, WirePlayerCommand
 from mythos_contracts.shard_calls import ShardCall, ShardCallResult
@@ -169,6 +170,7 @@ class Dispatcher:
         self,
         message: EdgeMessage
         | WirePlayerCommand
+        | WireEdgeHeartbeat
         | AccountRevoked
         | PlayerTransfer
         | WhisperRelay
@@ -189,7 +191,8 @@ class Dispatcher:
             # Before forwarding: a line is for the lobby or every shard, not its speaker.
             await self._crossing.global_line(message)
             return
-        if await self._crossing.forwarded(message):
+        # A heartbeat speaks for no one player: never forwarded.
+        if not isinstance(message, WireEdgeHeartbeat) and await self._crossing.forwarded(message):
             return
         if isinstance(message, ShardCall):
             await self._crossing.shard_call(message)

@@ -19,6 +19,7 @@ from mythos_contracts.envelope import (
     SessionOpened,
 )
 from mythos_contracts.events import CommandResponseData, ErrorData
+from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat
 from mythos_contracts.player_command_wire import WirePlayerCommand
 
 from mythos_game.domain.outgoing import Outgoing, ToPlayer
@@ -35,7 +36,7 @@ class EdgeMessages:
         self._sessions = sessions
         self._publisher = publisher
 
-    async def handle(self, message: EdgeMessage) -> None:
+    async def handle(self, message: EdgeMessage | WireEdgeHeartbeat) -> None:
         sessions = self._sessions
         if isinstance(message, SessionOpened):
             await sessions.open(message)
@@ -49,7 +50,7 @@ class EdgeMessages:
             sessions.room_bound(message)
         elif isinstance(message, ReplayRequest):
             await sessions.replay(message)
-        elif isinstance(message, EdgeHeartbeat):
+        elif isinstance(message, EdgeHeartbeat | WireEdgeHeartbeat):
             await sessions.edge_heartbeat(message)
 
     async def speaker(

@@ -33,6 +33,7 @@ from mythos_contracts.events import (
     HeartbeatData,
     PresenceData,
 )
+from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
 from mythos_game.domain.characters import Character, CharacterNames
@@ -354,13 +355,14 @@ class Sessions:
                 return  # a fresh stream (game_state) answers it
         await self._resumption.replay(player, msg)
 
-    async def edge_heartbeat(self, msg: EdgeHeartbeat) -> None:
+    async def edge_heartbeat(self, msg: EdgeHeartbeat | WireEdgeHeartbeat) -> None:
         self._edges_seen[msg.edge_id] = self._clock()
         for held in msg.connections:
             if self._roster.get(held.player_id) is None and (
                 self.adopt_any_held or held.player_id in self.handed_over
             ):
-                await self.adopt(held, msg.edge_id, resync=True)
+                model = held if isinstance(held, HeldConnection) else held.model()
+                await self.adopt(model, msg.edge_id, resync=True)
 
     async def tick(self) -> None:
         """Once a second: expire link-dead players, presume silent edges dead, heartbeats."""
