@@ -10,14 +10,15 @@ import io
 import json
 import logging
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from mythos_contracts.ops.log_lines import configure_logging, info_line, log_context
 from mythos_contracts.ops.log_output import TurnBufferedHandler
 
 log = logging.getLogger("test.log_info_line.dispatcher")
+T = TypeVar("T")
 AT = 1_765_000_000.1234565  # a fraction that rounds at the microsecond
 
 FIELDS: list[dict[str, Any]] = [
@@ -126,18 +127,14 @@ def test_a_level_above_info_writes_nothing(records_made: list[logging.LogRecord]
     assert stream.getvalue() == "" and records_made == []
 
 
-def _also_captured(handler: logging.Handler) -> contextlib.AbstractContextManager[None]:
-    root = logging.getLogger()
-
-    @contextlib.contextmanager
-    def added() -> Iterator[None]:
-        root.addHandler(handler)
-        try:
-            yield
-        finally:
-            root.removeHandler(handler)
-
-    return added()
+@contextlib.contextmanager
+def _while_added(add: Callable[[T], None], remove: Callable[[T], None], item: T) -> Iterator[None]:
+    """``item`` added (a handler to a logger, a filter to either) for the block."""
+    add(item)
+    try:
+        yield
+    finally:
+        remove(item)
 
 
 class Refuses(logging.Filter):
@@ -150,15 +147,16 @@ def test_anywhere_else_it_is_logger_info(where: str, records_made: list[logging.
     captured: list[logging.LogRecord] = []
     other = logging.Handler()
     other.emit = captured.append  # type: ignore[method-assign]
+    root = logging.getLogger()
     with only_our_handler() as (stream, handler):
         if where == "text":
             with contextlib.redirect_stdout(stream):
                 configure_logging("game", level="INFO", fmt="text")
             (handler,) = logging.getLogger().handlers  # type: ignore[assignment]
         route = {
-            "another handler": _also_captured(other),
-            "logger filter": _filtered(log, Refuses()),
-            "handler filter": _filtered(handler, Refuses()),
+            "another handler": _while_added(root.addHandler, root.removeHandler, other),
+            "logger filter": _while_added(log.addFilter, log.removeFilter, Refuses()),
+            "handler filter": _while_added(handler.addFilter, handler.removeFilter, Refuses()),
             "text": contextlib.nullcontext(),
         }[where]
         with route:
@@ -172,20 +170,6 @@ def test_anywhere_else_it_is_logger_info(where: str, records_made: list[logging.
         assert "command handled" in stream.getvalue()
     else:
         assert stream.getvalue() == ""  # the filter refused it, as it refuses a record
-
-
-def _filtered(
-    target: logging.Logger | logging.Handler, refuse: logging.Filter
-) -> contextlib.AbstractContextManager[None]:
-    @contextlib.contextmanager
-    def filtered() -> Iterator[None]:
-        target.addFilter(refuse)
-        try:
-            yield
-        finally:
-            target.removeFilter(refuse)
-
-    return filtered()
 
 
 def test_a_field_a_record_has_of_its_own_is_refused_as_logger_info_refuses_it() -> None:
