@@ -77,6 +77,11 @@ class WireHeldConnection(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
         )
 
 
+def held_model(held: HeldConnection | WireHeldConnection) -> HeldConnection:
+    """The model of a connection however its heartbeat was read."""
+    return held.model() if isinstance(held, WireHeldConnection) else held
+
+
 def _now_text() -> str:
     return utc_now().isoformat()
 

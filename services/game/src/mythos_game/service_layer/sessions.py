@@ -1,13 +1,12 @@
 """Sessions: who is connected through which connection, resume, link-dead grace.
 
-Each player in the world has a link (``links.py``): the connection side of them,
-attached, refreshed and expired here; the domain's ``Player`` is the character alone.
+Each player in the world has a link (``links.py``): the connection side of them, attached,
+refreshed and expired here; the domain's ``Player`` is the character alone.
 
-One live connection per player. A connection that drops without ``quit`` leaves
-its player in the world, link-dead, for a grace period; coming back in time
-resumes the same stream. A player the game does not know (it restarted) is
-adopted from whatever connection speaks for them, with a fresh ``game_state``
-marked ``resync``.
+One live connection per player. A connection that drops without ``quit`` leaves its player
+in the world, link-dead, for a grace period; coming back in time resumes the same stream. A
+player the game does not know (it restarted) is adopted from whatever connection speaks for
+them, with a fresh ``game_state`` marked ``resync``.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from mythos_contracts.events import (
     HeartbeatData,
     PresenceData,
 )
-from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat
+from mythos_contracts.heartbeat_wire import WireEdgeHeartbeat, held_model
 from mythos_contracts.timing import GAME_EDGE_TIMEOUT_SECONDS, GAME_HEARTBEAT_INTERVAL_SECONDS
 
 from mythos_game.domain.characters import Character, CharacterNames
@@ -121,12 +120,12 @@ class Sessions:
         self.owns_room: Callable[[str], bool] = lambda room_id: True
         """True when this shard owns the room (a split map: ``ZoneOwners.owns_room``)."""
         self.opening_elsewhere: dict[str, bool] = {}
-        """Players logging in whose room is another shard's: their stream is opened but
-        nothing published on it; the shard they cross to opens it (player -> resync)."""
+        """Players logging in whose room is another shard's: their stream is opened but nothing
+        published on it; the shard they cross to opens it (player -> resync)."""
         self.adopt_any_held = True
-        """Whether an edge's heartbeat brings every player it holds into the world here.
-        False for a shard of a split map: only those whose stream this game continues
-        (its predecessor's) are; the others are held by another shard."""
+        """Whether an edge's heartbeat brings every player it holds into the world here. False
+        for a shard of a split map: only those whose stream this game continues (its
+        predecessor's) are; the others are held by another shard."""
 
     def current(self, player_id: str, connection_id: str) -> Player | None:
         """The player, if ``connection_id`` is their live connection."""
@@ -361,8 +360,7 @@ class Sessions:
             if self._roster.get(held.player_id) is None and (
                 self.adopt_any_held or held.player_id in self.handed_over
             ):
-                model = held if isinstance(held, HeldConnection) else held.model()
-                await self.adopt(model, msg.edge_id, resync=True)
+                await self.adopt(held_model(held), msg.edge_id, resync=True)
 
     async def tick(self) -> None:
         """Once a second: expire link-dead players, presume silent edges dead, heartbeats."""
