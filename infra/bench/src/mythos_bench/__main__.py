@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from mythos_bench import capacity, reference
+from mythos_bench import capacity, generator_gc, reference
 from mythos_bench.placement import SCHEDULING, policies
 from mythos_bench.processes import server_processes
 from mythos_bench.report import write_all
@@ -59,6 +59,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "(mythos_bench.placement): normal (the kernel's default, as a deployment runs; "
         "the default) or batch (SCHED_BATCH: a waking process never preempts the "
         "running one)",
+    )
+    p.add_argument(
+        "--generator-gc",
+        choices=generator_gc.MODES,
+        default="paused",
+        help="the load generator's own garbage collector while lines are timed "
+        "(mythos_bench.generator_gc): paused (the default: it collects between steps, "
+        "so its pauses never read as the server's) or on (to compare)",
     )
     p.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     p.add_argument(
@@ -195,6 +203,7 @@ async def main(args: argparse.Namespace) -> int:
         "edges": args.edges,
         "front_door": args.front_door,
         "scheduling": args.scheduling,
+        "generator_gc": args.generator_gc,
         "server_cpus": "all" if args.no_pin else "0",
         "generator_cpus": "all" if args.no_pin else "1",
         "reference_loop_ms": round(reference_ms, 1),

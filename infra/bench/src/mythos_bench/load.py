@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import websockets
 
+from mythos_bench import generator_gc
+
 CONTROL = (b'"heartbeat"', b'"pong"', b'"disconnect"')
 
 
@@ -105,6 +107,9 @@ class StepResult:
     recipient_ms: dict[str, float]
     tail: dict[str, object] = field(default_factory=dict)
     """Where the lines over ``TAIL_MS`` fell in time (``tail_by_second``)."""
+    generator_gc: dict[str, int | str] = field(default_factory=dict)
+    """The generator's own collections while the step's lines were timed
+    (``generator_gc.Pauses.since``): none unless ``--generator-gc on``."""
 
 
 TAIL_MS = 50.0
@@ -218,9 +223,14 @@ async def run_step(
     seconds: float,
     drain: float,
     prefix: str,
+    collector: str = "paused",
 ) -> StepResult:
     """Say ``rate`` lines a second for ``seconds``, wait up to ``drain`` seconds for
-    the deliveries, and account for every line."""
-    tokens, duration = await send_at_rate(players, ledger, occupancy, rate, seconds, prefix)
-    await wait_delivered(ledger, tokens, drain)
-    return account(ledger, tokens, rate, duration)
+    the deliveries, and account for every line; the generator's collector off meanwhile
+    unless ``collector`` is "on" (``generator_gc``)."""
+    with generator_gc.timing(collector) as pauses:
+        tokens, duration = await send_at_rate(players, ledger, occupancy, rate, seconds, prefix)
+        await wait_delivered(ledger, tokens, drain)
+    result = account(ledger, tokens, rate, duration)
+    result.generator_gc = pauses.since()
+    return result

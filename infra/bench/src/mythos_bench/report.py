@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mythos_bench import generator_gc
 from mythos_bench.plots import plot_soak, plot_steps
 from mythos_bench.report_profiled import profiled_sections
 from mythos_bench.report_table import table as _table
@@ -339,6 +340,7 @@ def markdown(results: dict[str, Any]) -> str:
         + f", generator on CPU {meta['generator_cpus']}. A step whose server core was over 85 % busy is "
         "**capped**: its latencies measure queueing and its late lines are not losses.",
         *_scheduling(meta),
+        *generator_gc.described(meta),
         *_machine(meta),
         "",
         "## Throughput",

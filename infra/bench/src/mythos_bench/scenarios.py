@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any
 
-from mythos_bench import cores, disk_flushes, oncpu, python_oncpu
+from mythos_bench import cores, disk_flushes, generator_gc, oncpu, python_oncpu
 from mythos_bench.load import BenchPlayer, Ledger, account, run_step, send_at_rate, wait_delivered
 from mythos_bench.processes import (
     Sample,
@@ -103,7 +103,7 @@ async def measure_step(
     if profile:
         python_oncpu.toggle(groups)
     result = await run_step(
-        players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label
+        players, ledger, occupancy, rate, args.step_seconds, DRAIN_SECONDS, label, args.generator_gc
     )
     python = await python_oncpu.collect(groups, stack.cpu_profiles, args.out) if profile else None
     for profiler in profilers:
@@ -117,7 +117,7 @@ async def measure_step(
     components = per_component(*alive_in_both(before, after), result.sent, elapsed)
     busy = sum(row["cpu_percent"] for row in components.values())
     return {
-        **result.__dict__,
+        **{k: v for k, v in result.__dict__.items() if k != "generator_gc"},
         "gaps": sum(p.gaps for p in players),
         "duplicates": sum(p.duplicates for p in players),
         "server_core_percent": busy,
@@ -129,7 +129,10 @@ async def measure_step(
         },
         "components": components,
         "cpu_ms_per_say": sum(row["cpu_ms_per_say"] for row in components.values()),
-        "gc": {name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
+        "gc": {
+            **{name: pauses(gc_before[name], gc_after[name]) for name in gc_after},
+            "generator": result.generator_gc,
+        },
         # Counted by the services; heartbeats and saves in the step count too.
         "broker_per_say": {
             kind: (count - bus_before.get(kind, 0.0)) / max(result.sent, 1)
@@ -141,6 +144,13 @@ async def measure_step(
     }
 
 
+def between_steps(args: argparse.Namespace) -> None:
+    """Nothing is timed here: the generator collects what its timed windows left
+    (``generator_gc``), unless its collector ran all along (``--generator-gc on``)."""
+    if args.generator_gc == "paused":
+        generator_gc.collect()
+
+
 async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[str, Any]:
     """The steps in ``args.rates`` until one collapses. The flame graphs come from a
     repeat of the ``args.profile_rate`` step (``profiled``), never from a measured one:
@@ -149,12 +159,14 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
     room = await players_in_rooms(stack, args.players, mint, "b")
     players, ledger, occupancy = room
     groups = server_processes(stack.data_dir)
-    await run_step(players, ledger, occupancy, 50, args.warmup_seconds, 3, "w")
+    await run_step(players, ledger, occupancy, 50, args.warmup_seconds, 3, "w", args.generator_gc)
+    between_steps(args)
     steps: list[dict[str, Any]] = []
     profiled: dict[str, Any] = {}
     stopped = ""
     for n, rate in enumerate(float(r) for r in args.rates.split(",")):
         step = await measure_step(stack, args, room, groups, rate, f"s{n}-")
+        between_steps(args)
         steps.append(step)
         f = step["fanout_ms"]
         print(
@@ -163,11 +175,13 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
             f"{step['deliveries_expected']}, gaps {step['gaps']} dups {step['duplicates']}, "
             f"CPU/say {step['cpu_ms_per_say']:.2f} ms, server core "
             f"{step['server_core_percent']:.0f} %{' (capped)' if step['capped'] else ''}, "
-            f"game GC {step['gc']['game']['longest']}",
+            f"game GC {step['gc']['game']['longest']}, generator GC "
+            f"{step['gc']['generator']['longest']}",
             flush=True,
         )
         if rate == args.profile_rate:
             repeat = await measure_step(stack, args, room, groups, rate, f"p{n}-", profile=True)
+            between_steps(args)
             profiled = {
                 "rate": rate,
                 "cpu_ms_per_say": repeat["cpu_ms_per_say"],
@@ -214,33 +228,41 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
     rss: list[dict[str, float]] = []
     pss: list[dict[str, float]] = []
     usage: list[dict[str, Any]] = []
-    for minute in range(args.soak_minutes):
-        before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
-        tokens, seconds = await send_at_rate(
-            players, ledger, occupancy, args.soak_rate, args.soak_minute_seconds, f"m{minute}-"
-        )
-        minutes.append((tokens, seconds))
-        after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
-        rss.append({name: s.rss_kb / 1024 for name, s in sample_groups(groups).items()})
-        pss.append(pss_groups(groups))
-        components = per_component(*alive_in_both(before, after), len(tokens), elapsed)
-        usage.append(
-            {
-                "cpu_ms_per_say": {n: row["cpu_ms_per_say"] for n, row in components.items()},
-                "server_core_percent": sum(row["cpu_percent"] for row in components.values()),
-                "gc": {n: pauses(gc_before[n], gc_after[n]) for n in gc_after},
-            }
-        )
-        print(
-            f"soak minute {minute + 1}/{args.soak_minutes}: server core "
-            f"{usage[-1]['server_core_percent']:.0f} %",
-            flush=True,
-        )
-    await wait_delivered(ledger, [t for tokens, _ in minutes for t in tokens], DRAIN_SECONDS)
+    between_steps(args)
+    # The minutes follow each other without a pause: one timed window for them all.
+    with generator_gc.timing(args.generator_gc) as generator:
+        for minute in range(args.soak_minutes):
+            before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
+            mark = len(generator.ms)
+            tokens, seconds = await send_at_rate(
+                players, ledger, occupancy, args.soak_rate, args.soak_minute_seconds, f"m{minute}-"
+            )
+            minutes.append((tokens, seconds))
+            after, gc_after, elapsed = sample_pids(groups), scrape(urls), time.perf_counter() - t0
+            rss.append({name: s.rss_kb / 1024 for name, s in sample_groups(groups).items()})
+            pss.append(pss_groups(groups))
+            components = per_component(*alive_in_both(before, after), len(tokens), elapsed)
+            usage.append(
+                {
+                    "cpu_ms_per_say": {n: row["cpu_ms_per_say"] for n, row in components.items()},
+                    "server_core_percent": sum(row["cpu_percent"] for row in components.values()),
+                    "gc": {
+                        **{n: pauses(gc_before[n], gc_after[n]) for n in gc_after},
+                        "generator": generator.since(mark),
+                    },
+                }
+            )
+            print(
+                f"soak minute {minute + 1}/{args.soak_minutes}: server core "
+                f"{usage[-1]['server_core_percent']:.0f} %",
+                flush=True,
+            )
+        await wait_delivered(ledger, [t for tokens, _ in minutes for t in tokens], DRAIN_SECONDS)
     rows = []
     for (tokens, seconds), memory, shared_once, used in zip(minutes, rss, pss, usage, strict=True):
         result = account(ledger, tokens, args.soak_rate, seconds)
-        rows.append({**result.__dict__, "rss_mb": memory, "pss_mb": shared_once, **used})
+        counted = {k: v for k, v in result.__dict__.items() if k != "generator_gc"}
+        rows.append({**counted, "rss_mb": memory, "pss_mb": shared_once, **used})
     await asyncio.gather(*(p.close() for p in players))
     return {
         "rate": args.soak_rate,
