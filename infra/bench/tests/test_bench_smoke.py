@@ -81,11 +81,11 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
     # seconds at 50 say/s need not trigger one (the timing itself is
     # libs/contracts/tests/test_ops_contract.py's).
     assert {"edge", "game", "persistence", "auth"} <= set(step["gc"])
-    assert all(set(g) == {"collections", "over_20ms", "longest"} for g in step["gc"].values())
-    # The generator's own collector was off while the step's lines were timed: none of
-    # its pauses reads as the server's (mythos_bench.generator_gc).
+    assert all(set(g) >= {"collections", "over_20ms", "longest"} for g in step["gc"].values())
+    # The generator made no full collection while the step's lines were timed: no long
+    # pause of its own reads as the server's (mythos_bench.generator_gc).
     assert results["meta"]["generator_gc"] == "paused"
-    assert step["gc"]["generator"]["collections"] == 0
+    assert step["gc"]["generator"]["full"] == 0
     # The services count the broker messages: a say is its room event and its command,
     # which may share one message with others said in the same turn (a command batch).
     least = 1 + 1 / MAX_BATCH_COMMANDS
@@ -136,7 +136,7 @@ def test_a_smoke_run_completes_with_nothing_missing(tmp_path: Path, own_servers:
         assert minute["missing"] == 0
         assert minute["cpu_ms_per_say"]["game"] > 0 and minute["cpu_ms_per_say"]["edge"] > 0
         assert {"edge", "game"} <= set(minute["gc"])
-        assert minute["gc"]["generator"]["collections"] == 0
+        assert minute["gc"]["generator"]["full"] == 0
     # Its own PostgreSQL checkpointed before minute 1: the players' setup wrote pages.
     assert soak["checkpoint_before"]["buffers_written"] > 0
     assert "PostgreSQL checkpointed before minute 1" in (tmp_path / "results.md").read_text()

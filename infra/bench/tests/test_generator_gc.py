@@ -1,6 +1,6 @@
 """The load generator's collector stays out of the lines it times (``generator_gc``):
-off while a step's lines are said and awaited, back as it was after, and every
-collection that ran inside a timed window recorded."""
+no full collection while a step's lines are said and awaited, the thresholds back as
+they were after, and every collection that ran inside a timed window recorded."""
 
 from __future__ import annotations
 
@@ -17,34 +17,47 @@ from mythos_bench.load import BenchPlayer, Ledger, run_step
 
 @pytest.fixture(autouse=True)
 def collector_restored() -> Iterator[None]:
-    was = gc.isenabled()
+    thresholds = gc.get_threshold()
     yield
-    gc.enable() if was else gc.disable()
+    gc.set_threshold(*thresholds)
 
 
-def test_paused_turns_automatic_collection_off_and_back_as_it_was() -> None:
-    gc.enable()
-    with generator_gc.timing("paused"):
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()  # a collector already off stays off
-    with generator_gc.timing("paused"):
-        assert not gc.isenabled()
-    assert not gc.isenabled()
+def _garbage_cycles(count: int) -> list[list[object]]:
+    """``count`` cycles left for the collector, and as many lists that live on (what
+    grows the oldest generation until a full collection is due)."""
+    kept: list[list[object]] = []
+    for _ in range(count):
+        a: list[object] = []
+        a.append(a)
+        kept.append([])
+    return kept
 
 
-def test_on_leaves_the_collector_running() -> None:
-    gc.enable()
-    with generator_gc.timing("on"):
+def test_paused_keeps_full_collections_out_and_gives_the_thresholds_back() -> None:
+    gc.set_threshold(700, 10, 10)
+    with generator_gc.timing("paused") as pauses:
         assert gc.isenabled()
-    assert gc.isenabled()
+        assert gc.get_threshold()[:2] == (700, 10)  # the young generations as usual
+        kept = _garbage_cycles(200_000)  # enough for many young collections, and full ones
+    assert gc.get_threshold() == (700, 10, 10) and kept
+    generations = {generation for generation, _ in pauses.taken}
+    assert 0 in generations and generator_gc.OLDEST not in generations
+    assert pauses.since()["full"] == 0
+
+
+def test_on_keeps_the_collectors_defaults() -> None:
+    gc.set_threshold(700, 10, 10)
+    with generator_gc.timing("on") as pauses:
+        assert gc.get_threshold() == (700, 10, 10)
+        kept = _garbage_cycles(200_000)
+    assert kept and pauses.since()["full"] > 0  # what "paused" keeps out of a timed window
 
 
 def test_an_error_in_the_window_gives_the_collector_back() -> None:
-    gc.enable()
+    before = gc.get_threshold()
     with pytest.raises(RuntimeError), generator_gc.timing("paused"):
         raise RuntimeError("the step failed")
-    assert gc.isenabled()
+    assert gc.get_threshold() == before
     assert not [cb for cb in gc.callbacks if isinstance(cb, generator_gc.Pauses)]
 
 
@@ -55,20 +68,24 @@ def test_an_unknown_mode_is_refused() -> None:
 
 def test_collections_in_the_window_are_recorded_and_none_after_it() -> None:
     with generator_gc.timing("paused") as pauses:
-        gc.collect()  # an explicit one runs even with the automatic collection off
-        mark = len(pauses.ms)
-        gc.collect()
+        gc.collect()  # an explicit full collection still runs, and is counted
+        mark = len(pauses)
+        gc.collect(0)
     gc.collect()  # outside the window: not this window's
-    assert pauses.since()["collections"] == 2
-    assert pauses.since(mark)["collections"] == 1
-    assert str(pauses.since()["longest"]).endswith(" ms")
+    assert pauses.since(mark) == {
+        "collections": 1,
+        "over_20ms": 0 if pauses.taken[-1][1] < 20 else 1,
+        "longest": f"{pauses.taken[-1][1]:.1f} ms",
+        "full": 0,
+    }
+    assert pauses.since()["collections"] == 2 and pauses.since()["full"] == 1
 
 
 def test_long_pauses_are_counted_apart() -> None:
     pauses = generator_gc.Pauses()
-    pauses.ms = [1.0, 19.9, 20.0, 151.25]
-    assert pauses.since() == {"collections": 4, "over_20ms": 2, "longest": "151.2 ms"}
-    assert pauses.since(4) == {"collections": 0, "over_20ms": 0, "longest": "-"}
+    pauses.taken = [(0, 1.0), (1, 19.9), (2, 20.0), (2, 151.25)]
+    assert pauses.since() == {"collections": 4, "over_20ms": 2, "longest": "151.2 ms", "full": 2}
+    assert pauses.since(4) == {"collections": 0, "over_20ms": 0, "longest": "-", "full": 0}
 
 
 def test_results_say_how_the_generator_collected() -> None:
@@ -81,29 +98,27 @@ def test_results_say_how_the_generator_collected() -> None:
 
 class _EchoSocket:
     """A player's socket whose room hears each line at once: records, at each send,
-    whether the generator's collector was running."""
+    the oldest generation's threshold."""
 
-    def __init__(self, ledger: Ledger, seen: list[bool]) -> None:
+    def __init__(self, ledger: Ledger, seen: list[int]) -> None:
         self.ledger = ledger
         self.seen = seen
 
     async def send(self, text: str) -> None:
-        self.seen.append(gc.isenabled())
+        self.seen.append(gc.get_threshold()[2])
         (token,) = orjson.loads(text)["args"]
         self.ledger.delivered(token, time.perf_counter())
 
 
-@pytest.mark.parametrize(("mode", "running"), [("paused", False), ("on", True)])
-def test_a_step_says_its_lines_with_the_collector_as_asked(mode: str, running: bool) -> None:
-    gc.enable()
+@pytest.mark.parametrize(("mode", "oldest"), [("paused", generator_gc.NEVER), ("on", 10)])
+def test_a_step_says_its_lines_with_the_collector_as_asked(mode: str, oldest: int) -> None:
+    gc.set_threshold(700, 10, 10)
     ledger, seen = Ledger(), []
     players = [BenchPlayer(f"p{i}", "token", ledger, room="r") for i in range(2)]
     for player in players:
         player.ws = _EchoSocket(ledger, seen)
-    result = asyncio.run(
-        run_step(players, ledger, {"r": 2}, 200.0, 0.1, 1.0, "t", collector=mode)
-    )
-    assert seen and set(seen) == {running}
-    assert gc.isenabled()
+    result = asyncio.run(run_step(players, ledger, {"r": 2}, 200.0, 0.1, 1.0, "t", collector=mode))
+    assert seen and set(seen) == {oldest}
+    assert gc.get_threshold() == (700, 10, 10)
     assert result.sent == len(seen) and result.missing == 0
-    assert result.generator_gc["collections"] == 0 or mode == "on"
+    assert set(result.generator_gc) == {"collections", "over_20ms", "longest", "full"}

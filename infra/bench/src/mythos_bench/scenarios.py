@@ -176,7 +176,7 @@ async def throughput(stack: Stack, args: argparse.Namespace, mint: TokenMint) ->
             f"CPU/say {step['cpu_ms_per_say']:.2f} ms, server core "
             f"{step['server_core_percent']:.0f} %{' (capped)' if step['capped'] else ''}, "
             f"game GC {step['gc']['game']['longest']}, generator GC "
-            f"{step['gc']['generator']['longest']}",
+            f"{step['gc']['generator']['longest']} ({step['gc']['generator']['full']} full)",
             flush=True,
         )
         if rate == args.profile_rate:
@@ -233,7 +233,7 @@ async def soak(stack: Stack, args: argparse.Namespace, mint: TokenMint) -> dict[
     with generator_gc.timing(args.generator_gc) as generator:
         for minute in range(args.soak_minutes):
             before, gc_before, t0 = sample_pids(groups), scrape(urls), time.perf_counter()
-            mark = len(generator.ms)
+            mark = len(generator)
             tokens, seconds = await send_at_rate(
                 players, ledger, occupancy, args.soak_rate, args.soak_minute_seconds, f"m{minute}-"
             )
