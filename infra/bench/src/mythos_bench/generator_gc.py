@@ -89,11 +89,9 @@ def timing(mode: str) -> Iterator[Pauses]:
         gc.set_threshold(*thresholds)
 
 
-def collect() -> float:
-    """A full collection where nothing is timed (between steps); how long it took, ms."""
-    started = time.perf_counter()
+def collect() -> None:
+    """A full collection where nothing is timed (between steps)."""
     gc.collect()
-    return (time.perf_counter() - started) * 1000
 
 
 def described(meta: dict[str, Any]) -> list[str]:

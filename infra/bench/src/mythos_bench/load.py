@@ -109,7 +109,7 @@ class StepResult:
     """Where the lines over ``TAIL_MS`` fell in time (``tail_by_second``)."""
     generator_gc: dict[str, int | str] = field(default_factory=dict)
     """The generator's own collections while the step's lines were timed
-    (``generator_gc.Pauses.since``): none unless ``--generator-gc on``."""
+    (``generator_gc.Pauses.since``): none full unless ``--generator-gc on``."""
 
 
 TAIL_MS = 50.0
