@@ -1,4 +1,4 @@
-"""The benchmark harness must not rot: a 10-second, 50-player run on the real stack, its
+"""The benchmark harness must not rot: a 20-second, 50-player run on the real stack, its
 profiled repeat and a soak of two 5-second "minutes", pinned as make bench runs, each on
 its own RabbitMQ node and PostgreSQL cluster.
 It asserts only that the run completed with nothing missing, never a time."""
