@@ -4,65 +4,23 @@ then the real app on a real uvicorn with ``DetachableWebSockets`` and a real cli
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
-import socket
-import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from lean_socket_doubles import _from_client, _lean, _server_frames
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.envelope import EventEnvelope
-from mythos_contracts.routing import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, player_key
-from mythos_edge.adapters.token_verifier import Identity, InvalidToken
-from mythos_edge.app import create_app
+from mythos_contracts.routing import EVENTS_EXCHANGE, player_key
 from mythos_edge.entrypoints import lean_socket
-from mythos_edge.entrypoints.lean_socket import DetachableWebSockets, LeanSocket
+from mythos_edge.entrypoints.lean_socket import LeanSocket
 from mythos_edge.entrypoints.session import Session
 from mythos_edge.entrypoints.websocket import EdgeRuntime
 from mythos_edge.service_layer.connections import Connection
-from mythos_edge.settings import EdgeSettings
+from served_edge import served, until
 from websockets.frames import Frame, Opcode
 from websockets.server import ServerProtocol
-
-
-class FakeVerifier:
-    """``good-<player>`` verifies; anything else is forged."""
-
-    async def verify(self, token: str) -> Identity:
-        kind, _, player = token.partition("-")
-        if kind != "good":
-            raise InvalidToken("Signature verification failed")
-        return Identity(player, player.title(), expires_at=time.time() + 600)
-
-
-class SpyBus(InMemoryBus):
-    """The in-process bus, recording what the edge sends the game."""
-
-    def __init__(self) -> None:
-        super().__init__(InMemoryBroker())
-        self.to_game: list[dict[str, Any]] = []
-
-    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
-        if exchange == COMMANDS_EXCHANGE and routing_key.startswith("command."):
-            self.to_game.append(json.loads(body))
-        await super().publish(exchange, routing_key, body, **kw)
-
-    def sent(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.to_game if m.get("kind") == kind]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 # --- LeanSocket on a recording transport ----------------------------------------------
 
@@ -149,7 +107,7 @@ async def test_a_close_the_client_never_answers_closes_the_socket_and_says_so(
     lean, transport, _, _ = _lean()
     with caplog.at_level(logging.INFO, logger=lean_socket.__name__):
         lean.close(1012, "server restarting")
-        await _until(lambda: transport.closed)
+        await until(lambda: transport.closed)
     assert [r.getMessage() for r in caplog.records] == [
         "no answer to our close in 0.01s: closing the socket"
     ]
@@ -184,47 +142,14 @@ async def test_a_transport_lost_without_a_close_is_1006_and_shutdown_asks_the_li
 # --- the app on a real uvicorn ------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _served(**settings: Any) -> AsyncIterator[tuple[str, SpyBus, uvicorn.Server]]:
-    bus = SpyBus()
-    edge_settings = EdgeSettings(instance_id="t", edge_heartbeat_seconds=60, **settings)
-    app = create_app(edge_settings, bus, verifier=FakeVerifier())
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        lifespan="on",
-        ws=DetachableWebSockets,
-        ws_ping_interval=None,
-        ws_max_size=64 * 1024,
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.01)
-    try:
-        yield f"ws://127.0.0.1:{port}/api/ws", bus, server
-    finally:
-        server.should_exit = True
-        await serving
-
-
-async def _until(check: Any) -> None:
-    async with asyncio.timeout(30):
-        while not check():  # noqa: ASYNC110 - the bus records synchronously
-            await asyncio.sleep(0.01)
-
-
 async def test_idle_connections_hold_no_task_and_commands_still_reach_the_game_in_order() -> None:
-    async with _served(command_burst=100) as (url, bus, _server):
+    async with served(command_burst=100) as (url, bus, _server):
         before = len(asyncio.all_tasks())
         sockets = [
             await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
             for i in range(10)
         ]
-        await _until(lambda: len(bus.sent("session_open")) == 10)
+        await until(lambda: len(bus.sent("session_open")) == 10)
         await asyncio.sleep(0.1)
         # The client's own reader tasks are the only new ones: none on the edge's side.
         assert len(asyncio.all_tasks()) - before <= 10
@@ -234,17 +159,17 @@ async def test_idle_connections_hold_no_task_and_commands_still_reach_the_game_i
         assert pong["event_type"] == "pong"
         for n in range(20):
             await first.send(json.dumps({"command": "say", "args": [str(n)], "command_id": str(n)}))
-        await _until(lambda: len(bus.sent("command")) == 20)
+        await until(lambda: len(bus.sent("command")) == 20)
         assert [c["command_id"] for c in bus.sent("command")] == [str(n) for n in range(20)]
         await first.close(4321, "bored")
-        await _until(lambda: len(bus.sent("session_close")) == 1)
+        await until(lambda: len(bus.sent("session_close")) == 1)
         for ws in sockets[1:]:
             await ws.close()
-        await _until(lambda: len(bus.sent("session_close")) == 10)
+        await until(lambda: len(bus.sent("session_close")) == 10)
 
 
 async def test_a_frame_over_the_edges_limit_closes_1009_with_its_reason() -> None:
-    async with _served(max_frame_bytes=256) as (url, _bus, _server):
+    async with served(max_frame_bytes=256) as (url, _bus, _server):
         ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"])
         await ws.send(json.dumps({"command": "say", "args": ["x" * 1000]}))
         with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -254,9 +179,9 @@ async def test_a_frame_over_the_edges_limit_closes_1009_with_its_reason() -> Non
 
 
 async def test_a_client_that_stops_reading_is_closed_4008_on_buffered_bytes() -> None:
-    async with _served(send_queue_bytes=64 * 1024) as (url, bus, _server):
+    async with served(send_queue_bytes=64 * 1024) as (url, bus, _server):
         ws = await websockets.connect(url, subprotocols=["bearer", "good-p1"], max_queue=1)
-        await _until(lambda: len(bus.sent("session_open")) == 1)
+        await until(lambda: len(bus.sent("session_open")) == 1)
         ws.transport.pause_reading()  # a client that stops reading
         connection_id = bus.sent("session_open")[0]["connection_id"]
         state = EventEnvelope(
@@ -279,7 +204,7 @@ async def test_a_client_that_stops_reading_is_closed_4008_on_buffered_bytes() ->
             while True:
                 await asyncio.wait_for(ws.recv(), 30)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008
-        await _until(lambda: len(bus.sent("session_close")) == 1)
+        await until(lambda: len(bus.sent("session_close")) == 1)
 
 
 def _alive(*kinds: type) -> int:
@@ -292,17 +217,17 @@ async def test_closed_connections_leave_nothing_behind_without_a_collection() ->
     gc.collect()
     gc.disable()
     try:
-        async with _served(memory_trim_after_closes=0) as (url, bus, server):
+        async with served(memory_trim_after_closes=0) as (url, bus, server):
             before = _alive(LeanSocket, Session, Connection, ServerProtocol)
             sockets = [
                 await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
                 for i in range(20)
             ]
-            await _until(lambda: len(bus.sent("session_open")) == 20)
+            await until(lambda: len(bus.sent("session_open")) == 20)
             assert _alive(LeanSocket, Session, Connection) - before == 60
             for ws in sockets:
                 await ws.close()
-            await _until(lambda: len(bus.sent("session_close")) == 20)
+            await until(lambda: len(bus.sent("session_close")) == 20)
             await asyncio.sleep(0.1)
             runtime: EdgeRuntime = server.config.app.state.edge  # type: ignore[union-attr]
             assert len(runtime.registry) == 0 and runtime.bindings.bound() == {}
@@ -316,7 +241,7 @@ async def test_closed_connections_leave_nothing_behind_without_a_collection() ->
 
 
 async def test_a_large_drop_in_sessions_gives_memory_back_once() -> None:
-    async with _served(memory_trim_after_closes=5, memory_trim_delay_seconds=0.2) as (
+    async with served(memory_trim_after_closes=5, memory_trim_delay_seconds=0.2) as (
         url,
         bus,
         server,
@@ -328,16 +253,16 @@ async def test_a_large_drop_in_sessions_gives_memory_back_once() -> None:
             await websockets.connect(url, subprotocols=["bearer", f"good-p{i}"])  # type: ignore[list-item]
             for i in range(8)
         ]
-        await _until(lambda: len(bus.sent("session_open")) == 8)
+        await until(lambda: len(bus.sent("session_open")) == 8)
         for ws in sockets[:4]:  # a drop of 4: under the 5 that release
             await ws.close()
-        await _until(lambda: len(bus.sent("session_close")) == 4)
+        await until(lambda: len(bus.sent("session_close")) == 4)
         await asyncio.sleep(0.4)
         assert trim.releases == 0 and not trim.pending
         for ws in sockets[4:]:
             await ws.close()
-        await _until(lambda: len(bus.sent("session_close")) == 8)
+        await until(lambda: len(bus.sent("session_close")) == 8)
         assert trim.pending  # not on the close itself: after the delay
-        await _until(lambda: trim.releases == 1)
+        await until(lambda: trim.releases == 1)
         await asyncio.sleep(0.4)
         assert trim.releases == 1 and not trim.pending
