@@ -38,6 +38,13 @@ def test_the_bytes_are_the_models(edge_id: str, connections: list[HeldConnection
     assert written == _model_json(edge_id, connections)
 
 
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_every_instant_is_written_as_the_model_writes_it(sent_at: datetime) -> None:
+    # Whole seconds, whole milliseconds, any microseconds: the model's text each time.
+    beat = EdgeHeartbeat(edge_id="e", connections=[], sent_at=sent_at).model_dump_json()
+    assert edge_heartbeat_json("e", [], sent_at=sent_at) == beat.encode()
+
+
 def test_the_game_reads_the_connections_back() -> None:
     connections: list[HeldConnectionFields] = [
         {

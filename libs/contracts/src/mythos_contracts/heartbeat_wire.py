@@ -4,7 +4,9 @@
 few seconds listing every connection it holds, and building a ``HeldConnection`` model
 per connection made each one a spike of the edge's CPU (about 3 µs a connection).
 ``edge_heartbeat_json`` writes the bytes ``EdgeHeartbeat(...).model_dump_json()`` writes,
-through pydantic's own serialiser, from plain dicts (a test holds the two equal).
+from plain dicts (a test holds the two equal), with msgspec's encoder: at 5,000
+connections 0.8 ms a heartbeat against pydantic's serialiser's 2.5 from the same dicts
+(best of 5 runs of 20, on a slow machine), a stall of the edge's loop every few seconds.
 
 The game reads it the same way round: ``read_edge_heartbeat`` decodes with msgspec's
 strict mode into structs the garbage collector does not track, and answers None for
@@ -22,7 +24,6 @@ from datetime import datetime
 from typing import Annotated, Literal, TypedDict
 
 import msgspec
-import pydantic_core
 
 from mythos_contracts.envelope import HeldConnection, utc_now
 from mythos_contracts.envelope_wire import TIMESTAMP_PATTERN
@@ -40,12 +41,15 @@ class HeldConnectionFields(TypedDict):
     delivered: int | None
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 def edge_heartbeat_json(
     edge_id: str, connections: Sequence[HeldConnectionFields], *, sent_at: datetime | None = None
 ) -> bytes:
     """``EdgeHeartbeat(edge_id=..., connections=[HeldConnection(**c) ...]).model_dump_json()``,
     byte for byte (``sent_at``: now unless given)."""
-    return pydantic_core.to_json(
+    return _ENCODER.encode(
         {  # EdgeHeartbeat's fields, in its order
             "kind": "edge_heartbeat",
             "edge_id": edge_id,
