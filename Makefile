@@ -96,9 +96,9 @@ format: ## Apply ruff's formatting and safe fixes
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-typecheck: ## mypy: strict on the contract package, the default checks on every service
+typecheck: ## mypy: strict on the contract package, the default checks on every service and tool
 	$(UV) run --frozen mypy libs/contracts/src services/auth/src services/ws-edge/src services/game/src services/persistence/src \
-	  infra/chaos/src
+	  infra/chaos/src infra/local/src infra/bench/src
 
 # In parallel like test-fast: each test's vhost, databases, data folder and port block are
 # its own (conftest.py, tests/conftest.py), so two workers never share one.

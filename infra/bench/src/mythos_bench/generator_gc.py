@@ -81,7 +81,8 @@ def timing(mode: str) -> Iterator[Pauses]:
     thresholds = gc.get_threshold()
     gc.callbacks.append(pauses)
     if mode == "paused":
-        gc.set_threshold(*thresholds[:OLDEST], NEVER)
+        youngest, middle, _ = thresholds
+        gc.set_threshold(youngest, middle, NEVER)
     try:
         yield pauses
     finally:

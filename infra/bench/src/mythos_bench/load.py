@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import websockets
+from websockets.typing import Subprotocol
 
 from mythos_bench import generator_gc
 
@@ -55,7 +56,10 @@ class BenchPlayer:
 
     async def connect(self, url: str) -> None:
         self.ws = await websockets.connect(
-            url, subprotocols=["bearer", self.token], max_queue=None, open_timeout=60
+            url,
+            subprotocols=[Subprotocol("bearer"), Subprotocol(self.token)],
+            max_queue=None,
+            open_timeout=60,
         )
         self.task = asyncio.create_task(self._read())
 

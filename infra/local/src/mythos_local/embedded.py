@@ -15,6 +15,7 @@ from mythos_contracts.bus.journal import MemoryJournal
 from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
 from mythos_contracts.ops.log_lines import configure_logging
 from mythos_contracts.routing import PERSISTENCE_SAVES_QUEUE
+from mythos_contracts.runtime import LifecycleServer
 from mythos_edge.app import create_app as create_edge_app
 from mythos_edge.app import edge_service
 from mythos_edge.entrypoints.header_deadline import header_deadline_protocol
@@ -142,7 +143,9 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
         await stack.enter_async_context(auth_app.router.lifespan_context(auth_app))
         await stack.enter_async_context(edge_app.router.lifespan_context(edge_app))
 
-        server = uvicorn.Server(
+        # The launcher owns the signals (its stop drains the edge first): uvicorn's own
+        # handlers would stop serving at once and raise the signal again once stopped.
+        server = LifecycleServer(
             uvicorn.Config(
                 origin_app(auth_app, edge_app, static),
                 host=settings.mythos_host,
@@ -155,10 +158,10 @@ async def run_embedded(settings: LocalSettings, stop: asyncio.Event) -> int:
                 http=header_deadline_protocol(edge_settings.handshake_timeout_seconds),
                 log_config=None,
                 # As a distributed edge: what is still open after the drain has this long.
-                timeout_graceful_shutdown=edge_settings.shutdown_grace_seconds,
+                # (annotated int; uvicorn waits with it as asyncio does, a float too)
+                timeout_graceful_shutdown=edge_settings.shutdown_grace_seconds,  # type: ignore[arg-type]
             )
         )
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():

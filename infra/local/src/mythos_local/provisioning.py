@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import aio_pika
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # ships no type hints
 from aiormq.exceptions import ChannelPreconditionFailed
 from mythos_contracts.bus.access import SERVICE_ACCESS
 from mythos_contracts.bus.amqp import QueueType, declare_topology
@@ -139,7 +139,9 @@ def bus_definitions(vhost: str, admin: str, passwords: dict[str, str]) -> dict[s
     """RabbitMQ definitions: the vhost, full rights on it for ``admin``, and each
     service's user (``passwords`` by user name) with its permissions and topic
     permissions from ``mythos_contracts.bus.access``."""
-    users, permissions, topic_permissions = [], [], []
+    users: list[dict[str, Any]] = []
+    permissions: list[dict[str, str]] = []
+    topic_permissions: list[dict[str, str]] = []
     permissions.append(
         {"user": admin, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
     )

@@ -128,7 +128,7 @@ def run_service(
         sys.exit(2)
 
 
-class _Server(uvicorn.Server):
+class LifecycleServer(uvicorn.Server):
     """uvicorn handles SIGTERM itself and re-raises it once stopped, which would end the
     process before the drain. The lifecycle owns the signals; uvicorn only serves."""
 
@@ -191,7 +191,7 @@ async def serve(
 
 async def _run(plan: Plan, grace: float, stopping: asyncio.Event) -> None:
     served = plan.served
-    server = _Server(
+    server = LifecycleServer(
         uvicorn.Config(
             served.app,
             host=served.host,
