@@ -1,5 +1,6 @@
-"""An edge app on a real uvicorn with ``DetachableWebSockets`` and the in-process bus,
-for tests that hold real client sockets (not a test module)."""
+"""The in-process bus that records what the edge sends the game, and an edge app on a
+real uvicorn with ``DetachableWebSockets`` over it, for tests that hold real client
+sockets (not a test module)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class SpyBus(InMemoryBus):
     """The in-process bus, recording what the edge sends the game."""
 
     def __init__(self) -> None:
-        super().__init__(InMemoryBroker())
+        self.broker = InMemoryBroker()
+        super().__init__(self.broker)
         self.to_game: list[dict[str, Any]] = []
 
     async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
@@ -46,6 +48,14 @@ class SpyBus(InMemoryBus):
 
     def sent(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.to_game if m.get("kind") == kind]
+
+    def wait_for(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """For a test on ``TestClient``'s thread: block until ``count`` of ``kind`` came."""
+        deadline = time.monotonic() + timeout
+        while len(sent := self.sent(kind)) < count:
+            assert time.monotonic() < deadline, f"{count} {kind}: got {self.to_game}"
+            time.sleep(0.01)
+        return sent
 
 
 def free_port() -> int:

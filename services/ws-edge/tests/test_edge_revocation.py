@@ -8,17 +8,16 @@ import json
 import time
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from mythos_contracts.accounts import AccountRevoked
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.routing import ACCOUNTS_EXCHANGE, COMMANDS_EXCHANGE, revocation_key
+from mythos_contracts.routing import ACCOUNTS_EXCHANGE, revocation_key
 from mythos_edge.adapters.token_verifier import Identity, InvalidToken
 from mythos_edge.app import create_app
 from mythos_edge.service_layer.connections import Connection, ConnectionRegistry
 from mythos_edge.service_layer.revocations import Revocations
 from mythos_edge.settings import EdgeSettings
+from served_edge import SpyBus
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.websockets import WebSocketDisconnect
 
@@ -36,24 +35,6 @@ class SidVerifier:
             raise InvalidToken("Signature verification failed")
         role = parts[2] if len(parts) == 3 else "player"
         return Identity(parts[0], parts[0].title(), role, time.time() + 600, session_id=parts[1])
-
-
-class SpyBus(InMemoryBus):
-    def __init__(self) -> None:
-        super().__init__(InMemoryBroker())
-        self.to_game: list[dict[str, Any]] = []
-
-    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
-        if exchange == COMMANDS_EXCHANGE and routing_key.startswith("command."):
-            self.to_game.append(json.loads(body))
-        await super().publish(exchange, routing_key, body, **kw)
-
-    def wait_for(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(sent := [m for m in self.to_game if m.get("kind") == kind]) < count:
-            assert time.monotonic() < deadline, f"{count} {kind}: got {self.to_game}"
-            time.sleep(0.01)
-        return sent
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from mythos_contracts.bus.memory import InMemoryBroker, InMemoryBus
-from mythos_contracts.routing import COMMANDS_EXCHANGE, edge_queue
+from mythos_contracts.routing import edge_queue
 from mythos_edge.adapters.token_verifier import (
     Identity,
     InvalidToken,
@@ -22,6 +21,7 @@ from mythos_edge.adapters.token_verifier import (
 )
 from mythos_edge.app import create_app
 from mythos_edge.settings import EdgeSettings
+from served_edge import SpyBus
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.websockets import WebSocketDisconnect
 
@@ -43,28 +43,6 @@ class FakeVerifier:
             raise InvalidToken("Signature verification failed")
         player, _, ttl = rest.partition(":")
         return Identity(player, player.title(), expires_at=time.time() + float(ttl or 600))
-
-
-class SpyBus(InMemoryBus):
-    def __init__(self) -> None:
-        self.broker = InMemoryBroker()
-        super().__init__(self.broker)
-        self.to_game: list[dict[str, Any]] = []
-
-    async def publish(self, exchange: str, routing_key: str, body: bytes, **kw: Any) -> None:
-        if exchange == COMMANDS_EXCHANGE and routing_key.startswith("command."):
-            self.to_game.append(json.loads(body))
-        await super().publish(exchange, routing_key, body, **kw)
-
-    def sent(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.to_game if m.get("kind") == kind]
-
-    def wait_for(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.sent(kind)) < count:
-            assert time.monotonic() < deadline, f"{count} {kind}: got {self.sent(kind)}"
-            time.sleep(0.01)
-        return self.sent(kind)
 
 
 @pytest.fixture
